@@ -1,0 +1,321 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from onestop.common.v1 import application_pb2 as _application_pb2
+from onestop.common.v1 import common_pb2 as _common_pb2
+from onestop.common.v1 import desk_pb2 as _desk_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class VatStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    VAT_STATUS_UNSPECIFIED: _ClassVar[VatStatus]
+    VAT_STATUS_SMALL_SCALE: _ClassVar[VatStatus]
+    VAT_STATUS_GENERAL: _ClassVar[VatStatus]
+VAT_STATUS_UNSPECIFIED: VatStatus
+VAT_STATUS_SMALL_SCALE: VatStatus
+VAT_STATUS_GENERAL: VatStatus
+
+class RegisterTaxpayerRequest(_message.Message):
+    __slots__ = ("context", "uscc", "company_name", "legal_representative", "invoice", "division_code", "domicile", "enterprise_type")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    DIVISION_CODE_FIELD_NUMBER: _ClassVar[int]
+    DOMICILE_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    uscc: str
+    company_name: str
+    legal_representative: _common_pb2.Person
+    invoice: _application_pb2.InvoiceNeeds
+    division_code: str
+    domicile: _common_pb2.Address
+    enterprise_type: _application_pb2.EnterpriseType
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., invoice: _Optional[_Union[_application_pb2.InvoiceNeeds, _Mapping]] = ..., division_code: _Optional[str] = ..., domicile: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., enterprise_type: _Optional[_Union[_application_pb2.EnterpriseType, str]] = ...) -> None: ...
+
+class InvoiceQuota(_message.Message):
+    __slots__ = ("kinds", "max_amount_per_invoice", "monthly_quantity", "credit_line", "credit_used", "quantity_used")
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_AMOUNT_PER_INVOICE_FIELD_NUMBER: _ClassVar[int]
+    MONTHLY_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_LINE_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_USED_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_USED_FIELD_NUMBER: _ClassVar[int]
+    kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.InvoiceKind]
+    max_amount_per_invoice: _common_pb2.Money
+    monthly_quantity: int
+    credit_line: _common_pb2.Money
+    credit_used: _common_pb2.Money
+    quantity_used: int
+    def __init__(self, kinds: _Optional[_Iterable[_Union[_application_pb2.InvoiceKind, str]]] = ..., max_amount_per_invoice: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., monthly_quantity: _Optional[int] = ..., credit_line: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., credit_used: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity_used: _Optional[int] = ...) -> None: ...
+
+class Taxpayer(_message.Message):
+    __slots__ = ("taxpayer_id", "company_name", "tax_office", "vat_status", "vat_status_legal_basis", "vat_rate", "quota", "legal_representative_name", "legal_representative_id_masked", "finance_contact_name", "registered_at", "cancelled", "cancelled_at")
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    TAX_OFFICE_FIELD_NUMBER: _ClassVar[int]
+    VAT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    VAT_STATUS_LEGAL_BASIS_FIELD_NUMBER: _ClassVar[int]
+    VAT_RATE_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_NAME_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_ID_MASKED_FIELD_NUMBER: _ClassVar[int]
+    FINANCE_CONTACT_NAME_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    taxpayer_id: str
+    company_name: str
+    tax_office: str
+    vat_status: VatStatus
+    vat_status_legal_basis: str
+    vat_rate: str
+    quota: InvoiceQuota
+    legal_representative_name: str
+    legal_representative_id_masked: str
+    finance_contact_name: str
+    registered_at: _timestamp_pb2.Timestamp
+    cancelled: bool
+    cancelled_at: _timestamp_pb2.Timestamp
+    def __init__(self, taxpayer_id: _Optional[str] = ..., company_name: _Optional[str] = ..., tax_office: _Optional[str] = ..., vat_status: _Optional[_Union[VatStatus, str]] = ..., vat_status_legal_basis: _Optional[str] = ..., vat_rate: _Optional[str] = ..., quota: _Optional[_Union[InvoiceQuota, _Mapping]] = ..., legal_representative_name: _Optional[str] = ..., legal_representative_id_masked: _Optional[str] = ..., finance_contact_name: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class RegisterTaxpayerResponse(_message.Message):
+    __slots__ = ("context", "status", "taxpayer")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    taxpayer: Taxpayer
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
+
+class CancelTaxRegistrationRequest(_message.Message):
+    __slots__ = ("context", "reason")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    reason: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CancelTaxRegistrationResponse(_message.Message):
+    __slots__ = ("context", "status", "taxpayer_id", "reversed_invoice_numbers")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    taxpayer_id: str
+    reversed_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetTaxpayerRequest(_message.Message):
+    __slots__ = ("taxpayer_id",)
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    taxpayer_id: str
+    def __init__(self, taxpayer_id: _Optional[str] = ...) -> None: ...
+
+class GetTaxpayerResponse(_message.Message):
+    __slots__ = ("taxpayer", "invoices")
+    TAXPAYER_FIELD_NUMBER: _ClassVar[int]
+    INVOICES_FIELD_NUMBER: _ClassVar[int]
+    taxpayer: Taxpayer
+    invoices: _containers.RepeatedCompositeFieldContainer[Invoice]
+    def __init__(self, taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ..., invoices: _Optional[_Iterable[_Union[Invoice, _Mapping]]] = ...) -> None: ...
+
+class InvoiceLine(_message.Message):
+    __slots__ = ("description", "quantity", "unit_price", "amount", "tax_rate", "tax")
+    DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    UNIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TAX_RATE_FIELD_NUMBER: _ClassVar[int]
+    TAX_FIELD_NUMBER: _ClassVar[int]
+    description: str
+    quantity: str
+    unit_price: str
+    amount: str
+    tax_rate: str
+    tax: str
+    def __init__(self, description: _Optional[str] = ..., quantity: _Optional[str] = ..., unit_price: _Optional[str] = ..., amount: _Optional[str] = ..., tax_rate: _Optional[str] = ..., tax: _Optional[str] = ...) -> None: ...
+
+class Invoice(_message.Message):
+    __slots__ = ("number", "kind", "seller_taxpayer_id", "buyer_name", "buyer_taxpayer_id", "lines", "total_amount", "total_tax", "total_with_tax", "issued_at", "reverses", "reversed_by")
+    NUMBER_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SELLER_TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    BUYER_NAME_FIELD_NUMBER: _ClassVar[int]
+    BUYER_TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_TAX_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_WITH_TAX_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVERSES_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_BY_FIELD_NUMBER: _ClassVar[int]
+    number: str
+    kind: _application_pb2.InvoiceKind
+    seller_taxpayer_id: str
+    buyer_name: str
+    buyer_taxpayer_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[InvoiceLine]
+    total_amount: _common_pb2.Money
+    total_tax: _common_pb2.Money
+    total_with_tax: _common_pb2.Money
+    issued_at: _timestamp_pb2.Timestamp
+    reverses: str
+    reversed_by: str
+    def __init__(self, number: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.InvoiceKind, str]] = ..., seller_taxpayer_id: _Optional[str] = ..., buyer_name: _Optional[str] = ..., buyer_taxpayer_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ..., total_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_with_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses: _Optional[str] = ..., reversed_by: _Optional[str] = ...) -> None: ...
+
+class IssueInvoiceRequest(_message.Message):
+    __slots__ = ("taxpayer_id", "kind", "buyer_name", "buyer_taxpayer_id", "lines", "idempotency_key")
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    BUYER_NAME_FIELD_NUMBER: _ClassVar[int]
+    BUYER_TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    LINES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    taxpayer_id: str
+    kind: _application_pb2.InvoiceKind
+    buyer_name: str
+    buyer_taxpayer_id: str
+    lines: _containers.RepeatedCompositeFieldContainer[InvoiceLine]
+    idempotency_key: str
+    def __init__(self, taxpayer_id: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.InvoiceKind, str]] = ..., buyer_name: _Optional[str] = ..., buyer_taxpayer_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueInvoiceResponse(_message.Message):
+    __slots__ = ("invoice", "quota")
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    invoice: Invoice
+    quota: InvoiceQuota
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ..., quota: _Optional[_Union[InvoiceQuota, _Mapping]] = ...) -> None: ...
+
+class IssueRedLetterInvoiceRequest(_message.Message):
+    __slots__ = ("taxpayer_id", "invoice_number", "reason", "idempotency_key")
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    taxpayer_id: str
+    invoice_number: str
+    reason: str
+    idempotency_key: str
+    def __init__(self, taxpayer_id: _Optional[str] = ..., invoice_number: _Optional[str] = ..., reason: _Optional[str] = ..., idempotency_key: _Optional[str] = ...) -> None: ...
+
+class IssueRedLetterInvoiceResponse(_message.Message):
+    __slots__ = ("invoice", "quota")
+    INVOICE_FIELD_NUMBER: _ClassVar[int]
+    QUOTA_FIELD_NUMBER: _ClassVar[int]
+    invoice: Invoice
+    quota: InvoiceQuota
+    def __init__(self, invoice: _Optional[_Union[Invoice, _Mapping]] = ..., quota: _Optional[_Union[InvoiceQuota, _Mapping]] = ...) -> None: ...
+
+class TaxpayerRegistered(_message.Message):
+    __slots__ = ("case_id", "taxpayer")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    taxpayer: Taxpayer
+    def __init__(self, case_id: _Optional[str] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
+
+class TaxRegistrationCancelled(_message.Message):
+    __slots__ = ("case_id", "taxpayer_id", "reversed_invoice_numbers")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    REVERSED_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    taxpayer_id: str
+    reversed_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: _desk_pb2.TaskQuery
+    def __init__(self, query: _Optional[_Union[_desk_pb2.TaskQuery, _Mapping]] = ...) -> None: ...
+
+class ListTasksResponse(_message.Message):
+    __slots__ = ("tasks", "next_page_token")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[_desk_pb2.DeskTask]
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[_desk_pb2.DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class GetTaskResponse(_message.Message):
+    __slots__ = ("task", "taxpayer", "requested")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    taxpayer: Taxpayer
+    requested: _application_pb2.InvoiceNeeds
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ..., requested: _Optional[_Union[_application_pb2.InvoiceNeeds, _Mapping]] = ...) -> None: ...
+
+class ClaimTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class ClaimTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
+
+class ApproveTaskRequest(_message.Message):
+    __slots__ = ("task_id", "kinds", "max_amount_per_invoice", "monthly_quantity", "credit_line", "vat_status", "comment")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    MAX_AMOUNT_PER_INVOICE_FIELD_NUMBER: _ClassVar[int]
+    MONTHLY_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_LINE_FIELD_NUMBER: _ClassVar[int]
+    VAT_STATUS_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.InvoiceKind]
+    max_amount_per_invoice: _common_pb2.Money
+    monthly_quantity: int
+    credit_line: _common_pb2.Money
+    vat_status: VatStatus
+    comment: str
+    def __init__(self, task_id: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_application_pb2.InvoiceKind, str]]] = ..., max_amount_per_invoice: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., monthly_quantity: _Optional[int] = ..., credit_line: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., vat_status: _Optional[_Union[VatStatus, str]] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ApproveTaskResponse(_message.Message):
+    __slots__ = ("task", "taxpayer")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    TAXPAYER_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    taxpayer: Taxpayer
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
+
+class RejectTaskRequest(_message.Message):
+    __slots__ = ("task_id", "reason")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    reason: str
+    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RejectTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,328 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from onestop.common.v1 import application_pb2 as _application_pb2
+from onestop.common.v1 import common_pb2 as _common_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class CommitmentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    COMMITMENT_STATE_UNSPECIFIED: _ClassVar[CommitmentState]
+    COMMITMENT_STATE_NONE: _ClassVar[CommitmentState]
+    COMMITMENT_STATE_OPEN: _ClassVar[CommitmentState]
+    COMMITMENT_STATE_SUPPLIED: _ClassVar[CommitmentState]
+    COMMITMENT_STATE_FULFILLED: _ClassVar[CommitmentState]
+    COMMITMENT_STATE_OVERDUE: _ClassVar[CommitmentState]
+
+class ProgressEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    PROGRESS_EVENT_KIND_UNSPECIFIED: _ClassVar[ProgressEventKind]
+    PROGRESS_EVENT_KIND_SNAPSHOT: _ClassVar[ProgressEventKind]
+    PROGRESS_EVENT_KIND_STEP_CHANGED: _ClassVar[ProgressEventKind]
+    PROGRESS_EVENT_KIND_CASE_CHANGED: _ClassVar[ProgressEventKind]
+    PROGRESS_EVENT_KIND_SLA_WARNING: _ClassVar[ProgressEventKind]
+    PROGRESS_EVENT_KIND_SLA_BREACH: _ClassVar[ProgressEventKind]
+COMMITMENT_STATE_UNSPECIFIED: CommitmentState
+COMMITMENT_STATE_NONE: CommitmentState
+COMMITMENT_STATE_OPEN: CommitmentState
+COMMITMENT_STATE_SUPPLIED: CommitmentState
+COMMITMENT_STATE_FULFILLED: CommitmentState
+COMMITMENT_STATE_OVERDUE: CommitmentState
+PROGRESS_EVENT_KIND_UNSPECIFIED: ProgressEventKind
+PROGRESS_EVENT_KIND_SNAPSHOT: ProgressEventKind
+PROGRESS_EVENT_KIND_STEP_CHANGED: ProgressEventKind
+PROGRESS_EVENT_KIND_CASE_CHANGED: ProgressEventKind
+PROGRESS_EVENT_KIND_SLA_WARNING: ProgressEventKind
+PROGRESS_EVENT_KIND_SLA_BREACH: ProgressEventKind
+
+class SubmitApplicationRequest(_message.Message):
+    __slots__ = ("idempotency_key", "form")
+    IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    idempotency_key: str
+    form: _application_pb2.ApplicationForm
+    def __init__(self, idempotency_key: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+
+class SubmitApplicationResponse(_message.Message):
+    __slots__ = ("application", "created")
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    created: bool
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+
+class GetApplicationRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class WatchApplicationRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class WatchApplicationResponse(_message.Message):
+    __slots__ = ("event", "application")
+    EVENT_FIELD_NUMBER: _ClassVar[int]
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    event: ProgressEvent
+    application: Application
+    def __init__(self, event: _Optional[_Union[ProgressEvent, _Mapping]] = ..., application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class ListApplicationsRequest(_message.Message):
+    __slots__ = ("applicant_id", "states", "page_size", "page_token")
+    APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATES_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    applicant_id: str
+    states: _containers.RepeatedScalarFieldContainer[_common_pb2.CaseState]
+    page_size: int
+    page_token: str
+    def __init__(self, applicant_id: _Optional[str] = ..., states: _Optional[_Iterable[_Union[_common_pb2.CaseState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListApplicationsResponse(_message.Message):
+    __slots__ = ("applications", "next_page_token", "total")
+    APPLICATIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    applications: _containers.RepeatedCompositeFieldContainer[Application]
+    next_page_token: str
+    total: int
+    def __init__(self, applications: _Optional[_Iterable[_Union[Application, _Mapping]]] = ..., next_page_token: _Optional[str] = ..., total: _Optional[int] = ...) -> None: ...
+
+class CancelApplicationRequest(_message.Message):
+    __slots__ = ("case_id", "reason")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class CancelApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class CorrectApplicationRequest(_message.Message):
+    __slots__ = ("case_id", "form")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    form: _application_pb2.ApplicationForm
+    def __init__(self, case_id: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+
+class CorrectApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class FulfillCommitmentRequest(_message.Message):
+    __slots__ = ("case_id", "material_code", "file_name", "content", "content_type")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    material_code: str
+    file_name: str
+    content: bytes
+    content_type: str
+    def __init__(self, case_id: _Optional[str] = ..., material_code: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class FulfillCommitmentResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class GetBundleRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetBundleResponse(_message.Message):
+    __slots__ = ("chunk", "total_size", "sha256", "file_name")
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_SIZE_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    chunk: bytes
+    total_size: int
+    sha256: str
+    file_name: str
+    def __init__(self, chunk: _Optional[bytes] = ..., total_size: _Optional[int] = ..., sha256: _Optional[str] = ..., file_name: _Optional[str] = ...) -> None: ...
+
+class GetStatisticsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class StepStatistics(_message.Message):
+    __slots__ = ("step", "limit_workdays", "completed", "in_breach", "median_working_hours", "p95_working_hours")
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_WORKDAYS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    IN_BREACH_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    P95_WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    step: str
+    limit_workdays: str
+    completed: int
+    in_breach: int
+    median_working_hours: float
+    p95_working_hours: float
+    def __init__(self, step: _Optional[str] = ..., limit_workdays: _Optional[str] = ..., completed: _Optional[int] = ..., in_breach: _Optional[int] = ..., median_working_hours: _Optional[float] = ..., p95_working_hours: _Optional[float] = ...) -> None: ...
+
+class GetStatisticsResponse(_message.Message):
+    __slots__ = ("cases_by_state", "steps")
+    class CasesByStateEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    CASES_BY_STATE_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    cases_by_state: _containers.ScalarMap[str, int]
+    steps: _containers.RepeatedCompositeFieldContainer[StepStatistics]
+    def __init__(self, cases_by_state: _Optional[_Mapping[str, int]] = ..., steps: _Optional[_Iterable[_Union[StepStatistics, _Mapping]]] = ...) -> None: ...
+
+class Step(_message.Message):
+    __slots__ = ("name", "state", "participant", "actor", "deadline", "attempts", "task_id", "started_at", "finished_at", "rejections", "summary", "after")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    STARTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    SUMMARY_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    state: _common_pb2.StepState
+    participant: str
+    actor: str
+    deadline: _common_pb2.Deadline
+    attempts: int
+    task_id: str
+    started_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    summary: str
+    after: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.StepState, str]] = ..., participant: _Optional[str] = ..., actor: _Optional[str] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., attempts: _Optional[int] = ..., task_id: _Optional[str] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., summary: _Optional[str] = ..., after: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CommitmentStatus(_message.Message):
+    __slots__ = ("state", "due_at", "outstanding", "supplied")
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    OUTSTANDING_FIELD_NUMBER: _ClassVar[int]
+    SUPPLIED_FIELD_NUMBER: _ClassVar[int]
+    state: CommitmentState
+    due_at: _timestamp_pb2.Timestamp
+    outstanding: _containers.RepeatedCompositeFieldContainer[_application_pb2.MissingMaterial]
+    supplied: _containers.RepeatedCompositeFieldContainer[_application_pb2.MissingMaterial]
+    def __init__(self, state: _Optional[_Union[CommitmentState, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outstanding: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., supplied: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ...) -> None: ...
+
+class Application(_message.Message):
+    __slots__ = ("case_id", "applicant_id", "state", "form", "steps", "deadline", "submitted_at", "finished_at", "failure_reason", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    STEPS_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    BUNDLE_READY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    applicant_id: str
+    state: _common_pb2.CaseState
+    form: _application_pb2.ApplicationForm
+    steps: _containers.RepeatedCompositeFieldContainer[Step]
+    deadline: _common_pb2.Deadline
+    submitted_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    failure_reason: str
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    commitment: CommitmentStatus
+    company_name: str
+    uscc: str
+    bundle_ready: bool
+    version: int
+    def __init__(self, case_id: _Optional[str] = ..., applicant_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[CommitmentStatus, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ...) -> None: ...
+
+class ProgressEvent(_message.Message):
+    __slots__ = ("case_id", "sequence", "occurred_at", "kind", "step", "step_state", "case_state", "message")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    OCCURRED_AT_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    STEP_STATE_FIELD_NUMBER: _ClassVar[int]
+    CASE_STATE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    sequence: int
+    occurred_at: _timestamp_pb2.Timestamp
+    kind: ProgressEventKind
+    step: str
+    step_state: _common_pb2.StepState
+    case_state: _common_pb2.CaseState
+    message: str
+    def __init__(self, case_id: _Optional[str] = ..., sequence: _Optional[int] = ..., occurred_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., kind: _Optional[_Union[ProgressEventKind, str]] = ..., step: _Optional[str] = ..., step_state: _Optional[_Union[_common_pb2.StepState, str]] = ..., case_state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., message: _Optional[str] = ...) -> None: ...
+
+class SlaAlert(_message.Message):
+    __slots__ = ("case_id", "step", "breached", "deadline", "company_name")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    BREACHED_FIELD_NUMBER: _ClassVar[int]
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    step: str
+    breached: bool
+    deadline: _common_pb2.Deadline
+    company_name: str
+    def __init__(self, case_id: _Optional[str] = ..., step: _Optional[str] = ..., breached: _Optional[bool] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., company_name: _Optional[str] = ...) -> None: ...
+
+class CaseFinished(_message.Message):
+    __slots__ = ("case_id", "state", "reason", "finished_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    state: _common_pb2.CaseState
+    reason: str
+    finished_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., reason: _Optional[str] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,321 @@
+import datetime
+
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from onestop.common.v1 import application_pb2 as _application_pb2
+from onestop.common.v1 import common_pb2 as _common_pb2
+from onestop.common.v1 import desk_pb2 as _desk_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class LicenseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LICENSE_STATUS_UNSPECIFIED: _ClassVar[LicenseStatus]
+    LICENSE_STATUS_VALID: _ClassVar[LicenseStatus]
+    LICENSE_STATUS_REVOKED: _ClassVar[LicenseStatus]
+LICENSE_STATUS_UNSPECIFIED: LicenseStatus
+LICENSE_STATUS_VALID: LicenseStatus
+LICENSE_STATUS_REVOKED: LicenseStatus
+
+class ValidateApplicationRequest(_message.Message):
+    __slots__ = ("form", "applicant_id")
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
+    form: _application_pb2.ApplicationForm
+    applicant_id: str
+    def __init__(self, form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., applicant_id: _Optional[str] = ...) -> None: ...
+
+class ValidateApplicationResponse(_message.Message):
+    __slots__ = ("rejections", "flags", "automatic_approval_eligible", "automatic_approval_reasons")
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    FLAGS_FIELD_NUMBER: _ClassVar[int]
+    AUTOMATIC_APPROVAL_ELIGIBLE_FIELD_NUMBER: _ClassVar[int]
+    AUTOMATIC_APPROVAL_REASONS_FIELD_NUMBER: _ClassVar[int]
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    flags: _containers.RepeatedScalarFieldContainer[str]
+    automatic_approval_eligible: bool
+    automatic_approval_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., flags: _Optional[_Iterable[str]] = ..., automatic_approval_eligible: _Optional[bool] = ..., automatic_approval_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class CheckNameRequest(_message.Message):
+    __slots__ = ("name", "enterprise_type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: _application_pb2.CompanyName
+    enterprise_type: _application_pb2.EnterpriseType
+    def __init__(self, name: _Optional[_Union[_application_pb2.CompanyName, _Mapping]] = ..., enterprise_type: _Optional[_Union[_application_pb2.EnterpriseType, str]] = ...) -> None: ...
+
+class CheckNameResponse(_message.Message):
+    __slots__ = ("available", "full_name", "rejections")
+    AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    FULL_NAME_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    available: bool
+    full_name: str
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    def __init__(self, available: _Optional[bool] = ..., full_name: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
+
+class IssueLicenseRequest(_message.Message):
+    __slots__ = ("context", "form")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    form: _application_pb2.ApplicationForm
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+
+class License(_message.Message):
+    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_CAPITAL_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_ESTABLISHMENT_FIELD_NUMBER: _ClassVar[int]
+    OPERATING_TERM_FIELD_NUMBER: _ClassVar[int]
+    DOMICILE_FIELD_NUMBER: _ClassVar[int]
+    BUSINESS_SCOPE_FIELD_NUMBER: _ClassVar[int]
+    REGISTRATION_AUTHORITY_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    QR_PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    DIVISION_CODE_FIELD_NUMBER: _ClassVar[int]
+    PDF_SHA256_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_MATERIALS_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    company_name: str
+    enterprise_type: str
+    legal_representative: str
+    registered_capital: _common_pb2.Money
+    date_of_establishment: str
+    operating_term: str
+    domicile: str
+    business_scope: str
+    registration_authority: str
+    issued_at: _timestamp_pb2.Timestamp
+    qr_payload: str
+    status: LicenseStatus
+    division_code: str
+    pdf_sha256: str
+    committed_materials: _containers.RepeatedCompositeFieldContainer[_application_pb2.MissingMaterial]
+    commitment_due_at: _timestamp_pb2.Timestamp
+    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class IssueLicenseResponse(_message.Message):
+    __slots__ = ("context", "status", "license")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    license: License
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., license: _Optional[_Union[License, _Mapping]] = ...) -> None: ...
+
+class RevokeLicenseRequest(_message.Message):
+    __slots__ = ("context", "reason")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    reason: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeLicenseResponse(_message.Message):
+    __slots__ = ("context", "status", "uscc", "revoked_at")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    uscc: str
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., uscc: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ApplyCorrectionRequest(_message.Message):
+    __slots__ = ("context", "form")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    form: _application_pb2.ApplicationForm
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+
+class ApplyCorrectionResponse(_message.Message):
+    __slots__ = ("context", "status")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ...) -> None: ...
+
+class SupplyMaterialRequest(_message.Message):
+    __slots__ = ("context", "material_code", "file_name", "content", "content_type")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    FILE_NAME_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    material_code: str
+    file_name: str
+    content: bytes
+    content_type: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., material_code: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
+
+class SupplyMaterialResponse(_message.Message):
+    __slots__ = ("context", "status")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ...) -> None: ...
+
+class GetLicenseRequest(_message.Message):
+    __slots__ = ("uscc", "case_id")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    case_id: str
+    def __init__(self, uscc: _Optional[str] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class GetLicenseResponse(_message.Message):
+    __slots__ = ("license", "pdf")
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    license: License
+    pdf: bytes
+    def __init__(self, license: _Optional[_Union[License, _Mapping]] = ..., pdf: _Optional[bytes] = ...) -> None: ...
+
+class GetLicenseStatusRequest(_message.Message):
+    __slots__ = ("uscc",)
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    def __init__(self, uscc: _Optional[str] = ...) -> None: ...
+
+class GetLicenseStatusResponse(_message.Message):
+    __slots__ = ("uscc", "status", "company_name", "revocation_reason", "revoked_at")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    status: LicenseStatus
+    company_name: str
+    revocation_reason: str
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class LicenseIssued(_message.Message):
+    __slots__ = ("case_id", "license")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    license: License
+    def __init__(self, case_id: _Optional[str] = ..., license: _Optional[_Union[License, _Mapping]] = ...) -> None: ...
+
+class LicenseRevoked(_message.Message):
+    __slots__ = ("case_id", "uscc", "reason", "revoked_at")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    uscc: str
+    reason: str
+    revoked_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., uscc: _Optional[str] = ..., reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: _desk_pb2.TaskQuery
+    def __init__(self, query: _Optional[_Union[_desk_pb2.TaskQuery, _Mapping]] = ...) -> None: ...
+
+class ListTasksResponse(_message.Message):
+    __slots__ = ("tasks", "next_page_token")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[_desk_pb2.DeskTask]
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[_desk_pb2.DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class GetTaskResponse(_message.Message):
+    __slots__ = ("task", "form", "review_reasons")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    REVIEW_REASONS_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    form: _application_pb2.ApplicationForm
+    review_reasons: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., review_reasons: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ClaimTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class ClaimTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
+
+class ApproveTaskRequest(_message.Message):
+    __slots__ = ("task_id", "comment")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    comment: str
+    def __init__(self, task_id: _Optional[str] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class ApproveTaskResponse(_message.Message):
+    __slots__ = ("task", "license")
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    license: License
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., license: _Optional[_Union[License, _Mapping]] = ...) -> None: ...
+
+class RejectTaskRequest(_message.Message):
+    __slots__ = ("task_id", "reason", "rejections")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    reason: str
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
+
+class RejectTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
+
+class RequestCorrectionRequest(_message.Message):
+    __slots__ = ("task_id", "reason", "rejections")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    reason: str
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
+
+class RequestCorrectionResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _desk_pb2.DeskTask
+    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
