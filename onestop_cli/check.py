@@ -28,7 +28,7 @@ def _validators(today: date) -> dict[str, Callable[[str], Verdict]]:
 
 
 def run_check(kind: str, value: str, *, out: TextIO = sys.stdout, today: date | None = None) -> int:
-    """Print the verdict for ``value``; exit 0 if valid, 1 if invalid or legacy, 2 if unknown kind."""
+    """Print the verdict; exit 0 if valid, 1 if invalid or legacy, 2 for an unknown kind."""
     # The clock is read here, at the edge, so the identifier rules stay pure.
     validators = _validators(today or date.today())
     validate = validators.get(kind)

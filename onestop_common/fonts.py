@@ -83,5 +83,7 @@ def _register(font: CjkFontFile, path: Path) -> str:
     # Parsing a 20 MB collection takes a while; the lock keeps two threads from doing it twice.
     with _register_lock:
         if font.font_name not in pdfmetrics.getRegisteredFontNames():
-            pdfmetrics.registerFont(TTFont(font.font_name, str(path), subfontIndex=font.subfont_index))
+            pdfmetrics.registerFont(
+                TTFont(font.font_name, str(path), subfontIndex=font.subfont_index)
+            )
     return font.font_name

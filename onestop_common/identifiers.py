@@ -8,7 +8,7 @@ nothing is silently normalised; ``normalise_code`` exists for callers that choos
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
@@ -103,7 +103,7 @@ def normalise_code(value: str) -> str:
 
 
 def mask_id_number(value: str) -> str:
-    """Keep the first 3 and last 4 characters for logs; mask all when that would show half or more."""
+    """Keep the first 3 and last 4 characters for logs; mask all if that would show half or more."""
     shown = 3 + 4
     if len(value) < 2 * shown:
         return "*" * len(value)
@@ -167,37 +167,67 @@ def _require(ok: bool, message: str) -> None:
 def uscc_check_char(first17: str) -> str:
     """The 18th character for the given first 17 (GB 32100-2015, mod 31)."""
     _require(len(first17) == 17, "a USCC check character needs exactly 17 characters")
-    _require(all(ch in _USCC_VALUE for ch in first17), f"not all of {first17!r} are in the USCC alphabet")
+    _require(
+        all(ch in _USCC_VALUE for ch in first17), f"not all of {first17!r} are in the USCC alphabet"
+    )
     total = sum(_USCC_VALUE[ch] * w for ch, w in zip(first17, USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def make_uscc(authority: str, category: str, division: str, org_code9: str) -> str:
     """Assemble a USCC from its parts; raises ValueError on any part that breaks the standard."""
-    _require(len(authority) == 1 and authority in _USCC_VALUE, "authority must be one USCC character")
+    _require(
+        len(authority) == 1 and authority in _USCC_VALUE, "authority must be one USCC character"
+    )
     _require(len(category) == 1 and category in _USCC_VALUE, "category must be one USCC character")
     _require(
         authority != "9" or category in _MARKET_REGULATION_CATEGORIES,
         "under authority 9 the category must be 1, 2 or 3",
     )
     _require(len(division) == 6 and set(division) <= _DIGITS, "division must be six digits")
-    _require(validate_orgcode(org_code9).ok and len(org_code9) == 9, "org_code9 must be a valid 9-character organisation code")
-    _require(all(ch in _USCC_VALUE for ch in org_code9), "org_code9 uses letters (I O S V Z) a USCC cannot hold")
+    _require(
+        validate_orgcode(org_code9).ok and len(org_code9) == 9,
+        "org_code9 must be a valid 9-character organisation code",
+    )
+    _require(
+        all(ch in _USCC_VALUE for ch in org_code9),
+        "org_code9 uses letters (I O S V Z) a USCC cannot hold",
+    )
     first17 = authority + category + division + org_code9
     return first17 + uscc_check_char(first17)
 
 
 def validate_uscc(value: str) -> Verdict:
-    """Check length, alphabet, category, division and check character, in that order."""
+    """Check length, alphabet, division, category and check character, in that order."""
     if len(value) != 18:
         return _wrong_length("uscc", value, "18")
     for pos, ch in enumerate(value):
         if ch not in _USCC_VALUE:
-            return _bad_char("uscc", value, pos, "数字或除 I、O、S、V、Z 外的大写字母", "a digit or an uppercase letter other than I, O, S, V, Z")
+            return _bad_char(
+                "uscc",
+                value,
+                pos,
+                "数字或除 I、O、S、V、Z 外的大写字母",
+                "a digit or an uppercase letter other than I, O, S, V, Z",
+            )
     if not set(value[2:8]) <= _DIGITS:
-        return _verdict("uscc", value, "invalid", "division", "第3–8位（登记管理机关行政区划码）应为6位数字。", "positions 3–8 (administrative division) must be six digits.")
+        return _verdict(
+            "uscc",
+            value,
+            "invalid",
+            "division",
+            "第3–8位（登记管理机关行政区划码）应为6位数字。",
+            "positions 3–8 (administrative division) must be six digits.",
+        )
     if value[0] == "9" and value[1] not in _MARKET_REGULATION_CATEGORIES:
-        return _verdict("uscc", value, "invalid", "category", f"登记管理部门为9（市场监管）时，第2位类别只能是1、2或3，实际为{value[1]}。", f"under authority 9 (market regulation) position 2 must be 1, 2 or 3, got {value[1]}.")
+        return _verdict(
+            "uscc",
+            value,
+            "invalid",
+            "category",
+            f"登记管理部门为9（市场监管）时，第2位类别只能是1、2或3，实际为{value[1]}。",
+            f"under authority 9 (market regulation) position 2 must be 1, 2 or 3, got {value[1]}.",
+        )
     expected = uscc_check_char(value[:17])
     if value[17] == expected:
         return _valid("uscc", value)
@@ -228,7 +258,9 @@ def _uscc_check_failure(value: str, expected: str) -> Verdict:
 def orgcode_check_char(body8: str) -> str:
     """The 9th character for the given 8-character body (GB 11714-1997, mod 11)."""
     _require(len(body8) == 8, "an organisation code body has exactly 8 characters")
-    _require(all(ch in _ORGCODE_VALUE for ch in body8), f"{body8!r} must be digits and uppercase A–Z")
+    _require(
+        all(ch in _ORGCODE_VALUE for ch in body8), f"{body8!r} must be digits and uppercase A–Z"
+    )
     total = sum(_ORGCODE_VALUE[ch] * w for ch, w in zip(body8, ORGCODE_WEIGHTS, strict=True))
     c9 = 11 - total % 11
     return {10: "X", 11: "0"}.get(c9, str(c9))
@@ -242,18 +274,34 @@ def make_orgcode(body8: str) -> str:
 def validate_orgcode(value: str) -> Verdict:
     """Accept ``XXXXXXXX-X`` or ``XXXXXXXXX``; check alphabet and check character."""
     if len(value) == 10 and value[8] != "-":
-        return _verdict("orgcode", value, "invalid", "format", "为10个字符时第9位必须是连字符“-”。", "a 10-character form must have a hyphen '-' at position 9.")
+        return _verdict(
+            "orgcode",
+            value,
+            "invalid",
+            "format",
+            "为10个字符时第9位必须是连字符“-”。",
+            "a 10-character form must have a hyphen '-' at position 9.",
+        )
     if len(value) not in (9, 10):
         return _wrong_length("orgcode", value, "9（或带连字符10）")
     body, check = value[:8], value[-1]
     for pos, ch in enumerate(body):
         if ch not in _ORGCODE_VALUE:
-            return _bad_char("orgcode", value, pos, "数字或大写字母", "a digit or an uppercase letter")
+            return _bad_char(
+                "orgcode", value, pos, "数字或大写字母", "a digit or an uppercase letter"
+            )
     if check not in _DIGITS and check != "X":
         return _bad_char("orgcode", value, len(value) - 1, "数字或 X", "a digit or X")
     expected = orgcode_check_char(body)
     if check != expected:
-        return _verdict("orgcode", value, "invalid", "check_char", f"校验码为{check}，按 GB 11714 应为{expected}。", f"check character is {check}, GB 11714 gives {expected}.")
+        return _verdict(
+            "orgcode",
+            value,
+            "invalid",
+            "check_char",
+            f"校验码为{check}，按 GB 11714 应为{expected}。",
+            f"check character is {check}, GB 11714 gives {expected}.",
+        )
     return _valid("orgcode", value)
 
 
@@ -262,13 +310,16 @@ def validate_orgcode(value: str) -> Verdict:
 
 def citizen_id_check_char(first17: str) -> str:
     """The 18th character for the given 17 digits (ISO 7064 MOD 11-2)."""
-    _require(len(first17) == 17 and set(first17) <= _DIGITS, "a citizen ID check character needs 17 digits")
+    _require(
+        len(first17) == 17 and set(first17) <= _DIGITS,
+        "a citizen ID check character needs 17 digits",
+    )
     total = sum(int(ch) * w for ch, w in zip(first17, CITIZEN_ID_WEIGHTS, strict=True))
     return _CITIZEN_ID_CHECK[total % 11]
 
 
 def validate_citizen_id(value: str, *, today: date) -> Verdict:
-    """Check length, alphabet, province, birth date (real, not after ``today``) and check character."""
+    """Check length, alphabet, province, birth date (real, not after ``today``), check character."""
     if len(value) != 18:
         return _wrong_length("citizen_id", value, "18")
     for pos, ch in enumerate(value[:17]):
@@ -277,13 +328,27 @@ def validate_citizen_id(value: str, *, today: date) -> Verdict:
     if value[17] not in _DIGITS and value[17] != "X":
         return _bad_char("citizen_id", value, 17, "数字或大写 X", "a digit or an uppercase X")
     if value[:2] not in PROVINCE_CODES:
-        return _verdict("citizen_id", value, "invalid", "province", f"前两位 {value[:2]} 不是省级行政区划代码。", f"positions 1–2 ({value[:2]}) are not a province-level division code.")
+        return _verdict(
+            "citizen_id",
+            value,
+            "invalid",
+            "province",
+            f"前两位 {value[:2]} 不是省级行政区划代码。",
+            f"positions 1–2 ({value[:2]}) are not a province-level division code.",
+        )
     birth_problem = _birth_date_problem(value[6:14], today)
     if birth_problem is not None:
         return _verdict("citizen_id", value, "invalid", "birth_date", *birth_problem)
     expected = citizen_id_check_char(value[:17])
     if value[17] != expected:
-        return _verdict("citizen_id", value, "invalid", "check_char", f"第18位校验码为{value[17]}，按 ISO 7064 MOD 11-2 应为{expected}。", f"check character (position 18) is {value[17]}, ISO 7064 MOD 11-2 gives {expected}.")
+        return _verdict(
+            "citizen_id",
+            value,
+            "invalid",
+            "check_char",
+            f"第18位校验码为{value[17]}，按 ISO 7064 MOD 11-2 应为{expected}。",
+            f"check character (position 18) is {value[17]}, ISO 7064 MOD 11-2 gives {expected}.",
+        )
     return _valid("citizen_id", value)
 
 
@@ -298,7 +363,10 @@ def _birth_date_problem(yyyymmdd: str, today: date) -> tuple[str, str] | None:
     # The reasons leave the date out: verdict texts may be logged, birth dates must not.
     born = _birth_date(yyyymmdd)
     if born is None:
-        return "第7–14位出生日期不是真实存在的日期。", "positions 7–14 (birth date) are not a real calendar date."
+        return (
+            "第7–14位出生日期不是真实存在的日期。",
+            "positions 7–14 (birth date) are not a real calendar date.",
+        )
     if born > today:
         return "第7–14位出生日期晚于今天。", "positions 7–14 (birth date) are after today."
     return None
