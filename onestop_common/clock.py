@@ -122,11 +122,17 @@ class ManualClock:
         return self._now
 
 
-def clock_from_settings(speed: float, start: datetime | None) -> Clock:
-    """The clock the settings ask for: real time unless sped up or started elsewhere."""
+def clock_from_settings(
+    speed: float, start: datetime | None, origin_wall: datetime | None = None
+) -> Clock:
+    """The clock the settings ask for: real time unless sped up or started elsewhere.
+
+    Processes that must agree on business time (``onestop up`` and its children) share one
+    ``origin_wall``; without it each process would count from its own start.
+    """
     if speed == 1 and start is None:
         return SystemClock()
-    wall_now = _system_wall()
+    wall_now = origin_wall or _system_wall()
     return ScaledClock(
         origin_wall=wall_now,
         origin_business=wall_now if start is None else start,

@@ -167,12 +167,14 @@ class SupplyMaterialRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., material_code: _Optional[str] = ..., file_name: _Optional[str] = ..., content: _Optional[bytes] = ..., content_type: _Optional[str] = ...) -> None: ...
 
 class SupplyMaterialResponse(_message.Message):
-    __slots__ = ("context", "status")
+    __slots__ = ("context", "status", "material_code")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    MATERIAL_CODE_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.CommandContext
     status: _common_pb2.StepStatus
-    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ...) -> None: ...
+    material_code: str
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., material_code: _Optional[str] = ...) -> None: ...
 
 class GetLicenseRequest(_message.Message):
     __slots__ = ("uscc", "case_id")

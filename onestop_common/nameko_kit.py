@@ -1,0 +1,481 @@
+"""nameko extensions that wire a OneStop service to the platform.
+
+- :class:`Store`: the service's own database (migrated at start), units of work that stage
+  outbox messages in the same transaction, and the outbox relay that publishes them with
+  publisher confirms as soon as a transaction commits (and on a poll, after a crash).
+- :func:`command`: an entrypoint that receives the saga's AMQP commands for one RPC from the
+  service's durable command queue (manual acks; malformed messages go to the dead-letter queue
+  with the reason). The same method is also a gRPC entrypoint: one contract, two transports.
+- :class:`Caller`: who is calling, from the gRPC credential (AMQP commands come from the platform).
+
+Runs under eventlet only: never import this module in the orchestrator or the portal.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from google.protobuf.message import Message
+from kombu import Connection, Exchange, Producer, Queue
+from kombu.mixins import ConsumerMixin
+from nameko import config
+from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
+from nameko_grpc.entrypoint import Grpc
+from nameko_grpc.errors import GrpcError, register_exception_handler
+from sqlalchemy.orm import Session
+
+from onestop_common import messaging as m
+from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
+from onestop_common.errors import OneStopError
+from onestop_common.identity import Principal, Role, principal_from_metadata
+from onestop_common.outbox import (
+    InboxMixin,
+    OutboxMixin,
+    OutboxRelay,
+    remember_result,
+    remembered_result,
+    stage,
+)
+from onestop_common.protoconv import status_for
+from onestop_common.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SETTINGS_KEY = "ONESTOP_SETTINGS"
+# Exceptions from a command handler are retried (requeued) with this backoff before the broker's
+# delivery limit sends the message to the dead-letter queue.
+REQUEUE_BACKOFF_SECONDS = 0.5
+
+
+def current_settings() -> Settings:
+    settings = config.get(SETTINGS_KEY)
+    if not isinstance(settings, Settings):
+        raise RuntimeError(f"nameko config lacks {SETTINGS_KEY}: start services with `onestop`")
+    return settings
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+def _publish_confirmed(connection: Connection, envelopes: Sequence[m.Envelope]) -> None:
+    """Publishes persistently; with confirm_publish each call returns once the broker confirms."""
+    producer = Producer(connection.default_channel)
+    for envelope in envelopes:
+        producer.publish(
+            envelope.body,
+            exchange=envelope.exchange,
+            routing_key=envelope.routing_key,
+            headers=dict(envelope.headers),
+            content_type=m.CONTENT_TYPE,
+            content_encoding="binary",
+            delivery_mode=2,
+            message_id=envelope.message_id,
+            retry=True,
+            retry_policy={"max_retries": 3, "interval_start": 0.2, "interval_step": 0.5},
+        )
+
+
+def _connection(url: str) -> Connection:
+    return Connection(url, transport_options={"confirm_publish": True}, heartbeat=60)
+
+
+def declare_topology(connection: Connection, queues: Sequence[m.QueueSpec]) -> None:
+    """Declares exchanges and queues; declaring again with the same arguments is a no-op."""
+    channel = connection.default_channel
+    for name in m.EXCHANGES:
+        Exchange(name, type="topic", durable=True)(channel).declare()
+    for spec in (*queues, m.dead_letter_queue()):
+        exchange = Exchange(spec.exchange, type="topic", durable=True)
+        for binding in spec.bindings:
+            Queue(
+                spec.name,
+                exchange=exchange,
+                routing_key=binding,
+                durable=True,
+                queue_arguments=dict(spec.arguments),
+            )(channel).declare()
+
+
+# --------------------------------------------------------------------------- storage + outbox
+
+
+@dataclass
+class UnitOfWork:
+    """One transaction of a service: the session plus the messages it will publish on commit."""
+
+    session: Session
+    participant: str
+    outbox_model: type[OutboxMixin]
+    inbox_model: type[InboxMixin]
+
+    def emit(self, envelope: m.Envelope) -> None:
+        stage(self.session, self.outbox_model, envelope)
+
+    def emit_event(self, message: Message, name: str, *, case_id: str = "") -> None:
+        """A domain event, e.g. registration.LicenseIssued."""
+        self.emit(
+            m.envelope_for(
+                message,
+                exchange=m.EVENTS_EXCHANGE,
+                routing_key=f"{self.participant}.{name}",
+                case_id=case_id,
+            )
+        )
+
+    def emit_result(self, rpc: str, response: Message) -> None:
+        """The result of a saga action or compensation, routed back to the orchestrator."""
+        context = getattr(response, "context")  # noqa: B009 - every saga response has one
+        self.emit(
+            m.envelope_for(
+                response,
+                exchange=m.EVENTS_EXCHANGE,
+                routing_key=m.result_routing_key(self.participant, rpc),
+                case_id=context.case_id,
+                step=context.step,
+                attempt=context.attempt,
+                idempotency_key=context.idempotency_key,
+            )
+        )
+
+    def remembered(self, key: str) -> InboxMixin | None:
+        return remembered_result(self.session, self.inbox_model, key)
+
+    def remember(self, key: str, result: Message) -> None:
+        remember_result(
+            self.session,
+            self.inbox_model,
+            key,
+            result.DESCRIPTOR.full_name,
+            result.SerializeToString(),
+        )
+
+
+class _RelayRunner(SharedExtension):
+    """One green thread per container moving outbox rows to the broker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.relays: list[OutboxRelay] = []
+        self._wake = GreenEvent()
+        self._running = False
+
+    def register(self, relay: OutboxRelay) -> None:
+        self.relays.append(relay)
+
+    def wake(self) -> None:
+        if not self._wake.ready():
+            self._wake.send(True)
+
+    def start(self) -> None:
+        self._running = True
+        self.container.spawn_managed_thread(self._loop, identifier="onestop.outbox_relay")
+
+    def stop(self) -> None:
+        self._running = False
+        self.wake()
+
+    def kill(self) -> None:
+        self.stop()
+
+    def _loop(self) -> None:
+        settings = current_settings()
+        connection: Connection | None = None
+        while self._running:
+            try:
+                if connection is None:
+                    connection = _connection(settings.amqp_url)
+                    connection.ensure_connection(max_retries=3)
+                publish = partial(_publish_confirmed, connection)
+                while any(relay.relay_once(publish) for relay in self.relays):
+                    pass
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                if connection is not None:
+                    connection.release()
+                connection = None
+                eventlet.sleep(1.0)
+            with eventlet.Timeout(settings.outbox_poll_seconds, False):
+                self._wake.wait()
+            self._wake = GreenEvent()
+        if connection is not None:
+            connection.release()
+
+
+class Store(DependencyProvider):
+    """The service's database. ``with self.store.transaction() as uow:`` gives a unit of work."""
+
+    relay_runner = _RelayRunner()
+
+    def __init__(
+        self,
+        participant: str,
+        outbox_model: type[OutboxMixin],
+        inbox_model: type[InboxMixin],
+        migrations_dir: Path,
+    ) -> None:
+        self.participant = participant
+        self.outbox_model = outbox_model
+        self.inbox_model = inbox_model
+        self.migrations_dir = migrations_dir
+
+    def setup(self) -> None:
+        settings = current_settings()
+        self.engine = make_engine(settings.database_url_for(self.participant))
+        upgrade_schema(self.engine, self.migrations_dir, f"alembic_version_{self.participant}")
+        self.sessions = make_session_factory(self.engine)
+        self.relay_runner.register(OutboxRelay(self.sessions, self.outbox_model))
+
+    def stop(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        with transaction(self.sessions) as session:
+            yield UnitOfWork(session, self.participant, self.outbox_model, self.inbox_model)
+        self.relay_runner.wake()
+
+    def get_dependency(self, worker_ctx: Any) -> Store:
+        return self
+
+
+# --------------------------------------------------------------------------- commands
+
+
+class _CommandQueue(SharedExtension, ConsumerMixin):
+    """Consumes the service's command queue and hands each message to its RPC's entrypoint."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entrypoints: dict[str, CommandEntrypoint] = {}
+        self.participant = ""
+        self.should_stop = False
+        self._ready = GreenEvent()
+
+    def register(self, entrypoint: CommandEntrypoint) -> None:
+        self.participant = entrypoint.participant
+        self.entrypoints[entrypoint.rpc] = entrypoint
+
+    @property
+    def connection(self) -> Connection:  # type: ignore[override]
+        return _connection(current_settings().amqp_url)
+
+    def setup(self) -> None:
+        with _connection(current_settings().amqp_url) as conn:
+            declare_topology(conn, [m.service_queue(self.participant)])
+
+    def start(self) -> None:
+        self.should_stop = False
+        self.container.spawn_managed_thread(self.run, identifier="onestop.command_queue")
+        self._ready.wait()
+
+    def stop(self) -> None:
+        self.should_stop = True
+
+    def kill(self) -> None:
+        self.should_stop = True
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+        queue = Queue(
+            m.command_queue(self.participant),
+            durable=True,
+            queue_arguments=m.queue_arguments(),
+            no_declare=True,
+        )
+        consumer = consumer_cls(queues=[queue], on_message=self._on_message, accept=[])
+        # Enough in flight to keep the worker pool busy, few enough that a crash redelivers little.
+        consumer.qos(prefetch_count=config.get("max_workers", 10) * 2)
+        return [consumer]
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kw: Any) -> None:
+        if not self._ready.ready():
+            self._ready.send(True)
+
+    def _on_message(self, message: Any) -> None:
+        if self.should_stop:
+            message.requeue()
+            return
+        headers = dict(message.headers or {})
+        rpc = (
+            headers.get(m.H_METHOD, "").rsplit("/", 1)[-1]
+            or message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
+        )
+        entrypoint = self.entrypoints.get(rpc)
+        try:
+            if entrypoint is None:
+                raise m.MalformedMessage(f"{self.participant} has no command {rpc!r}")
+            request = m.decode_body(headers.get(m.H_TYPE, ""), message.body)
+            expected = entrypoint.input_type.DESCRIPTOR.full_name
+            if request.DESCRIPTOR.full_name != expected:
+                raise m.MalformedMessage(
+                    f"{rpc} takes {expected}, got {request.DESCRIPTOR.full_name}"
+                )
+        except m.MalformedMessage as exc:
+            self.dead_letter(message, str(exc))
+            return
+        entrypoint.dispatch(request, message)
+
+    def dead_letter(self, message: Any, reason: str) -> None:
+        """Parks a message that can never be processed, with the reason, and frees the queue."""
+        log.error("dead-lettering message on %s: %s", self.participant, reason)
+        headers = dict(message.headers or {})
+        headers[m.H_DEAD_REASON] = reason[:500]
+        headers[m.H_DEAD_QUEUE] = m.command_queue(self.participant)
+        envelope = m.Envelope(
+            exchange=m.DEAD_LETTER_EXCHANGE,
+            routing_key=message.delivery_info.get("routing_key", "") or "unroutable",
+            body=message.body,
+            headers=headers,
+            message_id=message.properties.get("message_id") or m.new_message_id(),
+        )
+        with _connection(current_settings().amqp_url) as conn:
+            _publish_confirmed(conn, [envelope])
+        message.ack()
+
+
+class CommandEntrypoint(Entrypoint):
+    """Receives the AMQP command for one RPC of the service's gRPC contract."""
+
+    queue = _CommandQueue()
+
+    def __init__(self, participant: str, stub: type, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.participant = participant
+        self.stub = stub
+
+    @property
+    def rpc(self) -> str:
+        return self.method_name
+
+    @property
+    def input_type(self) -> type[Message]:
+        from nameko_grpc.inspection import Inspector
+
+        return Inspector(self.stub).input_type_for_method(self.method_name)  # type: ignore[no-any-return]
+
+    def setup(self) -> None:
+        self.queue.register(self)
+
+    def dispatch(self, request: Message, message: Any) -> None:
+        self.container.spawn_worker(
+            self,
+            (request, None),
+            {},
+            context_data={"transport": "amqp", "delivery_tag": message.delivery_tag},
+            handle_result=partial(self._handle_result, message),
+        )
+
+    def _handle_result(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+        if exc_info is None:
+            message.ack()
+        elif isinstance(exc_info[1], OneStopError):
+            # The request itself is unacceptable: retrying cannot help.
+            self.queue.dead_letter(message, f"{type(exc_info[1]).__name__}: {exc_info[1]}")
+        else:
+            # Unexpected (a bug or a dependency down): retry a few times, then the broker's
+            # delivery limit dead-letters it.
+            eventlet.sleep(REQUEUE_BACKOFF_SECONDS)
+            message.requeue()
+        return result, exc_info
+
+
+def command(participant: str, stub: type) -> Callable[..., Any]:
+    """Marks a service method as the AMQP command handler of the RPC with the same name."""
+    return CommandEntrypoint.decorator(participant, stub)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- saga actions
+
+
+def run_saga_action(
+    uow: UnitOfWork,
+    rpc: str,
+    request: Message,
+    response_type: type[Message],
+    handler: Callable[[UnitOfWork], Message],
+) -> Message:
+    """Runs a saga action or compensation at most once per idempotency key.
+
+    The result is stored under the key and staged as a result event in the same transaction; a
+    repeated command gets the stored result again (and its event re-sent) with no second effect.
+    """
+    context = getattr(request, "context")  # noqa: B009
+    key = context.idempotency_key
+    if key:
+        stored = uow.remembered(key)
+        if stored is not None:
+            response = response_type.FromString(stored.result)
+            uow.emit_result(rpc, response)
+            return response
+    response = handler(uow)
+    getattr(response, "context").CopyFrom(context)  # noqa: B009
+    if key:
+        uow.remember(key, response)
+    uow.emit_result(rpc, response)
+    return response
+
+
+# --------------------------------------------------------------------------- callers
+
+
+@dataclass(frozen=True)
+class CallerContext:
+    principal: Principal
+    transport: str = "grpc"
+
+
+class Caller(DependencyProvider):
+    """The principal behind the current call: from the credential for gRPC, the platform for AMQP."""
+
+    def get_dependency(self, worker_ctx: Any) -> Callable[[], Principal]:
+        data = worker_ctx.data
+
+        def resolve() -> Principal:
+            if data.get("transport") == "amqp":
+                return Principal(subject="platform", role=Role.SYSTEM)
+            metadata = [(key, value) for key, value in data.items() if isinstance(value, str)]
+            return principal_from_metadata(current_settings().token_secret, metadata)
+
+        return resolve
+
+
+# --------------------------------------------------------------------------- gRPC errors
+
+
+def _grpc_error(exc_info: Any, code: Any = None, message: Any = None) -> GrpcError:
+    error: OneStopError = exc_info[1]
+    status = status_for(error)
+    return GrpcError(code=error.status_code, message=str(error), status=status)
+
+
+def install_grpc_error_mapping() -> None:
+    """nameko-grpc looks handlers up by exact type, so every OneStopError subclass is registered."""
+    pending: list[type[OneStopError]] = [OneStopError]
+    while pending:
+        cls = pending.pop()
+        register_exception_handler(cls, _grpc_error)
+        pending.extend(cls.__subclasses__())
+
+
+grpc_entrypoint = Grpc.implementing
+
+
+@dataclass
+class ServiceSpec:
+    """What the runner needs to start a service."""
+
+    name: str
+    service_cls: type
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def monotonic_ms() -> float:
+    return time.monotonic() * 1000

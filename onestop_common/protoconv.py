@@ -1,0 +1,113 @@
+"""Conversions between protobuf messages and Python values: timestamps, Decimal money, rejections,
+and the google.rpc.Status an error travels in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+
+from google.protobuf import any_pb2
+from google.protobuf.timestamp_pb2 import Timestamp
+from google.rpc import code_pb2, status_pb2
+from onestop.common.v1 import common_pb2
+
+from onestop_common.clock import SHANGHAI
+from onestop_common.errors import InvalidInput, OneStopError, RuleViolation, violation
+
+
+def timestamp(value: datetime | None) -> Timestamp:
+    ts = Timestamp()
+    if value is not None:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: every OneStop time is timezone-aware")
+        ts.FromDatetime(value.astimezone(UTC))
+    return ts
+
+
+def from_timestamp(ts: Timestamp) -> datetime | None:
+    if ts.seconds == 0 and ts.nanos == 0:
+        return None
+    return ts.ToDatetime(tzinfo=UTC).astimezone(SHANGHAI)
+
+
+def money(amount: Decimal, currency: str = "CNY") -> common_pb2.Money:
+    return common_pb2.Money(amount=format(amount, "f"), currency=currency)
+
+
+def parse_decimal(text: str, field: str) -> Decimal:
+    """A decimal string from a message; anything else is an InvalidInput naming the field."""
+    try:
+        value = Decimal(text.strip())
+    except (InvalidOperation, AttributeError) as exc:
+        raise InvalidInput.of(
+            [
+                violation(
+                    field,
+                    "decimal",
+                    f"“{text}”不是有效的金额/数值",
+                    f"'{text}' is not a decimal number",
+                )
+            ]
+        ) from exc
+    if not value.is_finite():
+        raise InvalidInput.of(
+            [violation(field, "decimal", "数值必须是有限数", "must be a finite number")]
+        )
+    return value
+
+
+def parse_date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput.of(
+            [
+                violation(
+                    field,
+                    "date",
+                    f"“{text}”不是 YYYY-MM-DD 格式的日期",
+                    f"'{text}' is not a YYYY-MM-DD date",
+                )
+            ]
+        ) from exc
+
+
+def rejection(v: RuleViolation) -> common_pb2.Rejection:
+    return common_pb2.Rejection(
+        field=v.field, rule=v.rule, message_zh=v.message_zh, message_en=v.message_en
+    )
+
+
+def rejections(violations: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
+    return [rejection(v) for v in violations]
+
+
+def violations_of(items: Iterable[common_pb2.Rejection]) -> tuple[RuleViolation, ...]:
+    return tuple(
+        RuleViolation(field=r.field, rule=r.rule, message_zh=r.message_zh, message_en=r.message_en)
+        for r in items
+    )
+
+
+def status_for(error: OneStopError) -> status_pb2.Status:
+    """The rich gRPC status for an error: code, bilingual message, rejections as details."""
+    status = status_pb2.Status(code=error.status_code.value[0], message=str(error))
+    if error.violations:
+        detail = any_pb2.Any()
+        detail.Pack(common_pb2.Rejections(rejections=rejections(error.violations)))
+        status.details.append(detail)
+    return status
+
+
+def internal_status(message: str) -> status_pb2.Status:
+    return status_pb2.Status(code=code_pb2.INTERNAL, message=message)
+
+
+def rejections_from_status(status: status_pb2.Status) -> Sequence[common_pb2.Rejection]:
+    found: list[common_pb2.Rejection] = []
+    for detail in status.details:
+        box = common_pb2.Rejections()
+        if detail.Unpack(box):
+            found.extend(box.rejections)
+    return found

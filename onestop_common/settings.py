@@ -1,0 +1,196 @@
+"""Settings for every OneStop process, read once from environment variables into a frozen value.
+
+Nothing else in the code base reads ``os.environ``: a process calls :func:`load_settings` at start
+and passes the result down. Every variable has a default that runs the platform locally against
+the broker on 127.0.0.1 and SQLite files in ``./var``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from onestop_common.clock import Clock, clock_from_settings
+
+COMPONENTS = (
+    "orchestrator",
+    "registration",
+    "seal",
+    "invoice",
+    "social_insurance",
+    "bank",
+    "portal",
+)
+
+# The services that carry out saga steps, in the order of the process.
+SERVICES = ("registration", "seal", "invoice", "social_insurance", "bank")
+
+_PORT_OFFSETS = {name: i for i, name in enumerate(COMPONENTS)}
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("var")
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
+    # May contain "{component}" (and "{data_dir}"): each component gets its own database.
+    database_url: str = "sqlite:///{data_dir}/{component}.db"
+    grpc_host: str = "127.0.0.1"
+    grpc_port_base: int = 50050
+    http_port_base: int = 8470
+    clock_speed: float = 1.0
+    clock_start: datetime | None = None
+    # The wall-clock instant at which business time was clock_start (shared by all processes).
+    clock_origin: datetime | None = None
+    # Services that decide standard cases automatically ("registration", "seal", …).
+    auto_approve: frozenset[str] = frozenset(SERVICES)
+    # "domain" runs the real services; "echo" answers every command at once (benchmarks).
+    participant_mode: str = "domain"
+    outbox_poll_seconds: float = 0.5
+    log_level: str = "INFO"
+    log_json: bool = False
+    token_secret: str = field(default="", repr=False)
+    kek: bytes = field(default=b"", repr=False)
+    seal_maker_id: str = "001"
+
+    def database_url_for(self, component: str) -> str:
+        if component not in COMPONENTS:
+            raise SettingsError(f"unknown component {component!r}")
+        return self.database_url.format(component=component, data_dir=self.data_dir)
+
+    def grpc_port(self, component: str) -> int:
+        return self.grpc_port_base + _PORT_OFFSETS[component]
+
+    def grpc_target(self, component: str) -> str:
+        return f"{self.grpc_host}:{self.grpc_port(component)}"
+
+    def http_port(self, component: str) -> int:
+        return self.http_port_base + _PORT_OFFSETS[component]
+
+    @property
+    def crl_base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port('seal')}/crl"
+
+    @property
+    def tsa_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port('orchestrator')}/tsa"
+
+    def clock(self) -> Clock:
+        return clock_from_settings(self.clock_speed, self.clock_start, self.clock_origin)
+
+    @property
+    def pki_dir(self) -> Path:
+        return self.data_dir / "pki"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Reads ONESTOP_* variables; secrets default to files created once under the data dir."""
+    env = os.environ if environ is None else environ
+    defaults = Settings()
+    data_dir = Path(env.get("ONESTOP_DATA_DIR", str(defaults.data_dir))).resolve()
+    settings = Settings(
+        data_dir=data_dir,
+        amqp_url=env.get("ONESTOP_AMQP_URL", defaults.amqp_url),
+        database_url=env.get("ONESTOP_DATABASE_URL", defaults.database_url),
+        grpc_host=env.get("ONESTOP_GRPC_HOST", defaults.grpc_host),
+        grpc_port_base=_int(env, "ONESTOP_GRPC_PORT_BASE", defaults.grpc_port_base),
+        http_port_base=_int(env, "ONESTOP_HTTP_PORT_BASE", defaults.http_port_base),
+        clock_speed=_float(env, "ONESTOP_CLOCK_SPEED", defaults.clock_speed),
+        clock_start=_datetime(env, "ONESTOP_CLOCK_START"),
+        clock_origin=_datetime(env, "ONESTOP_CLOCK_ORIGIN"),
+        auto_approve=_service_set(env.get("ONESTOP_AUTO_APPROVE", "all")),
+        participant_mode=_choice(env, "ONESTOP_PARTICIPANTS", "domain", ("domain", "echo")),
+        outbox_poll_seconds=_float(env, "ONESTOP_OUTBOX_POLL_SECONDS", 0.5),
+        log_level=env.get("ONESTOP_LOG_LEVEL", "INFO").upper(),
+        log_json=env.get("ONESTOP_LOG_JSON", "0") in ("1", "true", "yes"),
+        seal_maker_id=env.get("ONESTOP_SEAL_MAKER_ID", "001"),
+    )
+    token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
+    kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
+    return replace(settings, token_secret=token_secret, kek=kek)
+
+
+def _secret_file(data_dir: Path, name: str) -> bytes:
+    """A random secret kept in the data directory (mode 0600), made on first use."""
+    path = data_dir / "secrets" / name
+    if path.exists():
+        return path.read_bytes().strip()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    value = secrets.token_urlsafe(32).encode()
+    # O_EXCL: when two processes start together, one writes and the other reads its value.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes().strip()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _datetime(env: Mapping[str, str], name: str) -> datetime | None:
+    raw = env.get(name)
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an ISO 8601 date-time, got {raw!r}") from exc
+    if value.tzinfo is None:
+        raise SettingsError(f"{name} needs a UTC offset, e.g. 2026-11-26T09:00:00+08:00")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, default)
+    if value not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value
+
+
+def _service_set(raw: str) -> frozenset[str]:
+    raw = raw.strip()
+    if raw in ("all", "*"):
+        return frozenset(SERVICES)
+    if raw in ("", "none"):
+        return frozenset()
+    names = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    unknown = names - set(SERVICES)
+    if unknown:
+        raise SettingsError(
+            f"ONESTOP_AUTO_APPROVE names unknown services {sorted(unknown)}; "
+            f"use 'all', 'none' or a comma-separated subset of {', '.join(SERVICES)}"
+        )
+    return names

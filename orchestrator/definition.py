@@ -1,0 +1,187 @@
+"""The saga language: steps, their dependencies, the command and its compensation, the legal limit
+in working days and the retry policy, declared as data so a definition reads like the process.
+
+    saga("open_company", limit=workdays(3))
+        .step("license", participant="registration", action="IssueLicense",
+              compensation="RevokeLicense", limit=workdays("1.5"), actor="officer", ...)
+        .step("seal", after=["license"], ...)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from google.protobuf.message import Message
+from onestop.common.v1 import application_pb2
+
+# What a command builder sees: the form and the results of the steps done so far.
+CommandBuilder = Callable[["SagaData"], Message]
+
+
+@dataclass(frozen=True)
+class SagaData:
+    case_id: str
+    applicant_id: str
+    form: application_pb2.ApplicationForm
+    results: Mapping[str, Message]
+    reason: str = ""
+
+    def result(self, step: str) -> Any:
+        """The stored result of a finished step (its Response message); KeyError if none."""
+        return self.results[step]
+
+
+def workdays(value: str | int | Decimal) -> Decimal:
+    """A legal limit in working days; a string keeps halves exact ("1.5")."""
+    limit = Decimal(str(value))
+    if limit <= 0:
+        raise ValueError(f"a limit must be positive, got {value!r}")
+    return limit
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff for transient failures (OUTCOME_RETRY)."""
+
+    max_attempts: int = 6
+    initial_delay: timedelta = timedelta(seconds=2)
+    factor: float = 2.0
+    max_delay: timedelta = timedelta(minutes=10)
+
+    def delay(self, attempt: int) -> timedelta:
+        """Wait before attempt ``attempt + 1`` (attempt counts from 1)."""
+        seconds = self.initial_delay.total_seconds() * self.factor ** max(attempt - 1, 0)
+        return min(timedelta(seconds=seconds), self.max_delay)
+
+    def exhausted(self, attempt: int) -> bool:
+        return attempt >= self.max_attempts
+
+
+# Compensations are retried until they succeed; after this many failures the case is marked
+# stuck and an administrator is alerted, but the retries go on.
+COMPENSATION_RETRY = RetryPolicy(
+    max_attempts=8, initial_delay=timedelta(seconds=2), max_delay=timedelta(minutes=30)
+)
+
+
+@dataclass(frozen=True)
+class StepDef:
+    name: str
+    participant: str
+    action: str
+    compensation: str | None
+    after: tuple[str, ...]
+    limit: Decimal
+    # Who acts when the step is not decided automatically: the staff role.
+    actor: str
+    command: CommandBuilder
+    compensation_command: CommandBuilder | None
+    retry: RetryPolicy = RetryPolicy()
+    description: str = ""
+
+    @property
+    def idempotency_prefix(self) -> str:
+        return f"{self.name}:{self.action}"
+
+
+@dataclass(frozen=True)
+class SagaDef:
+    name: str
+    limit: Decimal
+    steps: tuple[StepDef, ...] = ()
+    # Extra commands a step's participant understands outside the action/compensation pair
+    # (a corrected form, a supplied material), by step.
+    side_commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def step(
+        self,
+        name: str,
+        *,
+        participant: str,
+        action: str,
+        compensation: str | None,
+        limit: Decimal,
+        actor: str,
+        command: CommandBuilder,
+        compensation_command: CommandBuilder | None = None,
+        after: Sequence[str] = (),
+        retry: RetryPolicy = RetryPolicy(),
+        description: str = "",
+        side_commands: Sequence[str] = (),
+    ) -> SagaDef:
+        """Returns the definition with one more step; dependencies must already be declared."""
+        if any(s.name == name for s in self.steps):
+            raise ValueError(f"step {name!r} declared twice")
+        unknown = [dep for dep in after if dep not in self.step_names]
+        if unknown:
+            raise ValueError(f"step {name!r} depends on undeclared steps {unknown}")
+        if (compensation is None) != (compensation_command is None):
+            raise ValueError(f"step {name!r}: give both compensation and compensation_command")
+        if limit > self.limit:
+            raise ValueError(f"step {name!r}: limit {limit} exceeds the saga's {self.limit}")
+        new = StepDef(
+            name=name,
+            participant=participant,
+            action=action,
+            compensation=compensation,
+            after=tuple(after),
+            limit=limit,
+            actor=actor,
+            command=command,
+            compensation_command=compensation_command,
+            retry=retry,
+            description=description,
+        )
+        sides = dict(self.side_commands)
+        if side_commands:
+            sides[name] = tuple(side_commands)
+        return replace(self, steps=(*self.steps, new), side_commands=sides)
+
+    @property
+    def step_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.steps)
+
+    def get(self, name: str) -> StepDef:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(f"saga {self.name!r} has no step {name!r}")
+
+    def ready(self, done: Iterable[str], started: Iterable[str]) -> list[StepDef]:
+        """Steps not yet started whose dependencies are all done, in declaration order."""
+        done_set, started_set = set(done), set(started)
+        return [
+            s
+            for s in self.steps
+            if s.name not in started_set and all(dep in done_set for dep in s.after)
+        ]
+
+    def compensation_order(self, names: Iterable[str]) -> list[StepDef]:
+        """The given steps in reverse dependency order (declaration order is topological)."""
+        wanted = set(names)
+        return [s for s in reversed(self.steps) if s.name in wanted and s.compensation]
+
+    def critical_path(self) -> Decimal:
+        """The longest chain of limits through the DAG: what the saga's own limit must cover."""
+        longest: dict[str, Decimal] = {}
+        for s in self.steps:
+            longest[s.name] = s.limit + max((longest[d] for d in s.after), default=Decimal(0))
+        return max(longest.values(), default=Decimal(0))
+
+    def describe(self) -> str:
+        lines = [f"saga {self.name}: limit {self.limit} working days"]
+        for s in self.steps:
+            after = f" after {', '.join(s.after)}" if s.after else ""
+            undo = f", undo {s.participant}.{s.compensation}" if s.compensation else ""
+            lines.append(
+                f"  {s.name}: {s.participant}.{s.action}{undo}; {s.limit} wd; {s.actor}{after}"
+            )
+        return "\n".join(lines)
+
+
+def saga(name: str, *, limit: Decimal) -> SagaDef:
+    return SagaDef(name=name, limit=limit)

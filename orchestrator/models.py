@@ -1,0 +1,151 @@
+"""The saga store: cases, their steps, durable timers, the hash-chained audit trail, and the
+orchestrator's outbox and inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from onestop_common.db import UtcDateTime
+from onestop_common.outbox import BigId, InboxMixin, OutboxMixin, utcnow
+
+TS = UtcDateTime()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Saga(Base):
+    __tablename__ = "sagas"
+    __table_args__ = (
+        UniqueConstraint("applicant_id", "idempotency_key", name="uq_saga_idempotency"),
+        Index("ix_sagas_state", "state"),
+        Index("ix_sagas_applicant", "applicant_id", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    definition: Mapped[str] = mapped_column(String(60))
+    applicant_id: Mapped[str] = mapped_column(String(120))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    # Optimistic concurrency: every change bumps it; a stale writer retries.
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    form: Mapped[bytes] = mapped_column(LargeBinary)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    uscc: Mapped[str] = mapped_column(String(18), default="")
+    submitted_at: Mapped[datetime] = mapped_column(TS)
+    due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    warn_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    failure_reason: Mapped[str] = mapped_column(Text, default="")
+    # Serialized onestop.common.v1.Rejections.
+    rejections: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    compensation_reason: Mapped[str] = mapped_column(String(60), default="")
+    commitment_state: Mapped[str] = mapped_column(String(20), default="none")
+    commitment_due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    # Materials: {"outstanding": [code...], "supplied": [code...]}.
+    commitment_materials: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    bundle: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    bundle_sha256: Mapped[str] = mapped_column(String(64), default="")
+
+    updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+
+    steps: Mapped[list[SagaStep]] = relationship(
+        back_populates="saga", order_by="SagaStep.position", lazy="selectin"
+    )
+
+
+class SagaStep(Base):
+    __tablename__ = "saga_steps"
+
+    saga_id: Mapped[str] = mapped_column(ForeignKey("sagas.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    compensation_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A compensation round gets its own idempotency key: a step that completes after it was
+    # compensated (a late result) is compensated again in a new round.
+    compensation_round: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped whenever the step's clock changes (dispatch, pause, resume, finish) so that
+    # timers scheduled for an older clock are recognised as stale when they fire.
+    clock_generation: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    warn_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    warned: Mapped[bool] = mapped_column(Boolean, default=False)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    finished_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    # Decimal string ("1.5"): exact on every database.
+    limit_workdays: Mapped[str] = mapped_column(String(10))
+    actor: Mapped[str] = mapped_column(String(40), default="")
+    task_id: Mapped[str] = mapped_column(String(80), default="")
+    result_type: Mapped[str] = mapped_column(String(200), default="")
+    result: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    rejections: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+    saga: Mapped[Saga] = relationship(back_populates="steps")
+
+
+class Timer(Base):
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "fired_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    saga_id: Mapped[str] = mapped_column(ForeignKey("sagas.id"), index=True)
+    step: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(30))
+    # Business time (Asia/Shanghai) at which the timer fires.
+    due_at: Mapped[datetime] = mapped_column(TS)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    fired_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+
+
+class AuditEntry(Base):
+    """过程留痕: one row per transition, chained by hash so an edited row is detected."""
+
+    __tablename__ = "audit_trail"
+    __table_args__ = (UniqueConstraint("saga_id", "seq", name="uq_audit_seq"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    saga_id: Mapped[str] = mapped_column(String(40), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TS)
+    recorded_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(60))
+    step: Mapped[str] = mapped_column(String(40), default="")
+    from_state: Mapped[str] = mapped_column(String(30), default="")
+    to_state: Mapped[str] = mapped_column(String(30), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+class Inbox(InboxMixin, Base):
+    pass
