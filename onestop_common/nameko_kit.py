@@ -25,14 +25,18 @@ from typing import Any
 import eventlet
 from eventlet.event import Event as GreenEvent
 from google.protobuf.message import Message
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.mixins import ConsumerMixin
 from nameko import config
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
 from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
+from nameko_grpc.inspection import Inspector
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from onestop.common.v1 import common_pb2
 from onestop_common import messaging as m
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import OneStopError
@@ -148,6 +152,14 @@ class UnitOfWork:
 
     def remembered(self, key: str) -> InboxMixin | None:
         return remembered_result(self.session, self.inbox_model, key)
+
+    def compensated(self, case_id: str, step: str, compensation_rpc: str) -> bool:
+        """Has the case's compensation for this step already run here (in any round)?"""
+        prefix = f"{case_id}:{step}:{compensation_rpc}:"
+        found = self.session.scalars(
+            select(self.inbox_model.key).where(self.inbox_model.key.startswith(prefix)).limit(1)
+        ).first()
+        return found is not None
 
     def remember(self, key: str, result: Message) -> None:
         remember_result(
@@ -268,11 +280,10 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
     def connection(self) -> Connection:  # type: ignore[override]
         return _connection(current_settings().amqp_url)
 
-    def setup(self) -> None:
+    def start(self) -> None:
+        # Declared at start, not setup: entrypoints register (and name the queue) during setup.
         with _connection(current_settings().amqp_url) as conn:
             declare_topology(conn, [m.service_queue(self.participant)])
-
-    def start(self) -> None:
         self.should_stop = False
         self.container.spawn_managed_thread(self.run, identifier="onestop.command_queue")
         self._ready.wait()
@@ -313,7 +324,7 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
             if entrypoint is None:
                 raise m.MalformedMessage(f"{self.participant} has no command {rpc!r}")
             request = m.decode_body(headers.get(m.H_TYPE, ""), message.body)
-            expected = entrypoint.input_type.DESCRIPTOR.full_name
+            expected = entrypoint.request_type().DESCRIPTOR.full_name
             if request.DESCRIPTOR.full_name != expected:
                 raise m.MalformedMessage(
                     f"{rpc} takes {expected}, got {request.DESCRIPTOR.full_name}"
@@ -353,12 +364,10 @@ class CommandEntrypoint(Entrypoint):
 
     @property
     def rpc(self) -> str:
-        return self.method_name
+        return self.method_name or ""
 
-    @property
-    def input_type(self) -> type[Message]:
-        from nameko_grpc.inspection import Inspector
-
+    def request_type(self) -> type[Message]:
+        # A method, not a property: nameko inspects extension attributes before binding.
         return Inspector(self.stub).input_type_for_method(self.method_name)  # type: ignore[no-any-return]
 
     def setup(self) -> None:
@@ -401,11 +410,15 @@ def run_saga_action(
     request: Message,
     response_type: type[Message],
     handler: Callable[[UnitOfWork], Message],
+    *,
+    compensated_by: str = "",
 ) -> Message:
     """Runs a saga action or compensation at most once per idempotency key.
 
     The result is stored under the key and staged as a result event in the same transaction; a
     repeated command gets the stored result again (and its event re-sent) with no second effect.
+    An action whose compensation (``compensated_by``) already ran for the case is refused: the
+    compensation overtook it, and running it now would leave an effect nobody undoes.
     """
     context = getattr(request, "context")  # noqa: B009
     key = context.idempotency_key
@@ -415,11 +428,22 @@ def run_saga_action(
             response = response_type.FromString(stored.result)
             uow.emit_result(rpc, response)
             return response
-    response = handler(uow)
+    if compensated_by and uow.compensated(context.case_id, context.step, compensated_by):
+        response = withdrawn(response_type)
+    else:
+        response = handler(uow)
     getattr(response, "context").CopyFrom(context)  # noqa: B009
     if key:
         uow.remember(key, response)
     uow.emit_result(rpc, response)
+    return response
+
+
+def withdrawn(response_type: type[Message]) -> Message:
+    response = response_type()
+    status = getattr(response, "status")  # noqa: B009
+    status.outcome = common_pb2.OUTCOME_REJECTED
+    status.reason = "the case was withdrawn before this step ran"
     return response
 
 
@@ -466,6 +490,23 @@ def install_grpc_error_mapping() -> None:
 
 
 grpc_entrypoint = Grpc.implementing
+_health = Grpc.implementing(health_pb2_grpc.HealthStub)
+
+
+class HealthCheck:
+    """grpc.health.v1.Health for probes: SERVING when the service's database answers."""
+
+    @_health
+    def Check(self, request: Any, context: Any) -> Any:
+        store: Store | None = getattr(self, "store", None)
+        status = health_pb2.HealthCheckResponse.SERVING
+        if store is not None:
+            try:
+                with store.engine.connect() as connection:
+                    connection.exec_driver_sql("SELECT 1")
+            except Exception:  # noqa: BLE001 - any failure means not serving
+                status = health_pb2.HealthCheckResponse.NOT_SERVING
+        return health_pb2.HealthCheckResponse(status=status)
 
 
 @dataclass

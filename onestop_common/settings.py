@@ -53,6 +53,10 @@ class Settings:
     auto_approve: frozenset[str] = frozenset(SERVICES)
     # "domain" runs the real services; "echo" answers every command at once (benchmarks).
     participant_mode: str = "domain"
+    # Echo participants (participant_mode "echo"): reject these participants' actions, and make
+    # each compensation fail this many times before it succeeds.
+    echo_reject: frozenset[str] = frozenset()
+    echo_compensation_failures: int = 0
     outbox_poll_seconds: float = 0.5
     log_level: str = "INFO"
     log_json: bool = False
@@ -110,6 +114,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         clock_origin=_datetime(env, "ONESTOP_CLOCK_ORIGIN"),
         auto_approve=_service_set(env.get("ONESTOP_AUTO_APPROVE", "all")),
         participant_mode=_choice(env, "ONESTOP_PARTICIPANTS", "domain", ("domain", "echo")),
+        echo_reject=_service_set(env.get("ONESTOP_ECHO_REJECT", "none"), "ONESTOP_ECHO_REJECT"),
+        echo_compensation_failures=_int(env, "ONESTOP_ECHO_COMPENSATION_FAILURES", 0),
         outbox_poll_seconds=_float(env, "ONESTOP_OUTBOX_POLL_SECONDS", 0.5),
         log_level=env.get("ONESTOP_LOG_LEVEL", "INFO").upper(),
         log_json=env.get("ONESTOP_LOG_JSON", "0") in ("1", "true", "yes"),
@@ -180,7 +186,7 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
-def _service_set(raw: str) -> frozenset[str]:
+def _service_set(raw: str, name: str = "ONESTOP_AUTO_APPROVE") -> frozenset[str]:
     raw = raw.strip()
     if raw in ("all", "*"):
         return frozenset(SERVICES)
@@ -190,7 +196,7 @@ def _service_set(raw: str) -> frozenset[str]:
     unknown = names - set(SERVICES)
     if unknown:
         raise SettingsError(
-            f"ONESTOP_AUTO_APPROVE names unknown services {sorted(unknown)}; "
+            f"{name} names unknown services {sorted(unknown)}; "
             f"use 'all', 'none' or a comma-separated subset of {', '.join(SERVICES)}"
         )
     return names

@@ -1,0 +1,201 @@
+"""The ``onestop`` command: run the platform, submit and follow cases, and the operator's tools.
+
+Subcommands import what they need when they run, so that ``onestop service`` can hand over to an
+eventlet process and quick commands (``check``, ``token``) start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onestop", description=__doc__)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    up = sub.add_parser("up", help="start the orchestrator and the five services (Ctrl-C stops)")
+    up.add_argument(
+        "--echo",
+        action="store_true",
+        help="participants answer at once without domain work (benchmarks)",
+    )
+    up.set_defaults(handler=_up)
+
+    orchestrator = sub.add_parser("orchestrator", help="run the orchestrator process alone")
+    orchestrator.set_defaults(handler=_orchestrator)
+
+    service = sub.add_parser("service", help="run one service process (nameko)")
+    service.add_argument("name")
+    service.set_defaults(handler=_service)
+
+    submit = sub.add_parser("submit", help="submit an application form (JSON)")
+    submit.add_argument("file")
+    submit.add_argument("--key", help="idempotency key (default: derived from the file)")
+    _identity_options(submit)
+    submit.set_defaults(handler=_submit)
+
+    status = sub.add_parser("status", help="show a case")
+    status.add_argument("case_id")
+    _identity_options(status)
+    status.set_defaults(handler=_status)
+
+    watch = sub.add_parser("watch", help="follow a case live until it ends")
+    watch.add_argument("case_id")
+    _identity_options(watch)
+    watch.set_defaults(handler=_watch)
+
+    token = sub.add_parser("token", help="issue a development credential")
+    token.add_argument("--role", required=True)
+    token.add_argument("--subject", required=True)
+    token.add_argument("--org", default="")
+    token.set_defaults(handler=_token)
+
+    check = sub.add_parser("check", help="check a USCC, organisation code or citizen ID")
+    check.add_argument("kind", choices=("uscc", "orgcode", "id"))
+    check.add_argument("value")
+    check.set_defaults(handler=_check)
+
+    calendar = sub.add_parser("calendar", help="business-calendar tools")
+    calendar_sub = calendar.add_subparsers(metavar="ACTION")
+    deadline = calendar_sub.add_parser("deadline", help="deadline START + WORKDAYS")
+    deadline.add_argument("start")
+    deadline.add_argument("workdays")
+    deadline.set_defaults(handler=_deadline)
+
+    audit = sub.add_parser("audit", help="audit-trail tools")
+    audit_sub = audit.add_subparsers(metavar="ACTION")
+    verify = audit_sub.add_parser("verify", help="check a case's hash chain")
+    verify.add_argument("case_id", nargs="?", help="one case (default: every case)")
+    verify.set_defaults(handler=_audit_verify)
+
+    pki = sub.add_parser("pki", help="platform PKI")
+    pki_sub = pki.add_subparsers(metavar="ACTION")
+    pki_init = pki_sub.add_parser("init", help="create the PKI in the data directory")
+    pki_init.add_argument("--algorithm", choices=("ecdsa-p256", "rsa-2048"), default="ecdsa-p256")
+    pki_init.set_defaults(handler=_pki_init)
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(metavar="WHAT")
+    bench_saga = bench_sub.add_parser("saga", help="cases/s through echo participants")
+    bench_saga.add_argument("--cases", type=int, default=200)
+    bench_saga.add_argument("--concurrency", type=int, default=50)
+    bench_saga.set_defaults(handler=_bench_saga)
+    return parser
+
+
+def _identity_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--subject",
+        default=os.environ.get("USER", "cli-user"),
+        help="who you are (development credential)",
+    )
+    parser.add_argument("--role", default="entrepreneur")
+
+
+def _up(args: argparse.Namespace) -> int:
+    from onestop_cli.platform import run_up
+
+    return run_up(echo=args.echo)
+
+
+def _orchestrator(_args: argparse.Namespace) -> int:
+    from onestop_common import logs
+    from onestop_common.settings import load_settings
+    from orchestrator.process import serve
+
+    settings = load_settings()
+    logs.configure("orchestrator", settings.log_level, settings.log_json)
+    serve(settings)
+    return 0
+
+
+def _service(args: argparse.Namespace) -> int:
+    # Hand over to a fresh interpreter: eventlet must patch before anything is imported.
+    os.execv(sys.executable, [sys.executable, "-m", "onestop_cli.service_main", args.name])
+    return 0  # pragma: no cover
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from onestop_cli.client import submit
+
+    return submit(args.file, args.key, args.subject, args.role)
+
+
+def _status(args: argparse.Namespace) -> int:
+    from onestop_cli.client import status
+
+    return status(args.case_id, args.subject, args.role)
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from onestop_cli.client import watch
+
+    return watch(args.case_id, args.subject, args.role)
+
+
+def _token(args: argparse.Namespace) -> int:
+    from onestop_common.identity import Role, issue_token
+    from onestop_common.settings import load_settings
+
+    try:
+        role = Role(args.role)
+    except ValueError:
+        print(
+            f"unknown role {args.role!r}; one of: {', '.join(r.value for r in Role)}",
+            file=sys.stderr,
+        )
+        return 2
+    print(issue_token(load_settings().token_secret, subject=args.subject, role=role, org=args.org))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from onestop_cli.check import run_check
+
+    return run_check(args.kind, args.value)
+
+
+def _deadline(args: argparse.Namespace) -> int:
+    from onestop_cli.calendar_cmd import run_deadline
+
+    return run_deadline(args.start, args.workdays)
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    from onestop_cli.admin import audit_verify
+
+    return audit_verify(args.case_id)
+
+
+def _pki_init(args: argparse.Namespace) -> int:
+    from onestop_cli.admin import pki_init
+
+    return pki_init(args.algorithm)
+
+
+def _bench_saga(args: argparse.Namespace) -> int:
+    from bench.saga import run
+
+    return run(cases=args.cases, concurrency=args.concurrency)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Starts the platform's processes (orchestrator + five services) as children, waits until each
+answers its gRPC health check, restarts one that dies, and stops them all cleanly.
+
+Used by ``onestop up``, by the demo and by the end-to-end tests, so all three start the platform
+the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from onestop_common.settings import SERVICES, Settings
+
+COMPONENT_ORDER = ("orchestrator", *SERVICES)
+HEALTH_TIMEOUT_SECONDS = 60.0
+STOP_GRACE_SECONDS = 10.0
+
+
+def component_command(name: str) -> list[str]:
+    if name == "orchestrator":
+        return [sys.executable, "-m", "onestop_cli.main", "orchestrator"]
+    if name == "portal":
+        return [sys.executable, "-m", "onestop_cli.main", "portal"]
+    return [sys.executable, "-m", "onestop_cli.service_main", name]
+
+
+def shared_clock_env(settings: Settings) -> dict[str, str]:
+    """Children must agree on business time: give them one origin."""
+    if settings.clock_speed == 1 and settings.clock_start is None:
+        return {}
+    origin = settings.clock_origin or datetime.now(UTC)
+    start = settings.clock_start or origin
+    return {"ONESTOP_CLOCK_ORIGIN": origin.isoformat(), "ONESTOP_CLOCK_START": start.isoformat()}
+
+
+def check_health(target: str, timeout: float = 1.0) -> bool:
+    with grpc.insecure_channel(target) as channel:
+        try:
+            response = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(), timeout=timeout
+            )
+        except grpc.RpcError:
+            return False
+    return response.status == health_pb2.HealthCheckResponse.SERVING  # type: ignore[no-any-return]
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    restarts: int = 0
+
+
+@dataclass
+class Supervisor:
+    settings: Settings
+    env: Mapping[str, str]
+    components: Sequence[str] = COMPONENT_ORDER
+    log_dir: Path | None = None
+    restart_on_exit: bool = True
+    report: Callable[[str], None] = lambda line: None
+    children: dict[str, Child] = field(default_factory=dict)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.env = {**self.env, **shared_clock_env(self.settings)}
+        self.log_dir = self.log_dir or self.settings.data_dir / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def start(self) -> None:
+        for name in self.components:
+            self.spawn(name)
+        self.wait_healthy(self.components)
+
+    def spawn(self, name: str) -> Child:
+        assert self.log_dir is not None
+        log_path = self.log_dir / f"{name}.log"
+        handle = log_path.open("ab")
+        process = subprocess.Popen(
+            component_command(name),
+            env=dict(self.env),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        handle.close()
+        previous = self.children.get(name)
+        child = Child(name, process, log_path, restarts=previous.restarts + 1 if previous else 0)
+        self.children[name] = child
+        self.report(f"started {name} (pid {process.pid}, log {log_path})")
+        return child
+
+    def wait_healthy(self, names: Sequence[str], timeout: float = HEALTH_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(names)
+        while pending:
+            for name in list(pending):
+                child = self.children[name]
+                if child.process.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with code {child.process.returncode} while starting; "
+                        f"see {child.log_path}:\n{tail(child.log_path)}"
+                    )
+                if name == "portal" or check_health(self.settings.grpc_target(name)):
+                    pending.remove(name)
+                    self.report(f"{name} healthy on {self.settings.grpc_target(name)}")
+            if pending and time.monotonic() > deadline:
+                raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.1)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        child = self.children[name]
+        os.killpg(child.process.pid, sig)
+        child.process.wait()
+
+    def restart(self, name: str) -> None:
+        self.spawn(name)
+        self.wait_healthy([name])
+
+    def watch(self) -> None:
+        """Blocks until stop(); restarts a child that dies on its own."""
+        while not self._stopping.wait(0.5):
+            for name, child in list(self.children.items()):
+                code = child.process.poll()
+                if code is None or not self.restart_on_exit or self._stopping.is_set():
+                    continue
+                self.report(f"{name} exited with code {code}; restarting (see {child.log_path})")
+                time.sleep(min(2**child.restarts, 30))
+                self.spawn(name)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for child in self.children.values():
+            if child.process.poll() is None:
+                os.killpg(child.process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for child in self.children.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.process.wait(remaining)
+            except subprocess.TimeoutExpired:
+                self.report(f"{child.name} did not stop in time; killing it")
+                os.killpg(child.process.pid, signal.SIGKILL)
+                child.process.wait()
+        self.report("all processes stopped")
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

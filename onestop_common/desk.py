@@ -1,0 +1,299 @@
+"""Staff work queues, shared by every desk: a task per case waiting on a person, ordered by legal
+deadline, with the remaining working time; claim, decide, and the checks around them.
+
+A service mixes :class:`TaskMixin` into its own base and adds what its desk needs (approve with
+amounts, mark engraved, …). Plain SQLAlchemy: no nameko, no gRPC transport here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
+
+from onestop.common.v1 import common_pb2, desk_pb2
+from onestop_common.calendar import BusinessCalendar, CalendarError
+from onestop_common.db import UtcDateTime
+from onestop_common.errors import Conflict, NotFound, PermissionDenied
+from onestop_common.identity import Principal, Role
+from onestop_common.protoconv import from_timestamp, timestamp
+
+OPEN, CLAIMED, AWAITING_APPLICANT, DONE, REJECTED, CANCELLED = (
+    "open",
+    "claimed",
+    "awaiting_applicant",
+    "done",
+    "rejected",
+    "cancelled",
+)
+ACTIVE = (OPEN, CLAIMED)
+STATE_MESSAGES = {
+    OPEN: desk_pb2.TASK_STATE_OPEN,
+    CLAIMED: desk_pb2.TASK_STATE_CLAIMED,
+    AWAITING_APPLICANT: desk_pb2.TASK_STATE_AWAITING_APPLICANT,
+    DONE: desk_pb2.TASK_STATE_DONE,
+    REJECTED: desk_pb2.TASK_STATE_REJECTED,
+    CANCELLED: desk_pb2.TASK_STATE_CANCELLED,
+}
+STATE_NAMES = {value: key for key, value in STATE_MESSAGES.items()}
+MAX_PAGE = 200
+
+
+class TaskMixin:
+    """One case waiting on a person at this service."""
+
+    __tablename__ = "tasks"
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805
+        return (
+            Index("ix_tasks_queue", "state", "due_at"),
+            Index("ix_tasks_case", "case_id"),
+        )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40), default="review")
+    state: Mapped[str] = mapped_column(String(20), default=OPEN)
+    company_name: Mapped[str] = mapped_column(String(200), default="")
+    uscc: Mapped[str] = mapped_column(String(18), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    assignee_org: Mapped[str] = mapped_column(String(40), default="")
+    claimed_by: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    limit_workdays: Mapped[str] = mapped_column(String(10), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The saga command this task answers: its context (to route the final result) and request.
+    context: Mapped[bytes] = mapped_column(LargeBinary)
+    request_type: Mapped[str] = mapped_column(String(200), default="")
+    request: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    details: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+    @property
+    def command_context(self) -> common_pb2.CommandContext:
+        return common_pb2.CommandContext.FromString(self.context)
+
+
+def new_task_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12].upper()}"
+
+
+def open_task(
+    session: Session,
+    model: type[TaskMixin],
+    *,
+    prefix: str,
+    context: common_pb2.CommandContext,
+    request: Any,
+    now: datetime,
+    company_name: str = "",
+    uscc: str = "",
+    summary: str = "",
+    assignee_org: str = "",
+    kind: str = "review",
+    details: dict[str, str] | None = None,
+) -> TaskMixin:
+    deadline = context.deadline
+    task = model(
+        id=new_task_id(prefix),
+        case_id=context.case_id,
+        step=context.step,
+        kind=kind,
+        state=OPEN,
+        company_name=company_name,
+        uscc=uscc,
+        summary=summary,
+        assignee_org=assignee_org,
+        created_at=now,
+        started_at=from_timestamp(deadline.started_at),
+        due_at=from_timestamp(deadline.due_at),
+        warn_at=from_timestamp(deadline.warn_at),
+        limit_workdays=deadline.limit_workdays,
+        context=context.SerializeToString(),
+        request_type=request.DESCRIPTOR.full_name,
+        request=request.SerializeToString(),
+        details=details or {},
+    )
+    session.add(task)
+    return task
+
+
+def list_tasks(
+    session: Session,
+    model: type[TaskMixin],
+    principal: Principal,
+    query: desk_pb2.TaskQuery,
+    *,
+    org_scoped: bool = False,
+) -> tuple[Sequence[TaskMixin], str]:
+    """The desk's queue: oldest deadline first; an organisation's staff see only its tasks."""
+    states = [STATE_NAMES[s] for s in query.states if s in STATE_NAMES] or list(ACTIVE)
+    statement = select(model).where(model.state.in_(states))
+    if org_scoped and principal.role is not Role.ADMIN:
+        statement = statement.where(model.assignee_org == principal.org)
+    page_size = min(query.page_size or 50, MAX_PAGE)
+    offset = int(query.page_token or 0)
+    rows = session.scalars(
+        statement.order_by(model.due_at.is_(None), model.due_at, model.created_at)
+        .offset(offset)
+        .limit(page_size + 1)
+    ).all()
+    next_token = str(offset + page_size) if len(rows) > page_size else ""
+    return rows[:page_size], next_token
+
+
+def get_task(
+    session: Session,
+    model: type[TaskMixin],
+    task_id: str,
+    principal: Principal,
+    *,
+    org_scoped: bool = False,
+    for_update: bool = False,
+) -> TaskMixin:
+    statement = select(model).where(model.id == task_id)
+    if for_update:
+        statement = statement.with_for_update()
+    task = session.scalars(statement).first()
+    if task is None:
+        raise NotFound(f"no task {task_id}", message_zh=f"任务 {task_id} 不存在")
+    if org_scoped and principal.role is not Role.ADMIN and task.assignee_org != principal.org:
+        raise PermissionDenied(
+            "this task belongs to another organisation's queue",
+            message_zh="该任务属于其他机构的工作队列",
+        )
+    return task
+
+
+def claim(task: TaskMixin, principal: Principal) -> None:
+    if task.state == CLAIMED and task.claimed_by == principal.subject:
+        return
+    if task.state == CLAIMED:
+        raise Conflict(
+            f"task {task.id} is being handled by {task.claimed_by}",
+            message_zh=f"任务 {task.id} 已由 {task.claimed_by} 受理",
+        )
+    if task.state != OPEN:
+        raise Conflict(
+            f"task {task.id} is {task.state}", message_zh=f"任务 {task.id} 状态为 {task.state}"
+        )
+    task.state = CLAIMED
+    task.claimed_by = principal.subject
+
+
+def ensure_decidable(task: TaskMixin, principal: Principal) -> None:
+    """A decision needs an open task, or one claimed by the same person (claimed on the way)."""
+    if task.state == OPEN:
+        claim(task, principal)
+        return
+    if task.state == CLAIMED and task.claimed_by in (principal.subject, ""):
+        return
+    if task.state == CLAIMED and principal.role is Role.ADMIN:
+        return
+    if task.state == CLAIMED:
+        raise Conflict(
+            f"task {task.id} is claimed by {task.claimed_by}",
+            message_zh=f"任务 {task.id} 已由 {task.claimed_by} 受理",
+        )
+    raise Conflict(
+        f"task {task.id} is already {task.state}",
+        message_zh=f"任务 {task.id} 已处理（{task.state}）",
+    )
+
+
+def decide(
+    task: TaskMixin, principal: Principal, state: str, now: datetime, reason: str = ""
+) -> None:
+    ensure_decidable(task, principal)
+    task.state = state
+    task.decided_at = now
+    task.decided_by = principal.subject
+    task.reason = reason
+
+
+def cancel_case_tasks(
+    session: Session, model: type[TaskMixin], case_id: str, now: datetime, reason: str
+) -> int:
+    """Withdraws every open task of a case (its saga is being compensated)."""
+    tasks = session.scalars(
+        select(model).where(
+            model.case_id == case_id, model.state.in_((OPEN, CLAIMED, AWAITING_APPLICANT))
+        )
+    ).all()
+    for task in tasks:
+        task.state = CANCELLED
+        task.decided_at = now
+        task.decided_by = "platform"
+        task.reason = reason
+    return len(tasks)
+
+
+def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> desk_pb2.DeskTask:
+    message = desk_pb2.DeskTask(
+        task_id=task.id,
+        case_id=task.case_id,
+        step=task.step,
+        state=STATE_MESSAGES[task.state],
+        company_name=task.company_name,
+        uscc=task.uscc,
+        summary=task.summary,
+        claimed_by=task.claimed_by,
+        assignee_org=task.assignee_org,
+        reason=task.reason,
+        deadline=task_deadline(task, calendar, now),
+    )
+    message.created_at.CopyFrom(timestamp(task.created_at))
+    message.details.update(task.details or {})
+    return message
+
+
+def task_deadline(
+    task: TaskMixin, calendar: BusinessCalendar, now: datetime
+) -> common_pb2.Deadline:
+    deadline = common_pb2.Deadline(
+        limit_workdays=task.limit_workdays, paused=task.paused_at is not None
+    )
+    for name in ("started_at", "due_at", "warn_at"):
+        value = getattr(task, name)
+        if value is not None:
+            getattr(deadline, name).CopyFrom(timestamp(value))
+    if task.due_at is not None:
+        as_of = task.paused_at or task.decided_at or now
+        try:
+            remaining = calendar.working_time_between(as_of, task.due_at)
+        except CalendarError:
+            return deadline
+        deadline.remaining_working_seconds = int(remaining.total_seconds())
+        deadline.as_of.CopyFrom(timestamp(as_of))
+        deadline.breached = remaining.total_seconds() <= 0
+        deadline.warned = task.warn_at is not None and as_of >= task.warn_at
+    return deadline
+
+
+def step_status(
+    outcome: int,
+    *,
+    decided_by: str = "",
+    reason: str = "",
+    task_id: str = "",
+    now: datetime | None = None,
+    rejections: Sequence[Any] = (),
+) -> common_pb2.StepStatus:
+    status = common_pb2.StepStatus(
+        outcome=outcome, decided_by=decided_by, reason=reason, task_id=task_id
+    )
+    status.rejections.extend(rejections)
+    if now is not None:
+        status.decided_at.CopyFrom(timestamp(now))
+    return status

@@ -1,0 +1,72 @@
+"""Logging for every OneStop process: one line per record with the process name and case id,
+optionally JSON, and citizen ID numbers masked wherever they appear in a message."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+
+from onestop_common.identifiers import mask_id_number
+
+# 17 digits and a digit or X: the shape of a citizen ID (GB 11643). Masking a lookalike too is
+# the safe side.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_ids(text: str) -> str:
+    return _ID_NUMBER.sub(lambda match: mask_id_number(match.group(0)), text)
+
+
+class MaskingFilter(logging.Filter):
+    """Rewrites each record's final message with ID numbers masked (args included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_ids(message)
+        if masked != message or record.args:
+            record.msg = masked
+            record.args = None
+        if record.exc_info and record.exc_text is None:
+            record.exc_text = mask_ids(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname,
+            "logger": record.name,
+            "process": _process_name,
+            "case": getattr(record, "case_id", ""),
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            payload["exception"] = record.exc_text
+        return json.dumps(payload, ensure_ascii=False)
+
+
+_process_name = "onestop"
+
+
+def configure(process_name: str, level: str = "INFO", as_json: bool = False) -> None:
+    global _process_name
+    _process_name = process_name
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    if as_json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(f"%(asctime)s %(levelname)s {process_name} %(name)s: %(message)s")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Libraries that narrate every connection at INFO.
+    for noisy in ("pika", "kombu", "amqp", "nameko", "h2", "hpack"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,205 @@
+"""RabbitMQ for the orchestrator, with pika (no eventlet here): topology, a publisher with
+confirms for the outbox relay, and a batching consumer with manual acks for participant results.
+
+pika connections are not thread-safe, so each thread owns its own connection.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pika
+from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import AMQPError
+
+from onestop_common import messaging as m
+
+log = logging.getLogger(__name__)
+
+BATCH_MAX = 200
+RECONNECT_SECONDS = 1.0
+
+
+def connect(url: str) -> pika.BlockingConnection:
+    params = pika.URLParameters(url)
+    params.heartbeat = 60
+    params.blocked_connection_timeout = 60
+    return pika.BlockingConnection(params)
+
+
+def declare_topology(channel: BlockingChannel, queues: Sequence[m.QueueSpec]) -> None:
+    """Declares exchanges and queues; re-declaring with the same arguments changes nothing."""
+    for name in m.EXCHANGES:
+        channel.exchange_declare(exchange=name, exchange_type="topic", durable=True)
+    for spec in (*queues, m.dead_letter_queue()):
+        channel.queue_declare(queue=spec.name, durable=True, arguments=dict(spec.arguments))
+        for binding in spec.bindings:
+            channel.queue_bind(queue=spec.name, exchange=spec.exchange, routing_key=binding)
+
+
+def properties_for(envelope: m.Envelope) -> pika.BasicProperties:
+    return pika.BasicProperties(
+        content_type=m.CONTENT_TYPE,
+        content_encoding="binary",
+        delivery_mode=pika.DeliveryMode.Persistent,
+        headers=dict(envelope.headers),
+        message_id=envelope.message_id,
+    )
+
+
+class ConfirmingPublisher:
+    """Publishes persistently; each publish returns once the broker has confirmed it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._connection: pika.BlockingConnection | None = None
+        self._channel: BlockingChannel | None = None
+
+    def _ensure(self) -> BlockingChannel:
+        if self._channel is None or not self._channel.is_open:
+            self.close()
+            self._connection = connect(self.url)
+            self._channel = self._connection.channel()
+            self._channel.confirm_delivery()
+        return self._channel
+
+    def publish(self, envelopes: Sequence[m.Envelope]) -> None:
+        channel = self._ensure()
+        try:
+            for envelope in envelopes:
+                channel.basic_publish(
+                    exchange=envelope.exchange,
+                    routing_key=envelope.routing_key,
+                    body=envelope.body,
+                    properties=properties_for(envelope),
+                    mandatory=False,
+                )
+        except AMQPError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._connection is not None and self._connection.is_open:
+            try:
+                self._connection.close()
+            except AMQPError:
+                pass
+        self._connection = None
+        self._channel = None
+
+
+def envelope_from(method: Any, properties: pika.BasicProperties, body: bytes) -> m.Envelope:
+    return m.Envelope(
+        exchange=method.exchange,
+        routing_key=method.routing_key,
+        body=body,
+        headers=dict(properties.headers or {}),
+        message_id=properties.message_id or m.new_message_id(),
+    )
+
+
+class BatchConsumer(threading.Thread):
+    """Consumes a queue in batches; the handler gets envelopes, acks happen after it returns.
+
+    A message the handler calls malformed is dead-lettered with the reason; any other error
+    leaves the batch unacknowledged and it is redelivered after a reconnect.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        queue: str,
+        handle: Callable[[Sequence[m.Envelope]], None],
+        *,
+        name: str,
+        prefetch: int = 500,
+    ) -> None:
+        super().__init__(name=name, daemon=True)
+        self.url = url
+        self.queue = queue
+        self.handle = handle
+        self.prefetch = prefetch
+        self.ready = threading.Event()
+        self._stop = threading.Event()
+        self._dead_letters = ConfirmingPublisher(url)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._consume()
+            except AMQPError as exc:
+                log.warning("consumer of %s lost the broker (%s); reconnecting", self.queue, exc)
+                self._stop.wait(RECONNECT_SECONDS)
+            except Exception:
+                log.exception("consumer of %s failed; reconnecting", self.queue)
+                self._stop.wait(RECONNECT_SECONDS)
+        self._dead_letters.close()
+
+    def _consume(self) -> None:
+        connection = connect(self.url)
+        try:
+            channel = connection.channel()
+            channel.basic_qos(prefetch_count=self.prefetch)
+            deliveries = channel.consume(self.queue, inactivity_timeout=0.2)
+            self.ready.set()
+            for method, properties, body in deliveries:
+                if self._stop.is_set():
+                    break
+                if method is None:
+                    continue
+                batch = [(method, properties, body)]
+                self._fill(channel, deliveries, batch)
+                self._process(channel, batch)
+            channel.cancel()
+        finally:
+            if connection.is_open:
+                connection.close()
+
+    @staticmethod
+    def _fill(channel: BlockingChannel, deliveries: Any, batch: list[Any]) -> None:
+        """Adds what has already arrived: under load results queue up while a batch is applied,
+        and the next batch takes them all in one transaction."""
+        channel.connection.process_data_events(time_limit=0)
+        while len(batch) < BATCH_MAX and channel.get_waiting_message_count() > 0:
+            method, properties, body = next(deliveries)
+            if method is None:
+                return
+            batch.append((method, properties, body))
+
+    def _process(self, channel: BlockingChannel, batch: list[Any]) -> None:
+        envelopes = [envelope_from(*item) for item in batch]
+        try:
+            self.handle(envelopes)
+        except m.MalformedMessage:
+            # Isolate the bad one(s): handle each alone, dead-letter what is malformed.
+            for item, envelope in zip(batch, envelopes, strict=True):
+                try:
+                    self.handle([envelope])
+                except m.MalformedMessage as exc:
+                    self._dead_letter(envelope, str(exc))
+                channel.basic_ack(item[0].delivery_tag)
+            return
+        channel.basic_ack(batch[-1][0].delivery_tag, multiple=True)
+
+    def _dead_letter(self, envelope: m.Envelope, reason: str) -> None:
+        log.error("dead-lettering %s from %s: %s", envelope.routing_key, self.queue, reason)
+        headers = dict(envelope.headers)
+        headers[m.H_DEAD_REASON] = reason[:500]
+        headers[m.H_DEAD_QUEUE] = self.queue
+        self._dead_letters.publish(
+            [
+                m.Envelope(
+                    m.DEAD_LETTER_EXCHANGE,
+                    envelope.routing_key,
+                    envelope.body,
+                    headers,
+                    envelope.message_id,
+                )
+            ]
+        )

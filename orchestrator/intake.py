@@ -1,0 +1,81 @@
+"""The checks the public API makes before a form enters a saga: is it complete and well-formed?
+The rules of company law (names, capital, people, scope) are the registration service's and are
+applied by its ValidateApplication and its saga step."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from onestop.common.v1 import application_pb2
+from onestop_common.errors import InvalidInput, RuleViolation, violation
+
+_DIVISION = re.compile(r"^\d{6}$")
+
+
+def form_violations(form: application_pb2.ApplicationForm) -> list[RuleViolation]:
+    found: list[RuleViolation] = []
+    required_text = {
+        "form.name.division": form.name.division,
+        "form.name.trade_name": form.name.trade_name,
+        "form.name.industry": form.name.industry,
+        "form.name.organisational_form": form.name.organisational_form,
+        "form.legal_representative.name": form.legal_representative.name,
+    }
+    for field, value in required_text.items():
+        if not value.strip():
+            found.append(violation(field, "required", "此项必填", "this field is required"))
+    if form.enterprise_type == application_pb2.ENTERPRISE_TYPE_UNSPECIFIED:
+        found.append(
+            violation(
+                "form.enterprise_type", "required", "请选择企业类型", "choose an enterprise type"
+            )
+        )
+    if not _DIVISION.match(form.domicile.division_code):
+        found.append(
+            violation(
+                "form.domicile.division_code",
+                "format",
+                "住所的行政区划代码应为 6 位数字",
+                "the domicile's division code must be 6 digits",
+            )
+        )
+    found += _money("form.registered_capital", form.registered_capital.amount, positive=True)
+    if not form.shareholders:
+        found.append(
+            violation(
+                "form.shareholders",
+                "required",
+                "至少需要一名股东（出资人）",
+                "at least one shareholder (investor) is required",
+            )
+        )
+    for i, holder in enumerate(form.shareholders):
+        found += _money(
+            f"form.shareholders[{i}].subscribed", holder.subscribed.amount, positive=True
+        )
+    for i, employee in enumerate(form.employees):
+        found += _money(
+            f"form.employees[{i}].monthly_wage", employee.monthly_wage.amount, positive=True
+        )
+    return found
+
+
+def _money(field: str, text: str, *, positive: bool) -> list[RuleViolation]:
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):
+        return [violation(field, "decimal", f"“{text}”不是有效金额", f"'{text}' is not an amount")]
+    if not value.is_finite() or (positive and value <= 0):
+        return [
+            violation(field, "positive", "金额必须大于零", "the amount must be greater than zero")
+        ]
+    if value.as_tuple().exponent < -2:  # type: ignore[operator]
+        return [violation(field, "cents", "金额最多保留两位小数", "at most two decimal places")]
+    return []
+
+
+def check_form(form: application_pb2.ApplicationForm) -> None:
+    found = form_violations(form)
+    if found:
+        raise InvalidInput.of(found)

@@ -1,0 +1,189 @@
+"""The orchestrator process: the saga engine with its threads around it — the public gRPC API,
+the consumer of participant results, the outbox relay and the timer loop.
+
+Several replicas may run against one PostgreSQL database and one broker: results are competing
+consumers, outbox rows and timers are claimed, and case rows are locked while they change.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from concurrent import futures
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc
+from onestop_common import messaging as m
+from onestop_common.calendar import BusinessCalendar
+from onestop_common.clock import Clock, ManualClock
+from onestop_common.db import make_engine, make_session_factory, upgrade_schema
+from onestop_common.outbox import OutboxRelay
+from onestop_common.settings import Settings
+from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
+from orchestrator.api import CaseNotifier, OneStopApi
+from orchestrator.engine import SagaEngine
+from orchestrator.models import Outbox
+from orchestrator.open_company import DEFINITIONS
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
+SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
+# How often loops look at the database for work another replica (or a crash) left.
+POLL_SECONDS = 0.5
+
+
+@dataclass
+class Orchestrator:
+    settings: Settings
+    clock: Clock | None = None
+    grpc_port: int | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _relay_wake: threading.Event = field(default_factory=threading.Event)
+    _timer_wake: threading.Event = field(default_factory=threading.Event)
+
+    def start(self) -> None:
+        settings = self.settings
+        db = make_engine(settings.database_url_for("orchestrator"), pool_size=10)
+        upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
+        self.sessions = make_session_factory(db)
+        self.notifier = CaseNotifier()
+        self.engine = SagaEngine(
+            self.sessions,
+            DEFINITIONS,
+            self.clock or settings.clock(),
+            BusinessCalendar(),
+            clock_speed=settings.clock_speed,
+            on_commit=self._committed,
+        )
+        self._declare()
+        self.consumer = BatchConsumer(
+            settings.amqp_url, m.RESULTS_QUEUE, self.engine.handle_results, name="results-consumer"
+        )
+        self._spawn(self._relay_loop, "outbox-relay")
+        self._spawn(self._timer_loop, "timers")
+        self.consumer.start()
+        self._threads.append(self.consumer)
+        self.consumer.ready.wait(10)
+        self._start_grpc()
+        log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
+
+    def stop(self, grace: float = 2.0) -> None:
+        self._stop.set()
+        self._relay_wake.set()
+        self._timer_wake.set()
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+        self.consumer.stop()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    @property
+    def address(self) -> str:
+        return f"{self.settings.grpc_host}:{self.bound_port}"
+
+    # ------------------------------------------------------------------ wiring
+
+    def _committed(self, case_ids: Iterable[str]) -> None:
+        ids = list(case_ids)
+        self._relay_wake.set()
+        self._timer_wake.set()
+        self.notifier.notify(ids)
+
+    def _declare(self) -> None:
+        connection = connect(self.settings.amqp_url)
+        try:
+            declare_topology(connection.channel(), [m.results_queue()])
+        finally:
+            connection.close()
+
+    def _start_grpc(self) -> None:
+        self.server = grpc.server(
+            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="grpc")
+        )
+        self.api = OneStopApi(self.engine, self.settings.token_secret, self.notifier)
+        orchestrator_pb2_grpc.add_OneStopServiceServicer_to_server(self.api, self.server)
+        self.health = health.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        port = (
+            self.grpc_port
+            if self.grpc_port is not None
+            else self.settings.grpc_port("orchestrator")
+        )
+        self.bound_port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{port}")
+        if self.bound_port == 0:
+            raise RuntimeError(f"cannot listen on {self.settings.grpc_host}:{port}")
+        self.server.start()
+        for name in ("", SERVICE_NAME):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def _spawn(self, target: object, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
+        thread.start()
+        self._threads.append(thread)
+
+    # ------------------------------------------------------------------ loops
+
+    def _relay_loop(self) -> None:
+        relay = OutboxRelay(self.sessions, Outbox)
+        publisher = ConfirmingPublisher(self.settings.amqp_url)
+        while not self._stop.is_set():
+            self._relay_wake.clear()
+            try:
+                while relay.relay_once(publisher.publish):
+                    pass
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                self._stop.wait(1.0)
+            self._relay_wake.wait(POLL_SECONDS)
+        publisher.close()
+
+    def _timer_loop(self) -> None:
+        clock = self.engine.clock
+        while not self._stop.is_set():
+            self._timer_wake.clear()
+            seen = clock.now()
+            try:
+                self.engine.fire_due_timers()
+                wait = self._seconds_until_next_timer()
+            except Exception:
+                log.exception("timer loop failed; retrying")
+                wait = 1.0
+            if isinstance(clock, ManualClock):
+                # Tests move time by hand: wake as soon as they do.
+                clock.wait_for_change(min(wait, POLL_SECONDS), since=seen)
+            else:
+                self._timer_wake.wait(min(wait, POLL_SECONDS))
+
+    def _seconds_until_next_timer(self) -> float:
+        due = self.engine.next_timer_due()
+        if due is None:
+            return POLL_SECONDS
+        business = due - self.engine.clock.now()
+        if business <= timedelta(0):
+            return 0.0
+        return business.total_seconds() / max(self.settings.clock_speed, 1e-9)
+
+
+def serve(settings: Settings) -> None:
+    """Runs the orchestrator until SIGINT/SIGTERM."""
+    import signal
+
+    orchestrator = Orchestrator(settings)
+    orchestrator.start()
+    stopped = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        log.info("signal %d: shutting down", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stopped.wait()
+    orchestrator.stop()

@@ -1,0 +1,195 @@
+"""What the public API shows of a case: the persisted saga turned into onestop.orchestrator.v1
+messages, with each deadline's remaining working time computed at the moment of asking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop_common.calendar import BusinessCalendar, CalendarError
+from onestop_common.protoconv import timestamp
+from orchestrator import engine as e
+from orchestrator.definition import SagaDef
+from orchestrator.models import AuditEntry, Saga, SagaStep
+
+CASE_STATES = {
+    e.RUNNING: common_pb2.CASE_STATE_RUNNING,
+    e.COMPLETED: common_pb2.CASE_STATE_COMPLETED,
+    e.COMPENSATING: common_pb2.CASE_STATE_COMPENSATING,
+    e.COMPENSATED: common_pb2.CASE_STATE_COMPENSATED,
+    e.STUCK: common_pb2.CASE_STATE_STUCK,
+    e.FAILED: common_pb2.CASE_STATE_FAILED,
+}
+CASE_STATE_NAMES = {value: key for key, value in CASE_STATES.items()}
+STEP_STATES = {
+    e.PENDING: common_pb2.STEP_STATE_PENDING,
+    e.DISPATCHED: common_pb2.STEP_STATE_DISPATCHED,
+    e.ACCEPTED: common_pb2.STEP_STATE_ACCEPTED,
+    e.AWAITING_APPLICANT: common_pb2.STEP_STATE_AWAITING_APPLICANT,
+    e.DONE: common_pb2.STEP_STATE_DONE,
+    e.STEP_FAILED: common_pb2.STEP_STATE_FAILED,
+    e.STEP_COMPENSATING: common_pb2.STEP_STATE_COMPENSATING,
+    e.STEP_COMPENSATED: common_pb2.STEP_STATE_COMPENSATED,
+    e.CANCELLED: common_pb2.STEP_STATE_CANCELLED,
+}
+COMMITMENT_STATES = {
+    "none": pb.COMMITMENT_STATE_NONE,
+    "open": pb.COMMITMENT_STATE_OPEN,
+    "supplied": pb.COMMITMENT_STATE_SUPPLIED,
+    "fulfilled": pb.COMMITMENT_STATE_FULFILLED,
+    "overdue": pb.COMMITMENT_STATE_OVERDUE,
+}
+
+
+def deadline(
+    calendar: BusinessCalendar,
+    *,
+    started: datetime | None,
+    due: datetime | None,
+    warn: datetime | None,
+    limit: str,
+    now: datetime,
+    paused_at: datetime | None = None,
+    finished: datetime | None = None,
+    warned: bool = False,
+    breached: bool = False,
+) -> common_pb2.Deadline:
+    message = common_pb2.Deadline(
+        limit_workdays=limit, paused=paused_at is not None, warned=warned, breached=breached
+    )
+    for name, value in (("started_at", started), ("due_at", due), ("warn_at", warn)):
+        if value is not None:
+            getattr(message, name).CopyFrom(timestamp(value))
+    if due is not None:
+        # A paused clock stands still; a finished one is measured at its finish.
+        as_of = paused_at or finished or now
+        try:
+            remaining = calendar.working_time_between(as_of, due)
+        except CalendarError:
+            return message
+        message.remaining_working_seconds = int(remaining.total_seconds())
+        message.as_of.CopyFrom(timestamp(as_of))
+    return message
+
+
+def step_message(
+    row: SagaStep, definition: SagaDef, calendar: BusinessCalendar, now: datetime
+) -> pb.Step:
+    step_def = definition.get(row.name)
+    message = pb.Step(
+        name=row.name,
+        state=STEP_STATES[row.state],
+        participant=step_def.participant,
+        actor=_actor(row, step_def.actor),
+        attempts=row.attempts,
+        task_id=row.task_id,
+        summary=row.summary,
+        after=list(step_def.after),
+        deadline=deadline(
+            calendar,
+            started=row.started_at,
+            due=row.due_at,
+            warn=row.warn_at,
+            limit=row.limit_workdays,
+            now=now,
+            paused_at=row.paused_at,
+            finished=row.finished_at,
+            warned=row.warned,
+            breached=row.breached,
+        ),
+    )
+    if row.started_at:
+        message.started_at.CopyFrom(timestamp(row.started_at))
+    if row.finished_at:
+        message.finished_at.CopyFrom(timestamp(row.finished_at))
+    if row.rejections:
+        message.rejections.extend(common_pb2.Rejections.FromString(row.rejections).rejections)
+    return message
+
+
+def _actor(row: SagaStep, staff_role: str) -> str:
+    if row.state == e.AWAITING_APPLICANT:
+        return "applicant"
+    if row.state == e.PENDING:
+        return ""
+    return row.actor or staff_role
+
+
+def application_message(
+    saga: Saga,
+    definition: SagaDef,
+    calendar: BusinessCalendar,
+    now: datetime,
+    *,
+    with_form: bool = True,
+) -> pb.Application:
+    message = pb.Application(
+        case_id=saga.id,
+        applicant_id=saga.applicant_id,
+        state=CASE_STATES[saga.state],
+        company_name=saga.company_name,
+        uscc=saga.uscc,
+        failure_reason=saga.failure_reason,
+        bundle_ready=bool(saga.bundle_sha256),
+        version=saga.version,
+        deadline=deadline(
+            calendar,
+            started=saga.submitted_at,
+            due=saga.due_at,
+            warn=saga.warn_at,
+            limit=str(definition.limit),
+            now=now,
+            finished=saga.finished_at,
+            warned=saga.warned,
+            breached=saga.breached,
+        ),
+        commitment=commitment_message(saga),
+    )
+    if with_form:
+        message.form.CopyFrom(application_pb2.ApplicationForm.FromString(saga.form))
+    message.steps.extend(step_message(row, definition, calendar, now) for row in saga.steps)
+    message.submitted_at.CopyFrom(timestamp(saga.submitted_at))
+    if saga.finished_at:
+        message.finished_at.CopyFrom(timestamp(saga.finished_at))
+    if saga.rejections:
+        message.rejections.extend(common_pb2.Rejections.FromString(saga.rejections).rejections)
+    return message
+
+
+def commitment_message(saga: Saga) -> pb.CommitmentStatus:
+    status = pb.CommitmentStatus(
+        state=COMMITMENT_STATES.get(saga.commitment_state, pb.COMMITMENT_STATE_NONE)
+    )
+    if saga.commitment_due_at:
+        status.due_at.CopyFrom(timestamp(saga.commitment_due_at))
+    materials = saga.commitment_materials or {}
+    status.outstanding.extend(
+        application_pb2.MissingMaterial(code=code) for code in materials.get("outstanding", [])
+    )
+    status.supplied.extend(
+        application_pb2.MissingMaterial(code=code) for code in materials.get("supplied", [])
+    )
+    return status
+
+
+def progress_event(entry: AuditEntry, case_state: str) -> pb.ProgressEvent:
+    kind = (
+        pb.PROGRESS_EVENT_KIND_STEP_CHANGED if entry.step else pb.PROGRESS_EVENT_KIND_CASE_CHANGED
+    )
+    if entry.action in ("sla_warning", "case_sla_warning"):
+        kind = pb.PROGRESS_EVENT_KIND_SLA_WARNING
+    elif entry.action in ("sla_breach", "case_sla_breach"):
+        kind = pb.PROGRESS_EVENT_KIND_SLA_BREACH
+    event = pb.ProgressEvent(
+        case_id=entry.saga_id,
+        sequence=entry.seq,
+        kind=kind,
+        step=entry.step,
+        case_state=CASE_STATES.get(case_state, common_pb2.CASE_STATE_UNSPECIFIED),
+        message=f"{entry.action}" + (f": {entry.detail}" if entry.detail else ""),
+    )
+    if entry.step and entry.to_state in STEP_STATES:
+        event.step_state = STEP_STATES[entry.to_state]
+    event.occurred_at.CopyFrom(timestamp(entry.at))
+    return event

@@ -1,0 +1,142 @@
+"""Real infrastructure for tests: a throwaway RabbitMQ vhost per test, a data directory, and
+databases on SQLite (default) or PostgreSQL (ONESTOP_TEST_DB=postgresql)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg2
+
+from onestop_common.settings import COMPONENTS, Settings, load_settings
+
+RABBIT_API = os.environ.get("ONESTOP_TEST_RABBIT_API", "http://127.0.0.1:15672/api")
+RABBIT_USER, RABBIT_PASSWORD = "guest", "guest"
+PG_ADMIN_DSN = os.environ.get("ONESTOP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def backend() -> str:
+    return os.environ.get("ONESTOP_TEST_DB", "sqlite")
+
+
+def _rabbit(method: str, path: str, body: dict[str, object] | None = None) -> None:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{RABBIT_API}{path}", data=data, method=method)
+    token = base64.b64encode(f"{RABBIT_USER}:{RABBIT_PASSWORD}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    request.add_header("content-type", "application/json")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def rabbit_api(path: str) -> object:
+    request = urllib.request.Request(f"{RABBIT_API}{path}")
+    token = base64.b64encode(f"{RABBIT_USER}:{RABBIT_PASSWORD}".encode()).decode()
+    request.add_header("Authorization", f"Basic {token}")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@contextmanager
+def rabbit_vhost() -> Iterator[str]:
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    quoted = urllib.parse.quote(name, safe="")
+    _rabbit("PUT", f"/vhosts/{quoted}")
+    _rabbit(
+        "PUT",
+        f"/permissions/{quoted}/{RABBIT_USER}",
+        {"configure": ".*", "write": ".*", "read": ".*"},
+    )
+    try:
+        yield name
+    finally:
+        try:
+            _rabbit("DELETE", f"/vhosts/{quoted}")
+        except urllib.error.URLError:
+            pass
+
+
+def queue_stats(vhost: str, queue: str) -> dict[str, object]:
+    vq = urllib.parse.quote(vhost, safe="")
+    return rabbit_api(f"/queues/{vq}/{urllib.parse.quote(queue, safe='')}")  # type: ignore[return-value]
+
+
+@contextmanager
+def databases(tmp: Path) -> Iterator[str]:
+    """A database URL template ({component}) on the chosen backend, dropped afterwards."""
+    if backend() != "postgresql":
+        yield f"sqlite:///{tmp}/{{component}}.db"
+        return
+    prefix = f"t_{uuid.uuid4().hex[:8]}"
+    admin = psycopg2.connect(PG_ADMIN_DSN)
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            for component in COMPONENTS:
+                cursor.execute(f'CREATE DATABASE "{prefix}_{component}"')
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{prefix}_{{component}}"
+    finally:
+        with admin.cursor() as cursor:
+            for component in COMPONENTS:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{prefix}_{component}" WITH (FORCE)')
+        admin.close()
+
+
+def test_env(
+    data_dir: Path, vhost: str, database_url: str, port_base: int, **extra: str
+) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("ONESTOP_")}
+    env.update(
+        {
+            "ONESTOP_DATA_DIR": str(data_dir),
+            "ONESTOP_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/{urllib.parse.quote(vhost, safe='')}",
+            "ONESTOP_DATABASE_URL": database_url,
+            "ONESTOP_GRPC_PORT_BASE": str(port_base),
+            "ONESTOP_HTTP_PORT_BASE": str(port_base + 100),
+            "ONESTOP_OUTBOX_POLL_SECONDS": "0.2",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def settings_for(env: dict[str, str]) -> Settings:
+    return load_settings(env)
+
+
+_next_port = [20000 + (os.getpid() % 200) * 100]
+
+
+def free_port_base() -> int:
+    """A block of ports per platform instance (gRPC base..base+9, HTTP base+100..+109)."""
+    import socket
+
+    while True:
+        base = _next_port[0]
+        _next_port[0] += 200
+        if _next_port[0] > 60000:
+            _next_port[0] = 20000
+        if all(
+            _port_free(socket, p) for p in (*range(base, base + 10), *range(base + 100, base + 110))
+        ):
+            return base
+
+
+def _port_free(socket: object, port: int) -> bool:
+    import socket as s
+
+    with s.socket(s.AF_INET, s.SOCK_STREAM) as sock:
+        sock.setsockopt(s.SOL_SOCKET, s.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True

@@ -1,0 +1,150 @@
+"""Drive one service the way the saga does: publish its AMQP commands and wait for its result
+events on a test queue; call its gRPC endpoints with a credential for a role."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import grpc
+import pika
+
+from onestop.common.v1 import common_pb2
+from onestop_common import contracts
+from onestop_common import messaging as m
+from onestop_common.identity import Role, bearer, issue_token
+from onestop_common.settings import Settings
+from orchestrator.amqp import ConfirmingPublisher, connect, declare_topology
+
+
+def credential(
+    settings: Settings, role: Role | str, subject: str = "tester", org: str = ""
+) -> tuple[tuple[str, str], ...]:
+    return bearer(issue_token(settings.token_secret, subject=subject, role=Role(role), org=org))
+
+
+def channel_to(settings: Settings, component: str) -> grpc.Channel:
+    return grpc.insecure_channel(settings.grpc_target(component))
+
+
+class CommandDriver:
+    """Publishes saga commands to a service and collects its result events."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.publisher = ConfirmingPublisher(settings.amqp_url)
+        self.connection = connect(settings.amqp_url)
+        self.channel = self.connection.channel()
+        declare_topology(self.channel, [m.results_queue()])
+        self.queue = f"test.results.{uuid.uuid4().hex[:8]}"
+        self.channel.queue_declare(queue=self.queue, exclusive=True, auto_delete=True)
+        self.channel.queue_bind(queue=self.queue, exchange=m.EVENTS_EXCHANGE, routing_key="#")
+        self.received: list[m.Envelope] = []
+
+    def close(self) -> None:
+        self.publisher.close()
+        if self.connection.is_open:
+            self.connection.close()
+
+    def send(
+        self,
+        participant: str,
+        rpc: str,
+        request: Any,
+        *,
+        case_id: str = "",
+        step: str = "",
+        key: str = "",
+        applicant_id: str = "applicant-1",
+        deadline: common_pb2.Deadline | None = None,
+        attempt: int = 1,
+    ) -> str:
+        case_id = case_id or f"OS-TEST-{uuid.uuid4().hex[:8].upper()}"
+        key = key or f"{case_id}:{step or participant}:{rpc}"
+        request.context.CopyFrom(
+            common_pb2.CommandContext(
+                idempotency_key=key,
+                case_id=case_id,
+                step=step or participant,
+                applicant_id=applicant_id,
+                attempt=attempt,
+                deadline=deadline or common_pb2.Deadline(limit_workdays="1"),
+            )
+        )
+        self.publisher.publish(
+            [
+                m.envelope_for(
+                    request,
+                    exchange=m.COMMANDS_EXCHANGE,
+                    routing_key=m.command_routing_key(participant, rpc),
+                    method=contracts.method_path(participant, rpc),
+                    case_id=case_id,
+                    step=request.context.step,
+                    attempt=attempt,
+                    idempotency_key=key,
+                )
+            ]
+        )
+        return key
+
+    def send_raw(self, routing_key: str, body: bytes, headers: dict[str, Any]) -> None:
+        self.publisher.publish(
+            [m.Envelope(m.COMMANDS_EXCHANGE, routing_key, body, headers, m.new_message_id())]
+        )
+
+    def events(self, routing_key: str, timeout: float = 20.0, count: int = 1) -> list[m.Envelope]:
+        """Waits for ``count`` events with this routing key (domain events like seal.SealsIssued)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [e for e in self.received if e.routing_key == routing_key]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(found)}/{count} events {routing_key} in {timeout} s")
+            self._pump(deadline)
+
+    def results(self, key: str, timeout: float = 20.0, count: int = 1) -> list[Any]:
+        """Waits until ``count`` results for this idempotency key arrived; returns them decoded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [
+                e
+                for e in self.received
+                if e.headers.get(m.H_IDEMPOTENCY) == key and e.routing_key.endswith(".result")
+            ]
+            if len(found) >= count:
+                return [m.decode_body(e.proto_type, e.body) for e in found]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(found)}/{count} results for {key} in {timeout} s")
+            self._pump(deadline)
+
+    def result(self, key: str, timeout: float = 20.0, outcome: int | None = None) -> Any:
+        """The latest result for a key; with ``outcome``, waits for a result with that outcome."""
+        deadline = time.monotonic() + timeout
+        count = 1
+        while True:
+            found = self.results(key, max(0.1, deadline - time.monotonic()), count)
+            if outcome is None or found[-1].status.outcome == outcome:
+                return found[-1]
+            count = len(found) + 1
+
+    def _pump(self, deadline: float) -> None:
+        method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)
+        if method is None:
+            self.connection.process_data_events(
+                time_limit=min(0.05, max(0.0, deadline - time.monotonic()))
+            )
+            return
+        self.received.append(
+            m.Envelope(
+                method.exchange,
+                method.routing_key,
+                body,
+                dict(properties.headers or {}),
+                properties.message_id or "",
+            )
+        )
+
+
+__all__ = ["CommandDriver", "channel_to", "credential", "pika"]
