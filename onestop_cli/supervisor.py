@@ -81,6 +81,7 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
     def start(self) -> None:
+        ensure_pki(self.settings, self.report)
         for name in self.components:
             self.spawn(name)
         self.wait_healthy(self.components)
@@ -157,6 +158,16 @@ class Supervisor:
                 os.killpg(child.process.pid, signal.SIGKILL)
                 child.process.wait()
         self.report("all processes stopped")
+
+
+def ensure_pki(settings: Settings, report: Callable[[str], None]) -> None:
+    """Creates the platform PKI on first start (idempotent)."""
+    from onestop_common.pki import PkiStore
+
+    store = PkiStore(settings.pki_dir, settings.kek)
+    if not store.is_complete():
+        store.init(crl_base_url=settings.crl_base_url)
+        report(f"created the platform PKI in {settings.pki_dir}")
 
 
 def tail(path: Path, lines: int = 20) -> str:

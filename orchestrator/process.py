@@ -23,6 +23,8 @@ from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import Clock, ManualClock
 from onestop_common.db import make_engine, make_session_factory, upgrade_schema
 from onestop_common.outbox import OutboxRelay
+from onestop_common.pki import PkiStore
+from onestop_common.signing import TsaServer, serve_tsa
 from onestop_common.settings import Settings
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
 from orchestrator.api import CaseNotifier, OneStopApi
@@ -47,6 +49,7 @@ class Orchestrator:
     _stop: threading.Event = field(default_factory=threading.Event)
     _relay_wake: threading.Event = field(default_factory=threading.Event)
     _timer_wake: threading.Event = field(default_factory=threading.Event)
+    tsa: TsaServer | None = None
 
     def start(self) -> None:
         settings = self.settings
@@ -71,11 +74,15 @@ class Orchestrator:
         self.consumer.start()
         self._threads.append(self.consumer)
         self.consumer.ready.wait(10)
+        self._start_tsa()
         self._start_grpc()
         log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
 
     def stop(self, grace: float = 2.0) -> None:
         self._stop.set()
+        if self.tsa is not None:
+            self.tsa.shutdown()
+            self.tsa.server_close()
         self._relay_wake.set()
         self._timer_wake.set()
         self.health.enter_graceful_shutdown()
@@ -102,6 +109,18 @@ class Orchestrator:
             declare_topology(connection.channel(), [m.results_queue()])
         finally:
             connection.close()
+
+    def _start_tsa(self) -> None:
+        """The platform timestamp authority (RFC 3161 over HTTP on 127.0.0.1); its key stays here."""
+        store = PkiStore(self.settings.pki_dir, self.settings.kek)
+        self.tsa = None
+        if not store.is_complete():
+            log.warning("no PKI in %s: timestamp authority not started (run `onestop pki init`)",
+                        self.settings.pki_dir)
+            return
+        self.tsa = serve_tsa("127.0.0.1", self.settings.http_port("orchestrator"),
+                             store.load_identity("tsa-signer"))
+        self._spawn(self.tsa.serve_forever, "tsa")
 
     def _start_grpc(self) -> None:
         self.server = grpc.server(

@@ -140,3 +140,24 @@ def _port_free(socket: object, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+@contextmanager
+def timestamp_authority(settings: Settings) -> Iterator[str]:
+    """The platform TSA on its usual port, for tests that run services without the orchestrator."""
+    import threading
+
+    from onestop_common.pki import PkiStore
+    from onestop_common.signing import serve_tsa
+
+    store = PkiStore(settings.pki_dir, settings.kek)
+    store.init(crl_base_url=settings.crl_base_url)
+    server = serve_tsa("127.0.0.1", settings.http_port("orchestrator"),
+                       store.load_identity("tsa-signer"))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield settings.tsa_url
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,62 @@
+"""Helpers for tests that drive whole cases through the public API."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import grpc
+
+from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_cli.client import load_form
+from onestop_common.settings import Settings
+from tests.support.participant import credential
+
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "application.json"
+TERMINAL = (common_pb2.CASE_STATE_COMPLETED, common_pb2.CASE_STATE_COMPENSATED,
+            common_pb2.CASE_STATE_FAILED)
+
+
+def submit_sample(stub: pb_grpc.OneStopServiceStub, settings: Settings, *, applicant: str,
+                  key: str, trade_name: str | None = None) -> pb.Application:
+    form = load_form(SAMPLE)
+    if trade_name:
+        form.name.trade_name = trade_name
+    response = stub.SubmitApplication(
+        pb.SubmitApplicationRequest(idempotency_key=key, form=form),
+        metadata=credential(settings, "entrepreneur", applicant), timeout=30,
+    )
+    return response.application
+
+
+def watch_until(stub: pb_grpc.OneStopServiceStub, settings: Settings, case_id: str, *,
+                applicant: str, states: Iterable[int] = TERMINAL,
+                timeout: float = 60.0) -> tuple[pb.Application, list[pb.ProgressEvent]]:
+    """Follows WatchApplication until the case reaches one of ``states``; returns the events."""
+    wanted = set(states)
+    events: list[pb.ProgressEvent] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        stream = stub.WatchApplication(pb.WatchApplicationRequest(case_id=case_id),
+                                       metadata=credential(settings, "entrepreneur", applicant),
+                                       timeout=max(1.0, deadline - time.monotonic()))
+        try:
+            for update in stream:
+                events.append(update.event)
+                if update.application.state in wanted:
+                    stream.cancel()
+                    return update.application, events
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.CANCELLED:
+                continue
+            raise
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"case {case_id} did not reach {wanted} in {timeout} s")
+
+
+def step_states(app: pb.Application) -> dict[str, str]:
+    return {s.name: common_pb2.StepState.Name(s.state).removeprefix("STEP_STATE_").lower()
+            for s in app.steps}
