@@ -315,6 +315,7 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
             message.requeue()
             return
         headers = dict(message.headers or {})
+        body = _raw_body(message)
         rpc = (
             headers.get(m.H_METHOD, "").rsplit("/", 1)[-1]
             or message.delivery_info.get("routing_key", "").rsplit(".", 1)[-1]
@@ -323,7 +324,7 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
         try:
             if entrypoint is None:
                 raise m.MalformedMessage(f"{self.participant} has no command {rpc!r}")
-            request = m.decode_body(headers.get(m.H_TYPE, ""), message.body)
+            request = m.decode_body(headers.get(m.H_TYPE, ""), body)
             expected = entrypoint.request_type().DESCRIPTOR.full_name
             if request.DESCRIPTOR.full_name != expected:
                 raise m.MalformedMessage(
@@ -343,13 +344,19 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
         envelope = m.Envelope(
             exchange=m.DEAD_LETTER_EXCHANGE,
             routing_key=message.delivery_info.get("routing_key", "") or "unroutable",
-            body=message.body,
+            body=_raw_body(message),
             headers=headers,
             message_id=message.properties.get("message_id") or m.new_message_id(),
         )
         with _connection(current_settings().amqp_url) as conn:
             _publish_confirmed(conn, [envelope])
         message.ack()
+
+
+def _raw_body(message: Any) -> bytes:
+    # kombu hands an empty body over as "" (str); everything else arrives as bytes.
+    body = message.body
+    return body if isinstance(body, bytes) else str(body).encode()
 
 
 class CommandEntrypoint(Entrypoint):

@@ -123,22 +123,22 @@ class BatchConsumer(threading.Thread):
         self.handle = handle
         self.prefetch = prefetch
         self.ready = threading.Event()
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self._dead_letters = ConfirmingPublisher(url)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._stopping.is_set():
             try:
                 self._consume()
             except AMQPError as exc:
                 log.warning("consumer of %s lost the broker (%s); reconnecting", self.queue, exc)
-                self._stop.wait(RECONNECT_SECONDS)
+                self._stopping.wait(RECONNECT_SECONDS)
             except Exception:
                 log.exception("consumer of %s failed; reconnecting", self.queue)
-                self._stop.wait(RECONNECT_SECONDS)
+                self._stopping.wait(RECONNECT_SECONDS)
         self._dead_letters.close()
 
     def _consume(self) -> None:
@@ -149,7 +149,7 @@ class BatchConsumer(threading.Thread):
             deliveries = channel.consume(self.queue, inactivity_timeout=0.2)
             self.ready.set()
             for method, properties, body in deliveries:
-                if self._stop.is_set():
+                if self._stopping.is_set():
                     break
                 if method is None:
                     continue

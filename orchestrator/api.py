@@ -174,6 +174,8 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
             ),
             application=application,
         )
+        if saga.state in e.TERMINAL_CASE_STATES:
+            return
         while context.is_active():
             version = self.notifier.version(request.case_id)
             with self.engine.sessions() as session:

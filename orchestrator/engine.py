@@ -228,8 +228,9 @@ class SagaEngine:
 
     def _apply_results(self, session: Session, envelopes: Sequence[m.Envelope]) -> set[str]:
         touched: set[str] = set()
-        # A stable lock order keeps two replicas' batches from deadlocking each other.
-        for envelope in sorted(envelopes, key=lambda e: (e.case_id, e.message_id)):
+        # Grouped by case, a stable lock order keeps two replicas' batches from deadlocking each
+        # other; the sort is stable, so each case's results keep their arrival order.
+        for envelope in sorted(envelopes, key=lambda e: e.case_id):
             if remembered_result(session, Inbox, envelope.message_id) is not None:
                 continue
             remember_result(session, Inbox, envelope.message_id, envelope.proto_type, b"")

@@ -104,9 +104,13 @@ class Orchestrator:
         self.notifier.notify(ids)
 
     def _declare(self) -> None:
+        # Every participant's command queue too: a command sent before its service ever started
+        # must wait in the queue, not vanish as unroutable.
+        participants = sorted({s.participant for d in DEFINITIONS.values() for s in d.steps})
+        queues = [m.results_queue(), *(m.service_queue(p) for p in participants)]
         connection = connect(self.settings.amqp_url)
         try:
-            declare_topology(connection.channel(), [m.results_queue()])
+            declare_topology(connection.channel(), queues)
         finally:
             connection.close()
 

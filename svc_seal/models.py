@@ -1,11 +1,25 @@
-"""The seal service's own database: its tables, outbox and inbox."""
+"""The seal service's own database: seal orders, seals (with their encrypted keys, certificates
+and police filings), the serial counters behind seal codes, the seal CA's CRLs, outbox and inbox."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
 
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from onestop_common.db import UtcDateTime
 from onestop_common.desk import TaskMixin
-from onestop_common.outbox import InboxMixin, OutboxMixin
+from onestop_common.outbox import BigId, InboxMixin, OutboxMixin
 
 
 class Base(DeclarativeBase):
@@ -22,3 +36,91 @@ class Inbox(InboxMixin, Base):
 
 class Task(TaskMixin, Base):
     pass
+
+
+class SealOrder(Base):
+    """One case's seal set, ordered from one seal maker."""
+
+    __tablename__ = "seal_orders"
+    __table_args__ = (Index("ix_seal_orders_case", "case_id"), Index("ix_seal_orders_uscc", "uscc"))
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    # The entrepreneur who owns the case (CommandContext.applicant_id): may sign with the seals.
+    applicant_id: Mapped[str] = mapped_column(String(120))
+    uscc: Mapped[str] = mapped_column(String(18))
+    company_name: Mapped[str] = mapped_column(String(200))
+    legal_representative_name: Mapped[str] = mapped_column(String(100))
+    division_code: Mapped[str] = mapped_column(String(6))
+    seal_maker_id: Mapped[str] = mapped_column(String(3))
+    # ordered → done | rejected | revoked | withdrawn
+    state: Mapped[str] = mapped_column(String(20))
+    task_id: Mapped[str] = mapped_column(String(40), default="")
+    idempotency_key: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SealRecord(Base):
+    """One seal: what is engraved on it, and for an electronic seal its key and certificate."""
+
+    __tablename__ = "seals"
+    __table_args__ = (
+        Index("ix_seals_order", "order_id"),
+        Index("ix_seals_case", "case_id"),
+        Index("ix_seals_uscc", "uscc"),
+    )
+
+    seal_code: Mapped[str] = mapped_column(String(13), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("seal_orders.id"))
+    case_id: Mapped[str] = mapped_column(String(40))
+    uscc: Mapped[str] = mapped_column(String(18))
+    kind: Mapped[str] = mapped_column(String(20))
+    physical: Mapped[bool] = mapped_column(Boolean)
+    electronic: Mapped[bool] = mapped_column(Boolean)
+    width_mm: Mapped[float] = mapped_column(Numeric(5, 1, asdecimal=False))
+    height_mm: Mapped[float] = mapped_column(Numeric(5, 1, asdecimal=False))
+    text: Mapped[str] = mapped_column(Text)
+    # ordered → engraved → active → revoked; ordered | engraved → cancelled
+    state: Mapped[str] = mapped_column(String(20))
+    impression_pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    engraved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Electronic seals: PKCS#8 PEM encrypted with the KEK; it never leaves this service.
+    key_algorithm: Mapped[str] = mapped_column(String(20), default="")
+    private_key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    certificate_pem: Mapped[str] = mapped_column(Text, default="")
+    certificate_serial: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    not_after: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Police filing (公安备案).
+    filing_number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    filing_cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Business time of the revocation, and the wall-clock time written into the CRL.
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    crl_revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    revocation_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SerialCounter(Base):
+    """The last serial used per seal-code prefix (4 area digits + 3 seal-maker digits)."""
+
+    __tablename__ = "seal_serials"
+
+    prefix: Mapped[str] = mapped_column(String(7), primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class IssuedCrl(Base):
+    """Every CRL the seal CA issued; the highest number is the current one."""
+
+    __tablename__ = "seal_crls"
+
+    crl_number: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    this_update: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_update: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_count: Mapped[int] = mapped_column(Integer)
+    der: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,16 +1,37 @@
-"""The saga on the real broker with echo participants (services that do no domain work)."""
+"""The saga on the real broker and databases, with echo participants (services that do no domain
+work): failures, compensation, duplicates, crashes, cancellation and bad input."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+import uuid
+
+import grpc
+import pika
+import pytest
+from grpc_status import rpc_status
+from sqlalchemy import create_engine, text
+
 from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop_common import messaging as m
+from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import SERVICES
+from orchestrator.amqp import connect
 from tests.support.cases import step_states, submit_sample, watch_until
+from tests.support.participant import CommandDriver, credential
 
 PLATFORM = ("orchestrator", *SERVICES)
+ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
+UNDO_ORDER = ["bank", "social_insurance", "invoice", "seal", "license"]
+STEP_PARTICIPANTS = {"license": "registration", "seal": "seal", "invoice": "invoice",
+                     "social_insurance": "social_insurance", "bank": "bank"}
 
 
 def test_happy_path_through_participants_answering_over_rabbitmq(platform, stub):
-    supervisor = platform.start(PLATFORM, ONESTOP_PARTICIPANTS="echo")
+    supervisor = platform.start(PLATFORM, **ECHO)
     app = submit_sample(stub, supervisor.settings, applicant="alice", key="k-1")
     final, events = watch_until(stub, supervisor.settings, app.case_id, applicant="alice")
     assert final.state == common_pb2.CASE_STATE_COMPLETED
@@ -18,3 +39,261 @@ def test_happy_path_through_participants_answering_over_rabbitmq(platform, stub)
     done = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_DONE]
     assert done[0] == "license"
     assert done.index("bank") > done.index("seal")
+
+
+def test_a_failure_at_each_step_compensates_the_completed_steps_in_reverse(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    for failing, participant in STEP_PARTICIPANTS.items():
+        applicant = f"applicant-fail-at-{participant}"
+        app = submit_sample(stub, settings, applicant=applicant, key=f"k-{failing}")
+        final, events = watch_until(stub, settings, app.case_id, applicant=applicant)
+        states = step_states(final)
+        assert states[failing] == "failed"
+        started = {s for s, state in states.items() if state not in ("cancelled", "failed")}
+        assert {states[s] for s in started} <= {"compensated"}, states
+        compensated = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
+        assert compensated == [s for s in UNDO_ORDER if s in started], failing
+        if failing == "seal":
+            assert states["bank"] == "cancelled"  # never started
+        if failing == "license":
+            assert final.state == common_pb2.CASE_STATE_FAILED
+        else:
+            assert final.state == common_pb2.CASE_STATE_COMPENSATED
+            assert failing in final.failure_reason
+
+
+def test_cancellation_by_the_applicant_compensates(platform, stub):
+    # The bank is not running: the case waits at the bank step until it is cancelled.
+    supervisor = platform.start(PLATFORM[:-1], **ECHO)
+    settings = supervisor.settings
+    app = submit_sample(stub, settings, applicant="carol", key="k-cancel")
+    watch_until(stub, settings, app.case_id, applicant="carol",
+                states=[common_pb2.CASE_STATE_RUNNING], timeout=5)
+    _wait_for_step(stub, settings, app.case_id, "carol", "bank", common_pb2.STEP_STATE_DISPATCHED)
+    response = stub.CancelApplication(
+        pb.CancelApplicationRequest(case_id=app.case_id, reason="found a better office"),
+        metadata=credential(settings, "entrepreneur", "carol"))
+    assert response.application.state == common_pb2.CASE_STATE_COMPENSATING
+    platform.start(("bank",), **ECHO)
+    final, events = watch_until(stub, settings, app.case_id, applicant="carol")
+    assert final.state == common_pb2.CASE_STATE_COMPENSATED
+    assert "found a better office" in final.failure_reason
+    assert set(step_states(final).values()) == {"compensated"}
+    undone = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
+    assert undone == UNDO_ORDER
+
+
+def test_another_applicant_cannot_read_or_cancel_the_case(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    app = submit_sample(stub, settings, applicant="dave", key="k-own")
+    for call, request in ((stub.GetApplication, pb.GetApplicationRequest(case_id=app.case_id)),
+                          (stub.CancelApplication,
+                           pb.CancelApplicationRequest(case_id=app.case_id))):
+        with pytest.raises(grpc.RpcError) as error:
+            call(request, metadata=credential(settings, "entrepreneur", "mallory"))
+        assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as error:
+        stub.GetApplication(pb.GetApplicationRequest(case_id=app.case_id))
+    assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_repeated_submission_returns_the_same_case(platform, stub):
+    supervisor = platform.start(("orchestrator",))
+    settings = supervisor.settings
+    first = submit_sample(stub, settings, applicant="erin", key="same-key")
+    again = submit_sample(stub, settings, applicant="erin", key="same-key")
+    assert again.case_id == first.case_id
+    listed = stub.ListApplications(pb.ListApplicationsRequest(),
+                                   metadata=credential(settings, "entrepreneur", "erin"))
+    assert [a.case_id for a in listed.applications] == [first.case_id]
+    with pytest.raises(grpc.RpcError) as error:
+        submit_sample(stub, settings, applicant="erin", key="same-key", trade_name="别的")
+    assert error.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_malformed_request_gets_invalid_argument_with_rejections(platform, stub):
+    supervisor = platform.start(("orchestrator",))
+    settings = supervisor.settings
+    request = pb.SubmitApplicationRequest(idempotency_key="bad")
+    request.form.registered_capital.amount = "1,000,000"
+    with pytest.raises(grpc.RpcError) as error:
+        stub.SubmitApplication(request, metadata=credential(settings, "entrepreneur", "frank"))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    rejections = rejections_from_status(rpc_status.from_call(error.value))
+    by_field = {r.field: r for r in rejections}
+    assert by_field["form.registered_capital"].rule == "decimal"
+    assert by_field["form.name.trade_name"].rule == "required"
+    assert by_field["form.name.trade_name"].message_zh and by_field["form.name.trade_name"].message_en
+    listed = stub.ListApplications(pb.ListApplicationsRequest(),
+                                   metadata=credential(settings, "entrepreneur", "frank"))
+    assert listed.total == 0  # nothing half-written
+
+
+def test_malformed_message_is_dead_lettered_and_does_not_block_its_queue(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    driver = CommandDriver(settings)
+    try:
+        driver.send_raw("bank.OpenAccount", b"\xff\xfe not protobuf",
+                        {m.H_TYPE: "onestop.bank.v1.OpenAccountRequest",
+                         m.H_METHOD: "/onestop.bank.v1.BankService/OpenAccount"})
+        driver.send_raw("seal.NoSuchRpc", b"", {m.H_TYPE: "onestop.seal.v1.IssueSealsRequest"})
+        app = submit_sample(stub, settings, applicant="gina", key="k-after-garbage")
+        final, _ = watch_until(stub, settings, app.case_id, applicant="gina")
+        assert final.state == common_pb2.CASE_STATE_COMPLETED
+        dead = _drain(settings, m.DEAD_LETTER_QUEUE, expected=2)
+        reasons = {d.headers[m.H_DEAD_QUEUE]: d.headers[m.H_DEAD_REASON] for d in dead}
+        assert "not a valid onestop.bank.v1.OpenAccountRequest" in reasons["onestop.bank.commands"]
+        assert "no command 'NoSuchRpc'" in reasons["onestop.seal.commands"]
+    finally:
+        driver.close()
+
+
+def test_every_message_delivered_twice_has_no_duplicate_effect(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    duplicator = Duplicator(settings.amqp_url)
+    duplicator.start()
+    duplicator.ready.wait(10)
+    try:
+        cases = [submit_sample(stub, settings, applicant="hal", key=f"dup-{i}").case_id
+                 for i in range(3)]
+        for case_id in cases:
+            final, _ = watch_until(stub, settings, case_id, applicant="hal")
+            assert final.state == common_pb2.CASE_STATE_COMPLETED
+            assert all(step.attempts == 1 for step in final.steps)
+    finally:
+        duplicator.stop()
+    assert duplicator.copies > 3 * 10  # every command and every result went twice
+    for service in SERVICES:
+        engine = create_engine(settings.database_url_for(service))
+        with engine.connect() as connection:
+            handled = connection.execute(text("SELECT key FROM inbox")).scalars().all()
+            results = connection.execute(text(
+                "SELECT count(*) FROM outbox WHERE routing_key LIKE '%.result'")).scalar()
+        engine.dispose()
+        assert len(handled) == len(cases) == len(set(handled))
+        # a duplicate command is answered again from the inbox, never handled twice
+        assert len(cases) <= results <= 2 * len(cases)
+
+
+def test_orchestrator_killed_mid_case_completes_after_restart(platform, stub):
+    supervisor = platform.start(PLATFORM[:-1], **ECHO)  # the bank is down: the case must wait
+    settings = supervisor.settings
+    app = submit_sample(stub, settings, applicant="ivan", key="k-crash")
+    _wait_for_step(stub, settings, app.case_id, "ivan", "bank", common_pb2.STEP_STATE_DISPATCHED)
+    supervisor.kill("orchestrator")  # SIGKILL
+    platform.start(("bank",), **ECHO)
+    supervisor.restart("orchestrator")
+    final, _ = watch_until(stub, settings, app.case_id, applicant="ivan")
+    assert final.state == common_pb2.CASE_STATE_COMPLETED
+
+
+def test_service_killed_mid_case_completes_after_restart(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    supervisor.kill("seal")
+    cases = [submit_sample(stub, settings, applicant="judy", key=f"svc-crash-{i}").case_id
+             for i in range(5)]
+    for case_id in cases:
+        _wait_for_step(stub, settings, case_id, "judy", "seal", common_pb2.STEP_STATE_DISPATCHED)
+    supervisor.restart("seal")
+    for case_id in cases:
+        final, _ = watch_until(stub, settings, case_id, applicant="judy")
+        assert final.state == common_pb2.CASE_STATE_COMPLETED
+
+
+def test_edited_audit_row_is_detected_by_audit_verify(platform, stub):
+    supervisor = platform.start(PLATFORM, **ECHO)
+    settings = supervisor.settings
+    app = submit_sample(stub, settings, applicant="kim", key="k-audit")
+    watch_until(stub, settings, app.case_id, applicant="kim")
+    env = platform.env()
+    ok = subprocess.run([sys.executable, "-m", "onestop_cli.main", "audit", "verify",
+                         app.case_id], env=env, capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "intact" in ok.stdout
+    engine = create_engine(settings.database_url_for("orchestrator"))
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_trail SET actor = 'forger' WHERE saga_id = :c "
+                                "AND seq = 2"), {"c": app.case_id})
+    engine.dispose()
+    broken = subprocess.run([sys.executable, "-m", "onestop_cli.main", "audit", "verify",
+                             app.case_id], env=env, capture_output=True, text=True, timeout=60)
+    assert broken.returncode == 1
+    assert "entry 2: entry content does not match its hash" in broken.stdout
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _wait_for_step(stub, settings, case_id, applicant, step, state):
+    def reached(app):
+        return any(s.name == step and s.state == state for s in app.steps)
+
+    stream = stub.WatchApplication(pb.WatchApplicationRequest(case_id=case_id),
+                                   metadata=credential(settings, "entrepreneur", applicant),
+                                   timeout=30)
+    for update in stream:
+        if reached(update.application):
+            stream.cancel()
+            return
+    raise AssertionError(f"{step} never reached {state}")
+
+
+def _drain(settings, queue, expected):
+    connection = connect(settings.amqp_url)
+    channel = connection.channel()
+    found = []
+    try:
+        for method, properties, body in channel.consume(queue, inactivity_timeout=10):
+            if method is None:
+                break
+            channel.basic_ack(method.delivery_tag)
+            found.append(m.Envelope(method.exchange, method.routing_key, body,
+                                    dict(properties.headers or {}), properties.message_id))
+            if len(found) >= expected:
+                break
+    finally:
+        connection.close()
+    return found
+
+
+class Duplicator(threading.Thread):
+    """Outside the system: taps every command and result and publishes each one again."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.ready = threading.Event()
+        self._stopping = threading.Event()
+        self.copies = 0
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.join(10)
+
+    def run(self) -> None:
+        connection = connect(self.url)
+        channel = connection.channel()
+        tap = f"test.tap.{uuid.uuid4().hex[:6]}"
+        channel.queue_declare(queue=tap, exclusive=True, auto_delete=True)
+        channel.queue_bind(queue=tap, exchange=m.COMMANDS_EXCHANGE, routing_key="#")
+        channel.queue_bind(queue=tap, exchange=m.EVENTS_EXCHANGE, routing_key="*.*.result")
+        self.ready.set()
+        for method, properties, body in channel.consume(tap, inactivity_timeout=0.2,
+                                                        auto_ack=True):
+            if self._stopping.is_set():
+                break
+            if method is None or (properties.headers or {}).get("x-test-copy"):
+                continue
+            headers = {**(properties.headers or {}), "x-test-copy": 1}
+            channel.basic_publish(method.exchange, method.routing_key, body,
+                                  pika.BasicProperties(headers=headers,
+                                                       message_id=properties.message_id,
+                                                       content_type=properties.content_type,
+                                                       delivery_mode=2))
+            self.copies += 1
+        connection.close()

@@ -43,12 +43,18 @@ def watch_until(stub: pb_grpc.OneStopServiceStub, settings: Settings, case_id: s
         stream = stub.WatchApplication(pb.WatchApplicationRequest(case_id=case_id),
                                        metadata=credential(settings, "entrepreneur", applicant),
                                        timeout=max(1.0, deadline - time.monotonic()))
+        last = None
         try:
             for update in stream:
                 events.append(update.event)
-                if update.application.state in wanted:
+                last = update.application
+                # The server ends the stream after a terminal state's last event; a
+                # non-terminal target is returned as soon as it is seen.
+                if last.state in wanted and last.state not in TERMINAL:
                     stream.cancel()
-                    return update.application, events
+                    return last, events
+            if last is not None and last.state in wanted:
+                return last, events
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.CANCELLED:
                 continue

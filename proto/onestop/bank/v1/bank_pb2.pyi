@@ -57,7 +57,7 @@ class BeneficialOwner(_message.Message):
     def __init__(self, name: _Optional[str] = ..., id_number_masked: _Optional[str] = ..., share: _Optional[str] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("account_number", "bank_code", "bank_name", "branch_name", "account_type", "uscc", "company_name", "opened_at", "filing_number", "notice_number", "balance", "due_diligence", "beneficial_owners", "closed", "closed_at", "specimen_seal_codes")
+    __slots__ = ("account_number", "bank_code", "bank_name", "branch_name", "account_type", "uscc", "company_name", "opened_at", "filing_number", "notice_number", "balance", "due_diligence", "beneficial_owners", "closed", "closed_at", "specimen_seal_codes", "filed_at", "filing_cancelled", "state", "risk_list_version")
     ACCOUNT_NUMBER_FIELD_NUMBER: _ClassVar[int]
     BANK_CODE_FIELD_NUMBER: _ClassVar[int]
     BANK_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -74,6 +74,10 @@ class Account(_message.Message):
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     CLOSED_AT_FIELD_NUMBER: _ClassVar[int]
     SPECIMEN_SEAL_CODES_FIELD_NUMBER: _ClassVar[int]
+    FILED_AT_FIELD_NUMBER: _ClassVar[int]
+    FILING_CANCELLED_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    RISK_LIST_VERSION_FIELD_NUMBER: _ClassVar[int]
     account_number: str
     bank_code: str
     bank_name: str
@@ -90,7 +94,11 @@ class Account(_message.Message):
     closed: bool
     closed_at: _timestamp_pb2.Timestamp
     specimen_seal_codes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, account_number: _Optional[str] = ..., bank_code: _Optional[str] = ..., bank_name: _Optional[str] = ..., branch_name: _Optional[str] = ..., account_type: _Optional[str] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filing_number: _Optional[str] = ..., notice_number: _Optional[str] = ..., balance: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., due_diligence: _Optional[_Iterable[_Union[DueDiligenceCheck, _Mapping]]] = ..., beneficial_owners: _Optional[_Iterable[_Union[BeneficialOwner, _Mapping]]] = ..., closed: _Optional[bool] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., specimen_seal_codes: _Optional[_Iterable[str]] = ...) -> None: ...
+    filed_at: _timestamp_pb2.Timestamp
+    filing_cancelled: bool
+    state: str
+    risk_list_version: str
+    def __init__(self, account_number: _Optional[str] = ..., bank_code: _Optional[str] = ..., bank_name: _Optional[str] = ..., branch_name: _Optional[str] = ..., account_type: _Optional[str] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., opened_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filing_number: _Optional[str] = ..., notice_number: _Optional[str] = ..., balance: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., due_diligence: _Optional[_Iterable[_Union[DueDiligenceCheck, _Mapping]]] = ..., beneficial_owners: _Optional[_Iterable[_Union[BeneficialOwner, _Mapping]]] = ..., closed: _Optional[bool] = ..., closed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., specimen_seal_codes: _Optional[_Iterable[str]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filing_cancelled: _Optional[bool] = ..., state: _Optional[str] = ..., risk_list_version: _Optional[str] = ...) -> None: ...
 
 class OpenAccountResponse(_message.Message):
     __slots__ = ("context", "status", "account")

@@ -13,11 +13,24 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class TaxpayerState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    TAXPAYER_STATE_UNSPECIFIED: _ClassVar[TaxpayerState]
+    TAXPAYER_STATE_PENDING_APPROVAL: _ClassVar[TaxpayerState]
+    TAXPAYER_STATE_ACTIVE: _ClassVar[TaxpayerState]
+    TAXPAYER_STATE_REJECTED: _ClassVar[TaxpayerState]
+    TAXPAYER_STATE_CANCELLED: _ClassVar[TaxpayerState]
+
 class VatStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VAT_STATUS_UNSPECIFIED: _ClassVar[VatStatus]
     VAT_STATUS_SMALL_SCALE: _ClassVar[VatStatus]
     VAT_STATUS_GENERAL: _ClassVar[VatStatus]
+TAXPAYER_STATE_UNSPECIFIED: TaxpayerState
+TAXPAYER_STATE_PENDING_APPROVAL: TaxpayerState
+TAXPAYER_STATE_ACTIVE: TaxpayerState
+TAXPAYER_STATE_REJECTED: TaxpayerState
+TAXPAYER_STATE_CANCELLED: TaxpayerState
 VAT_STATUS_UNSPECIFIED: VatStatus
 VAT_STATUS_SMALL_SCALE: VatStatus
 VAT_STATUS_GENERAL: VatStatus
@@ -42,24 +55,42 @@ class RegisterTaxpayerRequest(_message.Message):
     enterprise_type: _application_pb2.EnterpriseType
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., invoice: _Optional[_Union[_application_pb2.InvoiceNeeds, _Mapping]] = ..., division_code: _Optional[str] = ..., domicile: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., enterprise_type: _Optional[_Union[_application_pb2.EnterpriseType, str]] = ...) -> None: ...
 
+class RuleReference(_message.Message):
+    __slots__ = ("rule", "value", "verified", "source")
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    rule: str
+    value: str
+    verified: str
+    source: str
+    def __init__(self, rule: _Optional[str] = ..., value: _Optional[str] = ..., verified: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
 class InvoiceQuota(_message.Message):
-    __slots__ = ("kinds", "max_amount_per_invoice", "monthly_quantity", "credit_line", "credit_used", "quantity_used")
+    __slots__ = ("kinds", "max_amount_per_invoice", "monthly_quantity", "credit_line", "credit_used", "quantity_used", "month", "credit_remaining", "quantity_remaining")
     KINDS_FIELD_NUMBER: _ClassVar[int]
     MAX_AMOUNT_PER_INVOICE_FIELD_NUMBER: _ClassVar[int]
     MONTHLY_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     CREDIT_LINE_FIELD_NUMBER: _ClassVar[int]
     CREDIT_USED_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_USED_FIELD_NUMBER: _ClassVar[int]
+    MONTH_FIELD_NUMBER: _ClassVar[int]
+    CREDIT_REMAINING_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_REMAINING_FIELD_NUMBER: _ClassVar[int]
     kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.InvoiceKind]
     max_amount_per_invoice: _common_pb2.Money
     monthly_quantity: int
     credit_line: _common_pb2.Money
     credit_used: _common_pb2.Money
     quantity_used: int
-    def __init__(self, kinds: _Optional[_Iterable[_Union[_application_pb2.InvoiceKind, str]]] = ..., max_amount_per_invoice: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., monthly_quantity: _Optional[int] = ..., credit_line: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., credit_used: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity_used: _Optional[int] = ...) -> None: ...
+    month: str
+    credit_remaining: _common_pb2.Money
+    quantity_remaining: int
+    def __init__(self, kinds: _Optional[_Iterable[_Union[_application_pb2.InvoiceKind, str]]] = ..., max_amount_per_invoice: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., monthly_quantity: _Optional[int] = ..., credit_line: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., credit_used: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity_used: _Optional[int] = ..., month: _Optional[str] = ..., credit_remaining: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., quantity_remaining: _Optional[int] = ...) -> None: ...
 
 class Taxpayer(_message.Message):
-    __slots__ = ("taxpayer_id", "company_name", "tax_office", "vat_status", "vat_status_legal_basis", "vat_rate", "quota", "legal_representative_name", "legal_representative_id_masked", "finance_contact_name", "registered_at", "cancelled", "cancelled_at")
+    __slots__ = ("taxpayer_id", "company_name", "tax_office", "vat_status", "vat_status_legal_basis", "vat_rate", "quota", "legal_representative_name", "legal_representative_id_masked", "finance_contact_name", "registered_at", "cancelled", "cancelled_at", "state", "finance_contact_id_masked", "division_code", "rules")
     TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     TAX_OFFICE_FIELD_NUMBER: _ClassVar[int]
@@ -73,6 +104,10 @@ class Taxpayer(_message.Message):
     REGISTERED_AT_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    FINANCE_CONTACT_ID_MASKED_FIELD_NUMBER: _ClassVar[int]
+    DIVISION_CODE_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
     taxpayer_id: str
     company_name: str
     tax_office: str
@@ -86,7 +121,11 @@ class Taxpayer(_message.Message):
     registered_at: _timestamp_pb2.Timestamp
     cancelled: bool
     cancelled_at: _timestamp_pb2.Timestamp
-    def __init__(self, taxpayer_id: _Optional[str] = ..., company_name: _Optional[str] = ..., tax_office: _Optional[str] = ..., vat_status: _Optional[_Union[VatStatus, str]] = ..., vat_status_legal_basis: _Optional[str] = ..., vat_rate: _Optional[str] = ..., quota: _Optional[_Union[InvoiceQuota, _Mapping]] = ..., legal_representative_name: _Optional[str] = ..., legal_representative_id_masked: _Optional[str] = ..., finance_contact_name: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    state: TaxpayerState
+    finance_contact_id_masked: str
+    division_code: str
+    rules: _containers.RepeatedCompositeFieldContainer[RuleReference]
+    def __init__(self, taxpayer_id: _Optional[str] = ..., company_name: _Optional[str] = ..., tax_office: _Optional[str] = ..., vat_status: _Optional[_Union[VatStatus, str]] = ..., vat_status_legal_basis: _Optional[str] = ..., vat_rate: _Optional[str] = ..., quota: _Optional[_Union[InvoiceQuota, _Mapping]] = ..., legal_representative_name: _Optional[str] = ..., legal_representative_id_masked: _Optional[str] = ..., finance_contact_name: _Optional[str] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[TaxpayerState, str]] = ..., finance_contact_id_masked: _Optional[str] = ..., division_code: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleReference, _Mapping]]] = ...) -> None: ...
 
 class RegisterTaxpayerResponse(_message.Message):
     __slots__ = ("context", "status", "taxpayer")
@@ -107,22 +146,26 @@ class CancelTaxRegistrationRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class CancelTaxRegistrationResponse(_message.Message):
-    __slots__ = ("context", "status", "taxpayer_id", "reversed_invoice_numbers")
+    __slots__ = ("context", "status", "taxpayer_id", "reversed_invoice_numbers", "original_invoice_numbers")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
     REVERSED_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.CommandContext
     status: _common_pb2.StepStatus
     taxpayer_id: str
     reversed_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
+    original_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ..., original_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class GetTaxpayerRequest(_message.Message):
-    __slots__ = ("taxpayer_id",)
+    __slots__ = ("taxpayer_id", "case_id")
     TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
     taxpayer_id: str
-    def __init__(self, taxpayer_id: _Optional[str] = ...) -> None: ...
+    case_id: str
+    def __init__(self, taxpayer_id: _Optional[str] = ..., case_id: _Optional[str] = ...) -> None: ...
 
 class GetTaxpayerResponse(_message.Message):
     __slots__ = ("taxpayer", "invoices")
@@ -149,7 +192,7 @@ class InvoiceLine(_message.Message):
     def __init__(self, description: _Optional[str] = ..., quantity: _Optional[str] = ..., unit_price: _Optional[str] = ..., amount: _Optional[str] = ..., tax_rate: _Optional[str] = ..., tax: _Optional[str] = ...) -> None: ...
 
 class Invoice(_message.Message):
-    __slots__ = ("number", "kind", "seller_taxpayer_id", "buyer_name", "buyer_taxpayer_id", "lines", "total_amount", "total_tax", "total_with_tax", "issued_at", "reverses", "reversed_by")
+    __slots__ = ("number", "kind", "seller_taxpayer_id", "buyer_name", "buyer_taxpayer_id", "lines", "total_amount", "total_tax", "total_with_tax", "issued_at", "reverses", "reversed_by", "rules", "reason")
     NUMBER_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     SELLER_TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -162,6 +205,8 @@ class Invoice(_message.Message):
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     REVERSES_FIELD_NUMBER: _ClassVar[int]
     REVERSED_BY_FIELD_NUMBER: _ClassVar[int]
+    RULES_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     number: str
     kind: _application_pb2.InvoiceKind
     seller_taxpayer_id: str
@@ -174,7 +219,9 @@ class Invoice(_message.Message):
     issued_at: _timestamp_pb2.Timestamp
     reverses: str
     reversed_by: str
-    def __init__(self, number: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.InvoiceKind, str]] = ..., seller_taxpayer_id: _Optional[str] = ..., buyer_name: _Optional[str] = ..., buyer_taxpayer_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ..., total_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_with_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses: _Optional[str] = ..., reversed_by: _Optional[str] = ...) -> None: ...
+    rules: _containers.RepeatedCompositeFieldContainer[RuleReference]
+    reason: str
+    def __init__(self, number: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.InvoiceKind, str]] = ..., seller_taxpayer_id: _Optional[str] = ..., buyer_name: _Optional[str] = ..., buyer_taxpayer_id: _Optional[str] = ..., lines: _Optional[_Iterable[_Union[InvoiceLine, _Mapping]]] = ..., total_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., total_with_tax: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reverses: _Optional[str] = ..., reversed_by: _Optional[str] = ..., rules: _Optional[_Iterable[_Union[RuleReference, _Mapping]]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class IssueInvoiceRequest(_message.Message):
     __slots__ = ("taxpayer_id", "kind", "buyer_name", "buyer_taxpayer_id", "lines", "idempotency_key")
@@ -229,14 +276,16 @@ class TaxpayerRegistered(_message.Message):
     def __init__(self, case_id: _Optional[str] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
 
 class TaxRegistrationCancelled(_message.Message):
-    __slots__ = ("case_id", "taxpayer_id", "reversed_invoice_numbers")
+    __slots__ = ("case_id", "taxpayer_id", "reversed_invoice_numbers", "original_invoice_numbers")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     TAXPAYER_ID_FIELD_NUMBER: _ClassVar[int]
     REVERSED_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
+    ORIGINAL_INVOICE_NUMBERS_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     taxpayer_id: str
     reversed_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, case_id: _Optional[str] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
+    original_invoice_numbers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, case_id: _Optional[str] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ..., original_invoice_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
     __slots__ = ("query",)

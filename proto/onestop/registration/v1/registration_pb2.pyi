@@ -18,9 +18,18 @@ class LicenseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LICENSE_STATUS_UNSPECIFIED: _ClassVar[LicenseStatus]
     LICENSE_STATUS_VALID: _ClassVar[LicenseStatus]
     LICENSE_STATUS_REVOKED: _ClassVar[LicenseStatus]
+
+class CreditSubjectKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    CREDIT_SUBJECT_KIND_UNSPECIFIED: _ClassVar[CreditSubjectKind]
+    CREDIT_SUBJECT_KIND_ACCOUNT: _ClassVar[CreditSubjectKind]
+    CREDIT_SUBJECT_KIND_ID_NUMBER: _ClassVar[CreditSubjectKind]
 LICENSE_STATUS_UNSPECIFIED: LicenseStatus
 LICENSE_STATUS_VALID: LicenseStatus
 LICENSE_STATUS_REVOKED: LicenseStatus
+CREDIT_SUBJECT_KIND_UNSPECIFIED: CreditSubjectKind
+CREDIT_SUBJECT_KIND_ACCOUNT: CreditSubjectKind
+CREDIT_SUBJECT_KIND_ID_NUMBER: CreditSubjectKind
 
 class ValidateApplicationRequest(_message.Message):
     __slots__ = ("form", "applicant_id")
@@ -69,7 +78,7 @@ class IssueLicenseRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
 
 class License(_message.Message):
-    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at")
+    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at", "license_number", "revoked_at", "revocation_reason", "commitment_state", "commitment_items")
     USCC_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -87,6 +96,11 @@ class License(_message.Message):
     PDF_SHA256_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_MATERIALS_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_STATE_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_ITEMS_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     company_name: str
     enterprise_type: str
@@ -104,7 +118,30 @@ class License(_message.Message):
     pdf_sha256: str
     committed_materials: _containers.RepeatedCompositeFieldContainer[_application_pb2.MissingMaterial]
     commitment_due_at: _timestamp_pb2.Timestamp
-    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    license_number: str
+    revoked_at: _timestamp_pb2.Timestamp
+    revocation_reason: str
+    commitment_state: str
+    commitment_items: _containers.RepeatedCompositeFieldContainer[CommittedMaterial]
+    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revocation_reason: _Optional[str] = ..., commitment_state: _Optional[str] = ..., commitment_items: _Optional[_Iterable[_Union[CommittedMaterial, _Mapping]]] = ...) -> None: ...
+
+class CommittedMaterial(_message.Message):
+    __slots__ = ("code", "name_zh", "name_en", "state", "supplied_at", "decided_at", "reason")
+    CODE_FIELD_NUMBER: _ClassVar[int]
+    NAME_ZH_FIELD_NUMBER: _ClassVar[int]
+    NAME_EN_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SUPPLIED_AT_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    code: str
+    name_zh: str
+    name_en: str
+    state: str
+    supplied_at: _timestamp_pb2.Timestamp
+    decided_at: _timestamp_pb2.Timestamp
+    reason: str
+    def __init__(self, code: _Optional[str] = ..., name_zh: _Optional[str] = ..., name_en: _Optional[str] = ..., state: _Optional[str] = ..., supplied_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class IssueLicenseResponse(_message.Message):
     __slots__ = ("context", "status", "license")
@@ -199,18 +236,22 @@ class GetLicenseStatusRequest(_message.Message):
     def __init__(self, uscc: _Optional[str] = ...) -> None: ...
 
 class GetLicenseStatusResponse(_message.Message):
-    __slots__ = ("uscc", "status", "company_name", "revocation_reason", "revoked_at")
+    __slots__ = ("uscc", "status", "company_name", "revocation_reason", "revoked_at", "legal_representative", "issued_at")
     USCC_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
     REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
+    ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     status: LicenseStatus
     company_name: str
     revocation_reason: str
     revoked_at: _timestamp_pb2.Timestamp
-    def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    legal_representative: str
+    issued_at: _timestamp_pb2.Timestamp
+    def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., legal_representative: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LicenseIssued(_message.Message):
     __slots__ = ("case_id", "license")
@@ -321,3 +362,101 @@ class RequestCorrectionResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _desk_pb2.DeskTask
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
+
+class ExplainDecisionRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class ExplainDecisionResponse(_message.Message):
+    __slots__ = ("case_id", "ruleset_version", "data_version", "inputs_json", "approved", "reasons", "decided_at", "enabled", "replay_matches")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    RULESET_VERSION_FIELD_NUMBER: _ClassVar[int]
+    DATA_VERSION_FIELD_NUMBER: _ClassVar[int]
+    INPUTS_JSON_FIELD_NUMBER: _ClassVar[int]
+    APPROVED_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    REPLAY_MATCHES_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    ruleset_version: str
+    data_version: str
+    inputs_json: str
+    approved: bool
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    decided_at: _timestamp_pb2.Timestamp
+    enabled: bool
+    replay_matches: bool
+    def __init__(self, case_id: _Optional[str] = ..., ruleset_version: _Optional[str] = ..., data_version: _Optional[str] = ..., inputs_json: _Optional[str] = ..., approved: _Optional[bool] = ..., reasons: _Optional[_Iterable[str]] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., enabled: _Optional[bool] = ..., replay_matches: _Optional[bool] = ...) -> None: ...
+
+class CreditEntry(_message.Message):
+    __slots__ = ("entry_id", "subject_kind", "subject_id", "person_name", "reason", "origin", "listed_at", "removed_at", "source")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ORIGIN_FIELD_NUMBER: _ClassVar[int]
+    LISTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_AT_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    entry_id: int
+    subject_kind: CreditSubjectKind
+    subject_id: str
+    person_name: str
+    reason: str
+    origin: str
+    listed_at: _timestamp_pb2.Timestamp
+    removed_at: _timestamp_pb2.Timestamp
+    source: str
+    def __init__(self, entry_id: _Optional[int] = ..., subject_kind: _Optional[_Union[CreditSubjectKind, str]] = ..., subject_id: _Optional[str] = ..., person_name: _Optional[str] = ..., reason: _Optional[str] = ..., origin: _Optional[str] = ..., listed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., removed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., source: _Optional[str] = ...) -> None: ...
+
+class ListCreditEntriesRequest(_message.Message):
+    __slots__ = ("include_removed",)
+    INCLUDE_REMOVED_FIELD_NUMBER: _ClassVar[int]
+    include_removed: bool
+    def __init__(self, include_removed: _Optional[bool] = ...) -> None: ...
+
+class ListCreditEntriesResponse(_message.Message):
+    __slots__ = ("entries", "seed_version")
+    ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    SEED_VERSION_FIELD_NUMBER: _ClassVar[int]
+    entries: _containers.RepeatedCompositeFieldContainer[CreditEntry]
+    seed_version: str
+    def __init__(self, entries: _Optional[_Iterable[_Union[CreditEntry, _Mapping]]] = ..., seed_version: _Optional[str] = ...) -> None: ...
+
+class AddCreditEntryRequest(_message.Message):
+    __slots__ = ("subject_kind", "subject_id", "person_name", "reason", "source")
+    SUBJECT_KIND_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
+    PERSON_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    subject_kind: CreditSubjectKind
+    subject_id: str
+    person_name: str
+    reason: str
+    source: str
+    def __init__(self, subject_kind: _Optional[_Union[CreditSubjectKind, str]] = ..., subject_id: _Optional[str] = ..., person_name: _Optional[str] = ..., reason: _Optional[str] = ..., source: _Optional[str] = ...) -> None: ...
+
+class AddCreditEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: CreditEntry
+    def __init__(self, entry: _Optional[_Union[CreditEntry, _Mapping]] = ...) -> None: ...
+
+class RemoveCreditEntryRequest(_message.Message):
+    __slots__ = ("entry_id", "reason")
+    ENTRY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    entry_id: int
+    reason: str
+    def __init__(self, entry_id: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RemoveCreditEntryResponse(_message.Message):
+    __slots__ = ("entry",)
+    ENTRY_FIELD_NUMBER: _ClassVar[int]
+    entry: CreditEntry
+    def __init__(self, entry: _Optional[_Union[CreditEntry, _Mapping]] = ...) -> None: ...

@@ -74,6 +74,21 @@ class RegistrationServiceStub:
                 request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.GetLicenseStatusRequest.SerializeToString,
                 response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.GetLicenseStatusResponse.FromString,
                 _registered_method=True)
+        self.ListCreditEntries = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationService/ListCreditEntries',
+                request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesRequest.SerializeToString,
+                response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesResponse.FromString,
+                _registered_method=True)
+        self.AddCreditEntry = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationService/AddCreditEntry',
+                request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryRequest.SerializeToString,
+                response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryResponse.FromString,
+                _registered_method=True)
+        self.RemoveCreditEntry = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationService/RemoveCreditEntry',
+                request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryRequest.SerializeToString,
+                response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryResponse.FromString,
+                _registered_method=True)
 
 
 class RegistrationServiceServicer:
@@ -134,6 +149,26 @@ class RegistrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListCreditEntries(self, request, context):
+        """The bad-credit list (失信名单) that bars the commitment route: officers read it, an
+        administrator adds and removes entries (seeded from a versioned data file).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddCreditEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveCreditEntry(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -176,6 +211,21 @@ def add_RegistrationServiceServicer_to_server(servicer, server):
                     servicer.GetLicenseStatus,
                     request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.GetLicenseStatusRequest.FromString,
                     response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.GetLicenseStatusResponse.SerializeToString,
+            ),
+            'ListCreditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListCreditEntries,
+                    request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesRequest.FromString,
+                    response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesResponse.SerializeToString,
+            ),
+            'AddCreditEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddCreditEntry,
+                    request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryRequest.FromString,
+                    response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryResponse.SerializeToString,
+            ),
+            'RemoveCreditEntry': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveCreditEntry,
+                    request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryRequest.FromString,
+                    response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -404,6 +454,87 @@ class RegistrationService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def ListCreditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationService/ListCreditEntries',
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesRequest.SerializeToString,
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ListCreditEntriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddCreditEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationService/AddCreditEntry',
+            onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryRequest.SerializeToString,
+            onestop_dot_registration_dot_v1_dot_registration__pb2.AddCreditEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveCreditEntry(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationService/RemoveCreditEntry',
+            onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryRequest.SerializeToString,
+            onestop_dot_registration_dot_v1_dot_registration__pb2.RemoveCreditEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class RegistrationDeskStub:
     """The registration officer's work queue (role "officer").
@@ -444,6 +575,11 @@ class RegistrationDeskStub:
                 '/onestop.registration.v1.RegistrationDesk/RequestCorrection',
                 request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionRequest.SerializeToString,
                 response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionResponse.FromString,
+                _registered_method=True)
+        self.ExplainDecision = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationDesk/ExplainDecision',
+                request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionRequest.SerializeToString,
+                response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionResponse.FromString,
                 _registered_method=True)
 
 
@@ -487,6 +623,14 @@ class RegistrationDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExplainDecision(self, request, context):
+        """The automatic-approval decision of a case: rule-set version, the inputs it looked at, the
+        result and its reasons, replayed now against the same rule set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegistrationDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -519,6 +663,11 @@ def add_RegistrationDeskServicer_to_server(servicer, server):
                     servicer.RequestCorrection,
                     request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionRequest.FromString,
                     response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionResponse.SerializeToString,
+            ),
+            'ExplainDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.ExplainDecision,
+                    request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionRequest.FromString,
+                    response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -684,6 +833,33 @@ class RegistrationDesk:
             '/onestop.registration.v1.RegistrationDesk/RequestCorrection',
             onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionRequest.SerializeToString,
             onestop_dot_registration_dot_v1_dot_registration__pb2.RequestCorrectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExplainDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationDesk/ExplainDecision',
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionRequest.SerializeToString,
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ExplainDecisionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -20,6 +20,7 @@ class SealState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEAL_STATE_ENGRAVED: _ClassVar[SealState]
     SEAL_STATE_ACTIVE: _ClassVar[SealState]
     SEAL_STATE_REVOKED: _ClassVar[SealState]
+    SEAL_STATE_CANCELLED: _ClassVar[SealState]
 
 class FilingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -31,6 +32,7 @@ SEAL_STATE_ORDERED: SealState
 SEAL_STATE_ENGRAVED: SealState
 SEAL_STATE_ACTIVE: SealState
 SEAL_STATE_REVOKED: SealState
+SEAL_STATE_CANCELLED: SealState
 FILING_STATE_UNSPECIFIED: FilingState
 FILING_STATE_FILED: FilingState
 FILING_STATE_CANCELLED: FilingState
@@ -52,7 +54,7 @@ class IssueSealsRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative_name: _Optional[str] = ..., division_code: _Optional[str] = ..., seals: _Optional[_Iterable[_Union[_application_pb2.SealRequest, _Mapping]]] = ...) -> None: ...
 
 class Seal(_message.Message):
-    __slots__ = ("seal_code", "kind", "state", "physical", "electronic", "width_mm", "height_mm", "text", "certificate_pem", "certificate_serial", "certificate_not_before", "certificate_not_after", "filing_number", "filed_at", "impression_pdf", "revoked_at")
+    __slots__ = ("seal_code", "kind", "state", "physical", "electronic", "width_mm", "height_mm", "text", "certificate_pem", "certificate_serial", "certificate_not_before", "certificate_not_after", "filing_number", "filed_at", "impression_pdf", "revoked_at", "engraved_at", "uscc", "company_name")
     SEAL_CODE_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -69,6 +71,9 @@ class Seal(_message.Message):
     FILED_AT_FIELD_NUMBER: _ClassVar[int]
     IMPRESSION_PDF_FIELD_NUMBER: _ClassVar[int]
     REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    ENGRAVED_AT_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     seal_code: str
     kind: _application_pb2.SealKind
     state: SealState
@@ -85,7 +90,10 @@ class Seal(_message.Message):
     filed_at: _timestamp_pb2.Timestamp
     impression_pdf: bytes
     revoked_at: _timestamp_pb2.Timestamp
-    def __init__(self, seal_code: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.SealKind, str]] = ..., state: _Optional[_Union[SealState, str]] = ..., physical: _Optional[bool] = ..., electronic: _Optional[bool] = ..., width_mm: _Optional[float] = ..., height_mm: _Optional[float] = ..., text: _Optional[str] = ..., certificate_pem: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., certificate_not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., certificate_not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filing_number: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., impression_pdf: _Optional[bytes] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    engraved_at: _timestamp_pb2.Timestamp
+    uscc: str
+    company_name: str
+    def __init__(self, seal_code: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.SealKind, str]] = ..., state: _Optional[_Union[SealState, str]] = ..., physical: _Optional[bool] = ..., electronic: _Optional[bool] = ..., width_mm: _Optional[float] = ..., height_mm: _Optional[float] = ..., text: _Optional[str] = ..., certificate_pem: _Optional[str] = ..., certificate_serial: _Optional[str] = ..., certificate_not_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., certificate_not_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., filing_number: _Optional[str] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., impression_pdf: _Optional[bytes] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., engraved_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ...) -> None: ...
 
 class IssueSealsResponse(_message.Message):
     __slots__ = ("context", "status", "seals", "seal_maker_id", "seal_maker_name")
@@ -138,7 +146,7 @@ class ListSealsResponse(_message.Message):
     def __init__(self, seals: _Optional[_Iterable[_Union[Seal, _Mapping]]] = ...) -> None: ...
 
 class SignPdfRequest(_message.Message):
-    __slots__ = ("uscc", "seal_code", "pdf", "page", "x", "y", "reason", "location")
+    __slots__ = ("uscc", "seal_code", "pdf", "page", "x", "y", "reason", "location", "kind")
     USCC_FIELD_NUMBER: _ClassVar[int]
     SEAL_CODE_FIELD_NUMBER: _ClassVar[int]
     PDF_FIELD_NUMBER: _ClassVar[int]
@@ -147,6 +155,7 @@ class SignPdfRequest(_message.Message):
     Y_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     seal_code: str
     pdf: bytes
@@ -155,15 +164,20 @@ class SignPdfRequest(_message.Message):
     y: float
     reason: str
     location: str
-    def __init__(self, uscc: _Optional[str] = ..., seal_code: _Optional[str] = ..., pdf: _Optional[bytes] = ..., page: _Optional[int] = ..., x: _Optional[float] = ..., y: _Optional[float] = ..., reason: _Optional[str] = ..., location: _Optional[str] = ...) -> None: ...
+    kind: _application_pb2.SealKind
+    def __init__(self, uscc: _Optional[str] = ..., seal_code: _Optional[str] = ..., pdf: _Optional[bytes] = ..., page: _Optional[int] = ..., x: _Optional[float] = ..., y: _Optional[float] = ..., reason: _Optional[str] = ..., location: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.SealKind, str]] = ...) -> None: ...
 
 class SignPdfResponse(_message.Message):
-    __slots__ = ("signed_pdf", "field_name")
+    __slots__ = ("signed_pdf", "field_name", "seal_code", "certificate_serial")
     SIGNED_PDF_FIELD_NUMBER: _ClassVar[int]
     FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
+    SEAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
     signed_pdf: bytes
     field_name: str
-    def __init__(self, signed_pdf: _Optional[bytes] = ..., field_name: _Optional[str] = ...) -> None: ...
+    seal_code: str
+    certificate_serial: str
+    def __init__(self, signed_pdf: _Optional[bytes] = ..., field_name: _Optional[str] = ..., seal_code: _Optional[str] = ..., certificate_serial: _Optional[str] = ...) -> None: ...
 
 class GetSealFilingRequest(_message.Message):
     __slots__ = ("seal_code",)

@@ -35,21 +35,23 @@ class RegisterEmployerRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., employees: _Optional[_Iterable[_Union[_application_pb2.Employee, _Mapping]]] = ..., division_code: _Optional[str] = ..., domicile: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., work_injury_risk_class: _Optional[int] = ..., date_of_establishment: _Optional[str] = ...) -> None: ...
 
 class Contribution(_message.Message):
-    __slots__ = ("insurance", "employer_rate", "employee_rate", "employer_amount", "employee_amount")
+    __slots__ = ("insurance", "employer_rate", "employee_rate", "employer_amount", "employee_amount", "verified")
     INSURANCE_FIELD_NUMBER: _ClassVar[int]
     EMPLOYER_RATE_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_RATE_FIELD_NUMBER: _ClassVar[int]
     EMPLOYER_AMOUNT_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_AMOUNT_FIELD_NUMBER: _ClassVar[int]
+    VERIFIED_FIELD_NUMBER: _ClassVar[int]
     insurance: str
     employer_rate: str
     employee_rate: str
     employer_amount: _common_pb2.Money
     employee_amount: _common_pb2.Money
-    def __init__(self, insurance: _Optional[str] = ..., employer_rate: _Optional[str] = ..., employee_rate: _Optional[str] = ..., employer_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ...) -> None: ...
+    verified: str
+    def __init__(self, insurance: _Optional[str] = ..., employer_rate: _Optional[str] = ..., employee_rate: _Optional[str] = ..., employer_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_amount: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., verified: _Optional[str] = ...) -> None: ...
 
 class Enrolment(_message.Message):
-    __slots__ = ("social_security_number", "name", "start_date", "contribution_base", "base_adjusted", "late_enrolment", "contributions", "employer_total", "employee_total", "active")
+    __slots__ = ("social_security_number", "name", "start_date", "contribution_base", "base_adjusted", "late_enrolment", "contributions", "employer_total", "employee_total", "active", "hire_date")
     SOCIAL_SECURITY_NUMBER_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     START_DATE_FIELD_NUMBER: _ClassVar[int]
@@ -60,6 +62,7 @@ class Enrolment(_message.Message):
     EMPLOYER_TOTAL_FIELD_NUMBER: _ClassVar[int]
     EMPLOYEE_TOTAL_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    HIRE_DATE_FIELD_NUMBER: _ClassVar[int]
     social_security_number: str
     name: str
     start_date: str
@@ -70,10 +73,11 @@ class Enrolment(_message.Message):
     employer_total: _common_pb2.Money
     employee_total: _common_pb2.Money
     active: bool
-    def __init__(self, social_security_number: _Optional[str] = ..., name: _Optional[str] = ..., start_date: _Optional[str] = ..., contribution_base: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., base_adjusted: _Optional[bool] = ..., late_enrolment: _Optional[bool] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., employer_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., active: _Optional[bool] = ...) -> None: ...
+    hire_date: str
+    def __init__(self, social_security_number: _Optional[str] = ..., name: _Optional[str] = ..., start_date: _Optional[str] = ..., contribution_base: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., base_adjusted: _Optional[bool] = ..., late_enrolment: _Optional[bool] = ..., contributions: _Optional[_Iterable[_Union[Contribution, _Mapping]]] = ..., employer_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., active: _Optional[bool] = ..., hire_date: _Optional[str] = ...) -> None: ...
 
 class Employer(_message.Message):
-    __slots__ = ("registration_number", "uscc", "company_name", "agency", "enrolments", "employer_total", "employee_total", "registered_at", "cancelled", "cancelled_at", "rate_table_version")
+    __slots__ = ("registration_number", "uscc", "company_name", "agency", "enrolments", "employer_total", "employee_total", "registered_at", "cancelled", "cancelled_at", "rate_table_version", "rate_table_note", "state")
     REGISTRATION_NUMBER_FIELD_NUMBER: _ClassVar[int]
     USCC_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -85,6 +89,8 @@ class Employer(_message.Message):
     CANCELLED_FIELD_NUMBER: _ClassVar[int]
     CANCELLED_AT_FIELD_NUMBER: _ClassVar[int]
     RATE_TABLE_VERSION_FIELD_NUMBER: _ClassVar[int]
+    RATE_TABLE_NOTE_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     registration_number: str
     uscc: str
     company_name: str
@@ -96,7 +102,9 @@ class Employer(_message.Message):
     cancelled: bool
     cancelled_at: _timestamp_pb2.Timestamp
     rate_table_version: str
-    def __init__(self, registration_number: _Optional[str] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., agency: _Optional[str] = ..., enrolments: _Optional[_Iterable[_Union[Enrolment, _Mapping]]] = ..., employer_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rate_table_version: _Optional[str] = ...) -> None: ...
+    rate_table_note: str
+    state: str
+    def __init__(self, registration_number: _Optional[str] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., agency: _Optional[str] = ..., enrolments: _Optional[_Iterable[_Union[Enrolment, _Mapping]]] = ..., employer_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., employee_total: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., registered_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled: _Optional[bool] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rate_table_version: _Optional[str] = ..., rate_table_note: _Optional[str] = ..., state: _Optional[str] = ...) -> None: ...
 
 class RegisterEmployerResponse(_message.Message):
     __slots__ = ("context", "status", "employer")

@@ -1,0 +1,440 @@
+"""The seal rules: which seal sets may be ordered, seal codes, what each seal carries, when an
+order completes by itself, police filing numbers, certificate lifetimes and where a seal may be
+placed on a page. Pure: no I/O, no nameko, SQLAlchemy or protobuf."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from onestop_common.errors import RuleViolation, violation
+from onestop_common.identifiers import validate_uscc
+from svc_seal.impression import MM, SealKind, SealSpec, seal_size_mm
+
+PARTICIPANT = "seal"
+
+# Seal code (刻章编码): 4 area digits + 3 seal-maker digits + 6 serial digits.
+AREA_DIGITS = 4
+MAKER_DIGITS = 3
+SERIAL_DIGITS = 6
+MAX_SERIAL = 10**SERIAL_DIGITS - 1
+SEAL_CODE = re.compile(r"\d{13}")
+_MAKER_ID = re.compile(r"\d{3}")
+_DIVISION = re.compile(r"\d{6}")
+
+# The set every new company gets (the reform's free seal package); the contract seal is optional.
+REQUIRED_KINDS = (SealKind.OFFICIAL, SealKind.FINANCE, SealKind.INVOICE, SealKind.LEGAL_REP)
+OPTIONAL_KINDS = (SealKind.CONTRACT,)
+KIND_ORDER = (*REQUIRED_KINDS, *OPTIONAL_KINDS)
+MAX_COMPANY_NAME = 30
+
+# A seal certificate lives this long, or until its CA expires if that comes first.
+CERTIFICATE_LIFETIME = timedelta(days=3 * 365 + 1)
+# Validators may run on a clock slightly behind ours.
+CLOCK_SKEW = timedelta(minutes=5)
+# The CRL is valid for a week and re-issued once it is a day old (or at once on revocation).
+CRL_LIFETIME = timedelta(days=7)
+CRL_RENEW_AFTER = timedelta(days=1)
+
+
+class SealState(StrEnum):
+    ORDERED = "ordered"
+    ENGRAVED = "engraved"
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    # The order was rejected or withdrawn before the seal was made.
+    CANCELLED = "cancelled"
+
+
+class OrderState(StrEnum):
+    ORDERED = "ordered"
+    DONE = "done"
+    REJECTED = "rejected"
+    REVOKED = "revoked"
+    WITHDRAWN = "withdrawn"
+
+
+# Seals that exist (or are being made) and so must be undone by a compensation.
+LIVE_STATES = frozenset({SealState.ORDERED, SealState.ENGRAVED, SealState.ACTIVE})
+
+
+@dataclass(frozen=True)
+class RequestedSeal:
+    """One line of the form's seal request; ``kind`` None when the form left it unspecified."""
+
+    kind: SealKind | None
+    physical: bool
+    electronic: bool
+
+
+@dataclass(frozen=True)
+class SealOrderInput:
+    uscc: str
+    company_name: str
+    legal_representative_name: str
+    division_code: str
+    seals: tuple[RequestedSeal, ...]
+
+
+@dataclass(frozen=True)
+class PlannedSeal:
+    """A seal to be made: its kind, form, size and what is engraved on it."""
+
+    kind: SealKind
+    physical: bool
+    electronic: bool
+    width_mm: float
+    height_mm: float
+
+    def spec(self, order: SealOrderInput, seal_code: str) -> SealSpec:
+        return SealSpec(
+            kind=self.kind,
+            company_name=order.company_name,
+            seal_code=seal_code,
+            uscc=order.uscc if self.kind is SealKind.INVOICE else "",
+            person_name=order.legal_representative_name if self.kind is SealKind.LEGAL_REP else "",
+        )
+
+    def text(self, order: SealOrderInput, seal_code: str) -> str:
+        return seal_text(self.spec(order, seal_code))
+
+
+@dataclass(frozen=True)
+class SealFacts:
+    """What the rules need to know about an existing seal."""
+
+    seal_code: str
+    kind: SealKind
+    physical: bool
+    electronic: bool
+    state: SealState
+
+
+# --------------------------------------------------------------------------- the seal set
+
+
+def order_violations(order: SealOrderInput) -> list[RuleViolation]:
+    """Everything wrong with a seal order, each naming its field and rule."""
+    found: list[RuleViolation] = []
+    verdict = validate_uscc(order.uscc)
+    # A legacy pilot code fails the check character yet is lawful: the license stands for it.
+    if verdict.status == "invalid":
+        found.append(
+            violation("uscc", f"uscc.{verdict.rule}", verdict.reason_zh, verdict.reason_en)
+        )
+    name = order.company_name.strip()
+    if not name or len(name) > MAX_COMPANY_NAME:
+        found.append(
+            violation(
+                "company_name",
+                "seal_text_length",
+                f"企业名称须为1至{MAX_COMPANY_NAME}个字才能刻在印章上，实际为{len(name)}个字",
+                f"the company name must have 1 to {MAX_COMPANY_NAME} characters to fit on a "
+                f"seal, it has {len(name)}",
+            )
+        )
+    if not _DIVISION.fullmatch(order.division_code):
+        found.append(
+            violation(
+                "division_code",
+                "format",
+                "行政区划代码应为6位数字（印章编码前4位取自其前4位）",
+                "the division code must be 6 digits (the seal code starts with its first 4)",
+            )
+        )
+    found += _seal_set_violations(order.seals)
+    kinds = {seal.kind for seal in order.seals}
+    if SealKind.LEGAL_REP in kinds and not _fits_name_seal(order.legal_representative_name):
+        found.append(
+            violation(
+                "form.legal_representative.name",
+                "name_seal_text",
+                "法定代表人名章须刻2至4个汉字（或字母）组成的姓名，"
+                f"“{order.legal_representative_name}”无法刻制",
+                "the legal representative's name seal needs a name of 2 to 4 letters or "
+                f"characters; {order.legal_representative_name!r} cannot be engraved",
+            )
+        )
+    return found
+
+
+def _fits_name_seal(name: str) -> bool:
+    return 2 <= len(name) <= 4 and name.isalpha()
+
+
+def _seal_set_violations(seals: Sequence[RequestedSeal]) -> list[RuleViolation]:
+    found: list[RuleViolation] = []
+    seen: set[SealKind] = set()
+    for i, seal in enumerate(seals):
+        if seal.kind is None:
+            found.append(
+                violation(
+                    f"form.seals[{i}].kind", "required", "请选择印章种类", "choose the seal kind"
+                )
+            )
+            continue
+        if seal.kind in seen:
+            found.append(
+                violation(
+                    f"form.seals[{i}].kind",
+                    "duplicate",
+                    f"{seal.kind.label_zh}重复申请，每种印章只能刻一枚",
+                    f"the {seal.kind.value} seal is requested twice; one seal of each kind",
+                )
+            )
+        seen.add(seal.kind)
+        if not (seal.physical or seal.electronic):
+            found.append(
+                violation(
+                    f"form.seals[{i}]",
+                    "physical_or_electronic",
+                    f"{seal.kind.label_zh}须选择实物印章、电子印章或两者",
+                    f"the {seal.kind.value} seal must be physical, electronic or both",
+                )
+            )
+    for kind in REQUIRED_KINDS:
+        if kind not in seen:
+            found.append(
+                violation(
+                    "form.seals",
+                    "required_seal",
+                    f"新办企业的印章须包括{kind.label_zh}",
+                    f"a new company's seal set must include the {kind.value} seal",
+                )
+            )
+    return found
+
+
+def plan_seals(order: SealOrderInput) -> tuple[PlannedSeal, ...]:
+    """The seals to make, in the usual order; call only after ``order_violations`` is empty."""
+    by_kind = {seal.kind: seal for seal in order.seals if seal.kind is not None}
+    planned = []
+    for kind in KIND_ORDER:
+        seal = by_kind.get(kind)
+        if seal is None:
+            continue
+        width, height = seal_size_mm(kind)
+        planned.append(PlannedSeal(kind, seal.physical, seal.electronic, width, height))
+    return tuple(planned)
+
+
+def electronic_only(seals: Iterable[PlannedSeal | SealFacts]) -> bool:
+    seals = list(seals)
+    return bool(seals) and all(seal.electronic and not seal.physical for seal in seals)
+
+
+def completes_automatically(seals: Sequence[PlannedSeal], auto_approve: frozenset[str]) -> bool:
+    """Electronic-only sets need no seal maker's hands, when the platform is set to allow it."""
+    return PARTICIPANT in auto_approve and electronic_only(seals)
+
+
+def summary(kinds: Iterable[tuple[SealKind, bool, bool]]) -> str:
+    """One line for the desk queue: "4 seals: 公章 (实物+电子), …"."""
+    parts = []
+    for kind, physical, electronic in kinds:
+        form = "实物+电子" if physical and electronic else ("实物" if physical else "电子")
+        parts.append(f"{kind.label_zh}（{form}）")
+    return f"{len(parts)} seals: " + "、".join(parts)
+
+
+def seal_text(spec: SealSpec) -> str:
+    """The words on a seal, in reading order, as one line."""
+    if spec.kind is SealKind.LEGAL_REP:
+        return spec.person_name
+    words = [spec.company_name]
+    if spec.kind is SealKind.INVOICE:
+        words.append(spec.uscc)
+    if spec.kind is not SealKind.OFFICIAL:
+        words.append(spec.kind.label_zh)
+    words.append(spec.seal_code)
+    return " ".join(words)
+
+
+# --------------------------------------------------------------------------- seal codes
+
+
+def seal_maker_id_problem(seal_maker_id: str) -> str | None:
+    if _MAKER_ID.fullmatch(seal_maker_id):
+        return None
+    return f"the seal maker id must be 3 digits (ONESTOP_SEAL_MAKER_ID), got {seal_maker_id!r}"
+
+
+def seal_code_prefix(division_code: str, seal_maker_id: str) -> str:
+    """The first 7 digits: the area (first 4 digits of the division code) and the seal maker."""
+    if not _DIVISION.fullmatch(division_code):
+        raise ValueError(f"division code must be 6 digits, got {division_code!r}")
+    problem = seal_maker_id_problem(seal_maker_id)
+    if problem:
+        raise ValueError(problem)
+    return division_code[:AREA_DIGITS] + seal_maker_id
+
+
+def make_seal_code(prefix: str, serial: int) -> str:
+    if not re.fullmatch(r"\d{7}", prefix):
+        raise ValueError(f"seal code prefix must be 7 digits, got {prefix!r}")
+    if not 1 <= serial <= MAX_SERIAL:
+        raise ValueError(
+            f"serial {serial} is outside 1..{MAX_SERIAL}: the seal maker's numbers for area "
+            f"{prefix[:AREA_DIGITS]} are used up"
+        )
+    return f"{prefix}{serial:0{SERIAL_DIGITS}d}"
+
+
+@dataclass(frozen=True)
+class SealCode:
+    area: str
+    seal_maker_id: str
+    serial: int
+
+
+def parse_seal_code(code: str) -> SealCode:
+    if not SEAL_CODE.fullmatch(code):
+        raise ValueError(f"a seal code is 13 digits, got {code!r}")
+    return SealCode(
+        code[:AREA_DIGITS],
+        code[AREA_DIGITS : AREA_DIGITS + MAKER_DIGITS],
+        int(code[AREA_DIGITS + MAKER_DIGITS :]),
+    )
+
+
+def seal_code_violations(code: str, field: str = "seal_code") -> list[RuleViolation]:
+    if SEAL_CODE.fullmatch(code):
+        return []
+    return [
+        violation(
+            field,
+            "seal_code_format",
+            f"印章编码应为13位数字，“{code}”不是",
+            f"a seal code is 13 digits, {code!r} is not",
+        )
+    ]
+
+
+def filing_number(seal_code: str, filed_at: datetime) -> str:
+    """The police filing number (公安备案号): our own format, "GA" + filing date + seal code.
+
+    The public security bureau's real numbering was not available; this one is unique because
+    the seal code is.
+    """
+    return f"GA{filed_at:%Y%m%d}{seal_code}"
+
+
+# --------------------------------------------------------------------------- the seal maker
+
+
+def not_engraved(seals: Iterable[SealFacts]) -> list[str]:
+    """Physical seals still to be engraved before the order can be completed."""
+    return [s.seal_code for s in seals if s.physical and s.state is SealState.ORDERED]
+
+
+def engrave_selection(
+    seals: Sequence[SealFacts], codes: Sequence[str]
+) -> tuple[list[str], list[RuleViolation]]:
+    """Which seals to mark engraved: the listed codes, or every physical seal when none are."""
+    if not codes:
+        return [s.seal_code for s in seals if s.physical and s.state is SealState.ORDERED], []
+    by_code = {s.seal_code: s for s in seals}
+    chosen: list[str] = []
+    found: list[RuleViolation] = []
+    for i, code in enumerate(codes):
+        seal = by_code.get(code)
+        field = f"seal_codes[{i}]"
+        if seal is None:
+            found.append(
+                violation(
+                    field,
+                    "in_order",
+                    f"印章编码{code}不属于该订单",
+                    f"seal code {code} is not part of this order",
+                )
+            )
+        elif not seal.physical:
+            found.append(
+                violation(
+                    field,
+                    "physical_only",
+                    f"{code}是电子印章，无需刻制；电子印章在完成订单时生成",
+                    f"{code} is electronic only: nothing to engrave, it is made at completion",
+                )
+            )
+        elif seal.state is SealState.ORDERED:
+            chosen.append(code)
+    return chosen, found
+
+
+# --------------------------------------------------------------------------- certificates
+
+
+def certificate_window(now: datetime, ca_not_after: datetime) -> tuple[datetime, datetime]:
+    """Validity of a new seal certificate: from a little before now, never past its CA."""
+    return now - CLOCK_SKEW, min(now + CERTIFICATE_LIFETIME, ca_not_after)
+
+
+def crl_due(this_update: datetime | None, next_update: datetime | None, now: datetime) -> bool:
+    """Whether the current CRL should be replaced (none yet, a day old, or near its end)."""
+    if this_update is None or next_update is None:
+        return True
+    return now - this_update >= CRL_RENEW_AFTER or next_update - now <= CRL_LIFETIME / 2
+
+
+# --------------------------------------------------------------------------- placing a seal
+
+
+@dataclass(frozen=True)
+class PageBox:
+    """The visible area of a page (its crop box), in PDF points."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+
+
+def impression_size_pt(kind: SealKind) -> tuple[float, float]:
+    width, height = seal_size_mm(kind)
+    return width * MM, height * MM
+
+
+def placement_violations(
+    pages: Sequence[PageBox], page: int, x: float, y: float, kind: SealKind
+) -> list[RuleViolation]:
+    """The impression must sit entirely on an existing page."""
+    if not 0 <= page < len(pages):
+        return [
+            violation(
+                "page",
+                "page_exists",
+                f"文件共{len(pages)}页，没有第{page + 1}页（页码从0开始计）",
+                f"the document has {len(pages)} page(s); there is no page index {page} "
+                "(zero-based)",
+            )
+        ]
+    if not (math.isfinite(x) and math.isfinite(y)):
+        return [violation("x", "finite", "位置须为有限数值", "the position must be finite numbers")]
+    box = pages[page]
+    width, height = impression_size_pt(kind)
+    if box.left <= x and x + width <= box.right and box.bottom <= y and y + height <= box.top:
+        return []
+    return [
+        violation(
+            "x",
+            "on_page",
+            f"印章（{width:.0f}×{height:.0f}点）放在({x:.0f}, {y:.0f})会超出第{page + 1}页"
+            f"（{box.left:.0f}–{box.right:.0f} × {box.bottom:.0f}–{box.top:.0f}点）",
+            f"a {width:.0f}x{height:.0f} pt impression at ({x:.0f}, {y:.0f}) does not fit on "
+            f"page {page} ({box.left:.0f}..{box.right:.0f} x {box.bottom:.0f}..{box.top:.0f} pt)",
+        )
+    ]
+
+
+def signature_field_name(seal_code: str, existing: Iterable[str]) -> str:
+    """A fresh field name for another impression of the same seal on the same document."""
+    taken = set(existing)
+    number = 1
+    while f"seal-{seal_code}-{number}" in taken:
+        number += 1
+    return f"seal-{seal_code}-{number}"

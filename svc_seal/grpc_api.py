@@ -1,0 +1,179 @@
+"""Between the seal contract and the service: protobuf ⇄ domain values, and who may call what."""
+
+from __future__ import annotations
+
+from onestop.common.v1 import application_pb2
+from onestop.seal.v1 import seal_pb2
+
+from onestop_common.errors import InvalidInput, PermissionDenied, violation
+from onestop_common.identity import STAFF_ROLES, Principal, Role, require_role
+from onestop_common.protoconv import timestamp
+from svc_seal.domain import RequestedSeal, SealOrderInput, SealState
+from svc_seal.impression import SealKind
+from svc_seal.models import SealOrder, SealRecord
+
+KIND_FROM_PROTO = {
+    application_pb2.SEAL_KIND_OFFICIAL: SealKind.OFFICIAL,
+    application_pb2.SEAL_KIND_FINANCE: SealKind.FINANCE,
+    application_pb2.SEAL_KIND_INVOICE: SealKind.INVOICE,
+    application_pb2.SEAL_KIND_LEGAL_REP: SealKind.LEGAL_REP,
+    application_pb2.SEAL_KIND_CONTRACT: SealKind.CONTRACT,
+}
+KIND_TO_PROTO = {kind: value for value, kind in KIND_FROM_PROTO.items()}
+
+STATE_TO_PROTO = {
+    SealState.ORDERED: seal_pb2.SEAL_STATE_ORDERED,
+    SealState.ENGRAVED: seal_pb2.SEAL_STATE_ENGRAVED,
+    SealState.ACTIVE: seal_pb2.SEAL_STATE_ACTIVE,
+    SealState.REVOKED: seal_pb2.SEAL_STATE_REVOKED,
+    SealState.CANCELLED: seal_pb2.SEAL_STATE_CANCELLED,
+}
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def order_input(request: seal_pb2.IssueSealsRequest) -> SealOrderInput:
+    return SealOrderInput(
+        uscc=request.uscc.strip(),
+        company_name=request.company_name.strip(),
+        legal_representative_name=request.legal_representative_name.strip(),
+        division_code=request.division_code.strip(),
+        seals=tuple(
+            RequestedSeal(KIND_FROM_PROTO.get(seal.kind), seal.physical, seal.electronic)
+            for seal in request.seals
+        ),
+    )
+
+
+def requested_kind(value: int) -> SealKind | None:
+    """The kind a SignPdf caller chose, None when unspecified; an unknown number is refused."""
+    if value == application_pb2.SEAL_KIND_UNSPECIFIED:
+        return None
+    kind = KIND_FROM_PROTO.get(value)
+    if kind is None:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "kind", "seal_kind", f"未知的印章种类 {value}", f"unknown seal kind {value}"
+                )
+            ]
+        )
+    return kind
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def seal_message(seal: SealRecord, order: SealOrder, *, impression: bool = True) -> seal_pb2.Seal:
+    message = seal_pb2.Seal(
+        seal_code=seal.seal_code,
+        kind=KIND_TO_PROTO[SealKind(seal.kind)],
+        state=STATE_TO_PROTO[SealState(seal.state)],
+        physical=seal.physical,
+        electronic=seal.electronic,
+        width_mm=float(seal.width_mm),
+        height_mm=float(seal.height_mm),
+        text=seal.text,
+        certificate_pem=seal.certificate_pem,
+        certificate_serial=seal.certificate_serial or "",
+        filing_number=seal.filing_number or "",
+        uscc=seal.uscc,
+        company_name=order.company_name,
+    )
+    if impression:
+        message.impression_pdf = seal.impression_pdf
+    for name in ("not_before", "not_after"):
+        value = getattr(seal, name)
+        if value is not None:
+            getattr(message, f"certificate_{name}").CopyFrom(timestamp(value))
+    for name in ("filed_at", "revoked_at", "engraved_at"):
+        value = getattr(seal, name)
+        if value is not None:
+            getattr(message, name).CopyFrom(timestamp(value))
+    return message
+
+
+def filing_message(seal: SealRecord, order: SealOrder) -> seal_pb2.GetSealFilingResponse:
+    message = seal_pb2.GetSealFilingResponse(
+        seal_code=seal.seal_code,
+        filing_number=seal.filing_number or "",
+        state=seal_pb2.FILING_STATE_CANCELLED
+        if seal.filing_cancelled_at is not None
+        else seal_pb2.FILING_STATE_FILED,
+        uscc=seal.uscc,
+        company_name=order.company_name,
+        kind=KIND_TO_PROTO[SealKind(seal.kind)],
+        seal_maker_id=order.seal_maker_id,
+    )
+    if seal.filed_at is not None:
+        message.filed_at.CopyFrom(timestamp(seal.filed_at))
+    if seal.filing_cancelled_at is not None:
+        message.cancelled_at.CopyFrom(timestamp(seal.filing_cancelled_at))
+    return message
+
+
+def filing_dict(seal: SealRecord | None, seal_code: str) -> dict[str, object]:
+    """The answer of the ``seal_filing`` AMQP RPC (json: plain values only)."""
+    if seal is None or seal.filing_number is None:
+        return {
+            "seal_code": seal_code,
+            "filing_number": "",
+            "state": "unknown",
+            "uscc": "",
+            "kind": "",
+            "filed_at": None,
+        }
+    return {
+        "seal_code": seal.seal_code,
+        "filing_number": seal.filing_number,
+        "state": "cancelled" if seal.filing_cancelled_at is not None else "filed",
+        "uscc": seal.uscc,
+        "kind": SealKind(seal.kind).value,
+        "filed_at": seal.filed_at.isoformat() if seal.filed_at else None,
+    }
+
+
+# --------------------------------------------------------------------------- who may call
+
+
+def require_platform(principal: Principal) -> None:
+    """Saga actions come from the orchestrator (AMQP) or an administrator."""
+    require_role(principal, frozenset({Role.SYSTEM}))
+
+
+def require_seal_maker(principal: Principal) -> None:
+    require_role(principal, frozenset({Role.SEAL_MAKER}))
+
+
+def require_signer_role(principal: Principal) -> None:
+    """Seals sign for their company's entrepreneur (or an administrator), nobody else."""
+    require_role(principal, frozenset({Role.ENTREPRENEUR}))
+
+
+def require_owner(principal: Principal, order: SealOrder) -> None:
+    """Only the entrepreneur who applied for the company (or an administrator) uses its seals."""
+    require_signer_role(principal)
+    if principal.role is Role.ADMIN or principal.subject == order.applicant_id:
+        return
+    raise PermissionDenied(
+        f"{principal.subject} does not own company {order.uscc}; only its applicant may use "
+        "its seals",
+        message_zh=f"{principal.subject} 不是企业 {order.uscc} 的申请人，无权使用其印章",
+    )
+
+
+def require_can_see(principal: Principal, order: SealOrder) -> None:
+    """Owners, administrators, the platform and staff; a seal maker only its own orders."""
+    if principal.role in (Role.ADMIN, Role.SYSTEM):
+        return
+    if principal.role is Role.ENTREPRENEUR:
+        require_owner(principal, order)
+        return
+    if principal.role is Role.SEAL_MAKER:
+        if principal.org == order.seal_maker_id:
+            return
+        raise PermissionDenied(
+            "this order belongs to another seal maker", message_zh="该订单属于其他刻章企业"
+        )
+    require_role(principal, STAFF_ROLES | {Role.PARTNER})

@@ -1,0 +1,181 @@
+"""The seal service (nameko): seal orders for seal makers, electronic seals on the platform PKI,
+police filings, revocation with a CRL served over HTTP, and sealing PDFs.
+
+Entrypoints: the saga's AMQP commands and gRPC (SealService, SealDesk), the ``seal_filing``
+AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on 127.0.0.1, and an hourly CRL renewal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+from nameko.web.handlers import http
+from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from werkzeug.wrappers import Response
+
+from onestop_common.nameko_kit import (
+    Caller,
+    HealthCheck,
+    Store,
+    command,
+    current_settings,
+    grpc_entrypoint,
+)
+from onestop_common.pki import CA_NAMES
+from svc_seal import actions, grpc_api
+from svc_seal.actions import Env
+from svc_seal.dependencies import SEAL_CA, Pki, PkiUnavailable
+from svc_seal.domain import PARTICIPANT
+from svc_seal.models import Inbox, Outbox
+
+log = logging.getLogger(__name__)
+
+grpc = grpc_entrypoint(seal_pb2_grpc.SealServiceStub)
+desk = grpc_entrypoint(seal_pb2_grpc.SealDeskStub)
+CRL_RENEWAL_SECONDS = 3600
+CRL_MEDIA_TYPE = "application/pkix-crl"
+
+
+@contextmanager
+def _transient_over_amqp(context: Any) -> Iterator[None]:
+    """A saga command that needs the PKI before it exists is retried (requeued), not refused."""
+    try:
+        yield
+    except PkiUnavailable as error:
+        if context is None:
+            raise RuntimeError(str(error)) from error
+        raise
+
+
+class Service(HealthCheck):
+    name = PARTICIPANT
+
+    store = Store(PARTICIPANT, Outbox, Inbox, Path(__file__).parent / "migrations")
+    caller = Caller()
+    pki = Pki()
+
+    def _env(self) -> Env:
+        settings = current_settings()
+        return Env(settings=settings, pki=self.pki, now=settings.clock().now())
+
+    # ------------------------------------------------------------------ saga
+
+    @command(PARTICIPANT, seal_pb2_grpc.SealServiceStub)
+    @grpc
+    def IssueSeals(self, request: Any, context: Any) -> seal_pb2.IssueSealsResponse:
+        grpc_api.require_platform(self.caller())
+        with _transient_over_amqp(context), self.store.transaction() as uow:
+            return actions.issue_seals(uow, request, self._env())
+
+    @command(PARTICIPANT, seal_pb2_grpc.SealServiceStub)
+    @grpc
+    def RevokeSeals(self, request: Any, context: Any) -> seal_pb2.RevokeSealsResponse:
+        grpc_api.require_platform(self.caller())
+        with _transient_over_amqp(context), self.store.transaction() as uow:
+            return actions.revoke_seals(uow, request, self._env())
+
+    # ------------------------------------------------------------------ seals
+
+    @grpc
+    def ListSeals(self, request: Any, context: Any) -> seal_pb2.ListSealsResponse:
+        principal = self.caller()
+        with self.store.transaction() as uow:
+            return actions.list_seals(uow, principal, request)
+
+    @grpc
+    def SignPdf(self, request: Any, context: Any) -> seal_pb2.SignPdfResponse:
+        return actions.sign_pdf(self.store, self.caller(), request, self._env())
+
+    @grpc
+    def GetSealFiling(self, request: Any, context: Any) -> seal_pb2.GetSealFilingResponse:
+        self.caller()  # any role: banks and counterparties check filings
+        with self.store.transaction() as uow:
+            return actions.seal_filing(uow, request.seal_code)
+
+    @grpc
+    def GetCrl(self, request: Any, context: Any) -> seal_pb2.GetCrlResponse:
+        self.caller()  # any role; the same CRL is public over HTTP
+        return actions.get_crl(self.store, self._env())
+
+    @rpc
+    def seal_filing(self, seal_code: str) -> dict[str, object]:
+        """For other services (the bank): the police filing of a seal, "unknown" if none."""
+        with self.store.transaction() as uow:
+            return actions.filing_record(uow, seal_code)
+
+    # ------------------------------------------------------------------ CRLs over HTTP
+
+    @http("GET", "/crl/<string:ca>.crl")
+    def crl(self, request: Any, ca: str) -> Response:
+        """The seal CA's CRL from this service's records; the other CAs' from the PKI directory
+        (the URLs every platform certificate names point here)."""
+        if ca not in CA_NAMES:
+            return Response(f"no CRL named {ca}.crl\n", status=404, mimetype="text/plain")
+        try:
+            if ca == SEAL_CA:
+                der = actions.current_crl(self.store, self._env()).der
+            else:
+                der = self.pki.ca_crl_der(ca)
+        except PkiUnavailable as error:
+            return Response(f"{error}\n", status=503, mimetype="text/plain")
+        return Response(der, mimetype=CRL_MEDIA_TYPE, headers={"Cache-Control": "no-cache"})
+
+    @timer(interval=CRL_RENEWAL_SECONDS, eager=True)
+    def renew_crl(self) -> None:
+        """Re-issues the seal CA's CRL before it goes stale, even if nobody asks for it."""
+        try:
+            crl = actions.current_crl(self.store, self._env())
+        except PkiUnavailable as error:
+            log.warning("seal CRL not renewed: %s", error)
+            return
+        log.debug("seal CRL %d valid until %s", crl.crl_number, crl.next_update.isoformat())
+
+    # ------------------------------------------------------------------ the seal maker's desk
+
+    @desk
+    def ListTasks(self, request: Any, context: Any) -> seal_pb2.ListTasksResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.list_tasks(uow, principal, request, self._env())
+
+    @desk
+    def GetTask(self, request: Any, context: Any) -> seal_pb2.GetTaskResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.get_task(uow, principal, request.task_id, self._env())
+
+    @desk
+    def ClaimTask(self, request: Any, context: Any) -> seal_pb2.ClaimTaskResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.claim_task(uow, principal, request.task_id, self._env())
+
+    @desk
+    def MarkEngraved(self, request: Any, context: Any) -> seal_pb2.MarkEngravedResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.mark_engraved(uow, principal, request, self._env())
+
+    @desk
+    def CompleteTask(self, request: Any, context: Any) -> seal_pb2.CompleteTaskResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.complete_task(uow, principal, request.task_id, self._env())
+
+    @desk
+    def RejectTask(self, request: Any, context: Any) -> seal_pb2.RejectTaskResponse:
+        principal = self.caller()
+        grpc_api.require_seal_maker(principal)
+        with self.store.transaction() as uow:
+            return actions.reject_task(uow, principal, request, self._env())

@@ -1,0 +1,163 @@
+"""Reads and writes of the seal service's database; every function takes the caller's session, so
+one unit of work spans all of them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from svc_seal.domain import (
+    KIND_ORDER,
+    LIVE_STATES,
+    OrderState,
+    SealFacts,
+    SealState,
+    make_seal_code,
+)
+from svc_seal.impression import SealKind
+from svc_seal.models import IssuedCrl, SealOrder, SealRecord, SerialCounter
+
+_KIND_RANK = {kind.value: rank for rank, kind in enumerate(KIND_ORDER)}
+
+
+def new_order_id() -> str:
+    return f"SO-{uuid.uuid4().hex[:12].upper()}"
+
+
+def allocate_seal_codes(session: Session, prefix: str, count: int) -> list[str]:
+    """``count`` fresh seal codes under ``prefix``; the counter row is locked until commit."""
+    counter = session.scalars(
+        select(SerialCounter).where(SerialCounter.prefix == prefix).with_for_update()
+    ).first()
+    if counter is None:
+        # Two first orders racing here collide on the primary key; the loser is retried.
+        counter = SerialCounter(prefix=prefix, last_serial=0)
+        session.add(counter)
+    first = counter.last_serial + 1
+    codes = [make_seal_code(prefix, serial) for serial in range(first, first + count)]
+    counter.last_serial = first + count - 1
+    return codes
+
+
+def live_order_for_case(session: Session, case_id: str) -> SealOrder | None:
+    """The case's order that is being made or done (there is at most one)."""
+    return session.scalars(
+        select(SealOrder)
+        .where(
+            SealOrder.case_id == case_id,
+            SealOrder.state.in_((OrderState.ORDERED, OrderState.DONE)),
+        )
+        .order_by(SealOrder.created_at.desc())
+    ).first()
+
+
+def orders_for_case(session: Session, case_id: str) -> Sequence[SealOrder]:
+    return session.scalars(select(SealOrder).where(SealOrder.case_id == case_id)).all()
+
+
+def order_by_id(session: Session, order_id: str, *, for_update: bool = False) -> SealOrder | None:
+    statement = select(SealOrder).where(SealOrder.id == order_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def order_by_task(session: Session, task_id: str, *, for_update: bool = False) -> SealOrder | None:
+    statement = select(SealOrder).where(SealOrder.task_id == task_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def owner_of_company(session: Session, uscc: str) -> SealOrder | None:
+    """The latest order of a company: it names the entrepreneur who owns the company's seals."""
+    return session.scalars(
+        select(SealOrder).where(SealOrder.uscc == uscc).order_by(SealOrder.created_at.desc())
+    ).first()
+
+
+def _in_kind_order(seals: Sequence[SealRecord]) -> list[SealRecord]:
+    return sorted(seals, key=lambda s: (_KIND_RANK.get(s.kind, 99), s.seal_code))
+
+
+def seals_of_order(session: Session, order_id: str) -> list[SealRecord]:
+    rows = session.scalars(select(SealRecord).where(SealRecord.order_id == order_id)).all()
+    return _in_kind_order(rows)
+
+
+def seals_of_case(session: Session, case_id: str) -> list[SealRecord]:
+    rows = session.scalars(select(SealRecord).where(SealRecord.case_id == case_id)).all()
+    return _in_kind_order(rows)
+
+
+def seals_of_company(session: Session, uscc: str) -> list[SealRecord]:
+    rows = session.scalars(select(SealRecord).where(SealRecord.uscc == uscc)).all()
+    return _in_kind_order(rows)
+
+
+def live_seals_of_case(session: Session, case_id: str) -> list[SealRecord]:
+    rows = session.scalars(
+        select(SealRecord)
+        .where(SealRecord.case_id == case_id, SealRecord.state.in_(list(LIVE_STATES)))
+        .with_for_update()
+    ).all()
+    return _in_kind_order(rows)
+
+
+def seal_by_code(session: Session, seal_code: str) -> SealRecord | None:
+    return session.get(SealRecord, seal_code)
+
+
+def facts(seal: SealRecord) -> SealFacts:
+    return SealFacts(
+        seal_code=seal.seal_code,
+        kind=SealKind(seal.kind),
+        physical=seal.physical,
+        electronic=seal.electronic,
+        state=SealState(seal.state),
+    )
+
+
+def revoked_certificates(session: Session) -> list[tuple[str, datetime]]:
+    """(certificate serial hex, revocation time written into the CRL) of every revoked seal."""
+    rows = session.execute(
+        select(SealRecord.certificate_serial, SealRecord.crl_revoked_at)
+        .where(
+            SealRecord.certificate_serial.is_not(None),
+            SealRecord.crl_revoked_at.is_not(None),
+        )
+        .order_by(SealRecord.crl_revoked_at)
+    ).all()
+    return [(serial, revoked_at) for serial, revoked_at in rows if serial and revoked_at]
+
+
+def current_crl(session: Session) -> IssuedCrl | None:
+    return session.scalars(select(IssuedCrl).order_by(IssuedCrl.crl_number.desc()).limit(1)).first()
+
+
+def last_crl_number(session: Session) -> int:
+    return int(session.scalar(select(func.max(IssuedCrl.crl_number))) or 0)
+
+
+def save_crl(
+    session: Session,
+    *,
+    crl_number: int,
+    this_update: datetime,
+    next_update: datetime,
+    revoked_count: int,
+    der: bytes,
+) -> IssuedCrl:
+    row = IssuedCrl(
+        crl_number=crl_number,
+        this_update=this_update,
+        next_update=next_update,
+        revoked_count=revoked_count,
+        der=der,
+    )
+    session.add(row)
+    return row

@@ -1,0 +1,668 @@
+"""The seal service as a real process on the real broker: seal orders through the seal maker's
+desk, electronic seals on the platform PKI, police filings, sealing PDFs, and revocation with the
+CRL fetched over HTTP from the service."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pika
+import pypdfium2
+import pytest
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from grpc_status import rpc_status
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
+from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from PIL import Image
+from pypdf import PdfWriter
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
+
+from onestop_common import messaging as m
+from onestop_common.calendar import BusinessCalendar
+from onestop_common.identifiers import make_orgcode, make_uscc
+from onestop_common.pki import PkiStore
+from onestop_common.protoconv import rejections_from_status, timestamp
+from onestop_common.settings import Settings
+from onestop_common.signing import cert_chain_is_trusted, validate_pdf
+from svc_seal.impression import MM, SealKind, SealSpec, render_seal_pdf, render_seal_png
+from tests.integration.conftest import PlatformFactory
+from tests.support.infra import databases, rabbit_vhost, settings_for, timestamp_authority
+from tests.support.participant import CommandDriver, channel_to, credential
+from tests.unit.test_seal_impression import MAX_MEAN_DIFF, MAX_SHARE_DIFFERING, _difference, regen
+
+Outcome = common_pb2.Outcome
+K = application_pb2
+STANDARD = (K.SEAL_KIND_OFFICIAL, K.SEAL_KIND_FINANCE, K.SEAL_KIND_INVOICE, K.SEAL_KIND_LEGAL_REP)
+KIND_NAMES = {
+    K.SEAL_KIND_OFFICIAL: SealKind.OFFICIAL,
+    K.SEAL_KIND_FINANCE: SealKind.FINANCE,
+    K.SEAL_KIND_INVOICE: SealKind.INVOICE,
+    K.SEAL_KIND_LEGAL_REP: SealKind.LEGAL_REP,
+    K.SEAL_KIND_CONTRACT: SealKind.CONTRACT,
+}
+MAKER = "001"
+SEAL_RED = (0xD0, 0, 0)
+
+
+# --------------------------------------------------------------------------- harness
+
+
+def new_uscc() -> str:
+    body = "".join(random.choice("0123456789") for _ in range(8))
+    return make_uscc("9", "1", "120115", make_orgcode(body).replace("-", ""))
+
+
+@dataclass
+class SealPlatform:
+    settings: Settings
+    driver: CommandDriver
+    channel: grpc.Channel
+    calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
+
+    @property
+    def service(self) -> seal_pb2_grpc.SealServiceStub:
+        return seal_pb2_grpc.SealServiceStub(self.channel)
+
+    @property
+    def desk(self) -> seal_pb2_grpc.SealDeskStub:
+        return seal_pb2_grpc.SealDeskStub(self.channel)
+
+    def maker(self, org: str = MAKER, subject: str = "maker-wang") -> Any:
+        return credential(self.settings, "seal_maker", subject, org=org)
+
+    def owner(self, applicant: str) -> Any:
+        return credential(self.settings, "entrepreneur", applicant)
+
+    def deadline(self, workdays: str) -> common_pb2.Deadline:
+        now = self.settings.clock().now()
+        due = self.calendar.add_working_time(now, Decimal(workdays))
+        deadline = common_pb2.Deadline(limit_workdays=workdays)
+        deadline.started_at.CopyFrom(timestamp(now))
+        deadline.due_at.CopyFrom(timestamp(due))
+        deadline.warn_at.CopyFrom(timestamp(self.calendar.warning_at(now, due)))
+        return deadline
+
+    def order(
+        self,
+        uscc: str,
+        kinds: tuple[int, ...] = STANDARD,
+        *,
+        applicant: str = "alice",
+        physical: bool = True,
+        electronic: bool = True,
+        company: str = regen.SAMPLE_COMPANY,
+        person: str = regen.SAMPLE_PERSON,
+        workdays: str = "0.5",
+        case_id: str = "",
+    ) -> tuple[str, str, Any]:
+        """Sends IssueSeals as the saga does; returns (idempotency key, case id, first result)."""
+        case_id = case_id or f"OS-SEAL-{uuid.uuid4().hex[:8].upper()}"
+        request = seal_pb2.IssueSealsRequest(
+            uscc=uscc,
+            company_name=company,
+            legal_representative_name=person,
+            division_code="120115",
+            seals=[K.SealRequest(kind=k, physical=physical, electronic=electronic) for k in kinds],
+        )
+        key = self.driver.send(
+            "seal",
+            "IssueSeals",
+            request,
+            case_id=case_id,
+            step="seal",
+            applicant_id=applicant,
+            deadline=self.deadline(workdays),
+        )
+        return key, case_id, self.driver.result(key)
+
+    def complete(self, key: str, task_id: str) -> seal_pb2.IssueSealsResponse:
+        self.desk.ClaimTask(seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=self.maker())
+        self.desk.MarkEngraved(seal_pb2.MarkEngravedRequest(task_id=task_id), metadata=self.maker())
+        self.desk.CompleteTask(seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=self.maker())
+        return self.driver.result(key, outcome=Outcome.OUTCOME_DONE)  # type: ignore[no-any-return]
+
+    def company_with_seals(self, applicant: str = "alice", **kw: Any) -> tuple[str, str, Any]:
+        uscc = new_uscc()
+        key, case_id, first = self.order(uscc, applicant=applicant, **kw)
+        assert first.status.outcome == Outcome.OUTCOME_ACCEPTED
+        return uscc, case_id, self.complete(key, first.status.task_id)
+
+    def revoke(self, case_id: str, round_: int = 1) -> seal_pb2.RevokeSealsResponse:
+        key = self.driver.send(
+            "seal",
+            "RevokeSeals",
+            seal_pb2.RevokeSealsRequest(reason="the bank refused the account"),
+            case_id=case_id,
+            step="seal",
+            key=f"{case_id}:seal:RevokeSeals:{round_}",
+        )
+        return self.driver.result(key)  # type: ignore[no-any-return]
+
+    def event_for(self, case_id: str, routing_key: str) -> Any:
+        deadline = time.monotonic() + 20
+        while True:
+            events = self.driver.events(routing_key, timeout=max(0.1, deadline - time.monotonic()))
+            mine = [e for e in events if e.headers.get(m.H_CASE) == case_id]
+            if mine:
+                return m.decode_body(mine[-1].proto_type, mine[-1].body)
+            count = len(events) + 1
+            events = self.driver.events(
+                routing_key, timeout=max(0.1, deadline - time.monotonic()), count=count
+            )
+
+    def http_crl(self) -> bytes:
+        with urllib.request.urlopen(f"{self.settings.crl_base_url}/seal.crl", timeout=10) as r:
+            assert r.headers["Content-Type"] == "application/pkix-crl"
+            return r.read()  # type: ignore[no-any-return]
+
+    def pki(self) -> PkiStore:
+        return PkiStore(self.settings.pki_dir, self.settings.kek)
+
+    def root_crl(self) -> bytes:
+        with urllib.request.urlopen(f"{self.settings.crl_base_url}/root.crl", timeout=10) as r:
+            return r.read()  # type: ignore[no-any-return]
+
+    def nameko_rpc(self, method: str, *args: Any) -> Any:
+        """Calls the service's nameko RPC the way the bank's ServiceRpc does (json over AMQP)."""
+        connection = pika.BlockingConnection(pika.URLParameters(self.settings.amqp_url))
+        try:
+            channel = connection.channel()
+            queue = channel.queue_declare("", exclusive=True).method.queue
+            channel.queue_bind(queue, "nameko-rpc", routing_key=queue)
+            correlation = uuid.uuid4().hex
+            channel.basic_publish(
+                "nameko-rpc",
+                f"seal.{method}",
+                json.dumps({"args": list(args), "kwargs": {}}),
+                pika.BasicProperties(
+                    content_type="application/json", reply_to=queue, correlation_id=correlation
+                ),
+            )
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                frame, properties, body = channel.basic_get(queue, auto_ack=True)
+                if frame is None:
+                    connection.process_data_events(time_limit=0.05)
+                    continue
+                if properties.correlation_id == correlation:
+                    reply = json.loads(body)
+                    assert reply["error"] is None, reply["error"]
+                    return reply["result"]
+            raise TimeoutError(f"no reply from seal.{method}")
+        finally:
+            connection.close()
+
+
+@contextmanager
+def start_seal_service(factory: PlatformFactory, **extra: str) -> Iterator[SealPlatform]:
+    settings = settings_for(factory.env(**extra))
+    # The TSA (and the PKI it initialises) exist before the service, as under `onestop up`.
+    with timestamp_authority(settings):
+        supervisor = factory.start(("seal",), **extra)
+        driver = CommandDriver(supervisor.settings)
+        channel = channel_to(supervisor.settings, "seal")
+        try:
+            yield SealPlatform(supervisor.settings, driver, channel)
+        finally:
+            channel.close()
+            driver.close()
+            factory.stop()
+
+
+@pytest.fixture(scope="module")
+def seals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SealPlatform]:
+    """One seal service for the module (every test uses its own companies and cases)."""
+    tmp = tmp_path_factory.mktemp("seal")
+    with (
+        rabbit_vhost() as vhost,
+        databases(tmp) as url,
+        start_seal_service(PlatformFactory(tmp, vhost, url), ONESTOP_AUTO_APPROVE="none") as found,
+    ):
+        yield found
+
+
+def grpc_error(call: Any) -> tuple[grpc.StatusCode, list[tuple[str, str]]]:
+    with pytest.raises(grpc.RpcError) as caught:
+        call()
+    error = caught.value
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    found = [] if status is None else [(r.field, r.rule) for r in rejections_from_status(status)]
+    return error.code(), found  # type: ignore[attr-defined]
+
+
+def sample_pdf(pages: int = 1) -> bytes:
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for number in range(pages):
+        canvas.drawString(72, 760, f"Contract page {number + 1}")
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def seal_pixels(image: Image.Image) -> int:
+    """Pixels in the seal's red (anti-aliased edges included, black text and white excluded)."""
+    data = image.convert("RGB").tobytes()
+    return sum(
+        1
+        for i in range(0, len(data), 3)
+        if data[i] > 150 and data[i + 1] < 110 and data[i + 2] < 110
+    )
+
+
+def render_page(pdf: bytes, dpi: int = 72) -> Image.Image:
+    document = pypdfium2.PdfDocument(pdf)
+    # The impression is the signature widget's appearance: drawn only with forms initialised.
+    document.init_forms()
+    try:
+        page = document[0]
+        return page.render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB")
+    finally:
+        document.close()
+
+
+# --------------------------------------------------------------------------- the desk
+
+
+def test_seal_step_completes_through_the_seal_makers_desk(seals: SealPlatform) -> None:
+    uscc = regen.SAMPLE_USCC
+    kinds = (*STANDARD, K.SEAL_KIND_CONTRACT)
+    key, case_id, first = seals.order(uscc, kinds)
+    assert first.status.outcome == Outcome.OUTCOME_ACCEPTED
+    task_id = first.status.task_id
+    assert [s.state for s in first.seals] == [seal_pb2.SEAL_STATE_ORDERED] * 5
+
+    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    (task,) = [t for t in listed if t.task_id == task_id]
+    assert task.state == desk_pb2.TASK_STATE_OPEN and task.assignee_org == MAKER
+    assert task.deadline.limit_workdays == "0.5"
+    assert 0 < task.deadline.remaining_working_seconds <= 3.5 * 3600
+    assert "公章" in task.summary and task.uscc == uscc
+
+    code, _ = grpc_error(
+        lambda: seals.desk.CompleteTask(
+            seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=seals.maker()
+        )
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION  # physical seals not engraved yet
+
+    claimed = seals.desk.ClaimTask(
+        seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=seals.maker()
+    )
+    assert claimed.task.state == desk_pb2.TASK_STATE_CLAIMED
+    engraved = seals.desk.MarkEngraved(
+        seal_pb2.MarkEngravedRequest(task_id=task_id), metadata=seals.maker()
+    )
+    assert {s.state for s in engraved.seals} == {seal_pb2.SEAL_STATE_ENGRAVED}
+    done = seals.desk.CompleteTask(
+        seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=seals.maker()
+    )
+    assert done.task.state == desk_pb2.TASK_STATE_DONE
+
+    result = seals.driver.result(key, outcome=Outcome.OUTCOME_DONE)
+    assert result.context.case_id == case_id and result.status.task_id == task_id
+    assert result.status.decided_by == "maker-wang"
+    issued = seals.event_for(case_id, "seal.SealsIssued")
+    assert [s.seal_code for s in issued.seals] == [s.seal_code for s in result.seals]
+
+    codes = [s.seal_code for s in result.seals]
+    assert len(set(codes)) == 5
+    assert all(len(c) == 13 and c.isdigit() and c.startswith("1201" + MAKER) for c in codes)
+    pki = seals.pki()
+    seal_ca, root = pki.load_certificate("seal"), pki.root_certificate()
+    crls = [seals.http_crl(), seals.root_crl()]
+    for seal in result.seals:
+        kind = KIND_NAMES[seal.kind]
+        assert seal.state == seal_pb2.SEAL_STATE_ACTIVE
+        assert seal.filing_number and seal.filed_at.seconds > 0
+        cert = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+        assert f"{cert.serial_number:x}" == seal.certificate_serial
+        subject = cert.subject
+        assert subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value == (
+            regen.SAMPLE_COMPANY
+        )
+        assert subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)[0].value == uscc
+        assert subject.get_attributes_for_oid(NameOID.ORGANIZATIONAL_UNIT_NAME)[0].value == (
+            seal.seal_code
+        )
+        assert kind.label_zh in subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        trusted, why = cert_chain_is_trusted(cert, [seal_ca], root, crls)
+        assert trusted, why
+        assert seal.impression_pdf == render_seal_pdf(_spec_of(seal, uscc))
+        mean, share = _difference(
+            _png(seal.impression_pdf, regen.FIXTURE_DPI), regen.fixture_path(kind).read_bytes()
+        )
+        assert mean < MAX_MEAN_DIFF and share < MAX_SHARE_DIFFERING, (kind, mean, share)
+
+    filing = seals.service.GetSealFiling(
+        seal_pb2.GetSealFilingRequest(seal_code=codes[0]),
+        metadata=credential(seals.settings, "bank_clerk", "clerk-zhao", org="102"),
+    )
+    assert filing.state == seal_pb2.FILING_STATE_FILED and filing.uscc == uscc
+    assert filing.filing_number == result.seals[0].filing_number
+    answer = seals.nameko_rpc("seal_filing", codes[1])
+    assert answer.pop("filed_at").startswith(str(result.seals[1].filed_at.ToDatetime().year))
+    assert answer == {
+        "seal_code": codes[1],
+        "filing_number": result.seals[1].filing_number,
+        "state": "filed",
+        "uscc": uscc,
+        "kind": "finance",
+    }
+    assert seals.nameko_rpc("seal_filing", "1201001999999")["state"] == "unknown"
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(f"{seals.settings.crl_base_url}/nobody.crl", timeout=10)
+    assert missing.value.code == 404
+
+
+def _png(pdf: bytes, dpi: int) -> bytes:
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=dpi / 72, fill_color=(255, 255, 255, 255)).to_pil()
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_another_seal_maker_cannot_see_or_act_on_the_order(seals: SealPlatform) -> None:
+    _, _, first = seals.order(new_uscc())
+    task_id = first.status.task_id
+    other = seals.maker(org="002", subject="maker-li")
+    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=other).tasks
+    assert task_id not in [t.task_id for t in listed]
+    for call in (
+        lambda: seals.desk.GetTask(seal_pb2.GetTaskRequest(task_id=task_id), metadata=other),
+        lambda: seals.desk.ClaimTask(seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=other),
+        lambda: seals.desk.CompleteTask(
+            seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=other
+        ),
+    ):
+        assert grpc_error(call)[0] == grpc.StatusCode.PERMISSION_DENIED
+    entrepreneur = seals.owner("alice")
+    code, _ = grpc_error(
+        lambda: seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=entrepreneur)
+    )
+    assert code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_queue_shows_the_nearest_deadline_first(seals: SealPlatform) -> None:
+    _, _, later = seals.order(new_uscc(), workdays="1")
+    _, _, sooner = seals.order(new_uscc(), workdays="0.5")
+    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    ids = [t.task_id for t in listed]
+    assert ids.index(sooner.status.task_id) < ids.index(later.status.task_id)
+    got = seals.desk.GetTask(
+        seal_pb2.GetTaskRequest(task_id=sooner.status.task_id), metadata=seals.maker()
+    )
+    assert len(got.seals) == 4 and all(s.impression_pdf.startswith(b"%PDF") for s in got.seals)
+
+
+def test_seal_maker_rejection_fails_the_step(seals: SealPlatform) -> None:
+    uscc = new_uscc()
+    key, case_id, first = seals.order(uscc)
+    code, found = grpc_error(
+        lambda: seals.desk.RejectTask(
+            seal_pb2.RejectTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
+        )
+    )
+    assert (code, found) == (grpc.StatusCode.INVALID_ARGUMENT, [("reason", "required")])
+    seals.desk.RejectTask(
+        seal_pb2.RejectTaskRequest(task_id=first.status.task_id, reason="印模无法辨认"),
+        metadata=seals.maker(),
+    )
+    result = seals.driver.result(key, outcome=Outcome.OUTCOME_REJECTED)
+    assert result.status.reason == "印模无法辨认"
+    assert [(r.field, r.rule) for r in result.status.rejections] == [
+        ("seals", "seal_maker_rejected")
+    ]
+    listed = seals.service.ListSeals(
+        seal_pb2.ListSealsRequest(case_id=case_id), metadata=seals.owner("alice")
+    )
+    assert {s.state for s in listed.seals} == {seal_pb2.SEAL_STATE_CANCELLED}
+
+
+def test_a_seal_set_that_cannot_be_made_is_rejected_with_reasons(seals: SealPlatform) -> None:
+    kinds = (K.SEAL_KIND_OFFICIAL, K.SEAL_KIND_FINANCE, K.SEAL_KIND_FINANCE, K.SEAL_KIND_LEGAL_REP)
+    _, _, result = seals.order(new_uscc(), kinds, person="John Smith")
+    assert result.status.outcome == Outcome.OUTCOME_REJECTED
+    assert [(r.field, r.rule) for r in result.status.rejections] == [
+        ("form.seals[2].kind", "duplicate"),
+        ("form.seals", "required_seal"),
+        ("form.legal_representative.name", "name_seal_text"),
+    ]
+    assert all(r.message_zh and r.message_en for r in result.status.rejections)
+
+
+def test_duplicate_command_gives_the_same_seals_and_no_second_set(seals: SealPlatform) -> None:
+    uscc = new_uscc()
+    key, case_id, first = seals.order(uscc)
+    # The broker redelivers, or the orchestrator resends: same key, then another key.
+    request = seal_pb2.IssueSealsRequest(
+        uscc=uscc,
+        company_name=regen.SAMPLE_COMPANY,
+        legal_representative_name=regen.SAMPLE_PERSON,
+        division_code="120115",
+        seals=[K.SealRequest(kind=k, physical=True, electronic=True) for k in STANDARD],
+    )
+    seals.driver.send("seal", "IssueSeals", request, case_id=case_id, step="seal", key=key)
+    again = seals.driver.results(key, count=2)[-1]
+    assert again.status.task_id == first.status.task_id
+    done = seals.complete(key, first.status.task_id)
+    seals.driver.send("seal", "IssueSeals", request, case_id=case_id, step="seal", key=key)
+    replayed = seals.driver.results(key, count=4)[-1]
+    assert replayed.status.outcome == Outcome.OUTCOME_DONE
+    assert [s.seal_code for s in replayed.seals] == [s.seal_code for s in done.seals]
+    _, _, other_key_result = seals.order(uscc, case_id=case_id)
+    assert other_key_result.status.outcome == Outcome.OUTCOME_DONE
+    assert [s.seal_code for s in other_key_result.seals] == [s.seal_code for s in done.seals]
+    listed = seals.service.ListSeals(
+        seal_pb2.ListSealsRequest(uscc=uscc), metadata=seals.owner("alice")
+    )
+    assert [s.seal_code for s in listed.seals] == [s.seal_code for s in done.seals]
+    open_tasks = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    assert case_id not in [t.case_id for t in open_tasks]
+
+
+# --------------------------------------------------------------------------- SignPdf, RevokeSeals
+
+
+def test_signed_pdf_validates_shows_the_impression_and_fails_once_revoked(
+    seals: SealPlatform,
+) -> None:
+    uscc, case_id, issued = seals.company_with_seals(applicant="bob")
+    pdf = sample_pdf()
+    signed = seals.service.SignPdf(
+        seal_pb2.SignPdfRequest(
+            uscc=uscc, kind=K.SEAL_KIND_OFFICIAL, pdf=pdf, page=0, x=300, y=120, reason="合同签署"
+        ),
+        metadata=seals.owner("bob"),
+    )
+    official = next(s for s in issued.seals if s.kind == K.SEAL_KIND_OFFICIAL)
+    assert signed.seal_code == official.seal_code
+    assert signed.certificate_serial == official.certificate_serial
+    root = seals.pki().root_certificate()
+    report = validate_pdf(signed.signed_pdf, trust_root=root)
+    assert report.ok, report.pretty()
+    (signature,) = report.signatures
+    assert signature.intact and signature.trusted and not signature.revoked
+    assert signature.timestamp_time is not None
+    assert signature.field_name == signed.field_name
+    assert signature.signer_serial == int(official.certificate_serial, 16)
+
+    # The impression is drawn in its box, and nowhere else on the page.
+    page = render_page(signed.signed_pdf)
+    side = round(40 * MM)
+    top = round(A4[1] - 120 - side)
+    # One pixel of slack: pyHanko rounds the widget box to whole points.
+    inside = page.crop((299, top - 1, 301 + side, top + side + 1))
+    expected = Image.open(io.BytesIO(render_seal_png(_spec_of(official, uscc), dpi=72)))
+    assert seal_pixels(inside) == pytest.approx(seal_pixels(expected), rel=0.15)
+    assert seal_pixels(page) == seal_pixels(inside)
+    assert seal_pixels(render_page(pdf)) == 0
+
+    before = seals.service.GetCrl(seal_pb2.GetCrlRequest(), metadata=seals.owner("bob"))
+    revoked = seals.revoke(case_id)
+    assert revoked.status.outcome == Outcome.OUTCOME_DONE
+    assert sorted(revoked.revoked_seal_codes) == sorted(s.seal_code for s in issued.seals)
+    assert revoked.crl_number > before.crl_number
+
+    fresh = seals.http_crl()
+    crl = x509.load_der_x509_crl(fresh)
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number >= (
+        revoked.crl_number
+    )
+    listed = {f"{entry.serial_number:x}" for entry in crl}
+    assert {s.certificate_serial for s in issued.seals} <= listed
+    report = validate_pdf(signed.signed_pdf, trust_root=root, extra_crls=[fresh])
+    assert not report.ok and report.signatures[0].revoked, report.pretty()
+    cert = x509.load_pem_x509_certificate(official.certificate_pem.encode())
+    trusted, why = cert_chain_is_trusted(
+        cert, [seals.pki().load_certificate("seal")], root, [fresh, seals.root_crl()]
+    )
+    assert not trusted and why.startswith("revoked")
+
+    # A revoked seal signs nothing more; its filing is cancelled.
+    code, _ = grpc_error(
+        lambda: seals.service.SignPdf(
+            seal_pb2.SignPdfRequest(uscc=uscc, seal_code=official.seal_code, pdf=pdf, x=50, y=50),
+            metadata=seals.owner("bob"),
+        )
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    filing = seals.service.GetSealFiling(
+        seal_pb2.GetSealFilingRequest(seal_code=official.seal_code), metadata=seals.owner("bob")
+    )
+    assert filing.state == seal_pb2.FILING_STATE_CANCELLED and filing.cancelled_at.seconds > 0
+    assert seals.nameko_rpc("seal_filing", official.seal_code)["state"] == "cancelled"
+
+    # Idempotent: the same command again, or another round, revokes nothing new.
+    again = seals.revoke(case_id)
+    assert again == revoked
+    second_round = seals.revoke(case_id, round_=2)
+    assert second_round.crl_number == revoked.crl_number
+    assert sorted(second_round.revoked_seal_codes) == sorted(revoked.revoked_seal_codes)
+    assert len(seals.driver.events("seal.SealsRevoked")) >= 1
+
+
+def _spec_of(seal: Any, uscc: str) -> SealSpec:
+    kind = KIND_NAMES[seal.kind]
+    return SealSpec(
+        kind,
+        regen.SAMPLE_COMPANY,
+        seal.seal_code,
+        uscc=uscc if kind is SealKind.INVOICE else "",
+        person_name=regen.SAMPLE_PERSON if kind is SealKind.LEGAL_REP else "",
+    )
+
+
+def test_revocation_before_completion_withdraws_the_order(seals: SealPlatform) -> None:
+    uscc = new_uscc()
+    key, case_id, first = seals.order(uscc)
+    revoked = seals.revoke(case_id)
+    assert revoked.status.outcome == Outcome.OUTCOME_DONE
+    assert len(revoked.revoked_seal_codes) == 4
+    task = seals.desk.GetTask(
+        seal_pb2.GetTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
+    ).task
+    assert task.state == desk_pb2.TASK_STATE_CANCELLED
+    code, _ = grpc_error(
+        lambda: seals.desk.CompleteTask(
+            seal_pb2.CompleteTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
+        )
+    )
+    assert code == grpc.StatusCode.FAILED_PRECONDITION
+    # The action arriving after its compensation is refused rather than made.
+    late_key = seals.driver.send(
+        "seal",
+        "IssueSeals",
+        seal_pb2.IssueSealsRequest(uscc=uscc),
+        case_id=case_id,
+        step="seal",
+        key=f"{key}:late",
+    )
+    assert seals.driver.result(late_key).status.outcome == Outcome.OUTCOME_REJECTED
+
+
+def test_bad_signing_requests_get_clear_errors_and_change_nothing(seals: SealPlatform) -> None:
+    uscc, _, issued = seals.company_with_seals(applicant="carol")
+    other_uscc, _, other = seals.company_with_seals(applicant="dave")
+    owner = seals.owner("carol")
+    before = seals.service.ListSeals(seal_pb2.ListSealsRequest(uscc=uscc), metadata=owner)
+    pdf = sample_pdf()
+    official = issued.seals[0].seal_code
+
+    def sign(metadata: Any = owner, **fields: Any) -> tuple[grpc.StatusCode, list[tuple[str, str]]]:
+        values: dict[str, Any] = {"uscc": uscc, "seal_code": official, "pdf": pdf, "x": 50, "y": 50}
+        request = seal_pb2.SignPdfRequest(**(values | fields))
+        return grpc_error(lambda: seals.service.SignPdf(request, metadata=metadata))
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt("secret")
+    encrypted = io.BytesIO()
+    writer.write(encrypted)
+
+    invalid = grpc.StatusCode.INVALID_ARGUMENT
+    assert sign(pdf=b"just some text") == (invalid, [("pdf", "pdf_format")])
+    assert sign(pdf=encrypted.getvalue()) == (invalid, [("pdf", "pdf_encrypted")])
+    assert sign(x=500) == (invalid, [("x", "on_page")])
+    assert sign(page=1) == (invalid, [("page", "page_exists")])
+    assert sign(seal_code="12010") == (invalid, [("seal_code", "seal_code_format")])
+    assert sign(seal_code="1201001999999")[0] == grpc.StatusCode.NOT_FOUND
+    assert sign(seal_code=other.seals[0].seal_code) == (invalid, [("seal_code", "company_seal")])
+    assert sign(seal_code="", kind=K.SEAL_KIND_CONTRACT) == (invalid, [("kind", "seal_requested")])
+    assert sign(kind=K.SEAL_KIND_FINANCE) == (invalid, [("kind", "matches_seal")])
+    assert sign(seal_code="") == (invalid, [("seal_code", "required")])
+    assert sign(metadata=seals.owner("dave"))[0] == grpc.StatusCode.PERMISSION_DENIED
+    assert sign(metadata=seals.maker())[0] == grpc.StatusCode.PERMISSION_DENIED
+    assert sign(uscc=other_uscc, seal_code="")[0] == grpc.StatusCode.PERMISSION_DENIED
+    after = seals.service.ListSeals(seal_pb2.ListSealsRequest(uscc=uscc), metadata=owner)
+    assert after == before
+
+
+def test_physical_only_seal_cannot_sign(seals: SealPlatform) -> None:
+    uscc, _, issued = seals.company_with_seals(applicant="erin", electronic=False)
+    assert all(not s.certificate_pem and s.filing_number for s in issued.seals)
+    code, found = grpc_error(
+        lambda: seals.service.SignPdf(
+            seal_pb2.SignPdfRequest(
+                uscc=uscc, kind=K.SEAL_KIND_OFFICIAL, pdf=sample_pdf(), x=50, y=50
+            ),
+            metadata=seals.owner("erin"),
+        )
+    )
+    assert (code, found) == (grpc.StatusCode.INVALID_ARGUMENT, [("seal_code", "electronic_seal")])
+
+
+# --------------------------------------------------------------------------- automatic completion
+
+
+def test_electronic_only_set_is_made_at_once_when_configured(
+    tmp_path: Path, vhost: str, database_url: str
+) -> None:
+    factory = PlatformFactory(tmp_path, vhost, database_url)
+    with start_seal_service(factory, ONESTOP_AUTO_APPROVE="seal") as platform:
+        _, _, result = platform.order(new_uscc(), electronic=True, physical=False)
+        assert result.status.outcome == Outcome.OUTCOME_DONE
+        assert result.status.decided_by == "auto:electronic-only"
+        assert all(s.certificate_pem and s.filing_number for s in result.seals)
+        assert platform.driver.events("seal.SealsIssued")
+        _, _, mixed = platform.order(new_uscc())
+        assert mixed.status.outcome == Outcome.OUTCOME_ACCEPTED
