@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -70,9 +71,9 @@ def queue_stats(vhost: str, queue: str) -> dict[str, object]:
 
 
 @contextmanager
-def databases(tmp: Path) -> Iterator[str]:
+def databases(tmp: Path, kind: str | None = None) -> Iterator[str]:
     """A database URL template ({component}) on the chosen backend, dropped afterwards."""
-    if backend() != "postgresql":
+    if (kind or backend()) != "postgresql":
         yield f"sqlite:///{tmp}/{{component}}.db"
         return
     prefix = f"t_{uuid.uuid4().hex[:8]}"
@@ -152,8 +153,9 @@ def timestamp_authority(settings: Settings) -> Iterator[str]:
 
     store = PkiStore(settings.pki_dir, settings.kek)
     store.init(crl_base_url=settings.crl_base_url)
-    server = serve_tsa("127.0.0.1", settings.http_port("orchestrator"),
-                       store.load_identity("tsa-signer"))
+    server = serve_tsa(
+        "127.0.0.1", settings.http_port("orchestrator"), store.load_identity("tsa-signer")
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
