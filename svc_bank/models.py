@@ -1,11 +1,26 @@
-"""The bank service's own database: its tables, outbox and inbox."""
+"""The bank service's own database: basic deposit accounts, serial counters, outbox, inbox and the
+bank clerks' tasks.
+
+One basic deposit account per company (人民币银行结算账户管理办法: 一个单位只能开立一个
+基本存款账户): a partial unique index on the USCC over accounts that are ``pending`` (due diligence
+passed, the clerk deciding) or ``open`` enforces it in the database. Amounts are decimal
+strings, exact on every backend.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import DeclarativeBase
+from datetime import datetime
 
+from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from onestop_common.db import UtcDateTime
 from onestop_common.desk import TaskMixin
 from onestop_common.outbox import InboxMixin, OutboxMixin
+
+PENDING, OPEN, REJECTED, CLOSED, WITHDRAWN = "pending", "open", "rejected", "closed", "withdrawn"
+LIVE = (PENDING, OPEN)
+_LIVE_SQL = text("state IN ('pending', 'open')")
 
 
 class Base(DeclarativeBase):
@@ -22,3 +37,57 @@ class Inbox(InboxMixin, Base):
 
 class Task(TaskMixin, Base):
     pass
+
+
+class Counter(Base):
+    """Serial numbers (account numbers per bank, filings, notices), bumped under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    __table_args__ = (
+        Index(
+            "uq_accounts_one_basic_per_company",
+            "uscc",
+            unique=True,
+            sqlite_where=_LIVE_SQL,
+            postgresql_where=_LIVE_SQL,
+        ),
+        Index("ix_accounts_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(40))
+    applicant_id: Mapped[str] = mapped_column(String(120), default="")
+    uscc: Mapped[str] = mapped_column(String(18))
+    company_name: Mapped[str] = mapped_column(String(200))
+    bank_code: Mapped[str] = mapped_column(String(3))
+    bank_name: Mapped[str] = mapped_column(String(100))
+    branch_name: Mapped[str] = mapped_column(String(200), default="")
+    division_code: Mapped[str] = mapped_column(String(6), default="")
+    account_type: Mapped[str] = mapped_column(String(20), default="basic")
+    state: Mapped[str] = mapped_column(String(20), default=PENDING)
+    # Numbers are given when the account opens (automatically or by the clerk).
+    account_number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    filing_number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    notice_number: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
+    balance: Mapped[str] = mapped_column(String(24), default="0.00")
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    filed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    filing_cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # [{check, passed, detail}] and [{name, id_type, id_number, share, by_fallback}].
+    due_diligence: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    beneficial_owners: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    specimen_seal_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    risk_list_version: Mapped[str] = mapped_column(String(60), default="")
+    review_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    context: Mapped[bytes] = mapped_column(LargeBinary, default=b"")

@@ -1,0 +1,301 @@
+"""What each entrypoint of the bank service does inside its one transaction: due diligence on the
+facts gathered beforehand, the account, the central-bank filing, and the messages they cause.
+
+Decisions:
+- A failed check (license not valid, legal representative or a beneficial owner on the risk list,
+  an invalid ID number, a seal without police filing, an unknown bank, a company that already has
+  a basic account) is REJECTED at once with a rejection per failed check; nothing is written.
+- A clean case (every check passed, citizen IDs only, a beneficial owner holding >= 25%, the
+  subscriptions adding up to the registered capital) opens the account at once when ``bank`` is in
+  ``settings.auto_approve``. Otherwise the account is written ``pending`` (which already holds the
+  company's one basic account) and a task waits in the chosen bank's queue.
+- Due diligence runs when the command arrives; the clerk decides on that record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from google.protobuf.message import Message
+from onestop.bank.v1 import bank_pb2 as pb
+from onestop.common.v1 import common_pb2, desk_pb2
+
+from onestop_common import desk
+from onestop_common.calendar import BusinessCalendar
+from onestop_common.errors import Conflict, InvalidInput, RuleViolation, violation
+from onestop_common.identity import Principal
+from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.protoconv import rejections
+from svc_bank import domain, store
+from svc_bank import grpc_api as api
+from svc_bank.lookups import Facts
+from svc_bank.models import PENDING, Account, Task
+from svc_bank.reference import banks, risk_list
+
+log = logging.getLogger(__name__)
+Outcome = common_pb2.Outcome
+RPC = "OpenAccount"
+COMPENSATION = "CloseAccount"
+_calendar = BusinessCalendar()
+
+
+def already_answered(uow: UnitOfWork, request: pb.OpenAccountRequest) -> bool:
+    """A stored result for this command, or the case's compensation already ran here."""
+    context = request.context
+    return bool(context.idempotency_key and uow.remembered(context.idempotency_key)) or (
+        uow.compensated(context.case_id, context.step, COMPENSATION)
+    )
+
+
+def retry_later(
+    uow: UnitOfWork, request: pb.OpenAccountRequest, reason: str, now: datetime
+) -> pb.OpenAccountResponse:
+    """A transient failure: answered RETRY and deliberately not remembered, so the saga's next
+    attempt (same idempotency key) runs due diligence again."""
+    log.warning("due diligence postponed: %s", reason, extra={"case_id": request.context.case_id})
+    response = pb.OpenAccountResponse(
+        context=request.context,
+        status=desk.step_status(Outcome.OUTCOME_RETRY, reason=reason, now=now),
+    )
+    uow.emit_result(RPC, response)
+    return response
+
+
+def open_account(
+    uow: UnitOfWork,
+    request: pb.OpenAccountRequest,
+    facts: Facts,
+    *,
+    now: datetime,
+    auto_approve: bool,
+) -> pb.OpenAccountResponse:
+    session = uow.session
+    application = api.application_of(request)
+    result = domain.due_diligence(
+        application,
+        license=facts.license,
+        finance_seal=facts.finance_seal,
+        legal_rep_seal=facts.legal_rep_seal,
+        banks=banks(),
+        risk_list=risk_list(),
+        today=now.date(),
+    )
+    found = list(result.violations)
+    if application.uscc and store.live_account(session, application.uscc) is not None:
+        found.append(_second_account(application.uscc))
+    case = {"case_id": request.context.case_id}
+    if found:
+        log.info("due diligence refused: %s", [v.rule for v in found], extra=case)
+        return _refused(found, result)
+    decision = domain.route(result, auto_approve=auto_approve)
+    try:
+        account = store.add_account(
+            session,
+            application=application,
+            bank=banks()[application.bank_code],
+            division_code=request.domicile.division_code,
+            checks=result,
+            case_id=request.context.case_id,
+            applicant_id=request.context.applicant_id,
+            context=request.context.SerializeToString(),
+            now=now,
+        )
+    except store.CompanyHasBasicAccount:
+        return _refused([_second_account(application.uscc)], result)
+    log.info(
+        "due diligence passed, %s", "opening" if decision == domain.AUTO else "clerk", extra=case
+    )
+    if decision == domain.AUTO:
+        decided_by = f"auto:kyc+{result.risk_list_version}"
+        store.open_account(session, account, now, decided_by)
+        return _opened(uow, account, decided_by, now)
+    task = desk.open_task(
+        session,
+        Task,
+        prefix="BK",
+        context=request.context,
+        request=request,
+        now=now,
+        company_name=application.company_name,
+        uscc=application.uscc,
+        summary=api.task_summary(account),
+        assignee_org=account.bank_code,
+        details=api.task_details(account),
+    )
+    return pb.OpenAccountResponse(
+        status=desk.step_status(Outcome.OUTCOME_ACCEPTED, task_id=task.id, now=now),
+        account=api.account_message(account),
+    )
+
+
+def _second_account(uscc: str) -> RuleViolation:
+    return violation(
+        "uscc",
+        "one_basic_account",
+        "该单位已开立基本存款账户，一个单位只能开立一个基本存款账户",
+        "the company already has a basic deposit account; a company may have only one",
+    )
+
+
+def _refused(found: Sequence[RuleViolation], result: domain.DueDiligence) -> pb.OpenAccountResponse:
+    status = desk.step_status(
+        Outcome.OUTCOME_REJECTED,
+        decided_by=f"auto:kyc+{result.risk_list_version}",
+        reason="due diligence failed: " + "; ".join(f"{v.field}: {v.message_en}" for v in found),
+        rejections=rejections(found),
+    )
+    response = pb.OpenAccountResponse(status=status)
+    # The checks travel with the refusal so the case page can show what failed (no ID numbers).
+    response.account.due_diligence.extend(
+        pb.DueDiligenceCheck(check=c.name, passed=c.passed, detail=_public_detail(c))
+        for c in result.checks
+    )
+    response.account.risk_list_version = result.risk_list_version
+    return response
+
+
+def _public_detail(check: domain.Check) -> str:
+    # The risk list's reason for a listing stays inside the bank.
+    return "listed" if "risk_list" in check.name and not check.passed else check.detail
+
+
+def _opened(
+    uow: UnitOfWork, account: Account, decided_by: str, now: datetime
+) -> pb.OpenAccountResponse:
+    message = api.account_message(account)
+    uow.emit_event(
+        pb.AccountOpened(case_id=account.case_id, account=message),
+        "AccountOpened",
+        case_id=account.case_id,
+    )
+    return pb.OpenAccountResponse(
+        status=desk.step_status(Outcome.OUTCOME_DONE, decided_by=decided_by, now=now),
+        account=message,
+    )
+
+
+def close_account(
+    uow: UnitOfWork, request: pb.CloseAccountRequest, *, now: datetime
+) -> pb.CloseAccountResponse:
+    """Compensation: the case's account closed and its filing cancelled (or, still pending,
+    withdrawn), its tasks withdrawn. Running it again finds nothing live and answers DONE."""
+    session = uow.session
+    case_id = request.context.case_id
+    reason = request.reason or "case compensated"
+    desk.cancel_case_tasks(session, Task, case_id, now, reason)
+    number = ""
+    for account in store.live_accounts_for_case(session, case_id):
+        store.close(account, now, reason)
+        number = account.account_number or ""
+        uow.emit_event(
+            pb.AccountClosed(case_id=case_id, account_number=number, reason=reason),
+            "AccountClosed",
+            case_id=case_id,
+        )
+    log.info("account closed: %s", number or "nothing open", extra={"case_id": case_id})
+    if not number:
+        previous = store.account_for_case(session, case_id)
+        number = (previous.account_number or "") if previous is not None else ""
+    return pb.CloseAccountResponse(
+        status=desk.step_status(
+            Outcome.OUTCOME_DONE, decided_by="platform", reason=reason, now=now
+        ),
+        account_number=number,
+    )
+
+
+# --------------------------------------------------------------------------- the clerk's desk
+
+
+def list_tasks(
+    uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
+) -> pb.ListTasksResponse:
+    tasks, token = desk.list_tasks(uow.session, Task, principal, query, org_scoped=True)
+    return pb.ListTasksResponse(
+        tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
+    )
+
+
+def get_task(
+    uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
+) -> pb.GetTaskResponse:
+    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True)
+    response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
+    account = store.account_for_case(uow.session, task.case_id)
+    if account is not None:
+        response.account.CopyFrom(api.account_message(account))
+        response.due_diligence.extend(api.checks_message(account))
+    return response
+
+
+def claim_task(
+    uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
+) -> pb.ClaimTaskResponse:
+    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True, for_update=True)
+    desk.claim(task, principal)
+    return pb.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+
+
+def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
+    account = store.account_for_case(uow.session, task.case_id, for_update=True)
+    if account is None or account.state != PENDING:
+        raise Conflict(
+            f"the account of task {task.id} is no longer waiting for a decision",
+            message_zh=f"任务 {task.id} 对应的开户申请已不在待审核状态",
+        )
+    return account
+
+
+def approve_task(
+    uow: UnitOfWork, principal: Principal, request: pb.ApproveTaskRequest, now: datetime
+) -> pb.ApproveTaskResponse:
+    task = desk.get_task(
+        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
+    )
+    desk.decide(task, principal, desk.DONE, now, request.comment)
+    account = _pending_account(uow, task)
+    store.open_account(uow.session, account, now, principal.subject)
+    _answer_saga(uow, task, _opened(uow, account, principal.subject, now))
+    return pb.ApproveTaskResponse(
+        task=desk.task_message(task, _calendar, now), account=api.account_message(account)
+    )
+
+
+def reject_task(
+    uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
+) -> pb.RejectTaskResponse:
+    reason = request.reason.strip()
+    if not reason:
+        raise InvalidInput.of(
+            [violation("reason", "required", "驳回须说明理由", "a rejection needs a reason")]
+        )
+    task = desk.get_task(
+        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
+    )
+    desk.decide(task, principal, desk.REJECTED, now, reason)
+    account = _pending_account(uow, task)
+    store.reject(account, principal.subject, reason)
+    result = pb.OpenAccountResponse(
+        status=desk.step_status(
+            Outcome.OUTCOME_REJECTED,
+            decided_by=principal.subject,
+            reason=reason,
+            now=now,
+            rejections=api.clerk_rejection(reason),
+        )
+    )
+    _answer_saga(uow, task, result)
+    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+
+
+def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:
+    """The later result of the saga action, routed with the context of the command it answers."""
+    getattr(result, "context").CopyFrom(task.command_context)  # noqa: B009
+    getattr(result, "status").task_id = task.id  # noqa: B009
+    # A redelivered command must now get the final answer, not the old "accepted".
+    stored = uow.remembered(task.command_context.idempotency_key)
+    if stored is not None:
+        stored.result = result.SerializeToString()
+    uow.emit_result(RPC, result)

@@ -1,0 +1,260 @@
+"""The invoice service's contract mapping: protobuf requests → domain inputs, rows → protobuf
+messages (ID numbers masked), and who may call what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.invoice.v1 import invoice_pb2
+
+from onestop_common.errors import InvalidInput, PermissionDenied, violation
+from onestop_common.identifiers import mask_id_number
+from onestop_common.identity import Principal, Role, require_role
+from onestop_common.protoconv import money, timestamp
+from svc_invoice import domain, store
+from svc_invoice.domain import InvoiceKind, Rule, RuleBook, TaxpayerState, VatStatus
+from svc_invoice.models import Invoice, Taxpayer
+
+KINDS = {
+    application_pb2.INVOICE_KIND_DIGITAL_ORDINARY: InvoiceKind.DIGITAL_ORDINARY,
+    application_pb2.INVOICE_KIND_DIGITAL_SPECIAL: InvoiceKind.DIGITAL_SPECIAL,
+}
+KIND_MESSAGES = {value: key for key, value in KINDS.items()}
+STATUSES = {
+    invoice_pb2.VAT_STATUS_SMALL_SCALE: VatStatus.SMALL_SCALE,
+    invoice_pb2.VAT_STATUS_GENERAL: VatStatus.GENERAL,
+}
+STATUS_MESSAGES = {value: key for key, value in STATUSES.items()}
+STATES = {
+    TaxpayerState.PENDING_APPROVAL: invoice_pb2.TAXPAYER_STATE_PENDING_APPROVAL,
+    TaxpayerState.ACTIVE: invoice_pb2.TAXPAYER_STATE_ACTIVE,
+    TaxpayerState.REJECTED: invoice_pb2.TAXPAYER_STATE_REJECTED,
+    TaxpayerState.CANCELLED: invoice_pb2.TAXPAYER_STATE_CANCELLED,
+}
+ID_TYPES = {
+    common_pb2.ID_TYPE_UNSPECIFIED: "",
+    common_pb2.ID_TYPE_CITIZEN_ID: "citizen_id",
+    common_pb2.ID_TYPE_PASSPORT: "passport",
+    common_pb2.ID_TYPE_HK_MACAO_PERMIT: "hk_macao_permit",
+    common_pb2.ID_TYPE_TAIWAN_PERMIT: "taiwan_permit",
+    common_pb2.ID_TYPE_FOREIGN_PERMANENT_RESIDENT: "foreign_permanent_resident",
+}
+
+# --------------------------------------------------------------------------- roles
+
+DESK_ROLES = frozenset({Role.TAX_STAFF})
+SAGA_ROLES = frozenset({Role.SYSTEM})
+
+
+def require_desk(principal: Principal) -> Principal:
+    return require_role(principal, DESK_ROLES)
+
+
+def require_platform(principal: Principal) -> Principal:
+    """Saga actions: the platform (AMQP commands, or the orchestrator over gRPC) or an admin."""
+    return require_role(principal, SAGA_ROLES)
+
+
+def require_owner(principal: Principal, taxpayer: Taxpayer) -> Principal:
+    """Invoicing is for the entrepreneur who owns the company's case (or an administrator)."""
+    require_role(principal, frozenset({Role.ENTREPRENEUR}))
+    if principal.role is Role.ENTREPRENEUR and principal.subject != taxpayer.applicant_id:
+        raise PermissionDenied(
+            "only the entrepreneur who applied for this company may invoice for it",
+            message_zh="只有申请开办该企业的经营者本人可以为其开具发票",
+        )
+    return principal
+
+
+def require_reader(principal: Principal, taxpayer: Taxpayer) -> Principal:
+    if principal.role in (Role.TAX_STAFF, Role.ADMIN, Role.SYSTEM):
+        return principal
+    return require_owner(principal, taxpayer)
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def person(message: common_pb2.Person) -> domain.PersonInfo:
+    return domain.PersonInfo(
+        name=message.name.strip(),
+        id_type=ID_TYPES.get(message.id_type, "other"),
+        id_number=message.id_number.strip(),
+        phone=message.phone.strip(),
+    )
+
+
+def kinds(values: Iterable[int], field: str) -> tuple[InvoiceKind, ...]:
+    found = []
+    result = []
+    for i, value in enumerate(values):
+        kind = KINDS.get(value)
+        if kind is None:
+            found.append(
+                violation(
+                    f"{field}[{i}]",
+                    "invoice_kind",
+                    "票种无效：只能是数电票普通发票或增值税专用发票",
+                    "unknown invoice kind: digital ordinary or digital special only",
+                )
+            )
+        else:
+            result.append(kind)
+    if found:
+        raise InvalidInput.of(found)
+    return tuple(result)
+
+
+def registration_input(request: invoice_pb2.RegisterTaxpayerRequest) -> domain.RegistrationInput:
+    needs = request.invoice
+    finance = needs.finance_contact if needs.HasField("finance_contact") else None
+    return domain.RegistrationInput(
+        uscc=request.uscc,
+        company_name=request.company_name,
+        division_code=request.division_code or request.domicile.division_code,
+        legal_representative=person(request.legal_representative),
+        finance_contact=person(finance) if finance is not None and finance.name else None,
+        kinds=kinds(needs.kinds, "invoice.kinds"),
+        max_amount_per_invoice=needs.max_amount_per_invoice.amount,
+        monthly_quantity=needs.monthly_quantity,
+        expected_annual_sales=needs.expected_annual_sales.amount,
+        request_general_taxpayer=needs.request_general_taxpayer,
+        declares_proper_accounts=needs.declares_proper_accounts,
+    )
+
+
+def approval_input(request: invoice_pb2.ApproveTaskRequest) -> domain.ApprovalInput:
+    return domain.ApprovalInput(
+        kinds=kinds(request.kinds, "kinds"),
+        max_amount_per_invoice=request.max_amount_per_invoice.amount,
+        monthly_quantity=request.monthly_quantity,
+        credit_line=request.credit_line.amount,
+        vat_status=STATUSES.get(request.vat_status),
+    )
+
+
+def line_inputs(lines: Sequence[invoice_pb2.InvoiceLine]) -> list[domain.LineInput]:
+    return [
+        domain.LineInput(line.description, line.quantity, line.unit_price, line.tax_rate)
+        for line in lines
+    ]
+
+
+def invoice_kind(value: int) -> InvoiceKind:
+    kind = KINDS.get(value)
+    if kind is None:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "kind",
+                    "required",
+                    "请选择票种（数电票普通发票或增值税专用发票）",
+                    "choose the invoice kind (digital ordinary or digital special)",
+                )
+            ]
+        )
+    return kind
+
+
+def masked_needs(needs: application_pb2.InvoiceNeeds) -> application_pb2.InvoiceNeeds:
+    shown = application_pb2.InvoiceNeeds()
+    shown.CopyFrom(needs)
+    if shown.finance_contact.id_number:
+        shown.finance_contact.id_number = mask_id_number(shown.finance_contact.id_number)
+    return shown
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def rule_message(rule: Rule) -> invoice_pb2.RuleReference:
+    return invoice_pb2.RuleReference(
+        rule=rule.name, value=rule.value, verified=rule.verified, source=rule.source
+    )
+
+
+def _rules(book: RuleBook, names: Iterable[str]) -> list[invoice_pb2.RuleReference]:
+    return [rule_message(book.rules[name]) for name in names if name in book.rules]
+
+
+def current_rate(status: VatStatus, day: date, book: RuleBook) -> tuple[str, Rule]:
+    if status is VatStatus.SMALL_SCALE:
+        rate, rule = book.small_scale_rate(day)
+    else:
+        rate, rule = book.default_general_rate(day)
+    return format(rate, "f"), rule
+
+
+def quota_message(row: Taxpayer, usage: domain.Usage | None) -> invoice_pb2.InvoiceQuota:
+    package = store.approved_package(row)
+    if package is None:
+        return invoice_pb2.InvoiceQuota()
+    quota = invoice_pb2.InvoiceQuota(
+        kinds=[KIND_MESSAGES[k] for k in package.kinds],
+        max_amount_per_invoice=money(package.max_amount_per_invoice),
+        monthly_quantity=package.monthly_quantity,
+        credit_line=money(package.credit_line),
+    )
+    if usage is not None:
+        left = domain.remaining(package, usage)
+        quota.month = usage.month
+        quota.credit_used.CopyFrom(money(usage.amount))
+        quota.quantity_used = usage.quantity
+        quota.credit_remaining.CopyFrom(money(left.credit))
+        quota.quantity_remaining = left.quantity
+    return quota
+
+
+def taxpayer_message(
+    row: Taxpayer, book: RuleBook, today: date, usage: domain.Usage | None = None
+) -> invoice_pb2.Taxpayer:
+    status = store.status_of(row)
+    rate, rate_rule = current_rate(status, today, book)
+    office = book.offices.get(row.division_code)
+    message = invoice_pb2.Taxpayer(
+        taxpayer_id=row.taxpayer_id,
+        company_name=row.company_name,
+        tax_office=row.tax_office,
+        vat_status=STATUS_MESSAGES[status],
+        vat_status_legal_basis=row.vat_legal_basis,
+        vat_rate=rate,
+        quota=quota_message(row, usage),
+        legal_representative_name=row.legal_rep_name,
+        legal_representative_id_masked=mask_id_number(row.legal_rep_id_number),
+        finance_contact_name=row.finance_name,
+        finance_contact_id_masked=mask_id_number(row.finance_id_number),
+        cancelled=row.state == TaxpayerState.CANCELLED.value,
+        state=STATES[store.state_of(row)],
+        division_code=row.division_code,
+    )
+    message.registered_at.CopyFrom(timestamp(row.registered_at))
+    if row.cancelled_at is not None:
+        message.cancelled_at.CopyFrom(timestamp(row.cancelled_at))
+    if office is not None:
+        message.rules.append(rule_message(office.as_rule()))
+    message.rules.extend(_rules(book, row.rules))
+    message.rules.append(rule_message(rate_rule))
+    return message
+
+
+def invoice_message(row: Invoice, book: RuleBook) -> invoice_pb2.Invoice:
+    message = invoice_pb2.Invoice(
+        number=row.number,
+        kind=KIND_MESSAGES[InvoiceKind(row.kind)],
+        seller_taxpayer_id=row.taxpayer_id,
+        buyer_name=row.buyer_name,
+        buyer_taxpayer_id=row.buyer_taxpayer_id,
+        total_amount=money(Decimal(row.total_amount)),
+        total_tax=money(Decimal(row.total_tax)),
+        total_with_tax=money(Decimal(row.total_with_tax)),
+        reverses=row.reverses or "",
+        reversed_by=row.reversed_by or "",
+        reason=row.reason,
+    )
+    message.issued_at.CopyFrom(timestamp(row.issued_at))
+    message.lines.extend(invoice_pb2.InvoiceLine(**item) for item in row.lines)
+    message.rules.extend(_rules(book, row.rules))
+    return message

@@ -1,0 +1,127 @@
+"""The invoice service (税务登记 + 发票): the saga's RegisterTaxpayer / CancelTaxRegistration over
+AMQP and gRPC, the company's invoicing over gRPC, and the tax-staff desk over gRPC.
+
+Each entrypoint: who is calling → one transaction running the flow in actions.py → reply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from onestop.invoice.v1 import invoice_pb2 as pb
+from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
+
+from onestop_common import desk
+from onestop_common.nameko_kit import (
+    Caller,
+    HealthCheck,
+    Store,
+    command,
+    grpc_entrypoint,
+    run_saga_action,
+)
+from svc_invoice import actions, grpc_api
+from svc_invoice.dependencies import PARTICIPANT, InvoiceEnv
+from svc_invoice.models import Inbox, Outbox, Task
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+grpc = grpc_entrypoint(pb_grpc.InvoiceServiceStub)
+desk_grpc = grpc_entrypoint(pb_grpc.InvoiceDeskStub)
+
+
+class Service(HealthCheck):
+    name = PARTICIPANT
+
+    store = Store(PARTICIPANT, Outbox, Inbox, MIGRATIONS)
+    caller = Caller()
+    env = InvoiceEnv()
+
+    # ------------------------------------------------------------------ saga
+
+    @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
+    @grpc
+    def RegisterTaxpayer(self, request: pb.RegisterTaxpayerRequest, context: Any) -> Any:
+        grpc_api.require_platform(self.caller())
+        env = self.env()
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                "RegisterTaxpayer",
+                request,
+                pb.RegisterTaxpayerResponse,
+                lambda uow: actions.register_taxpayer(uow, request, env),
+                compensated_by="CancelTaxRegistration",
+            )
+
+    @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
+    @grpc
+    def CancelTaxRegistration(self, request: pb.CancelTaxRegistrationRequest, context: Any) -> Any:
+        grpc_api.require_platform(self.caller())
+        env = self.env()
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                "CancelTaxRegistration",
+                request,
+                pb.CancelTaxRegistrationResponse,
+                lambda uow: actions.cancel_tax_registration(uow, request, env),
+            )
+
+    # ------------------------------------------------------------------ the company
+
+    @grpc
+    def GetTaxpayer(self, request: pb.GetTaxpayerRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.get_taxpayer(uow, principal, request, env)
+
+    @grpc
+    def IssueInvoice(self, request: pb.IssueInvoiceRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.issue_invoice(uow, principal, request, env)
+
+    @grpc
+    def IssueRedLetterInvoice(self, request: pb.IssueRedLetterInvoiceRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.issue_red_letter(uow, principal, request, env)
+
+    # ------------------------------------------------------------------ tax-staff desk
+
+    @desk_grpc
+    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            tasks, token = desk.list_tasks(uow.session, Task, principal, request.query)
+            return pb.ListTasksResponse(
+                tasks=[desk.task_message(t, env.calendar, env.now) for t in tasks],
+                next_page_token=token,
+            )
+
+    @desk_grpc
+    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            return actions.get_task(uow, principal, request, env)
+
+    @desk_grpc
+    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
+            desk.claim(task, principal)
+            return pb.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+
+    @desk_grpc
+    def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            return actions.approve_task(uow, principal, request, env)
+
+    @desk_grpc
+    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            return actions.reject_task(uow, principal, request, env)

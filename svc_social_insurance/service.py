@@ -1,0 +1,111 @@
+"""The social insurance service (nameko): the saga's RegisterEmployer action and its compensation
+over RabbitMQ and gRPC, GetEmployer, and the clerk's desk over gRPC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from onestop.social_insurance.v1 import social_insurance_pb2 as pb
+from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
+
+from onestop_common.nameko_kit import (
+    Caller,
+    HealthCheck,
+    Store,
+    command,
+    current_settings,
+    grpc_entrypoint,
+    run_saga_action,
+)
+from svc_social_insurance import grpc_api as api
+from svc_social_insurance import store, workflow
+from svc_social_insurance.models import Inbox, Outbox
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+NAME = "social_insurance"
+
+grpc = grpc_entrypoint(pb_grpc.SocialInsuranceServiceStub)
+desk_grpc = grpc_entrypoint(pb_grpc.SocialInsuranceDeskStub)
+
+
+def _now() -> Any:
+    return current_settings().clock().now()
+
+
+class Service(HealthCheck):
+    name = NAME
+    store = Store(NAME, Outbox, Inbox, MIGRATIONS)
+    caller = Caller()
+
+    @command(NAME, pb_grpc.SocialInsuranceServiceStub)
+    @grpc
+    def RegisterEmployer(self, request: pb.RegisterEmployerRequest, context: Any) -> Any:
+        api.require_platform(self.caller())
+        now, auto = _now(), NAME in current_settings().auto_approve
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                "RegisterEmployer",
+                request,
+                pb.RegisterEmployerResponse,
+                lambda u: workflow.register_employer(u, request, now=now, auto_approve=auto),
+                compensated_by="CancelEmployerRegistration",
+            )
+
+    @command(NAME, pb_grpc.SocialInsuranceServiceStub)
+    @grpc
+    def CancelEmployerRegistration(
+        self, request: pb.CancelEmployerRegistrationRequest, context: Any
+    ) -> Any:
+        api.require_platform(self.caller())
+        now = _now()
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                "CancelEmployerRegistration",
+                request,
+                pb.CancelEmployerRegistrationResponse,
+                lambda u: workflow.cancel_registration(u, request, now=now),
+            )
+
+    @grpc
+    def GetEmployer(self, request: pb.GetEmployerRequest, context: Any) -> Any:
+        principal = self.caller()
+        with self.store.transaction() as uow:
+            employer = store.employer_by_uscc(uow.session, request.uscc)
+            full = api.may_see_employer(principal, employer, request.uscc)
+            assert employer is not None
+            return pb.GetEmployerResponse(employer=api.employer_message(employer, full_ids=full))
+
+    # ------------------------------------------------------------------ the clerk's desk
+
+    @desk_grpc
+    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
+        principal = api.require_clerk(self.caller())
+        with self.store.transaction() as uow:
+            return workflow.list_tasks(uow, principal, request.query, _now())
+
+    @desk_grpc
+    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
+        principal = api.require_clerk(self.caller())
+        with self.store.transaction() as uow:
+            return workflow.get_task(uow, principal, request.task_id, _now())
+
+    @desk_grpc
+    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
+        principal = api.require_clerk(self.caller())
+        with self.store.transaction() as uow:
+            return workflow.claim_task(uow, principal, request.task_id, _now())
+
+    @desk_grpc
+    def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
+        principal = api.require_clerk(self.caller())
+        with self.store.transaction() as uow:
+            return workflow.approve_task(uow, principal, request, _now())
+
+    @desk_grpc
+    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
+        principal = api.require_clerk(self.caller())
+        with self.store.transaction() as uow:
+            return workflow.reject_task(uow, principal, request, _now())

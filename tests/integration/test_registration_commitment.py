@@ -1,0 +1,216 @@
+"""The commitment route (告知承诺制) on a real service: a license granted with a missing document
+and a 60-day due date, the material supplied and accepted, an overdue commitment revoked onto the
+credit list (失信惩戒), and a listed applicant or legal representative kept off the route."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import grpc
+import pytest
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.registration.v1 import registration_pb2 as pb
+
+from onestop_common.identifiers import citizen_id_check_char
+from tests.support.registration import Registration, registration_service, sample_form
+
+Outcome = common_pb2.Outcome
+SEEDED_DISHONEST_ID = "120115197001019010"  # data/credit_list.csv (synthetic)
+
+
+@pytest.fixture(scope="module")
+def reg(tmp_path_factory) -> Iterator[Registration]:
+    with registration_service(tmp_path_factory.mktemp("registration-commitment")) as running:
+        yield running
+
+
+def committed_form(
+    trade_name: str, legal_rep_id: str = "", name: str = "赵六"
+) -> application_pb2.ApplicationForm:
+    """The sample with a promised domicile proof; optionally run by another person."""
+    form = sample_form(trade_name)
+    form.commitment.CopyFrom(
+        application_pb2.Commitment(
+            materials=[
+                application_pb2.MissingMaterial(
+                    code="domicile_proof", name_zh="住所使用证明", name_en="proof of domicile"
+                )
+            ],
+            commitment_text="本人承诺在60日内补交住所使用证明，逾期未补交的，登记机关可撤销登记。",
+            agreed=True,
+        )
+    )
+    if legal_rep_id:
+        for person in (
+            form.legal_representative,
+            form.shareholders[0].person,
+            form.officers[0].person,
+            form.officers[1].person,
+        ):
+            person.name, person.id_number = name, legal_rep_id
+    return form
+
+
+def approve_on_desk(reg: Registration, key: str) -> pb.IssueLicenseResponse:
+    accepted = reg.result(key, outcome=Outcome.OUTCOME_ACCEPTED)
+    assert "auto.missing_materials" in accepted.status.reason
+    reg.desk.ApproveTask(
+        pb.ApproveTaskRequest(task_id=accepted.status.task_id, comment="承诺制，准予登记"),
+        metadata=reg.officer(),
+    )
+    return reg.result(key, outcome=Outcome.OUTCOME_DONE)
+
+
+def test_a_license_is_granted_with_a_missing_document_then_the_document_is_accepted(reg):
+    case_id, key = reg.issue(committed_form("承诺履行"), applicant="alice")
+    lic = approve_on_desk(reg, key).license
+    assert [m.code for m in lic.committed_materials] == ["domicile_proof"]
+    assert lic.commitment_state == "open"
+    due = lic.commitment_due_at.ToDatetime() - lic.issued_at.ToDatetime()
+    assert due == timedelta(days=60)
+
+    supply = reg.send(
+        "SupplyMaterial",
+        pb.SupplyMaterialRequest(
+            material_code="domicile_proof",
+            file_name="lease.pdf",
+            content=b"%PDF-1.7 lease contract",
+            content_type="application/pdf",
+        ),
+        case_id=case_id,
+        key=f"{case_id}:license:SupplyMaterial:domicile_proof:1",
+        applicant="alice",
+    )
+    opened = reg.result(supply, outcome=Outcome.OUTCOME_ACCEPTED)
+    assert opened.material_code == "domicile_proof"
+    tasks = reg.desk.ListTasks(pb.ListTasksRequest(), metadata=reg.officer()).tasks
+    (review,) = [t for t in tasks if t.task_id == opened.status.task_id]
+    assert review.details["material_code"] == "domicile_proof" and review.uscc == lic.uscc
+    assert review.deadline.due_at == lic.commitment_due_at
+
+    reg.desk.ApproveTask(pb.ApproveTaskRequest(task_id=review.task_id), metadata=reg.officer())
+    accepted = reg.result(supply, outcome=Outcome.OUTCOME_DONE)
+    assert accepted.material_code == "domicile_proof"
+    now = reg.service.GetLicense(
+        pb.GetLicenseRequest(case_id=case_id), metadata=reg.as_role("entrepreneur", "alice")
+    ).license
+    assert now.commitment_state == "fulfilled" and not now.committed_materials
+    assert [(i.code, i.state) for i in now.commitment_items] == [("domicile_proof", "accepted")]
+
+
+def test_an_overdue_commitment_is_revoked_and_both_people_are_recorded_as_dishonest(reg):
+    person = "12011519790315001"
+    rep_id = person + citizen_id_check_char(person)
+    case_id, key = reg.issue(committed_form("逾期承诺", rep_id), applicant="dave")
+    uscc = approve_on_desk(reg, key).license.uscc
+
+    revoke = reg.send(
+        "RevokeLicense",
+        pb.RevokeLicenseRequest(reason="commitment_overdue"),
+        case_id=case_id,
+        key=f"{case_id}:license:RevokeLicense:1",
+        applicant="dave",
+    )
+    assert reg.result(revoke, outcome=Outcome.OUTCOME_DONE).uscc == uscc
+    status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=uscc))
+    assert (status.status, status.revocation_reason) == (
+        pb.LICENSE_STATUS_REVOKED,
+        "commitment_overdue",
+    )
+    revoked = reg.service.GetLicense(pb.GetLicenseRequest(uscc=uscc), metadata=reg.officer())
+    assert revoked.license.commitment_state == "overdue"
+    assert [i.state for i in revoked.license.commitment_items] == ["overdue"]
+
+    listed = reg.service.ListCreditEntries(pb.ListCreditEntriesRequest(), metadata=reg.officer())
+    mine = [e for e in listed.entries if e.origin == f"case:{case_id}"]
+    assert sorted((e.subject_kind, e.subject_id) for e in mine) == [
+        (pb.CREDIT_SUBJECT_KIND_ACCOUNT, "dave"),
+        (pb.CREDIT_SUBJECT_KIND_ID_NUMBER, rep_id),
+    ]
+    assert all("60" in e.reason for e in mine)
+    assert listed.seed_version.startswith("credit_list.csv@")
+
+    # The same revocation again (a new compensation round) records nobody twice.
+    again = reg.send(
+        "RevokeLicense",
+        pb.RevokeLicenseRequest(reason="commitment_overdue"),
+        case_id=case_id,
+        key=f"{case_id}:license:RevokeLicense:2",
+        applicant="dave",
+    )
+    reg.result(again, outcome=Outcome.OUTCOME_DONE)
+    relisted = reg.service.ListCreditEntries(pb.ListCreditEntriesRequest(), metadata=reg.officer())
+    assert len([e for e in relisted.entries if e.origin == f"case:{case_id}"]) == 2
+
+    # Next time, neither the applicant nor that legal representative may use the route.
+    _, retry = reg.issue(committed_form("再次承诺", rep_id), applicant="dave")
+    refused = reg.result(retry)
+    assert refused.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
+    assert [(r.field, r.rule) for r in refused.status.rejections] == [
+        ("form.commitment", "commitment.applicant_credit_listed"),
+        ("form.legal_representative.id_number", "commitment.legal_representative_credit_listed"),
+    ]
+
+
+def test_a_legal_representative_on_the_seeded_list_cannot_use_the_route(reg):
+    form = committed_form("名单在册", SEEDED_DISHONEST_ID, "测试失信甲")
+    _, key = reg.issue(form, applicant="erin")
+    result = reg.result(key)
+    assert result.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
+    assert [r.rule for r in result.status.rejections] == [
+        "commitment.legal_representative_credit_listed"
+    ]
+    # Without the commitment the same person may apply (the name moves to the new case), and an
+    # officer decides.
+    form.ClearField("commitment")
+    _, plain = reg.issue(form, applicant="erin")
+    waiting = reg.result(plain, outcome=Outcome.OUTCOME_ACCEPTED)
+    assert "auto.credit" in waiting.status.reason
+
+
+def test_an_administrator_keeps_the_credit_list(reg):
+    with pytest.raises(grpc.RpcError) as denied:
+        reg.service.ListCreditEntries(
+            pb.ListCreditEntriesRequest(), metadata=reg.as_role("entrepreneur", "frank")
+        )
+    assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    with pytest.raises(grpc.RpcError) as officer_may_not_add:
+        reg.service.AddCreditEntry(
+            pb.AddCreditEntryRequest(
+                subject_kind=pb.CREDIT_SUBJECT_KIND_ACCOUNT, subject_id="frank", reason="x"
+            ),
+            metadata=reg.officer(),
+        )
+    assert officer_may_not_add.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    admin = reg.as_role("admin", "admin-1")
+    with pytest.raises(grpc.RpcError) as bad_id:
+        reg.service.AddCreditEntry(
+            pb.AddCreditEntryRequest(
+                subject_kind=pb.CREDIT_SUBJECT_KIND_ID_NUMBER,
+                subject_id="120115197001019011",
+                reason="court list",
+            ),
+            metadata=admin,
+        )
+    assert bad_id.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    added = reg.service.AddCreditEntry(
+        pb.AddCreditEntryRequest(
+            subject_kind=pb.CREDIT_SUBJECT_KIND_ACCOUNT,
+            subject_id="frank",
+            reason="法院失信被执行人名单",
+            source="court notice 2026-11",
+        ),
+        metadata=admin,
+    ).entry
+    assert added.origin == "admin:admin-1"
+    _, key = reg.issue(committed_form("管理名单"), applicant="frank")
+    assert [r.rule for r in reg.result(key).status.rejections] == [
+        "commitment.applicant_credit_listed"
+    ]
+    removed = reg.service.RemoveCreditEntry(
+        pb.RemoveCreditEntryRequest(entry_id=added.entry_id, reason="已履行"), metadata=admin
+    ).entry
+    assert removed.HasField("removed_at")
+    active = reg.service.ListCreditEntries(pb.ListCreditEntriesRequest(), metadata=admin).entries
+    assert "frank" not in [e.subject_id for e in active]

@@ -1,0 +1,564 @@
+"""Rules of the invoice service, without a broker or database: tax per line (hand-computed
+Decimal figures), invoice numbers, quotas, VAT status, the new-taxpayer package, red letters."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from onestop_common.errors import Conflict, InvalidInput
+from svc_invoice import domain
+from svc_invoice.domain import (
+    InvoiceKind,
+    LineInput,
+    Package,
+    PersonInfo,
+    RegistrationInput,
+    Usage,
+    VatStatus,
+)
+from svc_invoice.rulebook import load_book
+
+BOOK = load_book()
+D = Decimal
+TODAY = date(2026, 11, 26)
+USCC = "91120115MA05XY1276"
+ORDINARY = InvoiceKind.DIGITAL_ORDINARY
+SPECIAL = InvoiceKind.DIGITAL_SPECIAL
+
+
+def rules_of(
+    exc: pytest.ExceptionInfo[InvalidInput] | pytest.ExceptionInfo[Conflict],
+) -> set[tuple[str, str]]:
+    return {(v.field, v.rule) for v in exc.value.violations}
+
+
+# --------------------------------------------------------------------------- tax per line
+
+# (status, issue date, quantity, unit price, rate asked, expected amount, rate, tax) — by hand:
+TAX_TABLE = [
+    # small-scale, 1% reduced rate in force (2023-01-01 … 2027-12-31)
+    (VatStatus.SMALL_SCALE, TODAY, "1", "10000.00", "", "10000.00", "0.01", "100.00"),
+    (VatStatus.SMALL_SCALE, TODAY, "3", "33.33", "", "99.99", "0.01", "1.00"),  # 0.9999
+    # 0.50 × 1% = 0.005 → 0.01 (ROUND_HALF_UP; banker's rounding would give 0.00)
+    (VatStatus.SMALL_SCALE, TODAY, "1", "0.50", "", "0.50", "0.01", "0.01"),
+    # 2.50 × 1% = 0.025 → 0.03 (half-even would give 0.02)
+    (VatStatus.SMALL_SCALE, TODAY, "1", "2.50", "", "2.50", "0.01", "0.03"),
+    # 0.49 × 1% = 0.0049 → 0.00
+    (VatStatus.SMALL_SCALE, TODAY, "1", "0.49", "", "0.49", "0.01", "0.00"),
+    # 3 × 0.335 = 1.005 → 1.01 exactly half a cent; tax 0.0101 → 0.01
+    (VatStatus.SMALL_SCALE, TODAY, "3", "0.335", "", "1.01", "0.01", "0.01"),
+    # 1.005 → 1.01 (as a float 1.005 is 1.00499… and round() gives 1.0)
+    (VatStatus.SMALL_SCALE, TODAY, "1", "1.005", "", "1.01", "0.01", "0.01"),
+    # 2.675 → 2.68 (round(2.675, 2) on a float gives 2.67); 13% = 0.3484 → 0.35
+    (VatStatus.GENERAL, TODAY, "1", "2.675", "", "2.68", "0.13", "0.35"),
+    # the last day of the reduction, then the 3% levy rate
+    (VatStatus.SMALL_SCALE, date(2027, 12, 31), "1", "1000.00", "", "1000.00", "0.01", "10.00"),
+    (VatStatus.SMALL_SCALE, date(2028, 1, 1), "1", "1000.00", "", "1000.00", "0.03", "30.00"),
+    (VatStatus.SMALL_SCALE, date(2028, 1, 1), "1", "0.50", "", "0.50", "0.03", "0.02"),  # 0.015
+    (VatStatus.SMALL_SCALE, date(2022, 12, 31), "2", "50.00", "", "100.00", "0.03", "3.00"),
+    # general taxpayer: 13% by default, 9% / 6% per line
+    (VatStatus.GENERAL, TODAY, "1", "100.00", "", "100.00", "0.13", "13.00"),
+    (VatStatus.GENERAL, TODAY, "1", "0.50", "", "0.50", "0.13", "0.07"),  # 0.065
+    (VatStatus.GENERAL, TODAY, "1", "1234.57", "0.13", "1234.57", "0.13", "160.49"),  # 160.4941
+    (VatStatus.GENERAL, TODAY, "1.5", "37.00", "0.09", "55.50", "0.09", "5.00"),  # 4.995
+    (VatStatus.GENERAL, TODAY, "1", "0.25", "0.06", "0.25", "0.06", "0.02"),  # 0.015
+    (VatStatus.GENERAL, TODAY, "0.333", "3.00", "0.06", "1.00", "0.06", "0.06"),  # 0.999; 0.06
+    (VatStatus.GENERAL, TODAY, "7", "142857.14", "0.13", "999999.98", "0.13", "130000.00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("status", "day", "quantity", "price", "asked", "amount", "rate", "tax"), TAX_TABLE
+)
+def test_tax_per_line_matches_hand_computed_figures(
+    status: VatStatus,
+    day: date,
+    quantity: str,
+    price: str,
+    asked: str,
+    amount: str,
+    rate: str,
+    tax: str,
+) -> None:
+    lines, _ = domain.price_lines([LineInput("服务费", quantity, price, asked)], status, day, BOOK)
+    (line,) = lines
+    assert (line.amount, line.tax_rate, line.tax) == (D(amount), D(rate), D(tax))
+    assert str(line.amount) == amount and str(line.tax) == tax
+
+
+def test_totals_are_sums_of_rounded_lines_not_tax_on_the_total() -> None:
+    # Three lines of 0.50 at 1%: 0.01 each → 0.03; 1% of the 1.50 total would be 0.02.
+    lines, _ = domain.price_lines(
+        [LineInput(f"项目{i}", "1", "0.50") for i in range(3)], VatStatus.SMALL_SCALE, TODAY, BOOK
+    )
+    total = domain.totals(lines)
+    assert (total.amount, total.tax, total.with_tax) == (D("1.50"), D("0.03"), D("1.53"))
+
+
+def test_rate_rules_are_named_with_their_verification() -> None:
+    _, rules = domain.price_lines([LineInput("a", "1", "1")], VatStatus.SMALL_SCALE, TODAY, BOOK)
+    assert [(r.name, r.verified) for r in rules] == [("small_scale_reduced_rate", "yes")]
+    _, rules = domain.price_lines(
+        [LineInput("a", "1", "1")], VatStatus.SMALL_SCALE, date(2028, 1, 1), BOOK
+    )
+    assert [(r.name, r.verified) for r in rules] == [("small_scale_levy_rate", "partial")]
+    assert "not settled law" in rules[0].caveat_en
+
+
+@pytest.mark.parametrize(
+    ("status", "line", "field", "rule"),
+    [
+        (
+            VatStatus.SMALL_SCALE,
+            LineInput("a", "1", "1", "0.13"),
+            "lines[0].tax_rate",
+            "small_scale_rate",
+        ),
+        (VatStatus.GENERAL, LineInput("a", "1", "1", "0.10"), "lines[0].tax_rate", "general_rate"),
+        (VatStatus.GENERAL, LineInput("a", "1", "1", "13%"), "lines[0].tax_rate", "general_rate"),
+        (VatStatus.GENERAL, LineInput("", "1", "1"), "lines[0].description", "required"),
+        (VatStatus.GENERAL, LineInput("a", "abc", "1"), "lines[0].quantity", "decimal"),
+        (VatStatus.GENERAL, LineInput("a", "NaN", "1"), "lines[0].quantity", "decimal"),
+        (VatStatus.GENERAL, LineInput("a", "-1", "1"), "lines[0].quantity", "positive"),
+        (VatStatus.GENERAL, LineInput("a", "1", "0"), "lines[0].unit_price", "positive"),
+        (VatStatus.GENERAL, LineInput("a", "1", "0.000000001"), "lines[0].unit_price", "precision"),
+        (
+            VatStatus.GENERAL,
+            LineInput("a", "1", "1000000000000"),
+            "lines[0].unit_price",
+            "precision",
+        ),
+        (
+            VatStatus.GENERAL,
+            LineInput("a", "1", "0.004"),
+            "lines[0].unit_price",
+            "amount_rounds_to_zero",
+        ),
+    ],
+)
+def test_bad_line_is_rejected_naming_field_and_rule(
+    status: VatStatus, line: LineInput, field: str, rule: str
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.price_lines([line], status, TODAY, BOOK)
+    assert rules_of(exc) == {(field, rule)}
+    violation = exc.value.violations[0]
+    assert violation.message_zh and violation.message_en
+
+
+def test_an_invoice_needs_a_line_and_every_bad_line_is_named() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.price_lines([], VatStatus.GENERAL, TODAY, BOOK)
+    assert rules_of(exc) == {("lines", "required")}
+    with pytest.raises(InvalidInput) as exc:
+        domain.price_lines(
+            [LineInput("a", "x", "1"), LineInput("b", "1", "1"), LineInput("c", "1", "-2")],
+            VatStatus.GENERAL,
+            TODAY,
+            BOOK,
+        )
+    assert rules_of(exc) == {("lines[0].quantity", "decimal"), ("lines[2].unit_price", "positive")}
+
+
+@given(
+    quantity=st.decimals(min_value=D("0.001"), max_value=D("1000"), places=3),
+    price=st.decimals(min_value=D("0.01"), max_value=D("100000"), places=2),
+    rate=st.sampled_from([D("0.13"), D("0.09"), D("0.06"), D("0.01"), D("0.03")]),
+)
+def test_line_figures_are_whole_cents_within_half_a_cent_of_exact(
+    quantity: Decimal, price: Decimal, rate: Decimal
+) -> None:
+    line = domain.compute_line("x", quantity, price, rate)
+    assert line.amount == line.amount.quantize(D("0.01"))
+    assert line.tax == line.tax.quantize(D("0.01"))
+    assert abs(line.amount - quantity * price) <= D("0.005")
+    assert abs(line.tax - line.amount * rate) <= D("0.005")
+    # half-up: an exact half cent always goes away from zero
+    assert line.amount - quantity * price != D("-0.005")
+    red = line.negated()
+    assert (red.amount + line.amount, red.tax + line.tax) == (0, 0)
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_invoice_number_is_year_province_channel_and_sequence() -> None:
+    province, rule = BOOK.province_code()
+    assert (province, rule.verified) == ("12", "partial")  # Tianjin: derived, not checked
+    prefix = domain.number_prefix(2026, province, BOOK.policy.issuing_channel)
+    assert prefix == "26121"
+    number = domain.invoice_number(prefix, 1)
+    assert number == "26121000000000000001"
+    assert len(number) == 20 and number.isdigit()
+    assert domain.invoice_number(prefix, domain.MAX_SEQUENCE) == "26121" + "9" * 15
+    parts = domain.parse_invoice_number(number)
+    assert (parts.year, parts.province_code, parts.channel, parts.sequence) == ("26", "12", "1", 1)
+    assert domain.number_prefix(2100, "12", "1") == "00121"
+
+
+@pytest.mark.parametrize("sequence", [0, -1, 10**15])
+def test_sequence_outside_fifteen_digits_is_refused(sequence: int) -> None:
+    with pytest.raises(ValueError):
+        domain.invoice_number("26121", sequence)
+
+
+@pytest.mark.parametrize(
+    ("province", "channel"), [("1", "1"), ("120", "1"), ("12", "12"), ("1X", "1"), ("12", "")]
+)
+def test_prefix_parts_must_have_their_digit_counts(province: str, channel: str) -> None:
+    with pytest.raises(ValueError):
+        domain.number_prefix(2026, province, channel)
+
+
+@pytest.mark.parametrize(
+    "number", ["2612100000000000001", "261210000000000000012", "2612100000000000000A", ""]
+)
+def test_malformed_invoice_number_is_rejected(number: str) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.parse_invoice_number(number)
+    assert rules_of(exc) == {("invoice_number", "format")}
+
+
+@given(st.sets(st.integers(min_value=1, max_value=domain.MAX_SEQUENCE), min_size=1, max_size=50))
+def test_distinct_sequences_give_distinct_twenty_digit_numbers(sequences: set[int]) -> None:
+    numbers = {domain.invoice_number("26121", s) for s in sequences}
+    assert len(numbers) == len(sequences)
+    assert all(len(n) == 20 and n.isdigit() and n.startswith("26121") for n in numbers)
+    assert {domain.parse_invoice_number(n).sequence for n in numbers} == sequences
+
+
+# --------------------------------------------------------------------------- quota
+
+PACKAGE = Package((ORDINARY,), D("100000.00"), 2, D("150000.00"))
+
+
+def test_quota_allows_exactly_the_maximum_and_counts_down() -> None:
+    domain.check_quota(
+        PACKAGE, Usage("2026-11", 0, D("0")), ORDINARY, domain.Totals(D("100000.00"), D("1000.00"))
+    )
+    left = domain.remaining(PACKAGE, Usage("2026-11", 1, D("100000.00")))
+    assert (left.quantity, left.credit) == (1, D("50000.00"))
+
+
+def test_over_the_maximum_per_invoice_is_rejected() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.check_quota(
+            PACKAGE, Usage("2026-11", 0, D("0")), ORDINARY, domain.Totals(D("100000.01"), D("0"))
+        )
+    assert rules_of(exc) == {("lines", "max_amount_per_invoice")}
+
+
+def test_kind_not_approved_is_rejected() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.check_quota(
+            PACKAGE, Usage("2026-11", 0, D("0")), SPECIAL, domain.Totals(D("1"), D("0"))
+        )
+    assert rules_of(exc) == {("kind", "invoice_kind_approved")}
+
+
+def test_monthly_quantity_used_up_is_refused() -> None:
+    with pytest.raises(domain.QuotaExceeded) as exc:
+        domain.check_quota(
+            PACKAGE, Usage("2026-11", 2, D("10")), ORDINARY, domain.Totals(D("1"), D("0"))
+        )
+    assert rules_of(exc) == {("quota.monthly_quantity", "monthly_quantity")}
+
+
+def test_credit_line_is_counted_excluding_vat() -> None:
+    usage = Usage("2026-11", 1, D("100000.00"))
+    domain.check_quota(PACKAGE, usage, ORDINARY, domain.Totals(D("50000.00"), D("6500.00")))
+    with pytest.raises(domain.QuotaExceeded) as exc:
+        domain.check_quota(PACKAGE, usage, ORDINARY, domain.Totals(D("50000.01"), D("0")))
+    assert rules_of(exc) == {("quota.credit_line", "credit_line")}
+
+
+def test_standard_credit_line_is_capped() -> None:
+    policy = BOOK.policy
+    assert domain.standard_credit_line(D("100000.00"), 50, policy) == D("1000000.00")
+    assert domain.standard_credit_line(D("1000.00"), 50, policy) == D("50000.00")
+
+
+# --------------------------------------------------------------------------- registration
+
+LEGAL_REP = PersonInfo("张伟", "citizen_id", "120115198503120033", "13800000001")
+FINANCE = PersonInfo("李娜", "citizen_id", "120115199006070041")
+
+
+def registration(**changes: object) -> RegistrationInput:
+    values: dict[str, object] = dict(
+        uscc=USCC,
+        company_name="天津宝坻示例科技有限公司",
+        division_code="120115",
+        legal_representative=LEGAL_REP,
+        finance_contact=FINANCE,
+        kinds=(ORDINARY,),
+        max_amount_per_invoice="100000.00",
+        monthly_quantity=50,
+        expected_annual_sales="2000000.00",
+        request_general_taxpayer=False,
+        declares_proper_accounts=True,
+    )
+    values.update(changes)
+    return RegistrationInput(**values)  # type: ignore[arg-type]
+
+
+def test_sample_registration_is_small_scale_standard_in_baodi() -> None:
+    plan = domain.plan_registration(registration(), BOOK, TODAY)
+    assert plan.taxpayer_id == USCC
+    assert plan.tax_office.name == "国家税务总局天津市宝坻区税务局"
+    assert plan.tax_office.verified == "partial"
+    assert plan.vat.status is VatStatus.SMALL_SCALE
+    assert "财税〔2018〕33号" in plan.vat.legal_basis
+    assert "partial" in plan.vat.legal_basis  # the threshold row is not settled law
+    assert plan.standard
+    assert plan.requested == Package((ORDINARY,), D("100000.00"), 50, D("1000000.00"))
+    assert domain.automatic_package(plan) == plan.requested
+    assert plan.finance_contact.masked_id == "120***********0041"
+
+
+def test_general_taxpayer_on_request_with_proper_accounts() -> None:
+    plan = domain.plan_registration(
+        registration(request_general_taxpayer=True, kinds=(ORDINARY, SPECIAL), monthly_quantity=25),
+        BOOK,
+        TODAY,
+    )
+    assert plan.vat.status is VatStatus.GENERAL
+    assert "第43号" in plan.vat.legal_basis
+    assert [r.name for r in plan.vat.rules][:2] == [
+        "general_taxpayer_voluntary_registration",
+        "small_scale_threshold_annual_sales",
+    ]
+    assert plan.standard  # 25 a month is the standard quantity with special invoices
+
+
+def test_defaults_fill_a_package_the_form_left_empty() -> None:
+    plan = domain.plan_registration(
+        registration(kinds=(), max_amount_per_invoice="", monthly_quantity=0, finance_contact=None),
+        BOOK,
+        TODAY,
+    )
+    assert plan.requested == Package((ORDINARY,), D("100000.00"), 50, D("1000000.00"))
+    assert plan.finance_contact == LEGAL_REP
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        (
+            {"request_general_taxpayer": True, "declares_proper_accounts": False},
+            "invoice.declares_proper_accounts",
+            "general_taxpayer_needs_proper_accounts",
+        ),
+        ({"kinds": (SPECIAL,)}, "invoice.kinds", "special_invoice_needs_general_taxpayer"),
+        ({"uscc": "91120115MA05XY1277"}, "uscc", "check_char"),
+        ({"company_name": " "}, "company_name", "required"),
+        ({"division_code": "110105"}, "division_code", "competent_tax_office"),
+        (
+            {"legal_representative": PersonInfo("张伟", "citizen_id", "120115198503120034")},
+            "legal_representative.id_number",
+            "check_char",
+        ),
+        (
+            {"legal_representative": PersonInfo("", "citizen_id", "120115198503120033")},
+            "legal_representative.name",
+            "required",
+        ),
+        (
+            {"finance_contact": PersonInfo("李娜", "citizen_id", "")},
+            "invoice.finance_contact.id_number",
+            "required",
+        ),
+        ({"max_amount_per_invoice": "0"}, "invoice.max_amount_per_invoice", "positive"),
+        ({"max_amount_per_invoice": "100.001"}, "invoice.max_amount_per_invoice", "cents"),
+        ({"max_amount_per_invoice": "lots"}, "invoice.max_amount_per_invoice", "decimal"),
+        ({"max_amount_per_invoice": "100000000.01"}, "invoice.max_amount_per_invoice", "maximum"),
+        ({"monthly_quantity": -3}, "invoice.monthly_quantity", "positive"),
+        ({"monthly_quantity": 10001}, "invoice.monthly_quantity", "maximum"),
+        ({"expected_annual_sales": "-1"}, "invoice.expected_annual_sales", "positive"),
+    ],
+)
+def test_bad_registration_is_rejected_naming_field_and_rule(
+    changes: dict[str, object], field: str, rule: str
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.plan_registration(registration(**changes), BOOK, TODAY)
+    found = rules_of(exc)
+    assert (field, rule) in found, found
+    assert len(found) == 1, found
+
+
+def test_every_registration_problem_is_listed_at_once() -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.plan_registration(
+            registration(uscc="X", division_code="", kinds=(SPECIAL,)), BOOK, TODAY
+        )
+    assert {field for field, _ in rules_of(exc)} == {"uscc", "division_code", "invoice.kinds"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "why"),
+    [
+        ({"max_amount_per_invoice": "100000.01"}, "max per invoice"),
+        ({"monthly_quantity": 51}, "monthly quantity"),
+        ({"expected_annual_sales": "5000000.01"}, "small-scale threshold"),
+        (
+            {"request_general_taxpayer": True, "kinds": (SPECIAL,), "monthly_quantity": 26},
+            "monthly quantity",
+        ),
+    ],
+)
+def test_beyond_the_standard_limits_goes_to_tax_staff(changes: dict[str, object], why: str) -> None:
+    plan = domain.plan_registration(registration(**changes), BOOK, TODAY)
+    assert not plan.standard
+    assert domain.automatic_package(plan) is None
+    assert any(why in reason for reason in plan.not_standard)
+
+
+def test_sales_at_the_threshold_are_still_standard() -> None:
+    plan = domain.plan_registration(registration(expected_annual_sales="5000000.00"), BOOK, TODAY)
+    assert plan.standard
+
+
+# --------------------------------------------------------------------------- desk approval
+
+REQUESTED = Package((ORDINARY,), D("100000.00"), 50, D("1000000.00"))
+
+
+def approval(**changes: object) -> domain.ApprovalInput:
+    values: dict[str, object] = dict(
+        kinds=(), max_amount_per_invoice="", monthly_quantity=0, credit_line="", vat_status=None
+    )
+    values.update(changes)
+    return domain.ApprovalInput(**values)  # type: ignore[arg-type]
+
+
+def test_approval_defaults_to_the_request_and_sets_amounts() -> None:
+    package, status = domain.approve_package(
+        approval(), REQUESTED, VatStatus.SMALL_SCALE, True, BOOK
+    )
+    assert (package, status) == (REQUESTED, VatStatus.SMALL_SCALE)
+    package, status = domain.approve_package(
+        approval(
+            kinds=(ORDINARY, SPECIAL),
+            max_amount_per_invoice="1000000.00",
+            monthly_quantity=200,
+            credit_line="5000000.00",
+            vat_status=VatStatus.GENERAL,
+        ),
+        REQUESTED,
+        VatStatus.SMALL_SCALE,
+        True,
+        BOOK,
+    )
+    assert package == Package((ORDINARY, SPECIAL), D("1000000.00"), 200, D("5000000.00"))
+    assert status is VatStatus.GENERAL
+
+
+@pytest.mark.parametrize(
+    ("changes", "proper", "field", "rule"),
+    [
+        (
+            {"vat_status": VatStatus.GENERAL},
+            False,
+            "vat_status",
+            "general_taxpayer_needs_proper_accounts",
+        ),
+        ({"kinds": (SPECIAL,)}, True, "kinds", "special_invoice_needs_general_taxpayer"),
+        ({"max_amount_per_invoice": "-5"}, True, "max_amount_per_invoice", "positive"),
+        ({"max_amount_per_invoice": "0.001"}, True, "max_amount_per_invoice", "cents"),
+        ({"max_amount_per_invoice": "1e9"}, True, "max_amount_per_invoice", "maximum"),
+        ({"monthly_quantity": 10001}, True, "monthly_quantity", "maximum"),
+        ({"monthly_quantity": -1}, True, "monthly_quantity", "positive"),
+        ({"credit_line": "0"}, True, "credit_line", "positive"),
+        ({"credit_line": "1000000000.01"}, True, "credit_line", "maximum"),
+        ({"credit_line": "一百万"}, True, "credit_line", "decimal"),
+    ],
+)
+def test_bad_approval_amounts_are_rejected(
+    changes: dict[str, object], proper: bool, field: str, rule: str
+) -> None:
+    with pytest.raises(InvalidInput) as exc:
+        domain.approve_package(approval(**changes), REQUESTED, VatStatus.SMALL_SCALE, proper, BOOK)
+    assert rules_of(exc) == {(field, rule)}
+
+
+# --------------------------------------------------------------------------- VAT status
+
+
+def test_vat_status_default_and_general_with_legal_basis() -> None:
+    small = domain.decide_vat_status(False, False, BOOK, TODAY)
+    assert small.status is VatStatus.SMALL_SCALE
+    assert {r.name for r in small.rules} >= {
+        "small_scale_threshold_annual_sales",
+        "general_taxpayer_registration_required",
+    }
+    general = domain.decide_vat_status(True, True, BOOK, TODAY)
+    assert general.status is VatStatus.GENERAL
+    assert "会计核算健全" in general.legal_basis or "第43号" in general.legal_basis
+    # The VAT Law (in force from 2026-01-01) is unverified and says so where it is cited.
+    assert "vat_law_in_force" in {r.name for r in general.rules}
+    assert "unverified" in general.legal_basis
+    before = domain.decide_vat_status(True, True, BOOK, date(2025, 12, 31))
+    assert "vat_law_in_force" not in {r.name for r in before.rules}
+
+
+def test_special_invoices_need_general_status() -> None:
+    assert domain.special_needs_general([ORDINARY], VatStatus.SMALL_SCALE, "k") == []
+    assert domain.special_needs_general([SPECIAL], VatStatus.GENERAL, "k") == []
+    (problem,) = domain.special_needs_general([SPECIAL], VatStatus.SMALL_SCALE, "k")
+    assert (problem.field, problem.rule) == ("k", "special_invoice_needs_general_taxpayer")
+
+
+# --------------------------------------------------------------------------- buyers, red letter
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "buyer_id", "expected"),
+    [
+        (ORDINARY, "个人", "", set()),
+        (ORDINARY, "", "", {("buyer_name", "required")}),
+        (SPECIAL, "某公司", "", {("buyer_taxpayer_id", "required_for_special")}),
+        (ORDINARY, "某公司", "91120115MA05XY1277", {("buyer_taxpayer_id", "check_char")}),
+        (SPECIAL, "某公司", USCC, set()),
+    ],
+)
+def test_buyer_rules(kind: InvoiceKind, name: str, buyer_id: str, expected: set[object]) -> None:
+    assert {(v.field, v.rule) for v in domain.buyer_violations(kind, name, buyer_id)} == expected
+
+
+def test_an_invoice_is_reversed_once_and_a_red_letter_never() -> None:
+    domain.check_reversible("26121000000000000001", "", "")
+    with pytest.raises(Conflict, match="already reversed"):
+        domain.check_reversible("26121000000000000001", "", "26121000000000000002")
+    with pytest.raises(Conflict, match="itself a red-letter"):
+        domain.check_reversible("26121000000000000002", "26121000000000000001", "")
+
+
+def test_red_letter_lines_net_the_original_to_zero() -> None:
+    lines, _ = domain.price_lines(
+        [LineInput("a", "3", "0.335"), LineInput("b", "1", "2.50")],
+        VatStatus.SMALL_SCALE,
+        TODAY,
+        BOOK,
+    )
+    red = [line.negated() for line in lines]
+    assert domain.totals(red) == domain.Totals(D("-3.51"), D("-0.04"))
+    assert domain.totals([*lines, *red]) == domain.Totals(D("0.00"), D("0.00"))
+
+
+def test_rule_data_keeps_source_and_verification() -> None:
+    assert all(rule.source and rule.verified for rule in BOOK.rules.values())
+    assert {rule.verified for rule in BOOK.rules.values()} <= {
+        "yes",
+        "partial",
+        "unverified",
+        "policy",
+    }
+    assert len(BOOK.offices) == 16
+    assert BOOK.rule("small_scale_reduced_rate").effective_to == date(2027, 12, 31)
+    assert BOOK.threshold() == D("5000000")
