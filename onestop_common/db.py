@@ -22,6 +22,7 @@ from sqlalchemy.pool import StaticPool
 from onestop_common.clock import SHANGHAI
 
 _migration_lock = threading.Lock()
+READ_ONLY = "onestop_read_only"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -54,7 +55,7 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """An engine tuned for our use: SQLite in WAL mode with immediate write transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -67,11 +68,10 @@ def _sqlite_engine(url: URL) -> Engine:
     in_memory = database in ("", ":memory:")
     if not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url,
-        connect_args={"check_same_thread": False, "timeout": 30},
-        poolclass=StaticPool if in_memory else None,
+    pooling: dict[str, Any] = (
+        {"poolclass": StaticPool} if in_memory else {"pool_size": 20, "max_overflow": 80}
     )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pooling)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -90,13 +90,25 @@ def _sqlite_engine(url: URL) -> Engine:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later upgrades
         # to a writer can fail with SQLITE_BUSY without the busy timeout ever applying.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read-only sessions (see make_read_session_factory) begin deferred: in WAL mode
+        # readers neither wait for writers nor block them.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+def make_session_factory(engine: Engine, *, autoflush: bool = True) -> sessionmaker[Session]:
+    """Sessions for units of work. ``autoflush=False`` writes everything at commit in bulk
+    (fewer statements) for callers that never query what they added in the same transaction."""
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=autoflush)
+
+
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for queries only: on SQLite they never take the write lock."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextlib.contextmanager

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from orchestrator.models import AuditEntry
+from orchestrator.models import AuditEntry, Saga
 
 GENESIS = "0" * 64
 
@@ -36,7 +36,7 @@ def _digest(entry: AuditEntry) -> str:
 
 def append(
     session: Session,
-    saga_id: str,
+    saga: Saga,
     *,
     at: datetime,
     actor: str,
@@ -46,21 +46,16 @@ def append(
     to_state: str = "",
     detail: dict[str, Any] | str = "",
 ) -> AuditEntry:
-    """Appends one entry. Callers hold the case's row lock, so sequence numbers cannot race."""
-    last = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.saga_id == saga_id)
-        .order_by(AuditEntry.seq.desc())
-        .limit(1)
-    ).first()
+    """Appends one entry. The case row is locked by the caller and carries the chain's head
+    (last sequence number and hash), so appending needs no query and cannot race."""
     text = (
         detail
         if isinstance(detail, str)
         else json.dumps(detail, ensure_ascii=False, sort_keys=True)
     )
     entry = AuditEntry(
-        saga_id=saga_id,
-        seq=(last.seq + 1) if last else 1,
+        saga_id=saga.id,
+        seq=saga.audit_seq + 1,
         at=at,
         actor=actor,
         action=action,
@@ -68,11 +63,12 @@ def append(
         from_state=from_state,
         to_state=to_state,
         detail=text,
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=saga.audit_hash or GENESIS,
     )
     entry.hash = _digest(entry)
+    saga.audit_seq = entry.seq
+    saga.audit_hash = entry.hash
     session.add(entry)
-    session.flush()
     return entry
 
 

@@ -32,7 +32,7 @@ from onestop_common.clock import Clock
 from onestop_common.db import transaction
 from onestop_common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from onestop_common.identity import Principal, Role
-from onestop_common.outbox import remember_result, remembered_result, stage
+from onestop_common.outbox import remember_result, stage
 from onestop_common.protoconv import from_timestamp, timestamp, violations_of
 from orchestrator import audit
 from orchestrator.definition import COMPENSATION_RETRY, SagaData, SagaDef, StepDef
@@ -110,6 +110,12 @@ class SagaEngine:
     clock_speed: float = 1.0
     instance_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     on_commit: Callable[[Iterable[str]], None] = lambda case_ids: None
+    # Sessions for queries (the API): on SQLite they never wait for the write lock.
+    read_sessions: sessionmaker[Session] | None = None
+
+    def __post_init__(self) -> None:
+        if self.read_sessions is None:
+            self.read_sessions = self.sessions
 
     # ------------------------------------------------------------------ submissions
 
@@ -140,7 +146,8 @@ class SagaEngine:
         return case_id, True
 
     def _find_by_key(self, applicant: str, key: str) -> tuple[str, bytes] | None:
-        with transaction(self.sessions) as session:
+        assert self.read_sessions is not None
+        with self.read_sessions() as session:
             row = session.execute(
                 select(Saga.id, Saga.form).where(
                     Saga.applicant_id == applicant, Saga.idempotency_key == key
@@ -193,7 +200,7 @@ class SagaEngine:
         tx = _Tx(session, saga, defn, now, principal.subject)
         audit.append(
             session,
-            case_id,
+            saga,
             at=now,
             actor=principal.subject,
             action="submitted",
@@ -228,11 +235,14 @@ class SagaEngine:
 
     def _apply_results(self, session: Session, envelopes: Sequence[m.Envelope]) -> set[str]:
         touched: set[str] = set()
+        ids = [envelope.message_id for envelope in envelopes]
+        seen = set(session.scalars(select(Inbox.key).where(Inbox.key.in_(ids))))
         # Grouped by case, a stable lock order keeps two replicas' batches from deadlocking each
         # other; the sort is stable, so each case's results keep their arrival order.
         for envelope in sorted(envelopes, key=lambda e: e.case_id):
-            if remembered_result(session, Inbox, envelope.message_id) is not None:
-                continue
+            if envelope.message_id in seen:
+                continue  # redelivered: already applied
+            seen.add(envelope.message_id)
             remember_result(session, Inbox, envelope.message_id, envelope.proto_type, b"")
             if self._apply_result(session, envelope):
                 touched.add(envelope.case_id)
@@ -299,7 +309,7 @@ class SagaEngine:
             return
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="result_ignored",
@@ -345,7 +355,7 @@ class SagaEngine:
         self._schedule(tx, "commitment_due", due)
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="commitment_opened",
@@ -405,7 +415,7 @@ class SagaEngine:
         )
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="retry_scheduled",
@@ -424,7 +434,7 @@ class SagaEngine:
         if row.state != STEP_COMPENSATING:
             audit.append(
                 tx.session,
-                tx.saga.id,
+                tx.saga,
                 at=tx.now,
                 actor=tx.actor,
                 action="result_ignored",
@@ -457,7 +467,7 @@ class SagaEngine:
         )
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="compensation_retry_scheduled",
@@ -497,7 +507,7 @@ class SagaEngine:
         tx.saga.commitment_materials = materials
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action=action,
@@ -508,7 +518,7 @@ class SagaEngine:
             tx.saga.commitment_state = "fulfilled"
             audit.append(
                 tx.session,
-                tx.saga.id,
+                tx.saga,
                 at=tx.now,
                 actor=tx.actor,
                 action="commitment_fulfilled",
@@ -530,7 +540,7 @@ class SagaEngine:
             text = reason.strip() or "withdrawn by the applicant"
             audit.append(
                 session,
-                case_id,
+                saga,
                 at=tx.now,
                 actor=principal.subject,
                 action="cancel_requested",
@@ -571,7 +581,7 @@ class SagaEngine:
             )
             audit.append(
                 session,
-                case_id,
+                saga,
                 at=tx.now,
                 actor=principal.subject,
                 action="correction_submitted",
@@ -626,7 +636,7 @@ class SagaEngine:
             saga.commitment_state = "supplied"
             audit.append(
                 session,
-                case_id,
+                saga,
                 at=tx.now,
                 actor=principal.subject,
                 action="material_supplied",
@@ -641,7 +651,8 @@ class SagaEngine:
     # ------------------------------------------------------------------ timers
 
     def next_timer_due(self) -> datetime | None:
-        with transaction(self.sessions) as session:
+        assert self.read_sessions is not None
+        with self.read_sessions() as session:
             return session.scalars(
                 select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1)
             ).first()
@@ -649,7 +660,8 @@ class SagaEngine:
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fires every timer due by now; each fires once even with several replicas."""
         now = self.clock.now()
-        with transaction(self.sessions) as session:
+        assert self.read_sessions is not None
+        with self.read_sessions() as session:
             due = session.execute(
                 select(Timer.id, Timer.saga_id)
                 .where(
@@ -723,7 +735,7 @@ class SagaEngine:
         kind = "breach" if breach else "warning"
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor="timer",
             action=f"sla_{kind}",
@@ -746,7 +758,7 @@ class SagaEngine:
         kind = "breach" if breach else "warning"
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor="timer",
             action=f"case_sla_{kind}",
@@ -785,7 +797,7 @@ class SagaEngine:
         tx.saga.commitment_state = "overdue"
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor="timer",
             action="commitment_overdue",
@@ -902,7 +914,7 @@ class SagaEngine:
         )
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="compensation_dispatched",
@@ -940,7 +952,7 @@ class SagaEngine:
                 row.due_at = row.warn_at = None
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="clock_resumed",
@@ -965,7 +977,7 @@ class SagaEngine:
     def _note_unknown_deadline(self, tx: _Tx, step: str) -> None:
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor="calendar",
             action="deadline_unknown",
@@ -1010,7 +1022,7 @@ class SagaEngine:
     ) -> None:
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action=action,
@@ -1026,7 +1038,7 @@ class SagaEngine:
     ) -> None:
         audit.append(
             tx.session,
-            tx.saga.id,
+            tx.saga,
             at=tx.now,
             actor=tx.actor,
             action=action,

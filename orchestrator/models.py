@@ -65,6 +65,9 @@ class Saga(Base):
     bundle_sha256: Mapped[str] = mapped_column(String(64), default="")
 
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    # Head of the audit chain: the last entry's sequence number and hash.
+    audit_seq: Mapped[int] = mapped_column(Integer, default=0)
+    audit_hash: Mapped[str] = mapped_column(String(64), default="")
 
     steps: Mapped[list[SagaStep]] = relationship(
         back_populates="saga", order_by="SagaStep.position", lazy="selectin"

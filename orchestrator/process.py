@@ -21,7 +21,12 @@ from onestop.orchestrator.v1 import orchestrator_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import Clock, ManualClock
-from onestop_common.db import make_engine, make_session_factory, upgrade_schema
+from onestop_common.db import (
+    make_engine,
+    make_read_session_factory,
+    make_session_factory,
+    upgrade_schema,
+)
 from onestop_common.outbox import OutboxRelay
 from onestop_common.pki import PkiStore
 from onestop_common.signing import TsaServer, serve_tsa
@@ -36,6 +41,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
+# Each WatchApplication stream holds a server thread while it waits: leave room for many.
+GRPC_THREADS = 256
 # How often loops look at the database for work another replica (or a crash) left.
 POLL_SECONDS = 0.5
 
@@ -53,9 +60,12 @@ class Orchestrator:
 
     def start(self) -> None:
         settings = self.settings
-        db = make_engine(settings.database_url_for("orchestrator"), pool_size=10)
+        db = make_engine(settings.database_url_for("orchestrator"), pool_size=20)
         upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
-        self.sessions = make_session_factory(db)
+        # The engine keeps what it needs in memory (the case row carries the audit head), so
+        # a batch of results is written in one flush at commit.
+        self.sessions = make_session_factory(db, autoflush=False)
+        self.read_sessions = make_read_session_factory(db)
         self.notifier = CaseNotifier()
         self.engine = SagaEngine(
             self.sessions,
@@ -64,6 +74,7 @@ class Orchestrator:
             BusinessCalendar(),
             clock_speed=settings.clock_speed,
             on_commit=self._committed,
+            read_sessions=self.read_sessions,
         )
         self._declare()
         self.consumer = BatchConsumer(
@@ -98,9 +109,10 @@ class Orchestrator:
     # ------------------------------------------------------------------ wiring
 
     def _committed(self, case_ids: Iterable[str]) -> None:
+        # Timers are not woken here: new ones are due hours from now, and the timer loop
+        # looks again within POLL_SECONDS anyway.
         ids = list(case_ids)
         self._relay_wake.set()
-        self._timer_wake.set()
         self.notifier.notify(ids)
 
     def _declare(self) -> None:
@@ -119,11 +131,14 @@ class Orchestrator:
         store = PkiStore(self.settings.pki_dir, self.settings.kek)
         self.tsa = None
         if not store.is_complete():
-            log.warning("no PKI in %s: timestamp authority not started (run `onestop pki init`)",
-                        self.settings.pki_dir)
+            log.warning(
+                "no PKI in %s: timestamp authority not started (run `onestop pki init`)",
+                self.settings.pki_dir,
+            )
             return
-        self.tsa = serve_tsa("127.0.0.1", self.settings.http_port("orchestrator"),
-                             store.load_identity("tsa-signer"))
+        self.tsa = serve_tsa(
+            "127.0.0.1", self.settings.http_port("orchestrator"), store.load_identity("tsa-signer")
+        )
         self._spawn(self.tsa.serve_forever, "tsa")
 
     def _start_grpc(self) -> None:

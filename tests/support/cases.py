@@ -16,33 +16,51 @@ from onestop_common.settings import Settings
 from tests.support.participant import credential
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "application.json"
-TERMINAL = (common_pb2.CASE_STATE_COMPLETED, common_pb2.CASE_STATE_COMPENSATED,
-            common_pb2.CASE_STATE_FAILED)
+TERMINAL = (
+    common_pb2.CASE_STATE_COMPLETED,
+    common_pb2.CASE_STATE_COMPENSATED,
+    common_pb2.CASE_STATE_FAILED,
+)
 
 
-def submit_sample(stub: pb_grpc.OneStopServiceStub, settings: Settings, *, applicant: str,
-                  key: str, trade_name: str | None = None) -> pb.Application:
+def submit_sample(
+    stub: pb_grpc.OneStopServiceStub,
+    settings: Settings,
+    *,
+    applicant: str,
+    key: str,
+    trade_name: str | None = None,
+) -> pb.Application:
     form = load_form(SAMPLE)
     if trade_name:
         form.name.trade_name = trade_name
     response = stub.SubmitApplication(
         pb.SubmitApplicationRequest(idempotency_key=key, form=form),
-        metadata=credential(settings, "entrepreneur", applicant), timeout=30,
+        metadata=credential(settings, "entrepreneur", applicant),
+        timeout=30,
     )
     return response.application
 
 
-def watch_until(stub: pb_grpc.OneStopServiceStub, settings: Settings, case_id: str, *,
-                applicant: str, states: Iterable[int] = TERMINAL,
-                timeout: float = 60.0) -> tuple[pb.Application, list[pb.ProgressEvent]]:
+def watch_until(
+    stub: pb_grpc.OneStopServiceStub,
+    settings: Settings,
+    case_id: str,
+    *,
+    applicant: str,
+    states: Iterable[int] = TERMINAL,
+    timeout: float = 60.0,
+) -> tuple[pb.Application, list[pb.ProgressEvent]]:
     """Follows WatchApplication until the case reaches one of ``states``; returns the events."""
     wanted = set(states)
     events: list[pb.ProgressEvent] = []
     deadline = time.monotonic() + timeout
     while True:
-        stream = stub.WatchApplication(pb.WatchApplicationRequest(case_id=case_id),
-                                       metadata=credential(settings, "entrepreneur", applicant),
-                                       timeout=max(1.0, deadline - time.monotonic()))
+        stream = stub.WatchApplication(
+            pb.WatchApplicationRequest(case_id=case_id),
+            metadata=credential(settings, "entrepreneur", applicant),
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
         last = None
         try:
             for update in stream:
@@ -64,5 +82,7 @@ def watch_until(stub: pb_grpc.OneStopServiceStub, settings: Settings, case_id: s
 
 
 def step_states(app: pb.Application) -> dict[str, str]:
-    return {s.name: common_pb2.StepState.Name(s.state).removeprefix("STEP_STATE_").lower()
-            for s in app.steps}
+    return {
+        s.name: common_pb2.StepState.Name(s.state).removeprefix("STEP_STATE_").lower()
+        for s in app.steps
+    }

@@ -61,7 +61,7 @@ class Harness:
     def __post_init__(self) -> None:
         db = make_engine(self.db_url)
         upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
-        self.sessions = make_session_factory(db)
+        self.sessions = make_session_factory(db, autoflush=False)
         self.clock = ManualClock(self.start)
         self.engine = SagaEngine(self.sessions, DEFINITIONS, self.clock)
 

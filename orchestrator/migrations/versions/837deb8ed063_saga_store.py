@@ -1,8 +1,8 @@
 """saga store
 
-Revision ID: 121621834051
+Revision ID: 837deb8ed063
 Revises: 
-Create Date: 2026-11-26 03:33:58.470894
+Create Date: 2026-11-26 04:10:08.670729
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import onestop_common.db
 
 
-revision: str = '121621834051'
+revision: str = '837deb8ed063'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -90,6 +90,8 @@ def upgrade() -> None:
     sa.Column('bundle', sa.LargeBinary(), nullable=True),
     sa.Column('bundle_sha256', sa.String(length=64), nullable=False),
     sa.Column('updated_at', onestop_common.db.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('audit_seq', sa.Integer(), nullable=False),
+    sa.Column('audit_hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('applicant_id', 'idempotency_key', name='uq_saga_idempotency')
     )
