@@ -7,6 +7,7 @@ the audit trail. Prints throughput, latency percentiles and CPU seconds per case
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import statistics
@@ -67,10 +68,8 @@ class Broker:
 
     def drop(self) -> None:
         if self.vhost:
-            try:
+            with contextlib.suppress(OSError):
                 _management("DELETE", f"/vhosts/{self.vhost}")
-            except OSError:
-                pass
 
 
 def _management(method: str, path: str, body: dict[str, str] | None = None) -> None:

@@ -7,8 +7,8 @@ import signal
 import sys
 import threading
 
-from onestop_common.settings import Settings, load_settings
 from onestop_cli.supervisor import Supervisor
+from onestop_common.settings import Settings, load_settings
 
 
 class BrokerUnavailable(RuntimeError):
@@ -22,7 +22,8 @@ def check_broker(settings: Settings) -> None:
         connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
     except Exception as exc:
         raise BrokerUnavailable(
-            f"RabbitMQ is not reachable at {_safe_url(settings.amqp_url)} ({exc.__class__.__name__}). "
+            f"RabbitMQ is not reachable at {_safe_url(settings.amqp_url)} "
+            f"({exc.__class__.__name__}). "
             "Start it (as root: `rabbitmq-server -detached`) or set ONESTOP_AMQP_URL."
         ) from exc
     connection.close()

@@ -8,6 +8,7 @@ from functools import cache
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
+
 from onestop.bank.v1 import bank_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2

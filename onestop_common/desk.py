@@ -49,7 +49,7 @@ class TaskMixin:
     __tablename__ = "tasks"
 
     @declared_attr.directive
-    def __table_args__(cls) -> tuple[Any, ...]:  # noqa: N805
+    def __table_args__(cls) -> tuple[Any, ...]:
         return (
             Index("ix_tasks_queue", "state", "due_at"),
             Index("ix_tasks_case", "case_id"),

@@ -1,4 +1,4 @@
-"""Who is calling: signed credentials naming a subject and a role, and the one place roles are checked.
+"""Who is calling: signed credentials naming a subject and a role; roles are checked here.
 
 Every gRPC call carries ``authorization: Bearer <token>``; the orchestrator and every desk turn
 it into a :class:`Principal` here and ask :func:`require_role`. (mTLS for partners will plug in

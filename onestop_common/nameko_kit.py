@@ -464,7 +464,7 @@ class CallerContext:
 
 
 class Caller(DependencyProvider):
-    """The principal behind the current call: from the credential for gRPC, the platform for AMQP."""
+    """Who is calling: from the gRPC credential, or the platform for AMQP commands."""
 
     def get_dependency(self, worker_ctx: Any) -> Callable[[], Principal]:
         data = worker_ctx.data
@@ -511,7 +511,7 @@ class HealthCheck:
             try:
                 with store.engine.connect() as connection:
                     connection.exec_driver_sql("SELECT 1")
-            except Exception:  # noqa: BLE001 - any failure means not serving
+            except Exception:
                 status = health_pb2.HealthCheckResponse.NOT_SERVING
         return health_pb2.HealthCheckResponse(status=status)
 

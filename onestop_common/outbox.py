@@ -71,7 +71,7 @@ class InboxMixin:
 
 
 def stage(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:
-    """Adds a message to the current transaction; it is published only if the transaction commits."""
+    """Adds a message to the current transaction: it is published only if that commits."""
     session.add(
         model(
             message_id=envelope.message_id,
@@ -106,7 +106,7 @@ class OutboxRelay:
         self.relay_id = self.relay_id or uuid.uuid4().hex
 
     def relay_once(self, publish: Callable[[Sequence[Envelope]], None]) -> int:
-        """Claims a batch, publishes it (publish must return only after broker confirms), marks it."""
+        """Claims a batch, publishes it (``publish`` returns once confirmed), marks it sent."""
         rows = self._claim()
         if not rows:
             return 0

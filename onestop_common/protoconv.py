@@ -10,8 +10,8 @@ from decimal import Decimal, InvalidOperation
 from google.protobuf import any_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, status_pb2
-from onestop.common.v1 import common_pb2
 
+from onestop.common.v1 import common_pb2
 from onestop_common.clock import SHANGHAI
 from onestop_common.errors import InvalidInput, OneStopError, RuleViolation, violation
 

@@ -6,6 +6,7 @@ pika connections are not thread-safe, so each thread owns its own connection.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -83,10 +84,8 @@ class ConfirmingPublisher:
 
     def close(self) -> None:
         if self._connection is not None and self._connection.is_open:
-            try:
+            with contextlib.suppress(AMQPError):
                 self._connection.close()
-            except AMQPError:
-                pass
         self._connection = None
         self._channel = None
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from google.protobuf.message import Message
+
 from onestop.common.v1 import application_pb2
 
 # What a command builder sees: the form and the results of the steps done so far.

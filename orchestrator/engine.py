@@ -18,13 +18,13 @@ from decimal import Decimal
 from typing import Any
 
 from google.protobuf.message import Message
-from onestop.common.v1 import application_pb2, common_pb2
-from onestop.orchestrator.v1 import orchestrator_pb2
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar, CalendarError

@@ -13,7 +13,6 @@ from onestop.invoice.v1 import invoice_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
-
 from orchestrator.definition import SagaData, saga, workdays
 
 SealKind = application_pb2.SealKind

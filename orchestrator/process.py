@@ -29,8 +29,8 @@ from onestop_common.db import (
 )
 from onestop_common.outbox import OutboxRelay
 from onestop_common.pki import PkiStore
-from onestop_common.signing import TsaServer, serve_tsa
 from onestop_common.settings import Settings
+from onestop_common.signing import TsaServer, serve_tsa
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
 from orchestrator.api import CaseNotifier, OneStopApi
 from orchestrator.engine import SagaEngine
@@ -127,7 +127,7 @@ class Orchestrator:
             connection.close()
 
     def _start_tsa(self) -> None:
-        """The platform timestamp authority (RFC 3161 over HTTP on 127.0.0.1); its key stays here."""
+        """The platform timestamp authority (RFC 3161 over HTTP, 127.0.0.1); its key stays here."""
         store = PkiStore(self.settings.pki_dir, self.settings.kek)
         self.tsa = None
         if not store.is_complete():

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.common.v1 import common_pb2
-
 from onestop_common.errors import NotFound, PermissionDenied
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role

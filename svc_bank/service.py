@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from nameko.rpc import ServiceRpc
+
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
-
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,

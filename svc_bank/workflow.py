@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.message import Message
+
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.common.v1 import common_pb2, desk_pb2
-
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, RuleViolation, violation

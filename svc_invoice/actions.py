@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from onestop.common.v1 import common_pb2
-from onestop.invoice.v1 import invoice_pb2
 from sqlalchemy.orm import Session
 
+from onestop.common.v1 import common_pb2
+from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, NotFound, RuleViolation, violation

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2
-
 from onestop_common.errors import InvalidInput, PermissionDenied, violation
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role

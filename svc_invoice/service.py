@@ -10,7 +10,6 @@ from typing import Any
 
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
-
 from onestop_common import desk
 from onestop_common.nameko_kit import (
     Caller,

@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
-
 from onestop_common import contracts, desk
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import Conflict, InvalidInput, NotFound, RuleViolation, violation

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2
-
 from onestop_common.errors import PermissionDenied
 from onestop_common.identity import Principal, Role, require_role
 from onestop_common.protoconv import money, timestamp

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nameko.rpc import rpc
+
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc
-
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (

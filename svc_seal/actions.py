@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from onestop.common.v1 import common_pb2
-from onestop.seal.v1 import seal_pb2
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onestop.common.v1 import common_pb2
+from onestop.seal.v1 import seal_pb2
 from onestop_common import desk, signing
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, NotFound, Unavailable, violation

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2
-
 from onestop_common.errors import InvalidInput, PermissionDenied, violation
 from onestop_common.identity import STAFF_ROLES, Principal, Role, require_role
 from onestop_common.protoconv import timestamp

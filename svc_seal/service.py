@@ -16,9 +16,9 @@ from typing import Any
 from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
-from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from werkzeug.wrappers import Response
 
+from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,

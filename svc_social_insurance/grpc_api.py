@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from onestop.common.v1 import common_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
-
 from onestop_common.errors import NotFound, PermissionDenied
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role

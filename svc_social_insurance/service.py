@@ -8,7 +8,6 @@ from typing import Any
 
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
-
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,

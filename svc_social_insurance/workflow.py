@@ -22,10 +22,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from google.protobuf.message import Message
-from onestop.common.v1 import common_pb2, desk_pb2
-from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from sqlalchemy.orm import Session
 
+from onestop.common.v1 import common_pb2, desk_pb2
+from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, RuleViolation, violation

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import grpc
 import pytest
+
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
-
 from onestop_cli.client import load_form
 from orchestrator.definition import SagaData
 from orchestrator.open_company import issue_license, issue_seals, open_account

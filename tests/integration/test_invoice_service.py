@@ -11,10 +11,10 @@ from decimal import Decimal
 import grpc
 import pytest
 from grpc_status import rpc_status
+
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
-
 from onestop_cli.client import load_form
 from onestop_common.identifiers import make_orgcode, make_uscc
 from onestop_common.protoconv import rejections_from_status

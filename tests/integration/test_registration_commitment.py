@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import grpc
 import pytest
+
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
-
 from onestop_common.identifiers import citizen_id_check_char
 from tests.support.registration import Registration, registration_service, sample_form
 

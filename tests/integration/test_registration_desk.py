@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import grpc
 import pytest
+
 from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.registration.v1 import registration_pb2 as pb
-
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.identifiers import validate_uscc
 from tests.support.registration import Registration, registration_service, sample_form

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import grpc
 import pytest
+
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
-
 from onestop_common import messaging as m
 from onestop_common.identifiers import validate_uscc
 from onestop_common.pki import PkiStore

@@ -26,8 +26,13 @@ from tests.support.participant import CommandDriver, credential
 PLATFORM = ("orchestrator", *SERVICES)
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
 UNDO_ORDER = ["bank", "social_insurance", "invoice", "seal", "license"]
-STEP_PARTICIPANTS = {"license": "registration", "seal": "seal", "invoice": "invoice",
-                     "social_insurance": "social_insurance", "bank": "bank"}
+STEP_PARTICIPANTS = {
+    "license": "registration",
+    "seal": "seal",
+    "invoice": "invoice",
+    "social_insurance": "social_insurance",
+    "bank": "bank",
+}
 
 
 def test_happy_path_through_participants_answering_over_rabbitmq(platform, stub):
@@ -68,12 +73,19 @@ def test_cancellation_by_the_applicant_compensates(platform, stub):
     supervisor = platform.start(PLATFORM[:-1], **ECHO)
     settings = supervisor.settings
     app = submit_sample(stub, settings, applicant="carol", key="k-cancel")
-    watch_until(stub, settings, app.case_id, applicant="carol",
-                states=[common_pb2.CASE_STATE_RUNNING], timeout=5)
+    watch_until(
+        stub,
+        settings,
+        app.case_id,
+        applicant="carol",
+        states=[common_pb2.CASE_STATE_RUNNING],
+        timeout=5,
+    )
     _wait_for_step(stub, settings, app.case_id, "carol", "bank", common_pb2.STEP_STATE_DISPATCHED)
     response = stub.CancelApplication(
         pb.CancelApplicationRequest(case_id=app.case_id, reason="found a better office"),
-        metadata=credential(settings, "entrepreneur", "carol"))
+        metadata=credential(settings, "entrepreneur", "carol"),
+    )
     assert response.application.state == common_pb2.CASE_STATE_COMPENSATING
     platform.start(("bank",), **ECHO)
     final, events = watch_until(stub, settings, app.case_id, applicant="carol")
@@ -88,9 +100,10 @@ def test_another_applicant_cannot_read_or_cancel_the_case(platform, stub):
     supervisor = platform.start(PLATFORM, **ECHO)
     settings = supervisor.settings
     app = submit_sample(stub, settings, applicant="dave", key="k-own")
-    for call, request in ((stub.GetApplication, pb.GetApplicationRequest(case_id=app.case_id)),
-                          (stub.CancelApplication,
-                           pb.CancelApplicationRequest(case_id=app.case_id))):
+    for call, request in (
+        (stub.GetApplication, pb.GetApplicationRequest(case_id=app.case_id)),
+        (stub.CancelApplication, pb.CancelApplicationRequest(case_id=app.case_id)),
+    ):
         with pytest.raises(grpc.RpcError) as error:
             call(request, metadata=credential(settings, "entrepreneur", "mallory"))
         assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
@@ -105,8 +118,9 @@ def test_repeated_submission_returns_the_same_case(platform, stub):
     first = submit_sample(stub, settings, applicant="erin", key="same-key")
     again = submit_sample(stub, settings, applicant="erin", key="same-key")
     assert again.case_id == first.case_id
-    listed = stub.ListApplications(pb.ListApplicationsRequest(),
-                                   metadata=credential(settings, "entrepreneur", "erin"))
+    listed = stub.ListApplications(
+        pb.ListApplicationsRequest(), metadata=credential(settings, "entrepreneur", "erin")
+    )
     assert [a.case_id for a in listed.applications] == [first.case_id]
     with pytest.raises(grpc.RpcError) as error:
         submit_sample(stub, settings, applicant="erin", key="same-key", trade_name="别的")
@@ -125,9 +139,12 @@ def test_malformed_request_gets_invalid_argument_with_rejections(platform, stub)
     by_field = {r.field: r for r in rejections}
     assert by_field["form.registered_capital"].rule == "decimal"
     assert by_field["form.name.trade_name"].rule == "required"
-    assert by_field["form.name.trade_name"].message_zh and by_field["form.name.trade_name"].message_en
-    listed = stub.ListApplications(pb.ListApplicationsRequest(),
-                                   metadata=credential(settings, "entrepreneur", "frank"))
+    assert (
+        by_field["form.name.trade_name"].message_zh and by_field["form.name.trade_name"].message_en
+    )
+    listed = stub.ListApplications(
+        pb.ListApplicationsRequest(), metadata=credential(settings, "entrepreneur", "frank")
+    )
     assert listed.total == 0  # nothing half-written
 
 
@@ -136,9 +153,14 @@ def test_malformed_message_is_dead_lettered_and_does_not_block_its_queue(platfor
     settings = supervisor.settings
     driver = CommandDriver(settings)
     try:
-        driver.send_raw("bank.OpenAccount", b"\xff\xfe not protobuf",
-                        {m.H_TYPE: "onestop.bank.v1.OpenAccountRequest",
-                         m.H_METHOD: "/onestop.bank.v1.BankService/OpenAccount"})
+        driver.send_raw(
+            "bank.OpenAccount",
+            b"\xff\xfe not protobuf",
+            {
+                m.H_TYPE: "onestop.bank.v1.OpenAccountRequest",
+                m.H_METHOD: "/onestop.bank.v1.BankService/OpenAccount",
+            },
+        )
         driver.send_raw("seal.NoSuchRpc", b"", {m.H_TYPE: "onestop.seal.v1.IssueSealsRequest"})
         app = submit_sample(stub, settings, applicant="gina", key="k-after-garbage")
         final, _ = watch_until(stub, settings, app.case_id, applicant="gina")
@@ -158,8 +180,9 @@ def test_every_message_delivered_twice_has_no_duplicate_effect(platform, stub):
     duplicator.start()
     duplicator.ready.wait(10)
     try:
-        cases = [submit_sample(stub, settings, applicant="hal", key=f"dup-{i}").case_id
-                 for i in range(3)]
+        cases = [
+            submit_sample(stub, settings, applicant="hal", key=f"dup-{i}").case_id for i in range(3)
+        ]
         for case_id in cases:
             final, _ = watch_until(stub, settings, case_id, applicant="hal")
             assert final.state == common_pb2.CASE_STATE_COMPLETED
@@ -171,8 +194,9 @@ def test_every_message_delivered_twice_has_no_duplicate_effect(platform, stub):
         engine = create_engine(settings.database_url_for(service))
         with engine.connect() as connection:
             handled = connection.execute(text("SELECT key FROM inbox")).scalars().all()
-            results = connection.execute(text(
-                "SELECT count(*) FROM outbox WHERE routing_key LIKE '%.result'")).scalar()
+            results = connection.execute(
+                text("SELECT count(*) FROM outbox WHERE routing_key LIKE '%.result'")
+            ).scalar()
         engine.dispose()
         assert len(handled) == len(cases) == len(set(handled))
         # a duplicate command is answered again from the inbox, never handled twice
@@ -195,8 +219,10 @@ def test_service_killed_mid_case_completes_after_restart(platform, stub):
     supervisor = platform.start(PLATFORM, **ECHO)
     settings = supervisor.settings
     supervisor.kill("seal")
-    cases = [submit_sample(stub, settings, applicant="judy", key=f"svc-crash-{i}").case_id
-             for i in range(5)]
+    cases = [
+        submit_sample(stub, settings, applicant="judy", key=f"svc-crash-{i}").case_id
+        for i in range(5)
+    ]
     for case_id in cases:
         _wait_for_step(stub, settings, case_id, "judy", "seal", common_pb2.STEP_STATE_DISPATCHED)
     supervisor.restart("seal")
@@ -211,17 +237,29 @@ def test_edited_audit_row_is_detected_by_audit_verify(platform, stub):
     app = submit_sample(stub, settings, applicant="kim", key="k-audit")
     watch_until(stub, settings, app.case_id, applicant="kim")
     env = platform.env()
-    ok = subprocess.run([sys.executable, "-m", "onestop_cli.main", "audit", "verify",
-                         app.case_id], env=env, capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "onestop_cli.main", "audit", "verify", app.case_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "intact" in ok.stdout
     engine = create_engine(settings.database_url_for("orchestrator"))
     with engine.begin() as connection:
-        connection.execute(text("UPDATE audit_trail SET actor = 'forger' WHERE saga_id = :c "
-                                "AND seq = 2"), {"c": app.case_id})
+        connection.execute(
+            text("UPDATE audit_trail SET actor = 'forger' WHERE saga_id = :c AND seq = 2"),
+            {"c": app.case_id},
+        )
     engine.dispose()
-    broken = subprocess.run([sys.executable, "-m", "onestop_cli.main", "audit", "verify",
-                             app.case_id], env=env, capture_output=True, text=True, timeout=60)
+    broken = subprocess.run(
+        [sys.executable, "-m", "onestop_cli.main", "audit", "verify", app.case_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert broken.returncode == 1
     assert "entry 2: entry content does not match its hash" in broken.stdout
 
@@ -233,9 +271,11 @@ def _wait_for_step(stub, settings, case_id, applicant, step, state):
     def reached(app):
         return any(s.name == step and s.state == state for s in app.steps)
 
-    stream = stub.WatchApplication(pb.WatchApplicationRequest(case_id=case_id),
-                                   metadata=credential(settings, "entrepreneur", applicant),
-                                   timeout=30)
+    stream = stub.WatchApplication(
+        pb.WatchApplicationRequest(case_id=case_id),
+        metadata=credential(settings, "entrepreneur", applicant),
+        timeout=30,
+    )
     for update in stream:
         if reached(update.application):
             stream.cancel()
@@ -252,8 +292,15 @@ def _drain(settings, queue, expected):
             if method is None:
                 break
             channel.basic_ack(method.delivery_tag)
-            found.append(m.Envelope(method.exchange, method.routing_key, body,
-                                    dict(properties.headers or {}), properties.message_id))
+            found.append(
+                m.Envelope(
+                    method.exchange,
+                    method.routing_key,
+                    body,
+                    dict(properties.headers or {}),
+                    properties.message_id,
+                )
+            )
             if len(found) >= expected:
                 break
     finally:
@@ -283,17 +330,22 @@ class Duplicator(threading.Thread):
         channel.queue_bind(queue=tap, exchange=m.COMMANDS_EXCHANGE, routing_key="#")
         channel.queue_bind(queue=tap, exchange=m.EVENTS_EXCHANGE, routing_key="*.*.result")
         self.ready.set()
-        for method, properties, body in channel.consume(tap, inactivity_timeout=0.2,
-                                                        auto_ack=True):
+        for method, properties, body in channel.consume(tap, inactivity_timeout=0.2, auto_ack=True):
             if self._stopping.is_set():
                 break
             if method is None or (properties.headers or {}).get("x-test-copy"):
                 continue
             headers = {**(properties.headers or {}), "x-test-copy": 1}
-            channel.basic_publish(method.exchange, method.routing_key, body,
-                                  pika.BasicProperties(headers=headers,
-                                                       message_id=properties.message_id,
-                                                       content_type=properties.content_type,
-                                                       delivery_mode=2))
+            channel.basic_publish(
+                method.exchange,
+                method.routing_key,
+                body,
+                pika.BasicProperties(
+                    headers=headers,
+                    message_id=properties.message_id,
+                    content_type=properties.content_type,
+                    delivery_mode=2,
+                ),
+            )
             self.copies += 1
         connection.close()

@@ -25,13 +25,13 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from grpc_status import rpc_status
-from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
-from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from PIL import Image
 from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
+from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.identifiers import make_orgcode, make_uscc

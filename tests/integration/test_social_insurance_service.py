@@ -10,10 +10,10 @@ from datetime import date, timedelta
 
 import grpc
 import pytest
+
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
-
 from onestop_common.identifiers import citizen_id_check_char, make_orgcode, make_uscc
 from tests.support.participant import CommandDriver, channel_to, credential
 

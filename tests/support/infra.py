@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psycopg2
@@ -59,10 +59,8 @@ def rabbit_vhost() -> Iterator[str]:
     try:
         yield name
     finally:
-        try:
+        with suppress(urllib.error.URLError):
             _rabbit("DELETE", f"/vhosts/{quoted}")
-        except urllib.error.URLError:
-            pass
 
 
 def queue_stats(vhost: str, queue: str) -> dict[str, object]:
@@ -98,7 +96,8 @@ def test_env(
     env.update(
         {
             "ONESTOP_DATA_DIR": str(data_dir),
-            "ONESTOP_AMQP_URL": f"amqp://guest:guest@127.0.0.1:5672/{urllib.parse.quote(vhost, safe='')}",
+            "ONESTOP_AMQP_URL": "amqp://guest:guest@127.0.0.1:5672/"
+            + urllib.parse.quote(vhost, safe=""),
             "ONESTOP_DATABASE_URL": database_url,
             "ONESTOP_GRPC_PORT_BASE": str(port_base),
             "ONESTOP_HTTP_PORT_BASE": str(port_base + 100),
@@ -118,7 +117,6 @@ _next_port = [20000 + (os.getpid() % 200) * 100]
 
 def free_port_base() -> int:
     """A block of ports per platform instance (gRPC base..base+9, HTTP base+100..+109)."""
-    import socket
 
     while True:
         base = _next_port[0]

@@ -94,7 +94,7 @@ class CommandDriver:
         )
 
     def events(self, routing_key: str, timeout: float = 20.0, count: int = 1) -> list[m.Envelope]:
-        """Waits for ``count`` events with this routing key (domain events like seal.SealsIssued)."""
+        """Waits for ``count`` events with this routing key (e.g. seal.SealsIssued)."""
         deadline = time.monotonic() + timeout
         while True:
             found = [e for e in self.received if e.routing_key == routing_key]

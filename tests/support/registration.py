@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc as pb_grpc
-
 from onestop_cli.client import load_form
 from onestop_cli.supervisor import Supervisor
 from onestop_common import messaging as m

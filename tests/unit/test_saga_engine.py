@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from onestop_common.clock import SHANGHAI
+from onestop_common.protoconv import from_timestamp
 from orchestrator import audit
 from orchestrator.open_company import OPEN_COMPANY
-from onestop_common.protoconv import from_timestamp
 from tests.support.saga_harness import Harness, Outcome, e, minimal_form
 
 # A Thursday morning, 2026-11-26 09:00.
@@ -233,7 +233,7 @@ def test_adjusted_working_saturday_counts(tmp_path):
 
 
 def test_timer_fires_once_even_when_asked_twice(h):
-    case_id = h.submit()
+    h.submit()
     [command] = h.take_commands()
     h.answer(command, Outcome.OUTCOME_ACCEPTED, task_id="T-1")
     h.clock.advance(timedelta(days=7))
