@@ -39,6 +39,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.set_defaults(handler=_up)
 
+    demo = sub.add_parser("demo", help="run sample cases through every desk; write bundle.pdf")
+    demo.add_argument(
+        "--fail-at",
+        choices=("license", "seal", "invoice", "social_insurance", "bank"),
+        help="that step's staff reject the case",
+    )
+    demo.add_argument("--cases", type=int, default=1, help="run N cases at once")
+    demo.add_argument("-o", "--out", default="bundle.pdf", help="where to write the bundle")
+    demo.add_argument(
+        "--speed",
+        type=float,
+        default=600.0,
+        help="business seconds per wall second when the demo starts the platform",
+    )
+    demo.set_defaults(handler=_demo)
+
+    bundle = sub.add_parser("bundle", help="download a completed case's e-license bundle")
+    bundle.add_argument("case_id")
+    bundle.add_argument("-o", "--out", required=True)
+    _identity_options(bundle)
+    bundle.set_defaults(handler=_bundle)
+
+    verify_cmd = sub.add_parser("verify", help="verify an e-license bundle offline")
+    verify_cmd.add_argument("file")
+    verify_cmd.add_argument(
+        "--root", help="the platform root certificate (PEM); default: the one in the data directory"
+    )
+    verify_cmd.set_defaults(handler=_verify)
+
     orchestrator = sub.add_parser("orchestrator", help="run the orchestrator process alone")
     orchestrator.set_defaults(handler=_orchestrator)
 
@@ -114,6 +143,28 @@ def _up(args: argparse.Namespace) -> int:
     from onestop_cli.platform import run_up
 
     return run_up(echo=args.echo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from onestop_cli.demo import run_demo
+
+    if args.cases < 1:
+        print("--cases must be at least 1", file=sys.stderr)
+        return 2
+    return run_demo(fail_at=args.fail_at, cases=args.cases, out_file=args.out, speed=args.speed)
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    from onestop_cli.demo import save_bundle
+
+    return save_bundle(args.case_id, args.out, args.subject, args.role)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from onestop_cli.verify import run_verify
+    from onestop_common.settings import load_settings
+
+    return run_verify(args.file, args.root, default_root=load_settings().pki_dir / "root.pem")
 
 
 def _orchestrator(_args: argparse.Namespace) -> int:

@@ -22,7 +22,8 @@ SERVICES: dict[str, ServiceDescriptor] = {
     "invoice": invoice_pb2.DESCRIPTOR.services_by_name["InvoiceService"],
     "social_insurance": social_insurance_pb2.DESCRIPTOR.services_by_name["SocialInsuranceService"],
     "bank": bank_pb2.DESCRIPTOR.services_by_name["BankService"],
-    "orchestrator": orchestrator_pb2.DESCRIPTOR.services_by_name["OneStopService"],
+    # The orchestrator takes part in the saga as the bundle builder.
+    "orchestrator": orchestrator_pb2.DESCRIPTOR.services_by_name["BundleService"],
 }
 
 
@@ -52,7 +53,7 @@ def saga_rpcs(participant: str) -> list[str]:
     return [
         m.name
         for m in SERVICES[participant].methods
-        if "context" in m.input_type.fields_by_name
-        and m.input_type.fields_by_name["context"].message_type.full_name
-        == "onestop.common.v1.CommandContext"
+        if (context := m.input_type.fields_by_name.get("context")) is not None
+        and context.message_type is not None
+        and context.message_type.full_name == "onestop.common.v1.CommandContext"
     ]

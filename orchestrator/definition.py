@@ -166,11 +166,13 @@ class SagaDef:
         wanted = set(names)
         return [s for s in reversed(self.steps) if s.name in wanted and s.compensation]
 
-    def critical_path(self) -> Decimal:
-        """The longest chain of limits through the DAG: what the saga's own limit must cover."""
+    def critical_path(self, steps: Iterable[str] | None = None) -> Decimal:
+        """The longest chain of limits through the DAG (optionally through some steps only)."""
+        counted = set(self.step_names if steps is None else steps)
         longest: dict[str, Decimal] = {}
         for s in self.steps:
-            longest[s.name] = s.limit + max((longest[d] for d in s.after), default=Decimal(0))
+            own = s.limit if s.name in counted else Decimal(0)
+            longest[s.name] = own + max((longest[d] for d in s.after), default=Decimal(0))
         return max(longest.values(), default=Decimal(0))
 
     def describe(self) -> str:

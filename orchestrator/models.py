@@ -61,7 +61,8 @@ class Saga(Base):
     commitment_due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     # Materials: {"outstanding": [code...], "supplied": [code...]}.
     commitment_materials: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
-    bundle: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # Deferred: loaded only when asked for, not with every change to the case.
+    bundle: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     bundle_sha256: Mapped[str] = mapped_column(String(64), default="")
 
     updated_at: Mapped[datetime] = mapped_column(TS, default=utcnow)

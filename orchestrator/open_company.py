@@ -7,13 +7,16 @@ types anything twice: the seal order gets the USCC from the license, the bank ge
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from onestop.bank.v1 import bank_pb2
 from onestop.common.v1 import application_pb2
 from onestop.invoice.v1 import invoice_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
-from orchestrator.definition import SagaData, saga, workdays
+from orchestrator.definition import RetryPolicy, SagaData, saga, workdays
 
 SealKind = application_pb2.SealKind
 
@@ -125,6 +128,18 @@ def close_account(data: SagaData) -> bank_pb2.CloseAccountRequest:
     return bank_pb2.CloseAccountRequest(reason=data.reason)
 
 
+def build_bundle(data: SagaData) -> orchestrator_pb2.BuildBundleRequest:
+    return orchestrator_pb2.BuildBundleRequest()
+
+
+# The bundle has no legal limit of its own; it is assembled automatically in seconds.
+BUNDLE_LIMIT = workdays("0.1")
+# Retried patiently: a missing bundle is never a reason to undo a company.
+BUNDLE_RETRY = RetryPolicy(
+    max_attempts=50, initial_delay=timedelta(seconds=2), max_delay=timedelta(minutes=10)
+)
+
+
 OPEN_COMPANY = (
     saga("open_company", limit=workdays(3))
     .step(
@@ -187,6 +202,21 @@ OPEN_COMPANY = (
         actor="bank_clerk",
         description="basic deposit account (基本存款账户)",
     )
+    .step(
+        "bundle",
+        after=["license", "seal", "invoice", "social_insurance", "bank"],
+        participant="orchestrator",
+        action="BuildBundle",
+        compensation=None,
+        command=build_bundle,
+        limit=BUNDLE_LIMIT,
+        actor="automatic",
+        retry=BUNDLE_RETRY,
+        description="the signed e-license bundle (电子证照包)",
+    )
 )
+
+# The five steps the reform's limits are written for (the bundle is ours).
+LEGAL_STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
 
 DEFINITIONS = {OPEN_COMPANY.name: OPEN_COMPANY}

@@ -33,6 +33,7 @@ from onestop_common.settings import Settings
 from onestop_common.signing import TsaServer, serve_tsa
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
 from orchestrator.api import CaseNotifier, OneStopApi
+from orchestrator.bundle_worker import BundleWorker
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
 from orchestrator.open_company import DEFINITIONS
@@ -80,11 +81,27 @@ class Orchestrator:
         self.consumer = BatchConsumer(
             settings.amqp_url, m.RESULTS_QUEUE, self.engine.handle_results, name="results-consumer"
         )
+        self.bundles = BundleWorker(
+            settings,
+            self.sessions,
+            self.engine.clock,
+            self.engine.calendar,
+            on_commit=self._committed,
+        )
+        # One bundle at a time: building and signing is CPU work, and the queue keeps the rest.
+        self.bundle_consumer = BatchConsumer(
+            settings.amqp_url,
+            m.command_queue("orchestrator"),
+            self.bundles.handle,
+            name="bundle-builder",
+            prefetch=1,
+        )
         self._spawn(self._relay_loop, "outbox-relay")
         self._spawn(self._timer_loop, "timers")
-        self.consumer.start()
-        self._threads.append(self.consumer)
-        self.consumer.ready.wait(10)
+        for consumer in (self.consumer, self.bundle_consumer):
+            consumer.start()
+            self._threads.append(consumer)
+            consumer.ready.wait(10)
         self._start_tsa()
         self._start_grpc()
         log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
@@ -99,6 +116,7 @@ class Orchestrator:
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
         self.consumer.stop()
+        self.bundle_consumer.stop()
         for thread in self._threads:
             thread.join(timeout=5)
 

@@ -20,7 +20,7 @@ from onestop_common import messaging as m
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import SERVICES
 from orchestrator.amqp import connect
-from tests.support.cases import step_states, submit_sample, watch_until
+from tests.support.cases import EventRecorder, step_states, submit_sample, watch_until
 from tests.support.participant import CommandDriver, credential
 
 PLATFORM = ("orchestrator", *SERVICES)
@@ -82,16 +82,19 @@ def test_cancellation_by_the_applicant_compensates(platform, stub):
         timeout=5,
     )
     _wait_for_step(stub, settings, app.case_id, "carol", "bank", common_pb2.STEP_STATE_DISPATCHED)
+    recorder = EventRecorder(stub, settings, app.case_id, applicant="carol")
     response = stub.CancelApplication(
         pb.CancelApplicationRequest(case_id=app.case_id, reason="found a better office"),
         metadata=credential(settings, "entrepreneur", "carol"),
     )
     assert response.application.state == common_pb2.CASE_STATE_COMPENSATING
     platform.start(("bank",), **ECHO)
-    final, events = watch_until(stub, settings, app.case_id, applicant="carol")
+    final, events = recorder.wait()
     assert final.state == common_pb2.CASE_STATE_COMPENSATED
     assert "found a better office" in final.failure_reason
-    assert set(step_states(final).values()) == {"compensated"}
+    states = step_states(final)
+    assert states.pop("bundle") == "cancelled"
+    assert set(states.values()) == {"compensated"}
     undone = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
     assert undone == UNDO_ORDER
 

@@ -109,7 +109,7 @@ def test_two_orchestrator_replicas_dispatch_each_step_once(tmp_path: Path, vhost
                 ).all()
             engine.dispose()
             dispatched = Counter((h[m.H_CASE], rk) for h, rk in commands)
-            assert len(dispatched) == 50 * 5
+            assert len(dispatched) == 50 * 6  # five services and the bundle
             assert set(dispatched.values()) == {1}
             fired = Counter((h[m.H_CASE], h[m.H_STEP], rk) for h, rk in alerts)
             assert fired and set(fired.values()) == {1}

@@ -86,3 +86,42 @@ def step_states(app: pb.Application) -> dict[str, str]:
         s.name: common_pb2.StepState.Name(s.state).removeprefix("STEP_STATE_").lower()
         for s in app.steps
     }
+
+
+class EventRecorder:
+    """Follows a case in the background from now on, so no event is missed while the test acts."""
+
+    def __init__(
+        self,
+        stub: pb_grpc.OneStopServiceStub,
+        settings: Settings,
+        case_id: str,
+        *,
+        applicant: str,
+        timeout: float = 60.0,
+    ) -> None:
+        import threading
+
+        self.events: list[pb.ProgressEvent] = []
+        self.final: pb.Application | None = None
+        self._stream = stub.WatchApplication(
+            pb.WatchApplicationRequest(case_id=case_id),
+            metadata=credential(settings, "entrepreneur", applicant),
+            timeout=timeout,
+        )
+        self._first = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._first.wait(timeout)
+
+    def _run(self) -> None:
+        for update in self._stream:
+            self.events.append(update.event)
+            self.final = update.application
+            self._first.set()
+
+    def wait(self, timeout: float = 60.0) -> tuple[pb.Application, list[pb.ProgressEvent]]:
+        self._thread.join(timeout)
+        if self._thread.is_alive() or self.final is None or self.final.state not in TERMINAL:
+            raise TimeoutError("the case did not end in time")
+        return self.final, self.events

@@ -9,7 +9,7 @@ import pytest
 from onestop_common.clock import SHANGHAI
 from onestop_common.protoconv import from_timestamp
 from orchestrator import audit
-from orchestrator.open_company import OPEN_COMPANY
+from orchestrator.open_company import LEGAL_STEPS, OPEN_COMPANY
 from tests.support.saga_harness import Harness, Outcome, e, minimal_form
 
 # A Thursday morning, 2026-11-26 09:00.
@@ -23,10 +23,11 @@ def h(tmp_path):
 
 
 def test_definition_reads_like_the_process():
-    assert OPEN_COMPANY.step_names == tuple(ALL_STEPS)
+    assert OPEN_COMPANY.step_names == (*ALL_STEPS, "bundle")
     assert OPEN_COMPANY.get("bank").after == ("license", "seal")
+    assert set(OPEN_COMPANY.get("bundle").after) == set(ALL_STEPS)
     # 1.5 + 0.5 + 1 on the critical path fills the 3-day limit exactly.
-    assert OPEN_COMPANY.critical_path() == OPEN_COMPANY.limit == 3
+    assert OPEN_COMPANY.critical_path(LEGAL_STEPS) == OPEN_COMPANY.limit == 3
 
 
 def test_happy_path_dispatches_in_dependency_order_and_completes(h):
@@ -44,6 +45,10 @@ def test_happy_path_dispatches_in_dependency_order_and_completes(h):
     third = h.take_commands()
     assert [c.step for c in third] == ["bank"]
     h.answer(third[0])
+    assert h.case(case_id).state == e.RUNNING
+    [bundle] = h.take_commands()
+    assert (bundle.participant, bundle.rpc) == ("orchestrator", "BuildBundle")
+    h.answer(bundle)
     case = h.case(case_id)
     assert case.state == e.COMPLETED
     assert all(state == e.DONE for state in h.step_states(case_id).values())
@@ -125,6 +130,7 @@ def test_cancellation_undoes_started_steps_including_open_tasks(h):
     assert case.state == e.COMPENSATED
     assert "changed my mind" in case.failure_reason
     assert h.step_states(case_id)["bank"] == e.CANCELLED
+    assert h.step_states(case_id)["bundle"] == e.CANCELLED
     assert h.step_states(case_id)["seal"] == e.STEP_COMPENSATED
 
 

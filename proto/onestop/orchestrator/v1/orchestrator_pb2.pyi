@@ -42,6 +42,24 @@ PROGRESS_EVENT_KIND_CASE_CHANGED: ProgressEventKind
 PROGRESS_EVENT_KIND_SLA_WARNING: ProgressEventKind
 PROGRESS_EVENT_KIND_SLA_BREACH: ProgressEventKind
 
+class BuildBundleRequest(_message.Message):
+    __slots__ = ("context",)
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ...) -> None: ...
+
+class BuildBundleResponse(_message.Message):
+    __slots__ = ("context", "status", "sha256", "size")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIZE_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    sha256: str
+    size: int
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
+
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "form")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]

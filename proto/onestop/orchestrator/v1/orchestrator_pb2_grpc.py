@@ -447,3 +447,81 @@ class OneStopService:
             timeout,
             metadata,
             _registered_method=True)
+
+
+class BundleServiceStub:
+    """Internal: the saga's last step, carried out by the orchestrator itself over the same command
+    queue conventions as the services. It assembles and signs the e-license bundle.
+    """
+
+    def __init__(self, channel):
+        """Constructor.
+
+        Args:
+            channel: A grpc.Channel.
+        """
+        self.BuildBundle = channel.unary_unary(
+                '/onestop.orchestrator.v1.BundleService/BuildBundle',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleResponse.FromString,
+                _registered_method=True)
+
+
+class BundleServiceServicer:
+    """Internal: the saga's last step, carried out by the orchestrator itself over the same command
+    queue conventions as the services. It assembles and signs the e-license bundle.
+    """
+
+    def BuildBundle(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+
+def add_BundleServiceServicer_to_server(servicer, server):
+    rpc_method_handlers = {
+            'BuildBundle': grpc.unary_unary_rpc_method_handler(
+                    servicer.BuildBundle,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleResponse.SerializeToString,
+            ),
+    }
+    generic_handler = grpc.method_handlers_generic_handler(
+            'onestop.orchestrator.v1.BundleService', rpc_method_handlers)
+    server.add_generic_rpc_handlers((generic_handler,))
+    server.add_registered_method_handlers('onestop.orchestrator.v1.BundleService', rpc_method_handlers)
+
+
+ # This class is part of an EXPERIMENTAL API.
+class BundleService:
+    """Internal: the saga's last step, carried out by the orchestrator itself over the same command
+    queue conventions as the services. It assembles and signs the e-license bundle.
+    """
+
+    @staticmethod
+    def BuildBundle(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.BundleService/BuildBundle',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.BuildBundleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

@@ -1,0 +1,490 @@
+"""``onestop demo``: the whole platform at work for a newcomer.
+
+It starts the platform (or uses a running one), submits the sample application, plays every staff
+role through its desk API, shows each step's progress and the business time used against its
+limit on a fast business clock, writes ``bundle.pdf`` and verifies it offline. ``--fail-at STEP``
+makes that step's staff reject the case and shows the compensation; ``--cases N`` runs N cases at
+once and prints throughput and latency.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import grpc
+
+from onestop.bank.v1 import bank_pb2, bank_pb2_grpc
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
+from onestop.invoice.v1 import invoice_pb2, invoice_pb2_grpc
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
+from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
+from onestop_cli.client import deadline_text, load_form
+from onestop_cli.platform import BrokerUnavailable, check_broker
+from onestop_cli.supervisor import Supervisor, check_health
+from onestop_common.identifiers import citizen_id_check_char
+from onestop_common.identity import Role, bearer, issue_token
+from onestop_common.settings import Settings, load_settings
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "application.json"
+STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
+# Business seconds per wall second: ten business minutes pass every second.
+DEFAULT_SPEED = 600.0
+DESK_POLL_SECONDS = 0.2
+TERMINAL = (
+    common_pb2.CASE_STATE_COMPLETED,
+    common_pb2.CASE_STATE_COMPENSATED,
+    common_pb2.CASE_STATE_FAILED,
+)
+TRADE_NAME_CHARACTERS = "瑞华新泰博远启恒星禾嘉信达锦润弘腾睿宏源盛拓联创"
+
+
+# ---------------------------------------------------------------------------- the staff
+
+
+@dataclass
+class Desk:
+    """One staff role working its queue through the desk's gRPC API."""
+
+    role: Role
+    step: str
+    stub: Any
+    messages: Any
+    org: str = ""
+
+    def act(self, task: desk_pb2.DeskTask, metadata: Any, reject: bool) -> str:
+        m = self.messages
+        self.stub.ClaimTask(m.ClaimTaskRequest(task_id=task.task_id), metadata=metadata, timeout=30)
+        if reject:
+            reason = REJECTION_REASONS[self.step]
+            self.stub.RejectTask(
+                m.RejectTaskRequest(task_id=task.task_id, reason=reason),
+                metadata=metadata,
+                timeout=30,
+            )
+            return f"rejected: {reason}"
+        if self.step == "seal":
+            self.stub.MarkEngraved(
+                m.MarkEngravedRequest(task_id=task.task_id), metadata=metadata, timeout=30
+            )
+            self.stub.CompleteTask(
+                m.CompleteTaskRequest(task_id=task.task_id), metadata=metadata, timeout=60
+            )
+            return "seals engraved, e-seals issued and filed"
+        self.stub.ApproveTask(
+            m.ApproveTaskRequest(task_id=task.task_id, comment="approved by the demo"),
+            metadata=metadata,
+            timeout=60,
+        )
+        return "approved"
+
+
+REJECTION_REASONS = {
+    "license": "字号与已登记企业近似，不予登记 / the trade name is too close to a registered one",
+    "seal": "印章样式不符合规定 / the seal design does not meet the rules",
+    "invoice": "票种核定信息不完整 / the invoice-type information is incomplete",
+    "social_insurance": "参保人员信息有误 / the employee data is wrong",
+    "bank": "尽职调查未通过：受益所有人无法核实 / due diligence failed: the beneficial owner "
+    "could not be verified",
+}
+
+
+def desks(settings: Settings, channels: dict[str, grpc.Channel]) -> list[Desk]:
+    return [
+        Desk(
+            Role.OFFICER,
+            "license",
+            registration_pb2_grpc.RegistrationDeskStub(channels["registration"]),
+            registration_pb2,
+        ),
+        Desk(
+            Role.SEAL_MAKER,
+            "seal",
+            seal_pb2_grpc.SealDeskStub(channels["seal"]),
+            seal_pb2,
+            org=settings.seal_maker_id,
+        ),
+        Desk(
+            Role.TAX_STAFF,
+            "invoice",
+            invoice_pb2_grpc.InvoiceDeskStub(channels["invoice"]),
+            invoice_pb2,
+        ),
+        Desk(
+            Role.SI_CLERK,
+            "social_insurance",
+            social_insurance_pb2_grpc.SocialInsuranceDeskStub(channels["social_insurance"]),
+            social_insurance_pb2,
+        ),
+        Desk(Role.BANK_CLERK, "bank", bank_pb2_grpc.BankDeskStub(channels["bank"]), bank_pb2),
+    ]
+
+
+@dataclass
+class StaffBots:
+    """A thread per desk that works the demo's tasks as soon as they appear."""
+
+    settings: Settings
+    desks: list[Desk]
+    cases: set[str]
+    fail_at: str | None
+    bank_codes: set[str]
+    say: Callable[[str], None]
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def start(self) -> None:
+        for desk in self.desks:
+            orgs = sorted(self.bank_codes) if desk.role is Role.BANK_CLERK else [desk.org]
+            for org in orgs:
+                thread = threading.Thread(
+                    target=self._work, args=(desk, org), daemon=True, name=f"desk-{desk.step}-{org}"
+                )
+                thread.start()
+                self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(5)
+
+    def _work(self, desk: Desk, org: str) -> None:
+        subject = f"demo-{desk.role.value}"
+        metadata = bearer(
+            issue_token(self.settings.token_secret, subject=subject, role=desk.role, org=org)
+        )
+        done: set[str] = set()
+        while not self._stop.wait(DESK_POLL_SECONDS):
+            try:
+                listed = desk.stub.ListTasks(
+                    desk.messages.ListTasksRequest(
+                        query=desk_pb2.TaskQuery(states=[desk_pb2.TASK_STATE_OPEN], page_size=200)
+                    ),
+                    metadata=metadata,
+                    timeout=30,
+                )
+            except grpc.RpcError as error:
+                self._note(f"{desk.step} desk unavailable: {error.code().name}")
+                continue
+            for task in listed.tasks:
+                if task.case_id not in self.cases or task.task_id in done:
+                    continue
+                done.add(task.task_id)
+                self._handle(desk, task, metadata)
+
+    def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> None:
+        reject = self.fail_at == desk.step and task.step == desk.step
+        try:
+            outcome = desk.act(task, metadata, reject)
+        except grpc.RpcError as error:
+            self._note(
+                f"{desk.step} desk could not act on {task.task_id}: "
+                f"{error.code().name} {error.details()}"
+            )
+            return
+        self.say(f"  ↳ {desk.role.value} {task.task_id} ({task.company_name}): {outcome}")
+
+    def _note(self, message: str) -> None:
+        if message not in self.errors:
+            self.errors.append(message)
+
+
+# ---------------------------------------------------------------------------- the cases
+
+
+def demo_form(rng: random.Random) -> application_pb2.ApplicationForm:
+    """The sample form with a fresh trade name and fresh employees, so runs never collide."""
+    form = load_form(SAMPLE)
+    form.name.trade_name = "".join(rng.sample(TRADE_NAME_CHARACTERS, 3))
+    for employee in form.employees:
+        employee.person.id_number = random_citizen_id(rng)
+    return form
+
+
+def random_citizen_id(rng: random.Random) -> str:
+    birth = f"{rng.randint(1975, 2001)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    body = f"120115{birth}{rng.randint(0, 999):03d}"
+    return body + citizen_id_check_char(body)
+
+
+@dataclass
+class CaseRun:
+    case_id: str
+    submitted: float
+    finished: float = 0.0
+    application: pb.Application | None = None
+
+
+def run_case(
+    stub: pb_grpc.OneStopServiceStub,
+    metadata: Any,
+    form: Any,
+    say: Callable[[str], None] | None,
+    on_submit: Callable[[str], None],
+) -> CaseRun:
+    started = time.perf_counter()
+    response = stub.SubmitApplication(
+        pb.SubmitApplicationRequest(idempotency_key=uuid.uuid4().hex, form=form),
+        metadata=metadata,
+        timeout=60,
+    )
+    run = CaseRun(response.application.case_id, started)
+    on_submit(run.case_id)
+    if say:
+        say(f"submitted case {run.case_id}: {response.application.company_name}")
+    last: dict[str, int] = {}
+    for update in stub.WatchApplication(
+        pb.WatchApplicationRequest(case_id=run.case_id), metadata=metadata, timeout=600
+    ):
+        app = update.application
+        if say:
+            for step in app.steps:
+                if last.get(step.name) != step.state:
+                    last[step.name] = step.state
+                    if step.state != common_pb2.STEP_STATE_PENDING:
+                        say(step_line(step))
+        if app.state in TERMINAL:
+            run.application = app
+            break
+    run.finished = time.perf_counter()
+    return run
+
+
+def step_line(step: pb.Step) -> str:
+    state = common_pb2.StepState.Name(step.state).removeprefix("STEP_STATE_").lower()
+    used = ""
+    deadline = step.deadline
+    if deadline.due_at.seconds and deadline.limit_workdays:
+        limit_h = float(deadline.limit_workdays) * 7
+        left_h = deadline.remaining_working_seconds / 3600
+        used = f" — {limit_h - left_h:4.1f} of {limit_h:4.1f} working hours used"
+    actor = f" ({step.actor})" if step.actor else ""
+    return f"  {step.name:<17} {state:<19}{actor}{used}"
+
+
+# ---------------------------------------------------------------------------- the command
+
+
+def run_demo(
+    *, fail_at: str | None, cases: int, out_file: str, speed: float, out: TextIO = sys.stdout
+) -> int:
+    lock = threading.Lock()
+
+    def say(line: str) -> None:
+        with lock:
+            print(line, file=out, flush=True)
+
+    if fail_at is not None and fail_at not in STEPS:
+        say(f"--fail-at takes one of {', '.join(STEPS)}")
+        return 2
+    settings = load_settings()
+    try:
+        check_broker(settings)
+    except BrokerUnavailable as exc:
+        say(f"error: {exc}")
+        return 1
+    wall_started = time.perf_counter()
+    supervisor = None
+    if check_health(settings.grpc_target("orchestrator")):
+        say(f"using the platform already running on {settings.grpc_target('orchestrator')}")
+    else:
+        supervisor, settings = start_platform(settings, speed, say)
+    try:
+        return play(settings, fail_at, cases, out_file, say, wall_started)
+    finally:
+        if supervisor is not None:
+            say("stopping the platform…")
+            supervisor.stop()
+
+
+def start_platform(
+    settings: Settings, speed: float, say: Callable[[str], None]
+) -> tuple[Supervisor, Settings]:
+    now = datetime.now(UTC)
+    env = {
+        **os.environ,
+        "ONESTOP_DATA_DIR": str(settings.data_dir),
+        # Every decision is taken at a desk so the demo shows each role at work.
+        "ONESTOP_AUTO_APPROVE": "none",
+        "ONESTOP_CLOCK_SPEED": str(speed),
+        "ONESTOP_CLOCK_START": now.isoformat(),
+        "ONESTOP_CLOCK_ORIGIN": now.isoformat(),
+        "ONESTOP_LOG_LEVEL": "WARNING",
+    }
+    demo_settings = load_settings(env)
+    say(f"starting the platform (data in {demo_settings.data_dir}, business clock ×{speed:g})…")
+    supervisor = Supervisor(
+        demo_settings, env, report=lambda line: say(f"  {line}"), restart_on_exit=False
+    )
+    supervisor.start()
+    return supervisor, demo_settings
+
+
+def play(
+    settings: Settings,
+    fail_at: str | None,
+    count: int,
+    out_file: str,
+    say: Callable[[str], None],
+    wall_started: float,
+) -> int:
+    rng = random.Random()
+    forms = [demo_form(rng) for _ in range(count)]
+    applicant = f"demo-entrepreneur-{uuid.uuid4().hex[:6]}"
+    metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
+    channels = {
+        name: grpc.insecure_channel(settings.grpc_target(name))
+        for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
+    }
+    case_ids: set[str] = set()
+    bots = StaffBots(
+        settings,
+        desks(settings, channels),
+        case_ids,
+        fail_at,
+        {f.bank.bank_code for f in forms},
+        say,
+    )
+    bots.start()
+    stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
+    try:
+        if count == 1:
+            runs = [run_case(stub, metadata, forms[0], say, case_ids.add)]
+        else:
+            say(f"submitting {count} cases at once…")
+            runs = run_many(stub, metadata, forms, case_ids.add)
+    finally:
+        bots.stop()
+        for channel in channels.values():
+            channel.close()
+    for note in bots.errors:
+        say(f"note: {note}")
+    if count > 1:
+        return many_summary(runs, say)
+    return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
+
+
+def run_many(
+    stub: pb_grpc.OneStopServiceStub,
+    metadata: Any,
+    forms: list[Any],
+    on_submit: Callable[[str], None],
+) -> list[CaseRun]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(forms)) as pool:
+        return list(pool.map(lambda f: run_case(stub, metadata, f, None, on_submit), forms))
+
+
+def single_summary(
+    settings: Settings,
+    stub: pb_grpc.OneStopServiceStub,
+    metadata: Any,
+    run: CaseRun,
+    out_file: str,
+    say: Callable[[str], None],
+    wall_started: float,
+) -> int:
+    app = run.application
+    assert app is not None
+    state = common_pb2.CaseState.Name(app.state).removeprefix("CASE_STATE_").lower()
+    say(f"\ncase {app.case_id} ended {state}")
+    say(f"  whole case: {deadline_text(app.deadline)}")
+    if app.state != common_pb2.CASE_STATE_COMPLETED:
+        say(f"  reason: {app.failure_reason}")
+        undone = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_COMPENSATED]
+        say(f"  undone (compensated): {', '.join(undone) or 'nothing — no step had completed'}")
+        say(f"  wall time {time.perf_counter() - wall_started:.1f} s")
+        return (
+            0
+            if app.state in (common_pb2.CASE_STATE_COMPENSATED, common_pb2.CASE_STATE_FAILED)
+            else 1
+        )
+    pdf = download_bundle(stub, metadata, app.case_id)
+    Path(out_file).write_bytes(pdf)
+    say(f"  wrote {out_file} ({len(pdf) // 1024} KiB)")
+    from onestop_cli.verify import verify_bundle
+    from onestop_common.pki import PkiStore
+
+    report = verify_bundle(
+        pdf, trust_root=PkiStore(settings.pki_dir, settings.kek).root_certificate()
+    )
+    say("\n" + report.pretty())
+    used = used_working_hours(app.deadline)
+    say(
+        f"\nsummary: USCC {app.uscc}; business time {used:.1f} of 21 working hours "
+        f"(3 working days); wall time {time.perf_counter() - wall_started:.1f} s"
+    )
+    return 0 if report.ok else 1
+
+
+def used_working_hours(deadline: common_pb2.Deadline) -> float:
+    limit_seconds = float(deadline.limit_workdays or 0) * 7 * 3600
+    return (limit_seconds - deadline.remaining_working_seconds) / 3600
+
+
+def download_bundle(stub: pb_grpc.OneStopServiceStub, metadata: Any, case_id: str) -> bytes:
+    import hashlib
+
+    chunks: list[bytes] = []
+    expected = ""
+    for part in stub.GetBundle(pb.GetBundleRequest(case_id=case_id), metadata=metadata, timeout=60):
+        expected = expected or part.sha256
+        chunks.append(part.chunk)
+    data = b"".join(chunks)
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise RuntimeError("the bundle arrived damaged (SHA-256 mismatch)")
+    return data
+
+
+def many_summary(runs: list[CaseRun], say: Callable[[str], None]) -> int:
+    latencies = sorted(r.finished - r.submitted for r in runs)
+    completed = [
+        r for r in runs if r.application and r.application.state == common_pb2.CASE_STATE_COMPLETED
+    ]
+    span = max(r.finished for r in runs) - min(r.submitted for r in runs)
+    business = sorted(
+        used_working_hours(r.application.deadline) for r in completed if r.application
+    )
+    say(f"\n{len(completed)}/{len(runs)} cases completed in {span:.1f} s wall")
+    say(f"  throughput   {len(runs) / span:6.2f} cases/s")
+    for label, q in (("p50", 0.5), ("p90", 0.9), ("p99", 0.99)):
+        value = latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+        say(f"  latency {label}  {value:6.2f} s")
+    if business:
+        say(
+            f"  business time used: median {statistics.median(business):.1f} h, "
+            f"max {business[-1]:.1f} h of 21 working hours"
+        )
+    return 0 if len(completed) == len(runs) else 1
+
+
+def save_bundle(
+    case_id: str, out_file: str, subject: str, role: str, out: TextIO = sys.stdout
+) -> int:
+    """``onestop bundle CASE_ID -o FILE``."""
+    settings = load_settings()
+    metadata = bearer(issue_token(settings.token_secret, subject=subject, role=Role(role)))
+    with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
+        try:
+            data = download_bundle(pb_grpc.OneStopServiceStub(channel), metadata, case_id)
+        except grpc.RpcError as error:
+            print(f"error: {error.code().name}: {error.details()}", file=out)
+            return 1
+    Path(out_file).write_bytes(data)
+    print(f"wrote {out_file} ({len(data)} bytes)", file=out)
+    return 0
