@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Index, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
@@ -105,7 +105,7 @@ def open_task(
     details: dict[str, str] | None = None,
 ) -> TaskMixin:
     deadline = context.deadline
-    task = model(
+    task: TaskMixin = cast(Any, model)(
         id=new_task_id(prefix),
         case_id=context.case_id,
         step=context.step,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import Message
 
@@ -96,7 +96,7 @@ def _retry_once(uow: UnitOfWork, rpc: str, request: Any, response_type: type[Mes
     key = f"failures:{request.context.idempotency_key}"
     row = uow.remembered(key)
     if row is None:
-        uow.session.add(uow.inbox_model(key=key, result_type="count", result=b"1"))
+        uow.session.add(cast(Any, uow.inbox_model)(key=key, result_type="count", result=b"1"))
     else:
         row.result = str(int(row.result.decode()) + 1).encode()
     response = response_type()

@@ -9,6 +9,7 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from onestop_common.errors import OneStopError
 from onestop_common.identifiers import mask_id_number
 
 # 17 digits and a digit or X: the shape of a citizen ID (GB 11643). Masking a lookalike too is
@@ -24,6 +25,9 @@ class MaskingFilter(logging.Filter):
     """Rewrites each record's final message with ID numbers masked (args included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "case_id"):
+            record.case_id = ""
+        _downgrade_expected(record)
         message = record.getMessage()
         masked = mask_ids(message)
         if masked != message or record.args:
@@ -33,6 +37,17 @@ class MaskingFilter(logging.Filter):
             record.exc_text = mask_ids(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
+
+
+def _downgrade_expected(record: logging.LogRecord) -> None:
+    """nameko logs every exception a worker raises at ERROR with a traceback; a OneStopError is
+    an answer to the caller (bad input, not allowed), not a fault: one WARNING line suffices."""
+    if not record.exc_info or not isinstance(record.exc_info[1], OneStopError):
+        return
+    record.levelno, record.levelname = logging.WARNING, "WARNING"
+    record.msg = f"{record.getMessage()}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+    record.args = None
+    record.exc_info = None
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,7 +77,9 @@ def configure(process_name: str, level: str = "INFO", as_json: bool = False) -> 
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(
-            logging.Formatter(f"%(asctime)s %(levelname)s {process_name} %(name)s: %(message)s")
+            logging.Formatter(
+                f"%(asctime)s %(levelname)s {process_name} %(name)s [%(case_id)s]: %(message)s"
+            )
         )
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -73,7 +73,7 @@ class InboxMixin:
 def stage(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:
     """Adds a message to the current transaction: it is published only if that commits."""
     session.add(
-        model(
+        cast(Any, model)(
             message_id=envelope.message_id,
             exchange=envelope.exchange,
             routing_key=envelope.routing_key,
@@ -180,4 +180,4 @@ def remembered_result(session: Session, model: type[InboxMixin], key: str) -> In
 def remember_result(
     session: Session, model: type[InboxMixin], key: str, result_type: str, result: bytes
 ) -> None:
-    session.add(model(key=key, result_type=result_type, result=result))
+    session.add(cast(Any, model)(key=key, result_type=result_type, result=result))

@@ -121,7 +121,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     def _load(
         self, case_id: str, principal: Principal, *, with_form: bool = True
     ) -> tuple[Saga, pb.Application]:
-        with self.engine.read_sessions() as session:
+        with self.engine.readers() as session:
             saga = session.get(Saga, case_id)
             if saga is None:
                 raise NotFound(f"no case {case_id}", message_zh=f"案件 {case_id} 不存在")
@@ -165,7 +165,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         principal = self._require(context, READERS)
         saga, application = self._load(request.case_id, principal)
         seen_seq = 0
-        with self.engine.read_sessions() as session:
+        with self.engine.readers() as session:
             entries = audit.entries_after(session, request.case_id, 0)
             seen_seq = entries[-1].seq if entries else 0
         yield pb.WatchApplicationResponse(
@@ -181,7 +181,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
             return
         while context.is_active():
             version = self.notifier.version(request.case_id)
-            with self.engine.read_sessions() as session:
+            with self.engine.readers() as session:
                 entries = audit.entries_after(session, request.case_id, seen_seq)
             if entries:
                 # Updates after the snapshot leave the (unchanging) form out.
@@ -212,7 +212,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
         if states:
             query = query.where(Saga.state.in_(states))
-        with self.engine.read_sessions() as session:
+        with self.engine.readers() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(
                 query.order_by(Saga.submitted_at.desc(), Saga.id).offset(offset).limit(page_size)
@@ -275,7 +275,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.GetBundleRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.GetBundleResponse]:
         principal = self._require(context, SUBMITTERS)
-        with self.engine.read_sessions() as session:
+        with self.engine.readers() as session:
             saga = session.get(Saga, request.case_id)
             if saga is None:
                 raise NotFound(
@@ -307,7 +307,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     def _statistics(self) -> pb.GetStatisticsResponse:
         response = pb.GetStatisticsResponse()
         calendar = self.engine.calendar
-        with self.engine.read_sessions() as session:
+        with self.engine.readers() as session:
             for state, count in session.execute(
                 select(Saga.state, func.count()).group_by(Saga.state)
             ).all():

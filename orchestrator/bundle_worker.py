@@ -113,7 +113,7 @@ class BundleWorker:
             saga = session.get(Saga, case_id)
             if saga is None:
                 raise m.MalformedMessage(f"no case {case_id}")
-            results = {
+            results: dict[str, Any] = {
                 row.name: m.decode_body(row.result_type, row.result)
                 for row in saga.steps
                 if row.result_type

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -113,9 +114,9 @@ class SagaEngine:
     # Sessions for queries (the API): on SQLite they never wait for the write lock.
     read_sessions: sessionmaker[Session] | None = None
 
-    def __post_init__(self) -> None:
-        if self.read_sessions is None:
-            self.read_sessions = self.sessions
+    @property
+    def readers(self) -> sessionmaker[Session]:
+        return self.read_sessions or self.sessions
 
     # ------------------------------------------------------------------ submissions
 
@@ -146,8 +147,7 @@ class SagaEngine:
         return case_id, True
 
     def _find_by_key(self, applicant: str, key: str) -> tuple[str, bytes] | None:
-        assert self.read_sessions is not None
-        with self.read_sessions() as session:
+        with self.readers() as session:
             row = session.execute(
                 select(Saga.id, Saga.form).where(
                     Saga.applicant_id == applicant, Saga.idempotency_key == key
@@ -230,7 +230,7 @@ class SagaEngine:
             log.warning("batch of %d results failed; applying one by one", len(envelopes))
             touched = set()
             for envelope in envelopes:
-                touched |= self._with_retry(lambda s, e=envelope: self._apply_results(s, [e]))
+                touched |= self._with_retry(partial(self._apply_results, envelopes=[envelope]))
         self.on_commit(touched)
 
     def _apply_results(self, session: Session, envelopes: Sequence[m.Envelope]) -> set[str]:
@@ -651,8 +651,7 @@ class SagaEngine:
     # ------------------------------------------------------------------ timers
 
     def next_timer_due(self) -> datetime | None:
-        assert self.read_sessions is not None
-        with self.read_sessions() as session:
+        with self.readers() as session:
             return session.scalars(
                 select(Timer.due_at).where(Timer.fired_at.is_(None)).order_by(Timer.due_at).limit(1)
             ).first()
@@ -660,8 +659,7 @@ class SagaEngine:
     def fire_due_timers(self, limit: int = 100) -> int:
         """Fires every timer due by now; each fires once even with several replicas."""
         now = self.clock.now()
-        assert self.read_sessions is not None
-        with self.read_sessions() as session:
+        with self.readers() as session:
             due = session.execute(
                 select(Timer.id, Timer.saga_id)
                 .where(
@@ -675,7 +673,7 @@ class SagaEngine:
         fired = 0
         touched: set[str] = set()
         for timer_id, saga_id in due:
-            if self._with_retry(lambda s, t=timer_id: self._fire(s, t)):
+            if self._with_retry(partial(self._fire, timer_id=timer_id)):
                 fired += 1
                 touched.add(saga_id)
         self.on_commit(touched)
