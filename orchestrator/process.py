@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable
 from concurrent import futures
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -28,7 +28,7 @@ from onestop_common.db import (
     upgrade_schema,
 )
 from onestop_common.outbox import OutboxRelay
-from onestop_common.pki import PkiStore
+from onestop_common.pki import PkiStore, RevokedEntry
 from onestop_common.settings import Settings
 from onestop_common.signing import TsaServer, serve_tsa
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
@@ -44,6 +44,10 @@ MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
+# CAs whose revocation lists the platform (the orchestrator) keeps fresh.
+PLATFORM_CAS = ("root", "registration", "platform", "tsa", "tls")
+CRL_CHECK_SECONDS = 3600.0
+CRL_RENEW_BEFORE = timedelta(days=10)
 # How often loops look at the database for work another replica (or a crash) left.
 POLL_SECONDS = 0.5
 
@@ -98,6 +102,7 @@ class Orchestrator:
         )
         self._spawn(self._relay_loop, "outbox-relay")
         self._spawn(self._timer_loop, "timers")
+        self._spawn(self._crl_loop, "crl-renewal")
         for consumer in (self.consumer, self.bundle_consumer):
             consumer.start()
             self._threads.append(consumer)
@@ -217,6 +222,17 @@ class Orchestrator:
             else:
                 self._timer_wake.wait(min(wait, POLL_SECONDS))
 
+    def _crl_loop(self) -> None:
+        """Keeps the platform CAs' revocation lists fresh: validation is hard-fail, so an expired
+        list would make every signature under that CA untrusted. (The seal service keeps the
+        seal CA's list, which changes with every revoked seal.)"""
+        while not self._stop.is_set():
+            try:
+                renew_platform_crls(self.settings, datetime.now(UTC))
+            except Exception:
+                log.exception("renewing CRLs failed; trying again in an hour")
+            self._stop.wait(CRL_CHECK_SECONDS)
+
     def _seconds_until_next_timer(self) -> float:
         due = self.engine.next_timer_due()
         if due is None:
@@ -225,6 +241,24 @@ class Orchestrator:
         if business <= timedelta(0):
             return 0.0
         return business.total_seconds() / max(self.settings.clock_speed, 1e-9)
+
+
+def renew_platform_crls(settings: Settings, now: datetime) -> list[str]:
+    """Re-issues each platform CA's CRL that has less than CRL_RENEW_BEFORE left (keeping its
+    entries); returns the CAs renewed."""
+    store = PkiStore(settings.pki_dir, settings.kek)
+    if not store.is_complete():
+        return []
+    renewed = []
+    for ca in PLATFORM_CAS:
+        current = store.load_crl(ca)
+        if current.next_update_utc is not None and current.next_update_utc - now > CRL_RENEW_BEFORE:
+            continue
+        keep = [RevokedEntry(entry.serial_number, entry.revocation_date_utc) for entry in current]
+        store.renew_crl(ca, keep, now=now)
+        renewed.append(ca)
+        log.info("renewed the CRL of the %s CA", ca)
+    return renewed
 
 
 def serve(settings: Settings) -> None:

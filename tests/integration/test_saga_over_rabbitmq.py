@@ -352,3 +352,32 @@ class Duplicator(threading.Thread):
             )
             self.copies += 1
         connection.close()
+
+
+def test_cli_submits_shows_and_watches_a_case(platform):
+    platform.start(PLATFORM, **ECHO)
+    env = platform.env()
+
+    def onestop(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "onestop_cli.main", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    submitted = onestop("submit", "samples/application.json", "--subject", "nina")
+    assert submitted.returncode == 0, submitted.stdout + submitted.stderr
+    case_id = submitted.stdout.split("case ")[1].split()[0]
+    watched = onestop("watch", case_id, "--subject", "nina")
+    assert watched.returncode == 0, watched.stderr
+    final_header = [line for line in watched.stdout.splitlines() if line.startswith("case ")][-1]
+    assert final_header.endswith("completed") or " completed " in final_header
+    status = onestop("status", case_id, "--subject", "nina")
+    assert status.returncode == 0
+    lines = status.stdout.splitlines()
+    assert lines[0].startswith(f"case {case_id}") and "completed" in lines[0]
+    assert any(line.split()[:2] == ["bank", "done"] for line in lines[2:])
+    other = onestop("status", case_id, "--subject", "oscar")
+    assert other.returncode == 1 and "PERMISSION_DENIED" in other.stdout

@@ -1,0 +1,912 @@
+"""The e-license bundle and its offline verification, without the services: a PKI in a temporary
+directory, a license certified by the registration authority, seal certificates from the seal CA,
+and the step results filled in as the services would."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from google.protobuf import json_format
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DecodedStreamObject, NameObject
+
+from onestop.bank.v1 import bank_pb2
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.invoice.v1 import invoice_pb2
+from onestop.registration.v1 import registration_pb2
+from onestop.seal.v1 import seal_pb2
+from onestop.social_insurance.v1 import social_insurance_pb2
+from onestop_cli.verify import (
+    BundleReport,
+    manifest_files_check,
+    run_verify,
+    verify_bundle,
+)
+from onestop_common.calendar import BusinessCalendar
+from onestop_common.clock import SHANGHAI
+from onestop_common.identifiers import make_orgcode, make_uscc, mask_id_number
+from onestop_common.pki import (
+    PkiStore,
+    RevokedEntry,
+    build_crl,
+    generate_key,
+    issue_seal_certificate,
+)
+from onestop_common.protoconv import money, timestamp
+from onestop_common.signing import (
+    Attachment,
+    InProcessTimestamper,
+    ValidationMaterial,
+    list_attachments,
+    sign_pdf,
+)
+from orchestrator.bundle import (
+    MANIFEST_NAME,
+    SIGNATURE_FIELD,
+    BundleInputs,
+    StepTiming,
+    build_bundle,
+    bundle_attachments,
+    mask_account_number,
+    render_pages,
+    sign_bundle,
+)
+from svc_bank.domain import account_number
+from svc_bank.domain import filing_number as account_filing_number
+from svc_registration.domain import EnterpriseType, LicenseFacts, qr_payload
+from svc_registration.license_pdf import SIGNATURE_FIELD as LICENSE_FIELD
+from svc_registration.license_pdf import render_license
+from svc_seal.domain import filing_number as seal_filing_number
+from svc_seal.impression import SealKind, SealSpec, render_seal_pdf, seal_size_mm
+
+KEK = b"bundle tests key-encryption key"
+DER = serialization.Encoding.DER
+PEM = serialization.Encoding.PEM
+SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "application.json"
+CASE_ID = "C20261123-000042"
+CRL_URL = "http://127.0.0.1:8470/crl/seal.crl"
+USED_CAS = ("root", "registration", "seal", "platform", "tsa")
+# Business time of the case (the PKI uses wall-clock time, as in the platform).
+SUBMITTED = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
+CALENDAR = BusinessCalendar()
+
+
+# --- a world without the services -----------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    pki: PkiStore
+    root: x509.Certificate
+    tsa: InProcessTimestamper
+
+
+def make_world(directory: Path) -> World:
+    store = PkiStore(directory, KEK)
+    store.init()
+    return World(
+        store, store.root_certificate(), InProcessTimestamper(store.load_identity("tsa-signer"))
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("pki") / "pki")
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory: pytest.TempPathFactory) -> World:
+    return make_world(tmp_path_factory.mktemp("foreign") / "pki")
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def _hours(start: datetime, end: datetime) -> Decimal:
+    seconds = Decimal(int(CALENDAR.working_time_between(start, end).total_seconds()))
+    return (seconds / 3600).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _timing(name: str, title: str, limit: str, start: datetime, end: datetime) -> StepTiming:
+    return StepTiming(name, title, Decimal(limit), start, end, _hours(start, end))
+
+
+def sample_form() -> application_pb2.ApplicationForm:
+    return json_format.Parse(SAMPLE.read_text("utf-8"), application_pb2.ApplicationForm())
+
+
+def company_name(form: application_pb2.ApplicationForm) -> str:
+    n = form.name
+    return f"{n.division}{n.trade_name}{n.industry}{n.organisational_form}"
+
+
+USCC = make_uscc("9", "1", "120115", make_orgcode("MA07T2K1"))
+LICENSE_NUMBER = "1201152026112300A7K2"
+
+
+def signed_license(world: World, form: application_pb2.ApplicationForm) -> bytes:
+    facts = LicenseFacts(
+        uscc=USCC,
+        license_number=LICENSE_NUMBER,
+        company_name=company_name(form),
+        enterprise_type=EnterpriseType.LLC,
+        legal_representative=form.legal_representative.name,
+        registered_capital=Decimal(form.registered_capital.amount),
+        date_of_establishment=_at(23, 15).date(),
+        operating_term_years=0,
+        domicile="天津市宝坻区宝坻经济开发区宝旺道6号2号楼301室",
+        business_scope="一般项目：软件开发；信息系统集成服务；技术服务、技术开发、技术咨询。",
+        registration_authority="天津市宝坻区市场监督管理局",
+        issued_on=_at(23, 15).date(),
+        qr_payload=qr_payload(USCC, LICENSE_NUMBER),
+    )
+    crls = tuple(world.pki.load_crl(ca).public_bytes(DER) for ca in ("root", "registration", "tsa"))
+    return sign_pdf(
+        render_license(facts),
+        world.pki.load_identity("registration-signer"),
+        field_name=LICENSE_FIELD,
+        timestamper=world.tsa,
+        certify=True,
+        docmdp="fill_forms",
+        embed_validation=ValidationMaterial(trust_root=world.root, crls=crls),
+    )
+
+
+SEAL_KINDS = (
+    (application_pb2.SEAL_KIND_OFFICIAL, SealKind.OFFICIAL),
+    (application_pb2.SEAL_KIND_FINANCE, SealKind.FINANCE),
+    (application_pb2.SEAL_KIND_INVOICE, SealKind.INVOICE),
+    (application_pb2.SEAL_KIND_LEGAL_REP, SealKind.LEGAL_REP),
+)
+
+
+def make_seals(world: World, name: str, legal_rep: str) -> tuple[seal_pb2.Seal, ...]:
+    ca = world.pki.load_identity("seal")
+    now = datetime.now(UTC)
+    seals = []
+    for serial, (proto_kind, kind) in enumerate(SEAL_KINDS, start=17):
+        code = f"1201001{serial:06d}"
+        key = generate_key()
+        cert = issue_seal_certificate(
+            ca,
+            key.public_key(),
+            company_name=name,
+            uscc=USCC,
+            seal_type=kind.label_zh,
+            seal_code=code,
+            not_before=now - timedelta(minutes=5),
+            not_after=now + timedelta(days=3 * 365),
+            crl_url=CRL_URL,
+        )
+        spec = SealSpec(kind, name, code, uscc=USCC, person_name=legal_rep)
+        width, height = seal_size_mm(kind)
+        filed = _at(24, 9, 40)
+        seals.append(
+            seal_pb2.Seal(
+                seal_code=code,
+                kind=proto_kind,
+                state=seal_pb2.SEAL_STATE_ACTIVE,
+                physical=True,
+                electronic=True,
+                width_mm=width,
+                height_mm=height,
+                text=f"{name} {kind.label_zh} {code}",
+                certificate_pem=cert.public_bytes(PEM).decode(),
+                certificate_serial=f"{cert.serial_number:x}",
+                certificate_not_before=timestamp(cert.not_valid_before_utc),
+                certificate_not_after=timestamp(cert.not_valid_after_utc),
+                filing_number=seal_filing_number(code, filed),
+                filed_at=timestamp(filed),
+                impression_pdf=render_seal_pdf(spec),
+                engraved_at=timestamp(_at(24, 9, 10)),
+                uscc=USCC,
+                company_name=name,
+            )
+        )
+    return tuple(seals)
+
+
+RATES = {  # insurance: (employer, employee); configured, not verified against current law
+    "pension": ("0.16", "0.08"),
+    "medical": ("0.095", "0.02"),
+    "unemployment": ("0.005", "0.005"),
+    "work_injury": ("0.002", "0"),
+    "maternity": ("0.005", "0"),
+}
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def make_employer(
+    form: application_pb2.ApplicationForm, name: str
+) -> social_insurance_pb2.Employer:
+    enrolments = []
+    employer_sum = employee_sum = Decimal(0)
+    for employee in form.employees:
+        base = Decimal(employee.monthly_wage.amount)
+        items = []
+        er_total = ee_total = Decimal(0)
+        for insurance, (er, ee) in RATES.items():
+            er_amount, ee_amount = _cents(base * Decimal(er)), _cents(base * Decimal(ee))
+            er_total += er_amount
+            ee_total += ee_amount
+            items.append(
+                social_insurance_pb2.Contribution(
+                    insurance=insurance,
+                    employer_rate=er,
+                    employee_rate=ee,
+                    employer_amount=money(er_amount),
+                    employee_amount=money(ee_amount),
+                    verified="unverified",
+                )
+            )
+        employer_sum += er_total
+        employee_sum += ee_total
+        enrolments.append(
+            social_insurance_pb2.Enrolment(
+                social_security_number=employee.person.id_number,
+                name=employee.person.name,
+                start_date="2026-11-24",
+                contribution_base=money(base),
+                contributions=items,
+                employer_total=money(er_total),
+                employee_total=money(ee_total),
+                active=True,
+                hire_date=employee.hire_date,
+            )
+        )
+    return social_insurance_pb2.Employer(
+        registration_number="SI12011500000042",
+        uscc=USCC,
+        company_name=name,
+        agency="天津市宝坻区社会保险事业管理中心",
+        enrolments=enrolments,
+        employer_total=money(employer_sum),
+        employee_total=money(employee_sum),
+        registered_at=timestamp(_at(24, 11)),
+        rate_table_version="tianjin-2026-v1",
+        rate_table_note="费率为配置值，未与现行政策逐条核实。Configured rates, not verified against "
+        "current policy.",
+        state="registered",
+    )
+
+
+def make_taxpayer(form: application_pb2.ApplicationForm, name: str) -> invoice_pb2.Taxpayer:
+    return invoice_pb2.Taxpayer(
+        taxpayer_id=USCC,
+        company_name=name,
+        tax_office="国家税务总局天津市宝坻区税务局",
+        vat_status=invoice_pb2.VAT_STATUS_SMALL_SCALE,
+        vat_status_legal_basis="《增值税一般纳税人登记管理办法》（国家税务总局令第43号）：年应税销售额"
+        "未超过规定标准且未申请登记为一般纳税人的，按小规模纳税人管理。",
+        vat_rate="0.01",
+        quota=invoice_pb2.InvoiceQuota(
+            kinds=[application_pb2.INVOICE_KIND_DIGITAL_ORDINARY],
+            max_amount_per_invoice=money(Decimal("100000.00")),
+            monthly_quantity=50,
+            credit_line=money(Decimal("1000000.00")),
+        ),
+        legal_representative_name=form.legal_representative.name,
+        legal_representative_id_masked=mask_id_number(form.legal_representative.id_number),
+        finance_contact_name=form.invoice.finance_contact.name,
+        finance_contact_id_masked=mask_id_number(form.invoice.finance_contact.id_number),
+        registered_at=timestamp(_at(24, 14, 30)),
+        state=invoice_pb2.TAXPAYER_STATE_ACTIVE,
+        division_code="120115",
+        rules=[
+            invoice_pb2.RuleReference(
+                rule="vat_status",
+                value="small_scale",
+                verified="yes",
+                source="国家税务总局令第43号",
+            ),
+            invoice_pb2.RuleReference(
+                rule="vat_rate",
+                value="0.01",
+                verified="partial",
+                source="财政部 税务总局公告2023年第19号",
+            ),
+        ],
+    )
+
+
+def make_account(name: str, seals: tuple[seal_pb2.Seal, ...]) -> bank_pb2.Account:
+    return bank_pb2.Account(
+        account_number=account_number("102", "120115", 42),
+        bank_code="102",
+        bank_name="中国工商银行",
+        branch_name="中国工商银行天津宝坻支行",
+        account_type="basic",
+        uscc=USCC,
+        company_name=name,
+        opened_at=timestamp(_at(24, 16, 20)),
+        filing_number=account_filing_number("120115", 42),
+        notice_number="10220261124000042",
+        due_diligence=[
+            bank_pb2.DueDiligenceCheck(check="license_status", passed=True, detail="营业执照有效"),
+            bank_pb2.DueDiligenceCheck(check="risk_list", passed=True, detail="未命中风险名单"),
+        ],
+        beneficial_owners=[
+            bank_pb2.BeneficialOwner(
+                name="张伟", id_number_masked="120***********0033", share="0.6"
+            ),
+        ],
+        specimen_seal_codes=[s.seal_code for s in seals[1:2]] + [s.seal_code for s in seals[3:4]],
+        filed_at=timestamp(_at(24, 16, 25)),
+        state="open",
+    )
+
+
+def make_inputs(world: World) -> BundleInputs:
+    form = sample_form()
+    name = company_name(form)
+    license_pdf = signed_license(world, form)
+    seals = make_seals(world, name, form.legal_representative.name)
+    license = registration_pb2.License(
+        uscc=USCC,
+        company_name=name,
+        enterprise_type="有限责任公司（自然人投资或控股）",
+        legal_representative=form.legal_representative.name,
+        registered_capital=form.registered_capital,
+        date_of_establishment="2026-11-23",
+        operating_term="长期",
+        domicile="天津市宝坻区宝坻经济开发区宝旺道6号2号楼301室",
+        business_scope="一般项目：软件开发；信息系统集成服务；技术服务、技术开发、技术咨询。",
+        registration_authority="天津市宝坻区市场监督管理局",
+        issued_at=timestamp(_at(23, 15)),
+        qr_payload=qr_payload(USCC, LICENSE_NUMBER),
+        status=registration_pb2.LICENSE_STATUS_VALID,
+        division_code="120115",
+        pdf_sha256=hashlib.sha256(license_pdf).hexdigest(),
+        license_number=LICENSE_NUMBER,
+        commitment_state="none",
+    )
+    certificates = {ca: world.pki.load_certificate(ca).public_bytes(PEM) for ca in USED_CAS}
+    certificates |= {f"seal-{s.seal_code}": s.certificate_pem.encode() for s in seals}
+    completed = _at(24, 16, 32)
+    timings = (
+        _timing("license", "营业执照", "1.5", SUBMITTED, _at(23, 15)),
+        _timing("seal", "刻章备案", "0.5", _at(23, 15), _at(24, 9, 40)),
+        _timing("invoice", "税务登记与发票", "1", _at(23, 15), _at(24, 14, 30)),
+        _timing("social_insurance", "社保登记", "1", _at(23, 15), _at(24, 11)),
+        _timing("bank", "银行开户", "1", _at(24, 9, 40), _at(24, 16, 30)),
+        _timing("bundle", "电子证照包", "0.1", _at(24, 16, 30), completed),
+    )
+    return BundleInputs(
+        case_id=CASE_ID,
+        company_name=name,
+        submitted_at=SUBMITTED,
+        completed_at=completed,
+        case_limit_workdays=Decimal(3),
+        case_working_hours=_hours(SUBMITTED, completed),
+        timings=timings,
+        form=form,
+        license=license,
+        license_pdf=license_pdf,
+        seals=seals,
+        taxpayer=make_taxpayer(form, name),
+        employer=make_employer(form, name),
+        account=make_account(name, seals),
+        certificates=certificates,
+        crls={ca: world.pki.load_crl(ca).public_bytes(DER) for ca in USED_CAS},
+    )
+
+
+def build(world: World, inputs: BundleInputs, *, lta: bool = True) -> bytes:
+    return build_bundle(
+        inputs,
+        signer=world.pki.load_identity("platform-signer"),
+        timestamper=world.tsa,
+        trust_root=world.root,
+        lta=lta,
+    )
+
+
+@pytest.fixture(scope="module")
+def inputs(world: World) -> BundleInputs:
+    return make_inputs(world)
+
+
+@pytest.fixture(scope="module")
+def bundle(world: World, inputs: BundleInputs) -> bytes:
+    return build(world, inputs)
+
+
+@pytest.fixture(scope="module")
+def report(world: World, bundle: bytes) -> BundleReport:
+    return verify_bundle(bundle, trust_root=world.root)
+
+
+# --- locating bytes in the signed file --------------------------------------------------------
+
+
+def _signature_gaps(pdf: bytes) -> dict[str, tuple[int, int]]:
+    """Field name -> (start, end) of its /Contents hex string, from the signature dictionaries."""
+    reader = PdfReader(io.BytesIO(pdf))
+    gaps = {}
+    for field in reader.trailer["/Root"]["/AcroForm"]["/Fields"]:
+        field = field.get_object()
+        value = field.get("/V")
+        if value is not None:
+            a, b, c, d = (int(x) for x in value.get_object()["/ByteRange"])
+            gaps[str(field["/T"])] = (b, c)
+    return gaps
+
+
+def _timestamp_gap(pdf: bytes) -> tuple[int, int]:
+    return next(gap for name, gap in _signature_gaps(pdf).items() if name != SIGNATURE_FIELD)
+
+
+def _stream_start(pdf: bytes, object_number: int) -> int:
+    match = re.search(rb"(?<![0-9])%d 0 obj\b" % object_number, pdf)
+    assert match is not None
+    stream = re.compile(rb"stream\r?\n").search(pdf, match.end())
+    assert stream is not None
+    return stream.end()
+
+
+def _first_page_stream(pdf: bytes) -> int:
+    contents = PdfReader(io.BytesIO(pdf)).pages[0].raw_get("/Contents")
+    if isinstance(contents, ArrayObject):
+        contents = contents[0]
+    return _stream_start(pdf, contents.idnum)
+
+
+def _embedded_stream(pdf: bytes, name: str) -> int:
+    names = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    for key, spec in zip(names[::2], names[1::2], strict=True):
+        if key == name:
+            return _stream_start(pdf, spec.get_object()["/EF"].raw_get("/F").idnum)
+    raise AssertionError(f"{name} is not embedded")
+
+
+def _flip(pdf: bytes, position: int, mask: int = 0x01) -> bytes:
+    changed = bytearray(pdf)
+    changed[position] ^= mask
+    return bytes(changed)
+
+
+def _failed(report: BundleReport) -> list[str]:
+    return [f"{c.name}: {c.detail}" for c in report.checks if not c.ok]
+
+
+# --- the untouched bundle ---------------------------------------------------------------------
+
+
+def test_untouched_bundle_verifies(report: BundleReport) -> None:
+    assert report.ok, report.pretty()
+    assert "CN=OneStop Platform Bundle Signer" in report.signer
+    assert report.signed_at is not None
+    assert abs(report.signed_at - datetime.now(UTC)) < timedelta(minutes=10)
+    names = [check.name for check in report.checks]
+    for expected in (
+        f"platform signature ({SIGNATURE_FIELD}) integrity",
+        "signer trusted",
+        "signer not revoked",
+        "signature timestamp",
+        "document timestamp",
+        "every byte accounted for",
+        "embedded files match the manifest",
+        "embedded original license.pdf",
+        "license.pdf is the registered original",
+    ):
+        assert expected in names
+    assert sum(name.startswith("seal ") for name in names) == len(SEAL_KINDS)
+    text = report.pretty()
+    assert text.startswith("OneStop e-license bundle: VALID")
+    assert "✗" not in text and text.count("✓") == len(report.checks)
+
+
+def test_bundle_is_pades_b_lta_with_one_platform_signature(bundle: bytes) -> None:
+    gaps = _signature_gaps(bundle)
+    assert SIGNATURE_FIELD in gaps and len(gaps) == 2  # the signature and the document timestamp
+    reader = PdfReader(io.BytesIO(bundle))
+    assert "/DSS" in reader.trailer["/Root"]
+
+
+def test_pages_and_masked_ids(bundle: bytes, inputs: BundleInputs) -> None:
+    reader = PdfReader(io.BytesIO(bundle))
+    texts = [page.extract_text() for page in reader.pages]
+    assert len(texts) == 6
+    assert [t.count("电子证照包") > 0 for t in texts] == [True] * 6
+    cover, license, seals, tax, social, bank = texts
+    assert inputs.company_name in cover and USCC in cover and CASE_ID in cover
+    assert "2026-11-23 09:30" in cover and "2026-11-24 16:32" in cover
+    assert LICENSE_NUMBER in license and "天津市宝坻区市场监督管理局" in license
+    for seal in inputs.seals:
+        assert seal.seal_code in seals and seal.filing_number in seals
+        assert seal.certificate_serial in seals
+    assert "小规模纳税人" in tax and "100,000.00" in tax
+    assert inputs.employer.registration_number in social
+    for employee in inputs.form.employees:
+        full = employee.person.id_number
+        assert mask_id_number(full) in social
+        assert all(full not in text for text in texts)
+    for person in (inputs.form.legal_representative, inputs.form.contact.person):
+        assert all(person.id_number not in text for text in texts)
+    number = inputs.account.account_number
+    assert mask_account_number(number) in bank and number not in bank
+    assert inputs.account.filing_number in bank
+
+
+def test_pages_use_embedded_fonts_only(bundle: bytes) -> None:
+    reader = PdfReader(io.BytesIO(bundle))
+    for page in reader.pages:
+        fonts = page["/Resources"]["/Font"]
+        for font in fonts.values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0].get_object() if descendants else font).get(
+                "/FontDescriptor"
+            )
+            assert descriptor is not None, f"{font.get('/BaseFont')} is not embedded"
+
+
+def test_breached_step_is_marked(inputs: BundleInputs, world: World) -> None:
+    slow = dataclasses.replace(
+        inputs.timings[1], finished_at=_at(25, 9), working_hours=_hours(_at(23, 15), _at(25, 9))
+    )
+    late = dataclasses.replace(inputs, timings=(inputs.timings[0], slow, *inputs.timings[2:]))
+    cover = PdfReader(io.BytesIO(render_pages(late, trust_root=world.root))).pages[0]
+    text = cover.extract_text()
+    assert "超时 over the limit" in text
+    on_time = PdfReader(io.BytesIO(render_pages(inputs, trust_root=world.root))).pages[0]
+    assert "超时 over the limit" not in on_time.extract_text().replace(
+        "超时 over the limit\n", "", 1
+    )
+
+
+def test_embedded_files(bundle: bytes, inputs: BundleInputs) -> None:
+    files = list_attachments(bundle)
+    seal_certs = [f"certificates/seal-{s.seal_code}.pem" for s in inputs.seals]
+    expected = sorted(
+        ["license.pdf", MANIFEST_NAME]
+        + [f"certificates/{ca}.pem" for ca in USED_CAS]
+        + seal_certs
+        + [f"crls/{ca}.crl" for ca in USED_CAS]
+    )
+    assert list(files) == expected
+    assert files["license.pdf"] == inputs.license_pdf
+    manifest = json.loads(files[MANIFEST_NAME])
+    assert set(manifest["files"]) == set(expected) - {MANIFEST_NAME}
+    for name, entry in manifest["files"].items():
+        assert entry["sha256"] == hashlib.sha256(files[name]).hexdigest()
+
+
+def test_manifest_contents(bundle: bytes, inputs: BundleInputs) -> None:
+    raw = list_attachments(bundle)[MANIFEST_NAME]
+    manifest = json.loads(raw)
+    assert manifest["case_id"] == CASE_ID and manifest["uscc"] == USCC
+    assert [s["name"] for s in manifest["steps"]] == [t.name for t in inputs.timings]
+    assert all(s["within_limit"] for s in manifest["steps"])
+    seals = manifest["results"]["seal"]["seals"]
+    for seal, entry in zip(inputs.seals, seals, strict=True):
+        assert "impression_pdf" not in entry
+        assert entry["impression_pdf_sha256"] == hashlib.sha256(seal.impression_pdf).hexdigest()
+        assert entry["certificate_file"] == f"certificates/seal-{seal.seal_code}.pem"
+    assert manifest["results"]["license"]["pdf_sha256"] == inputs.license.pdf_sha256
+    text = raw.decode("utf-8")
+    people = [inputs.form.legal_representative, *(e.person for e in inputs.form.employees)]
+    for person in people:
+        assert person.id_number not in text
+    assert inputs.account.account_number not in text
+    assert "13800000001" not in text  # the applicant's phone
+
+
+# --- one changed byte -------------------------------------------------------------------------
+
+
+def _positions(pdf: bytes) -> dict[str, int]:
+    gaps = _signature_gaps(pdf)
+    sig_start, sig_end = gaps[SIGNATURE_FIELD]
+    ts_start, ts_end = _timestamp_gap(pdf)
+    return {
+        "header": 2,
+        "first page stream": _first_page_stream(pdf) + 20,
+        "embedded license.pdf stream": _embedded_stream(pdf, "license.pdf") + 100,
+        "embedded manifest stream": _embedded_stream(pdf, MANIFEST_NAME) + 10,
+        "platform signature container": sig_start + 301,
+        "platform signature padding": sig_end - 20,
+        "document timestamp container": ts_start + 1001,
+        "document timestamp signature value": ts_start + 2 * _der_length(pdf, ts_start) - 41,
+        "document timestamp padding": ts_end - 7,
+        "near the end": len(pdf) - 12,
+        "last byte": len(pdf) - 1,
+    }
+
+
+def _der_length(pdf: bytes, gap_start: int) -> int:
+    """Length in bytes of the DER object whose hex starts after '<' at gap_start."""
+    head = bytes.fromhex(pdf[gap_start + 1 : gap_start + 13].decode())
+    count = head[1] & 0x7F
+    return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
+
+
+POSITIONS = (
+    "header",
+    "first page stream",
+    "embedded license.pdf stream",
+    "embedded manifest stream",
+    "platform signature container",
+    "platform signature padding",
+    "document timestamp container",
+    "document timestamp signature value",
+    "document timestamp padding",
+    "near the end",
+    "last byte",
+)
+
+
+@pytest.mark.parametrize("where", POSITIONS)
+def test_one_changed_byte_is_detected(where: str, bundle: bytes, world: World) -> None:
+    tampered = _flip(bundle, _positions(bundle)[where])
+    report = verify_bundle(tampered, trust_root=world.root)
+    assert not report.ok, f"a byte changed in the {where} went unnoticed"
+    assert _failed(report)
+
+
+def test_hex_case_of_the_last_container_is_detected(bundle: bytes, world: World) -> None:
+    start, end = _timestamp_gap(bundle)
+    letter = next(i for i in range(start + 1, end) if bundle[i : i + 1] in b"ABCDEF")
+    report = verify_bundle(_flip(bundle, letter, 0x20), trust_root=world.root)
+    assert not report.ok
+    assert any("canonical" in line for line in _failed(report))
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_any_changed_byte_is_detected(data: st.DataObject, bundle: bytes, world: World) -> None:
+    position = data.draw(st.integers(0, len(bundle) - 1), label="position")
+    value = data.draw(st.integers(0, 255).filter(lambda v: v != bundle[position]), label="value")
+    tampered = bytearray(bundle)
+    tampered[position] = value
+    assert not verify_bundle(bytes(tampered), trust_root=world.root).ok
+
+
+# --- changes in a later revision ----------------------------------------------------------------
+
+
+def _replace_attachment(pdf: bytes, name: str, data: bytes) -> bytes:
+    """An incremental update that swaps the embedded file's stream for ``data``."""
+    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
+    names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    for key, spec in zip(names[::2], names[1::2], strict=True):
+        if key == name:
+            stream = DecodedStreamObject()
+            stream.set_data(data)
+            stream[NameObject("/Type")] = NameObject("/EmbeddedFile")
+            ef = spec.get_object()["/EF"]
+            ef[NameObject("/F")] = writer._add_object(stream)
+            writer._objects[spec.idnum - 1] = spec.get_object()  # mark the spec changed
+            break
+    else:
+        raise AssertionError(f"{name} is not embedded")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_swapped_manifest_in_later_revision_is_detected(bundle: bytes, world: World) -> None:
+    manifest = json.loads(list_attachments(bundle)[MANIFEST_NAME])
+    manifest["company_name"] = "天津冒名科技有限公司"
+    forged = json.dumps(manifest, ensure_ascii=False).encode()
+    tampered = _replace_attachment(bundle, MANIFEST_NAME, forged)
+    assert list_attachments(tampered)[MANIFEST_NAME] == forged
+    report = verify_bundle(tampered, trust_root=world.root)
+    assert not report.ok
+    failed = "\n".join(_failed(report))
+    assert "coverage" in failed and "OTHER CHANGES" in failed
+
+
+def test_swapped_license_in_later_revision_is_detected(
+    bundle: bytes, world: World, foreign: World
+) -> None:
+    # A validly certified license, but another one: the manifest hash and the record catch it too.
+    other = signed_license(world, sample_form())
+    tampered = _replace_attachment(bundle, "license.pdf", other)
+    report = verify_bundle(tampered, trust_root=world.root)
+    assert not report.ok
+    failed = "\n".join(_failed(report))
+    assert "license.pdf: SHA-256 differs from the manifest" in failed
+    assert "license.pdf is the registered original" in failed
+
+
+# --- trust and revocation -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def foreign_bundle(foreign: World) -> bytes:
+    return build(foreign, make_inputs(foreign))
+
+
+def test_bundle_under_another_root_is_untrusted(
+    foreign_bundle: bytes, world: World, foreign: World
+) -> None:
+    assert verify_bundle(foreign_bundle, trust_root=foreign.root).ok
+    report = verify_bundle(foreign_bundle, trust_root=world.root)
+    assert not report.ok
+    failed = dict(line.split(": ", 1) for line in _failed(report))
+    assert "does NOT chain to the root" in failed["signer trusted"]
+    assert "embedded original license.pdf" in failed
+    assert all(f"seal {s}" in " ".join(failed) for s in ("1201001000017", "1201001000020"))
+
+
+def test_seal_revoked_before_signing_is_reported(world: World, inputs: BundleInputs) -> None:
+    revoked = inputs.seals[1]
+    serial = int(revoked.certificate_serial, 16)
+    now = datetime.now(UTC)
+    crl = build_crl(
+        world.pki.load_identity("seal"),
+        [RevokedEntry(serial, now - timedelta(minutes=1), x509.ReasonFlags.key_compromise)],
+        this_update=now - timedelta(seconds=30),
+        next_update=now + timedelta(days=7),
+        crl_number=2,
+    )
+    crls = dict(inputs.crls) | {"seal": crl.public_bytes(DER)}
+    report = verify_bundle(
+        build(world, dataclasses.replace(inputs, crls=crls)), trust_root=world.root
+    )
+    assert not report.ok
+    failed = _failed(report)
+    assert len(failed) == 1, failed
+    assert failed[0].startswith(
+        f"seal {revoked.seal_code} (SEAL_KIND_FINANCE) certificate: REVOKED"
+    )
+    assert report.signer and report.signed_at is not None
+
+
+def test_b_lt_without_document_timestamp_verifies(world: World, inputs: BundleInputs) -> None:
+    report = verify_bundle(build(world, inputs, lta=False), trust_root=world.root)
+    assert report.ok, report.pretty()
+    details = {check.name: check.detail for check in report.checks}
+    assert details["document timestamp"].startswith("none")
+    assert "covered by no signature" in details["every byte accounted for"]
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+
+def test_manifest_mismatch_is_caught_under_a_valid_signature(
+    world: World, inputs: BundleInputs
+) -> None:
+    attachments = list(bundle_attachments(inputs))
+    index = next(i for i, a in enumerate(attachments) if a.name == "crls/seal.crl")
+    stale = world.pki.load_crl("root").public_bytes(DER)
+    attachments[index] = dataclasses.replace(attachments[index], data=stale)
+    pdf = sign_bundle(
+        render_pages(inputs, attachments, trust_root=world.root),
+        attachments,
+        company_name=inputs.company_name,
+        signer=world.pki.load_identity("platform-signer"),
+        timestamper=world.tsa,
+        trust_root=world.root,
+    )
+    report = verify_bundle(pdf, trust_root=world.root)
+    assert not report.ok
+    details = {check.name: check for check in report.checks}
+    assert details[f"platform signature ({SIGNATURE_FIELD}) integrity"].ok
+    check = details["embedded files match the manifest"]
+    assert not check.ok and "crls/seal.crl: SHA-256 differs from the manifest" in check.detail
+
+
+def test_manifest_check_names_missing_and_extra_files(bundle: bytes) -> None:
+    files = list_attachments(bundle)
+    manifest = json.loads(files[MANIFEST_NAME])
+    assert manifest_files_check(files, manifest).ok
+    files.pop("crls/root.crl")
+    files["notes.txt"] = b"added"
+    check = manifest_files_check(files, manifest)
+    assert not check.ok
+    assert "crls/root.crl is missing" in check.detail
+    assert "notes.txt is not in the manifest" in check.detail
+
+
+# --- malformed input and the command --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"not a pdf at all", b"%PDF-1.7\n%garbage\n", b"%PDF-1.7\n" + bytes(range(256)) * 8],
+    ids=["empty", "text", "header only", "binary"],
+)
+def test_unparseable_input_gives_a_failed_report(data: bytes, world: World) -> None:
+    report = verify_bundle(data, trust_root=world.root)
+    assert not report.ok and len(report.checks) == 1
+    assert report.signer == "" and report.signed_at is None
+    assert "✗" in report.pretty()
+
+
+def test_truncated_bundle_gives_a_failed_report(bundle: bytes, world: World) -> None:
+    report = verify_bundle(bundle[: len(bundle) // 2], trust_root=world.root)
+    assert not report.ok
+
+
+def test_unsigned_pages_are_not_a_bundle(world: World, inputs: BundleInputs) -> None:
+    report = verify_bundle(render_pages(inputs, trust_root=world.root), trust_root=world.root)
+    assert not report.ok
+    assert "no signatures" in report.checks[0].detail
+
+
+@pytest.fixture
+def files(tmp_path: Path, bundle: bytes, world: World, foreign: World) -> Iterator[Path]:
+    (tmp_path / "bundle.pdf").write_bytes(bundle)
+    (tmp_path / "tampered.pdf").write_bytes(_flip(bundle, _first_page_stream(bundle) + 20))
+    (tmp_path / "root.pem").write_bytes(world.root.public_bytes(PEM))
+    (tmp_path / "root.der").write_bytes(world.root.public_bytes(DER))
+    (tmp_path / "foreign.pem").write_bytes(foreign.root.public_bytes(PEM))
+    yield tmp_path
+
+
+def test_run_verify_valid(files: Path) -> None:
+    out = io.StringIO()
+    assert run_verify(str(files / "bundle.pdf"), str(files / "root.pem"), out=out) == 0
+    text = out.getvalue()
+    assert "OneStop e-license bundle: VALID" in text
+    assert "Signed by: CN=OneStop Platform Bundle Signer" in text
+    assert "All " in text and "checks hold." in text
+
+
+def test_run_verify_default_root_in_der(files: Path) -> None:
+    out = io.StringIO()
+    assert (
+        run_verify(str(files / "bundle.pdf"), None, out=out, default_root=files / "root.der") == 0
+    )
+
+
+def test_run_verify_invalid(files: Path) -> None:
+    out = io.StringIO()
+    assert run_verify(str(files / "tampered.pdf"), str(files / "root.pem"), out=out) == 1
+    assert "NOT VALID" in out.getvalue() and "✗" in out.getvalue()
+    out = io.StringIO()
+    assert run_verify(str(files / "bundle.pdf"), str(files / "foreign.pem"), out=out) == 1
+    assert "does NOT chain to the root" in out.getvalue()
+
+
+def test_run_verify_usage_errors(files: Path) -> None:
+    out = io.StringIO()
+    assert run_verify(str(files / "bundle.pdf"), None, out=out) == 2
+    assert "--root" in out.getvalue()
+    out = io.StringIO()
+    missing = files / "nowhere.pem"
+    assert run_verify(str(files / "bundle.pdf"), None, out=out, default_root=missing) == 2
+    assert "does not exist" in out.getvalue()
+    out = io.StringIO()
+    assert run_verify(str(files / "bundle.pdf"), str(files / "bundle.pdf"), out=out) == 2
+    assert "cannot use" in out.getvalue()
+    out = io.StringIO()
+    assert run_verify(str(files / "absent.pdf"), str(files / "root.pem"), out=out) == 2
+    assert "cannot read" in out.getvalue()
+
+
+def test_bad_inputs_are_refused(inputs: BundleInputs, world: World) -> None:
+    from orchestrator.bundle import BundleError
+
+    with pytest.raises(BundleError, match="license_pdf is not a PDF"):
+        build(world, dataclasses.replace(inputs, license_pdf=b"nope"))
+    with pytest.raises(BundleError, match="must be 1 to 81 letters"):
+        build(world, dataclasses.replace(inputs, crls={"../etc": inputs.crls["root"]}))
+    with pytest.raises(BundleError, match="not a DER CRL"):
+        build(world, dataclasses.replace(inputs, crls={"root": b"junk"}))
+
+
+def test_account_number_masking() -> None:
+    assert mask_account_number("10201150100000428") == "1020 ********* 0428"
+    assert mask_account_number("12345678") == "********"
