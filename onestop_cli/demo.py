@@ -40,6 +40,7 @@ from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import Settings, load_settings
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "application.json"
+DEMO_APPLICANT = "demo-applicant"
 STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
 # Business seconds per wall second: ten business minutes pass every second.
 DEFAULT_SPEED = 600.0
@@ -331,6 +332,9 @@ def start_platform(
         demo_settings, env, report=lambda line: say(f"  {line}"), restart_on_exit=False
     )
     supervisor.start()
+    from onestop_cli.portal_cmd import announce_portal
+
+    announce_portal(demo_settings, say)
     return supervisor, demo_settings
 
 
@@ -344,7 +348,8 @@ def play(
 ) -> int:
     rng = random.Random()
     forms = [demo_form(rng) for _ in range(count)]
-    applicant = f"demo-entrepreneur-{uuid.uuid4().hex[:6]}"
+    # The applicant account the demo seeds in the portal, so its cases show there too.
+    applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
     channels = {
         name: grpc.insecure_channel(settings.grpc_target(name))
@@ -367,15 +372,15 @@ def play(
         else:
             say(f"submitting {count} cases at once…")
             runs = run_many(stub, metadata, forms, case_ids.add)
+        for note in bots.errors:
+            say(f"note: {note}")
+        if count > 1:
+            return many_summary(runs, say)
+        return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
     finally:
         bots.stop()
         for channel in channels.values():
             channel.close()
-    for note in bots.errors:
-        say(f"note: {note}")
-    if count > 1:
-        return many_summary(runs, say)
-    return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
 
 
 def run_many(

@@ -121,6 +121,38 @@ def build_parser() -> argparse.ArgumentParser:
     pki_init.add_argument("--algorithm", choices=("ecdsa-p256", "rsa-2048"), default="ecdsa-p256")
     pki_init.set_defaults(handler=_pki_init)
 
+    portal = sub.add_parser("portal", help="run the web portal process alone")
+    portal.add_argument(
+        "--secure-cookies",
+        action="store_true",
+        help="mark the session cookie Secure (when a TLS proxy serves the portal)",
+    )
+    portal.set_defaults(handler=_portal)
+
+    user = sub.add_parser("user", help="portal accounts")
+    user_sub = user.add_subparsers(metavar="ACTION")
+    user_add = user_sub.add_parser("add", help="create a portal account (asks for the password)")
+    user_add.add_argument("username")
+    user_add.add_argument(
+        "--role",
+        required=True,
+        choices=(
+            "entrepreneur",
+            "officer",
+            "seal_maker",
+            "tax_staff",
+            "si_clerk",
+            "bank_clerk",
+            "admin",
+        ),
+    )
+    user_add.add_argument("--org", default="", help="seal maker id or bank code (3 digits)")
+    user_add.add_argument("--name", default="", help="display name")
+    user_add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_add.set_defaults(handler=_user_add)
+
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(metavar="WHAT")
     bench_saga = bench_sub.add_parser("saga", help="cases/s through echo participants")
@@ -240,6 +272,24 @@ def _pki_init(args: argparse.Namespace) -> int:
     from onestop_cli.admin import pki_init
 
     return pki_init(args.algorithm)
+
+
+def _portal(args: argparse.Namespace) -> int:
+    from onestop_cli.portal_cmd import run_portal
+
+    return run_portal(secure_cookies=args.secure_cookies)
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    from onestop_cli.portal_cmd import add_user
+
+    return add_user(
+        args.username,
+        args.role,
+        args.org,
+        password_stdin=args.password_stdin,
+        display_name=args.name,
+    )
 
 
 def _bench_saga(args: argparse.Namespace) -> int:

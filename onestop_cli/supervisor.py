@@ -23,7 +23,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from onestop_common.settings import SERVICES, Settings
 
-COMPONENT_ORDER = ("orchestrator", *SERVICES)
+COMPONENT_ORDER = ("orchestrator", *SERVICES, "portal")
 HEALTH_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
 
@@ -54,6 +54,17 @@ def check_health(target: str, timeout: float = 1.0) -> bool:
         except grpc.RpcError:
             return False
     return response.status == health_pb2.HealthCheckResponse.SERVING  # type: ignore[no-any-return]
+
+
+def check_http_health(url: str, timeout: float = 1.0) -> bool:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status == 200  # type: ignore[no-any-return]
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @dataclass
@@ -96,6 +107,7 @@ class Supervisor:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         handle.close()
         previous = self.children.get(name)
@@ -115,7 +127,12 @@ class Supervisor:
                         f"{name} exited with code {child.process.returncode} while starting; "
                         f"see {child.log_path}:\n{tail(child.log_path)}"
                     )
-                if name == "portal" or check_health(self.settings.grpc_target(name)):
+                if name == "portal":
+                    url = f"http://127.0.0.1:{self.settings.http_port('portal')}/healthz"
+                    if check_http_health(url):
+                        pending.remove(name)
+                        self.report(f"portal healthy on {url.removesuffix('healthz')}")
+                elif check_health(self.settings.grpc_target(name)):
                     pending.remove(name)
                     self.report(f"{name} healthy on {self.settings.grpc_target(name)}")
             if pending and time.monotonic() > deadline:
@@ -168,6 +185,16 @@ def ensure_pki(settings: Settings, report: Callable[[str], None]) -> None:
     if not store.is_complete():
         store.init(crl_base_url=settings.crl_base_url)
         report(f"created the platform PKI in {settings.pki_dir}")
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if the supervisor dies without stopping its children
+    (killed, crashed), the kernel sends them SIGTERM instead of leaving them running."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def tail(path: Path, lines: int = 20) -> str:

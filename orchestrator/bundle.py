@@ -20,12 +20,12 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
 from google.protobuf import json_format
 from google.protobuf.message import Message
 from pypdf import PdfReader, PdfWriter, Transformation
-from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.shapes import Rect
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -180,7 +180,9 @@ def build_bundle(
     """The signed bundle: pages, embedded files and one PAdES B-LT(A) platform signature."""
     _check_inputs(inputs)
     attachments = bundle_attachments(inputs)
-    pages = render_pages(inputs, attachments, trust_root=trust_root)
+    pages = render_pages(
+        inputs, attachments, trust_root=trust_root, signer=signer.certificate, lta=lta
+    )
     return sign_bundle(
         pages,
         attachments,
@@ -242,13 +244,13 @@ class SignatureSpan:
 def signature_spans(pdf: bytes) -> list[SignatureSpan]:
     """Every filled signature field of the latest revision (pypdf, no validation)."""
     reader = PdfReader(BytesIO(pdf), strict=False)
-    acroform = reader.trailer["/Root"].get("/AcroForm")
+    acroform: Any = reader.root_object.get("/AcroForm")
     if acroform is None:
         return []
     spans = []
     pending = list(acroform.get_object().get("/Fields", []))
     while pending:
-        node = pending.pop().get_object()
+        node: Any = pending.pop().get_object()
         pending += list(node.get("/Kids", []))
         value = node.get("/V") if node.get("/FT") == "/Sig" else None
         if value is None:
@@ -566,6 +568,8 @@ def render_pages(
     attachments: Sequence[Attachment] = (),
     *,
     trust_root: x509.Certificate,
+    signer: x509.Certificate | None = None,
+    lta: bool = True,
 ) -> bytes:
     """The unsigned bundle pages (A4, embedded CJK fonts, Chinese first with English labels)."""
     fonts = _Fonts(cjk_font("sans"), cjk_font("song"))
@@ -573,7 +577,7 @@ def render_pages(
         (
             "企业开办电子证照包",
             "Company start-up e-license bundle",
-            _cover(inputs, attachments, trust_root),
+            _cover(inputs, attachments, trust_root, signer, lta),
         ),
         ("营业执照", "Business license", _license_page(inputs)),
     ]
@@ -743,19 +747,32 @@ def _field_table(
         [_label(zh, en, styles), Paragraph(_song_with_latin(value or "—", styles), styles["value"])]
         for zh, en, value in rows
     ]
-    table = Table(data, colWidths=[label_width, width - label_width])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-                ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]
-        )
+    return _table(
+        data,
+        [label_width, width - label_width],
+        styles,
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
     )
+
+
+def _table(
+    data: list[list[Any]],
+    widths: Sequence[float],
+    styles: Mapping[str, ParagraphStyle],
+    commands: list[tuple[Any, ...]],
+) -> Table:
+    # Every cell holds a Paragraph, but a Table still selects its default font (a Helvetica
+    # that is never embedded) for each cell unless told otherwise.
+    font = ("FONTNAME", (0, 0), (-1, -1), styles["cell"].fontName)
+    table = Table(data, colWidths=list(widths), repeatRows=1)
+    table.setStyle(TableStyle([font, *commands]))
     return table
 
 
@@ -766,14 +783,12 @@ def _grid_table(
     widths: Sequence[float],
     *,
     total_row: bool = False,
-    align_right: Sequence[int] = (),
 ) -> Table:
     def cell(value: Any, style: str) -> Any:
         return Paragraph(_esc(value), styles[style]) if isinstance(value, str) else value
 
     data = [[cell(h, "head") for h in header]]
     data += [[cell(v, "cell") for v in row] for row in rows]
-    table = Table(data, colWidths=list(widths), repeatRows=1)
     commands: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), BAR),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
@@ -791,8 +806,7 @@ def _grid_table(
             ("LINEABOVE", (0, -1), (-1, -1), 0.8, INK),
             ("BACKGROUND", (0, -1), (-1, -1), colors.white),
         ]
-    table.setStyle(TableStyle(commands))
-    return table
+    return _table(data, widths, styles, commands)
 
 
 def _draw_flowable(page: _Page, flowable: Any, y: float, width: float = CONTENT_WIDTH) -> float:
@@ -846,7 +860,8 @@ def _money_sum(values: Sequence[common_pb2.Money]) -> common_pb2.Money:
 
 
 def _hours(value: Decimal) -> str:
-    return f"{value.quantize(_TENTH, ROUND_HALF_UP)}"
+    # Two decimals below an hour: the automatic steps take minutes, not "0.0 h".
+    return f"{value.quantize(_CENTI if value < 1 else _TENTH, ROUND_HALF_UP)}"
 
 
 def _rate(text: str) -> str:
@@ -860,7 +875,11 @@ def _rate(text: str) -> str:
 
 
 def _cover(
-    inputs: BundleInputs, attachments: Sequence[Attachment], trust_root: x509.Certificate
+    inputs: BundleInputs,
+    attachments: Sequence[Attachment],
+    trust_root: x509.Certificate,
+    signer: x509.Certificate | None,
+    lta: bool,
 ) -> PageDrawer:
     def draw(page: _Page, top: float) -> None:
         c, f = page.canvas, page.fonts
@@ -904,9 +923,10 @@ def _cover(
         lines = [
             "页面 Pages: 封面 cover · 营业执照 license · 印章 seals · 税务 tax · "
             "社保 social insurance · 银行 bank",
-            f"附件 Embedded files ({len(names)}): " + ", ".join(names),
-            "营业执照原件 license.pdf 保留登记机关的认证签名；manifest.json 列出各环节结果及每个附件的 "
-            "SHA-256。The original license keeps the authority's certification signature; "
+            f"附件 Embedded files ({len(names)}): " + _file_summary(names),
+            "营业执照原件 license.pdf 保留登记机关的认证签名；"
+            "manifest.json 列出各环节结果及每个附件的 SHA-256。"
+            "The original license keeps the authority's certification signature; "
             "manifest.json lists every step's result and each file's SHA-256.",
             "离线验证 Verify offline: onestop verify bundle.pdf --root root.pem　"
             f"平台根证书 Platform root: {trust_root.subject.rfc4514_string()}",
@@ -914,8 +934,61 @@ def _cover(
         ]
         for line in lines:
             y = _draw_flowable(page, Paragraph(_esc(line), styles["small"]), y) - 1.2 * mm
+        _signature_note(page, y - 3 * mm, signer, styles, lta)
 
     return draw
+
+
+def _file_summary(names: Sequence[str]) -> str:
+    certs = sum(name.startswith(CERTIFICATE_DIR) for name in names)
+    crls = sum(name.startswith(CRL_DIR) for name in names)
+    others = [n for n in names if not n.startswith((CERTIFICATE_DIR, CRL_DIR))]
+    groups = [f"{CERTIFICATE_DIR} 证书 certificates ×{certs}", f"{CRL_DIR} 吊销列表 CRLs ×{crls}"]
+    return ", ".join([*others, *groups])
+
+
+def _signature_note(
+    page: _Page,
+    top: float,
+    signer: x509.Certificate | None,
+    styles: Mapping[str, ParagraphStyle],
+    lta: bool,
+) -> None:
+    """A boxed statement of who signs and how, above the footer (the signature is invisible)."""
+    who = _common_name(signer.subject) if signer else "OneStop Platform Bundle Signer"
+    issuer = _common_name(signer.issuer) if signer else "OneStop Platform Signing CA"
+    archive_zh = "并加盖文档时间戳（B-LTA）" if lta else "（B-LT）"
+    archive_en = ", and a document timestamp (B-LTA)" if lta else " (B-LT)"
+    text = (
+        f"本证照包由 OneStop 平台签名：签名证书 {who}（签发者 {issuer}），PAdES 签名附时间戳，"
+        f"内嵌证书与吊销列表{archive_zh}，离线即可验证。签名时间以时间戳为准，"
+        "可在 PDF 阅读器的签名面板查看。"
+    )
+    english = (
+        f"Signed by the OneStop platform with the certificate {who} (issued by {issuer}): a "
+        f"PAdES signature with a timestamp, the certificates and CRLs embedded{archive_en}, so "
+        "it verifies offline. The signing time is the timestamp's; see your PDF reader's "
+        "signature panel."
+    )
+    c = page.canvas
+    paragraphs = [Paragraph(_esc(text), styles["small"]), Paragraph(_esc(english), styles["note"])]
+    heights = [p.wrap(CONTENT_WIDTH - 8 * mm, PAGE_HEIGHT)[1] for p in paragraphs]
+    box_h = sum(heights) + 7 * mm
+    c.setStrokeColor(ACCENT)
+    c.setLineWidth(0.6)
+    c.rect(MARGIN, top - box_h, CONTENT_WIDTH, box_h, 0, 0)
+    c.setFillColor(ACCENT)
+    c.setFont(page.fonts.sans, 8)
+    c.drawString(MARGIN + 4 * mm, top - 4.5 * mm, "电子签名  Electronic signature")
+    y = top - 6 * mm
+    for paragraph, height in zip(paragraphs, heights, strict=True):
+        paragraph.drawOn(c, MARGIN + 4 * mm, y - height)
+        y -= height + 1 * mm
+
+
+def _common_name(name: x509.Name) -> str:
+    values = [a.value for a in name.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    return str(values[0]) if values else name.rfc4514_string()
 
 
 def _fingerprint(cert: x509.Certificate) -> str:
@@ -1064,7 +1137,9 @@ def _timeline(page: _Page, inputs: BundleInputs, top: float, hours_per_day: Deci
         c.drawRightString(
             PAGE_WIDTH - MARGIN,
             y + 1.6 * mm,
-            "超时 over the limit" if bar.breached else "未超时 within the limit",
+            f"超时 over by {_hours(bar.used - bar.limit)} h"
+            if bar.breached
+            else "未超时 within the limit",
         )
 
     # The whole case's statutory limit as a line through every row.
@@ -1195,11 +1270,23 @@ def _license_status(status: int) -> str:
 
 
 def _qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> None:
+    """The QR code as filled squares; renderPDF would reference a non-embedded Helvetica."""
     widget = QrCodeWidget(payload, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x2 - x1), 0, 0, size / (y2 - y1), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, canvas, x, y)
+    scale_x, scale_y = size / (x2 - x1), size / (y2 - y1)
+    canvas.saveState()
+    canvas.setFillColor(colors.black)
+    for shape in widget.draw().contents:
+        if isinstance(shape, Rect) and shape.fillColor is not None:
+            canvas.rect(
+                x + (shape.x - x1) * scale_x,
+                y + (shape.y - y1) * scale_y,
+                shape.width * scale_x,
+                shape.height * scale_y,
+                stroke=0,
+                fill=1,
+            )
+    canvas.restoreState()
 
 
 # --- seals ----------------------------------------------------------------------------------
@@ -1238,8 +1325,9 @@ def _seals_page(inputs: BundleInputs, seals: Sequence[seal_pb2.Seal]) -> PageDra
             c.drawString(info_x, y - 7 * mm, title_zh)
             c.setFillColor(MUTED)
             c.setFont(f.sans, 8.5)
-            c.drawString(info_x + c.stringWidth(title_zh, f.song, 12.5) + 3 * mm, y - 7 * mm,
-                         title_en)
+            c.drawString(
+                info_x + c.stringWidth(title_zh, f.song, 12.5) + 3 * mm, y - 7 * mm, title_en
+            )
             forms = [
                 w
                 for w, on in (
@@ -1257,12 +1345,11 @@ def _seals_page(inputs: BundleInputs, seals: Sequence[seal_pb2.Seal]) -> PageDra
                 ),
                 ("形式", "Form", " + ".join(forms) or "—"),
                 ("证书序列号", "Certificate serial", seal.certificate_serial or "—"),
+                ("证书签发者", "Certificate issuer", _seal_issuer(seal)),
                 (
                     "证书有效期",
                     "Certificate validity",
-                    f"{_when(seal.certificate_not_before)} 至 to {_when(seal.certificate_not_after)}"
-                    if seal.certificate_pem
-                    else "—",
+                    _validity(seal),
                 ),
             ]
             table = _seal_table(rows, styles, CONTENT_WIDTH - box - 11 * mm)
@@ -1271,6 +1358,22 @@ def _seals_page(inputs: BundleInputs, seals: Sequence[seal_pb2.Seal]) -> PageDra
             y -= card_h + 1 * mm
 
     return draw
+
+
+def _validity(seal: seal_pb2.Seal) -> str:
+    if not seal.certificate_pem:
+        return "—"
+    return f"{_when(seal.certificate_not_before)} 至 to {_when(seal.certificate_not_after)}"
+
+
+def _seal_issuer(seal: seal_pb2.Seal) -> str:
+    if not seal.certificate_pem:
+        return "—"
+    try:
+        cert = x509.load_pem_x509_certificate(seal.certificate_pem.encode())
+    except ValueError:
+        return "证书无法解析 unreadable certificate"
+    return _common_name(cert.issuer)
 
 
 def _seal_table(
@@ -1284,19 +1387,18 @@ def _seal_table(
         ]
         for zh, en, value in rows
     ]
-    table = Table(data, colWidths=[label_w, width - label_w])
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
-            ]
-        )
+    return _table(
+        data,
+        [label_w, width - label_w],
+        styles,
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
+        ],
     )
-    return table
 
 
 def _impression(
@@ -1457,7 +1559,10 @@ def _social_insurance_page(inputs: BundleInputs) -> PageDrawer:
         ]
         y = _draw_flowable(page, _grid_table(header, data, styles, widths, total_row=True), y)
         if any(e.base_adjusted for e in enrolments):
-            note = "* 申报工资超出缴费基数上下限，已按上下限调整。* base adjusted to the floor/ceiling."
+            note = (
+                "* 申报工资超出缴费基数上下限，已按上下限调整。"
+                "* base adjusted to the floor or ceiling."
+            )
             y = _draw_flowable(page, Paragraph(_esc(note), styles["note"]), y - 1.5 * mm)
         y = _section(page, y - 4 * mm, "分险种", "By insurance, all employees, first month")
         y = _draw_flowable(page, _insurance_table(enrolments, styles), y)

@@ -86,7 +86,7 @@ class BundleWorker:
             log.warning("bundle for %s not built yet: %s", context.case_id, exc)
             self._retry(context, str(exc))
             return
-        except Exception as exc:  # noqa: BLE001 - a bug must not lose the command: retry later
+        except Exception as exc:
             log.exception("building the bundle for %s failed", context.case_id)
             self._retry(context, f"bundle build failed: {type(exc).__name__}")
             return

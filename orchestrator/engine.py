@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from functools import partial
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from google.protobuf.message import Message

@@ -10,7 +10,7 @@ import pytest
 
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc
 from onestop_cli.supervisor import Supervisor
-from tests.support.infra import databases, free_port_base, rabbit_vhost, settings_for, test_env
+from tests.support.infra import databases, free_port_base, platform_env, rabbit_vhost, settings_for
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ class PlatformFactory:
         self.supervisors: list[Supervisor] = []
 
     def env(self, **extra: str) -> dict[str, str]:
-        return test_env(
+        return platform_env(
             self.tmp_path / "data", self.vhost, self.database_url, self.port_base, **extra
         )
 

@@ -89,7 +89,7 @@ def databases(tmp: Path, kind: str | None = None) -> Iterator[str]:
         admin.close()
 
 
-def test_env(
+def platform_env(
     data_dir: Path, vhost: str, database_url: str, port_base: int, **extra: str
 ) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("ONESTOP_")}

@@ -29,9 +29,9 @@ from orchestrator.amqp import declare_topology
 from tests.support.infra import (
     databases,
     free_port_base,
+    platform_env,
     rabbit_vhost,
     settings_for,
-    test_env,
     timestamp_authority,
 )
 from tests.support.participant import CommandDriver, channel_to, credential
@@ -150,7 +150,7 @@ def registration_service(tmp: Path, **extra: str) -> Iterator[Registration]:
     """A throwaway vhost and databases, the platform TSA (which also creates the PKI), then the
     registration service: one per test module, so its tests share the start-up cost."""
     with rabbit_vhost() as vhost, databases(tmp) as database_url:
-        env = test_env(tmp / "data", vhost, database_url, free_port_base(), **extra)
+        env = platform_env(tmp / "data", vhost, database_url, free_port_base(), **extra)
         settings = settings_for(env)
         with timestamp_authority(settings):
             supervisor = Supervisor(

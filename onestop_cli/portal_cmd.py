@@ -1,0 +1,114 @@
+"""``onestop portal`` (the web portal process) and ``onestop user add`` (portal accounts)."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TextIO
+
+from onestop_common.settings import Settings, load_settings
+
+
+def run_portal(*, secure_cookies: bool) -> int:
+    from onestop_common import logs
+    from portal.main import serve
+
+    settings = load_settings()
+    logs.configure("portal", settings.log_level, settings.log_json)
+    serve(settings, secure_cookies=secure_cookies)
+    return 0
+
+
+def add_user(
+    username: str,
+    role: str,
+    org: str,
+    *,
+    password_stdin: bool,
+    display_name: str = "",
+    stdin: TextIO | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """Creates a portal account; the password comes from stdin or an interactive prompt,
+    never from the command line (where other users and the shell history would see it)."""
+    from portal.store import AccountError, PortalStore
+
+    stdin = stdin or sys.stdin
+    if password_stdin:
+        password = stdin.readline().rstrip("\r\n")
+    else:
+        if not stdin.isatty():
+            print("no terminal to ask for the password: use --password-stdin", file=err)
+            return 2
+        password = getpass.getpass(f"password for {username}: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ", file=err)
+            return 2
+    settings = load_settings()
+    if role == "seal_maker" and not org:
+        org = settings.seal_maker_id
+    store = PortalStore.open(settings.database_url_for("portal"))
+    try:
+        account = store.add_user(username, password, role, org=org, display_name=display_name)
+    except AccountError as error:
+        print(f"error: {error}", file=err)
+        return 1
+    finally:
+        store.close()
+    suffix = f" of {account.org}" if account.org else ""
+    print(f"created {account.username} ({account.role.value}{suffix})", file=out)
+    return 0
+
+
+@dataclass(frozen=True)
+class SeededAccount:
+    username: str
+    # Empty when the account existed already (its password was printed when it was made).
+    password: str
+    role: str
+    org: str
+
+
+def seed_accounts(settings: Settings, bank_codes: Iterable[str] = ("102",)) -> list[SeededAccount]:
+    """One account per role for the demo (passwords random, printed once); an account that
+    already exists is left as it is."""
+    import secrets
+
+    from portal.store import AccountError, PortalStore
+
+    wanted = [
+        ("demo-applicant", "entrepreneur", ""),
+        ("demo-officer", "officer", ""),
+        ("demo-sealmaker", "seal_maker", settings.seal_maker_id),
+        ("demo-tax", "tax_staff", ""),
+        ("demo-si", "si_clerk", ""),
+        *[(f"demo-bank-{code}", "bank_clerk", code) for code in sorted(set(bank_codes))],
+        ("demo-admin", "admin", ""),
+    ]
+    store = PortalStore.open(settings.database_url_for("portal"))
+    created: list[SeededAccount] = []
+    try:
+        for username, role, org in wanted:
+            password = secrets.token_urlsafe(12)
+            try:
+                store.add_user(username, password, role, org=org)
+            except AccountError:
+                password = ""
+            created.append(SeededAccount(username, password, role, org))
+    finally:
+        store.close()
+    return created
+
+
+def announce_portal(settings: Settings, say: Callable[[str], None]) -> None:
+    """The demo's platform includes the portal: seed an account per role and say how to sign in."""
+    accounts = seed_accounts(settings)
+    say(f"  portal: http://127.0.0.1:{settings.http_port('portal')}/ — accounts (one per role):")
+    for account in accounts:
+        org = f" org {account.org}" if account.org else ""
+        secret = account.password or "(existing account: password as first printed)"
+        say(f"    {account.role:<13} {account.username:<16} {secret}{org}")
+    say("  (the demo's own staff bots work the desks; sign in as demo-admin to open its cases)")

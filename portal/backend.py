@@ -1,0 +1,191 @@
+"""The portal's gRPC clients: one channel per platform component, a credential minted per
+signed-in user, and gRPC errors turned into the portal's own exceptions.
+
+The calls are blocking (grpcio); the web handlers run them in worker threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import grpc
+from grpc_status import rpc_status
+
+from onestop.common.v1 import common_pb2
+from onestop_common.identity import bearer, issue_token
+from onestop_common.protoconv import rejections_from_status
+from onestop_common.settings import Settings
+from portal.store import Account
+
+T = TypeVar("T")
+CALL_TIMEOUT = 30.0
+# A watch stream may stay open this long; the browser's EventSource then reconnects.
+WATCH_SECONDS = 1800.0
+TOKEN_TTL = timedelta(hours=1)
+COMPONENTS = ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
+
+
+class BackendError(Exception):
+    """A gRPC call failed; ``message`` is the platform's (bilingual) explanation."""
+
+    def __init__(self, code: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Forbidden(BackendError):
+    pass
+
+
+class Missing(BackendError):
+    pass
+
+
+class Unavailable(BackendError):
+    pass
+
+
+class Rejected(BackendError):
+    """INVALID_ARGUMENT: the platform listed the rules the input breaks."""
+
+    def __init__(
+        self, code: grpc.StatusCode, message: str, rejections: Sequence[common_pb2.Rejection]
+    ) -> None:
+        super().__init__(code, message)
+        self.rejections = list(rejections)
+
+
+def translate_error(error: grpc.RpcError) -> BackendError:
+    code = error.code() if hasattr(error, "code") else grpc.StatusCode.UNKNOWN
+    message = error.details() if hasattr(error, "details") else str(error)
+    message = message or code.name
+    if code is grpc.StatusCode.INVALID_ARGUMENT:
+        status = rpc_status.from_call(error)  # type: ignore[arg-type]
+        found = rejections_from_status(status) if status is not None else []
+        return Rejected(code, message, found)
+    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+        return Forbidden(code, message)
+    if code is grpc.StatusCode.NOT_FOUND:
+        return Missing(code, message)
+    if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        return Unavailable(code, message)
+    return BackendError(code, message)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    data: bytes
+    sha256: str
+    file_name: str
+
+
+class Backend:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._channels: dict[str, grpc.Channel] = {}
+        self._lock = threading.Lock()
+
+    def channel(self, component: str) -> grpc.Channel:
+        with self._lock:
+            channel = self._channels.get(component)
+            if channel is None:
+                channel = grpc.insecure_channel(self.settings.grpc_target(component))
+                self._channels[component] = channel
+            return channel
+
+    def close(self) -> None:
+        with self._lock:
+            for channel in self._channels.values():
+                channel.close()
+            self._channels.clear()
+
+    def metadata(self, account: Account) -> tuple[tuple[str, str], ...]:
+        token = issue_token(
+            self.settings.token_secret,
+            subject=account.username,
+            role=account.role,
+            org=account.org,
+            name=account.display_name,
+            ttl=TOKEN_TTL,
+        )
+        return bearer(token)
+
+    def call(
+        self,
+        account: Account,
+        stub_factory: Callable[[grpc.Channel], Any],
+        component: str,
+        method: str,
+        request: Any,
+        timeout: float = CALL_TIMEOUT,
+    ) -> Any:
+        stub = stub_factory(self.channel(component))
+        try:
+            return getattr(stub, method)(request, metadata=self.metadata(account), timeout=timeout)
+        except grpc.RpcError as error:
+            raise translate_error(error) from error
+
+    def stream(
+        self,
+        account: Account,
+        stub_factory: Callable[[grpc.Channel], Any],
+        component: str,
+        method: str,
+        request: Any,
+        timeout: float = WATCH_SECONDS,
+    ) -> StreamCall:
+        stub = stub_factory(self.channel(component))
+        call = getattr(stub, method)(request, metadata=self.metadata(account), timeout=timeout)
+        return StreamCall(call)
+
+    def bundle(self, account: Account, case_id: str) -> Bundle:
+        from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+        from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+
+        chunks: list[bytes] = []
+        expected = ""
+        name = f"{case_id}-bundle.pdf"
+        for part in self.stream(
+            account,
+            pb_grpc.OneStopServiceStub,
+            "orchestrator",
+            "GetBundle",
+            pb.GetBundleRequest(case_id=case_id),
+            timeout=120,
+        ):
+            if not expected:
+                expected = part.sha256
+                name = part.file_name or name
+            chunks.append(part.chunk)
+        data = b"".join(chunks)
+        digest = hashlib.sha256(data).hexdigest()
+        if digest != expected:
+            raise BackendError(
+                grpc.StatusCode.DATA_LOSS,
+                "电子证照包传输损坏（SHA-256 不符）/ the bundle arrived damaged (SHA-256 mismatch)",
+            )
+        return Bundle(data, digest, name)
+
+
+class StreamCall:
+    """A server stream that can be cancelled from another thread (when the browser leaves)."""
+
+    def __init__(self, call: Any) -> None:
+        self._call = call
+
+    def __iter__(self) -> Iterator[Any]:
+        try:
+            yield from self._call
+        except grpc.RpcError as error:
+            if error.code() is grpc.StatusCode.CANCELLED:
+                return
+            raise translate_error(error) from error
+
+    def cancel(self) -> None:
+        self._call.cancel()

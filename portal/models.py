@@ -1,0 +1,48 @@
+"""The portal's own tables: accounts (with their argon2 password hashes) and saved drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, Index, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from onestop_common.db import UtcDateTime
+
+TS = UtcDateTime()
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    # argon2id, encoded with its parameters ("$argon2id$v=19$m=…").
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # A seal maker's id, a bank's code; empty for single-queue authorities and applicants.
+    org: Mapped[str] = mapped_column(String(40), default="")
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    # Bumped on sign-out and password change: every cookie issued before is void.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    last_login_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+
+
+class Draft(Base):
+    """A form saved half-way: the fields exactly as typed (strings), resumed later."""
+
+    __tablename__ = "drafts"
+    __table_args__ = (Index("ix_drafts_owner", "owner", "updated_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(TS)
+    updated_at: Mapped[datetime] = mapped_column(TS)

@@ -1,0 +1,213 @@
+"""Accounts and drafts in the portal's database: functions taking a session factory.
+
+Passwords are hashed with argon2id (memory-hard); a sign-in with an unknown name still spends
+one verification so that timing does not reveal which names exist.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
+from onestop_common.identity import Role
+from portal.models import Draft, User
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version_portal"
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+# Roles that sign in to the portal (partners use gRPC; "system" is for processes).
+PORTAL_ROLES = (
+    Role.ENTREPRENEUR,
+    Role.OFFICER,
+    Role.SEAL_MAKER,
+    Role.TAX_STAFF,
+    Role.SI_CLERK,
+    Role.BANK_CLERK,
+    Role.ADMIN,
+)
+MAX_DRAFTS = 50
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a real password: equalises sign-in timing")
+
+
+class AccountError(ValueError):
+    """A bad username, password, role or organisation; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    role: Role
+    org: str
+    display_name: str
+    session_epoch: int
+
+
+def _account(row: User) -> Account:
+    return Account(row.username, Role(row.role), row.org, row.display_name, row.session_epoch)
+
+
+class PortalStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions: sessionmaker[Session] = make_session_factory(engine)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> PortalStore:
+        engine = make_engine(url)
+        if migrate:
+            upgrade_schema(engine, MIGRATIONS, VERSION_TABLE)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ------------------------------------------------------------------ accounts
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        role: Role | str,
+        *,
+        org: str = "",
+        display_name: str = "",
+        now: datetime | None = None,
+    ) -> Account:
+        username = username.strip().lower()
+        check_username(username)
+        check_password(password)
+        try:
+            role = Role(role)
+        except ValueError as exc:
+            raise AccountError(
+                f"unknown role {role!r}; one of: {', '.join(r.value for r in PORTAL_ROLES)}"
+            ) from exc
+        if role not in PORTAL_ROLES:
+            raise AccountError(f"role {role.value} does not sign in to the portal")
+        if role is Role.BANK_CLERK and not re.fullmatch(r"\d{3}", org):
+            raise AccountError("a bank clerk needs --org with the bank's 3-digit code (e.g. 102)")
+        if role is Role.SEAL_MAKER and not org:
+            raise AccountError("a seal maker needs --org with the seal maker's id (e.g. 001)")
+        if role not in (Role.BANK_CLERK, Role.SEAL_MAKER) and org:
+            raise AccountError(f"role {role.value} belongs to no organisation: leave --org out")
+        with transaction(self.sessions) as session:
+            if session.scalar(select(User).where(User.username == username)) is not None:
+                raise AccountError(f"the username {username!r} is taken")
+            row = User(
+                username=username,
+                password_hash=_hasher.hash(password),
+                role=role.value,
+                org=org,
+                display_name=display_name.strip()[:120],
+                session_epoch=0,
+                disabled=False,
+                created_at=now or datetime.now(UTC),
+            )
+            session.add(row)
+            session.flush()
+            return _account(row)
+
+    def authenticate(self, username: str, password: str) -> Account | None:
+        username = username.strip().lower()
+        with transaction(self.sessions) as session:
+            row = session.scalar(select(User).where(User.username == username))
+            if row is None or row.disabled:
+                _verify(_DUMMY_HASH, password)
+                return None
+            if not _verify(row.password_hash, password):
+                return None
+            if _hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = _hasher.hash(password)
+            row.last_login_at = datetime.now(UTC)
+            return _account(row)
+
+    def get(self, username: str) -> Account | None:
+        with self.sessions() as session:
+            row = session.scalar(select(User).where(User.username == username))
+            if row is None or row.disabled:
+                return None
+            return _account(row)
+
+    def end_sessions(self, username: str) -> None:
+        """Signs the user out everywhere: cookies carrying an older epoch stop working."""
+        with transaction(self.sessions) as session:
+            row = session.scalar(select(User).where(User.username == username))
+            if row is not None:
+                row.session_epoch += 1
+
+    # ------------------------------------------------------------------ drafts
+
+    def save_draft(self, owner: str, fields: dict[str, str], title: str, draft_id: str = "") -> str:
+        now = datetime.now(UTC)
+        with transaction(self.sessions) as session:
+            row = session.get(Draft, draft_id) if draft_id else None
+            if row is None or row.owner != owner:
+                count = len(session.scalars(select(Draft.id).where(Draft.owner == owner)).all())
+                if count >= MAX_DRAFTS:
+                    raise AccountError(f"at most {MAX_DRAFTS} drafts; delete an old one first")
+                row = Draft(id=uuid.uuid4().hex, owner=owner, created_at=now)
+                session.add(row)
+            row.fields = dict(fields)
+            row.title = title[:200]
+            row.updated_at = now
+            return row.id
+
+    def draft(self, owner: str, draft_id: str) -> Draft | None:
+        with self.sessions() as session:
+            row = session.get(Draft, draft_id)
+            if row is None or row.owner != owner:
+                return None
+            session.expunge(row)
+            return row
+
+    def drafts(self, owner: str) -> list[Draft]:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(Draft).where(Draft.owner == owner).order_by(Draft.updated_at.desc())
+            ).all()
+            for row in rows:
+                session.expunge(row)
+            return list(rows)
+
+    def delete_draft(self, owner: str, draft_id: str) -> bool:
+        with transaction(self.sessions) as session:
+            row = session.get(Draft, draft_id)
+            if row is None or row.owner != owner:
+                return False
+            session.delete(row)
+            return True
+
+
+def _verify(encoded: str, password: str) -> bool:
+    try:
+        return _hasher.verify(encoded, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def check_username(username: str) -> None:
+    if not USERNAME.match(username):
+        raise AccountError(
+            "a username is 3–40 characters: lowercase letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
+        raise AccountError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
+    if password.strip() != password:
+        raise AccountError("a password may not start or end with spaces")

@@ -1,0 +1,81 @@
+"""`onestop demo`, the main job, run as a newcomer runs it: the whole platform with the real
+services, every staff role played through its desk, the bundle written and verified."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onestop_cli.verify import verify_bundle
+from onestop_common.pki import PkiStore
+from onestop_common.settings import load_settings
+from tests.support.infra import databases, free_port_base, platform_env, rabbit_vhost
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    with rabbit_vhost() as vhost, databases(tmp_path) as database_url:
+        yield platform_env(tmp_path / "data", vhost, database_url, free_port_base())
+
+
+def run_demo(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "onestop_cli.main", "demo", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_demo_ends_with_a_bundle_that_verifies(demo_env, tmp_path):
+    result = run_demo(demo_env, tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    for role in ("officer", "seal_maker", "tax_staff", "si_clerk", "bank_clerk"):
+        assert f"↳ {role} " in out, role
+    assert "ended completed" in out
+    bundle = tmp_path / "bundle.pdf"
+    settings = load_settings(demo_env)
+    report = verify_bundle(
+        bundle.read_bytes(), trust_root=PkiStore(settings.pki_dir, settings.kek).root_certificate()
+    )
+    assert report.ok, report.pretty()
+    verified = subprocess.run(
+        [sys.executable, "-m", "onestop_cli.main", "verify", str(bundle)],
+        env=demo_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert verified.returncode == 0, verified.stdout
+
+
+def test_demo_fail_at_bank_compensates_every_completed_step(demo_env, tmp_path):
+    result = run_demo(demo_env, tmp_path, "--fail-at", "bank")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    out = result.stdout
+    assert "ended compensated" in out
+    undone = next(line for line in out.splitlines() if "undone (compensated):" in line)
+    assert [s.strip() for s in undone.split(":", 1)[1].split(",")] == [
+        "license",
+        "seal",
+        "invoice",
+        "social_insurance",
+    ]
+    assert "due diligence failed" in out
+    assert not (tmp_path / "bundle.pdf").exists()
+
+
+def test_demo_runs_twenty_cases_at_once(demo_env, tmp_path):
+    result = run_demo(demo_env, tmp_path, "--cases", "20")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "20/20 cases completed" in result.stdout
+    assert "throughput" in result.stdout and "latency p99" in result.stdout

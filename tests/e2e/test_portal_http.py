@@ -1,0 +1,426 @@
+"""The portal over plain HTTP (Starlette's TestClient, no browser, no platform): sign-in,
+sessions, CSRF on every POST, role checks, drafts, and the form's mapping to the contract.
+gRPC calls are not needed here; where a page would call the platform it is not reached."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+from collections.abc import Iterator
+
+import pytest
+from starlette.routing import Route
+
+with warnings.catch_warnings():
+    # Starlette suggests httpx2; httpx works the same for these tests.
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+from onestop.common.v1 import common_pb2
+from onestop_cli.client import load_form
+from onestop_cli.demo import SAMPLE
+from onestop_common.settings import Settings, load_settings
+from portal import formdata
+from portal.app import create_app
+from portal.store import AccountError, PortalStore
+
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    # Ports nobody listens on: a page that calls the platform answers 503, never hangs.
+    return load_settings(
+        {
+            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("portal")),
+            "ONESTOP_GRPC_PORT_BASE": "1",
+            "ONESTOP_LOG_LEVEL": "WARNING",
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def store(settings: Settings) -> Iterator[PortalStore]:
+    """Accounts made once (argon2 is slow on purpose); each test gets a fresh app and cookies."""
+    store = PortalStore.open(settings.database_url_for("portal"))
+    for username, role, org in (
+        ("alice", "entrepreneur", ""),
+        ("bob", "entrepreneur", ""),
+        ("olga", "officer", ""),
+        ("sam", "seal_maker", "001"),
+        ("bea", "bank_clerk", "102"),
+        ("ada", "admin", ""),
+    ):
+        store.add_user(username, PASSWORD, role, org=org)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def client(settings: Settings, store: PortalStore) -> TestClient:
+    return TestClient(create_app(settings, store=store), follow_redirects=False)
+
+
+def csrf_of(client: TestClient, path: str = "/login") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    response = client.post(
+        "/login",
+        data={"csrf_token": csrf_of(client), "username": username, "password": password},
+    )
+    assert response.status_code == 303, response.text
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+def test_passwords_are_stored_as_argon2id_hashes(store: PortalStore) -> None:
+    from sqlalchemy import select
+
+    from portal.models import User
+
+    with store.sessions() as session:
+        stored = session.scalar(select(User.password_hash).where(User.username == "alice"))
+    assert stored is not None and stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "role", "org", "complaint"),
+    [
+        ("x!", PASSWORD, "officer", "", "username"),
+        ("carol", "too short", "officer", "", "password"),
+        ("carol", PASSWORD, "wizard", "", "unknown role"),
+        ("carol", PASSWORD, "bank_clerk", "", "bank"),
+        ("carol", PASSWORD, "officer", "102", "no organisation"),
+        ("alice", PASSWORD, "entrepreneur", "", "taken"),
+    ],
+)
+def test_bad_accounts_are_refused_with_a_reason(
+    store: PortalStore, username: str, password: str, role: str, org: str, complaint: str
+) -> None:
+    with pytest.raises(AccountError, match=complaint):
+        store.add_user(username, password, role, org=org)
+
+
+def test_sign_in_sets_a_hardened_session_cookie_and_leads_to_the_roles_home(
+    client: TestClient,
+) -> None:
+    token = csrf_of(client)
+    response = client.post(
+        "/login", data={"csrf_token": token, "username": "olga", "password": PASSWORD}
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/desk/officer"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    # A new session at sign-in: the anonymous CSRF token is not carried over.
+    assert csrf_of(client, "/login") != token
+
+
+def test_the_secure_flag_is_set_when_configured(settings: Settings, store: PortalStore) -> None:
+    client = TestClient(create_app(settings, store=store, secure_cookies=True))
+    assert "Secure" in client.get("/login").headers["set-cookie"]
+
+
+def test_a_wrong_password_is_refused_and_repeated_failures_lock_the_account(
+    client: TestClient,
+) -> None:
+    for _ in range(5):
+        response = client.post(
+            "/login",
+            data={"csrf_token": csrf_of(client), "username": "alice", "password": "x" * 12},
+        )
+        assert response.status_code == 401
+        assert "用户名或密码不正确" in response.text
+    response = client.post(
+        "/login", data={"csrf_token": csrf_of(client), "username": "alice", "password": PASSWORD}
+    )
+    assert response.status_code == 429
+
+
+def test_signing_out_voids_every_earlier_copy_of_the_cookie(client: TestClient) -> None:
+    sign_in(client, "alice")
+    stolen = client.cookies.get("onestop_session")
+    assert client.get("/apply").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/apply")})
+    replay = TestClient(client.app, follow_redirects=False)
+    replay.cookies.set("onestop_session", stolen)
+    response = replay.get("/apply")
+    assert response.status_code == 303 and response.headers["location"].startswith("/login")
+
+
+def test_a_tampered_cookie_is_ignored(client: TestClient) -> None:
+    sign_in(client, "alice")
+    value = client.cookies.get("onestop_session")
+    assert value
+    forged = TestClient(client.app, follow_redirects=False)
+    forged.cookies.set("onestop_session", value[:-2] + ("AA" if not value.endswith("AA") else "BB"))
+    assert forged.get("/apply").status_code == 303
+
+
+def test_an_applicant_signs_up_and_lands_on_their_cases(client: TestClient) -> None:
+    response = client.post(
+        "/signup",
+        data={
+            "csrf_token": csrf_of(client, "/signup"),
+            "username": "newcomer",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/cases"
+    assert client.get("/apply").status_code == 200
+
+
+# ---------------------------------------------------------------------------- CSRF
+
+
+PATH_VALUES = {"role": "officer", "action": "approve"}
+
+
+def _fill(match: re.Match[str]) -> str:
+    return PATH_VALUES.get(match.group(1), "x")
+
+
+def _post_paths(client: TestClient) -> list[str]:
+    return [
+        re.sub(r"\{([^}]+)\}", _fill, route.path)
+        for route in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(route, Route) and "POST" in (route.methods or set())
+    ]
+
+
+def test_every_post_route_is_csrf_protected(client: TestClient) -> None:
+    wrapped = [
+        r.path
+        for r in client.app.routes  # type: ignore[attr-defined]
+        if isinstance(r, Route)
+        and "POST" in (r.methods or set())
+        and not getattr(r.endpoint, "csrf_protected", False)
+    ]
+    assert wrapped == []
+
+
+def test_a_post_without_or_with_a_wrong_csrf_token_is_refused(client: TestClient) -> None:
+    sign_in(client, "alice")
+    paths = _post_paths(client)
+    assert len(paths) >= 9
+    for path in paths:
+        missing = client.post(path, data={"do": "draft"})
+        wrong = client.post(path, data={"do": "draft", "csrf_token": "not-the-token"})
+        assert missing.status_code == 403, path
+        assert wrong.status_code == 403, path
+        assert "安全令牌" in missing.text
+
+
+def test_a_post_from_a_foreign_origin_is_refused_even_with_the_token(client: TestClient) -> None:
+    sign_in(client, "alice")
+    token = csrf_of(client, "/apply")
+    response = client.post(
+        "/apply",
+        data={"csrf_token": token, "do": "draft"},
+        headers={"origin": "https://evil.example"},
+    )
+    assert response.status_code == 403
+    ok = client.post("/apply", data={"csrf_token": token, "do": "draft"})
+    assert ok.status_code == 303
+
+
+# ---------------------------------------------------------------------------- roles
+
+
+@pytest.mark.parametrize(
+    ("username", "path"),
+    [
+        ("sam", "/desk/officer"),
+        ("sam", "/admin"),
+        ("sam", "/apply"),
+        ("bea", "/desk/seal_maker"),
+        ("alice", "/desk/officer"),
+        ("alice", "/admin"),
+        ("olga", "/apply"),
+        ("olga", "/cases"),
+        ("olga", "/cases/OS20261126-0000000000"),
+    ],
+)
+def test_a_page_for_another_role_answers_403(client: TestClient, username: str, path: str) -> None:
+    sign_in(client, username)
+    response = client.get(path)
+    assert response.status_code == 403
+    assert "无权访问" in response.text
+
+
+def test_pages_need_a_sign_in_and_come_back_after_it(client: TestClient) -> None:
+    response = client.get("/cases")
+    assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases"
+    assert client.get("/api/check-id?value=1").status_code == 401
+    login = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_of(client),
+            "username": "alice",
+            "password": PASSWORD,
+            "next": "/apply",
+        },
+    )
+    assert login.headers["location"] == "/apply"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "/\\evil"])
+def test_redirect_targets_stay_on_this_site(client: TestClient, target: str) -> None:
+    response = client.get("/lang", params={"to": "en", "next": target})
+    assert response.headers["location"] == "/"
+
+
+def test_pages_carry_security_headers(client: TestClient) -> None:
+    headers = client.get("/login").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_a_platform_that_is_down_gives_a_clear_page_not_a_crash(client: TestClient) -> None:
+    sign_in(client, "olga")
+    response = client.get("/desk/officer")
+    assert response.status_code == 503
+    assert "后台服务暂时不可用" in response.text
+
+
+# ---------------------------------------------------------------------------- language
+
+
+def test_chinese_first_and_an_english_switch(client: TestClient) -> None:
+    assert "登录" in client.get("/login").text
+    switched = client.get("/lang", params={"to": "en", "next": "/login"})
+    assert switched.headers["location"] == "/login"
+    page = client.get("/login").text
+    assert "Sign in" in page and 'lang="en"' in page
+
+
+# ---------------------------------------------------------------------------- the form
+
+
+def test_a_draft_is_saved_and_resumed_with_what_was_typed(client: TestClient) -> None:
+    sign_in(client, "alice")
+    token = csrf_of(client, "/apply")
+    saved = client.post(
+        "/apply",
+        data={
+            "csrf_token": token,
+            "do": "draft",
+            "name.trade_name": "宝坻草稿",
+            "registered_capital.amount": "12,3x",
+            "business_scope": ["软件开发", "信息系统集成服务"],
+            "rows.shareholders": "2",
+        },
+    )
+    assert saved.status_code == 303
+    resumed = client.get(saved.headers["location"])
+    assert 'value="宝坻草稿"' in resumed.text
+    assert 'value="12,3x"' in resumed.text
+    assert re.search(r'value="软件开发" checked', resumed.text)
+    assert "已恢复草稿" in resumed.text or "草稿已保存" in resumed.text
+    # Another applicant cannot open it.
+    draft_id = saved.headers["location"].split("=", 1)[1]
+    other = TestClient(client.app, follow_redirects=False)
+    sign_in(other, "bob")
+    assert other.get(f"/apply?draft={draft_id}").status_code == 404
+
+
+def test_rows_are_added_without_javascript(client: TestClient) -> None:
+    sign_in(client, "alice")
+    page = client.post(
+        "/apply",
+        data={
+            "csrf_token": csrf_of(client, "/apply"),
+            "do": "add:shareholders",
+            "rows.shareholders": "2",
+            "shareholders[0].person.name": "张伟",
+        },
+    )
+    assert page.status_code == 200
+    assert 'name="shareholders[2].person.name"' in page.text
+    assert 'value="张伟"' in page.text
+
+
+def test_the_form_fields_map_to_the_contract_and_back() -> None:
+    sample = load_form(SAMPLE)
+    fields = formdata.from_proto(sample)
+    converted = formdata.to_proto(fields)
+    assert converted.problems == ()
+    assert converted.form == sample
+
+
+def test_rejections_land_on_their_fields_rows_or_sections() -> None:
+    fields = formdata.defaults()
+    fields["rows.shareholders"] = "3"
+    fields["shareholders[2].person.name"] = "王五"  # row 0 and 1 left empty: skipped
+    converted = formdata.to_proto(fields)
+    assert converted.row_map["shareholders"] == (2,)
+
+    def rejection(field: str) -> common_pb2.Rejection:
+        return common_pb2.Rejection(field=field, rule="r", message_zh="中", message_en="en")
+
+    placed = formdata.place(
+        [
+            rejection("form.shareholders[0].person.id_number"),
+            rejection("form.shareholders[0].subscribed"),
+            rejection("form.shareholders"),
+            rejection("form.business_scope[1]"),
+            rejection("form.nowhere.at_all"),
+        ],
+        fields,
+        converted.row_map,
+    )
+    assert [p.anchor for p in placed] == [
+        "shareholders[2].person.id_number",
+        "shareholders[2].subscribed.amount",
+        "shareholders",
+        "business_scope",
+        "_general",
+    ]
+
+
+def test_text_in_a_whole_number_field_is_a_rejection_not_a_crash() -> None:
+    fields = formdata.defaults()
+    fields["invoice.monthly_quantity"] = "fifty"
+    problems = formdata.to_proto(fields).problems
+    assert [(p.field, p.rule) for p in problems] == [("form.invoice.monthly_quantity", "integer")]
+    assert "不是整数" in problems[0].message_zh
+
+
+# ---------------------------------------------------------------------------- the CLI
+
+
+def test_user_add_reads_the_password_from_stdin(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from onestop_cli.portal_cmd import add_user
+
+    monkeypatch.setenv("ONESTOP_DATA_DIR", str(settings.data_dir))
+    out, err = io.StringIO(), io.StringIO()
+    code = add_user(
+        "li.ming",
+        "seal_maker",
+        "",
+        password_stdin=True,
+        stdin=io.StringIO(PASSWORD + "\n"),
+        out=out,
+        err=err,
+    )
+    assert code == 0, err.getvalue()
+    assert "li.ming (seal_maker of 001)" in out.getvalue()
+    store = PortalStore.open(settings.database_url_for("portal"))
+    try:
+        assert store.authenticate("li.ming", PASSWORD) is not None
+    finally:
+        store.close()
+    refused = add_user(
+        "x", "officer", "", password_stdin=True, stdin=io.StringIO(""), out=out, err=err
+    )
+    assert refused == 1
