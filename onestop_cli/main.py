@@ -15,6 +15,10 @@ Handler = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from onestop_common.lifeline import PARENT_PID_VARIABLE, die_with_supervisor
+
+    # A platform process started by `onestop up` stops if that supervisor dies.
+    die_with_supervisor(os.environ.get(PARENT_PID_VARIABLE))
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)

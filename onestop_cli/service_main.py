@@ -68,6 +68,11 @@ def main(argv: list[str]) -> int:
         )
         return 2
     name = argv[0]
+    import os
+
+    from onestop_common.lifeline import PARENT_PID_VARIABLE, die_with_supervisor
+
+    die_with_supervisor(os.environ.get(PARENT_PID_VARIABLE))
     settings = load_settings()
     from onestop_common import logs
 

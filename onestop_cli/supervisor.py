@@ -21,6 +21,7 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from onestop_common.lifeline import PARENT_PID_VARIABLE
 from onestop_common.settings import SERVICES, Settings
 
 COMPONENT_ORDER = ("orchestrator", *SERVICES, "portal")
@@ -87,7 +88,12 @@ class Supervisor:
     _stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.env = {**self.env, **shared_clock_env(self.settings)}
+        # Children watch this pid: if the supervisor dies without stopping them, they stop too.
+        self.env = {
+            **self.env,
+            **shared_clock_env(self.settings),
+            PARENT_PID_VARIABLE: str(os.getpid()),
+        }
         self.log_dir = self.log_dir or self.settings.data_dir / "logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
 
@@ -107,7 +113,6 @@ class Supervisor:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent,
         )
         handle.close()
         previous = self.children.get(name)
@@ -185,16 +190,6 @@ def ensure_pki(settings: Settings, report: Callable[[str], None]) -> None:
     if not store.is_complete():
         store.init(crl_base_url=settings.crl_base_url)
         report(f"created the platform PKI in {settings.pki_dir}")
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: if the supervisor dies without stopping its children
-    (killed, crashed), the kernel sends them SIGTERM instead of leaving them running."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def tail(path: Path, lines: int = 20) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -317,8 +318,9 @@ def _byte_coverage_check(
     covers: a changed padding digit, a hex letter in the other case, a tag or length octet its
     lenient parser forgives, the SignedData version, its list of digest algorithms, or a CA
     certificate it carries for convenience (a good copy sits in the DSS) would slip by. So each
-    container must be upper-case hex of one canonical DER object with zero padding, consistent,
-    and carry only certificates whose issuer's signature verifies.
+    container must be stored as upper-case hex, and the last one must be one canonical DER
+    object with zero padding, consistent, carrying only certificates whose issuer's signature
+    verifies.
     """
     name = "every byte accounted for"
     try:
@@ -339,9 +341,11 @@ def _byte_coverage_check(
                 False,
                 f"{span.field_name}: the signature container is not stored in canonical form",
             )
-        problem = _container_problem(span.contents, known)
-        if problem:
-            return Check(name, False, f"{span.field_name}: {problem}")
+    # Every earlier container lies inside a later digest; the last one must hold up by itself.
+    last = spans[-1]
+    problem = _container_problem(last.contents, known)
+    if problem:
+        return Check(name, False, f"{last.field_name}: {problem}")
     uncovered = len(pdf) - spans[-1].end
     if uncovered and has_document_timestamp:
         return Check(
@@ -675,6 +679,8 @@ def run_verify(
     except OSError as error:
         print(f"cannot read {file}: {error.strerror or error}", file=out)
         return EXIT_USAGE
+    # pypdf warns on stderr about every oddity of a damaged file; the report says what matters.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     report = verify_bundle(pdf, trust_root=trust_root)
     print(f"{file}  (root: {trust_root.subject.rfc4514_string()}, {root_path})", file=out)
     print(report.pretty(), file=out)

@@ -507,7 +507,8 @@ def _mask_strings(value: Any, key: str = "") -> Any:
     if isinstance(value, str):
         if key in {"id_number", "social_security_number"}:
             return mask_id_number(value)
-        return mask_ids(value)
+        # Free text may quote an ID number; base64 (a PEM) may hold a lookalike digit run.
+        return value if key.endswith("_pem") else mask_ids(value)
     return value
 
 
@@ -1249,17 +1250,19 @@ def _license_page(inputs: BundleInputs) -> PageDrawer:
         lines = [
             f"SHA-256: {digest}",
             f"大小 size: {len(inputs.license_pdf):,} bytes · 登记记录中的哈希 hash on record: "
-            + (
-                "一致 matches"
-                if lic.pdf_sha256 in ("", digest)
-                else f"不一致 DIFFERS ({lic.pdf_sha256})"
-            ),
+            + _record_match(lic.pdf_sha256, digest),
             f"二维码内容 QR payload: {lic.qr_payload or lic.uscc}",
         ]
         for line in lines:
             y = _draw_flowable(page, Paragraph(_esc(line), styles["small"]), y) - 1 * mm
 
     return draw
+
+
+def _record_match(recorded: str, digest: str) -> str:
+    if not recorded:
+        return "无记录 none on record"
+    return "一致 matches" if recorded == digest else f"不一致 DIFFERS ({recorded})"
 
 
 def _license_status(status: int) -> str:

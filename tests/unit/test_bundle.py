@@ -573,6 +573,20 @@ def test_breached_step_is_marked(inputs: BundleInputs, world: World) -> None:
     )
 
 
+def test_more_seals_continue_on_another_page(inputs: BundleInputs, world: World) -> None:
+    contract = seal_pb2.Seal()
+    contract.CopyFrom(inputs.seals[0])
+    contract.seal_code = "1201001000021"
+    contract.kind = application_pb2.SEAL_KIND_CONTRACT
+    contract.ClearField("impression_pdf")  # drawn from the seal's facts instead
+    more = dataclasses.replace(inputs, seals=(*inputs.seals, contract))
+    pages = PdfReader(io.BytesIO(render_pages(more, trust_root=world.root))).pages
+    assert len(pages) == 7
+    continued = pages[3].extract_text()
+    assert "印章（续）" in continued and "1201001000021" in continued and "合同专用章" in continued
+    assert "1201001000021" not in pages[2].extract_text()
+
+
 def test_embedded_files(bundle: bytes, inputs: BundleInputs) -> None:
     files = list_attachments(bundle)
     seal_certs = [f"certificates/seal-{s.seal_code}.pem" for s in inputs.seals]
@@ -601,6 +615,7 @@ def test_manifest_contents(bundle: bytes, inputs: BundleInputs) -> None:
         assert "impression_pdf" not in entry
         assert entry["impression_pdf_sha256"] == hashlib.sha256(seal.impression_pdf).hexdigest()
         assert entry["certificate_file"] == f"certificates/seal-{seal.seal_code}.pem"
+        assert entry["certificate_pem"] == seal.certificate_pem
     assert manifest["results"]["license"]["pdf_sha256"] == inputs.license.pdf_sha256
     text = raw.decode("utf-8")
     people = [inputs.form.legal_representative, *(e.person for e in inputs.form.employees)]
