@@ -128,11 +128,22 @@ def verify_bundle(pdf: bytes, *, trust_root: x509.Certificate) -> BundleReport:
         return BundleReport(False, (check,), "", None)
 
 
+def _validate_at_timestamp(pdf: bytes, trust_root: x509.Certificate) -> Any:
+    """Validates as of the latest timestamp in the document (revocation status at signing time),
+    so a bundle keeps verifying after its embedded CRLs have expired. The timestamp itself is
+    validated in the same pass: a forged time fails like any other signature."""
+    first = validate_pdf(pdf, trust_root=trust_root)
+    times = [s.timestamp_time for s in first.signatures if s.timestamp_time is not None]
+    if not times:
+        return first
+    return validate_pdf(pdf, trust_root=trust_root, at=max(times))
+
+
 def _verify(pdf: bytes, trust_root: x509.Certificate) -> BundleReport:
     if pdf.lstrip()[:5] != b"%PDF-":
         check = Check("readable PDF", False, "the file does not start with %PDF-: not a PDF")
         return BundleReport(False, (check,), "", None)
-    validation = validate_pdf(pdf, trust_root=trust_root)
+    validation = _validate_at_timestamp(pdf, trust_root)
     if not validation.signatures:
         detail = "; ".join(validation.problems) or "the document has no signatures"
         return BundleReport(False, (Check("readable, signed PDF", False, detail),), "", None)

@@ -32,6 +32,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, general, signers
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.signers.pdf_signer import (
+    DSSContentSettings,
+    SigDSSPlacementPreference,
+    TimestampDSSContentSettings,
+)
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
@@ -508,12 +513,29 @@ def _field_spec(name: str, page: int, box: Box | None) -> fields.SigFieldSpec:
     )
 
 
+def _dss_settings(lta: bool) -> DSSContentSettings:
+    """Validation data goes into the revision that the next signature or timestamp covers, and
+    without per-signature VRI entries: otherwise pyHanko appends a final revision nobody signs,
+    and bytes changed there would go unnoticed."""
+    placement = (
+        SigDSSPlacementPreference.TOGETHER_WITH_NEXT_TS
+        if lta
+        else SigDSSPlacementPreference.TOGETHER_WITH_SIGNATURE
+    )
+    return DSSContentSettings(
+        include_vri=False,
+        placement=placement,
+        next_ts_settings=TimestampDSSContentSettings(include_vri=False, update_before_ts=True),
+    )
+
+
 def _validation_context(
     trust_root: x509.Certificate,
     crls: Sequence[bytes],
     other_certs: Sequence[x509.Certificate] = (),
     revocation_mode: RevocationMode = "hard-fail",
     dss: DocumentSecurityStore | None = None,
+    at: datetime | None = None,
 ) -> ValidationContext:
     # A fresh context every time: pyHanko's contexts cache paths and revocation results.
     kwargs: dict[str, Any] = {
@@ -523,6 +545,10 @@ def _validation_context(
         "allow_fetching": False,
         "revocation_mode": revocation_mode,
     }
+    if at is not None:
+        # Judge validity and revocation at that moment (e.g. the document timestamp's time),
+        # so archived documents keep verifying after their embedded CRLs expire.
+        kwargs["moment"] = at
     if dss is not None:
         return dss.as_validation_context(kwargs)
     return ValidationContext(**kwargs)
@@ -591,6 +617,7 @@ def sign_pdf(
         embed_validation_info=embed_validation is not None,
         use_pades_lta=lta,
         validation_context=_material_context(embed_validation),
+        dss_settings=_dss_settings(lta),
     )
     pdf_signer = signers.PdfSigner(
         metadata,
@@ -642,12 +669,13 @@ def validate_pdf(
     extra_crls: Sequence[bytes] = (),
     revocation_mode: RevocationMode = "hard-fail",
     use_dss: bool = True,
+    at: datetime | None = None,
 ) -> ValidationReport:
     """Validate every signature and document timestamp in ``pdf`` offline against ``trust_root``.
 
     Revocation data: the document's DSS (unless ``use_dss`` is False) plus ``extra_crls``
-    (DER). Revocation is judged at validation time, so a signature made before its
-    certificate was revoked is reported revoked too.
+    (DER). Revocation is judged at ``at`` (default: now), so without ``at`` a signature made
+    before its certificate was revoked is reported revoked too.
     """
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
@@ -658,7 +686,7 @@ def validate_pdf(
     if not embedded:
         return ValidationReport((), ("the document has no signatures",))
     reports = tuple(
-        _validate_one(signature, trust_root, extra_crls, revocation_mode, dss)
+        _validate_one(signature, trust_root, extra_crls, revocation_mode, dss, at)
         for signature in embedded
     )
     for report in reports:
@@ -679,10 +707,11 @@ def _validate_one(
     extra_crls: Sequence[bytes],
     revocation_mode: RevocationMode,
     dss: DocumentSecurityStore | None,
+    at: datetime | None,
 ) -> SignatureReport:
     field_name = str(signature.field_name)
     is_timestamp = signature.sig_object_type == "/DocTimeStamp"
-    context = _validation_context(trust_root, extra_crls, (), revocation_mode, dss)
+    context = _validation_context(trust_root, extra_crls, (), revocation_mode, dss, at)
     try:
         if is_timestamp:
             return _timestamp_report(field_name, validate_pdf_timestamp(signature, context))

@@ -370,7 +370,9 @@ def test_b_lt_embeds_crls_and_validates_from_the_dss_alone(
     assert expected <= _dss_crl_issuers(signed)
     report = validate_pdf(signed, trust_root=root)
     assert report.ok, report.pretty()
-    assert report.by_field("Bundle").modification_level == "LTA_UPDATES"
+    # The CRLs are written in the signed revision, so nothing follows the signature.
+    assert report.by_field("Bundle").modification_level == "NONE"
+    assert report.by_field("Bundle").coverage == "ENTIRE_FILE"
     assert not validate_pdf(signed, trust_root=root, use_dss=False).ok
 
 
