@@ -1,0 +1,121 @@
+"""The real five services behind the saga, decided automatically (无人审批 and its equivalents at
+every desk): a standard case completes with a bundle that verifies; a case whose legal
+representative is on the bank's risk list is refused at the bank and every completed step is
+undone in reverse order."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_cli.demo import demo_form, download_bundle
+from onestop_cli.verify import verify_bundle
+from onestop_common.pki import PkiStore
+from onestop_common.settings import Settings
+from tests.integration.conftest import PlatformFactory
+from tests.support.cases import EventRecorder
+from tests.support.infra import databases, rabbit_vhost
+from tests.support.participant import credential
+
+SERVICES_AND_ORCHESTRATOR = (
+    "orchestrator",
+    "registration",
+    "seal",
+    "invoice",
+    "social_insurance",
+    "bank",
+)
+# On the bank's seeded risk list (svc_bank/data/risk_list.csv, a fictional person).
+RISKY_NAME, RISKY_ID = "测试甲", "120115197001010016"
+
+
+@pytest.fixture(scope="module")
+def automatic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    tmp = tmp_path_factory.mktemp("automatic")
+    with rabbit_vhost() as vhost, databases(Path(tmp)) as database_url:
+        factory = PlatformFactory(Path(tmp), vhost, database_url)
+        try:
+            supervisor = factory.start(
+                SERVICES_AND_ORCHESTRATOR,
+                ONESTOP_AUTO_APPROVE="all",
+                ONESTOP_CLOCK_START="2026-11-26T09:30:00+08:00",
+            )
+            yield supervisor.settings
+        finally:
+            factory.stop()
+
+
+def electronic_only(form):
+    """Physical seals need a seal maker's hands; an electronic-only set completes automatically."""
+    for seal in form.seals:
+        seal.physical = False
+    return form
+
+
+def submit(
+    settings: Settings, form, applicant: str
+) -> tuple[pb_grpc.OneStopServiceStub, str, EventRecorder, grpc.Channel]:
+    channel = grpc.insecure_channel(settings.grpc_target("orchestrator"))
+    stub = pb_grpc.OneStopServiceStub(channel)
+    response = stub.SubmitApplication(
+        pb.SubmitApplicationRequest(idempotency_key=f"{applicant}-1", form=form),
+        metadata=credential(settings, "entrepreneur", applicant),
+        timeout=60,
+    )
+    case_id = response.application.case_id
+    return (
+        stub,
+        case_id,
+        EventRecorder(stub, settings, case_id, applicant=applicant, timeout=120),
+        channel,
+    )
+
+
+def test_a_standard_case_completes_automatically_with_a_bundle_that_verifies(automatic):
+    form = electronic_only(demo_form(random.Random()))
+    stub, case_id, recorder, channel = submit(automatic, form, "auto-applicant")
+    with channel:
+        final, _ = recorder.wait(120)
+        assert final.state == common_pb2.CASE_STATE_COMPLETED, final.failure_reason
+        actors = {step.name: step.actor for step in final.steps}
+        assert all(actor.startswith("auto") or actor == "automatic" for actor in actors.values()), (
+            actors
+        )
+        pdf = download_bundle(
+            stub, credential(automatic, "entrepreneur", "auto-applicant"), case_id
+        )
+    root = PkiStore(automatic.pki_dir, automatic.kek).root_certificate()
+    report = verify_bundle(pdf, trust_root=root)
+    assert report.ok, report.pretty()
+
+
+def test_bank_refuses_a_risky_legal_representative_and_the_case_is_undone_in_reverse(automatic):
+    form = electronic_only(demo_form(random.Random()))
+    original = form.legal_representative.id_number
+    for person in (
+        form.legal_representative,
+        *(s.person for s in form.shareholders),
+        *(o.person for o in form.officers),
+        form.contact.person,
+        form.invoice.finance_contact,
+    ):
+        if person.id_number == original:
+            person.name, person.id_number = RISKY_NAME, RISKY_ID
+    _, _, recorder, channel = submit(automatic, form, "risky-applicant")
+    with channel:
+        final, events = recorder.wait(120)
+    assert final.state == common_pb2.CASE_STATE_COMPENSATED, final.failure_reason
+    states = {s.name: s.state for s in final.steps}
+    assert states["bank"] == common_pb2.STEP_STATE_FAILED
+    assert "bank" in final.failure_reason
+    undone = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
+    assert undone == ["social_insurance", "invoice", "seal", "license"]
+    bank = next(s for s in final.steps if s.name == "bank")
+    assert any(r.rule for r in bank.rejections), "the refusal names its rule"
