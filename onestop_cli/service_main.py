@@ -11,13 +11,16 @@ eventlet.monkey_patch()
 import errno  # noqa: E402
 import importlib  # noqa: E402
 import logging  # noqa: E402
+import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from onestop_common.settings import SERVICES, Settings, load_settings  # noqa: E402
 
 log = logging.getLogger("onestop.service")
+STOP_GRACE_SECONDS = 8.0
 
 
 def service_class(name: str, settings: Settings) -> type:
@@ -68,8 +71,6 @@ def main(argv: list[str]) -> int:
         )
         return 2
     name = argv[0]
-    import os
-
     from onestop_common.lifeline import PARENT_PID_VARIABLE, die_with_supervisor
 
     die_with_supervisor(os.environ.get(PARENT_PID_VARIABLE))
@@ -99,9 +100,16 @@ def main(argv: list[str]) -> int:
     runner = ServiceRunner()
     runner.add_service(cls)
 
+    stopping = []
+
     def shutdown(signum: int, _frame: object) -> None:
         # Signal handlers run on the main loop and cannot use eventlet primitives directly.
+        if stopping:
+            os._exit(1)  # a second signal: stop now
+        stopping.append(signum)
         eventlet.spawn_n(runner.stop)
+        # A container that cannot stop (e.g. still starting) must not outlive its supervisor.
+        threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(1,)).start()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

@@ -99,9 +99,14 @@ class Supervisor:
 
     def start(self) -> None:
         ensure_pki(self.settings, self.report)
-        for name in self.components:
-            self.spawn(name)
-        self.wait_healthy(self.components)
+        try:
+            for name in self.components:
+                self.spawn(name)
+            self.wait_healthy(self.components)
+        except BaseException:
+            # Half a platform is no use: stop what did start before reporting the failure.
+            self.stop()
+            raise
 
     def spawn(self, name: str) -> Child:
         assert self.log_dir is not None
