@@ -112,28 +112,33 @@ def settings_for(env: dict[str, str]) -> Settings:
     return load_settings(env)
 
 
-_next_port = [20000 + (os.getpid() % 200) * 100]
+def _worker_range() -> tuple[int, int]:
+    """Each pytest-xdist worker (and a plain run) gets its own block of ports, so platforms in
+    parallel workers can never pick overlapping ports."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    index = int(worker.removeprefix("gw") or 0) % 8
+    start = 20000 + index * 5000
+    return start, start + 5000
+
+
+_next_port: list[int] = []
 
 
 def free_port_base() -> int:
-    """A block of ports per platform instance (gRPC base..base+9, HTTP base+100..+109)."""
-
+    """A block of free ports per platform: gRPC base..base+59, HTTP base+100..base+159."""
+    low, high = _worker_range()
+    if not _next_port:
+        _next_port.append(low + (os.getpid() % 10) * 200)
     while True:
         base = _next_port[0]
-        _next_port[0] += 200
-        if _next_port[0] > 60000:
-            _next_port[0] = 20000
-        if all(
-            _port_free(socket, p) for p in (*range(base, base + 10), *range(base + 100, base + 110))
-        ):
+        _next_port[0] = base + 200 if base + 400 <= high else low
+        if all(_port_free(p) for p in (*range(base, base + 60), *range(base + 100, base + 160))):
             return base
 
 
-def _port_free(socket: object, port: int) -> bool:
-    import socket as s
-
-    with s.socket(s.AF_INET, s.SOCK_STREAM) as sock:
-        sock.setsockopt(s.SOL_SOCKET, s.SO_REUSEADDR, 1)
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
