@@ -14,13 +14,12 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from onestop_common.settings import SERVICES, Settings, load_settings  # noqa: E402
 
 log = logging.getLogger("onestop.service")
-STOP_GRACE_SECONDS = 8.0
+STOP_GRACE_SECONDS = 8
 
 
 def service_class(name: str, settings: Settings) -> type:
@@ -108,8 +107,10 @@ def main(argv: list[str]) -> int:
             os._exit(1)  # a second signal: stop now
         stopping.append(signum)
         eventlet.spawn_n(runner.stop)
-        # A container that cannot stop (e.g. still starting) must not outlive its supervisor.
-        threading.Timer(STOP_GRACE_SECONDS, os._exit, args=(1,)).start()
+        # A container that cannot stop (e.g. still starting) must not outlive its supervisor;
+        # an alarm, because nothing that blocks may run inside a signal handler under eventlet.
+        signal.signal(signal.SIGALRM, lambda *_: os._exit(1))
+        signal.alarm(STOP_GRACE_SECONDS)
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)

@@ -76,6 +76,11 @@ def watch_until(
         except grpc.RpcError as error:
             if error.code() == grpc.StatusCode.CANCELLED:
                 continue
+            if error.code() == grpc.StatusCode.DEADLINE_EXCEEDED and last is not None:
+                raise TimeoutError(
+                    f"case {case_id} did not reach {wanted} in {timeout} s; last seen: "
+                    f"{common_pb2.CaseState.Name(last.state)} {step_states(last)}"
+                ) from error
             raise
         if time.monotonic() > deadline:
             raise TimeoutError(f"case {case_id} did not reach {wanted} in {timeout} s")
