@@ -96,7 +96,9 @@ def test_cancellation_by_the_applicant_compensates(platform, stub):
     assert states.pop("bundle") == "cancelled"
     assert set(states.values()) == {"compensated"}
     undone = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
-    assert undone == UNDO_ORDER
+    # A bank that opened the account after its compensation overtook the command is compensated
+    # once more (a second round); the first compensation of each step follows the reverse order.
+    assert list(dict.fromkeys(undone)) == UNDO_ORDER
 
 
 def test_another_applicant_cannot_read_or_cancel_the_case(platform, stub):

@@ -93,7 +93,10 @@ def test_two_orchestrator_replicas_dispatch_each_step_once(tmp_path: Path, vhost
             with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
                 stub = orchestrator_pb2_grpc.OneStopServiceStub(channel)
                 for case_id in cases:
-                    final, _ = watch_until(stub, settings, case_id, applicant="mia", timeout=90)
+                    try:
+                        final, _ = watch_until(stub, settings, case_id, applicant="mia", timeout=90)
+                    except TimeoutError as error:
+                        raise AssertionError(f"{error}\n{_diagnose(settings, vhost)}") from error
                     assert final.state == common_pb2.CASE_STATE_COMPLETED
             engine = create_engine(settings.database_url_for("orchestrator"))
             with engine.connect() as connection:
@@ -140,3 +143,32 @@ def _step(stub, settings, case_id, applicant, name):
         metadata=credential(settings, "entrepreneur", applicant),
     ).application
     return next(s for s in app.steps if s.name == name)
+
+
+def _diagnose(settings, vhost: str) -> str:
+    """What a stuck case is waiting for: queues, unpublished outbox rows, bundle answers."""
+    from tests.support.infra import queue_stats
+
+    lines = []
+    for queue in ("onestop.orchestrator.commands", "onestop.orchestrator.results"):
+        stats = queue_stats(vhost, queue)
+        lines.append(
+            f"{queue}: {stats.get('messages')} messages, "
+            f"{stats.get('messages_unacknowledged')} unacked, "
+            f"{stats.get('consumers')} consumers"
+        )
+    engine = create_engine(settings.database_url_for("orchestrator"))
+    with engine.connect() as connection:
+        pending = connection.execute(
+            text(
+                "SELECT routing_key, claimed_by, claimed_until FROM outbox "
+                "WHERE published_at IS NULL"
+            )
+        ).all()
+        answered = connection.execute(
+            text("SELECT count(*) FROM inbox WHERE key LIKE '%:bundle:BuildBundle'")
+        ).scalar()
+    engine.dispose()
+    lines.append(f"unpublished outbox rows: {pending[:10]} ({len(pending)})")
+    lines.append(f"bundle commands answered: {answered}")
+    return "\n".join(lines)
