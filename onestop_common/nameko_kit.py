@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ def current_settings() -> Settings:
     if not isinstance(settings, Settings):
         raise RuntimeError(f"nameko config lacks {SETTINGS_KEY}: start services with `onestop`")
     return settings
+
+
+def business_now() -> datetime:
+    """Business time (Asia/Shanghai) on the clock the settings ask for (fast in demos/tests)."""
+    return current_settings().clock().now()
 
 
 # --------------------------------------------------------------------------- publishing

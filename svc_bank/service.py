@@ -15,6 +15,7 @@ from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
     Store,
+    business_now,
     command,
     current_settings,
     grpc_entrypoint,
@@ -29,10 +30,6 @@ NAME = "bank"
 
 grpc = grpc_entrypoint(pb_grpc.BankServiceStub)
 desk_grpc = grpc_entrypoint(pb_grpc.BankDeskStub)
-
-
-def _now() -> Any:
-    return current_settings().clock().now()
 
 
 def _replayed(_uow: Any) -> Any:
@@ -50,7 +47,7 @@ class Service(HealthCheck):
     @grpc
     def OpenAccount(self, request: pb.OpenAccountRequest, context: Any) -> Any:
         api.require_platform(self.caller())
-        now, auto = _now(), NAME in current_settings().auto_approve
+        now, auto = business_now(), NAME in current_settings().auto_approve
         args = (workflow.RPC, request, pb.OpenAccountResponse)
         with self.store.transaction() as uow:
             if workflow.already_answered(uow, request):
@@ -73,7 +70,7 @@ class Service(HealthCheck):
     @grpc
     def CloseAccount(self, request: pb.CloseAccountRequest, context: Any) -> Any:
         api.require_platform(self.caller())
-        now = _now()
+        now = business_now()
         with self.store.transaction() as uow:
             return run_saga_action(
                 uow,
@@ -102,28 +99,28 @@ class Service(HealthCheck):
     def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, _now())
+            return workflow.list_tasks(uow, principal, request.query, business_now())
 
     @desk_grpc
     def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, _now())
+            return workflow.get_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
     def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, _now())
+            return workflow.claim_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
     def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, _now())
+            return workflow.approve_task(uow, principal, request, business_now())
 
     @desk_grpc
     def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, _now())
+            return workflow.reject_task(uow, principal, request, business_now())

@@ -12,6 +12,7 @@ from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
     Store,
+    business_now,
     command,
     current_settings,
     grpc_entrypoint,
@@ -28,10 +29,6 @@ grpc = grpc_entrypoint(pb_grpc.SocialInsuranceServiceStub)
 desk_grpc = grpc_entrypoint(pb_grpc.SocialInsuranceDeskStub)
 
 
-def _now() -> Any:
-    return current_settings().clock().now()
-
-
 class Service(HealthCheck):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
@@ -41,7 +38,7 @@ class Service(HealthCheck):
     @grpc
     def RegisterEmployer(self, request: pb.RegisterEmployerRequest, context: Any) -> Any:
         api.require_platform(self.caller())
-        now, auto = _now(), NAME in current_settings().auto_approve
+        now, auto = business_now(), NAME in current_settings().auto_approve
         with self.store.transaction() as uow:
             return run_saga_action(
                 uow,
@@ -58,7 +55,7 @@ class Service(HealthCheck):
         self, request: pb.CancelEmployerRegistrationRequest, context: Any
     ) -> Any:
         api.require_platform(self.caller())
-        now = _now()
+        now = business_now()
         with self.store.transaction() as uow:
             return run_saga_action(
                 uow,
@@ -83,28 +80,28 @@ class Service(HealthCheck):
     def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, _now())
+            return workflow.list_tasks(uow, principal, request.query, business_now())
 
     @desk_grpc
     def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, _now())
+            return workflow.get_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
     def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, _now())
+            return workflow.claim_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
     def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, _now())
+            return workflow.approve_task(uow, principal, request, business_now())
 
     @desk_grpc
     def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, _now())
+            return workflow.reject_task(uow, principal, request, business_now())
