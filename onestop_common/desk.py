@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 from onestop.common.v1 import common_pb2, desk_pb2
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.db import UtcDateTime
-from onestop_common.errors import Conflict, NotFound, PermissionDenied
+from onestop_common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, violation
 from onestop_common.identity import Principal, Role
 from onestop_common.protoconv import from_timestamp, timestamp
 
@@ -220,6 +220,16 @@ def decide(
     task.decided_at = now
     task.decided_by = principal.subject
     task.reason = reason
+
+
+def required_reason(text: str) -> str:
+    """A rejection must say why: the stripped reason, or an InvalidInput naming the field."""
+    reason = text.strip()
+    if not reason:
+        raise InvalidInput.of(
+            [violation("reason", "required", "驳回须说明理由", "a rejection needs a reason")]
+        )
+    return reason
 
 
 def cancel_case_tasks(

@@ -28,7 +28,7 @@ from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
-from onestop_common.errors import Conflict, InvalidInput, RuleViolation, violation
+from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import UnitOfWork
 from onestop_common.protoconv import rejections
@@ -273,11 +273,7 @@ def approve_task(
 def reject_task(
     uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
 ) -> pb.RejectTaskResponse:
-    reason = request.reason.strip()
-    if not reason:
-        raise InvalidInput.of(
-            [violation("reason", "required", "驳回须说明理由", "a rejection needs a reason")]
-        )
+    reason = desk.required_reason(request.reason)
     task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     employer = _pending_employer(uow, task)
