@@ -107,8 +107,19 @@ def make_session_factory(engine: Engine, *, autoflush: bool = True) -> sessionma
 
 
 def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for queries only: on SQLite they never take the write lock."""
-    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+    """Sessions for queries only, each one consistent snapshot of the database.
+
+    A view is read in several statements (a case row, then its steps, then its audit trail);
+    under PostgreSQL's default READ COMMITTED each statement may see a later commit, and a
+    reader could pair a running case with its finished steps. REPEATABLE READ (read-only,
+    so it never fails to serialise) gives the whole session one snapshot. SQLite's deferred
+    transaction in WAL mode is a snapshot from its first read already, and never takes the
+    write lock.
+    """
+    options: dict[str, Any] = {READ_ONLY: True}
+    if not is_sqlite(engine.url):
+        options.update(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    return sessionmaker(bind=engine.execution_options(**options), expire_on_commit=False)
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from typing import Any
 import grpc
 from grpc_status import rpc_status
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
@@ -32,7 +33,7 @@ from orchestrator import audit
 from orchestrator import engine as e
 from orchestrator.engine import SagaEngine
 from orchestrator.intake import check_form
-from orchestrator.models import Saga
+from orchestrator.models import AuditEntry, Saga
 from orchestrator.views import CASE_STATE_NAMES, application_message, progress_event
 
 log = logging.getLogger(__name__)
@@ -122,19 +123,40 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, case_id: str, principal: Principal, *, with_form: bool = True
     ) -> tuple[Saga, pb.Application]:
         with self.engine.readers() as session:
-            saga = session.get(Saga, case_id)
-            if saga is None:
-                raise NotFound(f"no case {case_id}", message_zh=f"案件 {case_id} 不存在")
-            _check_can_read(saga, principal)
-            message = application_message(
-                saga,
-                self.engine.definitions[saga.definition],
-                self.engine.calendar,
-                self.engine.clock.now(),
-                with_form=with_form,
-            )
-            session.expunge(saga)
-            return saga, message
+            return self._read(session, case_id, principal, with_form=with_form)
+
+    def _read(
+        self, session: Session, case_id: str, principal: Principal, *, with_form: bool
+    ) -> tuple[Saga, pb.Application]:
+        saga = session.get(Saga, case_id)
+        if saga is None:
+            raise NotFound(f"no case {case_id}", message_zh=f"案件 {case_id} 不存在")
+        _check_can_read(saga, principal)
+        message = application_message(
+            saga,
+            self.engine.definitions[saga.definition],
+            self.engine.calendar,
+            self.engine.clock.now(),
+            with_form=with_form,
+        )
+        session.expunge(saga)
+        return saga, message
+
+    def _read_with_events(
+        self, case_id: str, principal: Principal, after_seq: int, *, snapshot: bool
+    ) -> tuple[Saga, pb.Application, list[AuditEntry]] | None:
+        """The case and its audit entries after ``after_seq`` from one database snapshot, so
+        the view sent with the last entry is never older (or newer) than that entry.
+
+        ``snapshot`` is the first read of a watch: it always returns the view, with the form.
+        Later reads return None when nothing new happened and leave the unchanging form out.
+        """
+        with self.engine.readers() as session:
+            entries = audit.entries_after(session, case_id, after_seq)
+            if not entries and not snapshot:
+                return None
+            saga, application = self._read(session, case_id, principal, with_form=snapshot)
+            return saga, application, entries
 
     # ------------------------------------------------------------------ RPCs
 
@@ -163,11 +185,10 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.WatchApplicationRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchApplicationResponse]:
         principal = self._require(context, READERS)
-        saga, application = self._load(request.case_id, principal)
-        seen_seq = 0
-        with self.engine.readers() as session:
-            entries = audit.entries_after(session, request.case_id, 0)
-            seen_seq = entries[-1].seq if entries else 0
+        first = self._read_with_events(request.case_id, principal, 0, snapshot=True)
+        assert first is not None  # the first read always returns the view
+        saga, application, entries = first
+        seen_seq = entries[-1].seq if entries else 0
         yield pb.WatchApplicationResponse(
             event=pb.ProgressEvent(
                 case_id=saga.id,
@@ -180,21 +201,21 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         if saga.state in e.TERMINAL_CASE_STATES:
             return
         while context.is_active():
+            # Read the version before the database: a change committed after the read
+            # below bumps it, so the wait returns at once instead of missing the change.
             version = self.notifier.version(request.case_id)
-            with self.engine.readers() as session:
-                entries = audit.entries_after(session, request.case_id, seen_seq)
-            if entries:
-                # Updates after the snapshot leave the (unchanging) form out.
-                saga, application = self._load(request.case_id, principal, with_form=False)
-                for entry in entries:
-                    yield pb.WatchApplicationResponse(
-                        event=progress_event(entry, saga.state), application=application
-                    )
-                seen_seq = entries[-1].seq
-                if saga.state in e.TERMINAL_CASE_STATES:
-                    return
+            update = self._read_with_events(request.case_id, principal, seen_seq, snapshot=False)
+            if update is None:
+                self.notifier.wait(request.case_id, version, self.watch_poll_seconds)
                 continue
-            self.notifier.wait(request.case_id, version, self.watch_poll_seconds)
+            saga, application, entries = update
+            for entry in entries:
+                yield pb.WatchApplicationResponse(
+                    event=progress_event(entry, saga.state), application=application
+                )
+            seen_seq = entries[-1].seq
+            if saga.state in e.TERMINAL_CASE_STATES:
+                return
 
     @_guarded
     def ListApplications(

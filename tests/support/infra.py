@@ -4,9 +4,11 @@ databases on SQLite (default) or PostgreSQL (ONESTOP_TEST_DB=postgresql)."""
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import socket
+import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -14,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import IO
 
 import psycopg2
 
@@ -122,6 +125,10 @@ def _worker_range() -> tuple[int, int]:
 
 
 _next_port: list[int] = []
+# Blocks this process has claimed: the open lock files keep other test sessions on the same
+# machine (a second pytest run, a developer's run next to CI) out of them until we exit.
+_claimed_blocks: dict[int, IO[bytes]] = {}
+PORT_LOCK_DIR = Path(tempfile.gettempdir()) / "onestop-test-ports"
 
 
 def free_port_base() -> int:
@@ -129,11 +136,29 @@ def free_port_base() -> int:
     low, high = _worker_range()
     if not _next_port:
         _next_port.append(low + (os.getpid() % 10) * 200)
-    while True:
+    for _ in range(2 * (high - low) // 200):
         base = _next_port[0]
         _next_port[0] = base + 200 if base + 400 <= high else low
+        if not _claim_block(base):
+            continue
         if all(_port_free(p) for p in (*range(base, base + 60), *range(base + 100, base + 160))):
             return base
+    raise RuntimeError(f"no free block of test ports in {low}..{high} (other test runs?)")
+
+
+def _claim_block(base: int) -> bool:
+    """True if this process holds the block's lock (taking it if no other process has it)."""
+    if base in _claimed_blocks:
+        return True
+    PORT_LOCK_DIR.mkdir(exist_ok=True)
+    lock = open(PORT_LOCK_DIR / f"{base}.lock", "wb")  # noqa: SIM115 - held until exit
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return False
+    _claimed_blocks[base] = lock
+    return True
 
 
 def _port_free(port: int) -> bool:
