@@ -1,16 +1,18 @@
 """The seal service's use cases, each one state change in one unit of work: order a seal set,
 the seal maker's desk (accept, engrave, complete, reject), revoke a case's seals, keep the seal
-CA's CRL fresh, and seal a PDF with an electronic seal."""
+CA's CRL fresh, authorise users to sign, and seal a PDF with an electronic seal (entered in the
+seal usage register)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
@@ -27,9 +29,16 @@ from svc_seal import domain, grpc_api
 from svc_seal import store as db
 from svc_seal.dependencies import SealPki
 from svc_seal.documents import inspect_pdf
-from svc_seal.domain import OrderState, SealState
+from svc_seal.domain import Capacity, OrderState, SealState
 from svc_seal.impression import SealKind, render_seal_pdf
-from svc_seal.models import IssuedCrl, SealOrder, SealRecord, Task
+from svc_seal.models import (
+    AuthorisedSigner,
+    IssuedCrl,
+    SealOrder,
+    SealRecord,
+    SealUsageRecord,
+    Task,
+)
 
 log = logging.getLogger(__name__)
 
@@ -595,6 +604,183 @@ def filing_record(uow: UnitOfWork, seal_code: str) -> dict[str, object]:
     return grpc_api.filing_dict(db.seal_by_code(uow.session, code), code)
 
 
+# --------------------------------------------------------------------------- authorised users
+
+_GRANT_ATTEMPTS = 3
+
+
+def _company(uow: UnitOfWork, uscc: str) -> SealOrder:
+    """The order that names the company's owner; the USCC is required and must be known."""
+    if not uscc:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "uscc", "required", "请提供企业的统一社会信用代码", "give the company's USCC"
+                )
+            ]
+        )
+    owner = db.owner_of_company(uow.session, uscc)
+    if owner is None:
+        raise NotFound(f"company {uscc} has no seals here", message_zh=f"企业 {uscc} 没有印章记录")
+    return owner
+
+
+def _company_owner(uow: UnitOfWork, principal: Principal, uscc: str) -> SealOrder:
+    """As ``_company``, after checking the caller owns the company (or administers)."""
+    owner = _company(uow, uscc)
+    grpc_api.require_owner(principal, owner)
+    return owner
+
+
+def _signer_message(signer: AuthorisedSigner, env: Env) -> seal_pb2.Signer:
+    return grpc_api.signer_message(signer, active=db.grant_facts(signer).active(env.now))
+
+
+def authorise_signer(
+    store: Store, principal: Principal, request: seal_pb2.AuthoriseSignerRequest, env: Env
+) -> seal_pb2.AuthoriseSignerResponse:
+    """Grant (or re-grant) an authorised user, in one transaction. Two first grants of the same
+    subject at once collide on the unique (uscc, subject); the loser retries and replaces."""
+    for attempt in range(1, _GRANT_ATTEMPTS + 1):
+        try:
+            with store.transaction() as uow:
+                return _grant(uow, principal, request, env)
+        except IntegrityError:
+            if attempt == _GRANT_ATTEMPTS:
+                raise
+            log.info("a grant to the same subject was written at the same moment; granting again")
+    raise AssertionError("unreachable")
+
+
+def _grant(
+    uow: UnitOfWork, principal: Principal, request: seal_pb2.AuthoriseSignerRequest, env: Env
+) -> seal_pb2.AuthoriseSignerResponse:
+    session, uscc = uow.session, request.uscc.strip()
+    owner = _company_owner(uow, principal, uscc)
+    grant_in = grpc_api.grant_input(request)
+    company_kinds = db.electronic_kinds(session, uscc)
+    problems = domain.grant_violations(
+        grant_in, owner=owner.applicant_id, company_kinds=company_kinds, now=env.now
+    )
+    if problems:
+        raise InvalidInput.of(problems)
+    kinds = [kind.value for kind in domain.granted_kinds(grant_in.kinds, company_kinds)]
+    signer = db.signer_of(session, uscc, grant_in.subject, for_update=True)
+    if signer is None:
+        signer = AuthorisedSigner(uscc=uscc, subject=grant_in.subject)
+        session.add(signer)
+    elif (
+        signer.revoked_at is None
+        and signer.kinds == kinds
+        and signer.valid_until == grant_in.valid_until
+        and signer.note == grant_in.note
+    ):
+        return seal_pb2.AuthoriseSignerResponse(signer=_signer_message(signer, env))
+    signer.kinds = kinds
+    signer.valid_until = grant_in.valid_until
+    signer.note = grant_in.note
+    signer.granted_by = principal.subject
+    signer.granted_at = env.now
+    signer.revoked_at = None
+    signer.revoked_by = ""
+    signer.revoke_reason = ""
+    session.flush()
+    log.info(
+        "company %s: %s authorised to sign with %s until %s (by %s)",
+        uscc,
+        signer.subject,
+        ", ".join(kinds),
+        signer.valid_until.isoformat() if signer.valid_until else "revoked",
+        principal.subject,
+    )
+    return seal_pb2.AuthoriseSignerResponse(signer=_signer_message(signer, env))
+
+
+def revoke_signer(
+    uow: UnitOfWork, principal: Principal, request: seal_pb2.RevokeSignerRequest, env: Env
+) -> seal_pb2.RevokeSignerResponse:
+    """Withdraw an authorisation; revoking again changes nothing (the first who/when/why stay)."""
+    session, uscc = uow.session, request.uscc.strip()
+    _company_owner(uow, principal, uscc)
+    subject, reason = request.subject.strip(), request.reason.strip()
+    problems = domain.revoke_violations(subject, reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    signer = db.signer_of(session, uscc, subject, for_update=True)
+    if signer is None:
+        raise NotFound(
+            f"{subject} is not an authorised user of company {uscc}",
+            message_zh=f"{subject} 不是企业 {uscc} 的被授权用印人",
+        )
+    if signer.revoked_at is None:
+        signer.revoked_at = env.now
+        signer.revoked_by = principal.subject
+        signer.revoke_reason = reason
+        log.info("company %s: authorisation of %s revoked by %s", uscc, subject, principal.subject)
+    return seal_pb2.RevokeSignerResponse(signer=_signer_message(signer, env))
+
+
+def list_signers(
+    uow: UnitOfWork, principal: Principal, request: seal_pb2.ListSignersRequest, env: Env
+) -> seal_pb2.ListSignersResponse:
+    """The owner and administrators see every authorised user; an authorised user only itself."""
+    session, uscc = uow.session, request.uscc.strip()
+    owner = _company(uow, uscc)
+    if grpc_api.signing_capacity(principal, owner) is None:
+        own = db.signer_of(session, uscc, principal.subject)
+        if own is None:
+            raise grpc_api.not_owner(principal, owner)
+        mine = [own] if request.include_revoked or own.revoked_at is None else []
+        return seal_pb2.ListSignersResponse(signers=[_signer_message(s, env) for s in mine])
+    signers = db.signers_of_company(session, uscc, include_revoked=request.include_revoked)
+    return seal_pb2.ListSignersResponse(signers=[_signer_message(s, env) for s in signers])
+
+
+# --------------------------------------------------------------------------- usage register
+
+_DEFAULT_PAGE = 50
+_MAX_PAGE = 200
+
+
+def list_seal_usages(
+    uow: UnitOfWork, principal: Principal, request: seal_pb2.ListSealUsagesRequest
+) -> seal_pb2.ListSealUsagesResponse:
+    """The company's seal usage register, newest first; the page token is the last entry's id."""
+    uscc = request.uscc.strip()
+    _company_owner(uow, principal, uscc)
+    problems = []
+    if request.page_size < 0:
+        problems.append(
+            violation(
+                "page_size",
+                "not_negative",
+                "每页条数不能为负数",
+                "page_size must not be negative",
+            )
+        )
+    token = request.page_token.strip()
+    if token and not token.isdigit():
+        problems.append(
+            violation(
+                "page_token",
+                "format",
+                "分页标记无效，请使用上一页返回的 next_page_token",
+                "invalid page_token; pass the next_page_token of the previous page",
+            )
+        )
+    if problems:
+        raise InvalidInput.of(problems)
+    size = min(request.page_size or _DEFAULT_PAGE, _MAX_PAGE)
+    rows = db.usages_of_company(
+        uow.session, uscc, before_id=int(token) if token else None, limit=size + 1
+    )
+    page = rows[:size]
+    return seal_pb2.ListSealUsagesResponse(
+        usages=[grpc_api.usage_message(row) for row in page],
+        next_page_token=str(page[-1].id) if len(rows) > size else "",
+    )
+
+
 # --------------------------------------------------------------------------- SignPdf
 
 
@@ -609,15 +795,18 @@ class _SignJob:
     box: tuple[float, float, float, float]
     page: int
     field_name: str
+    reason: str
+    capacity: Capacity
 
 
 def sign_pdf(
     store: Store, principal: Principal, request: seal_pb2.SignPdfRequest, env: Env
 ) -> seal_pb2.SignPdfResponse:
     """Seal a PDF: checks and reads in one short transaction, the CRL in another, then signing
-    (with the TSA round trip) outside any transaction. Bad input changes nothing."""
+    (with the TSA round trip) outside any transaction, then the usage register entry in a last
+    short one. Bad input changes nothing; no signed PDF leaves without its register entry."""
     with store.transaction() as uow:
-        job = _plan_signature(uow, principal, request)
+        job = _plan_signature(uow, principal, request, env)
     crl_der = current_crl(store, env).der
     identity = env.pki.seal_identity(job.encrypted_key, job.certificate_pem)
     try:
@@ -638,11 +827,13 @@ def sign_pdf(
                 )
             ]
         ) from error
+    _register_usage(store, principal, request, job, signed, env)
     log.info(
-        "sealed a PDF with seal %s (field %s) for %s",
+        "sealed a PDF with seal %s (field %s) for %s as %s",
         job.seal_code,
         job.field_name,
         principal.subject,
+        job.capacity,
     )
     return seal_pb2.SignPdfResponse(
         signed_pdf=signed,
@@ -663,7 +854,7 @@ def _sign(
         request.pdf,
         identity,
         field_name=job.field_name,
-        reason=request.reason.strip() or f"加盖{job.kind.label_zh}",
+        reason=job.reason,
         location=request.location.strip() or None,
         timestamper=env.pki.timestamper,
         appearance=signing.Appearance(pdf=job.impression_pdf, box=job.box, page=job.page),
@@ -671,8 +862,43 @@ def _sign(
     )
 
 
+def _register_usage(
+    store: Store,
+    principal: Principal,
+    request: seal_pb2.SignPdfRequest,
+    job: _SignJob,
+    signed: bytes,
+    env: Env,
+) -> None:
+    """One row of the seal usage register, once the signature exists."""
+    try:
+        with store.transaction() as uow:
+            uow.session.add(
+                SealUsageRecord(
+                    seal_code=job.seal_code,
+                    uscc=request.uscc.strip(),
+                    kind=job.kind.value,
+                    signer=principal.subject,
+                    capacity=job.capacity.value,
+                    certificate_serial=job.certificate_serial,
+                    input_sha256=hashlib.sha256(request.pdf).hexdigest(),
+                    signed_sha256=hashlib.sha256(signed).hexdigest(),
+                    field_name=job.field_name,
+                    reason=job.reason,
+                    signed_at=env.now,
+                )
+            )
+    except SQLAlchemyError as error:
+        log.error("seal %s: usage register not written, signed PDF withheld", job.seal_code)
+        raise Unavailable(
+            "the seal usage register could not be written, so the signed PDF is withheld; "
+            "retry later",
+            message_zh="用印登记写入失败，已签章文件不予返回，请稍后重试",
+        ) from error
+
+
 def _plan_signature(
-    uow: UnitOfWork, principal: Principal, request: seal_pb2.SignPdfRequest
+    uow: UnitOfWork, principal: Principal, request: seal_pb2.SignPdfRequest, env: Env
 ) -> _SignJob:
     grpc_api.require_signer_role(principal)
     uscc = request.uscc.strip()
@@ -690,10 +916,22 @@ def _plan_signature(
     owner = db.owner_of_company(uow.session, uscc)
     if owner is None:
         raise NotFound(f"company {uscc} has no seals here", message_zh=f"企业 {uscc} 没有印章记录")
-    grpc_api.require_owner(principal, owner)
+    capacity = grpc_api.signing_capacity(principal, owner)
+    grant = None
+    if capacity is None:
+        # Refused before anything about the company's seals is told to a stranger.
+        row = db.signer_of(uow.session, uscc, principal.subject)
+        grant = db.grant_facts(row) if row is not None else None
+        refusal = domain.grant_refusal(principal.subject, grant, env.now)
+        if refusal is not None:
+            raise grpc_api.refuse(refusal)
     seal = _chosen_seal(uow, uscc, request)
-    facts = inspect_pdf(request.pdf)
     kind = SealKind(seal.kind)
+    if grant is not None:
+        refusal = domain.kind_refusal(principal.subject, grant, kind)
+        if refusal is not None:
+            raise grpc_api.refuse(refusal)
+    facts = inspect_pdf(request.pdf)
     problems = domain.placement_violations(facts.pages, request.page, request.x, request.y, kind)
     if problems:
         raise InvalidInput.of(problems)
@@ -709,6 +947,8 @@ def _plan_signature(
         box=(request.x, request.y, request.x + width, request.y + height),
         page=request.page,
         field_name=domain.signature_field_name(seal.seal_code, facts.field_names),
+        reason=request.reason.strip() or f"加盖{kind.label_zh}",
+        capacity=capacity or Capacity.AUTHORISED_USER,
     )
 
 

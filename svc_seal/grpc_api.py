@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2
-from onestop_common.errors import InvalidInput, PermissionDenied, violation
+from onestop_common.clock import SHANGHAI
+from onestop_common.errors import InvalidInput, PermissionDenied, RuleViolation, violation
 from onestop_common.identity import STAFF_ROLES, Principal, Role, require_role
 from onestop_common.protoconv import timestamp
-from svc_seal.domain import RequestedSeal, SealOrderInput, SealState
+from svc_seal.domain import Capacity, GrantInput, RequestedSeal, SealOrderInput, SealState
 from svc_seal.impression import SealKind
-from svc_seal.models import SealOrder, SealRecord
+from svc_seal.models import AuthorisedSigner, SealOrder, SealRecord, SealUsageRecord
 
 KIND_FROM_PROTO = {
     application_pb2.SEAL_KIND_OFFICIAL: SealKind.OFFICIAL,
@@ -26,6 +27,12 @@ STATE_TO_PROTO = {
     SealState.ACTIVE: seal_pb2.SEAL_STATE_ACTIVE,
     SealState.REVOKED: seal_pb2.SEAL_STATE_REVOKED,
     SealState.CANCELLED: seal_pb2.SEAL_STATE_CANCELLED,
+}
+
+CAPACITY_TO_PROTO = {
+    Capacity.OWNER: seal_pb2.SIGNER_CAPACITY_OWNER,
+    Capacity.AUTHORISED_USER: seal_pb2.SIGNER_CAPACITY_AUTHORISED_USER,
+    Capacity.ADMINISTRATOR: seal_pb2.SIGNER_CAPACITY_ADMINISTRATOR,
 }
 
 
@@ -59,6 +66,20 @@ def requested_kind(value: int) -> SealKind | None:
             ]
         )
     return kind
+
+
+def grant_input(request: seal_pb2.AuthoriseSignerRequest) -> GrantInput:
+    """An unspecified or unknown kind number becomes None, which the rules refuse by position."""
+    valid_until = None
+    if request.HasField("valid_until"):
+        # Set but zero (the epoch) is a time in the past, not "until revoked".
+        valid_until = request.valid_until.ToDatetime(tzinfo=SHANGHAI)
+    return GrantInput(
+        subject=request.subject.strip(),
+        kinds=tuple(KIND_FROM_PROTO.get(kind) for kind in request.kinds),
+        valid_until=valid_until,
+        note=request.note.strip(),
+    )
 
 
 # --------------------------------------------------------------------------- encoding
@@ -133,6 +154,42 @@ def filing_dict(seal: SealRecord | None, seal_code: str) -> dict[str, object]:
     }
 
 
+def signer_message(signer: AuthorisedSigner, *, active: bool) -> seal_pb2.Signer:
+    message = seal_pb2.Signer(
+        uscc=signer.uscc,
+        subject=signer.subject,
+        kinds=[KIND_TO_PROTO[SealKind(kind)] for kind in signer.kinds],
+        granted_by=signer.granted_by,
+        revoked_by=signer.revoked_by,
+        revoke_reason=signer.revoke_reason,
+        note=signer.note,
+        active=active,
+    )
+    message.granted_at.CopyFrom(timestamp(signer.granted_at))
+    for name in ("valid_until", "revoked_at"):
+        value = getattr(signer, name)
+        if value is not None:
+            getattr(message, name).CopyFrom(timestamp(value))
+    return message
+
+
+def usage_message(usage: SealUsageRecord) -> seal_pb2.SealUsage:
+    message = seal_pb2.SealUsage(
+        seal_code=usage.seal_code,
+        uscc=usage.uscc,
+        kind=KIND_TO_PROTO[SealKind(usage.kind)],
+        signer=usage.signer,
+        capacity=CAPACITY_TO_PROTO[Capacity(usage.capacity)],
+        input_sha256=usage.input_sha256,
+        signed_sha256=usage.signed_sha256,
+        field_name=usage.field_name,
+        reason=usage.reason,
+        certificate_serial=usage.certificate_serial,
+    )
+    message.signed_at.CopyFrom(timestamp(usage.signed_at))
+    return message
+
+
 # --------------------------------------------------------------------------- who may call
 
 
@@ -155,11 +212,30 @@ def require_owner(principal: Principal, order: SealOrder) -> None:
     require_signer_role(principal)
     if principal.role is Role.ADMIN or principal.subject == order.applicant_id:
         return
-    raise PermissionDenied(
+    raise not_owner(principal, order)
+
+
+def not_owner(principal: Principal, order: SealOrder) -> PermissionDenied:
+    return PermissionDenied(
         f"{principal.subject} does not own company {order.uscc}; only its applicant may use "
         "its seals",
         message_zh=f"{principal.subject} 不是企业 {order.uscc} 的申请人，无权使用其印章",
     )
+
+
+def signing_capacity(principal: Principal, order: SealOrder) -> Capacity | None:
+    """The owner and administrators sign in their own right; anyone else needs a grant (None)."""
+    require_signer_role(principal)
+    if principal.subject == order.applicant_id:
+        return Capacity.OWNER
+    if principal.role is Role.ADMIN:
+        return Capacity.ADMINISTRATOR
+    return None
+
+
+def refuse(refusal: RuleViolation) -> PermissionDenied:
+    """A refusal to sign, carrying its rule so a client can tell revoked from expired."""
+    return PermissionDenied(refusal.message_en, message_zh=refusal.message_zh, violations=[refusal])
 
 
 def require_can_see(principal: Principal, order: SealOrder) -> None:

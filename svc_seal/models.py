@@ -1,11 +1,13 @@
 """The seal service's own database: seal orders, seals (with their encrypted keys, certificates
-and police filings), the serial counters behind seal codes, the seal CA's CRLs, outbox and inbox."""
+and police filings), the serial counters behind seal codes, the seal CA's CRLs, the authorised
+users and the seal usage register, outbox and inbox."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
@@ -14,6 +16,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -124,3 +127,47 @@ class IssuedCrl(Base):
     next_update: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_count: Mapped[int] = mapped_column(Integer)
     der: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class AuthorisedSigner(Base):
+    """An entrepreneur the owner allowed to sign with some of the company's electronic seals
+    (被授权用印人): one row per company and subject, re-granting replaces it."""
+
+    __tablename__ = "seal_signers"
+    __table_args__ = (UniqueConstraint("uscc", "subject", name="uq_seal_signers_uscc_subject"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18))
+    subject: Mapped[str] = mapped_column(String(120))
+    # Seal kind values ("official", "finance", ...) in the usual order.
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    # None: until revoked.
+    valid_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    granted_by: Mapped[str] = mapped_column(String(120))
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    revoked_by: Mapped[str] = mapped_column(String(120), default="")
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SealUsageRecord(Base):
+    """The seal usage register (用印登记): one row per PDF sealed, written after the signature
+    succeeded; the hashes tie the entry to the document before and after."""
+
+    __tablename__ = "seal_usages"
+    __table_args__ = (Index("ix_seal_usages_uscc", "uscc", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    seal_code: Mapped[str] = mapped_column(ForeignKey("seals.seal_code"))
+    uscc: Mapped[str] = mapped_column(String(18))
+    kind: Mapped[str] = mapped_column(String(20))
+    signer: Mapped[str] = mapped_column(String(120))
+    # owner | authorised_user | administrator
+    capacity: Mapped[str] = mapped_column(String(20))
+    certificate_serial: Mapped[str] = mapped_column(String(64))
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    signed_sha256: Mapped[str] = mapped_column(String(64))
+    field_name: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -1,5 +1,6 @@
 """The seal service (nameko): seal orders for seal makers, electronic seals on the platform PKI,
-police filings, revocation with a CRL served over HTTP, and sealing PDFs.
+police filings, revocation with a CRL served over HTTP, sealing PDFs by the owner or an
+authorised user, and the seal usage register.
 
 Entrypoints: the saga's AMQP commands and gRPC (SealService, SealDesk), the ``seal_filing``
 AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on 127.0.0.1, and an hourly CRL renewal.
@@ -91,6 +92,30 @@ class Service(HealthCheck):
     @grpc
     def SignPdf(self, request: Any, context: Any) -> seal_pb2.SignPdfResponse:
         return actions.sign_pdf(self.store, self.caller(), request, self._env())
+
+    # ------------------------------------------------------------------ authorised users
+
+    @grpc
+    def AuthoriseSigner(self, request: Any, context: Any) -> seal_pb2.AuthoriseSignerResponse:
+        return actions.authorise_signer(self.store, self.caller(), request, self._env())
+
+    @grpc
+    def RevokeSigner(self, request: Any, context: Any) -> seal_pb2.RevokeSignerResponse:
+        principal = self.caller()
+        with self.store.transaction() as uow:
+            return actions.revoke_signer(uow, principal, request, self._env())
+
+    @grpc
+    def ListSigners(self, request: Any, context: Any) -> seal_pb2.ListSignersResponse:
+        principal = self.caller()
+        with self.store.transaction() as uow:
+            return actions.list_signers(uow, principal, request, self._env())
+
+    @grpc
+    def ListSealUsages(self, request: Any, context: Any) -> seal_pb2.ListSealUsagesResponse:
+        principal = self.caller()
+        with self.store.transaction() as uow:
+            return actions.list_seal_usages(uow, principal, request)
 
     @grpc
     def GetSealFiling(self, request: Any, context: Any) -> seal_pb2.GetSealFilingResponse:

@@ -13,13 +13,21 @@ from sqlalchemy.orm import Session
 from svc_seal.domain import (
     KIND_ORDER,
     LIVE_STATES,
+    GrantFacts,
     OrderState,
     SealFacts,
     SealState,
     make_seal_code,
 )
 from svc_seal.impression import SealKind
-from svc_seal.models import IssuedCrl, SealOrder, SealRecord, SerialCounter
+from svc_seal.models import (
+    AuthorisedSigner,
+    IssuedCrl,
+    SealOrder,
+    SealRecord,
+    SealUsageRecord,
+    SerialCounter,
+)
 
 _KIND_RANK = {kind.value: rank for rank, kind in enumerate(KIND_ORDER)}
 
@@ -161,3 +169,59 @@ def save_crl(
     )
     session.add(row)
     return row
+
+
+# --------------------------------------------------------------------------- authorised users
+
+
+def electronic_kinds(session: Session, uscc: str) -> frozenset[SealKind]:
+    """The kinds the company has a live (not revoked or cancelled) electronic seal of."""
+    rows = session.scalars(
+        select(SealRecord.kind).where(
+            SealRecord.uscc == uscc,
+            SealRecord.electronic.is_(True),
+            SealRecord.state.in_(list(LIVE_STATES)),
+        )
+    ).all()
+    return frozenset(SealKind(kind) for kind in rows)
+
+
+def signer_of(
+    session: Session, uscc: str, subject: str, *, for_update: bool = False
+) -> AuthorisedSigner | None:
+    statement = select(AuthorisedSigner).where(
+        AuthorisedSigner.uscc == uscc, AuthorisedSigner.subject == subject
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def signers_of_company(
+    session: Session, uscc: str, *, include_revoked: bool
+) -> Sequence[AuthorisedSigner]:
+    statement = select(AuthorisedSigner).where(AuthorisedSigner.uscc == uscc)
+    if not include_revoked:
+        statement = statement.where(AuthorisedSigner.revoked_at.is_(None))
+    return session.scalars(statement.order_by(AuthorisedSigner.subject)).all()
+
+
+def grant_facts(signer: AuthorisedSigner) -> GrantFacts:
+    return GrantFacts(
+        kinds=frozenset(SealKind(kind) for kind in signer.kinds),
+        valid_until=signer.valid_until,
+        revoked_at=signer.revoked_at,
+    )
+
+
+# --------------------------------------------------------------------------- usage register
+
+
+def usages_of_company(
+    session: Session, uscc: str, *, before_id: int | None, limit: int
+) -> Sequence[SealUsageRecord]:
+    """The company's register entries, newest first, older than ``before_id`` when given."""
+    statement = select(SealUsageRecord).where(SealUsageRecord.uscc == uscc)
+    if before_id is not None:
+        statement = statement.where(SealUsageRecord.id < before_id)
+    return session.scalars(statement.order_by(SealUsageRecord.id.desc()).limit(limit)).all()

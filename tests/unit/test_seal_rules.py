@@ -1,10 +1,11 @@
 """The seal rules without anything running: seal codes, the seal set, completion, engraving,
-filing numbers, certificate lifetimes, CRL renewal and where an impression may go."""
+filing numbers, certificate lifetimes, CRL renewal, where an impression may go, and who besides
+the owner may sign (authorised users)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -12,6 +13,8 @@ from hypothesis import strategies as st
 
 from svc_seal import domain
 from svc_seal.domain import (
+    GrantFacts,
+    GrantInput,
     PageBox,
     PlannedSeal,
     RequestedSeal,
@@ -347,3 +350,132 @@ def test_each_new_impression_gets_a_new_field() -> None:
     assert domain.signature_field_name("1201001000001", []) == "seal-1201001000001-1"
     taken = ["seal-1201001000001-1", "seal-1201001000001-2", "Other"]
     assert domain.signature_field_name("1201001000001", taken) == "seal-1201001000001-3"
+
+
+# --------------------------------------------------------------------------- authorised users
+
+ALL_ELECTRONIC = frozenset(domain.REQUIRED_KINDS)
+GRANT = GrantInput(
+    subject="frank", kinds=(SealKind.FINANCE,), valid_until=NOW + timedelta(days=30), note=""
+)
+
+
+def _grant_rules(grant: GrantInput, company_kinds: frozenset[SealKind] = ALL_ELECTRONIC):
+    found = domain.grant_violations(grant, owner="alice", company_kinds=company_kinds, now=NOW)
+    assert all(v.message_zh and v.message_en for v in found)
+    return [(v.field, v.rule) for v in found]
+
+
+def test_a_grant_for_a_seal_the_company_has_is_accepted() -> None:
+    assert _grant_rules(GRANT) == []
+    assert _grant_rules(replace(GRANT, kinds=(), valid_until=None)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"subject": ""}, ("subject", "required")),
+        ({"subject": "x" * 121}, ("subject", "max_length")),
+        ({"subject": "alice"}, ("subject", "not_owner")),
+        ({"kinds": (None,)}, ("kinds[0]", "seal_kind")),
+        (
+            {"kinds": (SealKind.FINANCE, SealKind.CONTRACT)},
+            ("kinds[1]", "electronic_seal_of_company"),
+        ),
+        ({"valid_until": NOW}, ("valid_until", "future")),
+        ({"valid_until": NOW - timedelta(seconds=1)}, ("valid_until", "future")),
+        ({"note": "备" * 501}, ("note", "max_length")),
+    ],
+    ids=[
+        "no-subject",
+        "long-subject",
+        "owner",
+        "unknown-kind",
+        "kind-not-held",
+        "until-now",
+        "in-the-past",
+        "long-note",
+    ],
+)
+def test_each_bad_grant_value_gets_its_rejection(
+    change: dict[str, object], expected: tuple[str, str]
+) -> None:
+    assert _grant_rules(replace(GRANT, **change)) == [expected]  # type: ignore[arg-type]
+
+
+def test_valid_until_is_compared_as_an_instant_whatever_its_zone() -> None:
+    # 10:30 in Shanghai is 02:30 UTC, before NOW (10:00 UTC): in the past despite the "10:30".
+    shanghai = timezone(timedelta(hours=8))
+    earlier = datetime(2026, 11, 26, 10, 30, tzinfo=shanghai)
+    assert _grant_rules(replace(GRANT, valid_until=earlier)) == [("valid_until", "future")]
+    later = datetime(2026, 11, 26, 18, 30, tzinfo=shanghai)
+    assert _grant_rules(replace(GRANT, valid_until=later)) == []
+    with pytest.raises(ValueError, match="naive"):
+        _grant_rules(replace(GRANT, valid_until=datetime(2026, 12, 1)))
+
+
+def test_no_electronic_seal_means_nothing_to_authorise() -> None:
+    assert _grant_rules(replace(GRANT, kinds=()), frozenset()) == [
+        ("kinds", "electronic_seal_of_company")
+    ]
+    assert _grant_rules(GRANT, frozenset({SealKind.OFFICIAL})) == [
+        ("kinds[0]", "electronic_seal_of_company")
+    ]
+
+
+def test_an_empty_grant_covers_every_electronic_seal_in_the_usual_order() -> None:
+    company = frozenset({SealKind.INVOICE, SealKind.OFFICIAL, SealKind.CONTRACT})
+    assert domain.granted_kinds((), company) == (
+        SealKind.OFFICIAL,
+        SealKind.INVOICE,
+        SealKind.CONTRACT,
+    )
+    twice = (SealKind.FINANCE, SealKind.OFFICIAL, SealKind.FINANCE)
+    assert domain.granted_kinds(twice, ALL_ELECTRONIC) == (SealKind.OFFICIAL, SealKind.FINANCE)
+
+
+def test_revoking_needs_a_subject_and_a_reason() -> None:
+    assert domain.revoke_violations("frank", "离职") == []
+    rules = [(v.field, v.rule) for v in domain.revoke_violations("", "")]
+    assert rules == [("subject", "required"), ("reason", "required")]
+    (long_reason,) = domain.revoke_violations("frank", "x" * 501)
+    assert (long_reason.field, long_reason.rule) == ("reason", "max_length")
+
+
+FINANCE_ONLY = GrantFacts(
+    kinds=frozenset({SealKind.FINANCE}), valid_until=NOW + timedelta(hours=1), revoked_at=None
+)
+
+
+def test_an_active_grant_lets_its_holder_sign_with_the_kinds_it_covers() -> None:
+    assert FINANCE_ONLY.active(NOW)
+    assert domain.grant_refusal("frank", FINANCE_ONLY, NOW) is None
+    assert domain.kind_refusal("frank", FINANCE_ONLY, SealKind.FINANCE) is None
+    refusal = domain.kind_refusal("frank", FINANCE_ONLY, SealKind.OFFICIAL)
+    assert refusal is not None
+    assert (refusal.field, refusal.rule) == ("kind", "authorised_kind")
+    assert "财务专用章" in refusal.message_zh and "official" in refusal.message_en
+
+
+@pytest.mark.parametrize(
+    ("grant", "rule"),
+    [
+        (None, "authorised_user"),
+        (replace(FINANCE_ONLY, revoked_at=NOW - timedelta(minutes=1)), "authorisation_revoked"),
+        (replace(FINANCE_ONLY, valid_until=NOW), "authorisation_expired"),
+        (replace(FINANCE_ONLY, valid_until=NOW - timedelta(days=1)), "authorisation_expired"),
+    ],
+    ids=["no-grant", "revoked", "expires-now", "expired"],
+)
+def test_no_active_grant_no_signature(grant: GrantFacts | None, rule: str) -> None:
+    refusal = domain.grant_refusal("frank", grant, NOW)
+    assert refusal is not None and (refusal.field, refusal.rule) == ("subject", rule)
+    assert "frank" in refusal.message_zh and "frank" in refusal.message_en
+    if grant is not None:
+        assert not grant.active(NOW)
+
+
+def test_a_grant_without_end_lasts_until_revoked() -> None:
+    forever = replace(FINANCE_ONLY, valid_until=None)
+    assert forever.active(NOW + timedelta(days=3650))
+    assert domain.grant_refusal("frank", forever, NOW + timedelta(days=3650)) is None

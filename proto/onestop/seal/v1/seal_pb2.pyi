@@ -22,6 +22,13 @@ class SealState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEAL_STATE_REVOKED: _ClassVar[SealState]
     SEAL_STATE_CANCELLED: _ClassVar[SealState]
 
+class SignerCapacity(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNER_CAPACITY_UNSPECIFIED: _ClassVar[SignerCapacity]
+    SIGNER_CAPACITY_OWNER: _ClassVar[SignerCapacity]
+    SIGNER_CAPACITY_AUTHORISED_USER: _ClassVar[SignerCapacity]
+    SIGNER_CAPACITY_ADMINISTRATOR: _ClassVar[SignerCapacity]
+
 class FilingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     FILING_STATE_UNSPECIFIED: _ClassVar[FilingState]
@@ -33,6 +40,10 @@ SEAL_STATE_ENGRAVED: SealState
 SEAL_STATE_ACTIVE: SealState
 SEAL_STATE_REVOKED: SealState
 SEAL_STATE_CANCELLED: SealState
+SIGNER_CAPACITY_UNSPECIFIED: SignerCapacity
+SIGNER_CAPACITY_OWNER: SignerCapacity
+SIGNER_CAPACITY_AUTHORISED_USER: SignerCapacity
+SIGNER_CAPACITY_ADMINISTRATOR: SignerCapacity
 FILING_STATE_UNSPECIFIED: FilingState
 FILING_STATE_FILED: FilingState
 FILING_STATE_CANCELLED: FilingState
@@ -178,6 +189,126 @@ class SignPdfResponse(_message.Message):
     seal_code: str
     certificate_serial: str
     def __init__(self, signed_pdf: _Optional[bytes] = ..., field_name: _Optional[str] = ..., seal_code: _Optional[str] = ..., certificate_serial: _Optional[str] = ...) -> None: ...
+
+class Signer(_message.Message):
+    __slots__ = ("uscc", "subject", "kinds", "valid_until", "granted_by", "granted_at", "revoked_at", "revoked_by", "revoke_reason", "note", "active")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_BY_FIELD_NUMBER: _ClassVar[int]
+    GRANTED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
+    REVOKED_BY_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_REASON_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    subject: str
+    kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.SealKind]
+    valid_until: _timestamp_pb2.Timestamp
+    granted_by: str
+    granted_at: _timestamp_pb2.Timestamp
+    revoked_at: _timestamp_pb2.Timestamp
+    revoked_by: str
+    revoke_reason: str
+    note: str
+    active: bool
+    def __init__(self, uscc: _Optional[str] = ..., subject: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_application_pb2.SealKind, str]]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., granted_by: _Optional[str] = ..., granted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked_by: _Optional[str] = ..., revoke_reason: _Optional[str] = ..., note: _Optional[str] = ..., active: _Optional[bool] = ...) -> None: ...
+
+class AuthoriseSignerRequest(_message.Message):
+    __slots__ = ("uscc", "subject", "kinds", "valid_until", "note")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    subject: str
+    kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.SealKind]
+    valid_until: _timestamp_pb2.Timestamp
+    note: str
+    def __init__(self, uscc: _Optional[str] = ..., subject: _Optional[str] = ..., kinds: _Optional[_Iterable[_Union[_application_pb2.SealKind, str]]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., note: _Optional[str] = ...) -> None: ...
+
+class AuthoriseSignerResponse(_message.Message):
+    __slots__ = ("signer",)
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    signer: Signer
+    def __init__(self, signer: _Optional[_Union[Signer, _Mapping]] = ...) -> None: ...
+
+class RevokeSignerRequest(_message.Message):
+    __slots__ = ("uscc", "subject", "reason")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    subject: str
+    reason: str
+    def __init__(self, uscc: _Optional[str] = ..., subject: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class RevokeSignerResponse(_message.Message):
+    __slots__ = ("signer",)
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    signer: Signer
+    def __init__(self, signer: _Optional[_Union[Signer, _Mapping]] = ...) -> None: ...
+
+class ListSignersRequest(_message.Message):
+    __slots__ = ("uscc", "include_revoked")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_REVOKED_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    include_revoked: bool
+    def __init__(self, uscc: _Optional[str] = ..., include_revoked: _Optional[bool] = ...) -> None: ...
+
+class ListSignersResponse(_message.Message):
+    __slots__ = ("signers",)
+    SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    signers: _containers.RepeatedCompositeFieldContainer[Signer]
+    def __init__(self, signers: _Optional[_Iterable[_Union[Signer, _Mapping]]] = ...) -> None: ...
+
+class SealUsage(_message.Message):
+    __slots__ = ("seal_code", "uscc", "kind", "signer", "capacity", "input_sha256", "signed_sha256", "field_name", "reason", "signed_at", "certificate_serial")
+    SEAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    CAPACITY_FIELD_NUMBER: _ClassVar[int]
+    INPUT_SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_SHA256_FIELD_NUMBER: _ClassVar[int]
+    FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    seal_code: str
+    uscc: str
+    kind: _application_pb2.SealKind
+    signer: str
+    capacity: SignerCapacity
+    input_sha256: str
+    signed_sha256: str
+    field_name: str
+    reason: str
+    signed_at: _timestamp_pb2.Timestamp
+    certificate_serial: str
+    def __init__(self, seal_code: _Optional[str] = ..., uscc: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.SealKind, str]] = ..., signer: _Optional[str] = ..., capacity: _Optional[_Union[SignerCapacity, str]] = ..., input_sha256: _Optional[str] = ..., signed_sha256: _Optional[str] = ..., field_name: _Optional[str] = ..., reason: _Optional[str] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., certificate_serial: _Optional[str] = ...) -> None: ...
+
+class ListSealUsagesRequest(_message.Message):
+    __slots__ = ("uscc", "page_size", "page_token")
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    page_size: int
+    page_token: str
+    def __init__(self, uscc: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSealUsagesResponse(_message.Message):
+    __slots__ = ("usages", "next_page_token")
+    USAGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    usages: _containers.RepeatedCompositeFieldContainer[SealUsage]
+    next_page_token: str
+    def __init__(self, usages: _Optional[_Iterable[_Union[SealUsage, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class GetSealFilingRequest(_message.Message):
     __slots__ = ("seal_code",)

@@ -54,6 +54,26 @@ class SealServiceStub:
                 request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfRequest.SerializeToString,
                 response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfResponse.FromString,
                 _registered_method=True)
+        self.AuthoriseSigner = channel.unary_unary(
+                '/onestop.seal.v1.SealService/AuthoriseSigner',
+                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerRequest.SerializeToString,
+                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerResponse.FromString,
+                _registered_method=True)
+        self.RevokeSigner = channel.unary_unary(
+                '/onestop.seal.v1.SealService/RevokeSigner',
+                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerRequest.SerializeToString,
+                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerResponse.FromString,
+                _registered_method=True)
+        self.ListSigners = channel.unary_unary(
+                '/onestop.seal.v1.SealService/ListSigners',
+                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersRequest.SerializeToString,
+                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersResponse.FromString,
+                _registered_method=True)
+        self.ListSealUsages = channel.unary_unary(
+                '/onestop.seal.v1.SealService/ListSealUsages',
+                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesRequest.SerializeToString,
+                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesResponse.FromString,
+                _registered_method=True)
         self.GetSealFiling = channel.unary_unary(
                 '/onestop.seal.v1.SealService/GetSealFiling',
                 request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.GetSealFilingRequest.SerializeToString,
@@ -91,7 +111,38 @@ class SealServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SignPdf(self, request, context):
-        """Signs a PDF with one of the company's electronic seals (role entrepreneur owning the company).
+        """Signs a PDF with one of the company's electronic seals (role entrepreneur owning the company,
+        or an entrepreneur the owner authorised for that seal's kind). Each signature is entered in
+        the seal usage register.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AuthoriseSigner(self, request, context):
+        """The owner names an authorised user (被授权用印人) who may sign with some or all of the
+        company's electronic seals. Granting again to the same subject replaces the grant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeSigner(self, request, context):
+        """The owner withdraws an authorisation; the record keeps who revoked it, when and why.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSigners(self, request, context):
+        """The company's authorised users (owner or administrator); an authorised user sees only itself.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSealUsages(self, request, context):
+        """The seal usage register (用印登记) of a company, newest first (owner or administrator).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,6 +184,26 @@ def add_SealServiceServicer_to_server(servicer, server):
                     servicer.SignPdf,
                     request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfRequest.FromString,
                     response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfResponse.SerializeToString,
+            ),
+            'AuthoriseSigner': grpc.unary_unary_rpc_method_handler(
+                    servicer.AuthoriseSigner,
+                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerRequest.FromString,
+                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerResponse.SerializeToString,
+            ),
+            'RevokeSigner': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeSigner,
+                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerRequest.FromString,
+                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerResponse.SerializeToString,
+            ),
+            'ListSigners': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSigners,
+                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersRequest.FromString,
+                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersResponse.SerializeToString,
+            ),
+            'ListSealUsages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSealUsages,
+                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesRequest.FromString,
+                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesResponse.SerializeToString,
             ),
             'GetSealFiling': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSealFiling,
@@ -253,6 +324,114 @@ class SealService:
             '/onestop.seal.v1.SealService/SignPdf',
             onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfRequest.SerializeToString,
             onestop_dot_seal_dot_v1_dot_seal__pb2.SignPdfResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AuthoriseSigner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.seal.v1.SealService/AuthoriseSigner',
+            onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerRequest.SerializeToString,
+            onestop_dot_seal_dot_v1_dot_seal__pb2.AuthoriseSignerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeSigner(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.seal.v1.SealService/RevokeSigner',
+            onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerRequest.SerializeToString,
+            onestop_dot_seal_dot_v1_dot_seal__pb2.RevokeSignerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSigners(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.seal.v1.SealService/ListSigners',
+            onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersRequest.SerializeToString,
+            onestop_dot_seal_dot_v1_dot_seal__pb2.ListSignersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSealUsages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.seal.v1.SealService/ListSealUsages',
+            onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesRequest.SerializeToString,
+            onestop_dot_seal_dot_v1_dot_seal__pb2.ListSealUsagesResponse.FromString,
             options,
             channel_credentials,
             insecure,
