@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
     runner = ServiceRunner()
     runner.add_service(cls)
 
-    stopping = []
+    stopping: list[int] = []
 
     def shutdown(signum: int, _frame: object) -> None:
         # Signal handlers run on the main loop and cannot use eventlet primitives directly.

@@ -101,7 +101,7 @@ class Harness:
             ]
 
     def result_for(self, command: Command, outcome: int, **fields: Any) -> m.Envelope:
-        response = contracts.response_type(command.participant, command.rpc)()
+        response: Any = contracts.response_type(command.participant, command.rpc)()
         response.context.CopyFrom(command.request.context)
         response.status.outcome = outcome
         for name, value in fields.items():

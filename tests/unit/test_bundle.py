@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from cryptography import x509
@@ -81,6 +82,17 @@ USED_CAS = ("root", "registration", "seal", "platform", "tsa")
 # Business time of the case (the PKI uses wall-clock time, as in the platform).
 SUBMITTED = datetime(2026, 11, 23, 9, 30, tzinfo=SHANGHAI)
 CALENDAR = BusinessCalendar()
+
+
+def catalog(reader: PdfReader) -> Any:
+    """The document catalog, as a dictionary the tests can index freely."""
+    return reader.trailer["/Root"]
+
+
+def content_of(page: Any) -> bytes:
+    contents = page.get_contents()
+    assert contents is not None, "the page has no content stream"
+    return bytes(contents.get_data())
 
 
 # --- a world without the services -----------------------------------------------------------
@@ -439,7 +451,7 @@ def _signature_gaps(pdf: bytes) -> dict[str, tuple[int, int]]:
     """Field name -> (start, end) of its /Contents hex string, from the signature dictionaries."""
     reader = PdfReader(io.BytesIO(pdf))
     gaps = {}
-    for field in reader.trailer["/Root"]["/AcroForm"]["/Fields"]:
+    for field in catalog(reader)["/AcroForm"]["/Fields"]:
         field = field.get_object()
         value = field.get("/V")
         if value is not None:
@@ -468,7 +480,7 @@ def _first_page_stream(pdf: bytes) -> int:
 
 
 def _embedded_stream(pdf: bytes, name: str) -> int:
-    names = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"]
+    names = catalog(PdfReader(io.BytesIO(pdf)))["/Names"]["/EmbeddedFiles"]["/Names"]
     for key, spec in zip(names[::2], names[1::2], strict=True):
         if key == name:
             return _stream_start(pdf, spec.get_object()["/EF"].raw_get("/F").idnum)
@@ -516,7 +528,7 @@ def test_bundle_is_pades_b_lta_with_one_platform_signature(bundle: bytes) -> Non
     gaps = _signature_gaps(bundle)
     assert SIGNATURE_FIELD in gaps and len(gaps) == 2  # the signature and the document timestamp
     reader = PdfReader(io.BytesIO(bundle))
-    assert "/DSS" in reader.trailer["/Root"]
+    assert "/DSS" in catalog(reader)
 
 
 def test_pages_and_masked_ids(bundle: bytes, inputs: BundleInputs) -> None:
@@ -547,7 +559,7 @@ def test_pages_and_masked_ids(bundle: bytes, inputs: BundleInputs) -> None:
 def test_pages_use_embedded_fonts_only(bundle: bytes) -> None:
     reader = PdfReader(io.BytesIO(bundle))
     for page in reader.pages:
-        fonts = page["/Resources"]["/Font"]
+        fonts = cast(Any, page["/Resources"])["/Font"]
         for font in fonts.values():
             font = font.get_object()
             descendants = font.get("/DescendantFonts")
@@ -568,9 +580,7 @@ def test_breached_step_is_marked(inputs: BundleInputs, world: World) -> None:
     assert "over by" not in cover.extract_text()
     # The breach is drawn red: the bar, besides the legend's swatch.
     red = b".8 .08 .08 rg"
-    assert late_cover.get_contents().get_data().count(red) > cover.get_contents().get_data().count(
-        red
-    )
+    assert content_of(late_cover).count(red) > content_of(cover).count(red)
 
 
 def test_more_seals_continue_on_another_page(inputs: BundleInputs, world: World) -> None:
@@ -703,7 +713,7 @@ def test_any_changed_byte_is_detected(data: st.DataObject, bundle: bytes, world:
 def _replace_attachment(pdf: bytes, name: str, data: bytes) -> bytes:
     """An incremental update that swaps the embedded file's stream for ``data``."""
     writer = PdfWriter(io.BytesIO(pdf), incremental=True)
-    names = writer.root_object["/Names"]["/EmbeddedFiles"]["/Names"]
+    names = cast(Any, writer.root_object)["/Names"]["/EmbeddedFiles"]["/Names"]
     for key, spec in zip(names[::2], names[1::2], strict=True):
         if key == name:
             # Same object number, new content: pypdf writes the changed stream in a new revision.
