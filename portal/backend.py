@@ -28,6 +28,13 @@ CALL_TIMEOUT = 30.0
 WATCH_SECONDS = 1800.0
 TOKEN_TTL = timedelta(hours=1)
 COMPONENTS = ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
+# A PDF to seal travels in one message (up to the portal's 10 MB upload) and comes back signed,
+# a little larger: above grpcio's 4 MB default in both directions.
+MAX_MESSAGE = 32 * 1024 * 1024
+CHANNEL_OPTIONS = (
+    ("grpc.max_send_message_length", MAX_MESSAGE),
+    ("grpc.max_receive_message_length", MAX_MESSAGE),
+)
 
 
 class BackendError(Exception):
@@ -40,7 +47,17 @@ class BackendError(Exception):
 
 
 class Forbidden(BackendError):
-    pass
+    """PERMISSION_DENIED or UNAUTHENTICATED; a refusal that names its rule (e.g. a revoked
+    authorisation to sign) carries it in ``rejections``."""
+
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        message: str,
+        rejections: Sequence[common_pb2.Rejection] = (),
+    ) -> None:
+        super().__init__(code, message)
+        self.rejections = list(rejections)
 
 
 class Missing(BackendError):
@@ -66,16 +83,21 @@ def translate_error(error: grpc.RpcError) -> BackendError:
     message = error.details() if hasattr(error, "details") else str(error)
     message = message or code.name
     if code is grpc.StatusCode.INVALID_ARGUMENT:
-        status = rpc_status.from_call(error)  # type: ignore[arg-type]
-        found = rejections_from_status(status) if status is not None else []
-        return Rejected(code, message, found)
-    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.UNAUTHENTICATED):
+        return Rejected(code, message, _rejections(error))
+    if code is grpc.StatusCode.PERMISSION_DENIED:
+        return Forbidden(code, message, _rejections(error))
+    if code is grpc.StatusCode.UNAUTHENTICATED:
         return Forbidden(code, message)
     if code is grpc.StatusCode.NOT_FOUND:
         return Missing(code, message)
     if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
         return Unavailable(code, message)
     return BackendError(code, message)
+
+
+def _rejections(error: grpc.RpcError) -> Sequence[common_pb2.Rejection]:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    return rejections_from_status(status) if status is not None else []
 
 
 @dataclass(frozen=True)
@@ -95,7 +117,9 @@ class Backend:
         with self._lock:
             channel = self._channels.get(component)
             if channel is None:
-                channel = grpc.insecure_channel(self.settings.grpc_target(component))
+                channel = grpc.insecure_channel(
+                    self.settings.grpc_target(component), options=CHANNEL_OPTIONS
+                )
                 self._channels[component] = channel
             return channel
 

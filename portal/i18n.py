@@ -24,6 +24,7 @@ S: dict[str, tuple[str, str]] = {
     "nav.apply": ("新办企业申请", "Start a company"),
     "nav.desk": ("工作台", "Desk"),
     "nav.admin": ("管理看板", "Dashboard"),
+    "nav.seals": ("电子印章", "E-seals"),
     "nav.login": ("登录", "Sign in"),
     "nav.logout": ("退出", "Sign out"),
     "nav.signup": ("注册账号", "Create an account"),
@@ -257,6 +258,142 @@ S: dict[str, tuple[str, str]] = {
     "case.form": ("申请内容", "What you applied for"),
     "case.rejections": ("未通过的规则", "Rules not met"),
     "case.material_file_missing": ("请选择要上传的文件", "choose a file to upload"),
+    "case.seals": (
+        "使用电子印章（用印、授权、用印登记）",
+        "Use the e-seals (sign, authorise, register)",
+    ),
+    # seals
+    "seals.index_title": ("电子印章", "Electronic seals"),
+    "seals.index_intro": (
+        "企业取得营业执照并完成刻章后，申请人可在此用电子印章为PDF文件盖章、授权他人用印并查看用印登记；"
+        "被授权用印人可用获授权的印章盖章。",
+        "Once a company has its license and seals, its applicant signs PDFs with the company's "
+        "e-seals here, authorises other users and reads the usage register; an authorised user "
+        "signs with the seals granted to them.",
+    ),
+    "seals.my_companies": ("我申请开办的企业", "Companies you applied for"),
+    "seals.no_companies": (
+        "还没有已完成刻章的企业。",
+        "None of your companies has its seals yet.",
+    ),
+    "seals.open_title": ("按统一社会信用代码打开", "Open a company's seals by its USCC"),
+    "seals.open_hint": (
+        "被授权用印人：填写授权您用印的企业的统一社会信用代码（18位）。",
+        "Authorised users: the 18-character USCC of the company that authorised you.",
+    ),
+    "seals.open": ("打开", "Open"),
+    "seals.uscc_required": ("请填写统一社会信用代码", "enter the USCC"),
+    "seals.title": ("电子印章", "Electronic seals"),
+    "seals.company": ("企业", "Company"),
+    "seals.role_owner": (
+        "您是本企业的申请人，可使用全部电子印章并管理用印授权。",
+        "You applied for this company: you sign with all its e-seals and manage who else may.",
+    ),
+    "seals.role_authorised": (
+        "您是本企业的被授权用印人，可使用获授权的印章盖章。",
+        "You are an authorised user of this company: you sign with the seals granted to you.",
+    ),
+    "seals.list": ("印章", "Seals"),
+    "seals.impression": ("印模", "Impression"),
+    "seals.kind": ("种类", "Kind"),
+    "seals.code": ("印章编码", "Seal code"),
+    "seals.filing": ("公安备案号", "Police filing number"),
+    "seals.filed_at": ("备案时间", "Filed"),
+    "seals.certificate": ("证书序列号", "Certificate serial"),
+    "seals.validity": ("证书有效期", "Certificate valid"),
+    "seals.state": ("状态", "State"),
+    "seals.form": ("形态", "Form"),
+    "seals.no_impression": ("（无电子印模）", "(no electronic impression)"),
+    "seals.signers": ("被授权用印人", "Authorised users"),
+    "seals.my_grant": ("我的用印授权", "Your authorisation"),
+    "seals.no_signers": ("尚未授权任何人用印。", "Nobody else is authorised yet."),
+    "seals.subject": ("用印人账号", "User (account name)"),
+    "seals.kinds": ("可用印章", "Seals"),
+    "seals.valid_until": ("有效期至", "Valid until"),
+    "seals.until_revoked": ("长期（直至撤销）", "until revoked"),
+    "seals.granted": ("授权时间", "Granted"),
+    "seals.revoked": ("撤销", "Revoked"),
+    "seals.note": ("备注", "Note"),
+    "seals.status": ("状态", "Status"),
+    "seals.active": ("有效", "active"),
+    "seals.inactive": ("已失效", "not active"),
+    "seals.revoked_by": ("撤销人", "by"),
+    "seals.grant_title": ("授权用印", "Authorise a user"),
+    "seals.grant_hint": (
+        "被授权用印人须有本平台的申请人账号。再次授权同一账号将替换原授权。",
+        "The user needs an applicant account on this portal. Granting the same account again "
+        "replaces the earlier grant.",
+    ),
+    "seals.grant_kinds": (
+        "授权使用的印章（不选则授权全部电子印章）",
+        "Seals (none ticked: all e-seals)",
+    ),
+    "seals.grant_valid_until": (
+        "有效期至（含当日，北京时间 23:59:59 止；不填则长期有效）",
+        "Valid until (through 23:59:59 Beijing time that day; empty: until revoked)",
+    ),
+    "seals.grant_note": ("备注", "Note"),
+    "seals.grant_submit": ("授权", "Authorise"),
+    "seals.no_grantable": (
+        "企业暂无可用的电子印章，无法授权。",
+        "The company has no usable e-seal to authorise.",
+    ),
+    "seals.revoke_title": ("撤销授权", "Revoke an authorisation"),
+    "seals.revoke_subject": ("被授权用印人", "Authorised user"),
+    "seals.revoke_reason": ("撤销理由", "Why it is revoked"),
+    "seals.revoke_submit": ("撤销授权", "Revoke"),
+    "seals.done.granted": ("已授权。", "Authorised."),
+    "seals.done.revoked": ("已撤销授权。", "Authorisation revoked."),
+    "seals.sign_title": ("PDF 文件盖章", "Seal a PDF"),
+    "seals.sign_hint": (
+        "盖章后自动下载已签章的 PDF，并记入用印登记。位置以页面左下角为原点，单位毫米。",
+        "The sealed PDF downloads at once and the use is entered in the register. The position is "
+        "measured from the page's lower-left corner, in millimetres.",
+    ),
+    "seals.sign_file": ("PDF 文件（最大 10 MB）", "PDF file (at most 10 MB)"),
+    "seals.sign_seal": ("使用的印章", "Seal"),
+    "seals.sign_page": ("页码（从 1 开始）", "Page (from 1)"),
+    "seals.sign_x": ("距左边缘（毫米）", "From the left edge (mm)"),
+    "seals.sign_y": ("距下边缘（毫米）", "From the bottom edge (mm)"),
+    "seals.sign_reason": ("用印事由", "Reason"),
+    "seals.sign_location": ("签章地点", "Place"),
+    "seals.sign_submit": ("盖章并下载", "Seal and download"),
+    "seals.sign_unavailable": (
+        "您的用印授权已撤销或已过期，不能盖章。",
+        "Your authorisation has been revoked or has expired: you cannot sign.",
+    ),
+    "seals.no_usable": ("企业暂无可用的电子印章。", "The company has no usable e-seal."),
+    "seals.file_missing": ("请选择要盖章的 PDF 文件", "choose the PDF to seal"),
+    "seals.file_too_large": (
+        "文件超过 10 MB，请压缩后再上传",
+        "the file is larger than 10 MB; make it smaller first",
+    ),
+    "seals.page_number": ("页码须为从 1 开始的整数", "the page must be a whole number from 1"),
+    "seals.mm_number": (
+        "请填写以毫米为单位的数值，例如 120",
+        "enter a number of millimetres, e.g. 120",
+    ),
+    "seals.date_format": (
+        "日期格式应为 年-月-日，例如 2027-06-30",
+        "enter the date as year-month-day, e.g. 2027-06-30",
+    ),
+    "seals.usages": ("用印登记（最近 20 条）", "Seal usage register (latest 20)"),
+    "seals.usages_older": ("用印登记（更早的记录）", "Seal usage register (older entries)"),
+    "seals.no_usages": ("暂无用印记录。", "No seal has been used yet."),
+    "seals.usage_time": ("用印时间（北京时间）", "When (Beijing time)"),
+    "seals.usage_seal": ("印章", "Seal"),
+    "seals.usage_signer": ("用印人", "Signed by"),
+    "seals.usage_capacity": ("身份", "As"),
+    "seals.usage_reason": ("事由", "Reason"),
+    "seals.usage_hashes": ("文件摘要（SHA-256）", "Document hashes (SHA-256)"),
+    "seals.usage_before": ("盖章前", "before"),
+    "seals.usage_after": ("盖章后", "after"),
+    "seals.more": ("更早的记录", "Older entries"),
+    "seals.newest": ("回到最新记录", "Back to the latest"),
+    "seals.error_summary": (
+        "操作未能完成，请查看以下问题",
+        "That did not work; see these problems",
+    ),
     # steps
     "step.license": ("营业执照", "Business license"),
     "step.seal": ("刻制印章", "Company seals"),
@@ -450,6 +587,12 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "CANCELLED": ("已取消", "cancelled"),
         "UNSPECIFIED": ("未知", "unknown"),
     },
+    "signer_capacity": {
+        "OWNER": ("申请人", "owner"),
+        "AUTHORISED_USER": ("被授权用印人", "authorised user"),
+        "ADMINISTRATOR": ("管理员", "administrator"),
+        "UNSPECIFIED": ("未知", "unknown"),
+    },
     "commitment_state": {
         "NONE": ("未使用", "not used"),
         "OPEN": ("待补交", "open"),
@@ -491,6 +634,11 @@ def enum_label(kind: str, value: str, lang: str) -> str:
     if labels is None:
         return value
     return labels[1] if lang == "en" else labels[0]
+
+
+def enum_labels(kind: str, value: str) -> tuple[str, str]:
+    """Both labels of a value (Chinese, English), for places that show the two together."""
+    return ENUM_LABELS[kind].get(value, (value, value))
 
 
 def pair(zh: str, en: str, lang: str) -> str:

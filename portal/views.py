@@ -1,16 +1,25 @@
 """What the pages show of the platform's messages: states, deadlines and remaining working
-time in the reader's language (plain data for the templates; no I/O)."""
+time, a company's seals, authorised users and usage register, in the reader's language (plain
+data for the templates; no I/O)."""
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from onestop.common.v1 import common_pb2
+import pypdfium2
+
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.seal.v1 import seal_pb2
 from onestop_common.protoconv import from_timestamp
-from portal.i18n import enum_label, translate
+from portal.i18n import enum_label, enum_labels, translate
 
 TERMINAL = frozenset(
     {
@@ -168,6 +177,8 @@ class CaseView:
     supplied: tuple[common_pb2.MissingMaterial, ...]
     cancellable: bool
     version: int
+    # The company exists and its seals are made: its seals page has something to show.
+    seals_ready: bool
 
 
 def case_view(app: pb.Application, lang: str) -> CaseView:
@@ -196,4 +207,176 @@ def case_view(app: pb.Application, lang: str) -> CaseView:
         supplied=tuple(app.commitment.supplied),
         cancellable=app.state == common_pb2.CASE_STATE_RUNNING,
         version=app.version,
+        seals_ready=bool(app.uscc) and any(s.name == "seal" and s.state == "DONE" for s in steps),
+    )
+
+
+# ---------------------------------------------------------------------------- seals
+
+# Points per millimetre: the seals page takes positions in mm, SignPdf in PDF points.
+PT_PER_MM = 72 / 25.4
+# The impression is shown about as large as it is on paper on a typical screen.
+IMPRESSION_DPI = 96
+# pdfium is not thread-safe, and the pages render in the web server's worker threads.
+_PDFIUM = threading.Lock()
+# Seal kinds in the seal service's usual order.
+KIND_ORDER = ("OFFICIAL", "FINANCE", "INVOICE", "LEGAL_REP", "CONTRACT")
+
+
+def when_exact(value: datetime | None) -> str:
+    """A time to the second, in Asia/Shanghai (what ``from_timestamp`` answers in)."""
+    return f"{value:%Y-%m-%d %H:%M:%S}" if value else ""
+
+
+def kind_name(number: int) -> str:
+    return state_key(application_pb2.SealKind, "SEAL_KIND_", number)
+
+
+def kind_number(name: str) -> int:
+    """The SealKind of a name from a form; 0 (unspecified) for anything unknown, which the
+    seal service refuses naming the field."""
+    try:
+        return int(application_pb2.SealKind.Value(f"SEAL_KIND_{name}"))
+    except ValueError:
+        return application_pb2.SEAL_KIND_UNSPECIFIED
+
+
+@functools.lru_cache(maxsize=256)
+def impression_data_uri(pdf: bytes) -> str:
+    """The impression PDF (as issued) rasterised for an <img>: a data: URI, which the portal's
+    content security policy allows for images."""
+    if not pdf:
+        return ""
+    with _PDFIUM:
+        document = pypdfium2.PdfDocument(pdf)
+        try:
+            bitmap = document[0].render(scale=IMPRESSION_DPI / 72, fill_color=(255, 255, 255, 0))
+            image = bitmap.to_pil()
+        finally:
+            document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+@dataclass(frozen=True)
+class SealView:
+    code: str
+    kind: str
+    kind_zh: str
+    kind_en: str
+    state: str
+    state_label: str
+    physical: bool
+    electronic: bool
+    text: str
+    filing_number: str
+    filed_at: str
+    certificate_serial: str
+    certificate_from: str
+    certificate_until: str
+    impression: str
+    # Active and electronic: it can sign a PDF.
+    usable: bool
+
+
+def seal_view(seal: seal_pb2.Seal, lang: str) -> SealView:
+    kind = kind_name(seal.kind)
+    state = state_key(seal_pb2.SealState, "SEAL_STATE_", seal.state)
+    kind_zh, kind_en = enum_labels("seal_kind", kind)
+    return SealView(
+        code=seal.seal_code,
+        kind=kind,
+        kind_zh=kind_zh,
+        kind_en=kind_en,
+        state=state,
+        state_label=enum_label("seal_state", state, lang),
+        physical=seal.physical,
+        electronic=seal.electronic,
+        text=seal.text,
+        filing_number=seal.filing_number,
+        filed_at=when(from_timestamp(seal.filed_at)),
+        certificate_serial=seal.certificate_serial,
+        certificate_from=when(from_timestamp(seal.certificate_not_before)),
+        certificate_until=when(from_timestamp(seal.certificate_not_after)),
+        impression=impression_data_uri(seal.impression_pdf) if seal.electronic else "",
+        usable=seal.electronic and seal.state == seal_pb2.SEAL_STATE_ACTIVE,
+    )
+
+
+def usable_kinds(seals: Iterable[SealView]) -> list[str]:
+    """The kinds a grant may cover: those the company has a usable electronic seal of."""
+    found = {s.kind for s in seals if s.usable}
+    return [kind for kind in KIND_ORDER if kind in found]
+
+
+@dataclass(frozen=True)
+class SignerView:
+    subject: str
+    kinds: tuple[str, ...]
+    kinds_label: str
+    valid_until: str
+    granted_by: str
+    granted_at: str
+    revoked_at: str
+    revoked_by: str
+    revoke_reason: str
+    note: str
+    active: bool
+
+
+def signer_view(signer: seal_pb2.Signer, lang: str) -> SignerView:
+    kinds = tuple(kind_name(k) for k in signer.kinds)
+    separator = ", " if lang == "en" else "、"
+    return SignerView(
+        subject=signer.subject,
+        kinds=kinds,
+        kinds_label=separator.join(enum_label("seal_kind", k, lang) for k in kinds),
+        valid_until=when_exact(from_timestamp(signer.valid_until)),
+        granted_by=signer.granted_by,
+        granted_at=when_exact(from_timestamp(signer.granted_at)),
+        revoked_at=when_exact(from_timestamp(signer.revoked_at)),
+        revoked_by=signer.revoked_by,
+        revoke_reason=signer.revoke_reason,
+        note=signer.note,
+        active=signer.active,
+    )
+
+
+SHORT_HASH = 12
+
+
+@dataclass(frozen=True)
+class UsageView:
+    signed_at: str
+    seal_code: str
+    kind_label: str
+    signer: str
+    capacity: str
+    capacity_label: str
+    reason: str
+    input_sha256: str
+    signed_sha256: str
+
+    @property
+    def input_short(self) -> str:
+        return self.input_sha256[:SHORT_HASH]
+
+    @property
+    def signed_short(self) -> str:
+        return self.signed_sha256[:SHORT_HASH]
+
+
+def usage_view(usage: seal_pb2.SealUsage, lang: str) -> UsageView:
+    capacity = state_key(seal_pb2.SignerCapacity, "SIGNER_CAPACITY_", usage.capacity)
+    return UsageView(
+        signed_at=when_exact(from_timestamp(usage.signed_at)),
+        seal_code=usage.seal_code,
+        kind_label=enum_label("seal_kind", kind_name(usage.kind), lang),
+        signer=usage.signer,
+        capacity=capacity,
+        capacity_label=enum_label("signer_capacity", capacity, lang),
+        reason=usage.reason,
+        input_sha256=usage.input_sha256,
+        signed_sha256=usage.signed_sha256,
     )

@@ -1,14 +1,31 @@
-"""Playwright helpers that act as a person would: sign in, fill the application form field by
-field (as typed text, choices and check boxes), and read what the page shows."""
+"""Helpers that act as a person would: sign in (in a browser, or over plain HTTP with the
+page's CSRF token), fill the application form field by field (as typed text, choices and check
+boxes), read what the page shows, and have every desk approve a case."""
 
 from __future__ import annotations
 
+import io
 import random
-from typing import Any
+import re
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import grpc
+import httpx
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen.canvas import Canvas
 
 from onestop.common.v1 import application_pb2
-from onestop_cli.demo import demo_form
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_cli.demo import StaffBots, demo_form, desks, run_case
+from onestop_common.pki import PkiStore
+from onestop_common.signing import ValidationReport, validate_pdf
 from portal import formdata
+from tests.support.participant import credential
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Platform, User
 
 MULTI = formdata.MULTI
 
@@ -53,3 +70,91 @@ def fill_application(page: Any, form: application_pb2.ApplicationForm) -> dict[s
         else:
             element.fill(value)
     return fields
+
+
+# ---------------------------------------------------------------------------- over HTTP
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: httpx.Client, path: str) -> str:
+    """The session's CSRF token, as a page's forms carry it."""
+    page = client.get(path)
+    match = _CSRF.search(page.text)
+    assert match, f"no CSRF token on {path} (HTTP {page.status_code})"
+    return match.group(1)
+
+
+def http_session(platform: Platform, user: User) -> httpx.Client:
+    """A signed-in client of the running portal (no browser); redirects are not followed."""
+    client = httpx.Client(base_url=platform.url, follow_redirects=False, timeout=120)
+    response = client.post(
+        "/login",
+        data={
+            "csrf_token": csrf_token(client, "/login"),
+            "username": user.username,
+            "password": user.password,
+        },
+    )
+    assert response.status_code == 303, response.text
+    return client
+
+
+def sample_pdf(pages: int = 1) -> bytes:
+    """A plain A4 document of ``pages`` pages."""
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4)
+    for number in range(pages):
+        canvas.drawString(72, 760, f"Contract page {number + 1}")
+        canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def validate_signed(platform: Platform, pdf: bytes) -> ValidationReport:
+    """Every signature of ``pdf`` validated offline against the platform's root."""
+    root = PkiStore(platform.settings.pki_dir, platform.settings.kek).root_certificate()
+    # Once a browser test ran, Playwright's sync API keeps an event loop in this thread for the
+    # rest of the session; the validator starts its own, so it runs in another thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(validate_pdf, pdf, trust_root=root).result()
+
+
+# ---------------------------------------------------------------------------- the desks
+
+
+def complete_case(
+    platform: Platform, applicant: str, form: application_pb2.ApplicationForm | None = None
+) -> pb.Application:
+    """Submits ``form`` (a fresh one by default) as ``applicant`` and has every desk approve it
+    (the demo's staff, acting through the desk APIs) until the case ends; the final application."""
+    form = form or fresh_form()
+    settings = platform.settings
+    channels = {
+        name: grpc.insecure_channel(settings.grpc_target(name))
+        for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
+    }
+    cases: set[str] = set()
+    staff = StaffBots(
+        settings,
+        desks(settings, channels),
+        cases,
+        None,
+        {form.bank.bank_code},
+        lambda line: None,
+    )
+    staff.start()
+    try:
+        run = run_case(
+            pb_grpc.OneStopServiceStub(channels["orchestrator"]),
+            credential(settings, "entrepreneur", subject=applicant),
+            form,
+            None,
+            cases.add,
+        )
+    finally:
+        staff.stop()
+        for channel in channels.values():
+            channel.close()
+    assert run.application is not None, f"case {run.case_id} did not end"
+    return run.application
