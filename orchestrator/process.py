@@ -32,7 +32,7 @@ from onestop_common.pki import PkiStore, RevokedEntry
 from onestop_common.settings import Settings
 from onestop_common.signing import TsaServer, serve_tsa
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
-from orchestrator.api import CaseNotifier, OneStopApi
+from orchestrator.api import MAX_MATERIAL_BYTES, CaseNotifier, OneStopApi
 from orchestrator.bundle_worker import BundleWorker
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
+# The largest request the gRPC server reads: a material upload at its limit, plus the envelope.
+MAX_REQUEST_BYTES = MAX_MATERIAL_BYTES + 1024 * 1024
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
 # CAs whose revocation lists the platform (the orchestrator) keeps fresh.
@@ -166,7 +168,10 @@ class Orchestrator:
 
     def _start_grpc(self) -> None:
         self.server = grpc.server(
-            futures.ThreadPoolExecutor(max_workers=32, thread_name_prefix="grpc")
+            futures.ThreadPoolExecutor(max_workers=GRPC_THREADS, thread_name_prefix="grpc"),
+            # gRPC's default 4 MB would refuse a material upload the API allows (10 MB) with a
+            # bare RESOURCE_EXHAUSTED; a little above the limit, the API's own check answers.
+            options=[("grpc.max_receive_message_length", MAX_REQUEST_BYTES)],
         )
         self.api = OneStopApi(self.engine, self.settings.token_secret, self.notifier)
         orchestrator_pb2_grpc.add_OneStopServiceServicer_to_server(self.api, self.server)

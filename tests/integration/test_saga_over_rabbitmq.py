@@ -25,6 +25,8 @@ from tests.support.participant import CommandDriver, credential
 
 PLATFORM = ("orchestrator", *SERVICES)
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
+# More open watch streams than the 32 server threads the orchestrator once had.
+WATCHERS = 40
 UNDO_ORDER = ["bank", "social_insurance", "invoice", "seal", "license"]
 STEP_PARTICIPANTS = {
     "license": "registration",
@@ -383,3 +385,34 @@ def test_cli_submits_shows_and_watches_a_case(platform):
     assert any(line.split()[:2] == ["bank", "done"] for line in lines[2:])
     other = onestop("status", case_id, "--subject", "oscar")
     assert other.returncode == 1 and "PERMISSION_DENIED" in other.stdout
+
+
+def test_many_open_watch_streams_do_not_starve_other_calls(platform, stub):
+    """Each WatchApplication stream holds a server thread while its case runs: a portal full of
+    open case pages must still leave room for submissions and reads."""
+    supervisor = platform.start(("orchestrator", "registration"), **ECHO)
+    settings = supervisor.settings
+    # No seal service: the case waits at the seal step, and its watchers stay open.
+    case_id = submit_sample(stub, settings, applicant="walter", key="watched").case_id
+    _wait_for_step(stub, settings, case_id, "walter", "seal", common_pb2.STEP_STATE_DISPATCHED)
+    watchers = [
+        stub.WatchApplication(
+            pb.WatchApplicationRequest(case_id=case_id),
+            metadata=credential(settings, "entrepreneur", "walter"),
+            timeout=60,
+        )
+        for _ in range(WATCHERS)
+    ]
+    try:
+        for watcher in watchers:
+            next(watcher)  # each stream is open and has sent its snapshot
+        other = submit_sample(stub, settings, applicant="xena", key="while-watched")
+        read = stub.GetApplication(
+            pb.GetApplicationRequest(case_id=other.case_id),
+            metadata=credential(settings, "entrepreneur", "xena"),
+            timeout=10,
+        )
+        assert read.application.case_id == other.case_id
+    finally:
+        for watcher in watchers:
+            watcher.cancel()
