@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import grpc
@@ -130,3 +130,28 @@ class EventRecorder:
         if self._thread.is_alive() or self.final is None or self.final.state not in TERMINAL:
             raise TimeoutError("the case did not end in time")
         return self.final, self.events
+
+
+def watch_for(
+    stub: pb_grpc.OneStopServiceStub,
+    settings: Settings,
+    case_id: str,
+    condition: Callable[[pb.Application], bool],
+    *,
+    applicant: str,
+    timeout: float = 60.0,
+) -> pb.Application:
+    """Follows the case until ``condition`` holds for it; the application at that moment."""
+    stream = stub.WatchApplication(
+        pb.WatchApplicationRequest(case_id=case_id),
+        metadata=credential(settings, "entrepreneur", applicant),
+        timeout=timeout,
+    )
+    last = None
+    for update in stream:
+        last = update.application
+        if condition(last):
+            stream.cancel()
+            return last
+    state = common_pb2.CaseState.Name(last.state) if last else "nothing"
+    raise AssertionError(f"case {case_id} ended ({state}) before the awaited condition held")

@@ -1,0 +1,162 @@
+"""The commitment route (承诺制) through the whole platform: a company registered with a document
+still missing, the document uploaded through the public API while the case runs, reviewed at the
+registration desk, and the commitment fulfilled; the case then completes."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from grpc_status import rpc_status
+
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_cli.demo import StaffBots, desks
+from onestop_common.protoconv import rejections_from_status
+from tests.e2e.conftest import Platform
+from tests.e2e.pages import fresh_form
+from tests.support.cases import watch_for
+from tests.support.participant import credential
+
+SERVICES = ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
+MATERIAL_CODE = "domicile_proof"
+# Above gRPC's default 4 MB message limit, below the API's 10 MB material limit.
+MATERIAL_BYTES = 6 * 1024 * 1024
+API_LIMIT_BYTES = 10 * 1024 * 1024
+
+
+def committed(form: application_pb2.ApplicationForm) -> application_pb2.ApplicationForm:
+    form.commitment.CopyFrom(
+        application_pb2.Commitment(
+            materials=[
+                application_pb2.MissingMaterial(
+                    code=MATERIAL_CODE, name_zh="住所使用证明", name_en="proof of domicile"
+                )
+            ],
+            commitment_text="本人承诺在60日内补交住所使用证明，逾期未补交的，登记机关可撤销登记。",
+            agreed=True,
+        )
+    )
+    return form
+
+
+def step_state(app: pb.Application, name: str) -> int:
+    return next(step.state for step in app.steps if step.name == name)
+
+
+class Staff:
+    """The demo's desk staff for chosen steps, acting on the cases it is told about."""
+
+    def __init__(self, platform: Platform, steps: set[str], bank_codes: set[str]) -> None:
+        settings = platform.settings
+        self.channels = {
+            name: grpc.insecure_channel(settings.grpc_target(name)) for name in SERVICES
+        }
+        self.cases: set[str] = set()
+        chosen = [desk for desk in desks(settings, self.channels) if desk.step in steps]
+        self.bots = StaffBots(settings, chosen, self.cases, None, bank_codes, lambda line: None)
+        self.bots.start()
+
+    def close(self) -> None:
+        self.bots.stop()
+        for channel in self.channels.values():
+            channel.close()
+
+
+@pytest.fixture
+def orchestrator(platform: Platform) -> Iterator[pb_grpc.OneStopServiceStub]:
+    with grpc.insecure_channel(
+        platform.settings.grpc_target("orchestrator"),
+        options=[("grpc.max_send_message_length", API_LIMIT_BYTES * 2)],
+    ) as channel:
+        yield pb_grpc.OneStopServiceStub(channel)
+
+
+def test_a_promised_document_is_uploaded_reviewed_and_the_commitment_fulfilled(
+    platform: Platform, orchestrator: pb_grpc.OneStopServiceStub
+) -> None:
+    settings = platform.settings
+    applicant = f"committed-{uuid.uuid4().hex[:6]}"
+    me = credential(settings, "entrepreneur", applicant)
+    form = committed(fresh_form())
+    # Every desk but the bank's: the case then waits at the bank while the document is handled.
+    staff = Staff(platform, {"license", "seal", "invoice", "social_insurance"}, set())
+    try:
+        submitted = orchestrator.SubmitApplication(
+            pb.SubmitApplicationRequest(idempotency_key=applicant, form=form),
+            metadata=me,
+            timeout=60,
+        ).application
+        staff.cases.add(submitted.case_id)
+        case_id = submitted.case_id
+        waiting = watch_for(
+            orchestrator,
+            settings,
+            case_id,
+            lambda app: step_state(app, "bank") == common_pb2.STEP_STATE_ACCEPTED,
+            applicant=applicant,
+            timeout=120,
+        )
+        assert waiting.commitment.state == pb.COMMITMENT_STATE_OPEN
+        assert [m.code for m in waiting.commitment.outstanding] == [MATERIAL_CODE]
+        assert waiting.uscc, "the license was issued on the commitment"
+
+        too_big = pb.FulfillCommitmentRequest(
+            case_id=case_id,
+            material_code=MATERIAL_CODE,
+            file_name="lease.pdf",
+            content=b"%PDF-1.7\n" + b"0" * API_LIMIT_BYTES,
+            content_type="application/pdf",
+        )
+        with pytest.raises(grpc.RpcError) as refused:
+            orchestrator.FulfillCommitment(too_big, metadata=me, timeout=60)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        rejections = rejections_from_status(rpc_status.from_call(refused.value))
+        assert [r.field for r in rejections] == ["content"]
+
+        document = b"%PDF-1.7\n" + os.urandom(MATERIAL_BYTES)
+        supplied = orchestrator.FulfillCommitment(
+            pb.FulfillCommitmentRequest(
+                case_id=case_id,
+                material_code=MATERIAL_CODE,
+                file_name="lease.pdf",
+                content=document,
+                content_type="application/pdf",
+            ),
+            metadata=me,
+            timeout=60,
+        ).application
+        assert [m.code for m in supplied.commitment.supplied] == [MATERIAL_CODE]
+
+        # The officer reviews the document at the registration desk and accepts it.
+        fulfilled = watch_for(
+            orchestrator,
+            settings,
+            case_id,
+            lambda app: app.commitment.state == pb.COMMITMENT_STATE_FULFILLED,
+            applicant=applicant,
+            timeout=120,
+        )
+        assert not fulfilled.commitment.outstanding
+        assert fulfilled.state == common_pb2.CASE_STATE_RUNNING
+    finally:
+        staff.close()
+
+    bank = Staff(platform, {"bank"}, {form.bank.bank_code})
+    try:
+        bank.cases.add(case_id)
+        final = watch_for(
+            orchestrator,
+            settings,
+            case_id,
+            lambda app: app.state == common_pb2.CASE_STATE_COMPLETED,
+            applicant=applicant,
+            timeout=120,
+        )
+    finally:
+        bank.close()
+    assert final.commitment.state == pb.COMMITMENT_STATE_FULFILLED
