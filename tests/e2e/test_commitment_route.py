@@ -1,14 +1,16 @@
 """The commitment route (承诺制) through the whole platform: a company registered with a document
 still missing, the document uploaded through the public API while the case runs, reviewed at the
-registration desk, and the commitment fulfilled; the case then completes."""
+registration desk, and the commitment fulfilled; the case then completes. The upload goes through
+the public gRPC API and, in a second case, through the portal's case page."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
+from typing import Any, Protocol
 
 import grpc
+import httpx
 import pytest
 from grpc_status import rpc_status
 
@@ -17,8 +19,8 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.demo import StaffBots, desks
 from onestop_common.protoconv import rejections_from_status
-from tests.e2e.conftest import Platform
-from tests.e2e.pages import fresh_form
+from tests.e2e.conftest import Platform, User
+from tests.e2e.pages import csrf_token, fresh_form, http_session
 from tests.support.cases import watch_for
 from tests.support.participant import credential
 
@@ -67,6 +69,66 @@ class Staff:
             channel.close()
 
 
+class Uploader(Protocol):
+    def refuses_too_big(self, case_id: str) -> None: ...
+    def supply(self, case_id: str, document: bytes) -> None: ...
+
+
+class GrpcUpload:
+    """FulfillCommitment as an integration partner (or the CLI) calls it."""
+
+    def __init__(self, stub: pb_grpc.OneStopServiceStub, metadata: Any) -> None:
+        self.stub, self.metadata = stub, metadata
+
+    def _request(self, case_id: str, document: bytes) -> pb.FulfillCommitmentRequest:
+        return pb.FulfillCommitmentRequest(
+            case_id=case_id,
+            material_code=MATERIAL_CODE,
+            file_name="lease.pdf",
+            content=document,
+            content_type="application/pdf",
+        )
+
+    def refuses_too_big(self, case_id: str) -> None:
+        too_big = self._request(case_id, b"%PDF-1.7\n" + b"0" * API_LIMIT_BYTES)
+        with pytest.raises(grpc.RpcError) as refused:
+            self.stub.FulfillCommitment(too_big, metadata=self.metadata, timeout=60)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        rejections = rejections_from_status(rpc_status.from_call(refused.value))
+        assert [r.field for r in rejections] == ["content"]
+
+    def supply(self, case_id: str, document: bytes) -> None:
+        self.stub.FulfillCommitment(
+            self._request(case_id, document), metadata=self.metadata, timeout=60
+        )
+
+
+class PortalUpload:
+    """The upload form on the case page, as the entrepreneur's browser posts it."""
+
+    def __init__(self, platform: Platform, user: User) -> None:
+        self.client = http_session(platform, user)
+
+    def _post(self, case_id: str, document: bytes) -> httpx.Response:
+        return self.client.post(
+            f"/cases/{case_id}/commitment",
+            data={
+                "csrf_token": csrf_token(self.client, f"/cases/{case_id}"),
+                "material_code": MATERIAL_CODE,
+            },
+            files={"file": ("lease.pdf", document, "application/pdf")},
+        )
+
+    def refuses_too_big(self, case_id: str) -> None:
+        response = self._post(case_id, b"%PDF-1.7\n" + b"0" * API_LIMIT_BYTES)
+        assert response.status_code == 422
+        assert "材料文件大小须在 1 字节到 10 MB 之间" in response.text
+
+    def supply(self, case_id: str, document: bytes) -> None:
+        response = self._post(case_id, document)
+        assert response.status_code == 303, response.text[:500]
+
+
 @pytest.fixture
 def orchestrator(platform: Platform) -> Iterator[pb_grpc.OneStopServiceStub]:
     with grpc.insecure_channel(
@@ -76,12 +138,17 @@ def orchestrator(platform: Platform) -> Iterator[pb_grpc.OneStopServiceStub]:
         yield pb_grpc.OneStopServiceStub(channel)
 
 
+@pytest.mark.parametrize("channel", ["grpc", "portal"])
 def test_a_promised_document_is_uploaded_reviewed_and_the_commitment_fulfilled(
-    platform: Platform, orchestrator: pb_grpc.OneStopServiceStub
+    platform: Platform, orchestrator: pb_grpc.OneStopServiceStub, channel: str
 ) -> None:
     settings = platform.settings
-    applicant = f"committed-{uuid.uuid4().hex[:6]}"
+    user = platform.user("entrepreneur")
+    applicant = user.username
     me = credential(settings, "entrepreneur", applicant)
+    upload: Uploader = (
+        GrpcUpload(orchestrator, me) if channel == "grpc" else PortalUpload(platform, user)
+    )
     form = committed(fresh_form())
     # Every desk but the bank's: the case then waits at the bank while the document is handled.
     staff = Staff(platform, {"license", "seal", "invoice", "social_insurance"}, set())
@@ -105,30 +172,11 @@ def test_a_promised_document_is_uploaded_reviewed_and_the_commitment_fulfilled(
         assert [m.code for m in waiting.commitment.outstanding] == [MATERIAL_CODE]
         assert waiting.uscc, "the license was issued on the commitment"
 
-        too_big = pb.FulfillCommitmentRequest(
-            case_id=case_id,
-            material_code=MATERIAL_CODE,
-            file_name="lease.pdf",
-            content=b"%PDF-1.7\n" + b"0" * API_LIMIT_BYTES,
-            content_type="application/pdf",
-        )
-        with pytest.raises(grpc.RpcError) as refused:
-            orchestrator.FulfillCommitment(too_big, metadata=me, timeout=60)
-        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        rejections = rejections_from_status(rpc_status.from_call(refused.value))
-        assert [r.field for r in rejections] == ["content"]
-
+        upload.refuses_too_big(case_id)
         document = b"%PDF-1.7\n" + os.urandom(MATERIAL_BYTES)
-        supplied = orchestrator.FulfillCommitment(
-            pb.FulfillCommitmentRequest(
-                case_id=case_id,
-                material_code=MATERIAL_CODE,
-                file_name="lease.pdf",
-                content=document,
-                content_type="application/pdf",
-            ),
-            metadata=me,
-            timeout=60,
+        upload.supply(case_id, document)
+        supplied = orchestrator.GetApplication(
+            pb.GetApplicationRequest(case_id=case_id), metadata=me, timeout=30
         ).application
         assert [m.code for m in supplied.commitment.supplied] == [MATERIAL_CODE]
 
