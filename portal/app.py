@@ -1020,12 +1020,13 @@ async def seals_page(
     )
     lang = lang_of(request)
     signers = [signer_view(s, lang) for s in listed.signers]
-    # An authorised user is answered its own row only; the owner is never one of the rows (a
-    # grant to the owner is refused), so the answer tells the two apart without a refused call.
-    mine = next((s for s in signers if s.subject == account.username), None)
+    # The seal service says in which capacity we asked: an authorised user sees only its own
+    # grant and the sign form, so the owner's lists are not even asked for.
+    owner = listed.caller_capacity != seal_pb2.SIGNER_CAPACITY_AUTHORISED_USER
+    mine = None if owner else next((s for s in signers if s.subject == account.username), None)
     context: dict[str, Any] = {
         "uscc": uscc,
-        "owner": mine is None,
+        "owner": owner,
         "company_name": "",
         "seals": [],
         "grantable": [],
@@ -1037,7 +1038,7 @@ async def seals_page(
         "next_token": "",
         "usage_error": "",
     }
-    if mine is None:
+    if owner:
         answers: tuple[Any, ...] = await asyncio.gather(
             _seal_call(
                 request,
@@ -1074,7 +1075,7 @@ async def seals_page(
             if s.usable
         ]
     else:
-        kinds = mine.kinds if mine.active else ()
+        kinds = mine.kinds if mine is not None and mine.active else ()
         choices = [(kind, enum_label("seal_kind", kind, lang)) for kind in kinds]
     shown: dict[str, Any] = dict(SIGN_DEFAULTS)
     if choices:

@@ -726,14 +726,21 @@ def list_signers(
     """The owner and administrators see every authorised user; an authorised user only itself."""
     session, uscc = uow.session, request.uscc.strip()
     owner = _company(uow, uscc)
-    if grpc_api.signing_capacity(principal, owner) is None:
+    capacity = grpc_api.signing_capacity(principal, owner)
+    if capacity is None:
         own = db.signer_of(session, uscc, principal.subject)
         if own is None:
             raise grpc_api.not_owner(principal, owner)
         mine = [own] if request.include_revoked or own.revoked_at is None else []
-        return seal_pb2.ListSignersResponse(signers=[_signer_message(s, env) for s in mine])
+        return seal_pb2.ListSignersResponse(
+            signers=[_signer_message(s, env) for s in mine],
+            caller_capacity=seal_pb2.SIGNER_CAPACITY_AUTHORISED_USER,
+        )
     signers = db.signers_of_company(session, uscc, include_revoked=request.include_revoked)
-    return seal_pb2.ListSignersResponse(signers=[_signer_message(s, env) for s in signers])
+    return seal_pb2.ListSignersResponse(
+        signers=[_signer_message(s, env) for s in signers],
+        caller_capacity=grpc_api.CAPACITY_TO_PROTO[capacity],
+    )
 
 
 # --------------------------------------------------------------------------- usage register

@@ -807,6 +807,16 @@ def test_an_authorised_user_signs_and_the_usage_register_records_each_signature(
     assert seals.signers(uscc, "grace") == [granted, ivan]
     assert seals.signers(uscc, "heidi") == [granted]
     assert seals.signers(uscc, "ivan") == [ivan]
+    capacity = {
+        who: seals.service.ListSigners(
+            seal_pb2.ListSignersRequest(uscc=uscc), metadata=seals.owner(who)
+        ).caller_capacity
+        for who in ("grace", "heidi")
+    }
+    assert capacity == {
+        "grace": seal_pb2.SIGNER_CAPACITY_OWNER,
+        "heidi": seal_pb2.SIGNER_CAPACITY_AUTHORISED_USER,
+    }
     assert grpc_error(lambda: seals.usages(uscc, "heidi"))[0] == grpc.StatusCode.PERMISSION_DENIED
     code, found = grpc_error(
         lambda: seals.service.ListSealUsages(

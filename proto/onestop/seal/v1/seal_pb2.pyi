@@ -261,10 +261,12 @@ class ListSignersRequest(_message.Message):
     def __init__(self, uscc: _Optional[str] = ..., include_revoked: _Optional[bool] = ...) -> None: ...
 
 class ListSignersResponse(_message.Message):
-    __slots__ = ("signers",)
+    __slots__ = ("signers", "caller_capacity")
     SIGNERS_FIELD_NUMBER: _ClassVar[int]
+    CALLER_CAPACITY_FIELD_NUMBER: _ClassVar[int]
     signers: _containers.RepeatedCompositeFieldContainer[Signer]
-    def __init__(self, signers: _Optional[_Iterable[_Union[Signer, _Mapping]]] = ...) -> None: ...
+    caller_capacity: SignerCapacity
+    def __init__(self, signers: _Optional[_Iterable[_Union[Signer, _Mapping]]] = ..., caller_capacity: _Optional[_Union[SignerCapacity, str]] = ...) -> None: ...
 
 class SealUsage(_message.Message):
     __slots__ = ("seal_code", "uscc", "kind", "signer", "capacity", "input_sha256", "signed_sha256", "field_name", "reason", "signed_at", "certificate_serial")
