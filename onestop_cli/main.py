@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     pki_init = pki_sub.add_parser("init", help="create the PKI in the data directory")
     pki_init.add_argument("--algorithm", choices=("ecdsa-p256", "rsa-2048"), default="ecdsa-p256")
     pki_init.set_defaults(handler=_pki_init)
+    _partner_commands(pki_sub)
 
     portal = sub.add_parser("portal", help="run the web portal process alone")
     portal.add_argument(
@@ -164,6 +165,36 @@ def build_parser() -> argparse.ArgumentParser:
     bench_saga.add_argument("--concurrency", type=int, default=50)
     bench_saga.set_defaults(handler=_bench_saga)
     return parser
+
+
+def _partner_commands(pki_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    partner = pki_sub.add_parser(
+        "partner", help="client certificates for integration partners (mutual TLS)"
+    )
+    partner_sub = partner.add_subparsers(metavar="ACTION")
+    issue = partner_sub.add_parser(
+        "issue",
+        help="issue a partner a client key and certificate",
+        description=(
+            "Writes DIR/PARTNER_ID.key.pem (mode 0600, unencrypted), DIR/PARTNER_ID.cert.pem and "
+            "DIR/ca.pem, and prints the certificate's serial. The key is the one private key "
+            "that leaves the platform, by design: it is the partner's, the platform keeps no "
+            "copy. Hand the three files to the partner over a secure channel, then delete the "
+            "key here."
+        ),
+    )
+    issue.add_argument("partner_id", help="2-63 of a-z, 0-9 and '-', e.g. acme-bank")
+    issue.add_argument("--org", default="", help="the partner's organisation name (O)")
+    issue.add_argument("-o", "--out", required=True, metavar="DIR", help="where to write")
+    issue.set_defaults(handler=_partner_issue)
+    revoke = partner_sub.add_parser(
+        "revoke", help="revoke a partner certificate (the TLS CA's CRL lists it at once)"
+    )
+    revoke.add_argument("serial", help="hexadecimal, as `issue` and `list` print it")
+    revoke.add_argument("--reason", required=True, help="why, for the record")
+    revoke.set_defaults(handler=_partner_revoke)
+    listing = partner_sub.add_parser("list", help="partner certificates issued")
+    listing.set_defaults(handler=_partner_list)
 
 
 def _identity_options(parser: argparse.ArgumentParser) -> None:
@@ -276,6 +307,24 @@ def _pki_init(args: argparse.Namespace) -> int:
     from onestop_cli.admin import pki_init
 
     return pki_init(args.algorithm)
+
+
+def _partner_issue(args: argparse.Namespace) -> int:
+    from onestop_cli.partners import partner_issue
+
+    return partner_issue(args.partner_id, args.org, args.out)
+
+
+def _partner_revoke(args: argparse.Namespace) -> int:
+    from onestop_cli.partners import partner_revoke
+
+    return partner_revoke(args.serial, args.reason)
+
+
+def _partner_list(_args: argparse.Namespace) -> int:
+    from onestop_cli.partners import partner_list
+
+    return partner_list()
 
 
 def _portal(args: argparse.Namespace) -> int:

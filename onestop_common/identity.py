@@ -1,20 +1,29 @@
 """Who is calling: signed credentials naming a subject and a role; roles are checked here.
 
-Every gRPC call carries ``authorization: Bearer <token>``; the orchestrator and every desk turn
-it into a :class:`Principal` here and ask :func:`require_role`. (mTLS for partners will plug in
-here too.)
+Every gRPC call on a plain port carries ``authorization: Bearer <token>``; the orchestrator and
+every desk turn it into a :class:`Principal` here and ask :func:`require_role`. On the
+orchestrator's partner port the caller is an integration partner known by the client certificate
+it completed mutual TLS with (:func:`principal_from_context`).
 """
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
 
 import jwt
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from onestop_common.errors import PermissionDenied, Unauthenticated
+from onestop_common.pki import PARTNER_ID_PATTERN, format_serial
+
+if TYPE_CHECKING:
+    import grpc
 
 ALGORITHM = "HS256"
 ISSUER = "onestop"
@@ -37,6 +46,9 @@ class Role(enum.StrEnum):
 STAFF_ROLES = frozenset(
     {Role.OFFICER, Role.SEAL_MAKER, Role.TAX_STAFF, Role.SI_CLERK, Role.BANK_CLERK}
 )
+# Who submits cases and owns them: entrepreneurs, and partners submitting for them.
+APPLICANT_ROLES = frozenset({Role.ENTREPRENEUR, Role.PARTNER})
+PARTNER_APPLICANT_PREFIX = "partner:"
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,18 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def applicant_id(self) -> str:
+        """The id a case records for whoever submits it. Partners get their own namespace: an
+        entrepreneur account that happens to share a partner's name never owns its cases."""
+        if self.role is Role.PARTNER:
+            return f"{PARTNER_APPLICANT_PREFIX}{self.subject}"
+        return self.subject
+
+    def owns(self, applicant_id: str) -> bool:
+        """Whether a case submitted as ``applicant_id`` is this caller's own."""
+        return self.role in APPLICANT_ROLES and self.applicant_id == applicant_id
 
 
 def issue_token(
@@ -115,6 +139,113 @@ def principal_from_metadata(
             raise Unauthenticated("authorization metadata must be 'Bearer <token>'")
         return verify_token(secret, token.strip())
     raise Unauthenticated("no credential: send 'authorization: Bearer <token>' metadata")
+
+
+class PartnerTrust(Protocol):
+    """What the partner port checks beyond the handshake (``pki.CrlWatcher`` is one)."""
+
+    @property
+    def issuer_key_id(self) -> bytes:
+        """Subject key identifier of the CA that issues partner certificates."""
+        ...
+
+    def revoked_serials(self) -> AbstractSet[int]:
+        """Serials on that CA's current CRL."""
+        ...
+
+
+# Keys of grpc's auth context (grpc_security_constants.h).
+_TRANSPORT_SECURITY = "transport_security_type"
+_PEER_CERTIFICATE = "x509_pem_cert"
+
+
+def principal_from_context(
+    context: grpc.ServicerContext, secret: str, partners: PartnerTrust | None = None
+) -> Principal:
+    """Who is calling, the one way a gRPC servicer decides it.
+
+    Over TLS (the partner port, where gRPC already required a client certificate chaining to
+    the platform) the caller is the partner the certificate names; a bearer token there must
+    name the same partner or is refused. Elsewhere the bearer token decides.
+    """
+    auth = context.auth_context() or {}
+    if _first(auth, _TRANSPORT_SECURITY) != b"ssl":
+        return principal_from_metadata(secret, context.invocation_metadata())
+    pem = _first(auth, _PEER_CERTIFICATE)
+    if partners is None or pem is None:
+        raise Unauthenticated(
+            "this port accepts partner client certificates only",
+            message_zh="此端口仅接受合作方客户端证书",
+        )
+    principal = partner_from_certificate(x509.load_pem_x509_certificate(pem), partners)
+    _refuse_other_credentials(secret, context.invocation_metadata(), principal)
+    return principal
+
+
+def partner_from_certificate(cert: x509.Certificate, partners: PartnerTrust) -> Principal:
+    """The partner a verified client certificate names, if it is a live partner certificate."""
+    serial = format_serial(cert.serial_number)
+    if not _issued_by(cert, partners.issuer_key_id) or not _for_client_auth(cert):
+        raise Unauthenticated(
+            f"certificate {serial} is not a partner certificate of this platform",
+            message_zh=f"证书 {serial} 不是本平台签发的合作方证书",
+        )
+    if cert.serial_number in partners.revoked_serials():
+        raise Unauthenticated(
+            f"partner certificate {serial} has been revoked; ask the platform for a new one",
+            message_zh=f"合作方证书 {serial} 已被吊销，请向平台申请新证书",
+        )
+    subject = _attribute(cert, NameOID.COMMON_NAME)
+    if not PARTNER_ID_PATTERN.fullmatch(subject):
+        raise Unauthenticated(
+            f"certificate {serial} names no valid partner id",
+            message_zh=f"证书 {serial} 未载明有效的合作方标识",
+        )
+    return Principal(
+        subject=subject, role=Role.PARTNER, org=_attribute(cert, NameOID.ORGANIZATION_NAME)
+    )
+
+
+def _refuse_other_credentials(
+    secret: str, metadata: Iterable[tuple[str, object]] | None, partner: Principal
+) -> None:
+    if not any(key.lower() == METADATA_KEY for key, _ in metadata or ()):
+        return
+    claimed = principal_from_metadata(secret, metadata or ())
+    if claimed.role is not Role.PARTNER or claimed.subject != partner.subject:
+        raise PermissionDenied(
+            f"the bearer credential ({claimed.role.value} {claimed.subject}) does not match "
+            f"the client certificate (partner {partner.subject}); send no bearer token here",
+            message_zh=(
+                f"令牌身份（{claimed.role.value} {claimed.subject}）与客户端证书"
+                f"（合作方 {partner.subject}）不符；此端口无需令牌"
+            ),
+        )
+
+
+def _first(auth: Mapping[str, Iterable[bytes]], key: str) -> bytes | None:
+    return next(iter(auth.get(key) or ()), None)
+
+
+def _issued_by(cert: x509.Certificate, issuer_key_id: bytes) -> bool:
+    try:
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return False
+    return aki.key_identifier == issuer_key_id
+
+
+def _for_client_auth(cert: x509.Certificate) -> bool:
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return ExtendedKeyUsageOID.CLIENT_AUTH in usages
+
+
+def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
+    values = cert.subject.get_attributes_for_oid(oid)
+    return str(values[0].value) if values else ""
 
 
 def require_role(principal: Principal, allowed: Sequence[Role] | frozenset[Role]) -> Principal:

@@ -6,10 +6,18 @@ Layout of a PKI directory (``PkiStore``)::
     <ca>.pem  <ca>.key.pem  <ca>.crl.der               registration, seal, platform, tsa, tls
     <ee>.pem  <ee>.key.pem                             registration-signer, platform-signer,
                                                        tsa-signer, tls-server
+    partners.json                                      index of partner client certificates
+    .lock                                              serialises read-modify-write updates
 
 Certificates are PEM, CRLs DER, private keys PKCS#8 PEM encrypted with the key-encryption
 key (KEK) and readable by the owner only. The seal CA issues one certificate per company
 seal at run time (``issue_seal_certificate``); the seal service keeps those keys itself.
+
+The TLS CA also issues client certificates to integration partners (``PkiStore.issue_partner``,
+subject ``O=<organisation>, CN=<partner id>``, extended key usage clientAuth) for mutual TLS on
+the orchestrator's partner port. Their private keys are the one exception to "keys stay on the
+platform": the partner takes its key away and the platform keeps no copy. Revoking one puts it on
+the TLS CA's CRL (``PkiStore.revoke_partner``), which ``CrlWatcher`` follows at run time.
 
 Seal certificate subject mapping::
 
@@ -22,10 +30,16 @@ tooling supports; keys here are ECDSA P-256 (default) or RSA-2048 behind ``KeyAl
 from __future__ import annotations
 
 import enum
+import fcntl
+import json
 import logging
 import os
-from collections.abc import Iterable, Sequence
+import re
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import replace as dataclass_replace
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address, IPv6Address
 from pathlib import Path
@@ -47,6 +61,16 @@ ROOT = "root"
 INTERMEDIATE_CAS = ("registration", "seal", "platform", "tsa", "tls")
 CA_NAMES = (ROOT, *INTERMEDIATE_CAS)
 END_ENTITIES = ("registration-signer", "platform-signer", "tsa-signer", "tls-server")
+TLS_CA = "tls"
+TLS_SERVER = "tls-server"
+# The names the orchestrator's TLS server certificate must carry: clients connect to either.
+TLS_SERVER_DNS_NAMES = ("localhost",)
+TLS_SERVER_IP_ADDRESSES = (IPv4Address("127.0.0.1"),)
+PARTNER_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
+PARTNER_INDEX = "partners.json"
+PARTNER_VALIDITY = timedelta(days=365)
+# X.520 upper bound for an organisation name.
+_MAX_ORGANIZATION = 64
 # Certificates may be checked by a machine whose clock is slightly behind the issuer's.
 _CLOCK_SKEW = timedelta(minutes=5)
 
@@ -367,6 +391,153 @@ def issue_tls_certificate(
     )
 
 
+def check_partner_id(partner_id: str) -> str:
+    """``partner_id`` if it is a valid partner id (it becomes a certificate CN and a file name)."""
+    if not isinstance(partner_id, str) or not PARTNER_ID_PATTERN.fullmatch(partner_id):
+        raise PkiError(
+            f"合作方标识 {partner_id!r} 无效：须为 2 至 63 个小写字母、数字或连字符，"
+            f"且以字母或数字开头 / partner id {partner_id!r} is not valid: use 2 to 63 "
+            "lower-case letters, digits or hyphens, starting with a letter or digit"
+        )
+    return partner_id
+
+
+def _check_organization(organization: str) -> str:
+    if len(organization) > _MAX_ORGANIZATION or any(ch < " " for ch in organization):
+        raise PkiError(
+            f"机构名称须为不超过 {_MAX_ORGANIZATION} 个字符的单行文本 / the organisation name "
+            f"must be one line of at most {_MAX_ORGANIZATION} characters"
+        )
+    return organization
+
+
+def issue_partner_certificate(
+    ca: SigningIdentity,
+    public_key: PublicKey,
+    *,
+    partner_id: str,
+    organization: str = "",
+    not_before: datetime,
+    not_after: datetime,
+    crl_url: str,
+) -> x509.Certificate:
+    """A TLS client certificate for an integration partner: ``O=<organisation>, CN=<partner id>``
+    (no O when none is given), extended key usage clientAuth only."""
+    key_algorithm(public_key)
+    attributes = []
+    if _check_organization(organization.strip()):
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.strip()))
+    attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, check_partner_id(partner_id)))
+    # A TLS client only signs the handshake: digitalSignature, whatever the key type.
+    extensions = [
+        *_end_entity_extensions(_key_usage(tls=True)),
+        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), False),
+    ]
+    return _build_certificate(
+        _Issuer(ca, crl_url),
+        x509.Name(attributes),
+        public_key,
+        not_before=not_before,
+        not_after=not_after,
+        extensions=extensions,
+    )
+
+
+def private_key_pem(key: PrivateKey) -> bytes:
+    """Unencrypted PKCS#8 PEM, for a TLS stack that takes the key in memory (gRPC) or a key the
+    partner takes away. Never write it to the platform's disk."""
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def certificates_pem(certificates: Iterable[x509.Certificate]) -> bytes:
+    return b"".join(cert.public_bytes(serialization.Encoding.PEM) for cert in certificates)
+
+
+def parse_serial(text: str) -> int:
+    """A certificate serial as printed by the partner commands: hexadecimal, optionally with a
+    ``0x`` prefix or colons between bytes."""
+    cleaned = text.strip().lower().replace(":", "").removeprefix("0x")
+    if not cleaned or not re.fullmatch(r"[0-9a-f]{1,64}", cleaned):
+        raise PkiError(
+            f"序列号 {text!r} 无效：须为十六进制数 / serial {text!r} is not valid: "
+            "give it in hexadecimal, as `onestop pki partner list` shows it"
+        )
+    return int(cleaned, 16)
+
+
+def format_serial(serial: int) -> str:
+    return format(serial, "x")
+
+
+@dataclass(frozen=True)
+class PartnerCertificate:
+    """One entry of the partner index (``partners.json``)."""
+
+    serial: int
+    partner_id: str
+    org: str
+    not_before: datetime
+    not_after: datetime
+    revoked_at: datetime | None = None
+    reason: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "serial": format_serial(self.serial),
+            "partner_id": self.partner_id,
+            "org": self.org,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "reason": self.reason,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> PartnerCertificate:
+        revoked = data.get("revoked_at")
+        return cls(
+            serial=int(str(data["serial"]), 16),
+            partner_id=str(data["partner_id"]),
+            org=str(data.get("org") or ""),
+            not_before=datetime.fromisoformat(str(data["not_before"])),
+            not_after=datetime.fromisoformat(str(data["not_after"])),
+            revoked_at=datetime.fromisoformat(str(revoked)) if revoked else None,
+            reason=str(data.get("reason") or ""),
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class PartnerCredentials:
+    """What a partner is handed: its key, its certificate (with the issuing CA) and the
+    certificates it trusts for the platform's server (TLS CA and root)."""
+
+    private_key: PrivateKey
+    certificate: x509.Certificate
+    issuer: x509.Certificate
+    root: x509.Certificate
+
+    @property
+    def serial(self) -> int:
+        return self.certificate.serial_number
+
+    def key_pem(self) -> bytes:
+        return private_key_pem(self.private_key)
+
+    def certificate_chain_pem(self) -> bytes:
+        return certificates_pem((self.certificate, self.issuer))
+
+    def trust_pem(self) -> bytes:
+        return certificates_pem((self.issuer, self.root))
+
+    def __repr__(self) -> str:
+        return (
+            f"PartnerCredentials(subject={self.certificate.subject.rfc4514_string()!r}, "
+            f"serial={self.serial:#x})"
+        )
+
+
 def build_crl(
     ca: SigningIdentity,
     revoked: Iterable[RevokedEntry],
@@ -558,6 +729,144 @@ class PkiStore:
         self.save_crl(ca, crl)
         return crl
 
+    def revoked_entries(self, ca: str) -> list[RevokedEntry]:
+        """The entries of the current CRL of ``ca``, reasons kept, to re-issue it with."""
+        return [_revoked_entry(entry) for entry in self.load_crl(ca)]
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Serialises read-modify-write updates (a CRL, the partner index, a reissued
+        certificate) between the processes and commands that share this directory."""
+        fd = os.open(self._directory / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    # ------------------------------------------------------------------ TLS server
+
+    def ensure_tls_server_names(self, now: datetime | None = None) -> bool:
+        """Reissues the TLS server certificate (with a new key) if it lacks a name clients
+        connect to, as one made by an older version may; True if it did."""
+        # Looked at before locking: a read-only PKI directory with a good certificate is fine.
+        if _names_server(self.load_certificate(TLS_SERVER)):
+            return False
+        with self.locked():
+            current = self.load_certificate(TLS_SERVER)
+            if _names_server(current):
+                return False
+            moment = _aware(now or datetime.now(UTC), "now")
+            ca = self.load_identity(TLS_CA)
+            key = generate_key(key_algorithm(current.public_key()))  # type: ignore[arg-type]
+            crl_urls = _crl_urls(current)
+            cert = _build_certificate(
+                _Issuer(ca, crl_urls[0] if crl_urls else None),
+                current.subject,
+                key.public_key(),
+                not_before=moment - _CLOCK_SKEW,
+                not_after=min(moment + Validity().tls, ca.certificate.not_valid_after_utc),
+                extensions=_profile_extensions(_BY_NAME[TLS_SERVER], key),
+            )
+            identity = SigningIdentity(key, cert, (ca.certificate,), key_algorithm(key))
+            self._write_identity(TLS_SERVER, identity)
+            log.warning(
+                "reissued the TLS server certificate (serial %#x) to name %s",
+                cert.serial_number,
+                ", ".join([*TLS_SERVER_DNS_NAMES, *map(str, TLS_SERVER_IP_ADDRESSES)]),
+            )
+            return True
+
+    # ------------------------------------------------------------------ partners
+
+    def issue_partner(
+        self,
+        partner_id: str,
+        organization: str = "",
+        *,
+        now: datetime | None = None,
+        lifetime: timedelta = PARTNER_VALIDITY,
+        crl_base_url: str = DEFAULT_CRL_BASE_URL,
+    ) -> PartnerCredentials:
+        """A new client key and certificate for ``partner_id``, recorded in the partner index.
+        The key is returned, never stored: it is the partner's."""
+        check_partner_id(partner_id)
+        _check_organization(organization.strip())
+        moment = _aware(now or datetime.now(UTC), "now")
+        ca = self.load_identity(TLS_CA)
+        key = generate_key(ca.algorithm)
+        cert = issue_partner_certificate(
+            ca,
+            key.public_key(),
+            partner_id=partner_id,
+            organization=organization,
+            not_before=moment - _CLOCK_SKEW,
+            not_after=min(moment + lifetime, ca.certificate.not_valid_after_utc),
+            crl_url=f"{crl_base_url.rstrip('/')}/{TLS_CA}.crl",
+        )
+        record = PartnerCertificate(
+            serial=cert.serial_number,
+            partner_id=partner_id,
+            org=organization.strip(),
+            not_before=cert.not_valid_before_utc,
+            not_after=cert.not_valid_after_utc,
+        )
+        with self.locked():
+            self._write_partners([*self.partner_certificates(), record])
+        log.info(
+            "issued partner certificate %s for %s", format_serial(cert.serial_number), partner_id
+        )
+        return PartnerCredentials(key, cert, ca.certificate, self.root_certificate())
+
+    def partner_certificates(self) -> list[PartnerCertificate]:
+        """Every partner certificate issued, oldest first."""
+        path = self._directory / PARTNER_INDEX
+        if not path.exists():
+            return []
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return [PartnerCertificate.from_json(item) for item in data["certificates"]]
+        except (ValueError, OSError, KeyError, TypeError) as error:
+            raise PkiError(f"{path} cannot be read ({error!r}); restore it from backup") from None
+
+    def revoke_partner(
+        self,
+        serial: int,
+        reason: str,
+        *,
+        now: datetime | None = None,
+        crl_reason: x509.ReasonFlags = x509.ReasonFlags.unspecified,
+    ) -> PartnerCertificate:
+        """Puts the partner certificate ``serial`` on the TLS CA's CRL (re-issued at once with
+        the next number) and marks it revoked in the index; revoking twice changes nothing."""
+        moment = _aware(now or datetime.now(UTC), "now")
+        with self.locked():
+            records = self.partner_certificates()
+            found = [record for record in records if record.serial == serial]
+            if not found:
+                raise PkiError(
+                    f"没有序列号为 {format_serial(serial)} 的合作方证书 / no partner certificate "
+                    f"has serial {format_serial(serial)}; see `onestop pki partner list`"
+                )
+            record = found[0]
+            entries = self.revoked_entries(TLS_CA)
+            # The CRL decides; the index only describes. A crash between the two writes
+            # leaves the serial on the CRL, and repeating the command completes the index.
+            if all(entry.serial != serial for entry in entries):
+                entries.append(RevokedEntry(serial, moment, crl_reason))
+                self.renew_crl(TLS_CA, entries, now=moment)
+                log.info("revoked partner certificate %s", format_serial(serial))
+            if record.revoked_at is not None:
+                return record
+            revoked = dataclass_replace(record, revoked_at=moment, reason=reason.strip())
+            self._write_partners([revoked if r.serial == serial else r for r in records])
+            return revoked
+
+    def _write_partners(self, records: Sequence[PartnerCertificate]) -> None:
+        data = {"certificates": [record.to_json() for record in records]}
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        _write_file(self._directory / PARTNER_INDEX, text.encode("utf-8"), 0o644)
+
     def _read(self, file_name: str) -> bytes:
         path = self._directory / file_name
         try:
@@ -585,7 +894,10 @@ def _profile_extensions(
     if profile.kind == "tls":
         usage = _key_usage(tls=True, rsa_key=isinstance(key, rsa.RSAPrivateKey))
         san = x509.SubjectAlternativeName(
-            [x509.DNSName("localhost"), x509.IPAddress(IPv4Address("127.0.0.1"))]
+            [
+                *(x509.DNSName(name) for name in TLS_SERVER_DNS_NAMES),
+                *(x509.IPAddress(address) for address in TLS_SERVER_IP_ADDRESSES),
+            ]
         )
         return [
             *_end_entity_extensions(usage),
@@ -593,6 +905,78 @@ def _profile_extensions(
             (san, False),
         ]
     return _end_entity_extensions(_key_usage(signing=True))
+
+
+def _names_server(cert: x509.Certificate) -> bool:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return False
+    dns = set(san.get_values_for_type(x509.DNSName))
+    addresses = set(san.get_values_for_type(x509.IPAddress))
+    return set(TLS_SERVER_DNS_NAMES) <= dns and set(TLS_SERVER_IP_ADDRESSES) <= addresses
+
+
+def _crl_urls(cert: x509.Certificate) -> list[str]:
+    try:
+        points = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(name.value) for point in points for name in point.full_name or ()]
+
+
+def _revoked_entry(entry: x509.RevokedCertificate) -> RevokedEntry:
+    try:
+        reason = entry.extensions.get_extension_for_class(x509.CRLReason).value.reason
+    except x509.ExtensionNotFound:
+        reason = x509.ReasonFlags.unspecified
+    return RevokedEntry(entry.serial_number, entry.revocation_date_utc, reason)
+
+
+class CrlWatcher:
+    """The revoked serials on one CA's current CRL, for checks on every call: the file is
+    stat'ed each time and read again only when it changed (a revocation by another process
+    replaces it). A CRL that does not carry the CA's signature is refused."""
+
+    def __init__(self, store: PkiStore, ca: str) -> None:
+        self._path = store.directory / f"{ca}.crl.der"
+        self._ca = store.load_certificate(ca)
+        ski = self._ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        self._issuer_key_id = ski.digest
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int, int] | None = None
+        self._serials: frozenset[int] = frozenset()
+        self.revoked_serials()
+
+    def __repr__(self) -> str:
+        return f"CrlWatcher({str(self._path)!r})"
+
+    @property
+    def issuer_key_id(self) -> bytes:
+        """The CA's subject key identifier: certificates it issued carry it as their AKI."""
+        return self._issuer_key_id
+
+    def revoked_serials(self) -> frozenset[int]:
+        try:
+            info = os.stat(self._path)
+        except FileNotFoundError:
+            raise PkiError(f"{self._path} is missing; run the PKI init first") from None
+        stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if stamp == self._stamp:
+            return self._serials
+        with self._lock:
+            if stamp != self._stamp:
+                crl = x509.load_der_x509_crl(self._path.read_bytes())
+                public_key = self._ca.public_key()
+                if crl.issuer != self._ca.subject or not crl.is_signature_valid(
+                    public_key  # type: ignore[arg-type]
+                ):
+                    raise PkiError(f"{self._path} is not signed by its CA; restore it")
+                # Serials before the stamp: a reader that sees the new stamp sees them too.
+                self._serials = frozenset(entry.serial_number for entry in crl)
+                self._stamp = stamp
+                log.info("loaded %s: %d revoked", self._path.name, len(self._serials))
+        return self._serials
 
 
 def _crl_number(crl: x509.CertificateRevocationList) -> int:

@@ -30,6 +30,8 @@ COMPONENTS = (
 SERVICES = ("registration", "seal", "invoice", "social_insurance", "bank")
 
 _PORT_OFFSETS = {name: i for i, name in enumerate(COMPONENTS)}
+# The orchestrator's mutual-TLS port for integration partners, well above the components' ports.
+PARTNER_PORT_OFFSET = 40
 
 
 class SettingsError(ValueError):
@@ -63,6 +65,8 @@ class Settings:
     token_secret: str = field(default="", repr=False)
     kek: bytes = field(default=b"", repr=False)
     seal_maker_id: str = "001"
+    # ONESTOP_PARTNER_GRPC_PORT; None: grpc_port_base + PARTNER_PORT_OFFSET.
+    partner_port: int | None = None
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -74,6 +78,15 @@ class Settings:
 
     def grpc_target(self, component: str) -> str:
         return f"{self.grpc_host}:{self.grpc_port(component)}"
+
+    def partner_grpc_port(self) -> int:
+        """The orchestrator's port for integration partners (gRPC over mutual TLS)."""
+        if self.partner_port is not None:
+            return self.partner_port
+        return self.grpc_port_base + PARTNER_PORT_OFFSET
+
+    def partner_grpc_target(self) -> str:
+        return f"{self.grpc_host}:{self.partner_grpc_port()}"
 
     def http_port(self, component: str) -> int:
         return self.http_port_base + _PORT_OFFSETS[component]
@@ -120,6 +133,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=env.get("ONESTOP_LOG_LEVEL", "INFO").upper(),
         log_json=env.get("ONESTOP_LOG_JSON", "0") in ("1", "true", "yes"),
         seal_maker_id=env.get("ONESTOP_SEAL_MAKER_ID", "001"),
+        partner_port=_port(env, "ONESTOP_PARTNER_GRPC_PORT"),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
@@ -151,6 +165,15 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _port(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    value = _int(env, name, 0)
+    if not 1 <= value <= 65535:
+        raise SettingsError(f"{name} must be a TCP port (1 to 65535), got {value}")
+    return value
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -27,7 +27,13 @@ from onestop_common.errors import (
     RuleViolation,
     violation,
 )
-from onestop_common.identity import STAFF_ROLES, Principal, Role, principal_from_metadata
+from onestop_common.identity import (
+    STAFF_ROLES,
+    PartnerTrust,
+    Principal,
+    Role,
+    principal_from_context,
+)
 from onestop_common.protoconv import internal_status, status_for
 from orchestrator import audit
 from orchestrator import engine as e
@@ -104,11 +110,13 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     token_secret: str
     notifier: CaseNotifier = field(default_factory=CaseNotifier)
     watch_poll_seconds: float = 1.0
+    # The partner port's certificate checks (issuing CA, revocations); None: no partner port.
+    partner_trust: PartnerTrust | None = None
 
     # ------------------------------------------------------------------ helpers
 
     def _principal(self, context: grpc.ServicerContext) -> Principal:
-        return principal_from_metadata(self.token_secret, context.invocation_metadata())
+        return principal_from_context(context, self.token_secret, self.partner_trust)
 
     def _require(self, context: grpc.ServicerContext, allowed: frozenset[Role]) -> Principal:
         principal = self._principal(context)
@@ -224,7 +232,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         principal = self._require(context, READERS)
         applicant = request.applicant_id
         if principal.role in SUBMITTERS:
-            applicant = principal.subject
+            applicant = principal.applicant_id
         page_size = min(request.page_size or 20, MAX_PAGE)
         offset = int(request.page_token or 0)
         query = select(Saga)
@@ -368,7 +376,7 @@ def _percentile(values: list[float], q: float) -> float:
 def _check_can_read(saga: Saga, principal: Principal) -> None:
     if principal.role in (Role.ADMIN, Role.SYSTEM) or principal.is_staff:
         return
-    if principal.subject == saga.applicant_id:
+    if principal.owns(saga.applicant_id):
         return
     raise PermissionDenied(
         "this case belongs to another applicant", message_zh="该案件属于其他申请人"

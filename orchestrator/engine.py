@@ -129,7 +129,7 @@ class SagaEngine:
     ) -> tuple[str, bool]:
         """Starts a case; the same applicant and key return the existing case (created=False)."""
         form_bytes = form.SerializeToString(deterministic=True)
-        existing = self._find_by_key(principal.subject, idempotency_key)
+        existing = self._find_by_key(principal.applicant_id, idempotency_key)
         if existing is not None:
             return self._same_submission(existing, form_bytes), False
         defn = self.definitions[definition]
@@ -139,7 +139,7 @@ class SagaEngine:
                 self._create(session, defn, case_id, principal, idempotency_key, form, form_bytes)
         except IntegrityError:
             # Two identical submissions raced: the other one won, return its case.
-            existing = self._find_by_key(principal.subject, idempotency_key)
+            existing = self._find_by_key(principal.applicant_id, idempotency_key)
             if existing is None:
                 raise
             return self._same_submission(existing, form_bytes), False
@@ -180,7 +180,7 @@ class SagaEngine:
         saga = Saga(
             id=case_id,
             definition=defn.name,
-            applicant_id=principal.subject,
+            applicant_id=principal.applicant_id,
             idempotency_key=key,
             state=RUNNING,
             form=form_bytes,
@@ -1126,7 +1126,7 @@ class SagaEngine:
     def _check_owner(saga: Saga, principal: Principal) -> None:
         if principal.role in (Role.ADMIN, Role.SYSTEM):
             return
-        if principal.role is Role.ENTREPRENEUR and principal.subject == saga.applicant_id:
+        if principal.owns(saga.applicant_id):
             return
         raise PermissionDenied(
             "only the applicant may act on this case", message_zh="只有申请人本人可以操作该案件"

@@ -1,5 +1,6 @@
-"""The orchestrator process: the saga engine with its threads around it — the public gRPC API,
-the consumer of participant results, the outbox relay and the timer loop.
+"""The orchestrator process: the saga engine with its threads around it — the public gRPC API
+(a plain port, and a mutual-TLS port for integration partners), the consumer of participant
+results, the outbox relay and the timer loop.
 
 Several replicas may run against one PostgreSQL database and one broker: results are competing
 consumers, outbox rows and timers are claimed, and case rows are locked while they change.
@@ -28,7 +29,14 @@ from onestop_common.db import (
     upgrade_schema,
 )
 from onestop_common.outbox import OutboxRelay
-from onestop_common.pki import PkiStore, RevokedEntry
+from onestop_common.pki import (
+    TLS_CA,
+    TLS_SERVER,
+    CrlWatcher,
+    PkiStore,
+    certificates_pem,
+    private_key_pem,
+)
 from onestop_common.settings import Settings
 from onestop_common.signing import TsaServer, serve_tsa
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
@@ -64,6 +72,8 @@ class Orchestrator:
     _relay_wake: threading.Event = field(default_factory=threading.Event)
     _timer_wake: threading.Event = field(default_factory=threading.Event)
     tsa: TsaServer | None = None
+    # The partner (mutual TLS) port once bound; None when there is no PKI to serve it with.
+    partner_bound_port: int | None = None
 
     def start(self) -> None:
         settings = self.settings
@@ -112,6 +122,10 @@ class Orchestrator:
         self._start_tsa()
         self._start_grpc()
         log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
+        if self.partner_bound_port is not None:
+            log.info(
+                "partners (mutual TLS) on %s:%d", self.settings.grpc_host, self.partner_bound_port
+            )
 
     def stop(self, grace: float = 2.0) -> None:
         self._stop.set()
@@ -173,7 +187,13 @@ class Orchestrator:
             # bare RESOURCE_EXHAUSTED; a little above the limit, the API's own check answers.
             options=[("grpc.max_receive_message_length", MAX_REQUEST_BYTES)],
         )
-        self.api = OneStopApi(self.engine, self.settings.token_secret, self.notifier)
+        partners = self._partner_tls()
+        self.api = OneStopApi(
+            self.engine,
+            self.settings.token_secret,
+            self.notifier,
+            partner_trust=partners[1] if partners else None,
+        )
         orchestrator_pb2_grpc.add_OneStopServiceServicer_to_server(self.api, self.server)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
@@ -185,9 +205,38 @@ class Orchestrator:
         self.bound_port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{port}")
         if self.bound_port == 0:
             raise RuntimeError(f"cannot listen on {self.settings.grpc_host}:{port}")
+        if partners is not None:
+            # The same server, hence the same servicer: the API tells the ports apart by the
+            # transport each call arrived on.
+            address = f"{self.settings.grpc_host}:{self.settings.partner_grpc_port()}"
+            self.partner_bound_port = self.server.add_secure_port(address, partners[0])
+            if self.partner_bound_port == 0:
+                raise RuntimeError(f"cannot listen for partners on {address}")
         self.server.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def _partner_tls(self) -> tuple[grpc.ServerCredentials, CrlWatcher] | None:
+        """Credentials for the partner port: the platform's TLS server identity, and client
+        certificates required to chain to the TLS CA; None (no partner port) without a PKI."""
+        store = PkiStore(self.settings.pki_dir, self.settings.kek)
+        if not store.is_complete():
+            log.warning(
+                "no PKI in %s: partner port (mutual TLS) not opened (run `onestop pki init`)",
+                self.settings.pki_dir,
+            )
+            return None
+        # A PKI made by an older version may lack a name partners connect to.
+        store.ensure_tls_server_names()
+        server = store.load_identity(TLS_SERVER)
+        # The key goes to gRPC in memory only; on disk it stays encrypted with the KEK.
+        key_pem = private_key_pem(server.private_key)
+        chain_pem = certificates_pem((server.certificate, *server.chain))
+        trusted = certificates_pem((store.load_certificate(TLS_CA), store.root_certificate()))
+        credentials = grpc.ssl_server_credentials(
+            [(key_pem, chain_pem)], root_certificates=trusted, require_client_auth=True
+        )
+        return credentials, CrlWatcher(store, TLS_CA)
 
     def _spawn(self, target: object, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
@@ -256,14 +305,22 @@ def renew_platform_crls(settings: Settings, now: datetime) -> list[str]:
         return []
     renewed = []
     for ca in PLATFORM_CAS:
-        current = store.load_crl(ca)
-        if current.next_update_utc is not None and current.next_update_utc - now > CRL_RENEW_BEFORE:
+        if not _crl_due(store, ca, now):
             continue
-        keep = [RevokedEntry(entry.serial_number, entry.revocation_date_utc) for entry in current]
-        store.renew_crl(ca, keep, now=now)
+        # Locked, and looked at again: `onestop pki partner revoke` (or another replica) may
+        # rewrite the list from another process meanwhile, and its entries must not be lost.
+        with store.locked():
+            if not _crl_due(store, ca, now):
+                continue
+            store.renew_crl(ca, store.revoked_entries(ca), now=now)
         renewed.append(ca)
         log.info("renewed the CRL of the %s CA", ca)
     return renewed
+
+
+def _crl_due(store: PkiStore, ca: str, now: datetime) -> bool:
+    next_update = store.load_crl(ca).next_update_utc
+    return next_update is None or next_update - now <= CRL_RENEW_BEFORE
 
 
 def serve(settings: Settings) -> None:

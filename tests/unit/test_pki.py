@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import stat
 from datetime import UTC, datetime, timedelta
@@ -12,21 +13,28 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from onestop_cli.main import main as onestop
 from onestop_common.pki import (
     CA_NAMES,
     END_ENTITIES,
     INTERMEDIATE_CAS,
+    CrlWatcher,
     KeyAlgorithm,
     PkiError,
     PkiStore,
     RevokedEntry,
     SigningIdentity,
     build_crl,
+    check_partner_id,
+    format_serial,
     generate_key,
     issue_seal_certificate,
+    issue_tls_certificate,
     load_private_key,
+    parse_serial,
     serialize_private_key,
 )
 
@@ -321,3 +329,272 @@ def test_identity_refuses_a_key_that_does_not_match(pki: PkiStore) -> None:
         SigningIdentity(
             identity.private_key, identity.certificate, identity.chain, KeyAlgorithm.RSA_2048
         )
+
+
+# ---------------------------------------------------------------------- partner certificates
+
+
+@pytest.fixture
+def own_pki(pki: PkiStore, tmp_path: Path) -> PkiStore:
+    """A copy of the module's PKI for tests that issue or revoke (the original stays pristine)."""
+    shutil.copytree(pki.directory, tmp_path / "own")
+    return PkiStore(tmp_path / "own", KEK)
+
+
+def test_partner_certificate_profile(own_pki: PkiStore) -> None:
+    issued = own_pki.issue_partner(
+        "acme-bank", "Acme Bank 股份有限公司", now=NOW, crl_base_url=CRL_BASE
+    )
+    cert, tls_ca, root = (
+        issued.certificate,
+        own_pki.load_certificate("tls"),
+        own_pki.root_certificate(),
+    )
+    assert cert.subject == x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Acme Bank 股份有限公司"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "acme-bank"),
+        ]
+    )
+    eku = _ext(cert, x509.ExtendedKeyUsage)
+    assert list(eku.value) == [ExtendedKeyUsageOID.CLIENT_AUTH]
+    usage = _ext(cert, x509.KeyUsage)
+    assert usage.critical and usage.value.digital_signature
+    assert not (usage.value.key_cert_sign or usage.value.content_commitment)
+    constraints = _ext(cert, x509.BasicConstraints)
+    assert constraints.critical and not constraints.value.ca
+    assert _ext(cert, x509.SubjectKeyIdentifier).value == x509.SubjectKeyIdentifier.from_public_key(
+        issued.private_key.public_key()
+    )
+    aki = _ext(cert, x509.AuthorityKeyIdentifier).value.key_identifier
+    assert aki == _ext(tls_ca, x509.SubjectKeyIdentifier).value.digest
+    assert _crl_urls(cert) == [f"{CRL_BASE}/tls.crl"]
+    assert cert.not_valid_before_utc <= NOW
+    assert cert.not_valid_after_utc == NOW + timedelta(days=365)
+    assert cert.public_key() == issued.private_key.public_key()
+    # The chain to the root, checked as a TLS server checks a client (which, unlike the web
+    # PKI's profile, needs no subject alternative name: the CN names the partner).
+    end_entity = verification.ExtensionPolicy.webpki_defaults_ee().may_be_present(
+        x509.SubjectAlternativeName, verification.Criticality.AGNOSTIC, None
+    )
+    verifier = (
+        verification.PolicyBuilder()
+        .store(verification.Store([root]))
+        .time(NOW + timedelta(days=1))
+        .extension_policies(
+            ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(), ee_policy=end_entity
+        )
+        .build_client_verifier()
+    )
+    verified = verifier.verify(cert, [tls_ca])
+    assert verified.chain == [cert, tls_ca, root]
+    assert x509.load_pem_x509_certificates(issued.certificate_chain_pem()) == [cert, tls_ca]
+    assert x509.load_pem_x509_certificates(issued.trust_pem()) == [tls_ca, root]
+    assert issued.key_pem().startswith(b"-----BEGIN PRIVATE KEY-----")
+    assert "BEGIN" not in repr(issued) and "acme-bank" in repr(issued)
+
+
+def test_partner_certificate_without_organisation_names_only_the_partner(
+    own_pki: PkiStore,
+) -> None:
+    cert = own_pki.issue_partner("globex", now=NOW).certificate
+    assert cert.subject.rfc4514_string() == "CN=globex"
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "a", "A-bank", "-bank", "acme_bank", "acme bank", "acme.bank", "x" * 64, "ü-bank"]
+)
+def test_partner_ids_outside_the_pattern_are_refused(bad: str) -> None:
+    with pytest.raises(PkiError) as caught:
+        check_partner_id(bad)
+    assert "partner id" in str(caught.value) and "合作方标识" in str(caught.value)
+
+
+def test_partner_ids_within_the_pattern_pass() -> None:
+    for good in ("ab", "acme-bank", "0" + "a" * 62, "a-"):
+        assert check_partner_id(good) == good
+
+
+def test_revoking_a_partner_lists_it_on_the_tls_crl_once(own_pki: PkiStore) -> None:
+    first = own_pki.issue_partner("acme-bank", now=NOW)
+    second = own_pki.issue_partner("globex", "Globex", now=NOW)
+    before = _crl_number(own_pki.load_crl("tls"))
+    later = NOW + timedelta(days=3)
+    record = own_pki.revoke_partner(
+        first.serial, "key lost", now=later, crl_reason=x509.ReasonFlags.key_compromise
+    )
+    assert (record.partner_id, record.revoked_at, record.reason) == ("acme-bank", later, "key lost")
+    crl = own_pki.load_crl("tls")
+    assert crl.is_signature_valid(own_pki.load_certificate("tls").public_key())  # type: ignore[arg-type]
+    assert _crl_number(crl) == before + 1
+    entry = crl.get_revoked_certificate_by_serial_number(first.serial)
+    assert entry is not None and entry.revocation_date_utc == later
+    assert crl.get_revoked_certificate_by_serial_number(second.serial) is None
+    # Again: same record, no new CRL.
+    assert own_pki.revoke_partner(first.serial, "again", now=later + timedelta(1)) == record
+    assert _crl_number(own_pki.load_crl("tls")) == before + 1
+    index = {r.partner_id: r for r in own_pki.partner_certificates()}
+    assert index["acme-bank"].revoked_at == later
+    assert index["globex"].revoked_at is None and index["globex"].org == "Globex"
+    assert index["globex"].not_after == second.certificate.not_valid_after_utc
+    stored = json.loads((own_pki.directory / "partners.json").read_text())
+    assert {item["serial"] for item in stored["certificates"]} == {
+        format_serial(first.serial),
+        format_serial(second.serial),
+    }
+
+
+def test_revoking_an_unknown_serial_is_refused(own_pki: PkiStore) -> None:
+    own_pki.issue_partner("acme-bank", now=NOW)
+    before = own_pki.load_crl("tls")
+    with pytest.raises(PkiError) as caught:
+        own_pki.revoke_partner(0xABC, "whatever")
+    assert "no partner certificate has serial abc" in str(caught.value)
+    assert "序列号" in str(caught.value)
+    # A platform certificate is no partner certificate either.
+    with pytest.raises(PkiError):
+        own_pki.revoke_partner(own_pki.load_certificate("tls-server").serial_number, "no")
+    assert own_pki.load_crl("tls") == before
+
+
+def test_serials_parse_as_printed() -> None:
+    assert parse_serial(format_serial(0x1F2E3D)) == 0x1F2E3D
+    assert parse_serial(" 0x1f:2e:3d ") == 0x1F2E3D
+    for bad in ("", "xyz", "12-34", "0x"):
+        with pytest.raises(PkiError, match="hexadecimal"):
+            parse_serial(bad)
+
+
+def test_crl_watcher_reloads_when_the_list_changes(own_pki: PkiStore) -> None:
+    issued = own_pki.issue_partner("acme-bank", now=NOW)
+    watcher = CrlWatcher(own_pki, "tls")
+    assert watcher.revoked_serials() == frozenset()
+    assert watcher.issuer_key_id == (
+        _ext(own_pki.load_certificate("tls"), x509.SubjectKeyIdentifier).value.digest
+    )
+    own_pki.revoke_partner(issued.serial, "key lost")
+    assert watcher.revoked_serials() == {issued.serial}
+    # A list signed by another CA is not believed.
+    own_pki.save_crl(
+        "tls",
+        build_crl(
+            own_pki.load_identity("seal"),
+            [],
+            this_update=NOW,
+            next_update=NOW + timedelta(days=7),
+            crl_number=99,
+        ),
+    )
+    with pytest.raises(PkiError, match="not signed by its CA"):
+        watcher.revoked_serials()
+
+
+def test_a_tls_server_certificate_without_names_is_reissued(own_pki: PkiStore) -> None:
+    assert not own_pki.ensure_tls_server_names()
+    # What an older PKI could hold: a server certificate without subject alternative names.
+    key = generate_key()
+    bare = issue_tls_certificate(
+        own_pki.load_identity("tls"),
+        key.public_key(),
+        common_name="localhost",
+        not_before=NOW,
+        not_after=NOW + timedelta(days=30),
+        crl_url=f"{CRL_BASE}/tls.crl",
+    )
+    (own_pki.directory / "tls-server.pem").write_bytes(
+        bare.public_bytes(serialization.Encoding.PEM)
+    )
+    (own_pki.directory / "tls-server.key.pem").write_bytes(serialize_private_key(key, KEK))
+    assert own_pki.ensure_tls_server_names(now=NOW)
+    identity = own_pki.load_identity("tls-server")
+    assert identity.certificate != bare and identity.chain == (own_pki.load_certificate("tls"),)
+    san = _ext(identity.certificate, x509.SubjectAlternativeName).value
+    assert san.get_values_for_type(x509.DNSName) == ["localhost"]
+    assert san.get_values_for_type(x509.IPAddress) == [IPv4Address("127.0.0.1")]
+    assert _crl_urls(identity.certificate) == [f"{CRL_BASE}/tls.crl"]
+    assert stat.S_IMODE((own_pki.directory / "tls-server.key.pem").stat().st_mode) == 0o600
+    assert not own_pki.ensure_tls_server_names()
+
+
+# ---------------------------------------------------------------------- `onestop pki partner`
+
+
+@pytest.fixture
+def cli_pki(own_pki: PkiStore, monkeypatch: pytest.MonkeyPatch) -> PkiStore:
+    """The CLI reads its settings from the environment: point it at a copy of the PKI."""
+    data_dir = own_pki.directory.parent / "data"
+    data_dir.mkdir()
+    own_pki.directory.rename(data_dir / "pki")
+    monkeypatch.setenv("ONESTOP_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ONESTOP_KEK", KEK.decode())
+    return PkiStore(data_dir / "pki", KEK)
+
+
+def test_cli_issues_revokes_and_lists_partner_certificates(
+    cli_pki: PkiStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "handover"
+    assert (
+        onestop(["pki", "partner", "issue", "acme-bank", "--org", "Acme", "-o", str(out_dir)]) == 0
+    )
+    serial = capsys.readouterr().out.splitlines()[0]
+    key_file, cert_file = out_dir / "acme-bank.key.pem", out_dir / "acme-bank.cert.pem"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = serialization.load_pem_private_key(key_file.read_bytes(), password=None)
+    leaf, issuer = x509.load_pem_x509_certificates(cert_file.read_bytes())
+    assert format_serial(leaf.serial_number) == serial
+    assert leaf.public_key() == key.public_key()
+    assert issuer == cli_pki.load_certificate("tls")
+    trusted = x509.load_pem_x509_certificates((out_dir / "ca.pem").read_bytes())
+    assert trusted == [cli_pki.load_certificate("tls"), cli_pki.root_certificate()]
+    # The platform keeps no copy of the partner's key.
+    assert not list(cli_pki.directory.glob("acme-bank*"))
+
+    assert onestop(["pki", "partner", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert serial in listing and "acme-bank" in listing and "valid" in listing
+
+    assert onestop(["pki", "partner", "revoke", serial, "--reason", "contract ended"]) == 0
+    assert "revoked" in capsys.readouterr().out
+    assert cli_pki.load_crl("tls").get_revoked_certificate_by_serial_number(int(serial, 16))
+    assert onestop(["pki", "partner", "list"]) == 0
+    assert "contract ended" in capsys.readouterr().out
+
+
+def test_cli_refuses_bad_input_in_both_languages(
+    cli_pki: PkiStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "handover"
+    assert onestop(["pki", "partner", "issue", "Acme_Bank", "-o", str(out_dir)]) == 1
+    error = capsys.readouterr().err
+    assert "partner id 'Acme_Bank' is not valid" in error and "合作方标识" in error
+    assert not out_dir.exists() and cli_pki.partner_certificates() == []
+
+    assert onestop(["pki", "partner", "revoke", "abc123", "--reason", "x"]) == 1
+    error = capsys.readouterr().err
+    assert "no partner certificate has serial abc123" in error and "序列号" in error
+    assert onestop(["pki", "partner", "revoke", "not-hex", "--reason", "x"]) == 1
+    assert "hexadecimal" in capsys.readouterr().err
+
+    assert onestop(["pki", "partner", "issue", "acme-bank", "-o", str(out_dir)]) == 0
+    capsys.readouterr()
+    # A second issue into the same directory would overwrite the first key: refused.
+    assert onestop(["pki", "partner", "issue", "acme-bank", "-o", str(out_dir)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert len(cli_pki.partner_certificates()) == 1
+
+
+def test_cli_without_a_pki_says_how_to_make_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ONESTOP_DATA_DIR", str(tmp_path / "empty"))
+    monkeypatch.setenv("ONESTOP_KEK", KEK.decode())
+    assert onestop(["pki", "partner", "list"]) == 1
+    error = capsys.readouterr().err
+    assert "run `onestop pki init` first" in error and "没有平台 PKI" in error
+
+
+def test_a_damaged_partner_index_is_reported_not_guessed(own_pki: PkiStore) -> None:
+    (own_pki.directory / "partners.json").write_text('{"certificates": [{"serial": "zz"}]}')
+    with pytest.raises(PkiError, match=r"partners\.json cannot be read"):
+        own_pki.partner_certificates()
