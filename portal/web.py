@@ -1,0 +1,174 @@
+"""The portal's plumbing shared by its pages: the app state, who is signed in and what they may
+open, rendering, CSRF, calling the platform."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    RedirectResponse,
+    Response,
+)
+
+from onestop_common.identity import Role
+from onestop_common.settings import Settings
+from portal.backend import Backend
+from portal.desks import DESKS
+from portal.i18n import enum_label, pair, pick_lang, translator
+from portal.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LANG_COOKIE,
+    LoginThrottle,
+    Session,
+    check_csrf,
+    session_of,
+)
+from portal.store import Account, PortalStore
+
+HERE = Path(__file__).resolve().parent
+MAX_UPLOAD = 10 * 1024 * 1024
+KEEPALIVE_SECONDS = 15.0
+HOME_BY_ROLE = {
+    Role.ENTREPRENEUR: "/cases",
+    Role.ADMIN: "/admin",
+    **{spec.role: f"/desk/{slug}" for slug, spec in DESKS.items()},
+}
+APPLICANTS = frozenset({Role.ENTREPRENEUR})
+CASE_READERS = frozenset({Role.ENTREPRENEUR, Role.ADMIN})
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class NotAllowed(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+@dataclass
+class Portal:
+    settings: Settings
+    store: PortalStore
+    backend: Backend
+    templates: jinja2.Environment
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+
+def portal_of(request: Request) -> Portal:
+    return request.app.state.portal  # type: ignore[no-any-return]
+
+
+def lang_of(request: Request) -> str:
+    return pick_lang(request.cookies.get(LANG_COOKIE))
+
+
+def session(request: Request) -> Session:
+    return session_of(request.scope)
+
+
+async def account_of(request: Request) -> Account | None:
+    if "onestop.account" in request.scope:
+        return request.scope["onestop.account"]  # type: ignore[no-any-return]
+    s = session(request)
+    account = None
+    if s.username:
+        found = await run_in_threadpool(portal_of(request).store.get, s.username)
+        if found is not None and found.session_epoch == s.epoch:
+            account = found
+    request.scope["onestop.account"] = account
+    return account
+
+
+async def require(request: Request, roles: Iterable[Role]) -> Account:
+    """The signed-in account if its role may open this page (admins may open every page)."""
+    account = await account_of(request)
+    if account is None:
+        raise LoginRequired()
+    if account.role not in set(roles) and account.role is not Role.ADMIN:
+        raise NotAllowed()
+    return account
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = lang_of(request)
+    account = request.scope.get("onestop.account")
+    s = session(request)
+    base = {
+        "request": request,
+        "lang": lang,
+        "t": translator(lang),
+        "label": lambda kind, value: enum_label(kind, value, lang),
+        "pair": lambda zh, en: pair(zh, en, lang),
+        "account": account,
+        "csrf": s.csrf,
+        "flash": s.pop_flash(),
+        "home": HOME_BY_ROLE.get(account.role, "/") if account else "/login",
+        "desks": DESKS,
+        "path": request.url.path,
+        "path_qs": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    base.update(context)
+    html = portal_of(request).templates.get_template(name).render(base)
+    return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+
+def csrf_protected(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Every state-changing request proves it comes from our own page: the session's CSRF
+    token in the form (or header), and no foreign Origin."""
+
+    async def wrapper(request: Request) -> Response:
+        origin = request.headers.get("origin")
+        host = request.headers.get("host", "")
+        if origin and origin != "null" and urlsplit(origin).netloc != host:
+            raise CsrfFailed()
+        form = await request.form(max_files=2, max_fields=4000, max_part_size=1024 * 1024)
+        supplied = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER, "")
+        if not isinstance(supplied, str) or not check_csrf(session(request), supplied):
+            raise CsrfFailed()
+        return await endpoint(request)
+
+    wrapper.__name__ = endpoint.__name__
+    wrapper.csrf_protected = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+async def call(
+    request: Request, account: Account, stub: Any, component: str, method: str, message: Any
+) -> Any:
+    backend = portal_of(request).backend
+    return await run_in_threadpool(backend.call, account, stub, component, method, message)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site (no scheme, no host, no '//'): no open redirects."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+async def form_items(request: Request) -> FormData:
+    return await request.form(max_files=2, max_fields=4000, max_part_size=1024 * 1024)
+
+
+def text_items(form: FormData) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
