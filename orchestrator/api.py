@@ -47,30 +47,58 @@ log = logging.getLogger(__name__)
 BUNDLE_CHUNK = 64 * 1024
 MAX_PAGE = 200
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+# Case versions kept for watch streams before the ones nobody waits on are forgotten.
+MAX_TRACKED_VERSIONS = 10_000
 SUBMITTERS = frozenset({Role.ENTREPRENEUR, Role.PARTNER})
 READERS = frozenset({Role.ENTREPRENEUR, Role.PARTNER, *STAFF_ROLES})
 
 
 class CaseNotifier:
-    """Wakes WatchApplication streams when a case changes in this process (others poll)."""
+    """Wakes the WatchApplication streams of a case when it changes in this process (streams
+    of cases changed by another replica find out by polling).
+
+    Each waiting stream has its own event, registered under its case: a commit wakes only the
+    streams watching the cases it touched, not every open stream.
+    """
 
     def __init__(self) -> None:
-        self._condition = threading.Condition()
+        self._lock = threading.Lock()
         self._versions: dict[str, int] = defaultdict(int)
+        self._waiting: dict[str, set[threading.Event]] = defaultdict(set)
 
     def notify(self, case_ids: Any) -> None:
-        with self._condition:
+        with self._lock:
             for case_id in case_ids:
                 self._versions[case_id] += 1
-            self._condition.notify_all()
+                for waiter in self._waiting.get(case_id, ()):
+                    waiter.set()
+            if len(self._versions) > MAX_TRACKED_VERSIONS:
+                # Forget cases nobody waits on. A stream that read a forgotten version sees
+                # "changed" and reads the database once more: harmless.
+                self._versions = defaultdict(
+                    int, {k: v for k, v in self._versions.items() if k in self._waiting}
+                )
 
     def version(self, case_id: str) -> int:
-        with self._condition:
-            return self._versions[case_id]
+        with self._lock:
+            return self._versions.get(case_id, 0)
 
     def wait(self, case_id: str, seen: int, timeout: float) -> None:
-        with self._condition:
-            self._condition.wait_for(lambda: self._versions[case_id] != seen, timeout)
+        """Returns when the case's version is no longer ``seen``, or after ``timeout``."""
+        waiter = threading.Event()
+        with self._lock:
+            if self._versions.get(case_id, 0) != seen:
+                return
+            self._waiting[case_id].add(waiter)
+        try:
+            waiter.wait(timeout)
+        finally:
+            with self._lock:
+                waiters = self._waiting.get(case_id)
+                if waiters is not None:
+                    waiters.discard(waiter)
+                    if not waiters:
+                        del self._waiting[case_id]
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
