@@ -163,6 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_saga = bench_sub.add_parser("saga", help="cases/s through echo participants")
     bench_saga.add_argument("--cases", type=int, default=200)
     bench_saga.add_argument("--concurrency", type=int, default=50)
+    bench_saga.add_argument(
+        "--postgresql",
+        metavar="ADMIN_URL",
+        help="run on throwaway PostgreSQL databases created through this server URL "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite files",
+    )
     bench_saga.set_defaults(handler=_bench_saga)
     return parser
 
@@ -348,7 +354,7 @@ def _user_add(args: argparse.Namespace) -> int:
 def _bench_saga(args: argparse.Namespace) -> int:
     from bench.saga import run
 
-    return run(cases=args.cases, concurrency=args.concurrency)
+    return run(cases=args.cases, concurrency=args.concurrency, postgresql=args.postgresql)
 
 
 if __name__ == "__main__":
