@@ -83,6 +83,8 @@ from portal.web import (
 )
 
 log = logging.getLogger(__name__)
+# How often an open desk page refreshes its queue (new tasks, claims, remaining time).
+QUEUE_REFRESH_SECONDS = 5.0
 
 # ---------------------------------------------------------------------------- errors
 
@@ -774,7 +776,17 @@ async def desk_page(request: Request) -> Response:
         }
         for task in listed.tasks
     ]
-    return render(request, "desk.html", spec=spec, slug=request.path_params["role"], tasks=tasks)
+    # ?part=queue: only the queue, for the page's periodic refresh (portal.js).
+    fragment = request.query_params.get("part") == "queue"
+    return render(
+        request,
+        "_queue.html" if fragment else "desk.html",
+        fragment=fragment,
+        spec=spec,
+        slug=request.path_params["role"],
+        tasks=tasks,
+        refresh_ms=int(QUEUE_REFRESH_SECONDS * 1000),
+    )
 
 
 def _task_states() -> Any:

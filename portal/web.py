@@ -103,7 +103,11 @@ async def require(request: Request, roles: Iterable[Role]) -> Account:
     return account
 
 
-def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request, name: str, status: int = 200, *, fragment: bool = False, **context: Any
+) -> HTMLResponse:
+    """A page (or, with ``fragment``, a piece of one that a script refreshes in place: it leaves
+    the session's flash message for the next full page)."""
     lang = lang_of(request)
     account = request.scope.get("onestop.account")
     s = session(request)
@@ -115,7 +119,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
         "pair": lambda zh, en: pair(zh, en, lang),
         "account": account,
         "csrf": s.csrf,
-        "flash": s.pop_flash(),
+        "flash": None if fragment else s.pop_flash(),
         "home": HOME_BY_ROLE.get(account.role, "/") if account else "/login",
         "desks": DESKS,
         "path": request.url.path,

@@ -136,6 +136,39 @@
     document.querySelectorAll(".noscript-refresh").forEach(function (a) { a.hidden = true; });
   }
 
+  // ---- desk queues: refreshed in place while the page is visible
+  document.querySelectorAll("[data-refresh]").forEach(function (region) {
+    var url = region.getAttribute("data-refresh");
+    var every = parseInt(region.getAttribute("data-interval"), 10) || 5000;
+    var busy = false;
+    var last = null;
+    var replace = function (html) {
+      // Keep keyboard focus on the same link across the swap.
+      var focused = document.activeElement;
+      var href = focused && region.contains(focused) ? focused.getAttribute("href") : null;
+      region.innerHTML = html;
+      if (href) {
+        var again = region.querySelector('a[href="' + href + '"]');
+        if (again) again.focus();
+      }
+    };
+    window.setInterval(function () {
+      if (busy || document.visibilityState !== "visible") return;
+      busy = true;
+      fetch(url, { credentials: "same-origin", headers: { accept: "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          // Swap only when the server's answer changed: screen readers hear real news only.
+          if (html !== null && html !== last) {
+            last = html;
+            replace(html);
+          }
+        })
+        .catch(function () { /* offline for a moment: the next round tries again */ })
+        .then(function () { busy = false; });
+    }, every);
+  });
+
   // ---- move focus to the error summary so keyboard and screen-reader users hear it first
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();
