@@ -158,6 +158,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_add.set_defaults(handler=_user_add)
 
+    dead = sub.add_parser("dead-letters", help="the dead-letter queue: list, replay")
+    dead_sub = dead.add_subparsers(metavar="WHAT")
+    dead_list = dead_sub.add_parser("list", help="what is in it and why (changes nothing)")
+    dead_list.add_argument("--limit", type=int, default=100)
+    dead_list.add_argument("--json", action="store_true", help="machine-readable output")
+    dead_list.set_defaults(handler=_dead_letters_list)
+    dead_replay = dead_sub.add_parser(
+        "replay", help="put messages back on the queue they came from (after fixing the cause)"
+    )
+    dead_replay.add_argument("message_ids", nargs="+", metavar="MESSAGE_ID")
+    dead_replay.set_defaults(handler=_dead_letters_replay)
+
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(metavar="WHAT")
     bench_saga = bench_sub.add_parser("saga", help="cases/s through echo participants")
@@ -349,6 +361,18 @@ def _user_add(args: argparse.Namespace) -> int:
         password_stdin=args.password_stdin,
         display_name=args.name,
     )
+
+
+def _dead_letters_list(args: argparse.Namespace) -> int:
+    from onestop_cli.dead_letters import run_list
+
+    return run_list(args.limit, args.json)
+
+
+def _dead_letters_replay(args: argparse.Namespace) -> int:
+    from onestop_cli.dead_letters import run_replay
+
+    return run_replay(args.message_ids)
 
 
 def _bench_saga(args: argparse.Namespace) -> int:

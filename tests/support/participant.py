@@ -3,6 +3,7 @@ events on a test queue; call its gRPC endpoints with a credential for a role."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from typing import Any
@@ -59,7 +60,10 @@ class CommandDriver:
         applicant_id: str = "applicant-1",
         deadline: common_pb2.Deadline | None = None,
         attempt: int = 1,
+        dead_lettered_because: str = "",
     ) -> str:
+        """Sends a command as the saga does; with ``dead_lettered_because``, puts it straight in
+        the dead-letter queue instead, as a consumer that gave up on it would have."""
         case_id = case_id or f"OS-TEST-{uuid.uuid4().hex[:8].upper()}"
         key = key or f"{case_id}:{step or participant}:{rpc}"
         request.context.CopyFrom(
@@ -72,20 +76,26 @@ class CommandDriver:
                 deadline=deadline or common_pb2.Deadline(limit_workdays="1"),
             )
         )
-        self.publisher.publish(
-            [
-                m.envelope_for(
-                    request,
-                    exchange=m.COMMANDS_EXCHANGE,
-                    routing_key=m.command_routing_key(participant, rpc),
-                    method=contracts.method_path(participant, rpc),
-                    case_id=case_id,
-                    step=request.context.step,
-                    attempt=attempt,
-                    idempotency_key=key,
-                )
-            ]
+        envelope = m.envelope_for(
+            request,
+            exchange=m.DEAD_LETTER_EXCHANGE if dead_lettered_because else m.COMMANDS_EXCHANGE,
+            routing_key=m.command_routing_key(participant, rpc),
+            method=contracts.method_path(participant, rpc),
+            case_id=case_id,
+            step=request.context.step,
+            attempt=attempt,
+            idempotency_key=key,
         )
+        if dead_lettered_because:
+            envelope = dataclasses.replace(
+                envelope,
+                headers={
+                    **envelope.headers,
+                    m.H_DEAD_QUEUE: m.command_queue(participant),
+                    m.H_DEAD_REASON: dead_lettered_because,
+                },
+            )
+        self.publisher.publish([envelope])
         return key
 
     def send_raw(self, routing_key: str, body: bytes, headers: dict[str, Any]) -> None:
