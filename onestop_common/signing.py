@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import functools
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import BytesIO
-from typing import Any, Literal
+from typing import Any, Literal, ParamSpec, TypeVar
 
 from asn1crypto import cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
@@ -57,6 +59,8 @@ from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from onestop_common.pki import SigningIdentity
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 DocMdp = Literal["fill_forms", "no_changes", "annotate"]
 RevocationMode = Literal["hard-fail", "soft-fail", "require"]
@@ -662,6 +666,23 @@ def _material_context(material: ValidationMaterial | None) -> ValidationContext 
 # --- validation -------------------------------------------------------------------------
 
 
+def _off_the_event_loop(function: Callable[_P, _T]) -> Callable[_P, _T]:
+    """pyHanko's synchronous validation starts its own asyncio loop, which fails in a thread
+    already running one (an async web handler, Playwright's sync API): run it in another."""
+
+    @functools.wraps(function)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return function(*args, **kwargs)
+        with ThreadPoolExecutor(1, thread_name_prefix="validate") as pool:
+            return pool.submit(function, *args, **kwargs).result()
+
+    return wrapper
+
+
+@_off_the_event_loop
 def validate_pdf(
     pdf: bytes,
     *,
@@ -675,7 +696,8 @@ def validate_pdf(
 
     Revocation data: the document's DSS (unless ``use_dss`` is False) plus ``extra_crls``
     (DER). Revocation is judged at ``at`` (default: now), so without ``at`` a signature made
-    before its certificate was revoked is reported revoked too.
+    before its certificate was revoked is reported revoked too. Callable from a thread that runs
+    an event loop.
     """
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
@@ -803,6 +825,7 @@ def _failed_report(
     )
 
 
+@_off_the_event_loop
 def cert_chain_is_trusted(
     cert: x509.Certificate,
     intermediates: Sequence[x509.Certificate],

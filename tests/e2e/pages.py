@@ -4,16 +4,12 @@ boxes), read what the page shows, and have every desk approve a case."""
 
 from __future__ import annotations
 
-import io
 import random
 import re
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import grpc
 import httpx
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
 from onestop.common.v1 import application_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
@@ -100,24 +96,10 @@ def http_session(platform: Platform, user: User) -> httpx.Client:
     return client
 
 
-def sample_pdf(pages: int = 1) -> bytes:
-    """A plain A4 document of ``pages`` pages."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
-    for number in range(pages):
-        canvas.drawString(72, 760, f"Contract page {number + 1}")
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
-
-
 def validate_signed(platform: Platform, pdf: bytes) -> ValidationReport:
     """Every signature of ``pdf`` validated offline against the platform's root."""
     root = PkiStore(platform.settings.pki_dir, platform.settings.kek).root_certificate()
-    # Once a browser test ran, Playwright's sync API keeps an event loop in this thread for the
-    # rest of the session; the validator starts its own, so it runs in another thread.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(validate_pdf, pdf, trust_root=root).result()
+    return validate_pdf(pdf, trust_root=root)
 
 
 # ---------------------------------------------------------------------------- the desks

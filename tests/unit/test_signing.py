@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
@@ -140,6 +141,22 @@ def test_signed_pdf_validates_with_trusted_timestamp(
     assert signature.timestamp_time is not None
     assert "OneStop Registration Authority" in signature.signer_subject
     assert "VALID" in report.pretty() and "Registration" in report.pretty()
+
+
+def test_validation_works_inside_a_running_event_loop(
+    pki: PkiStore, tsa: InProcessTimestamper, crls: tuple[bytes, ...], document: bytes
+) -> None:
+    """An async web handler (or Playwright's sync API) runs a loop in the calling thread;
+    pyHanko's synchronous validation starts a loop of its own, so it must run elsewhere."""
+    signed = sign_pdf(
+        document, pki.load_identity("registration-signer"), field_name="Inside", timestamper=tsa
+    )
+
+    async def handler() -> bool:
+        report = validate_pdf(signed, trust_root=pki.root_certificate(), extra_crls=crls)
+        return report.ok
+
+    assert asyncio.run(handler())
 
 
 def test_without_crls_hard_fail_rejects(
