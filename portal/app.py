@@ -73,6 +73,7 @@ from portal.web import (
     csrf_protected,
     form_items,
     lang_of,
+    my_cases,
     portal_of,
     redirect,
     render,
@@ -474,14 +475,7 @@ async def check_id_api(request: Request) -> Response:
 
 async def cases_page(request: Request) -> Response:
     account = await require(request, APPLICANTS)
-    listed = await call(
-        request,
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "ListApplications",
-        pb.ListApplicationsRequest(page_size=50),
-    )
+    listed = await my_cases(request, account)
     drafts = await run_in_threadpool(portal_of(request).store.drafts, account.username)
     lang = lang_of(request)
     return render(

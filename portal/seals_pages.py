@@ -21,8 +21,6 @@ from starlette.responses import (
 )
 
 from onestop.common.v1 import common_pb2
-from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.clock import SHANGHAI
 from onestop_common.identifiers import normalise_code, validate_uscc
@@ -47,6 +45,7 @@ from portal.web import (
     call,
     form_items,
     lang_of,
+    my_cases,
     redirect,
     render,
     require,
@@ -138,14 +137,7 @@ async def seals_index(request: Request) -> Response:
             if not value
             else _rejection("uscc", verdict.rule, verdict.reason_zh, verdict.reason_en)
         ]
-    listed = await call(
-        request,
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "ListApplications",
-        pb.ListApplicationsRequest(page_size=50),
-    )
+    listed = await my_cases(request, account)
     lang = lang_of(request)
     cases = [case_view(a, lang) for a in listed.applications]
     return render(

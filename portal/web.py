@@ -19,6 +19,8 @@ from starlette.responses import (
     Response,
 )
 
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common.identity import Role
 from onestop_common.settings import Settings
 from portal.backend import Backend
@@ -37,6 +39,8 @@ from portal.store import Account, PortalStore
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD = 10 * 1024 * 1024
+# How many of an entrepreneur's cases the pages list.
+MY_CASES_PAGE = 50
 KEEPALIVE_SECONDS = 15.0
 HOME_BY_ROLE = {
     Role.ENTREPRENEUR: "/cases",
@@ -157,6 +161,18 @@ async def call(
 ) -> Any:
     backend = portal_of(request).backend
     return await run_in_threadpool(backend.call, account, stub, component, method, message)
+
+
+async def my_cases(request: Request, account: Account) -> Any:
+    """The signed-in entrepreneur's cases, newest first (the orchestrator keeps them to theirs)."""
+    return await call(
+        request,
+        account,
+        pb_grpc.OneStopServiceStub,
+        "orchestrator",
+        "ListApplications",
+        pb.ListApplicationsRequest(page_size=MY_CASES_PAGE),
+    )
 
 
 def redirect(url: str) -> RedirectResponse:

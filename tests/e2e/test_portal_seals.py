@@ -26,9 +26,9 @@ from tests.e2e.pages import (
     csrf_token,
     http_session,
     login,
-    sample_pdf,
     validate_signed,
 )
+from tests.support.pdfs import sample_pdf
 
 PT_PER_MM = 72 / 25.4
 

@@ -31,7 +31,6 @@ from grpc_status import rpc_status
 from PIL import Image
 from pypdf import PdfWriter
 from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen.canvas import Canvas
 
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
@@ -53,6 +52,7 @@ from tests.support.infra import (
     timestamp_authority,
 )
 from tests.support.participant import CommandDriver, channel_to, credential
+from tests.support.pdfs import sample_pdf
 from tests.unit.test_seal_impression import MAX_MEAN_DIFF, MAX_SHARE_DIFFERING, _difference, regen
 
 Outcome = common_pb2.Outcome
@@ -293,16 +293,6 @@ def grpc_error(call: Any) -> tuple[grpc.StatusCode, list[tuple[str, str]]]:
     status = rpc_status.from_call(error)  # type: ignore[arg-type]
     found = [] if status is None else [(r.field, r.rule) for r in rejections_from_status(status)]
     return error.code(), found  # type: ignore[attr-defined]
-
-
-def sample_pdf(pages: int = 1) -> bytes:
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=A4)
-    for number in range(pages):
-        canvas.drawString(72, 760, f"Contract page {number + 1}")
-        canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
 
 
 def seal_pixels(image: Image.Image) -> int:
