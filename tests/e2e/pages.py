@@ -8,17 +8,17 @@ import random
 import re
 from typing import TYPE_CHECKING, Any
 
-import grpc
 import httpx
 
 from onestop.common.v1 import application_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
-from onestop_cli.demo import StaffBots, demo_form, desks, run_case
+from onestop_cli.demo import demo_form, run_case
 from onestop_common.pki import PkiStore
 from onestop_common.signing import ValidationReport, validate_pdf
 from portal import formdata
 from tests.support.participant import credential
+from tests.support.staff import Staff
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Platform, User
@@ -112,31 +112,13 @@ def complete_case(
     (the demo's staff, acting through the desk APIs) until the case ends; the final application."""
     form = form or fresh_form()
     settings = platform.settings
-    channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name))
-        for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
-    }
-    cases: set[str] = set()
-    staff = StaffBots(
-        settings,
-        desks(settings, channels),
-        cases,
-        None,
-        {form.bank.bank_code},
-        lambda line: None,
-    )
-    staff.start()
-    try:
+    with Staff(settings, bank_codes={form.bank.bank_code}) as staff:
         run = run_case(
-            pb_grpc.OneStopServiceStub(channels["orchestrator"]),
+            pb_grpc.OneStopServiceStub(staff.channels["orchestrator"]),
             credential(settings, "entrepreneur", subject=applicant),
             form,
             None,
-            cases.add,
+            staff.cases.add,
         )
-    finally:
-        staff.stop()
-        for channel in channels.values():
-            channel.close()
     assert run.application is not None, f"case {run.case_id} did not end"
     return run.application

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import grpc
 import pytest
 
 from onestop.common.v1 import common_pb2
@@ -20,15 +19,16 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop.registration.v1 import registration_pb2 as reg_pb
 from onestop.registration.v1 import registration_pb2_grpc as reg_grpc
-from onestop_cli.demo import StaffBots, demo_form, desks
+from onestop_cli.demo import demo_form
 from onestop_common import messaging as m
 from onestop_common.settings import Settings
 from tests.e2e.test_commitment_route import MATERIAL_CODE, committed
-from tests.e2e.test_full_platform import SERVICES_AND_ORCHESTRATOR, electronic_only
+from tests.e2e.test_full_platform import electronic_only
 from tests.integration.conftest import PlatformFactory
 from tests.support.cases import watch_for
 from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import CommandDriver, credential
+from tests.support.staff import PLATFORM, Staff
 
 # 60 calendar days of business time in about 40 s of wall time, all within 2026 (the years the
 # business calendar knows). The case itself must complete well within that: it takes a few
@@ -45,7 +45,7 @@ def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         factory = PlatformFactory(tmp, vhost, database_url)
         try:
             supervisor = factory.start(
-                SERVICES_AND_ORCHESTRATOR,
+                PLATFORM,
                 ONESTOP_AUTO_APPROVE="all",
                 ONESTOP_CLOCK_START=CLOCK_START,
                 ONESTOP_CLOCK_SPEED=str(CLOCK_SPEED),
@@ -79,15 +79,10 @@ def test_an_unfulfilled_commitment_revokes_the_company_and_lists_both_people(
     officer = credential(fast, "officer", "officer-on-duty")
     form = committed(electronic_only(demo_form(random.Random())))
     representative = form.legal_representative.id_number
-    channels = {
-        name: grpc.insecure_channel(fast.grpc_target(name)) for name in SERVICES_AND_ORCHESTRATOR
-    }
     driver = CommandDriver(fast)
-    cases: set[str] = set()
     # A commitment case is never approved automatically: the officer decides at the desk.
-    license_desk = [desk for desk in desks(fast, channels) if desk.step == "license"]
-    staff = StaffBots(fast, license_desk, cases, None, set(), lambda line: None)
-    staff.start()
+    staff = Staff(fast, {"license"})
+    channels, cases = staff.channels, staff.cases
     try:
         stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
         case_id = stub.SubmitApplication(
@@ -156,7 +151,5 @@ def test_an_unfulfilled_commitment_revokes_the_company_and_lists_both_people(
             "commitment.legal_representative_credit_listed",
         ]
     finally:
-        staff.stop()
+        staff.close()
         driver.close()
-        for channel in channels.values():
-            channel.close()

@@ -17,14 +17,13 @@ from grpc_status import rpc_status
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
-from onestop_cli.demo import StaffBots, desks
 from onestop_common.protoconv import rejections_from_status
 from tests.e2e.conftest import Platform, User
 from tests.e2e.pages import csrf_token, fresh_form, http_session
 from tests.support.cases import watch_for
 from tests.support.participant import credential
+from tests.support.staff import Staff
 
-SERVICES = ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
 MATERIAL_CODE = "domicile_proof"
 # Above gRPC's default 4 MB message limit, below the API's 10 MB material limit.
 MATERIAL_BYTES = 6 * 1024 * 1024
@@ -48,25 +47,6 @@ def committed(form: application_pb2.ApplicationForm) -> application_pb2.Applicat
 
 def step_state(app: pb.Application, name: str) -> int:
     return next(step.state for step in app.steps if step.name == name)
-
-
-class Staff:
-    """The demo's desk staff for chosen steps, acting on the cases it is told about."""
-
-    def __init__(self, platform: Platform, steps: set[str], bank_codes: set[str]) -> None:
-        settings = platform.settings
-        self.channels = {
-            name: grpc.insecure_channel(settings.grpc_target(name)) for name in SERVICES
-        }
-        self.cases: set[str] = set()
-        chosen = [desk for desk in desks(settings, self.channels) if desk.step in steps]
-        self.bots = StaffBots(settings, chosen, self.cases, None, bank_codes, lambda line: None)
-        self.bots.start()
-
-    def close(self) -> None:
-        self.bots.stop()
-        for channel in self.channels.values():
-            channel.close()
 
 
 class Uploader(Protocol):
@@ -151,7 +131,7 @@ def test_a_promised_document_is_uploaded_reviewed_and_the_commitment_fulfilled(
     )
     form = committed(fresh_form())
     # Every desk but the bank's: the case then waits at the bank while the document is handled.
-    staff = Staff(platform, {"license", "seal", "invoice", "social_insurance"}, set())
+    staff = Staff(settings, {"license", "seal", "invoice", "social_insurance"})
     try:
         submitted = orchestrator.SubmitApplication(
             pb.SubmitApplicationRequest(idempotency_key=applicant, form=form),
@@ -194,7 +174,7 @@ def test_a_promised_document_is_uploaded_reviewed_and_the_commitment_fulfilled(
     finally:
         staff.close()
 
-    bank = Staff(platform, {"bank"}, {form.bank.bank_code})
+    bank = Staff(settings, {"bank"}, {form.bank.bank_code})
     try:
         bank.cases.add(case_id)
         final = watch_for(

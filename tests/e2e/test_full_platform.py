@@ -23,15 +23,8 @@ from tests.integration.conftest import PlatformFactory
 from tests.support.cases import EventRecorder
 from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import credential
+from tests.support.staff import PLATFORM
 
-SERVICES_AND_ORCHESTRATOR = (
-    "orchestrator",
-    "registration",
-    "seal",
-    "invoice",
-    "social_insurance",
-    "bank",
-)
 # On the bank's seeded risk list (svc_bank/data/risk_list.csv, a fictional person).
 RISKY_NAME, RISKY_ID = "测试甲", "120115197001010016"
 
@@ -43,7 +36,7 @@ def automatic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
         factory = PlatformFactory(Path(tmp), vhost, database_url)
         try:
             supervisor = factory.start(
-                SERVICES_AND_ORCHESTRATOR,
+                PLATFORM,
                 ONESTOP_AUTO_APPROVE="all",
                 ONESTOP_CLOCK_START="2026-11-26T09:30:00+08:00",
             )

@@ -7,6 +7,8 @@ done, and then wait for an event it had already been given the position of.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, select, update
 from sqlalchemy.exc import InternalError
@@ -17,6 +19,7 @@ from onestop_common.db import (
     make_session_factory,
     transaction,
 )
+from tests.support.infra import databases
 
 metadata = MetaData()
 counter = Table(
@@ -46,14 +49,14 @@ def test_a_read_session_does_not_see_commits_made_after_its_first_read(database_
         engine.dispose()
 
 
-def test_a_read_session_cannot_write_on_postgresql(database_url: str) -> None:
-    engine = make_engine(database_url.format(component="orchestrator"))
-    try:
-        if engine.dialect.name == "sqlite":
-            pytest.skip("SQLite has no read-only transactions; its readers only skip the lock")
-        metadata.create_all(engine)
-        readers = make_read_session_factory(engine)
-        with readers() as reader, pytest.raises(InternalError, match="read-only"):
-            reader.execute(counter.insert().values(id=2, value=5))
-    finally:
-        engine.dispose()
+def test_a_read_session_cannot_write_on_postgresql(tmp_path: Path) -> None:
+    # PostgreSQL whichever backend the suite runs on: SQLite has no read-only transactions.
+    with databases(tmp_path, "postgresql") as url:
+        engine = make_engine(url.format(component="orchestrator"))
+        try:
+            metadata.create_all(engine)
+            readers = make_read_session_factory(engine)
+            with readers() as reader, pytest.raises(InternalError, match="read-only"):
+                reader.execute(counter.insert().values(id=2, value=5))
+        finally:
+            engine.dispose()

@@ -20,7 +20,13 @@ from onestop_common import messaging as m
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import SERVICES
 from orchestrator.amqp import connect
-from tests.support.cases import EventRecorder, step_states, submit_sample, watch_until
+from tests.support.cases import (
+    EventRecorder,
+    step_states,
+    submit_sample,
+    watch_for,
+    watch_until,
+)
 from tests.support.participant import CommandDriver, credential
 
 PLATFORM = ("orchestrator", *SERVICES)
@@ -281,19 +287,14 @@ def test_edited_audit_row_is_detected_by_audit_verify(platform, stub):
 
 
 def _wait_for_step(stub, settings, case_id, applicant, step, state):
-    def reached(app):
-        return any(s.name == step and s.state == state for s in app.steps)
-
-    stream = stub.WatchApplication(
-        pb.WatchApplicationRequest(case_id=case_id),
-        metadata=credential(settings, "entrepreneur", applicant),
+    watch_for(
+        stub,
+        settings,
+        case_id,
+        lambda app: any(s.name == step and s.state == state for s in app.steps),
+        applicant=applicant,
         timeout=30,
     )
-    for update in stream:
-        if reached(update.application):
-            stream.cancel()
-            return
-    raise AssertionError(f"{step} never reached {state}")
 
 
 def _drain(settings, queue, expected):
