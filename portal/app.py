@@ -97,61 +97,37 @@ async def on_login_required(request: Request, exc: Exception) -> Response:
     return redirect(f"/login?next={quote(request.url.path)}")
 
 
-async def on_forbidden(request: Request, exc: Exception) -> Response:
-    await account_of(request)
+async def error_page(
+    request: Request, status: int, title_key: str, body_key: str, detail: str = ""
+) -> Response:
+    await account_of(request)  # the page header shows who is signed in
     return render(
-        request,
-        "error.html",
-        403,
-        title_key="error.403.title",
-        body_key="error.403.body",
-        detail="",
+        request, "error.html", status, title_key=title_key, body_key=body_key, detail=detail
     )
+
+
+def _detail(exc: Exception) -> str:
+    return exc.message if isinstance(exc, BackendError) else ""
+
+
+async def on_forbidden(request: Request, exc: Exception) -> Response:
+    return await error_page(request, 403, "error.403.title", "error.403.body")
 
 
 async def on_csrf(request: Request, exc: Exception) -> Response:
-    await account_of(request)
-    return render(
-        request,
-        "error.html",
-        403,
-        title_key="error.403.title",
-        body_key="error.csrf.body",
-        detail="",
-    )
+    return await error_page(request, 403, "error.403.title", "error.csrf.body")
 
 
 async def on_missing(request: Request, exc: Exception) -> Response:
-    await account_of(request)
-    detail = exc.message if isinstance(exc, BackendError) else ""
-    return render(
-        request,
-        "error.html",
-        404,
-        title_key="error.404.title",
-        body_key="error.404.body",
-        detail=detail,
-    )
+    return await error_page(request, 404, "error.404.title", "error.404.body", _detail(exc))
 
 
 async def on_unavailable(request: Request, exc: Exception) -> Response:
-    await account_of(request)
-    return render(
-        request, "error.html", 503, title_key="error.title", body_key="error.unavailable", detail=""
-    )
+    return await error_page(request, 503, "error.title", "error.unavailable")
 
 
 async def on_backend(request: Request, exc: Exception) -> Response:
-    await account_of(request)
-    detail = exc.message if isinstance(exc, BackendError) else ""
-    return render(
-        request,
-        "error.html",
-        502,
-        title_key="error.title",
-        body_key="error.conflict",
-        detail=detail,
-    )
+    return await error_page(request, 502, "error.title", "error.conflict", _detail(exc))
 
 
 async def on_http(request: Request, exc: Exception) -> Response:
