@@ -16,6 +16,7 @@ from google.protobuf import json_format
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_common.grpc_options import channel_options
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.protoconv import from_timestamp, rejections_from_status
 from onestop_common.settings import Settings, load_settings
@@ -28,7 +29,9 @@ def load_form(path: str | Path) -> application_pb2.ApplicationForm:
 
 @contextmanager
 def orchestrator_stub(settings: Settings) -> Iterator[pb_grpc.OneStopServiceStub]:
-    with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
+    with grpc.insecure_channel(
+        settings.grpc_target("orchestrator"), options=channel_options()
+    ) as channel:
         yield pb_grpc.OneStopServiceStub(channel)
 
 
@@ -104,6 +107,12 @@ def render_application(app: pb.Application) -> str:
         )
     if app.failure_reason:
         lines.append(f"  reason: {app.failure_reason}")
+    stuck = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_STUCK]
+    if stuck:
+        lines.append(
+            f"  stuck: {', '.join(stuck)} got no answer after repeated sends; operators are "
+            "alerted and the platform keeps sending (see `onestop dead-letters list`)"
+        )
     return "\n".join(lines)
 
 

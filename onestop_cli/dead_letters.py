@@ -3,9 +3,10 @@ on the queue it came from once the cause is fixed.
 
 Listing takes messages without acknowledging them and then closes the channel: the broker puts
 them back where they were (a classic queue keeps their order), so looking changes nothing.
-Replaying publishes the message to its original queue with publisher confirms first and only
-then acknowledges it in the dead-letter queue: a crash in between leaves a duplicate, which the
-idempotent handlers absorb, never a loss.
+Replaying publishes the message again through the exchange and with the routing key it was first
+published with (so a result reaches the orchestrator exactly as it first would have), with
+publisher confirms, and only then acknowledges it in the dead-letter queue: a crash in between
+leaves a duplicate, which the idempotent handlers absorb, never a loss.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ H_REPLAYED = "x-replayed-dead-reason"
 _DEATH_HEADERS = (
     m.H_DEAD_REASON,
     m.H_DEAD_QUEUE,
+    m.H_DEAD_EXCHANGE,
+    m.H_DEAD_EXCEPTION,
     "x-death",
     "x-first-death-queue",
     "x-first-death-reason",
@@ -51,6 +54,9 @@ class DeadLetter:
     case_id: str
     proto_type: str
     size: int
+    # The exchange it was first published to ("" when nothing says).
+    exchange: str = ""
+    exception: str = ""
 
 
 def origin(headers: Mapping[str, Any]) -> tuple[str, str]:
@@ -70,17 +76,34 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
+def first_published(headers: Mapping[str, Any], routing_key: str) -> tuple[str, str]:
+    """The exchange and routing key a dead letter was first published with."""
+    if m.H_DEAD_EXCHANGE in headers:
+        return _text(headers[m.H_DEAD_EXCHANGE]), routing_key
+    deaths = headers.get("x-death") or []
+    if deaths:
+        keys = deaths[0].get("routing-keys") or [routing_key]
+        return _text(deaths[0].get("exchange")), _text(keys[0])
+    # Older dead letters did not say: a saga result travels on the events exchange, the rest
+    # are commands.
+    exchange = m.EVENTS_EXCHANGE if routing_key.endswith(".result") else m.COMMANDS_EXCHANGE
+    return exchange, routing_key
+
+
 def _describe(method: Any, properties: pika.BasicProperties, body: bytes) -> DeadLetter:
     headers = properties.headers or {}
     queue, reason = origin(headers)
+    exchange, routing_key = first_published(headers, method.routing_key)
     return DeadLetter(
         message_id=properties.message_id or "",
-        routing_key=method.routing_key,
+        routing_key=routing_key,
         queue=queue,
         reason=reason,
         case_id=_text(headers.get(m.H_CASE)),
         proto_type=_text(headers.get(m.H_TYPE)),
         size=len(body),
+        exchange=exchange,
+        exception=_text(headers.get(m.H_DEAD_EXCEPTION)),
     )
 
 
@@ -103,7 +126,8 @@ def peek(amqp_url: str, limit: int = 100) -> list[DeadLetter]:
 
 
 def replay(amqp_url: str, message_ids: Iterable[str], scan: int = 10_000) -> list[DeadLetter]:
-    """Puts the dead letters with these ids back on their original queues; returns them."""
+    """Publishes the dead letters with these ids again as they were first published (exchange and
+    routing key); returns them."""
     wanted = set(message_ids)
     replayed: list[DeadLetter] = []
     connection = connect(amqp_url)
@@ -114,21 +138,18 @@ def replay(amqp_url: str, message_ids: Iterable[str], scan: int = 10_000) -> lis
             if properties.message_id not in wanted:
                 continue
             letter = _describe(method, properties, body)
-            if not letter.queue:
-                raise ValueError(
-                    f"dead letter {letter.message_id} does not say which queue it came from"
-                )
             try:
                 channel.basic_publish(
-                    exchange="",  # the default exchange routes to the queue of that name
-                    routing_key=letter.queue,
+                    exchange=letter.exchange,
+                    routing_key=letter.routing_key,
                     body=body,
                     properties=_replayed(properties, letter.reason),
                     mandatory=True,
                 )
             except UnroutableError as error:
                 raise ValueError(
-                    f"queue {letter.queue} of dead letter {letter.message_id} does not exist"
+                    f"dead letter {letter.message_id}: no queue takes routing key "
+                    f"{letter.routing_key!r} on exchange {letter.exchange!r} any more"
                 ) from error
             channel.basic_ack(method.delivery_tag)
             replayed.append(letter)
@@ -168,6 +189,8 @@ def run_list(limit: int, as_json: bool, out: TextIO = sys.stdout) -> int:
             f"{letter.message_id}  {letter.routing_key}  from {letter.queue or '?'}"
             f"  case {letter.case_id or '-'}  {letter.size} bytes\n    reason: {letter.reason}\n"
         )
+        if letter.exception and letter.exception not in letter.reason:
+            out.write(f"    exception: {letter.exception}\n")
     more = " (or more: --limit)" if len(letters) == limit else ""
     out.write(f"{len(letters)} dead letter(s){more}\n")
     return EXIT_OK
@@ -180,7 +203,10 @@ def run_replay(message_ids: list[str], out: TextIO = sys.stdout, err: TextIO = s
         err.write(f"无法重放 / cannot replay: {error}\n")
         return EXIT_FAILED
     for letter in replayed:
-        out.write(f"replayed {letter.message_id} to {letter.queue}\n")
+        out.write(
+            f"replayed {letter.message_id} to exchange {letter.exchange or '(default)'} "
+            f"as {letter.routing_key}\n"
+        )
     missing = sorted(set(message_ids) - {letter.message_id for letter in replayed})
     for message_id in missing:
         err.write(f"死信队列中没有该消息 / no dead letter {message_id}\n")

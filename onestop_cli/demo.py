@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_p
 from onestop_cli.client import deadline_text, load_form
 from onestop_cli.platform import BrokerUnavailable, check_broker
 from onestop_cli.supervisor import Supervisor, check_health
+from onestop_common.grpc_options import channel_options
 from onestop_common.identifiers import citizen_id_check_char
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import Settings, load_settings
@@ -45,6 +47,8 @@ STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
 # Business seconds per wall second: ten business minutes pass every second.
 DEFAULT_SPEED = 600.0
 DESK_POLL_SECONDS = 0.2
+# A desk that answers these may not have acted: the bot tries the task again.
+RETRY_CODES = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 TERMINAL = (
     common_pb2.CASE_STATE_COMPLETED,
     common_pb2.CASE_STATE_COMPENSATED,
@@ -144,6 +148,8 @@ class StaffBots:
     fail_at: str | None
     bank_codes: set[str]
     say: Callable[[str], None]
+    # Tasks one desk works at once (a busy office has several clerks at one desk).
+    workers: int = 1
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -169,11 +175,20 @@ class StaffBots:
             issue_token(self.settings.token_secret, subject=subject, role=desk.role, org=org)
         )
         done: set[str] = set()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix=f"clerk-{desk.step}") as clerks:
+            self._poll(desk, metadata, done, clerks)
+
+    def _poll(self, desk: Desk, metadata: Any, done: set[str], clerks: ThreadPoolExecutor) -> None:
         while not self._stop.wait(DESK_POLL_SECONDS):
             try:
                 listed = desk.stub.ListTasks(
                     desk.messages.ListTasksRequest(
-                        query=desk_pb2.TaskQuery(states=[desk_pb2.TASK_STATE_OPEN], page_size=200)
+                        # Claimed too: a task this bot claimed before a desk went away is
+                        # finished on the next round.
+                        query=desk_pb2.TaskQuery(
+                            states=[desk_pb2.TASK_STATE_OPEN, desk_pb2.TASK_STATE_CLAIMED],
+                            page_size=200,
+                        )
                     ),
                     metadata=metadata,
                     timeout=30,
@@ -185,9 +200,16 @@ class StaffBots:
                 if task.case_id not in self.cases or task.task_id in done:
                     continue
                 done.add(task.task_id)
-                self._handle(desk, task, metadata)
+                clerks.submit(self._handle_or_forget, desk, task, metadata, done)
 
-    def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> None:
+    def _handle_or_forget(
+        self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any, done: set[str]
+    ) -> None:
+        if not self._handle(desk, task, metadata):
+            done.discard(task.task_id)  # the desk was unreachable: try it again
+
+    def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> bool:
+        """Acts on one task; False when the desk could not be reached (worth another try)."""
         reject = self.fail_at == desk.step and task.step == desk.step
         try:
             outcome = desk.act(task, metadata, reject)
@@ -196,8 +218,9 @@ class StaffBots:
                 f"{desk.step} desk could not act on {task.task_id}: "
                 f"{error.code().name} {error.details()}"
             )
-            return
+            return error.code() not in RETRY_CODES  # type: ignore[attr-defined]
         self.say(f"  ↳ {desk.role.value} {task.task_id} ({task.company_name}): {outcome}")
+        return True
 
     def _note(self, message: str) -> None:
         if message not in self.errors:
@@ -352,7 +375,7 @@ def play(
     applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
     channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name))
+        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
         for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
     }
     case_ids: set[str] = set()
@@ -389,8 +412,6 @@ def run_many(
     forms: list[Any],
     on_submit: Callable[[str], None],
 ) -> list[CaseRun]:
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
         return list(pool.map(lambda f: run_case(stub, metadata, f, None, on_submit), forms))
 
@@ -484,7 +505,9 @@ def save_bundle(
     """``onestop bundle CASE_ID -o FILE``."""
     settings = load_settings()
     metadata = bearer(issue_token(settings.token_secret, subject=subject, role=Role(role)))
-    with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
+    with grpc.insecure_channel(
+        settings.grpc_target("orchestrator"), options=channel_options()
+    ) as channel:
         try:
             data = download_bundle(pb_grpc.OneStopServiceStub(channel), metadata, case_id)
         except grpc.RpcError as error:

@@ -75,6 +75,48 @@ def build_parser() -> argparse.ArgumentParser:
     orchestrator = sub.add_parser("orchestrator", help="run the orchestrator process alone")
     orchestrator.set_defaults(handler=_orchestrator)
 
+    chaos = sub.add_parser(
+        "chaos",
+        help="real cases in parallel while processes are killed, the database blocked and the "
+        "broker restarted; then count what became of each",
+    )
+    chaos.add_argument("--cases", type=int, default=50, help="cases submitted at once (50)")
+    chaos.add_argument(
+        "--kill-every", type=float, default=10.0, help="seconds between SIGKILLs (10; 0: none)"
+    )
+    chaos.add_argument(
+        "--block-database",
+        type=float,
+        default=15.0,
+        help="seconds the orchestrator's database is locked once (15; 0: never)",
+    )
+    chaos.add_argument(
+        "--no-broker-restart",
+        dest="restart_broker",
+        action="store_false",
+        help="do not restart RabbitMQ (restarted once by default)",
+    )
+    chaos.add_argument("--no-faults", action="store_true", help="no faults at all: load only")
+    chaos.add_argument(
+        "--timeout", type=float, default=900.0, help="seconds to wait for every case (900)"
+    )
+    chaos.add_argument("--seed", type=int, default=None, help="random seed (victims, names)")
+    chaos.add_argument(
+        "--postgresql",
+        metavar="ADMIN_URL",
+        help="throwaway PostgreSQL databases on this server instead of SQLite files",
+    )
+    chaos.add_argument("--no-verify", action="store_true", help="skip verifying the bundles")
+    chaos.add_argument(
+        "--port-base", type=int, default=51050, help="first gRPC port of the platform (51050)"
+    )
+    chaos.set_defaults(handler=_chaos)
+
+    signer = sub.add_parser(
+        "signer", help="run one signing server process (keys, PAdES signatures, timestamps)"
+    )
+    signer.set_defaults(handler=_signer)
+
     service = sub.add_parser("service", help="run one service process (nameko)")
     service.add_argument("name")
     service.set_defaults(handler=_service)
@@ -259,6 +301,25 @@ def _orchestrator(_args: argparse.Namespace) -> int:
 
     settings = load_settings()
     logs.configure("orchestrator", settings.log_level, settings.log_json)
+    serve(settings)
+    return 0
+
+
+def _chaos(args: argparse.Namespace) -> int:
+    from onestop_cli.chaos import main_chaos
+
+    if args.no_faults:
+        args.kill_every, args.block_database, args.restart_broker = 0.0, 0.0, False
+    return main_chaos(args)
+
+
+def _signer(_args: argparse.Namespace) -> int:
+    from onestop_common import logs
+    from onestop_common.settings import load_settings
+    from signer.server import serve
+
+    settings = load_settings()
+    logs.configure("signer", settings.log_level, settings.log_json)
     serve(settings)
     return 0
 

@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
         {
             "AMQP_URI": settings.amqp_url,
             "GRPC_BIND_HOST": settings.grpc_host,
-            "GRPC_BIND_PORT": settings.grpc_port(name),
+            "GRPC_BIND_PORT": settings.grpc_listen_port(name),
             # nameko's @http entrypoints (e.g. the seal service's CRL) listen here.
             "WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.http_port(name)}",
             "max_workers": 20,

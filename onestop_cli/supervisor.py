@@ -1,5 +1,6 @@
-"""Starts the platform's processes (orchestrator + five services) as children, waits until each
-answers its gRPC health check, restarts one that dies, and stops them all cleanly.
+"""Starts the platform's processes (signing servers, orchestrator, five services, portal) as
+children, waits until each answers its health check, restarts one that dies, and stops them all
+cleanly.
 
 Used by ``onestop up``, by the demo and by the end-to-end tests, so all three start the platform
 the same way.
@@ -22,18 +23,39 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from onestop_common.lifeline import PARENT_PID_VARIABLE
-from onestop_common.settings import SERVICES, Settings
+from onestop_common.settings import SERVICES, SIGNER, Settings
 
-COMPONENT_ORDER = ("orchestrator", *SERVICES, "portal")
+COMPONENT_ORDER = (SIGNER, "orchestrator", *SERVICES, "portal")
+# Replicas of a component are children named "<component>-<n>" from the second one on.
+REPLICA_SEPARATOR = "-"
 HEALTH_TIMEOUT_SECONDS = 60.0
 STOP_GRACE_SECONDS = 10.0
 
 
+def component_of(child_name: str) -> str:
+    """The component a child runs: "signer-2" runs the signer."""
+    base, _, number = child_name.rpartition(REPLICA_SEPARATOR)
+    return base if base and number.isdigit() else child_name
+
+
+def with_replicas(components: Sequence[str], settings: Settings) -> list[str]:
+    """Child names: the signing server as many times as configured (they share its ports)."""
+    names: list[str] = []
+    for name in components:
+        names.append(name)
+        if name == SIGNER:
+            names += [
+                f"{SIGNER}{REPLICA_SEPARATOR}{n}" for n in range(2, settings.signer_replicas + 1)
+            ]
+    return names
+
+
 def component_command(name: str) -> list[str]:
+    name = component_of(name)
     if name == "orchestrator":
         return [sys.executable, "-m", "onestop_cli.main", "orchestrator"]
-    if name == "portal":
-        return [sys.executable, "-m", "onestop_cli.main", "portal"]
+    if name in ("portal", SIGNER):
+        return [sys.executable, "-m", "onestop_cli.main", name]
     return [sys.executable, "-m", "onestop_cli.service_main", name]
 
 
@@ -99,10 +121,11 @@ class Supervisor:
 
     def start(self) -> None:
         ensure_pki(self.settings, self.report)
+        names = with_replicas(self.components, self.settings)
         try:
-            for name in self.components:
+            for name in names:
                 self.spawn(name)
-            self.wait_healthy(self.components)
+            self.wait_healthy(names)
         except BaseException:
             # Half a platform is no use: stop what did start before reporting the failure.
             self.stop()
@@ -137,14 +160,16 @@ class Supervisor:
                         f"{name} exited with code {child.process.returncode} while starting; "
                         f"see {child.log_path}:\n{tail(child.log_path)}"
                     )
-                if name == "portal":
+                component = component_of(name)
+                if component == "portal":
                     url = f"http://127.0.0.1:{self.settings.http_port('portal')}/healthz"
                     if check_http_health(url):
                         pending.remove(name)
                         self.report(f"portal healthy on {url.removesuffix('healthz')}")
-                elif check_health(self.settings.grpc_target(name)):
+                elif check_health(self.settings.grpc_target(component)):
+                    # Signing server replicas share one port: any answer there will do.
                     pending.remove(name)
-                    self.report(f"{name} healthy on {self.settings.grpc_target(name)}")
+                    self.report(f"{name} healthy on {self.settings.grpc_target(component)}")
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
             if pending:

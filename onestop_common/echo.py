@@ -4,6 +4,7 @@ tests of the saga itself; failures can be injected per step."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -12,6 +13,7 @@ from google.protobuf.message import Message
 
 from onestop.common.v1 import common_pb2
 from onestop_common import contracts
+from onestop_common.errors import InvalidInput
 from onestop_common.nameko_kit import (
     HealthCheck,
     Store,
@@ -39,7 +41,8 @@ def echo_service(
     ``reject`` names RPCs answered REJECTED (as does an applicant id ending in
     ``fail-at-<participant>``); ``compensation_failures`` makes each compensation
     answer RETRY that many times before it succeeds (counted in the database, so it survives
-    restarts).
+    restarts). An applicant id ending in ``poison-at-<participant>-<n>`` has the action's first
+    n deliveries refused as unprocessable, so the command is dead-lettered n times.
     """
     attributes: dict[str, Any] = {
         "name": participant,
@@ -57,6 +60,8 @@ def _handler(participant: str, rpc: str, rejects: bool, failures: int) -> Callab
     compensation = rpc.startswith(("Revoke", "Cancel", "Close"))
 
     def handle(self: Any, request: Any, context: Any) -> Message:
+        if not compensation:
+            _maybe_poisoned(self.store, request, participant)
         with self.store.transaction() as uow:
             if compensation and failures and _failures_so_far(uow, request) < failures:
                 return _retry_once(uow, rpc, request, response_type)
@@ -72,6 +77,24 @@ def _handler(participant: str, rpc: str, rejects: bool, failures: int) -> Callab
 def _asked_to_fail(request: Any, participant: str) -> bool:
     """Tests pick the failing step per case: an applicant named "...fail-at-bank" is refused."""
     return str(request.context.applicant_id).endswith(f"fail-at-{participant}")
+
+
+def _maybe_poisoned(store: Store, request: Any, participant: str) -> None:
+    """Refuses the first n deliveries of a case whose applicant asks for it (tests of the
+    dead-letter path), counting them in a transaction of their own so the count survives."""
+    match = re.search(rf"poison-at-{participant}-(\d+)$", str(request.context.applicant_id))
+    if match is None:
+        return
+    key = f"poisoned:{request.context.idempotency_key}"
+    with store.transaction() as uow:
+        row = uow.remembered(key)
+        count = int(row.result.decode()) + 1 if row is not None else 1
+        if row is None:
+            uow.session.add(cast(Any, uow.inbox_model)(key=key, result_type="count", result=b"1"))
+        else:
+            row.result = str(count).encode()
+    if count <= int(match.group(1)):
+        raise InvalidInput(f"delivery {count} refused as unprocessable (injected failure)")
 
 
 def _answer(response_type: type[Message], rejects: bool) -> Message:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from dataclasses import dataclass
@@ -76,6 +77,15 @@ def cjk_font(style: CjkStyle = "sans") -> str:
         f"no CJK TrueType font for style {style!r}: looked for {wanted}. "
         f"Install them with `{INSTALL_HINT}`."
     )
+
+
+def register_all() -> None:
+    """Registers every installed CJK font now. A process that draws on native threads under
+    eventlet (``nameko_kit.offload``) calls this at start: registering takes a lock, and
+    eventlet's patched lock must not be taken off the hub's thread."""
+    for style in _PREFERENCES:
+        with contextlib.suppress(CjkFontMissingError):
+            cjk_font(style)  # type: ignore[arg-type]
 
 
 @functools.cache

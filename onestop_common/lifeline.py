@@ -24,3 +24,19 @@ def die_with_supervisor(parent_pid: str | None) -> None:
     # The supervisor may already have died before the line above ran.
     if str(os.getppid()) != parent_pid:
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def wait_for_stop_signal(name: str) -> None:
+    """Blocks until SIGINT or SIGTERM: the main thread of a process whose work runs on others."""
+    import logging
+    import threading
+
+    stopped = threading.Event()
+
+    def _stop(signum: int, _frame: object) -> None:
+        logging.getLogger(name).info("signal %d: shutting down", signum)
+        stopped.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    stopped.wait()

@@ -27,8 +27,12 @@ H_CASE = "x-case-id"
 H_STEP = "x-step"
 H_ATTEMPT = "x-attempt"
 H_IDEMPOTENCY = "x-idempotency-key"
+H_PARTICIPANT = "x-participant"
 H_DEAD_REASON = "x-dead-reason"
 H_DEAD_QUEUE = "x-dead-queue"
+# Where a dead letter was first published (exchange), and the exception that sent it there.
+H_DEAD_EXCHANGE = "x-dead-exchange"
+H_DEAD_EXCEPTION = "x-dead-exception"
 
 # A message redelivered this often (e.g. it crashes its consumer every time) is dead-lettered
 # by the broker instead of blocking its queue forever.
@@ -49,6 +53,9 @@ def result_routing_key(participant: str, rpc: str) -> str:
 
 RESULTS_QUEUE = "onestop.orchestrator.results"
 RESULTS_BINDING = "*.*.result"
+# A copy of every dead letter for the orchestrator, which marks the step and re-sends or
+# escalates; the operators' queue (DEAD_LETTER_QUEUE) keeps its own copy.
+DEAD_LETTER_REPORTS_QUEUE = "onestop.orchestrator.dead-letters"
 
 
 def queue_arguments() -> dict[str, Any]:
@@ -82,6 +89,11 @@ def results_queue() -> QueueSpec:
 def dead_letter_queue() -> QueueSpec:
     # The dead-letter queue must not dead-letter again: a classic durable queue.
     return QueueSpec(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE, ("#",), arguments={})
+
+
+def dead_letter_reports_queue() -> QueueSpec:
+    # Never dead-lettered either: its consumer drops what it cannot use.
+    return QueueSpec(DEAD_LETTER_REPORTS_QUEUE, DEAD_LETTER_EXCHANGE, ("#",), arguments={})
 
 
 class MalformedMessage(ValueError):
@@ -137,6 +149,7 @@ def envelope_for(
     attempt: int = 1,
     idempotency_key: str = "",
     correlation_id: str = "",
+    participant: str = "",
 ) -> Envelope:
     headers: dict[str, Any] = {
         H_TYPE: message.DESCRIPTOR.full_name,
@@ -146,6 +159,8 @@ def envelope_for(
     }
     if method:
         headers[H_METHOD] = method
+    if participant:
+        headers[H_PARTICIPANT] = participant
     if idempotency_key:
         headers[H_IDEMPOTENCY] = idempotency_key
     if correlation_id:
@@ -161,6 +176,26 @@ def envelope_for(
 
 def grpc_method_path(service_full_name: str, rpc: str) -> str:
     return f"/{service_full_name}/{rpc}"
+
+
+def result_origin(envelope: Envelope) -> tuple[str, str]:
+    """(participant, rpc) of a saga result: from its headers, which survive a replay or a detour
+    through a retry queue; else from the routing key it was first published with."""
+    participant = str(envelope.headers.get(H_PARTICIPANT, ""))
+    rpc = envelope.method.rsplit("/", 1)[-1]
+    if participant and rpc:
+        return participant, rpc
+    parts = envelope.routing_key.split(".")
+    if len(parts) == 3 and parts[2] == "result" and all(parts):
+        return parts[0], parts[1]
+    raise MalformedMessage(
+        f"a result must name its participant and RPC (headers {H_PARTICIPANT}, {H_METHOD}) "
+        f"or come with a routing key participant.Rpc.result, got {envelope.routing_key!r}"
+    )
+
+
+def is_result(envelope: Envelope) -> bool:
+    return envelope.routing_key.endswith(".result") or H_PARTICIPANT in envelope.headers
 
 
 def decode_body(proto_type: str, body: bytes) -> Message:

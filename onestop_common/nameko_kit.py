@@ -16,21 +16,25 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import eventlet
+import eventlet.tpool
 from eventlet.event import Event as GreenEvent
 from google.protobuf.message import Message
+from grpc import StatusCode
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.mixins import ConsumerMixin
 from nameko import config
 from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
+from nameko.rpc import Rpc, RpcConsumer
+from nameko_grpc.constants import Cardinality
 from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
@@ -38,10 +42,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
+from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
-from onestop_common.errors import OneStopError
+from onestop_common.errors import InvalidInput, OneStopError
 from onestop_common.identity import Principal, Role, principal_from_metadata
+from onestop_common.limits import enforce_limits, limit_violations
 from onestop_common.outbox import (
     InboxMixin,
     OutboxMixin,
@@ -52,13 +58,18 @@ from onestop_common.outbox import (
 )
 from onestop_common.protoconv import status_for
 from onestop_common.settings import Settings
+from onestop_common.transient import (
+    TRANSIENT_PATIENCE_SECONDS,
+    UNEXPECTED_ATTEMPTS,
+    backoff,
+    describe,
+    is_transient,
+)
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SETTINGS_KEY = "ONESTOP_SETTINGS"
-# Exceptions from a command handler are retried (requeued) with this backoff before the broker's
-# delivery limit sends the message to the dead-letter queue.
-REQUEUE_BACKOFF_SECONDS = 0.5
 
 
 def current_settings() -> Settings:
@@ -66,6 +77,15 @@ def current_settings() -> Settings:
     if not isinstance(settings, Settings):
         raise RuntimeError(f"nameko config lacks {SETTINGS_KEY}: start services with `onestop`")
     return settings
+
+
+def offload(function: Callable[..., T], *args: Any) -> T:
+    """Runs CPU-bound pure work (drawing a PDF) on a native thread, so the eventlet hub keeps
+    serving other green threads meanwhile. Only for code that touches no sockets, green locks or
+    asyncio (those belong to the hub, or for pyHanko to the signing server), and never inside a
+    database transaction: the caller yields there, and with SQLite another green thread's BEGIN
+    then blocks the whole hub on the write lock the transaction holds."""
+    return eventlet.tpool.execute(function, *args)  # type: ignore[no-any-return]
 
 
 def business_now() -> datetime:
@@ -149,6 +169,8 @@ class UnitOfWork:
                 response,
                 exchange=m.EVENTS_EXCHANGE,
                 routing_key=m.result_routing_key(self.participant, rpc),
+                method=contracts.method_path(self.participant, rpc),
+                participant=self.participant,
                 case_id=context.case_id,
                 step=context.step,
                 attempt=context.attempt,
@@ -207,6 +229,7 @@ class _RelayRunner(SharedExtension):
     def _loop(self) -> None:
         settings = current_settings()
         connection: Connection | None = None
+        failures = 0
         while self._running:
             try:
                 if connection is None:
@@ -215,17 +238,28 @@ class _RelayRunner(SharedExtension):
                 publish = partial(_publish_confirmed, connection)
                 while any(relay.relay_once(publish) for relay in self.relays):
                     pass
-            except Exception:
-                log.exception("outbox relay failed; retrying")
+                # An idle connection must still send heartbeats, or the broker (or a NAT on
+                # the way) drops it and the next message finds it dead.
+                connection.heartbeat_check()
+                failures = 0
+            except Exception as error:
+                failures += 1
+                # The first failure after a quiet spell is usually a connection dropped while
+                # idle: reconnect and publish at once; after that, back off.
+                log.warning("outbox relay: %s; reconnecting", describe(error))
                 if connection is not None:
-                    connection.release()
+                    with suppress(Exception):
+                        connection.release()
                 connection = None
-                eventlet.sleep(1.0)
+                if failures > 1:
+                    eventlet.sleep(backoff(failures - 1))
+                continue
             with eventlet.Timeout(settings.outbox_poll_seconds, False):
                 self._wake.wait()
             self._wake = GreenEvent()
         if connection is not None:
-            connection.release()
+            with suppress(Exception):
+                connection.release()
 
 
 class Store(DependencyProvider):
@@ -318,7 +352,7 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
 
     def _on_message(self, message: Any) -> None:
         if self.should_stop:
-            message.requeue()
+            _settle(message.requeue, "requeue")
             return
         headers = dict(message.headers or {})
         body = _raw_body(message)
@@ -336,17 +370,29 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
                 raise m.MalformedMessage(
                     f"{rpc} takes {expected}, got {request.DESCRIPTOR.full_name}"
                 )
+            # The orchestrator checked the form at intake: a command over the contract's limits
+            # was not made by the platform.
+            too_big = limit_violations(request)
+            if too_big:
+                raise m.MalformedMessage(
+                    f"{rpc} exceeds the contract's limits: {too_big[0].field} "
+                    f"{too_big[0].message_en}"
+                )
         except m.MalformedMessage as exc:
-            self.dead_letter(message, str(exc))
+            self.dead_letter(message, str(exc), exception=describe(exc))
             return
         entrypoint.dispatch(request, message)
 
-    def dead_letter(self, message: Any, reason: str) -> None:
-        """Parks a message that can never be processed, with the reason, and frees the queue."""
+    def dead_letter(self, message: Any, reason: str, *, exception: str = "") -> None:
+        """Parks a message that cannot be processed, with the reason, and frees the queue. If the
+        broker is unreachable the message stays unacknowledged and comes back after reconnecting."""
         log.error("dead-lettering message on %s: %s", self.participant, reason)
         headers = dict(message.headers or {})
         headers[m.H_DEAD_REASON] = reason[:500]
         headers[m.H_DEAD_QUEUE] = m.command_queue(self.participant)
+        headers[m.H_DEAD_EXCHANGE] = message.delivery_info.get("exchange", "") or ""
+        if exception:
+            headers[m.H_DEAD_EXCEPTION] = exception[:500]
         envelope = m.Envelope(
             exchange=m.DEAD_LETTER_EXCHANGE,
             routing_key=message.delivery_info.get("routing_key", "") or "unroutable",
@@ -354,9 +400,28 @@ class _CommandQueue(SharedExtension, ConsumerMixin):
             headers=headers,
             message_id=message.properties.get("message_id") or m.new_message_id(),
         )
-        with _connection(current_settings().amqp_url) as conn:
-            _publish_confirmed(conn, [envelope])
-        message.ack()
+        try:
+            with _connection(current_settings().amqp_url) as conn:
+                _publish_confirmed(conn, [envelope])
+        except Exception as error:
+            log.warning("could not dead-letter (%s); the broker will redeliver", describe(error))
+            return
+        _settle(message.ack, "ack")
+
+
+def _settle(action: Callable[[], Any], what: str) -> None:
+    """Acks or requeues a delivery. On a channel that died meanwhile this is impossible and
+    harmless: the broker redelivers the message, whose handler is idempotent."""
+    try:
+        action()
+    except Exception as error:
+        log.warning("could not %s a message (%s); the broker redelivers it", what, describe(error))
+
+
+def _channel_open(message: Any) -> bool:
+    channel = getattr(message, "channel", None)
+    connection = getattr(channel, "connection", None)
+    return bool(channel is not None and getattr(channel, "is_open", True) and connection)
 
 
 def _raw_body(message: Any) -> bytes:
@@ -365,12 +430,31 @@ def _raw_body(message: Any) -> bytes:
     return body if isinstance(body, bytes) else str(body).encode()
 
 
+@dataclass
+class _Delivery:
+    """One command message while it is being handled, retried in place if need be."""
+
+    request: Message
+    message: Any
+    attempt: int = 1
+    # Monotonic time of the first transient failure (None: none yet).
+    failing_since: float | None = None
+
+
 class CommandEntrypoint(Entrypoint):
-    """Receives the AMQP command for one RPC of the service's gRPC contract."""
+    """Receives the AMQP command for one RPC of the service's gRPC contract.
+
+    A handler that fails transiently (database, broker or a downstream service unavailable) is
+    run again in place with back-off while the message is held unacknowledged: requeueing would
+    count against the queue's delivery limit and dead-letter a good command within seconds. A
+    handler that rejects the request (a OneStop error) dead-letters it at once; any other error
+    gets a few attempts, then the message is dead-lettered with the exception.
+    """
 
     queue = _CommandQueue()
 
     def __init__(self, participant: str, stub: type, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", (OneStopError,))
         super().__init__(**kwargs)
         self.participant = participant
         self.stub = stub
@@ -387,31 +471,98 @@ class CommandEntrypoint(Entrypoint):
         self.queue.register(self)
 
     def dispatch(self, request: Message, message: Any) -> None:
+        self._spawn(_Delivery(request, message))
+
+    def _spawn(self, delivery: _Delivery) -> None:
         self.container.spawn_worker(
             self,
-            (request, None),
+            (delivery.request, None),
             {},
-            context_data={"transport": "amqp", "delivery_tag": message.delivery_tag},
-            handle_result=partial(self._handle_result, message),
+            context_data={"transport": "amqp", "delivery_tag": delivery.message.delivery_tag},
+            handle_result=partial(self._handle_result, delivery),
         )
 
-    def _handle_result(self, message: Any, worker_ctx: Any, result: Any, exc_info: Any) -> Any:
+    def _handle_result(
+        self, delivery: _Delivery, worker_ctx: Any, result: Any, exc_info: Any
+    ) -> Any:
+        message = delivery.message
         if exc_info is None:
-            message.ack()
-        elif isinstance(exc_info[1], OneStopError):
-            # The request itself is unacceptable: retrying cannot help.
-            self.queue.dead_letter(message, f"{type(exc_info[1]).__name__}: {exc_info[1]}")
+            _settle(message.ack, "ack")
+            return result, exc_info
+        error = exc_info[1]
+        reason = self._give_up_reason(delivery, error)
+        if reason is None:
+            self._retry_later(delivery, error)
         else:
-            # Unexpected (a bug or a dependency down): retry a few times, then the broker's
-            # delivery limit dead-letters it.
-            eventlet.sleep(REQUEUE_BACKOFF_SECONDS)
-            message.requeue()
+            self.queue.dead_letter(message, reason, exception=describe(error))
         return result, exc_info
+
+    @staticmethod
+    def _give_up_reason(delivery: _Delivery, error: BaseException) -> str | None:
+        """Why the message goes to the dead-letter queue now; None: try it again."""
+        if is_transient(error):
+            now = time.monotonic()
+            delivery.failing_since = delivery.failing_since or now
+            if now - delivery.failing_since < TRANSIENT_PATIENCE_SECONDS:
+                return None
+            minutes = TRANSIENT_PATIENCE_SECONDS // 60
+            return f"still failing after {minutes} min of retries: {describe(error)}"
+        if isinstance(error, OneStopError):
+            return describe(error)  # the request itself is unacceptable: retrying cannot help
+        if delivery.attempt < UNEXPECTED_ATTEMPTS:
+            return None
+        return f"failed {delivery.attempt} times: {describe(error)}"
+
+    def _retry_later(self, delivery: _Delivery, error: BaseException) -> None:
+        delay = backoff(delivery.attempt)
+        log.warning(
+            "%s for case %s failed (%s); trying again in %.1f s",
+            self.rpc,
+            getattr(getattr(delivery.request, "context", None), "case_id", "?"),
+            describe(error),
+            delay,
+        )
+        delivery.attempt += 1
+
+        def again() -> None:
+            # After a reconnect the broker has already redelivered it: leave that copy be.
+            if self.queue.should_stop or not _channel_open(delivery.message):
+                return
+            try:
+                self._spawn(delivery)
+            except Exception as exc:  # the container is stopping
+                log.info("not retrying %s: %s", self.rpc, describe(exc))
+
+        eventlet.spawn_after(delay, again)
 
 
 def command(participant: str, stub: type) -> Callable[..., Any]:
     """Marks a service method as the AMQP command handler of the RPC with the same name."""
     return CommandEntrypoint.decorator(participant, stub)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------- AMQP RPC
+
+
+class _SafeRpcConsumer(RpcConsumer):  # type: ignore[misc]
+    """nameko's RPC consumer, minus the crash: a reply that cannot be sent (broker gone) raised out
+    of the worker and killed the whole service. The request stays unacknowledged instead, comes
+    back after the reconnect, and the caller's own timeout covers the lost reply."""
+
+    def handle_result(self, message: Any, result: Any, exc_info: Any) -> Any:
+        try:
+            return super().handle_result(message, result, exc_info)
+        except Exception as error:
+            log.warning("could not answer an RPC (%s); it will be redelivered", describe(error))
+            return result, exc_info
+
+
+class _SafeRpc(Rpc):  # type: ignore[misc]
+    rpc_consumer = _SafeRpcConsumer()
+
+
+# Use instead of nameko.rpc.rpc in OneStop services.
+rpc = _SafeRpc.decorator
 
 
 # --------------------------------------------------------------------------- saga actions
@@ -502,7 +653,40 @@ def install_grpc_error_mapping() -> None:
         pending.extend(cls.__subclasses__())
 
 
-grpc_entrypoint = Grpc.implementing
+class _CheckedGrpc(Grpc):  # type: ignore[misc]
+    """nameko-grpc's entrypoint, with every unary request checked before a worker runs: bytes that
+    are not the request type are INVALID_ARGUMENT (not INTERNAL), unknown fields are dropped, and
+    the contract's length and count limits (limits.proto) apply."""
+
+    def handle_request(self, request_stream: Any, response_stream: Any) -> None:
+        if self.cardinality not in (Cardinality.UNARY_STREAM, Cardinality.UNARY_UNARY):
+            super().handle_request(request_stream, response_stream)
+            return
+        try:
+            request = next(request_stream.consume(self.input_type))
+            request.DiscardUnknownFields()
+            enforce_limits(request)
+        except InvalidInput as error:
+            response_stream.close(
+                GrpcError(code=error.status_code, message=str(error), status=status_for(error))
+            )
+            return
+        except Exception as error:
+            name = self.input_type.DESCRIPTOR.full_name
+            response_stream.close(
+                GrpcError(
+                    code=StatusCode.INVALID_ARGUMENT,
+                    message=f"the request is not a valid {name} / 请求不是有效的 {name} "
+                    f"({type(error).__name__})",
+                )
+            )
+            return
+        # Hand the checked message on as a one-item stream, as the base class expects.
+        request_stream.consume = lambda _type: iter((request,))
+        super().handle_request(request_stream, response_stream)
+
+
+grpc_entrypoint = _CheckedGrpc.implementing
 _health = Grpc.implementing(health_pb2_grpc.HealthStub)
 
 

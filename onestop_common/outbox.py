@@ -106,12 +106,20 @@ class OutboxRelay:
         self.relay_id = self.relay_id or uuid.uuid4().hex
 
     def relay_once(self, publish: Callable[[Sequence[Envelope]], None]) -> int:
-        """Claims a batch, publishes it (``publish`` returns once confirmed), marks it sent."""
+        """Claims a batch, publishes it (``publish`` returns once confirmed), marks it sent.
+
+        If publishing fails the claim is given up at once, so the next attempt (this relay's,
+        after reconnecting, or another's) need not wait for it to expire."""
         rows = self._claim()
         if not rows:
             return 0
-        publish([envelope_of(row) for row in rows])
-        self._mark_published([row.id for row in rows])
+        ids = [row.id for row in rows]
+        try:
+            publish([envelope_of(row) for row in rows])
+        except BaseException:
+            self._release(ids)
+            raise
+        self._mark_published(ids)
         return len(rows)
 
     def pending_count(self) -> int:
@@ -138,7 +146,11 @@ class OutboxRelay:
         now = utcnow()
         model = self.model
         with transaction(self.sessions) as session:
-            ids = session.scalars(self._unpublished_ids(self.batch_size)).all()
+            # SKIP LOCKED (PostgreSQL): relays side by side take different rows instead of
+            # queueing on the same first ones. SQLite has one writer anyway and ignores it.
+            ids = session.scalars(
+                self._unpublished_ids(self.batch_size).with_for_update(skip_locked=True)
+            ).all()
             if not ids:
                 return []
             # The claim conditions are repeated in the UPDATE itself: PostgreSQL re-checks them
@@ -162,6 +174,22 @@ class OutboxRelay:
                 .order_by(model.id)
             ).all()
             return list(rows)
+
+    def _release(self, ids: Iterable[int]) -> None:
+        try:
+            with transaction(self.sessions) as session:
+                session.execute(
+                    update(self.model)
+                    .where(
+                        self.model.id.in_(list(ids)),
+                        self.model.claimed_by == self.relay_id,
+                        self.model.published_at.is_(None),
+                    )
+                    .values(claimed_by=None, claimed_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+        except Exception:  # the database may be what failed; the claim then simply expires
+            return
 
     def _mark_published(self, ids: Iterable[int]) -> None:
         with transaction(self.sessions) as session:

@@ -28,8 +28,10 @@ COMPONENTS = (
 
 # The services that carry out saga steps, in the order of the process.
 SERVICES = ("registration", "seal", "invoice", "social_insurance", "bank")
+# The signing server holds the signing keys and no database.
+SIGNER = "signer"
 
-_PORT_OFFSETS = {name: i for i, name in enumerate(COMPONENTS)}
+_PORT_OFFSETS = {name: i for i, name in enumerate((*COMPONENTS, SIGNER))}
 # The orchestrator's mutual-TLS port for integration partners, well above the components' ports.
 PARTNER_PORT_OFFSET = 40
 
@@ -67,6 +69,22 @@ class Settings:
     seal_maker_id: str = "001"
     # ONESTOP_PARTNER_GRPC_PORT; None: grpc_port_base + PARTNER_PORT_OFFSET.
     partner_port: int | None = None
+    # ONESTOP_SIGNER_TARGETS: the signing server's replicas ("host:port,host:port"); empty: the
+    # local one on its port. Callers fail over to the next when one does not answer.
+    signer_targets: tuple[str, ...] = ()
+    # ONESTOP_SIGNER_REPLICAS: how many signing servers `onestop up` starts (they share the port).
+    signer_replicas: int = 2
+    # ONESTOP_TSA_URL: where RFC 3161 timestamps are asked for; empty: the local signing server.
+    tsa_public_url: str = ""
+    # ONESTOP_ANSWER_WITHIN_SECONDS / ONESTOP_SENDS_BEFORE_STUCK: override every saga step's
+    # answer policy (how long a command may go unanswered before it is sent again, and after how
+    # many sends the step is stuck); None keeps what the saga definition says.
+    answer_within_seconds: float | None = None
+    sends_before_stuck: int | None = None
+    # ONESTOP_LISTEN_PORT: the gRPC port this process listens on, when it is not the one its
+    # component has under ONESTOP_GRPC_PORT_BASE (a second replica on the same host, say).
+    # Where the process looks for the others stays as the base says.
+    listen_port: int | None = None
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -75,6 +93,10 @@ class Settings:
 
     def grpc_port(self, component: str) -> int:
         return self.grpc_port_base + _PORT_OFFSETS[component]
+
+    def grpc_listen_port(self, component: str) -> int:
+        """The port this process, running ``component``, listens on."""
+        return self.listen_port if self.listen_port is not None else self.grpc_port(component)
 
     def grpc_target(self, component: str) -> str:
         return f"{self.grpc_host}:{self.grpc_port(component)}"
@@ -91,13 +113,18 @@ class Settings:
     def http_port(self, component: str) -> int:
         return self.http_port_base + _PORT_OFFSETS[component]
 
+    def signing_targets(self) -> tuple[str, ...]:
+        """Where the signing server's replicas answer gRPC."""
+        return self.signer_targets or (self.grpc_target(SIGNER),)
+
     @property
     def crl_base_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port('seal')}/crl"
 
     @property
     def tsa_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port('orchestrator')}/tsa"
+        """The platform timestamp authority (RFC 3161 over HTTP), served by the signing server."""
+        return self.tsa_public_url or f"http://{self.grpc_host}:{self.http_port(SIGNER)}/tsa"
 
     def clock(self) -> Clock:
         return clock_from_settings(self.clock_speed, self.clock_start, self.clock_origin)
@@ -134,6 +161,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_json=env.get("ONESTOP_LOG_JSON", "0") in ("1", "true", "yes"),
         seal_maker_id=env.get("ONESTOP_SEAL_MAKER_ID", "001"),
         partner_port=_port(env, "ONESTOP_PARTNER_GRPC_PORT"),
+        signer_targets=_targets(env, "ONESTOP_SIGNER_TARGETS"),
+        signer_replicas=_int(env, "ONESTOP_SIGNER_REPLICAS", defaults.signer_replicas),
+        tsa_public_url=env.get("ONESTOP_TSA_URL", ""),
+        answer_within_seconds=_optional_float(env, "ONESTOP_ANSWER_WITHIN_SECONDS"),
+        sends_before_stuck=_optional_int(env, "ONESTOP_SENDS_BEFORE_STUCK"),
+        listen_port=_port(env, "ONESTOP_LISTEN_PORT"),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
@@ -174,6 +207,31 @@ def _port(env: Mapping[str, str], name: str) -> int | None:
     if not 1 <= value <= 65535:
         raise SettingsError(f"{name} must be a TCP port (1 to 65535), got {value}")
     return value
+
+
+def _optional_float(env: Mapping[str, str], name: str) -> float | None:
+    return _float(env, name, 1.0) if env.get(name) else None
+
+
+def _optional_int(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name):
+        return None
+    value = _int(env, name, 1)
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of host:port addresses."""
+    targets = tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+    for target in targets:
+        host, _, port = target.rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise SettingsError(
+                f"{name} takes host:port addresses separated by commas, got {target!r}"
+            )
+    return targets
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -17,6 +17,7 @@ from pika.adapters.blocking_connection import BlockingChannel
 from pika.exceptions import AMQPError
 
 from onestop_common import messaging as m
+from onestop_common.transient import UNEXPECTED_ATTEMPTS, backoff, describe, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,16 @@ class ConfirmingPublisher:
             self.close()
             raise
 
+    def keepalive(self) -> None:
+        """Services the idle connection (heartbeats), so the broker does not drop it; a dead one
+        is closed here and reopened by the next publish."""
+        if self._connection is None:
+            return
+        try:
+            self._connection.process_data_events(time_limit=0)
+        except AMQPError:
+            self.close()
+
     def close(self) -> None:
         if self._connection is not None and self._connection.is_open:
             with contextlib.suppress(AMQPError):
@@ -103,8 +114,12 @@ def envelope_from(method: Any, properties: pika.BasicProperties, body: bytes) ->
 class BatchConsumer(threading.Thread):
     """Consumes a queue in batches; the handler gets envelopes, acks happen after it returns.
 
-    A message the handler calls malformed is dead-lettered with the reason; any other error
-    leaves the batch unacknowledged and it is redelivered after a reconnect.
+    A transient failure (database or broker unavailable) holds the batch and tries it again with
+    back-off on the same channel, so redeliveries never count against the queue's delivery limit.
+    Any other failure isolates the batch's messages: a message the handler calls malformed is
+    dead-lettered at once, one that keeps failing after a few attempts is dead-lettered with the
+    exception, and its neighbours are applied on their own. With ``dead_letter_failures`` False
+    (the consumer of dead letters itself) a message that cannot be handled is dropped and logged.
     """
 
     def __init__(
@@ -115,12 +130,14 @@ class BatchConsumer(threading.Thread):
         *,
         name: str,
         prefetch: int = 500,
+        dead_letter_failures: bool = True,
     ) -> None:
         super().__init__(name=name, daemon=True)
         self.url = url
         self.queue = queue
         self.handle = handle
         self.prefetch = prefetch
+        self.dead_letter_failures = dead_letter_failures
         self.ready = threading.Event()
         self._stopping = threading.Event()
         self._dead_letters = ConfirmingPublisher(url)
@@ -158,7 +175,8 @@ class BatchConsumer(threading.Thread):
             channel.cancel()
         finally:
             if connection.is_open:
-                connection.close()
+                with contextlib.suppress(AMQPError):
+                    connection.close()
 
     @staticmethod
     def _fill(channel: BlockingChannel, deliveries: Any, batch: list[Any]) -> None:
@@ -174,23 +192,97 @@ class BatchConsumer(threading.Thread):
     def _process(self, channel: BlockingChannel, batch: list[Any]) -> None:
         envelopes = [envelope_from(*item) for item in batch]
         try:
-            self.handle(envelopes)
-        except m.MalformedMessage:
-            # Isolate the bad one(s): handle each alone, dead-letter what is malformed.
-            for item, envelope in zip(batch, envelopes, strict=True):
-                try:
-                    self.handle([envelope])
-                except m.MalformedMessage as exc:
-                    self._dead_letter(envelope, str(exc))
-                channel.basic_ack(item[0].delivery_tag)
+            if not self._apply_holding(channel, envelopes):
+                return  # stopping: the unacknowledged batch goes back to the queue
+        except Exception as error:
+            if len(batch) == 1:
+                self._settle_one(channel, batch[0], envelopes[0], error)
+            else:
+                log.warning(
+                    "batch of %d from %s failed (%s); applying one by one",
+                    len(batch),
+                    self.queue,
+                    describe(error),
+                )
+                for item, envelope in zip(batch, envelopes, strict=True):
+                    self._process_alone(channel, item, envelope)
             return
         channel.basic_ack(batch[-1][0].delivery_tag, multiple=True)
 
-    def _dead_letter(self, envelope: m.Envelope, reason: str) -> None:
+    def _apply_holding(self, channel: BlockingChannel, envelopes: list[m.Envelope]) -> bool:
+        """Applies the envelopes, waiting out transient failures; False if stopped meanwhile.
+        Raises what is not transient."""
+        attempt = 0
+        while True:
+            try:
+                self.handle(envelopes)
+                return True
+            except m.MalformedMessage:
+                raise
+            except Exception as error:
+                if not is_transient(error):
+                    raise
+                attempt += 1
+                delay = backoff(attempt)
+                log.warning(
+                    "%s: %s; holding %d message(s), trying again in %.1f s",
+                    self.queue,
+                    describe(error),
+                    len(envelopes),
+                    delay,
+                )
+                # Sleeping through the connection keeps its heartbeats going.
+                channel.connection.sleep(delay)
+                if self._stopping.is_set():
+                    return False
+
+    def _process_alone(self, channel: BlockingChannel, item: Any, envelope: m.Envelope) -> None:
+        for attempt in range(1, UNEXPECTED_ATTEMPTS + 1):
+            try:
+                if self._apply_holding(channel, [envelope]):
+                    channel.basic_ack(item[0].delivery_tag)
+                return
+            except m.MalformedMessage as error:
+                self._give_up(channel, item, envelope, str(error), error)
+                return
+            except Exception as error:
+                if attempt == UNEXPECTED_ATTEMPTS:
+                    log.exception("%s: giving up on %s", self.queue, envelope.message_id)
+                    self._give_up(
+                        channel, item, envelope, f"failed {attempt} times: {describe(error)}", error
+                    )
+                    return
+                channel.connection.sleep(backoff(attempt))
+
+    def _settle_one(
+        self, channel: BlockingChannel, item: Any, envelope: m.Envelope, error: Exception
+    ) -> None:
+        if isinstance(error, m.MalformedMessage):
+            self._give_up(channel, item, envelope, str(error), error)
+        else:
+            self._process_alone(channel, item, envelope)
+
+    def _give_up(
+        self,
+        channel: BlockingChannel,
+        item: Any,
+        envelope: m.Envelope,
+        reason: str,
+        error: BaseException,
+    ) -> None:
+        if self.dead_letter_failures:
+            self._dead_letter(envelope, reason, describe(error))
+        else:
+            log.error("%s: dropped %s: %s", self.queue, envelope.message_id, reason)
+        channel.basic_ack(item[0].delivery_tag)
+
+    def _dead_letter(self, envelope: m.Envelope, reason: str, exception: str) -> None:
         log.error("dead-lettering %s from %s: %s", envelope.routing_key, self.queue, reason)
         headers = dict(envelope.headers)
         headers[m.H_DEAD_REASON] = reason[:500]
         headers[m.H_DEAD_QUEUE] = self.queue
+        headers[m.H_DEAD_EXCHANGE] = envelope.exchange
+        headers[m.H_DEAD_EXCEPTION] = exception[:500]
         self._dead_letters.publish(
             [
                 m.Envelope(

@@ -1,10 +1,12 @@
-"""The public gRPC API (onestop.orchestrator.v1.OneStopService) over grpcio: role checks, input
-checks, and the saga engine behind them."""
+"""The public gRPC API (onestop.orchestrator.v1.OneStopService) over grpcio: size limits and input
+checks at intake, role checks, and the saga engine behind them."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import sqlite3
 import statistics
 import threading
 from collections import defaultdict
@@ -13,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
+from google.rpc import status_pb2
 from grpc_status import rpc_status
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
@@ -25,6 +30,7 @@ from onestop_common.errors import (
     OneStopError,
     PermissionDenied,
     RuleViolation,
+    Unavailable,
     violation,
 )
 from onestop_common.identity import (
@@ -34,19 +40,35 @@ from onestop_common.identity import (
     Role,
     principal_from_context,
 )
+from onestop_common.limits import enforce_limits, excerpt
 from onestop_common.protoconv import internal_status, status_for
-from orchestrator import audit
+from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
 from orchestrator.engine import SagaEngine
 from orchestrator.intake import check_form
-from orchestrator.models import AuditEntry, Saga
-from orchestrator.views import CASE_STATE_NAMES, application_message, progress_event
+from orchestrator.models import AuditEntry, Saga, SagaStep
+from orchestrator.views import (
+    CASE_STATE_NAMES,
+    application_message,
+    displayed_state,
+    progress_event,
+)
 
 log = logging.getLogger(__name__)
 
 BUNDLE_CHUNK = 64 * 1024
 MAX_PAGE = 200
+DEFAULT_PAGE = 20
+# A page token is the offset of the page's first case.
+PAGE_TOKEN = re.compile(r"[0-9]{1,9}")
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
+# The rejections of an error travel in a gRPC trailer (grpc-status-details-bin); grpcio may
+# refuse trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of
+# the rejections): beyond this size only the first rejections are sent.
+MAX_STATUS_BYTES = 3000
+# SQLite's words for "the database cannot be used now" (its OperationalError also covers bugs
+# such as a syntax error).
+SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "is full")
 # Case versions kept for watch streams before the ones nobody waits on are forgotten.
 MAX_TRACKED_VERSIONS = 10_000
 SUBMITTERS = frozenset({Role.ENTREPRENEUR, Role.PARTNER})
@@ -102,20 +124,15 @@ class CaseNotifier:
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Maps OneStop errors to their gRPC status (with rejections) and hides internal ones."""
+    """Checks the request's size limits before anything else, maps OneStop errors to their gRPC
+    status (with rejections), a database outage to UNAVAILABLE, and hides internal errors."""
 
     def wrapper(self: OneStopApi, request: Any, context: grpc.ServicerContext) -> Any:
         try:
+            _intake(request)
             return method(self, request, context)
-        except OneStopError as error:
-            context.abort_with_status(rpc_status.to_status(status_for(error)))
-        except Exception:
-            log.exception("%s failed", method.__name__)
-            context.abort_with_status(
-                rpc_status.to_status(
-                    internal_status("internal error; the platform team has been alerted")
-                )
-            )
+        except Exception as error:
+            _abort(context, method.__name__, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
@@ -124,12 +141,83 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 def _guarded_stream(method: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
     def wrapper(self: OneStopApi, request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
         try:
+            _intake(request)
             yield from method(self, request, context)
-        except OneStopError as error:
-            context.abort_with_status(rpc_status.to_status(status_for(error)))
+        except Exception as error:
+            _abort(context, method.__name__, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
+
+
+def _intake(request: Message) -> None:
+    """What every request goes through first: fields this version does not know are dropped
+    (they would be stored and passed on unchecked), then every size limit of the contract."""
+    request.DiscardUnknownFields()
+    if isinstance(request, pb.FulfillCommitmentRequest) and (
+        not request.content or len(request.content) > MAX_MATERIAL_BYTES
+    ):
+        # Its own wording names both bounds (the generic limit knows only the upper one).
+        raise InvalidInput.of([_material_size_violation(len(request.content))])
+    enforce_limits(request)
+
+
+def _abort(context: grpc.ServicerContext, name: str, error: Exception) -> None:
+    if isinstance(error, OneStopError):
+        status = _bounded_status(error)
+    elif database_unavailable(error):
+        log.warning("%s: the database is unavailable: %s", name, _first_line(error))
+        status = status_for(
+            Unavailable(
+                "the case database is unavailable at the moment; try again in a minute",
+                message_zh="案件数据库暂时不可用，请稍后重试",
+            )
+        )
+    else:
+        log.exception("%s failed", name, exc_info=error)
+        status = internal_status("internal error; the platform team has been alerted")
+    context.abort_with_status(rpc_status.to_status(status))
+
+
+def _bounded_status(error: OneStopError) -> status_pb2.Status:
+    """The error's status, with only as many rejections as fit in a trailer (its message
+    already counts them all)."""
+    status = status_for(error)
+    kept = list(error.violations)
+    while kept and status.ByteSize() > MAX_STATUS_BYTES:
+        kept = kept[: len(kept) // 2]
+        trimmed = type(error)(error.message, message_zh=error.message_zh, violations=kept)
+        status = status_for(trimmed)
+    return status
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when ``error`` (or what caused it) says the database cannot be reached or used
+    right now (down, connections lost, locked, pool exhausted), not that a query is wrong."""
+    seen: BaseException | None = error
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, (sa_exc.TimeoutError, sa_exc.DisconnectionError)):
+            return True
+        if isinstance(seen, sa_exc.DBAPIError):
+            if seen.connection_invalidated or isinstance(seen, sa_exc.InterfaceError):
+                return True
+            if isinstance(seen, sa_exc.OperationalError):
+                if isinstance(seen.orig, sqlite3.Error):
+                    text = str(seen.orig).lower()
+                    return any(words in text for words in SQLITE_UNAVAILABLE)
+                return True
+            return False
+        seen = seen.__cause__
+    return False
+
+
+def _first_line(error: BaseException) -> str:
+    # The driver's own words: SQLAlchemy's text adds the statement and its parameters.
+    cause = getattr(error, "orig", None) or error
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0][:200] if lines else ''}"
 
 
 @dataclass
@@ -142,6 +230,10 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     partner_trust: PartnerTrust | None = None
 
     # ------------------------------------------------------------------ helpers
+
+    def add_to_server(self, server: grpc.Server) -> None:
+        """Serves this API on ``server``; an undecodable request is answered INVALID_ARGUMENT."""
+        grpc_handlers.add_servicer(server, self, pb.DESCRIPTOR.services_by_name["OneStopService"])
 
     def _principal(self, context: grpc.ServicerContext) -> Principal:
         return principal_from_context(context, self.token_secret, self.partner_trust)
@@ -166,7 +258,8 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     ) -> tuple[Saga, pb.Application]:
         saga = session.get(Saga, case_id)
         if saga is None:
-            raise NotFound(f"no case {case_id}", message_zh=f"案件 {case_id} 不存在")
+            shown = excerpt(case_id)
+            raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
         _check_can_read(saga, principal)
         message = application_message(
             saga,
@@ -205,7 +298,9 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
             raise InvalidInput.of([_idempotency_violation()])
         check_form(request.form)
         case_id, created = self.engine.submit(principal, request.idempotency_key, request.form)
-        _, application = self._load(case_id, principal)
+        # Not the form: the caller has it, and echoing a large one could make the answer bigger
+        # than the caller accepts, leaving it with a case whose id it never learns.
+        _, application = self._load(case_id, principal, with_form=False)
         return pb.SubmitApplicationResponse(application=application, created=created)
 
     @_guarded
@@ -247,7 +342,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
             saga, application, entries = update
             for entry in entries:
                 yield pb.WatchApplicationResponse(
-                    event=progress_event(entry, saga.state), application=application
+                    event=progress_event(entry, displayed_state(saga)), application=application
                 )
             seen_seq = entries[-1].seq
             if saga.state in e.TERMINAL_CASE_STATES:
@@ -261,14 +356,13 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         applicant = request.applicant_id
         if principal.role in SUBMITTERS:
             applicant = principal.applicant_id
-        page_size = min(request.page_size or 20, MAX_PAGE)
-        offset = int(request.page_token or 0)
+        page_size, offset = _page(request)
         query = select(Saga)
         if applicant:
             query = query.where(Saga.applicant_id == applicant)
         states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
         if states:
-            query = query.where(Saga.state.in_(states))
+            query = query.where(_in_states(states))
         with self.engine.readers() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             rows = session.scalars(
@@ -314,8 +408,6 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.FulfillCommitmentRequest, context: grpc.ServicerContext
     ) -> pb.FulfillCommitmentResponse:
         principal = self._require(context, SUBMITTERS)
-        if not request.content or len(request.content) > MAX_MATERIAL_BYTES:
-            raise InvalidInput.of([_material_size_violation(len(request.content))])
         self.engine.supply_material(
             request.case_id,
             principal,
@@ -335,9 +427,8 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         with self.engine.readers() as session:
             saga = session.get(Saga, request.case_id)
             if saga is None:
-                raise NotFound(
-                    f"no case {request.case_id}", message_zh=f"案件 {request.case_id} 不存在"
-                )
+                shown = excerpt(request.case_id)
+                raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
             _check_can_read(saga, principal)
             if not saga.bundle:
                 raise NotFound(
@@ -369,6 +460,15 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
                 select(Saga.state, func.count()).group_by(Saga.state)
             ).all():
                 response.cases_by_state[state] = count
+            # A running case with a stuck step counts as stuck: it needs an operator.
+            stuck = session.scalar(
+                select(func.count(func.distinct(SagaStep.saga_id)))
+                .join(Saga, Saga.id == SagaStep.saga_id)
+                .where(Saga.state == e.RUNNING, SagaStep.state == e.STEP_STUCK)
+            )
+            if stuck:
+                response.cases_by_state[e.RUNNING] -= stuck
+                response.cases_by_state[e.STUCK] += stuck
             durations: dict[str, list[float]] = defaultdict(list)
             breaches: dict[str, int] = defaultdict(int)
             for saga in session.scalars(
@@ -394,6 +494,22 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         return response
 
 
+def _in_states(states: list[str]) -> Any:
+    """Cases in these states as people see them (views.displayed_state): "stuck" takes in running
+    cases with a stuck step, "running" leaves them out."""
+    has_stuck_step = (
+        select(SagaStep.saga_id)
+        .where(SagaStep.saga_id == Saga.id, SagaStep.state == e.STEP_STUCK)
+        .exists()
+    )
+    clauses: list[Any] = [Saga.state.in_([s for s in states if s != e.RUNNING])]
+    if e.RUNNING in states:
+        clauses.append(and_(Saga.state == e.RUNNING, ~has_stuck_step))
+    if e.STUCK in states:
+        clauses.append(and_(Saga.state == e.RUNNING, has_stuck_step))
+    return or_(*clauses)
+
+
 def _percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
@@ -409,6 +525,33 @@ def _check_can_read(saga: Saga, principal: Principal) -> None:
     raise PermissionDenied(
         "this case belongs to another applicant", message_zh="该案件属于其他申请人"
     )
+
+
+def _page(request: pb.ListApplicationsRequest) -> tuple[int, int]:
+    """The page size and the offset the page token stands for."""
+    problems = []
+    if request.page_size < 0:
+        problems.append(
+            violation(
+                "page_size",
+                "not_negative",
+                "每页条数不能为负数",
+                "page_size must not be negative",
+            )
+        )
+    token = request.page_token
+    if token and not PAGE_TOKEN.fullmatch(token):
+        problems.append(
+            violation(
+                "page_token",
+                "format",
+                "分页标记无效，请使用上一页返回的 next_page_token",
+                "invalid page_token; pass the next_page_token of the previous page",
+            )
+        )
+    if problems:
+        raise InvalidInput.of(problems)
+    return min(request.page_size or DEFAULT_PAGE, MAX_PAGE), int(token or 0)
 
 
 def _idempotency_violation() -> RuleViolation:

@@ -44,14 +44,9 @@ from onestop_common.clock import to_shanghai
 from onestop_common.fonts import cjk_font
 from onestop_common.identifiers import mask_id_number
 from onestop_common.logs import mask_ids
-from onestop_common.pki import SigningIdentity
 from onestop_common.protoconv import from_timestamp
-from onestop_common.signing import (
-    Attachment,
-    Timestamper,
-    ValidationMaterial,
-    sign_pdf,
-)
+from onestop_common.signer_client import PdfSigner, SignatureSpec
+from onestop_common.signing import Attachment
 from svc_seal.impression import SealKind, SealSpec, draw_seal, seal_size_mm
 
 SIGNATURE_FIELD = "OneStopPlatform"
@@ -172,8 +167,7 @@ class BundleInputs:
 def build_bundle(
     inputs: BundleInputs,
     *,
-    signer: SigningIdentity,
-    timestamper: Timestamper,
+    signer: PdfSigner,
     trust_root: x509.Certificate,
     lta: bool = True,
 ) -> bytes:
@@ -188,7 +182,6 @@ def build_bundle(
         attachments,
         company_name=inputs.company_name,
         signer=signer,
-        timestamper=timestamper,
         trust_root=trust_root,
         lta=lta,
     )
@@ -199,8 +192,7 @@ def sign_bundle(
     attachments: Sequence[Attachment],
     *,
     company_name: str,
-    signer: SigningIdentity,
-    timestamper: Timestamper,
+    signer: PdfSigner,
     trust_root: x509.Certificate,
     lta: bool = True,
 ) -> bytes:
@@ -209,20 +201,19 @@ def sign_bundle(
     certs = tuple(
         _load_certificate(a.name, a.data) for a in attachments if a.name.startswith(CERTIFICATE_DIR)
     )
-    signed = sign_pdf(
+    signed = signer.sign(
         pdf,
-        signer,
-        field_name=SIGNATURE_FIELD,
-        reason=f"企业开办电子证照包 / company start-up e-license bundle: {company_name}",
-        location="天津市宝坻区 / Baodi, Tianjin",
-        timestamper=timestamper,
-        embed_validation=ValidationMaterial(
-            trust_root=trust_root,
+        SignatureSpec(
+            field_name=SIGNATURE_FIELD,
+            reason=f"企业开办电子证照包 / company start-up e-license bundle: {company_name}",
+            location="天津市宝坻区 / Baodi, Tianjin",
+            timestamp=True,
+            embed_validation=True,
             crls=crls,
-            extra_certs=tuple(c for c in certs if c != trust_root),
+            extra_certificates=tuple(c for c in certs if c != trust_root),
+            attachments=attachments,
+            lta=lta,
         ),
-        attachments=attachments,
-        lta=lta,
     )
     return _without_unsigned_tail(signed) if lta else signed
 

@@ -24,15 +24,19 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from onestop.signing.v1 import signing_pb2
+from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.clock import Clock
 from onestop_common.db import transaction
+from onestop_common.errors import Unavailable
+from onestop_common.grpc_options import MAX_BUNDLE_MESSAGE_BYTES, channel_options
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.outbox import remember_result, remembered_result, stage
 from onestop_common.pki import PkiStore
 from onestop_common.settings import Settings
-from onestop_common.signing import InProcessTimestamper
+from onestop_common.signer_client import GrpcioTransport, RemotePdfSigner, SignerClient
 from orchestrator.models import Inbox, Outbox, Saga
 from orchestrator.open_company import LEGAL_STEPS, OPEN_COMPANY
 
@@ -51,6 +55,9 @@ STEP_TITLES = {
 }
 
 
+CHANNEL_OPTIONS = channel_options()
+
+
 class TransientFailure(Exception):
     """Something the bundle needs is unreachable now; the saga retries later."""
 
@@ -62,6 +69,7 @@ class BundleWorker:
     clock: Clock
     calendar: BusinessCalendar
     on_commit: Any = lambda case_ids: None
+    _signer: SignerClient | None = None
 
     def handle(self, envelopes: Sequence[m.Envelope]) -> None:
         for envelope in envelopes:
@@ -99,12 +107,23 @@ class BundleWorker:
 
         inputs = self._inputs(case_id)
         store = PkiStore(self.settings.pki_dir, self.settings.kek)
-        return build_bundle(
-            inputs,
-            signer=store.load_identity("platform-signer"),
-            timestamper=InProcessTimestamper(store.load_identity("tsa-signer")),
-            trust_root=store.root_certificate(),
+        signer = RemotePdfSigner(
+            self._signer_client(),
+            signing_pb2.PLATFORM_KEY_PLATFORM,
+            store.load_certificate("platform-signer"),
         )
+        try:
+            return build_bundle(inputs, signer=signer, trust_root=store.root_certificate())
+        except Unavailable as error:
+            raise TransientFailure(str(error.message)) from error
+
+    def _signer_client(self) -> SignerClient:
+        if self._signer is None:
+            transport = GrpcioTransport(self.settings.signing_targets(), MAX_BUNDLE_MESSAGE_BYTES)
+            self._signer = SignerClient(
+                transport, self.settings.token_secret, subject="orchestrator"
+            )
+        return self._signer
 
     def _inputs(self, case_id: str) -> Any:
         from orchestrator.bundle import BundleInputs
@@ -171,7 +190,8 @@ class BundleWorker:
         )
 
     def _license_pdf(self, uscc: str) -> bytes:
-        with grpc.insecure_channel(self.settings.grpc_target("registration")) as channel:
+        target = self.settings.grpc_target("registration")
+        with grpc.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
             stub = registration_pb2_grpc.RegistrationServiceStub(channel)
             try:
                 response = stub.GetLicense(
@@ -186,7 +206,8 @@ class BundleWorker:
         return bytes(response.pdf)
 
     def _seal_crl(self) -> bytes:
-        with grpc.insecure_channel(self.settings.grpc_target("seal")) as channel:
+        target = self.settings.grpc_target("seal")
+        with grpc.insecure_channel(target, options=CHANNEL_OPTIONS) as channel:
             stub = seal_pb2_grpc.SealServiceStub(channel)
             try:
                 response = stub.GetCrl(
@@ -273,6 +294,8 @@ class BundleWorker:
                 response,
                 exchange=m.EVENTS_EXCHANGE,
                 routing_key=m.result_routing_key("orchestrator", RPC),
+                method=contracts.method_path("orchestrator", RPC),
+                participant="orchestrator",
                 case_id=context.case_id,
                 step=context.step,
                 attempt=context.attempt,

@@ -3,7 +3,8 @@ in working days and the retry policy, declared as data so a definition reads lik
 
     saga("open_company", limit=workdays(3))
         .step("license", participant="registration", action="IssueLicense",
-              compensation="RevokeLicense", limit=workdays("1.5"), actor="officer", ...)
+              compensation="RevokeLicense", limit=workdays("1.5"), actor="officer",
+              answer=AnswerPolicy(answer_within=timedelta(seconds=30)), ...)
         .step("seal", after=["license"], ...)
 """
 
@@ -70,6 +71,32 @@ COMPENSATION_RETRY = RetryPolicy(
 
 
 @dataclass(frozen=True)
+class AnswerPolicy:
+    """How long a participant may leave a command unanswered (wall time) before it is sent again
+    with the same idempotency key, and after how many unanswered sends the step is *stuck*:
+    shown as such and escalated, while the re-sends go on at the longest wait. Any answer — done,
+    accepted (a task opened), rejected, retry — counts."""
+
+    answer_within: timedelta = timedelta(seconds=30)
+    factor: float = 2.0
+    longest_wait: timedelta = timedelta(minutes=10)
+    sends_before_stuck: int = 5
+
+    def wait(self, unanswered: int) -> timedelta:
+        """How long to wait for an answer after the ``unanswered``-th send (from 1)."""
+        seconds = self.answer_within.total_seconds() * self.factor ** max(unanswered - 1, 0)
+        return min(timedelta(seconds=seconds), self.longest_wait)
+
+    def scaled(self, answer_within: timedelta | None, sends: int | None) -> AnswerPolicy:
+        """The policy with an operator's override of its first wait and stuck threshold."""
+        return replace(
+            self,
+            answer_within=answer_within or self.answer_within,
+            sends_before_stuck=sends or self.sends_before_stuck,
+        )
+
+
+@dataclass(frozen=True)
 class StepDef:
     name: str
     participant: str
@@ -83,6 +110,7 @@ class StepDef:
     compensation_command: CommandBuilder | None
     retry: RetryPolicy = RetryPolicy()
     description: str = ""
+    answer: AnswerPolicy = AnswerPolicy()
 
     @property
     def idempotency_prefix(self) -> str:
@@ -113,6 +141,7 @@ class SagaDef:
         retry: RetryPolicy = RetryPolicy(),
         description: str = "",
         side_commands: Sequence[str] = (),
+        answer: AnswerPolicy = AnswerPolicy(),
     ) -> SagaDef:
         """Returns the definition with one more step; dependencies must already be declared."""
         if any(s.name == name for s in self.steps):
@@ -136,6 +165,7 @@ class SagaDef:
             compensation_command=compensation_command,
             retry=retry,
             description=description,
+            answer=answer,
         )
         sides = dict(self.side_commands)
         if side_commands:

@@ -36,7 +36,13 @@ from onestop_common.identity import Principal, Role
 from onestop_common.outbox import remember_result, stage
 from onestop_common.protoconv import from_timestamp, timestamp, violations_of
 from orchestrator import audit
-from orchestrator.definition import COMPENSATION_RETRY, SagaData, SagaDef, StepDef
+from orchestrator.definition import (
+    COMPENSATION_RETRY,
+    AnswerPolicy,
+    SagaData,
+    SagaDef,
+    StepDef,
+)
 from orchestrator.models import Inbox, Outbox, Saga, SagaStep, Timer
 
 log = logging.getLogger(__name__)
@@ -67,11 +73,26 @@ STEP_FAILED, STEP_COMPENSATING, STEP_COMPENSATED, CANCELLED = (
     "compensated",
     "cancelled",
 )
+# Sent again and again with no answer (or dead-lettered): escalated, re-sends go on.
+STEP_STUCK = "stuck"
 # A step that may have (or will have) an effect to undo.
-STARTED_STATES = frozenset({DISPATCHED, ACCEPTED, AWAITING_APPLICANT, DONE, STEP_COMPENSATING})
-RUNNING_CLOCK_STATES = frozenset({DISPATCHED, ACCEPTED})
+STARTED_STATES = frozenset(
+    {DISPATCHED, ACCEPTED, AWAITING_APPLICANT, DONE, STEP_COMPENSATING, STEP_STUCK}
+)
+RUNNING_CLOCK_STATES = frozenset({DISPATCHED, ACCEPTED, STEP_STUCK})
+# A step whose action's result the case is waiting for.
+AWAITING_RESULT = frozenset({DISPATCHED, ACCEPTED, AWAITING_APPLICANT, STEP_STUCK})
+# A step whose command went out and has not been answered yet.
+AWAITING_ANSWER = frozenset({DISPATCHED, STEP_STUCK})
 
 COMMITMENT_DAYS = 60
+# Timers that send a command again: its answer is overdue, or it (or its result) was dead-lettered.
+ANSWER_TIMERS = {
+    "answer_due": "no answer in time",
+    "answer_lost": "the command or its result was dead-lettered",
+}
+# How soon a dead-lettered command is sent again, doubling with each unanswered send.
+DEAD_LETTER_RESEND = timedelta(seconds=2)
 WARN_FRACTION = 0.75
 TIMER_CLAIM = timedelta(seconds=60)
 MAX_STALE_RETRIES = 5
@@ -113,6 +134,9 @@ class SagaEngine:
     on_commit: Callable[[Iterable[str]], None] = lambda case_ids: None
     # Sessions for queries (the API): on SQLite they never wait for the write lock.
     read_sessions: sessionmaker[Session] | None = None
+    # An operator's override of every step's answer policy (first wait, sends before stuck).
+    answer_within: timedelta | None = None
+    sends_before_stuck: int | None = None
 
     @property
     def readers(self) -> sessionmaker[Session]:
@@ -217,20 +241,12 @@ class SagaEngine:
     # ------------------------------------------------------------------ participant results
 
     def handle_results(self, envelopes: Sequence[m.Envelope]) -> None:
-        """Applies a batch of results in one transaction; on any error, one by one to isolate it."""
+        """Applies a batch of results in one transaction. Any error rolls the whole batch back and
+        is raised: the consumer holds the batch through transient failures and applies the
+        messages one by one to isolate a bad one."""
         if not envelopes:
             return
-        try:
-            touched = self._with_retry(lambda s: self._apply_results(s, envelopes))
-        except m.MalformedMessage:
-            raise
-        except Exception:
-            if len(envelopes) == 1:
-                raise
-            log.warning("batch of %d results failed; applying one by one", len(envelopes))
-            touched = set()
-            for envelope in envelopes:
-                touched |= self._with_retry(partial(self._apply_results, envelopes=[envelope]))
+        touched = self._with_retry(lambda s: self._apply_results(s, envelopes))
         self.on_commit(touched)
 
     def _apply_results(self, session: Session, envelopes: Sequence[m.Envelope]) -> set[str]:
@@ -253,13 +269,21 @@ class SagaEngine:
         if saga is None:
             log.info("result for unknown case %s ignored", envelope.case_id)
             return False
-        tx = self._tx(session, saga, actor=envelope.routing_key.split(".")[0])
-        participant, rpc = envelope.routing_key.split(".")[:2]
-        step_def = tx.definition.get(envelope.step)
+        participant, rpc = m.result_origin(envelope)
+        tx = self._tx(session, saga, actor=participant)
+        try:
+            step_def = tx.definition.get(envelope.step)
+        except KeyError as error:
+            raise m.MalformedMessage(f"result for unknown step {envelope.step!r}") from error
         response = m.decode_body(envelope.proto_type, envelope.body)
-        if response.DESCRIPTOR is not contracts.response_type(participant, rpc).DESCRIPTOR:
+        try:
+            expected = contracts.response_type(participant, rpc).DESCRIPTOR
+        except KeyError as error:
+            raise m.MalformedMessage(f"result of unknown RPC {participant}.{rpc}") from error
+        if response.DESCRIPTOR is not expected:
             raise m.MalformedMessage(f"{rpc} result has type {envelope.proto_type}")
         status: common_pb2.StepStatus = getattr(response, "status")  # noqa: B009
+        self._answered(tx, step_def, rpc)
         if rpc == step_def.action:
             self._on_action_result(tx, step_def, response, status)
         elif rpc == step_def.compensation:
@@ -271,12 +295,33 @@ class SagaEngine:
         self._touch(tx)
         return True
 
+    @staticmethod
+    def _answered(tx: _Tx, step_def: StepDef, rpc: str) -> None:
+        """The participant answered the command the step waits on: no re-send is due, and the
+        re-send timers still pending are retired (so the timer table shows only real work)."""
+        row = tx.step(step_def.name)
+        waiting_for = step_def.compensation if row.state == STEP_COMPENSATING else step_def.action
+        if rpc != waiting_for or row.unanswered == 0:
+            return
+        row.unanswered = 0
+        tx.session.execute(
+            update(Timer)
+            .where(
+                Timer.saga_id == tx.saga.id,
+                Timer.step == row.name,
+                Timer.kind.in_(tuple(ANSWER_TIMERS)),
+                Timer.fired_at.is_(None),
+            )
+            .values(fired_at=tx.now, outcome="answered")
+            .execution_options(synchronize_session=False)
+        )
+
     def _on_action_result(
         self, tx: _Tx, step_def: StepDef, response: Message, status: common_pb2.StepStatus
     ) -> None:
         row = tx.step(step_def.name)
         outcome = status.outcome
-        if tx.saga.state != RUNNING or row.state not in (DISPATCHED, ACCEPTED, AWAITING_APPLICANT):
+        if tx.saga.state != RUNNING or row.state not in AWAITING_RESULT:
             self._late_action_result(tx, step_def, row, outcome)
             return
         if outcome == Outcome.OUTCOME_DONE:
@@ -525,6 +570,71 @@ class SagaEngine:
                 step="license",
             )
 
+    # ------------------------------------------------------------------ dead letters
+
+    def handle_dead_letters(self, envelopes: Sequence[m.Envelope]) -> None:
+        """Dead letters, as the broker copies them to the orchestrator: each is recorded in its
+        case's audit trail, and a command (or result) the case still waits on is sent again soon;
+        the step's answer policy escalates it to *stuck* if that keeps failing."""
+        touched = self._with_retry(lambda s: self._apply_dead_letters(s, envelopes))
+        self.on_commit(touched)
+
+    def _apply_dead_letters(self, session: Session, envelopes: Sequence[m.Envelope]) -> set[str]:
+        touched: set[str] = set()
+        for envelope in sorted(envelopes, key=lambda e: e.case_id):
+            if self._apply_dead_letter(session, envelope):
+                touched.add(envelope.case_id)
+        return touched
+
+    def _apply_dead_letter(self, session: Session, envelope: m.Envelope) -> bool:
+        if not envelope.case_id or not envelope.step:
+            return False
+        saga = self._lock(session, envelope.case_id, missing_ok=True)
+        if saga is None:
+            return False
+        tx = self._tx(session, saga, actor="broker")
+        try:
+            step_def = tx.definition.get(envelope.step)
+            row = tx.step(envelope.step)
+        except KeyError:
+            return False
+        rpc = _dead_letter_rpc(envelope)
+        audit.append(
+            session,
+            saga,
+            at=tx.now,
+            actor="broker",
+            action="dead_lettered",
+            step=row.name,
+            detail={
+                "rpc": rpc,
+                "kind": "result" if m.is_result(envelope) else "command",
+                "reason": dead_letter_reason(envelope)[:300],
+            },
+        )
+        if self._awaits(tx, step_def, row, rpc):
+            row.unanswered = max(row.unanswered, 1)
+            wait = min(
+                DEAD_LETTER_RESEND * 2 ** (row.unanswered - 1),
+                self.answer_policy(step_def).longest_wait,
+            )
+            self._schedule(
+                tx,
+                "answer_lost",
+                self._after_wall(tx.now, wait),
+                step=row.name,
+                generation=row.send_seq,
+            )
+        self._touch(tx)
+        return True
+
+    @staticmethod
+    def _awaits(tx: _Tx, step_def: StepDef, row: SagaStep, rpc: str) -> bool:
+        """Does the case still wait on this RPC of the step (its command or final result)?"""
+        if rpc == step_def.action:
+            return tx.saga.state == RUNNING and row.state in (*AWAITING_ANSWER, ACCEPTED)
+        return rpc == step_def.compensation and row.state == STEP_COMPENSATING
+
     # ------------------------------------------------------------------ applicant actions
 
     def cancel(self, case_id: str, principal: Principal, reason: str) -> None:
@@ -714,8 +824,53 @@ class SagaEngine:
             "retry": self._retry_timer,
             "compensation_retry": self._compensation_retry_timer,
             "commitment_due": self._commitment_timer,
+            "answer_due": self._answer_timer,
+            "answer_lost": self._answer_timer,
         }
         return handlers[timer.kind](tx, timer)
+
+    def _answer_timer(self, tx: _Tx, timer: Timer) -> str:
+        """No answer to a command in time: send it again (same key), escalating once the policy's
+        sends are used up; the re-sends go on, so the case moves as soon as the cause is fixed."""
+        row = tx.step(timer.step)
+        if row.unanswered == 0 or row.send_seq != timer.generation:
+            return "stale"
+        step_def = tx.definition.get(row.name)
+        policy = self.answer_policy(step_def)
+        reason = ANSWER_TIMERS[timer.kind]
+        # A task was opened, but the decision's result was lost: ask again for the final answer.
+        lost_decision = timer.kind == "answer_lost" and row.state == ACCEPTED
+        if tx.saga.state == RUNNING and (row.state in AWAITING_ANSWER or lost_decision):
+            if row.unanswered >= policy.sends_before_stuck and row.state != STEP_STUCK:
+                detail = {"unanswered_sends": row.unanswered, "why": reason}
+                self._set_step(tx, row, STEP_STUCK, "stuck", detail)
+                self._emit_case_event(tx, "stuck", f"step {row.name}: {reason}")
+            self._send_action(tx, step_def, row)
+            self._note_resend(tx, row, reason)
+            return "resent"
+        if row.state == STEP_COMPENSATING and step_def.compensation:
+            if row.unanswered >= policy.sends_before_stuck and tx.saga.state != STUCK:
+                self._set_case(
+                    tx,
+                    STUCK,
+                    "escalated",
+                    {"step": row.name, "unanswered_sends": row.unanswered, "why": reason},
+                )
+                self._emit_case_event(tx, "stuck", f"compensation of {row.name}: {reason}")
+            self._dispatch_compensation(tx, step_def, row, new_round=False)
+            return "compensation_resent"
+        return "stale"
+
+    def _note_resend(self, tx: _Tx, row: SagaStep, reason: str) -> None:
+        audit.append(
+            tx.session,
+            tx.saga,
+            at=tx.now,
+            actor="timer",
+            action="resent",
+            step=row.name,
+            detail={"send": row.send_seq, "unanswered": row.unanswered, "why": reason},
+        )
 
     def _sla_timer(self, tx: _Tx, timer: Timer) -> str:
         row = tx.step(timer.step)
@@ -826,11 +981,33 @@ class SagaEngine:
         if row.started_at is None:
             self._start_clock(tx, row, step_def.limit)
         row.attempts += 1
+        row.unanswered = 0
+        self._send_action(tx, step_def, row)
+        self._set_step(tx, row, DISPATCHED, "dispatched", {"attempt": row.attempts})
+
+    def _send_action(self, tx: _Tx, step_def: StepDef, row: SagaStep) -> None:
+        """Sends the step's command — always under the same idempotency key, so a re-send can
+        never cause a second effect — and expects an answer in time."""
         request = step_def.command(self._saga_data(tx))
         self._send(
             tx, step_def, step_def.action, request, key=f"{tx.saga.id}:{row.name}:{step_def.action}"
         )
-        self._set_step(tx, row, DISPATCHED, "dispatched", {"attempt": row.attempts})
+        self._expect_answer(tx, step_def, row)
+
+    def _expect_answer(self, tx: _Tx, step_def: StepDef, row: SagaStep) -> None:
+        row.send_seq += 1
+        row.unanswered += 1
+        wait = self.answer_policy(step_def).wait(row.unanswered)
+        self._schedule(
+            tx,
+            "answer_due",
+            self._after_wall(tx.now, wait),
+            step=row.name,
+            generation=row.send_seq,
+        )
+
+    def answer_policy(self, step_def: StepDef) -> AnswerPolicy:
+        return step_def.answer.scaled(self.answer_within, self.sends_before_stuck)
 
     def _send(self, tx: _Tx, step_def: StepDef, rpc: str, request: Any, *, key: str) -> None:
         row = tx.step(step_def.name)
@@ -901,6 +1078,8 @@ class SagaEngine:
         assert step_def.compensation and step_def.compensation_command
         if new_round:
             row.compensation_round += 1
+        if new_round:
+            row.unanswered = 0
         data = self._saga_data(tx, reason=tx.saga.compensation_reason or "failed")
         request = step_def.compensation_command(data)
         self._send(
@@ -910,6 +1089,7 @@ class SagaEngine:
             request,
             key=f"{tx.saga.id}:{row.name}:{step_def.compensation}:{row.compensation_round}",
         )
+        self._expect_answer(tx, step_def, row)
         audit.append(
             tx.session,
             tx.saga,
@@ -1142,6 +1322,27 @@ class SagaEngine:
                 log.info("concurrent change, retrying (attempt %d)", attempt + 1)
         with transaction(self.sessions) as session:
             return work(session)
+
+
+def _dead_letter_rpc(envelope: m.Envelope) -> str:
+    if envelope.method:
+        return envelope.method.rsplit("/", 1)[-1]
+    parts = envelope.routing_key.split(".")
+    return parts[1] if len(parts) >= 2 else ""
+
+
+def dead_letter_reason(envelope: m.Envelope) -> str:
+    """Why a message was dead-lettered: our consumers say so, the broker (a delivery limit
+    reached, say) in x-death."""
+    reason = str(envelope.headers.get(m.H_DEAD_REASON, ""))
+    if reason:
+        return reason
+    deaths = envelope.headers.get("x-death") or []
+    if deaths:
+        first = deaths[0]
+        why = first.get("reason", b"")
+        return f"broker: {why.decode() if isinstance(why, bytes) else why}"
+    return "unknown"
 
 
 def new_case_id(now: datetime) -> str:

@@ -1,6 +1,7 @@
 """The checks the public API makes before a form enters a saga: is it complete and well-formed?
 The rules of company law (names, capital, people, scope) are the registration service's and are
-applied by its ValidateApplication and its saga step."""
+applied by its ValidateApplication and its saga step. Sizes are not checked here: the API checks
+every request's size limits (onestop_common.limits) before anything else."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from onestop.common.v1 import application_pb2
 from onestop_common.errors import InvalidInput, RuleViolation, violation
+from onestop_common.limits import excerpt
 
 _DIVISION = re.compile(r"^\d{6}$")
 
@@ -65,7 +67,10 @@ def _money(field: str, text: str, *, positive: bool) -> list[RuleViolation]:
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
-        return [violation(field, "decimal", f"“{text}”不是有效金额", f"'{text}' is not an amount")]
+        shown = excerpt(text)
+        return [
+            violation(field, "decimal", f"“{shown}”不是有效金额", f"'{shown}' is not an amount")
+        ]
     if not value.is_finite() or (positive and value <= 0):
         return [
             violation(field, "positive", "金额必须大于零", "the amount must be greater than zero")

@@ -90,6 +90,10 @@ class SagaStep(Base):
     # Bumped whenever the step's clock changes (dispatch, pause, resume, finish) so that
     # timers scheduled for an older clock are recognised as stale when they fire.
     clock_generation: Mapped[int] = mapped_column(Integer, default=0)
+    # Every send of the step's action or compensation command is numbered; a timer scheduled
+    # for send N re-sends it if no answer came since (unanswered: sends since the last answer).
+    send_seq: Mapped[int] = mapped_column(Integer, default=0)
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     warn_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)

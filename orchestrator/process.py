@@ -18,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from onestop.orchestrator.v1 import orchestrator_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import Clock, ManualClock
@@ -28,6 +27,8 @@ from onestop_common.db import (
     make_session_factory,
     upgrade_schema,
 )
+from onestop_common.grpc_options import server_options
+from onestop_common.lifeline import wait_for_stop_signal
 from onestop_common.outbox import OutboxRelay
 from onestop_common.pki import (
     TLS_CA,
@@ -38,9 +39,9 @@ from onestop_common.pki import (
     private_key_pem,
 )
 from onestop_common.settings import Settings
-from onestop_common.signing import TsaServer, serve_tsa
+from onestop_common.transient import backoff, describe
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
-from orchestrator.api import MAX_MATERIAL_BYTES, CaseNotifier, OneStopApi
+from orchestrator.api import CaseNotifier, OneStopApi
 from orchestrator.bundle_worker import BundleWorker
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
@@ -50,8 +51,6 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
-# The largest request the gRPC server reads: a material upload at its limit, plus the envelope.
-MAX_REQUEST_BYTES = MAX_MATERIAL_BYTES + 1024 * 1024
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
 # CAs whose revocation lists the platform (the orchestrator) keeps fresh.
@@ -71,7 +70,6 @@ class Orchestrator:
     _stop: threading.Event = field(default_factory=threading.Event)
     _relay_wake: threading.Event = field(default_factory=threading.Event)
     _timer_wake: threading.Event = field(default_factory=threading.Event)
-    tsa: TsaServer | None = None
     # The partner (mutual TLS) port once bound; None when there is no PKI to serve it with.
     partner_bound_port: int | None = None
 
@@ -92,10 +90,24 @@ class Orchestrator:
             clock_speed=settings.clock_speed,
             on_commit=self._committed,
             read_sessions=self.read_sessions,
+            answer_within=(
+                timedelta(seconds=settings.answer_within_seconds)
+                if settings.answer_within_seconds
+                else None
+            ),
+            sends_before_stuck=settings.sends_before_stuck,
         )
         self._declare()
         self.consumer = BatchConsumer(
             settings.amqp_url, m.RESULTS_QUEUE, self.engine.handle_results, name="results-consumer"
+        )
+        # Dead letters are reported to the cases they belong to; never dead-lettered again.
+        self.dead_letter_consumer = BatchConsumer(
+            settings.amqp_url,
+            m.DEAD_LETTER_REPORTS_QUEUE,
+            self.engine.handle_dead_letters,
+            name="dead-letter-reports",
+            dead_letter_failures=False,
         )
         self.bundles = BundleWorker(
             settings,
@@ -115,11 +127,10 @@ class Orchestrator:
         self._spawn(self._relay_loop, "outbox-relay")
         self._spawn(self._timer_loop, "timers")
         self._spawn(self._crl_loop, "crl-renewal")
-        for consumer in (self.consumer, self.bundle_consumer):
+        for consumer in (self.consumer, self.bundle_consumer, self.dead_letter_consumer):
             consumer.start()
             self._threads.append(consumer)
             consumer.ready.wait(10)
-        self._start_tsa()
         self._start_grpc()
         log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
         if self.partner_bound_port is not None:
@@ -129,15 +140,13 @@ class Orchestrator:
 
     def stop(self, grace: float = 2.0) -> None:
         self._stop.set()
-        if self.tsa is not None:
-            self.tsa.shutdown()
-            self.tsa.server_close()
         self._relay_wake.set()
         self._timer_wake.set()
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
         self.consumer.stop()
         self.bundle_consumer.stop()
+        self.dead_letter_consumer.stop()
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -158,34 +167,23 @@ class Orchestrator:
         # Every participant's command queue too: a command sent before its service ever started
         # must wait in the queue, not vanish as unroutable.
         participants = sorted({s.participant for d in DEFINITIONS.values() for s in d.steps})
-        queues = [m.results_queue(), *(m.service_queue(p) for p in participants)]
+        queues = [
+            m.results_queue(),
+            m.dead_letter_reports_queue(),
+            *(m.service_queue(p) for p in participants),
+        ]
         connection = connect(self.settings.amqp_url)
         try:
             declare_topology(connection.channel(), queues)
         finally:
             connection.close()
 
-    def _start_tsa(self) -> None:
-        """The platform timestamp authority (RFC 3161 over HTTP, 127.0.0.1); its key stays here."""
-        store = PkiStore(self.settings.pki_dir, self.settings.kek)
-        self.tsa = None
-        if not store.is_complete():
-            log.warning(
-                "no PKI in %s: timestamp authority not started (run `onestop pki init`)",
-                self.settings.pki_dir,
-            )
-            return
-        self.tsa = serve_tsa(
-            "127.0.0.1", self.settings.http_port("orchestrator"), store.load_identity("tsa-signer")
-        )
-        self._spawn(self.tsa.serve_forever, "tsa")
-
     def _start_grpc(self) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=GRPC_THREADS, thread_name_prefix="grpc"),
             # gRPC's default 4 MB would refuse a material upload the API allows (10 MB) with a
             # bare RESOURCE_EXHAUSTED; a little above the limit, the API's own check answers.
-            options=[("grpc.max_receive_message_length", MAX_REQUEST_BYTES)],
+            options=server_options(),
         )
         partners = self._partner_tls()
         self.api = OneStopApi(
@@ -194,13 +192,13 @@ class Orchestrator:
             self.notifier,
             partner_trust=partners[1] if partners else None,
         )
-        orchestrator_pb2_grpc.add_OneStopServiceServicer_to_server(self.api, self.server)
+        self.api.add_to_server(self.server)
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         port = (
             self.grpc_port
             if self.grpc_port is not None
-            else self.settings.grpc_port("orchestrator")
+            else self.settings.grpc_listen_port("orchestrator")
         )
         self.bound_port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{port}")
         if self.bound_port == 0:
@@ -248,14 +246,23 @@ class Orchestrator:
     def _relay_loop(self) -> None:
         relay = OutboxRelay(self.sessions, Outbox)
         publisher = ConfirmingPublisher(self.settings.amqp_url)
+        failures = 0
         while not self._stop.is_set():
             self._relay_wake.clear()
             try:
                 while relay.relay_once(publisher.publish):
                     pass
-            except Exception:
-                log.exception("outbox relay failed; retrying")
-                self._stop.wait(1.0)
+                publisher.keepalive()
+                failures = 0
+            except Exception as error:
+                # The first failure after a quiet spell is usually a dropped connection: publish
+                # again at once on a new one (the claim was released); then back off.
+                failures += 1
+                log.warning("outbox relay: %s; trying again", describe(error))
+                publisher.close()
+                if failures > 1:
+                    self._stop.wait(backoff(failures - 1))
+                continue
             self._relay_wake.wait(POLL_SECONDS)
         publisher.close()
 
@@ -325,17 +332,7 @@ def _crl_due(store: PkiStore, ca: str, now: datetime) -> bool:
 
 def serve(settings: Settings) -> None:
     """Runs the orchestrator until SIGINT/SIGTERM."""
-    import signal
-
     orchestrator = Orchestrator(settings)
     orchestrator.start()
-    stopped = threading.Event()
-
-    def _stop(signum: int, _frame: object) -> None:
-        log.info("signal %d: shutting down", signum)
-        stopped.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    stopped.wait()
+    wait_for_stop_signal(__name__)
     orchestrator.stop()

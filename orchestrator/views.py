@@ -32,6 +32,7 @@ STEP_STATES = {
     e.STEP_COMPENSATING: common_pb2.STEP_STATE_COMPENSATING,
     e.STEP_COMPENSATED: common_pb2.STEP_STATE_COMPENSATED,
     e.CANCELLED: common_pb2.STEP_STATE_CANCELLED,
+    e.STEP_STUCK: common_pb2.STEP_STATE_STUCK,
 }
 COMMITMENT_STATES = {
     "none": pb.COMMITMENT_STATE_NONE,
@@ -40,6 +41,14 @@ COMMITMENT_STATES = {
     "fulfilled": pb.COMMITMENT_STATE_FULFILLED,
     "overdue": pb.COMMITMENT_STATE_OVERDUE,
 }
+
+
+def displayed_state(saga: Saga) -> str:
+    """The case's state as people see it: a running case with a stuck step is stuck (it needs an
+    operator), though the engine keeps running it and it recovers when the step is answered."""
+    if saga.state == e.RUNNING and any(row.state == e.STEP_STUCK for row in saga.steps):
+        return e.STUCK
+    return saga.state
 
 
 def deadline(
@@ -127,7 +136,7 @@ def application_message(
     message = pb.Application(
         case_id=saga.id,
         applicant_id=saga.applicant_id,
-        state=CASE_STATES[saga.state],
+        state=CASE_STATES[displayed_state(saga)],
         company_name=saga.company_name,
         uscc=saga.uscc,
         failure_reason=saga.failure_reason,

@@ -17,6 +17,7 @@ import grpc
 from grpc_status import rpc_status
 
 from onestop.common.v1 import common_pb2
+from onestop_common.grpc_options import channel_options
 from onestop_common.identity import bearer, issue_token
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
@@ -29,12 +30,8 @@ WATCH_SECONDS = 1800.0
 TOKEN_TTL = timedelta(hours=1)
 COMPONENTS = ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
 # A PDF to seal travels in one message (up to the portal's 10 MB upload) and comes back signed,
-# a little larger: above grpcio's 4 MB default in both directions.
-MAX_MESSAGE = 32 * 1024 * 1024
-CHANNEL_OPTIONS = (
-    ("grpc.max_send_message_length", MAX_MESSAGE),
-    ("grpc.max_receive_message_length", MAX_MESSAGE),
-)
+# a little larger: above grpcio's 4 MB default in both directions, within the platform's limit.
+CHANNEL_OPTIONS = tuple(channel_options())
 
 
 class BackendError(Exception):

@@ -554,7 +554,7 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "COMPLETED": ("已办结", "completed"),
         "COMPENSATING": ("正在撤销", "being undone"),
         "COMPENSATED": ("已撤销", "undone"),
-        "STUCK": ("撤销受阻（已上报）", "stuck (escalated)"),
+        "STUCK": ("处理受阻（已上报运维）", "stuck (escalated to operators)"),
         "FAILED": ("未通过", "failed"),
         "UNSPECIFIED": ("未知", "unknown"),
     },
@@ -568,6 +568,7 @@ ENUM_LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "COMPENSATING": ("正在撤销", "being undone"),
         "COMPENSATED": ("已撤销", "undone"),
         "CANCELLED": ("未启动", "not started"),
+        "STUCK": ("无应答，已上报运维并持续重试", "no answer: escalated, still retrying"),
         "UNSPECIFIED": ("未知", "unknown"),
     },
     "task_state": {

@@ -24,7 +24,7 @@ from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import Conflict, InvalidInput, NotFound, RuleViolation, violation
 from onestop_common.identifiers import mask_id_number, validate_citizen_id, validate_uscc
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.nameko_kit import UnitOfWork, run_saga_action
+from onestop_common.nameko_kit import UnitOfWork, offload, run_saga_action
 from onestop_common.protoconv import rejections, timestamp
 from onestop_common.settings import Settings
 from svc_registration import domain, grpc_api, store
@@ -330,7 +330,8 @@ class PreparedLicense:
 
 def prepare_license(need: NeedsSignature, signer: LicenseSigner) -> PreparedLicense:
     """Draws and signs the license (no database: this talks to the TSA)."""
-    pdf = signer.sign(render_license(need.facts), company_name=need.facts.company_name)
+    drawn = offload(render_license, need.facts)
+    pdf = signer.sign(drawn, company_name=need.facts.company_name)
     return PreparedLicense(need.case_id, need.facts, pdf)
 
 

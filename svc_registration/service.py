@@ -13,8 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from nameko.rpc import rpc
-
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc
 from onestop_common.calendar import BusinessCalendar
@@ -27,6 +25,7 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
+    rpc,
 )
 from svc_registration import actions, grpc_api
 from svc_registration.actions import Env, PreparedLicense

@@ -1,5 +1,7 @@
 """The seal service's hold on the platform PKI: the seal CA's key (loaded once, lazily, because
-the PKI may be created after the service starts), seal keys and certificates, CRLs, timestamps.
+the PKI may be created after the service starts), seal keys and certificates, CRLs, and signatures
+with a company's seal — made by the platform's signing server, to which the seal's key travels
+wrapped (encrypted with the key encryption key) as it is stored here.
 
 PKI times (certificate validity, CRL and revocation dates) are wall-clock: validators compare
 them with real time, whatever the business clock of a demo says.
@@ -16,24 +18,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from nameko.extensions import DependencyProvider
 
+from onestop.signing.v1 import signing_pb2
 from onestop_common.clock import SystemClock
 from onestop_common.errors import Unavailable
+from onestop_common.green_grpc import GreenSignerTransport
 from onestop_common.nameko_kit import current_settings
 from onestop_common.pki import (
     PkiError,
     PkiStore,
-    PrivateKey,
     RevokedEntry,
     SigningIdentity,
     build_crl,
     generate_key,
     issue_seal_certificate,
     key_algorithm,
-    load_private_key,
     serialize_private_key,
 )
 from onestop_common.settings import Settings
-from onestop_common.signing import HttpTimestamper, ValidationMaterial
+from onestop_common.signer_client import SignatureSpec, SignerClient, wrapped_key
 from svc_seal.domain import CRL_LIFETIME, certificate_window, seal_maker_id_problem
 
 SEAL_CA = "seal"
@@ -66,7 +68,9 @@ class SealPki:
         self._store = PkiStore(settings.pki_dir, settings.kek)
         self._lock = threading.Lock()
         self._ca: SigningIdentity | None = None
-        self._timestamper = HttpTimestamper(settings.tsa_url)
+        self._signer = SignerClient(
+            GreenSignerTransport(settings.signing_targets()), settings.token_secret, subject="seal"
+        )
         self.clock = SystemClock()
 
     def __repr__(self) -> str:
@@ -75,10 +79,6 @@ class SealPki:
     @property
     def crl_url(self) -> str:
         return f"{self._settings.crl_base_url}/{SEAL_CA}.crl"
-
-    @property
-    def timestamper(self) -> HttpTimestamper:
-        return self._timestamper
 
     def ca(self) -> SigningIdentity:
         with self._lock:
@@ -130,10 +130,13 @@ class SealPki:
             key_algorithm(key).value,
         )
 
-    def seal_identity(self, encrypted_key: bytes, certificate_pem: str) -> SigningIdentity:
-        key: PrivateKey = load_private_key(encrypted_key, self._settings.kek, what="a seal key")
+    def sign_with_seal(
+        self, pdf: bytes, encrypted_key: bytes, certificate_pem: str, spec: SignatureSpec
+    ) -> signing_pb2.SignPdfResponse:
+        """A PAdES signature with a company seal, timestamped, by the signing server."""
         certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
-        return SigningIdentity(key, certificate, (self.ca().certificate,), key_algorithm(key))
+        key = wrapped_key(encrypted_key, certificate, (self.ca().certificate,))
+        return self._signer.sign_response(pdf, key, spec)
 
     def build_crl(
         self, revoked: list[tuple[str, datetime]], crl_number: int, now: datetime
@@ -146,14 +149,10 @@ class SealPki:
         )
         return crl.public_bytes(serialization.Encoding.DER), next_update
 
-    def validation_material(self, seal_crl_der: bytes) -> ValidationMaterial:
-        """What a signed PDF embeds to validate offline: the seal CA's fresh CRL, and the root's
-        and the timestamp authority's CRLs, with the seal CA certificate."""
-        return ValidationMaterial(
-            trust_root=self.root(),
-            crls=(seal_crl_der, self.ca_crl_der("root"), self.ca_crl_der("tsa")),
-            extra_certs=(self.ca().certificate,),
-        )
+    def validation_crls(self, seal_crl_der: bytes) -> tuple[bytes, ...]:
+        """What a sealed PDF embeds to validate offline: the seal CA's fresh CRL, and the root's
+        and the timestamp authority's CRLs (the seal CA certificate travels with the key)."""
+        return (seal_crl_der, self.ca_crl_der("root"), self.ca_crl_der("tsa"))
 
 
 class Pki(DependencyProvider):

@@ -9,12 +9,9 @@ AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on 127.0.0.1, and an hourly CRL r
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from nameko.rpc import rpc
 from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
@@ -27,6 +24,7 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
+    rpc,
 )
 from onestop_common.pki import CA_NAMES
 from svc_seal import actions, grpc_api
@@ -41,17 +39,6 @@ grpc = grpc_entrypoint(seal_pb2_grpc.SealServiceStub)
 desk = grpc_entrypoint(seal_pb2_grpc.SealDeskStub)
 CRL_RENEWAL_SECONDS = 3600
 CRL_MEDIA_TYPE = "application/pkix-crl"
-
-
-@contextmanager
-def _transient_over_amqp(context: Any) -> Iterator[None]:
-    """A saga command that needs the PKI before it exists is retried (requeued), not refused."""
-    try:
-        yield
-    except PkiUnavailable as error:
-        if context is None:
-            raise RuntimeError(str(error)) from error
-        raise
 
 
 class Service(HealthCheck):
@@ -71,14 +58,16 @@ class Service(HealthCheck):
     @grpc
     def IssueSeals(self, request: Any, context: Any) -> seal_pb2.IssueSealsResponse:
         grpc_api.require_platform(self.caller())
-        with _transient_over_amqp(context), self.store.transaction() as uow:
+        # Without the PKI yet, PkiUnavailable (transient) has the command retried in place.
+        with self.store.transaction() as uow:
             return actions.issue_seals(uow, request, self._env())
 
     @command(PARTICIPANT, seal_pb2_grpc.SealServiceStub)
     @grpc
     def RevokeSeals(self, request: Any, context: Any) -> seal_pb2.RevokeSealsResponse:
         grpc_api.require_platform(self.caller())
-        with _transient_over_amqp(context), self.store.transaction() as uow:
+        # Without the PKI yet, PkiUnavailable (transient) has the command retried in place.
+        with self.store.transaction() as uow:
             return actions.revoke_seals(uow, request, self._env())
 
     # ------------------------------------------------------------------ seals

@@ -25,7 +25,7 @@ from orchestrator.definition import SagaData
 from orchestrator.open_company import issue_license, issue_seals, open_account
 from svc_bank.domain import valid_account_number
 from tests.support.cases import SAMPLE
-from tests.support.infra import timestamp_authority
+from tests.support.infra import signing_server
 from tests.support.participant import CommandDriver, channel_to, credential
 
 Outcome = common_pb2.Outcome
@@ -64,9 +64,9 @@ def start(platform, resources, components=("registration", "seal", BANK), **env)
     supervisor = platform.start(components, **env)
     settings = supervisor.settings
     if "registration" in components:
-        # Licenses are signed with a timestamp from the platform TSA, which normally lives in
-        # the orchestrator (not running here).
-        resources.enter_context(timestamp_authority(settings))
+        # Licenses are signed by the platform's signing server (not started by this test's
+        # supervisor).
+        resources.enter_context(signing_server(settings))
     driver = CommandDriver(settings)
     resources.callback(driver.close)
     return settings, driver
@@ -331,7 +331,7 @@ def test_no_answer_from_registration_is_a_retry_not_a_rejection(platform, resour
     # The saga's next attempt (same key) runs due diligence again instead of replaying the
     # RETRY: with registration and seal up, this unknown company is now refused for reasons.
     later = platform.start(("registration", "seal"))
-    resources.enter_context(timestamp_authority(later.settings))
+    resources.enter_context(signing_server(later.settings))
     driver.send(
         BANK, "OpenAccount", request, key=key, case_id="OS-BANK-RETRY", step="bank", attempt=2
     )

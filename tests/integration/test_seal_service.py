@@ -49,7 +49,7 @@ from tests.support.infra import (
     free_port_base,
     rabbit_vhost,
     settings_for,
-    timestamp_authority,
+    signing_server,
 )
 from tests.support.participant import CommandDriver, channel_to, credential
 from tests.support.pdfs import sample_pdf
@@ -261,8 +261,8 @@ class SealPlatform:
 @contextmanager
 def start_seal_service(factory: PlatformFactory, **extra: str) -> Iterator[SealPlatform]:
     settings = settings_for(factory.env(**extra))
-    # The TSA (and the PKI it initialises) exist before the service, as under `onestop up`.
-    with timestamp_authority(settings):
+    # The PKI and the signing server exist before the service, as under `onestop up`.
+    with signing_server(settings):
         supervisor = factory.start(("seal",), **extra)
         driver = CommandDriver(supervisor.settings)
         channel = channel_to(supervisor.settings, "seal")
@@ -986,7 +986,7 @@ def test_a_grant_signs_until_it_expires_on_the_business_clock(
             )
         finally:
             factory.port_base = base
-        with timestamp_authority(later.settings), channel_to(later.settings, "seal") as channel:
+        with signing_server(later.settings), channel_to(later.settings, "seal") as channel:
             service = seal_pb2_grpc.SealServiceStub(channel)
             request = seal_pb2.SignPdfRequest(
                 uscc=uscc, kind=K.SEAL_KIND_OFFICIAL, pdf=pdf, x=300, y=120

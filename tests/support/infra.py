@@ -105,6 +105,8 @@ def platform_env(
             "ONESTOP_GRPC_PORT_BASE": str(port_base),
             "ONESTOP_HTTP_PORT_BASE": str(port_base + 100),
             "ONESTOP_OUTBOX_POLL_SECONDS": "0.2",
+            # One signing server per test platform unless a test asks for more.
+            "ONESTOP_SIGNER_REPLICAS": "1",
         }
     )
     env.update(extra)
@@ -172,22 +174,20 @@ def _port_free(port: int) -> bool:
 
 
 @contextmanager
-def timestamp_authority(settings: Settings) -> Iterator[str]:
-    """The platform TSA on its usual port, for tests that run services without the orchestrator."""
-    import threading
-
+def signing_server(settings: Settings) -> Iterator[str]:
+    """The platform PKI and a signing server (with its timestamp authority) on their usual ports,
+    in this process, for tests that run services without the whole platform."""
     from onestop_common.pki import PkiStore
-    from onestop_common.signing import serve_tsa
+    from signer.server import SigningServer
 
     store = PkiStore(settings.pki_dir, settings.kek)
-    store.init(crl_base_url=settings.crl_base_url)
-    server = serve_tsa(
-        "127.0.0.1", settings.http_port("orchestrator"), store.load_identity("tsa-signer")
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    if not store.is_complete():
+        store.init(crl_base_url=settings.crl_base_url)
+    server = SigningServer(settings)
+    server.start()
     try:
+        if not server.tsa_ready.wait(10):
+            raise RuntimeError("the signing server's timestamp authority did not start")
         yield settings.tsa_url
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop(grace=0)

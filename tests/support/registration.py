@@ -1,5 +1,5 @@
 """Helpers for the registration service's tests: the sample form, command deadlines on the
-business calendar, and a running registration service with the platform TSA beside it."""
+business calendar, and a running registration service with the platform signing server beside it."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from tests.support.infra import (
     platform_env,
     rabbit_vhost,
     settings_for,
-    timestamp_authority,
+    signing_server,
 )
 from tests.support.participant import CommandDriver, channel_to, credential
 
@@ -147,12 +147,12 @@ class Registration:
 
 @contextmanager
 def registration_service(tmp: Path, **extra: str) -> Iterator[Registration]:
-    """A throwaway vhost and databases, the platform TSA (which also creates the PKI), then the
+    """A throwaway vhost and databases, the PKI and the signing server (with its TSA), then the
     registration service: one per test module, so its tests share the start-up cost."""
     with rabbit_vhost() as vhost, databases(tmp) as database_url:
         env = platform_env(tmp / "data", vhost, database_url, free_port_base(), **extra)
         settings = settings_for(env)
-        with timestamp_authority(settings):
+        with signing_server(settings):
             supervisor = Supervisor(
                 settings,
                 env,

@@ -47,6 +47,7 @@ from onestop_common.pki import (
     issue_seal_certificate,
 )
 from onestop_common.protoconv import money, timestamp
+from onestop_common.signer_client import LocalPdfSigner
 from onestop_common.signing import (
     InProcessTimestamper,
     ValidationMaterial,
@@ -420,13 +421,11 @@ def make_inputs(world: World) -> BundleInputs:
 
 
 def build(world: World, inputs: BundleInputs, *, lta: bool = True) -> bytes:
-    return build_bundle(
-        inputs,
-        signer=world.pki.load_identity("platform-signer"),
-        timestamper=world.tsa,
-        trust_root=world.root,
-        lta=lta,
-    )
+    return build_bundle(inputs, signer=platform_signer(world), trust_root=world.root, lta=lta)
+
+
+def platform_signer(world: World) -> LocalPdfSigner:
+    return LocalPdfSigner(world.pki.load_identity("platform-signer"), world.tsa, world.root)
 
 
 @pytest.fixture(scope="module")
@@ -815,8 +814,7 @@ def test_manifest_mismatch_is_caught_under_a_valid_signature(
         render_pages(inputs, attachments, trust_root=world.root),
         attachments,
         company_name=inputs.company_name,
-        signer=world.pki.load_identity("platform-signer"),
-        timestamper=world.tsa,
+        signer=platform_signer(world),
         trust_root=world.root,
     )
     report = verify_bundle(pdf, trust_root=world.root)

@@ -4,6 +4,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from onestop.common.v1 import application_pb2 as _application_pb2
 from onestop.common.v1 import common_pb2 as _common_pb2
 from onestop.common.v1 import desk_pb2 as _desk_pb2
+from onestop.common.v1 import limits_pb2 as _limits_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from onestop.common.v1 import limits_pb2 as _limits_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -47,6 +48,7 @@ class StepState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STEP_STATE_COMPENSATING: _ClassVar[StepState]
     STEP_STATE_COMPENSATED: _ClassVar[StepState]
     STEP_STATE_CANCELLED: _ClassVar[StepState]
+    STEP_STATE_STUCK: _ClassVar[StepState]
 
 class Outcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -82,6 +84,7 @@ STEP_STATE_FAILED: StepState
 STEP_STATE_COMPENSATING: StepState
 STEP_STATE_COMPENSATED: StepState
 STEP_STATE_CANCELLED: StepState
+STEP_STATE_STUCK: StepState
 OUTCOME_UNSPECIFIED: Outcome
 OUTCOME_DONE: Outcome
 OUTCOME_ACCEPTED: Outcome

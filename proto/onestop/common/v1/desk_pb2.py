@@ -24,9 +24,10 @@ _sym_db = _symbol_database.Default()
 
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from onestop.common.v1 import common_pb2 as onestop_dot_common_dot_v1_dot_common__pb2
+from onestop.common.v1 import limits_pb2 as onestop_dot_common_dot_v1_dot_limits__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1conestop/common/v1/desk.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/common.proto\"\xa0\x03\n\x08\x44\x65skTask\x12\x0f\n\x07task_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63\x61se_id\x18\x02 \x01(\t\x12\x0c\n\x04step\x18\x03 \x01(\t\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.onestop.common.v1.TaskState\x12\x14\n\x0c\x63ompany_name\x18\x05 \x01(\t\x12\x0c\n\x04uscc\x18\x06 \x01(\t\x12\x0f\n\x07summary\x18\x07 \x01(\t\x12-\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x12\n\nclaimed_by\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0c\x61ssignee_org\x18\x0b \x01(\t\x12\x39\n\x07\x64\x65tails\x18\x0c \x03(\x0b\x32(.onestop.common.v1.DeskTask.DetailsEntry\x12\x0e\n\x06reason\x18\r \x01(\t\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"`\n\tTaskQuery\x12,\n\x06states\x18\x01 \x03(\x0e\x32\x1c.onestop.common.v1.TaskState\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t*\xbf\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_STATE_OPEN\x10\x01\x12\x16\n\x12TASK_STATE_CLAIMED\x10\x02\x12!\n\x1dTASK_STATE_AWAITING_APPLICANT\x10\x03\x12\x13\n\x0fTASK_STATE_DONE\x10\x04\x12\x17\n\x13TASK_STATE_REJECTED\x10\x05\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1conestop/common/v1/desk.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/common.proto\x1a\x1eonestop/common/v1/limits.proto\"\xdf\x03\n\x08\x44\x65skTask\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x15\n\x07\x63\x61se_id\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\x04step\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.onestop.common.v1.TaskState\x12\x14\n\x0c\x63ompany_name\x18\x05 \x01(\t\x12\x12\n\x04uscc\x18\x06 \x01(\tB\x04\xc8\xf3\x18 \x12\x16\n\x07summary\x18\x07 \x01(\tB\x05\xc8\xf3\x18\xf4\x03\x12-\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x12\n\nclaimed_by\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x0c\x61ssignee_org\x18\x0b \x01(\tB\x04\xc8\xf3\x18\x64\x12H\n\x07\x64\x65tails\x18\x0c \x03(\x0b\x32(.onestop.common.v1.DeskTask.DetailsEntryB\r\xc8\xf3\x18\xd0\x0f\xd0\xf3\x18\x64\xe0\xf3\x18\x01\x12\x19\n\x06reason\x18\r \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"l\n\tTaskQuery\x12\x32\n\x06states\x18\x01 \x03(\x0e\x32\x1c.onestop.common.v1.TaskStateB\x04\xd0\xf3\x18\n\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xc8\xf3\x18 *\xbf\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_STATE_OPEN\x10\x01\x12\x16\n\x12TASK_STATE_CLAIMED\x10\x02\x12!\n\x1dTASK_STATE_AWAITING_APPLICANT\x10\x03\x12\x13\n\x0fTASK_STATE_DONE\x10\x04\x12\x17\n\x13TASK_STATE_REJECTED\x10\x05\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,12 +36,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_DESKTASK_DETAILSENTRY']._loaded_options = None
   _globals['_DESKTASK_DETAILSENTRY']._serialized_options = b'8\001'
-  _globals['_TASKSTATE']._serialized_start=634
-  _globals['_TASKSTATE']._serialized_end=825
-  _globals['_DESKTASK']._serialized_start=117
-  _globals['_DESKTASK']._serialized_end=533
-  _globals['_DESKTASK_DETAILSENTRY']._serialized_start=487
-  _globals['_DESKTASK_DETAILSENTRY']._serialized_end=533
-  _globals['_TASKQUERY']._serialized_start=535
-  _globals['_TASKQUERY']._serialized_end=631
+  _globals['_DESKTASK'].fields_by_name['task_id']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['task_id']._serialized_options = b'\310\363\030 '
+  _globals['_DESKTASK'].fields_by_name['case_id']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['case_id']._serialized_options = b'\310\363\030 '
+  _globals['_DESKTASK'].fields_by_name['step']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['step']._serialized_options = b'\310\363\030@'
+  _globals['_DESKTASK'].fields_by_name['uscc']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['uscc']._serialized_options = b'\310\363\030 '
+  _globals['_DESKTASK'].fields_by_name['summary']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['summary']._serialized_options = b'\310\363\030\364\003'
+  _globals['_DESKTASK'].fields_by_name['assignee_org']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['assignee_org']._serialized_options = b'\310\363\030d'
+  _globals['_DESKTASK'].fields_by_name['details']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['details']._serialized_options = b'\310\363\030\320\017\320\363\030d\340\363\030\001'
+  _globals['_DESKTASK'].fields_by_name['reason']._loaded_options = None
+  _globals['_DESKTASK'].fields_by_name['reason']._serialized_options = b'\310\363\030\320\017\340\363\030\001'
+  _globals['_TASKQUERY'].fields_by_name['states']._loaded_options = None
+  _globals['_TASKQUERY'].fields_by_name['states']._serialized_options = b'\320\363\030\n'
+  _globals['_TASKQUERY'].fields_by_name['page_token']._loaded_options = None
+  _globals['_TASKQUERY'].fields_by_name['page_token']._serialized_options = b'\310\363\030 '
+  _globals['_TASKSTATE']._serialized_start=741
+  _globals['_TASKSTATE']._serialized_end=932
+  _globals['_DESKTASK']._serialized_start=149
+  _globals['_DESKTASK']._serialized_end=628
+  _globals['_DESKTASK_DETAILSENTRY']._serialized_start=582
+  _globals['_DESKTASK_DETAILSENTRY']._serialized_end=628
+  _globals['_TASKQUERY']._serialized_start=630
+  _globals['_TASKQUERY']._serialized_end=738
 # @@protoc_insertion_point(module_scope)
