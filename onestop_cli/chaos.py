@@ -38,8 +38,9 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.broker_node import BrokerNode
-from onestop_cli.demo import StaffBots, demo_form, desks
+from onestop_cli.demo import StaffBots, demo_forms, desks
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
+from onestop_common.grpc_options import channel_options
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import SERVICES, SIGNER, Settings, load_settings
 
@@ -172,10 +173,10 @@ def _experiment(
     out: Callable[[str], None],
 ) -> ChaosResult:
     tally = Tally()
-    forms = [demo_form(rng) for _ in range(plan.cases)]
+    forms = demo_forms(rng, plan.cases)
     metadata = bearer(issue_token(settings.token_secret, subject=APPLICANT, role=Role.PARTNER))
     channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name))
+        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
         for name in ("orchestrator", *SERVICES)
     }
     case_ids: set[str] = set()
@@ -227,7 +228,11 @@ def _submit_all(
         key = uuid.uuid4().hex
         barrier.wait()
         request = pb.SubmitApplicationRequest(idempotency_key=key, form=form)
-        response = _retrying(lambda: stub.SubmitApplication(request, metadata=metadata, timeout=30))
+        response = _retrying(
+            lambda: stub.SubmitApplication(
+                request, metadata=metadata, timeout=30, wait_for_ready=True
+            )
+        )
         return str(response.application.case_id)
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
@@ -263,7 +268,10 @@ def _wait_final(
                 continue
             try:
                 latest[case_id] = stub.GetApplication(
-                    pb.GetApplicationRequest(case_id=case_id), metadata=metadata, timeout=10
+                    pb.GetApplicationRequest(case_id=case_id),
+                    metadata=metadata,
+                    timeout=10,
+                    wait_for_ready=True,
                 ).application
             except grpc.RpcError as error:
                 if error.code() not in RETRYABLE:  # type: ignore[attr-defined]
@@ -421,7 +429,7 @@ def _verify_bundles(
     verdicts = {}
     for case_id, app in states.items():
         if app.state == common_pb2.CASE_STATE_COMPLETED:
-            pdf = _retrying(partial(download_bundle, stub, metadata, case_id))
+            pdf = _retrying(partial(download_bundle, stub, metadata, case_id, wait_for_ready=True))
             verdicts[case_id] = verify_bundle(pdf, trust_root=root).ok
     return verdicts
 

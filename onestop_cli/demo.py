@@ -230,6 +230,19 @@ class StaffBots:
 # ---------------------------------------------------------------------------- the cases
 
 
+def demo_forms(rng: random.Random, count: int) -> list[application_pb2.ApplicationForm]:
+    """``count`` sample forms with trade names all different: two cases of one run asking for the
+    same name would rightly have the second sent back to its applicant."""
+    forms: list[application_pb2.ApplicationForm] = []
+    names: set[str] = set()
+    while len(forms) < count:
+        form = demo_form(rng)
+        if form.name.trade_name not in names:
+            names.add(form.name.trade_name)
+            forms.append(form)
+    return forms
+
+
 def demo_form(rng: random.Random) -> application_pb2.ApplicationForm:
     """The sample form with a fresh trade name and fresh employees, so runs never collide."""
     form = load_form(SAMPLE)
@@ -370,7 +383,7 @@ def play(
     wall_started: float,
 ) -> int:
     rng = random.Random()
-    forms = [demo_form(rng) for _ in range(count)]
+    forms = demo_forms(rng, count)
     # The applicant account the demo seeds in the portal, so its cases show there too.
     applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
@@ -463,12 +476,19 @@ def used_working_hours(deadline: common_pb2.Deadline) -> float:
     return (limit_seconds - deadline.remaining_working_seconds) / 3600
 
 
-def download_bundle(stub: pb_grpc.OneStopServiceStub, metadata: Any, case_id: str) -> bytes:
+def download_bundle(
+    stub: pb_grpc.OneStopServiceStub, metadata: Any, case_id: str, *, wait_for_ready: bool = False
+) -> bytes:
+    """The case's bundle, checked against its SHA-256; ``wait_for_ready`` waits (up to the
+    timeout) for an orchestrator that is restarting instead of failing at once."""
     import hashlib
 
     chunks: list[bytes] = []
     expected = ""
-    for part in stub.GetBundle(pb.GetBundleRequest(case_id=case_id), metadata=metadata, timeout=60):
+    request = pb.GetBundleRequest(case_id=case_id)
+    for part in stub.GetBundle(
+        request, metadata=metadata, timeout=60, wait_for_ready=wait_for_ready
+    ):
         expected = expected or part.sha256
         chunks.append(part.chunk)
     data = b"".join(chunks)

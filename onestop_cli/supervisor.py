@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,12 @@ class Supervisor:
     report: Callable[[str], None] = lambda line: None
     children: dict[str, Child] = field(default_factory=dict)
     _stopping: threading.Event = field(default_factory=threading.Event)
+    # Children are started from this one thread, which lives as long as the supervisor: the
+    # kernel's parent-death signal (lifeline) fires when the *thread* that started a child ends,
+    # so a child restarted from a short-lived thread would be stopped with it.
+    _spawner: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="supervisor-spawn")
+    )
 
     def __post_init__(self) -> None:
         # Children watch this pid: if the supervisor dies without stopping them, they stop too.
@@ -135,14 +142,17 @@ class Supervisor:
         assert self.log_dir is not None
         log_path = self.log_dir / f"{name}.log"
         handle = log_path.open("ab")
-        process = subprocess.Popen(
-            component_command(name),
-            env=dict(self.env),
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        handle.close()
+        try:
+            process = self._spawner.submit(
+                subprocess.Popen,
+                component_command(name),
+                env=dict(self.env),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            ).result()
+        finally:
+            handle.close()
         previous = self.children.get(name)
         child = Child(name, process, log_path, restarts=previous.restarts + 1 if previous else 0)
         self.children[name] = child
@@ -209,6 +219,7 @@ class Supervisor:
                 self.report(f"{child.name} did not stop in time; killing it")
                 os.killpg(child.process.pid, signal.SIGKILL)
                 child.process.wait()
+        self._spawner.shutdown(wait=False)
         self.report("all processes stopped")
 
 

@@ -21,9 +21,18 @@ MAX_BUNDLE_MESSAGE_BYTES = 64 * 1024 * 1024
 GrpcOptions = list[tuple[str, int]]
 
 
+# gRPC backs off up to two minutes between reconnection attempts to a peer that went away, and
+# meanwhile fails every call at once: a restarted component would look down long after it is back.
+RECONNECT_OPTIONS: GrpcOptions = [
+    ("grpc.initial_reconnect_backoff_ms", 250),
+    ("grpc.min_reconnect_backoff_ms", 250),
+    ("grpc.max_reconnect_backoff_ms", 3000),
+]
+
+
 def channel_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> GrpcOptions:
     """Options for a grpcio channel to a platform component."""
-    return _both_ways(max_message_bytes)
+    return [*_both_ways(max_message_bytes), *RECONNECT_OPTIONS]
 
 
 def server_options(max_message_bytes: int = MAX_MESSAGE_BYTES) -> GrpcOptions:

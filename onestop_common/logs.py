@@ -87,3 +87,6 @@ def configure(process_name: str, level: str = "INFO", as_json: bool = False) -> 
     # Libraries that narrate every connection at INFO.
     for noisy in ("pika", "kombu", "amqp", "nameko", "h2", "hpack"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pika reports every refused (re)connection at ERROR, several lines each; the consumer or
+    # publisher that retries says what happened at WARNING.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)

@@ -14,6 +14,7 @@ Runs under eventlet only: never import this module in the orchestrator or the po
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -116,6 +117,14 @@ def _publish_confirmed(connection: Connection, envelopes: Sequence[m.Envelope]) 
 
 def _connection(url: str) -> Connection:
     return Connection(url, transport_options={"confirm_publish": True}, heartbeat=60)
+
+
+def _keep_alive(connection: Connection) -> None:
+    """Heartbeats on an idle publishing connection: the broker's are read (or the client takes
+    them for missed) and ours sent, so neither side, nor a NAT on the way, drops it."""
+    with suppress(socket.timeout, TimeoutError):
+        connection.drain_events(timeout=0)
+    connection.heartbeat_check()
 
 
 def declare_topology(connection: Connection, queues: Sequence[m.QueueSpec]) -> None:
@@ -238,9 +247,7 @@ class _RelayRunner(SharedExtension):
                 publish = partial(_publish_confirmed, connection)
                 while any(relay.relay_once(publish) for relay in self.relays):
                     pass
-                # An idle connection must still send heartbeats, or the broker (or a NAT on
-                # the way) drops it and the next message finds it dead.
-                connection.heartbeat_check()
+                _keep_alive(connection)
                 failures = 0
             except Exception as error:
                 failures += 1

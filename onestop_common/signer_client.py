@@ -164,11 +164,9 @@ class GrpcioTransport:
         import grpc
 
         from onestop.signing.v1 import signing_pb2_grpc
+        from onestop_common.grpc_options import channel_options
 
-        options = [
-            ("grpc.max_receive_message_length", max_message_bytes),
-            ("grpc.max_send_message_length", max_message_bytes),
-        ]
+        options = channel_options(max_message_bytes)
         self._grpc = grpc
         self._channels = [grpc.insecure_channel(t, options=options) for t in targets]
         self._stubs = [signing_pb2_grpc.SigningServiceStub(c) for c in self._channels]
