@@ -224,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite files",
     )
     bench_saga.set_defaults(handler=_bench_saga)
+    bench_signing = bench_sub.add_parser(
+        "signing", help="license signatures/s through the signing server, 1 and 2 replicas"
+    )
+    bench_signing.add_argument("--signatures", type=int, default=200)
+    bench_signing.add_argument("--concurrency", type=int, default=20)
+    bench_signing.set_defaults(handler=_bench_signing)
     return parser
 
 
@@ -440,6 +446,17 @@ def _bench_saga(args: argparse.Namespace) -> int:
     from bench.saga import run
 
     return run(cases=args.cases, concurrency=args.concurrency, postgresql=args.postgresql)
+
+
+def _bench_signing(args: argparse.Namespace) -> int:
+    from bench.signing import run
+
+    return run(
+        signatures=args.signatures,
+        concurrency=args.concurrency,
+        replicas=(1, 2),
+        out=lambda line: print(line, flush=True),
+    )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,10 @@ from types import TracebackType
 import grpc
 
 from onestop_cli.demo import StaffBots, desks
-from onestop_common.settings import SERVICES, Settings
+from onestop_common.settings import SERVICES, SIGNER, Settings
 
-PLATFORM = ("orchestrator", *SERVICES)
+# What a test of whole cases starts: the signing server too (licenses, seals, bundles).
+PLATFORM = (SIGNER, "orchestrator", *SERVICES)
 
 
 class Staff:
@@ -25,7 +26,8 @@ class Staff:
         bank_codes: Iterable[str] = (),
     ) -> None:
         self.channels = {
-            name: grpc.insecure_channel(settings.grpc_target(name)) for name in PLATFORM
+            name: grpc.insecure_channel(settings.grpc_target(name))
+            for name in ("orchestrator", *SERVICES)
         }
         self.cases: set[str] = set()
         wanted = set(steps) if steps is not None else None
