@@ -77,7 +77,8 @@ def _measure(
         embed_validation=True,
         crls=crls,
     )
-    # One channel per caller: a replica takes a connection, so callers must spread over several.
+    # One channel (and connection: no shared subchannel pool) per caller, so that callers spread
+    # over the replicas the way the services' connections do.
     clients = [
         SignerClient(
             GrpcioTransport(settings.signing_targets(), MAX_BUNDLE_MESSAGE_BYTES),  # type: ignore[attr-defined]

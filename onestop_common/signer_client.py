@@ -166,7 +166,9 @@ class GrpcioTransport:
         from onestop.signing.v1 import signing_pb2_grpc
         from onestop_common.grpc_options import channel_options
 
-        options = channel_options(max_message_bytes)
+        # A connection of its own (grpc shares one between like channels by default): replicas
+        # behind one port take connections, so each caller should hold its own.
+        options = [*channel_options(max_message_bytes), ("grpc.use_local_subchannel_pool", 1)]
         self._grpc = grpc
         self._channels = [grpc.insecure_channel(t, options=options) for t in targets]
         self._stubs = [signing_pb2_grpc.SigningServiceStub(c) for c in self._channels]
