@@ -312,6 +312,7 @@ class Faults(threading.Thread):
         self.tally = tally
         self.out = out
         self._halt = threading.Event()
+        self._blocker: threading.Thread | None = None
         self._killed_pids: set[int] = set()
 
     def stop(self) -> None:
@@ -335,14 +336,16 @@ class Faults(threading.Thread):
 
     def run(self) -> None:
         plan = self.plan
-        # One-off faults at fixed points of the first minute; kills in between.
+        # The database is blocked on a thread of its own, so kills go on meanwhile (the
+        # processes' retries and the block overlap, as in life); the broker restart pauses the
+        # kills, as a process restarted without a broker could not start at all.
         once: list[tuple[float, Callable[[], None]]] = []
         if plan.block_database:
-            once.append((8.0, self._block_database))
+            once.append((8.0, self._block_database_meanwhile))
         if plan.restart_broker:
             once.append((20.0, self._restart_broker))
         started = time.monotonic()
-        next_kill = started + (plan.kill_every or 0)
+        next_kill = started + min(plan.kill_every, 3.0)
         while not self._halt.wait(0.2):
             now = time.monotonic()
             if once and now - started >= once[0][0]:
@@ -351,6 +354,14 @@ class Faults(threading.Thread):
             if plan.kill_every and now >= next_kill:
                 self._safely(self._kill_one)
                 next_kill = time.monotonic() + plan.kill_every
+        if self._blocker is not None:
+            self._blocker.join()
+
+    def _block_database_meanwhile(self) -> None:
+        self._blocker = threading.Thread(
+            target=self._safely, args=(self._block_database,), name="chaos-db-block", daemon=True
+        )
+        self._blocker.start()
 
     def _safely(self, fault: Callable[[], None]) -> None:
         try:
