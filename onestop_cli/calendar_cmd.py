@@ -1,13 +1,22 @@
-"""The `deadline` command: when a limit in working days runs out, and which days it skipped."""
+"""The `calendar` commands: when a limit in working days runs out and which days it skipped
+(`deadline`), importing a year's official holiday schedule (`import`) and what a year's calendar
+is made of (`show`)."""
 
 from __future__ import annotations
 
 import sys
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TextIO
+from pathlib import Path
+from typing import Any, TextIO
 
-from onestop_common.calendar import BusinessCalendar, CalendarError, DayInfo, DayKind
+from onestop_common.calendar import (
+    BusinessCalendar,
+    CalendarError,
+    DayInfo,
+    DayKind,
+    UnknownCalendarYear,
+)
 from onestop_common.clock import SHANGHAI
 
 EXIT_OK = 0
@@ -108,3 +117,120 @@ def _describe_run(run: list[DayInfo]) -> str:
         when += f"..{last.day:%Y-%m-%d %a}"
     label = first.kind.value.replace("_", " ")
     return f"{when} ({first.holiday} {label})" if first.holiday else f"{when} ({label})"
+
+
+# ---------------------------------------------------------------------------- imported years
+
+
+def _orchestrator_sessions() -> Any:
+    from onestop_common.db import make_engine, make_session_factory, upgrade_schema
+    from onestop_common.settings import load_settings
+    from orchestrator.process import MIGRATIONS
+
+    settings = load_settings()
+    engine = make_engine(settings.database_url_for("orchestrator"))
+    upgrade_schema(engine, MIGRATIONS, "alembic_version_orchestrator")
+    return make_session_factory(engine)
+
+
+def load_imported_years(out: TextIO = sys.stderr) -> None:
+    """Puts the years operators imported into this process's calendars (the library's years only,
+    with a warning, when the platform's database cannot be read)."""
+    from orchestrator import calendar_store
+
+    try:
+        calendar_store.refresh(_orchestrator_sessions())
+    except Exception as error:  # the command still answers from the library's years
+        print(f"warning: imported calendar years not read ({type(error).__name__})", file=out)
+
+
+def run_import(path: str, actor: str, *, out: TextIO = sys.stdout) -> int:
+    """``onestop calendar import FILE``: validate a year's official schedule and put it in force."""
+    from onestop_common.calendar_schedule import ScheduleError, load_schedule_file
+    from orchestrator import calendar_store
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        print(f"无法读取 / cannot read {path}: {error.strerror}", file=out)
+        return EXIT_FAILED
+    try:
+        schedule = load_schedule_file(text)
+    except ScheduleError as error:
+        print(
+            f"日程文件有 {len(error.problems)} 处问题，未导入 / the schedule was NOT imported:",
+            file=out,
+        )
+        for problem in error.problems:
+            print(f"  - {problem}", file=out)
+        return EXIT_FAILED
+    report = calendar_store.import_schedule(_orchestrator_sessions(), schedule, actor)
+    notice = schedule.notice
+    print(
+        f"{schedule.year}: {notice.title} ({notice.number}, {notice.published}, {notice.url})",
+        file=out,
+    )
+    counts = report.counts
+    print(
+        f"  {counts['working']} working days, {counts['adjusted_working']} adjusted working "
+        f"days (调休), {counts['holiday']} holiday days, {counts['weekend']} weekend days "
+        f"= {sum(counts.values())} days",
+        file=out,
+    )
+    if not report.recorded:
+        print("  already in force (same schedule): nothing changed / 已生效，未作改动", file=out)
+        return EXIT_OK
+    for day, library, imported in report.differences:
+        print(
+            f"  differs from the installed library on {day:%Y-%m-%d %a}: "
+            f"library {library.value}, imported {imported.value} (the import wins)",
+            file=out,
+        )
+    replaced = f", replacing {report.replaced_sha256[:12]}" if report.replaced_sha256 else ""
+    print(
+        f"  imported as {report.sha256[:12]} by {actor}{replaced}; running orchestrators pick "
+        "it up within seconds and compute the deadlines that waited for it / 已导入",
+        file=out,
+    )
+    return EXIT_OK
+
+
+def run_show(year: int, *, out: TextIO = sys.stdout) -> int:
+    """``onestop calendar show YEAR``: where the year's schedule comes from, and its days off."""
+    from onestop_common.calendar_schedule import IMPORTED
+    from orchestrator import calendar_store
+
+    sessions = _orchestrator_sessions()
+    calendar_store.refresh(sessions)
+    calendar = BusinessCalendar()
+    for shown, source in calendar.coverage(range(year - 1, year + 2)).items():
+        print(f"{shown}: {source}", file=out)
+    with sessions() as session:
+        problems = calendar_store.verify_history(session)
+    for problem in problems:
+        print(f"import history BROKEN: {problem}", file=out)
+    schedule = IMPORTED.get(year)
+    if schedule is not None:
+        notice = schedule.notice
+        print(f"{year} as imported: {notice.title} ({notice.number}, {notice.url})", file=out)
+    if not calendar.knows_year(year):
+        print(
+            f"{year}: no official schedule — deadlines in {year} are not computed until it is "
+            f"imported (onestop calendar import FILE) / {year} 年安排尚未导入",
+            file=out,
+        )
+        return EXIT_FAILED
+    days = []
+    for day in _dates(date(year, 1, 1), date(year, 12, 31)):
+        try:
+            days.append(calendar.day_info(day))
+        except UnknownCalendarYear as exc:
+            print(
+                f"from {day}: unknown until the {exc.year} schedule is imported (its New Year "
+                f"arrangement may move working days into late {year}) / {exc.message_zh}",
+                file=out,
+            )
+            break
+    off = [d for d in days if d.kind in (DayKind.HOLIDAY, DayKind.ADJUSTED_WORKDAY)]
+    print(f"holidays and adjusted working days: {_ranges(off) or 'none'}", file=out)
+    return EXIT_FAILED if problems else EXIT_OK

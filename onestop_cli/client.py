@@ -107,6 +107,9 @@ def render_application(app: pb.Application) -> str:
         )
     if app.failure_reason:
         lines.append(f"  reason: {app.failure_reason}")
+    still = _standstill(app)
+    if still:
+        lines.append(f"  note: {still}")
     stuck = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_STUCK]
     if stuck:
         lines.append(
@@ -116,7 +119,21 @@ def render_application(app: pb.Application) -> str:
     return "\n".join(lines)
 
 
+def _standstill(app: pb.Application) -> str:
+    """Why the case's working time is not moving now (nights, weekends, holidays), if it is not."""
+    from onestop_common.calendar import BusinessCalendar
+
+    as_of = from_timestamp(app.deadline.as_of)
+    if as_of is None or app.state != common_pb2.CASE_STATE_RUNNING:
+        return ""
+    still = BusinessCalendar().standstill(as_of)
+    return f"at {as_of:%Y-%m-%d %H:%M} {still[1]} / {still[0]}" if still else ""
+
+
 def deadline_text(deadline: common_pb2.Deadline) -> str:
+    if deadline.awaiting_calendar_year:
+        year = deadline.awaiting_calendar_year
+        return f"deadline unknown until the {year} schedule is imported (期限待定)"
     due = from_timestamp(deadline.due_at)
     if due is None:
         return f"limit {deadline.limit_workdays} wd" if deadline.limit_workdays else ""

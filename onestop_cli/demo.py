@@ -411,7 +411,7 @@ def play(
         for note in bots.errors:
             say(f"note: {note}")
         if count > 1:
-            return many_summary(runs, say)
+            return many_summary(runs, say, settings)
         return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
     finally:
         bots.stop()
@@ -468,7 +468,22 @@ def single_summary(
         f"\nsummary: USCC {app.uscc}; business time {used:.1f} of 21 working hours "
         f"(3 working days); wall time {time.perf_counter() - wall_started:.1f} s"
     )
+    clock_note(settings, say)
     return 0 if report.ok else 1
+
+
+def clock_note(settings: Settings, say: Callable[[str], None]) -> None:
+    """Says when the business clock stands still, so "0.0 h used" is not taken for a fault."""
+    from onestop_common.calendar import BusinessCalendar
+
+    now = settings.clock().now()
+    still = BusinessCalendar().standstill(now)
+    if still is not None:
+        zh, en = still
+        say(
+            f"  note: the business clock reads {now:%Y-%m-%d %H:%M} (Asia/Shanghai): {en}; "
+            f"limits count office time only. / 注：业务时钟为 {now:%Y-%m-%d %H:%M}，{zh}"
+        )
 
 
 def used_working_hours(deadline: common_pb2.Deadline) -> float:
@@ -497,7 +512,9 @@ def download_bundle(
     return data
 
 
-def many_summary(runs: list[CaseRun], say: Callable[[str], None]) -> int:
+def many_summary(
+    runs: list[CaseRun], say: Callable[[str], None], settings: Settings | None = None
+) -> int:
     latencies = sorted(r.finished - r.submitted for r in runs)
     completed = [
         r for r in runs if r.application and r.application.state == common_pb2.CASE_STATE_COMPLETED
@@ -516,6 +533,8 @@ def many_summary(runs: list[CaseRun], say: Callable[[str], None]) -> int:
             f"  business time used: median {statistics.median(business):.1f} h, "
             f"max {business[-1]:.1f} h of 21 working hours"
         )
+    if settings is not None:
+        clock_note(settings, say)
     return 0 if len(completed) == len(runs) else 1
 
 

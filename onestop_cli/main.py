@@ -154,6 +154,19 @@ def build_parser() -> argparse.ArgumentParser:
     deadline.add_argument("start")
     deadline.add_argument("workdays")
     deadline.set_defaults(handler=_deadline)
+    calendar_import = calendar_sub.add_parser(
+        "import", help="validate a year's official holiday schedule (JSON) and put it in force"
+    )
+    calendar_import.add_argument("file")
+    calendar_import.add_argument(
+        "--by", default=os.environ.get("USER", "operator"), help="who imports (for the record)"
+    )
+    calendar_import.set_defaults(handler=_calendar_import)
+    calendar_show = calendar_sub.add_parser(
+        "show", help="where a year's schedule comes from (library or imported) and its days off"
+    )
+    calendar_show.add_argument("year", type=int)
+    calendar_show.set_defaults(handler=_calendar_show)
 
     audit = sub.add_parser("audit", help="audit-trail tools")
     audit_sub = audit.add_subparsers(metavar="ACTION")
@@ -376,9 +389,22 @@ def _check(args: argparse.Namespace) -> int:
     return run_check(args.kind, args.value)
 
 
-def _deadline(args: argparse.Namespace) -> int:
-    from onestop_cli.calendar_cmd import run_deadline
+def _calendar_import(args: argparse.Namespace) -> int:
+    from onestop_cli.calendar_cmd import run_import
 
+    return run_import(args.file, args.by)
+
+
+def _calendar_show(args: argparse.Namespace) -> int:
+    from onestop_cli.calendar_cmd import run_show
+
+    return run_show(args.year)
+
+
+def _deadline(args: argparse.Namespace) -> int:
+    from onestop_cli.calendar_cmd import load_imported_years, run_deadline
+
+    load_imported_years()
     return run_deadline(args.start, args.workdays)
 
 

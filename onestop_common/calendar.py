@@ -3,8 +3,10 @@
 Limits such as "registration within 1.5 working days" are counted in office time on
 working days, in Asia/Shanghai. Working days follow the State Council's yearly schedule:
 statutory holidays are off, and the adjusted weekends (调休) are worked. That schedule is
-announced a year at a time and cannot be computed, so for a date the installed data does
-not cover this module raises ``UnknownCalendarYear`` rather than guess.
+announced a year at a time and cannot be computed: it comes from the ``chinesecalendar``
+library's data and from the years an operator imported (``calendar_schedule``; an imported year
+wins where both know it). For a date neither covers this module raises ``UnknownCalendarYear``
+rather than guess.
 
 Our configured assumption: office hours are 09:00-12:00 and 13:00-17:00, so one working
 day is 7 working hours and 1.5 working days are 10.5 office hours. Pass other periods to
@@ -23,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import chinese_calendar
 
+from onestop_common.calendar_schedule import IMPORTED, ScheduleRegistry, YearSchedule
 from onestop_common.clock import SHANGHAI, to_shanghai
 
 OfficePeriod = tuple[time, time]
@@ -41,6 +44,19 @@ _CENTI = Decimal("0.01")
 # off). The Saturday before the week of 1 January is never earlier than 26 December, so
 # from then on the last installed year is only as good as next year's unpublished schedule.
 _NEXT_SCHEDULE_REACHES_BACK_TO = (12, 26)
+# The library names holidays in English; people here read them in Chinese.
+HOLIDAY_NAMES_ZH = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
+# The last year the installed holiday library knows.
+LIBRARY_LAST_YEAR = max(day.year for day in chinese_calendar.holidays)
 
 
 class CalendarError(Exception):
@@ -60,12 +76,12 @@ class UnknownCalendarYear(CalendarError):
         self.message_zh = (
             f"已安装的日历数据中没有国务院公布的 {year} 年节假日安排"
             f"（计算 {day.isoformat()} 时需要{why_zh}），不会猜测期限；"
-            "请安装覆盖该年份的 chinesecalendar 版本。"
+            f"请由运维人员导入 {year} 年的官方安排（onestop calendar import）。"
         )
         self.message_en = (
-            f"The official holiday schedule for {year} is not in the installed calendar data "
-            f"(needed for {day.isoformat()}{why_en}); a deadline will not be guessed. "
-            "Install a chinesecalendar release that covers it."
+            f"The official holiday schedule for {year} is not in the calendar data "
+            f"(needed for {day.isoformat()}{why_en}); a deadline will not be guessed until an "
+            f"operator imports the {year} schedule (`onestop calendar import FILE`)."
         )
         super().__init__(f"{self.message_zh} / {self.message_en}")
 
@@ -124,14 +140,21 @@ class DeadlineInfo:
 class BusinessCalendar:
     """Working days (statutory holidays and 调休) and office hours, in Asia/Shanghai."""
 
-    def __init__(self, office_hours: tuple[OfficePeriod, ...] = DEFAULT_OFFICE_HOURS) -> None:
+    def __init__(
+        self,
+        office_hours: tuple[OfficePeriod, ...] = DEFAULT_OFFICE_HOURS,
+        schedules: ScheduleRegistry | None = None,
+    ) -> None:
         self._office_hours = _validated_office_hours(office_hours)
         self._day_length = sum(
             (_on(_ANY_DAY, end) - _on(_ANY_DAY, begin) for begin, end in self._office_hours),
             timedelta(0),
         )
         self._days: dict[date, DayInfo] = {}
-        self._last_year = max(day.year for day in chinese_calendar.holidays)
+        self._library_last_year = LIBRARY_LAST_YEAR
+        # Imported schedules: the process's own registry unless one is given (tests).
+        self._schedules = IMPORTED if schedules is None else schedules
+        self._seen_version = self._schedules.version
 
     @property
     def office_hours(self) -> tuple[OfficePeriod, ...]:
@@ -151,6 +174,10 @@ class BusinessCalendar:
 
     def day_info(self, day: date) -> DayInfo:
         """How ``day`` counts; raises ``UnknownCalendarYear`` if its schedule is not installed."""
+        if self._seen_version != self._schedules.version:
+            # A year was imported meanwhile: what was cached (or refused) may have changed.
+            self._days = {}
+            self._seen_version = self._schedules.version
         info = self._days.get(day)
         if info is None:
             info = self._days[day] = self._look_up(day)
@@ -159,19 +186,66 @@ class BusinessCalendar:
     def is_working_day(self, day: date) -> bool:
         return self.day_info(day).working
 
+    def knows_year(self, year: int) -> bool:
+        """Whether the official schedule for ``year`` is available (library or imported)."""
+        return self._schedules.get(year) is not None or year <= self._library_last_year
+
+    def coverage(self, years: range) -> dict[int, str]:
+        """For each year: "imported", "library", "imported (overrides library)" or "missing"."""
+        found = {}
+        for year in years:
+            imported = self._schedules.get(year) is not None
+            library = year <= self._library_last_year
+            found[year] = (
+                "imported (overrides library)"
+                if imported and library
+                else "imported"
+                if imported
+                else "library"
+                if library
+                else "missing"
+            )
+        return found
+
     def _look_up(self, day: date) -> DayInfo:
-        if day.year == self._last_year and (day.month, day.day) >= _NEXT_SCHEDULE_REACHES_BACK_TO:
-            raise UnknownCalendarYear(day.year + 1, day)
+        late_december = (day.month, day.day) >= _NEXT_SCHEDULE_REACHES_BACK_TO
+        if late_december:
+            following = self._schedules.get(day.year + 1)
+            if following is not None and following.covers(day):
+                return _from_schedule(following, day)
+            if not self.knows_year(day.year + 1):
+                raise UnknownCalendarYear(day.year + 1, day)
+        own = self._schedules.get(day.year)
+        if own is not None:
+            return _from_schedule(own, day)
+        return _from_library(day)
+
+    def standstill(self, now: datetime) -> tuple[str, str] | None:
+        """Why working time does not advance at ``now`` (zh, en), or None during office hours.
+        Limits count office time only: at night, at weekends and on holidays no time is used."""
+        now = to_shanghai(now, "now")
         try:
-            off, holiday = chinese_calendar.get_holiday_detail(day)
-        except NotImplementedError as exc:
-            raise UnknownCalendarYear(day.year, day) from exc
-        weekend = day.weekday() >= 5
-        if not off:
-            kind = DayKind.ADJUSTED_WORKDAY if weekend else DayKind.WORKDAY
-        else:
-            kind = DayKind.HOLIDAY if holiday is not None else DayKind.WEEKEND
-        return DayInfo(day, kind, holiday)
+            info = self.day_info(now.date())
+        except UnknownCalendarYear as exc:
+            return exc.message_zh, exc.message_en
+        if info.kind is DayKind.HOLIDAY:
+            name = info.holiday or ""
+            zh = HOLIDAY_NAMES_ZH.get(name, name)
+            en = {v: k for k, v in HOLIDAY_NAMES_ZH.items()}.get(name, name)
+            return (
+                f"{zh}假期：工作时间不计",
+                f"a public holiday ({en}): working time does not advance",
+            )
+        if info.kind is DayKind.WEEKEND:
+            return "周末：工作时间不计", "a weekend: working time does not advance"
+        if not any(_on(now.date(), b) <= now < _on(now.date(), e) for b, e in self._office_hours):
+            hours = "、".join(f"{b:%H:%M}–{e:%H:%M}" for b, e in self._office_hours)
+            return (
+                f"办公时间（{hours}）以外：工作时间不计",
+                f"outside office hours ({hours.replace('、', ', ')}): working time does not "
+                "advance",
+            )
+        return None
 
     # Working time
 
@@ -312,6 +386,50 @@ class BusinessCalendar:
                     return end - left
                 left -= end - begin
             day -= timedelta(days=1)
+
+
+def _from_schedule(schedule: YearSchedule, day: date) -> DayInfo:
+    weekend = day.weekday() >= 5
+    if day in schedule.holidays:
+        return DayInfo(day, DayKind.HOLIDAY, schedule.holidays[day])
+    if day in schedule.adjusted_working_days:
+        return DayInfo(day, DayKind.ADJUSTED_WORKDAY, schedule.adjusted_working_days[day])
+    return DayInfo(day, DayKind.WEEKEND if weekend else DayKind.WORKDAY, None)
+
+
+def _from_library(day: date) -> DayInfo:
+    try:
+        off, holiday = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError as exc:
+        raise UnknownCalendarYear(day.year, day) from exc
+    weekend = day.weekday() >= 5
+    if not off:
+        kind = DayKind.ADJUSTED_WORKDAY if weekend else DayKind.WORKDAY
+    else:
+        kind = DayKind.HOLIDAY if holiday is not None else DayKind.WEEKEND
+    return DayInfo(day, kind, holiday)
+
+
+def library_day(day: date) -> DayInfo | None:
+    """How the library alone sees ``day`` (None if it does not know the year): for reporting
+    where an imported schedule differs."""
+    try:
+        return _from_library(day)
+    except UnknownCalendarYear:
+        return None
+
+
+def differences(schedule: YearSchedule) -> list[tuple[date, DayKind, DayKind]]:
+    """Days of the schedule's year where the library says otherwise: (day, library, imported)."""
+    found = []
+    day = date(schedule.year, 1, 1)
+    while day.year == schedule.year:
+        library = library_day(day)
+        imported = _from_schedule(schedule, day)
+        if library is not None and library.working != imported.working:
+            found.append((day, library.kind, imported.kind))
+        day += timedelta(days=1)
+    return found
 
 
 def _on(day: date, at: time) -> datetime:

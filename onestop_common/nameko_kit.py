@@ -13,6 +13,7 @@ Runs under eventlet only: never import this module in the orchestrator or the po
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import time
@@ -45,9 +46,11 @@ from sqlalchemy.orm import Session
 from onestop.common.v1 import common_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
+from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
-from onestop_common.identity import Principal, Role, principal_from_metadata
+from onestop_common.green_grpc import GreenChannel
+from onestop_common.identity import Principal, Role, bearer, issue_token, principal_from_metadata
 from onestop_common.limits import enforce_limits, limit_violations
 from onestop_common.outbox import (
     InboxMixin,
@@ -71,6 +74,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SETTINGS_KEY = "ONESTOP_SETTINGS"
+# How often a service asks the orchestrator for imported calendar years (and again after a miss).
+CALENDAR_FEED_SECONDS = 60.0
+CALENDAR_FEED_RETRY_SECONDS = 15.0
 
 
 def current_settings() -> Settings:
@@ -269,10 +275,50 @@ class _RelayRunner(SharedExtension):
                 connection.release()
 
 
+class _CalendarFeed(SharedExtension):
+    """Keeps the service's business calendars current with the holiday schedules operators
+    imported: the orchestrator serves them (CalendarService); this asks at start and then every
+    minute, over nameko-grpc (no grpcio under eventlet)."""
+
+    def start(self) -> None:
+        self.container.spawn_managed_thread(self._loop, identifier="onestop.calendar_feed")
+
+    def _loop(self) -> None:
+        from onestop.calendar.v1 import calendar_pb2
+
+        settings = current_settings()
+        channel = GreenChannel([settings.grpc_target("orchestrator")])
+        subject = self.container.service_name
+        reported = False
+        while True:
+            # A fresh credential each time: a service runs longer than a token lives.
+            token = issue_token(settings.token_secret, subject=subject, role=Role.SYSTEM)
+            try:
+                response = channel.unary(
+                    "/onestop.calendar.v1.CalendarService/ListCalendarYears",
+                    calendar_pb2.ListCalendarYearsRequest(),
+                    calendar_pb2.ListCalendarYearsResponse,
+                    metadata=bearer(token),
+                    timeout=10,
+                )
+                schedules = [parse_schedule(json.loads(y.schedule_json)) for y in response.years]
+                if IMPORTED.replace_all(schedules):
+                    log.info("calendar: imported years %s", IMPORTED.years())
+                reported = False
+                wait = CALENDAR_FEED_SECONDS
+            except Exception as error:  # the orchestrator may be down or starting
+                if not reported:
+                    log.info("calendar feed not reachable yet (%s); asking again", describe(error))
+                    reported = True
+                wait = CALENDAR_FEED_RETRY_SECONDS
+            eventlet.sleep(wait)
+
+
 class Store(DependencyProvider):
     """The service's database. ``with self.store.transaction() as uow:`` gives a unit of work."""
 
     relay_runner = _RelayRunner()
+    calendar_feed = _CalendarFeed()
 
     def __init__(
         self,

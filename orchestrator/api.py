@@ -12,6 +12,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import grpc
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import (
     InvalidInput,
     NotFound,
@@ -477,7 +479,10 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
                 for row in saga.steps:
                     breaches[row.name] += int(row.breached)
                     if row.state == e.DONE and row.started_at and row.finished_at:
-                        worked = calendar.working_time_between(row.started_at, row.finished_at)
+                        try:
+                            worked = calendar.working_time_between(row.started_at, row.finished_at)
+                        except CalendarError:
+                            continue  # its days are not in the calendar yet: not counted
                         durations[row.name].append(worked.total_seconds() / 3600)
         for step_def in self.engine.definitions["open_company"].steps:
             values = sorted(durations[step_def.name])
@@ -491,7 +496,22 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
                     p95_working_hours=_percentile(values, 0.95),
                 )
             )
+        response.calendar.CopyFrom(calendar_coverage(calendar, self.engine.clock.now()))
         return response
+
+
+# From this day of the year on, next year's official schedule is expected (the State Council
+# publishes it in the autumn); its absence is then a warning on the dashboard.
+NEXT_YEAR_EXPECTED_FROM = (11, 1)
+
+
+def calendar_coverage(calendar: BusinessCalendar, now: datetime) -> pb.CalendarCoverage:
+    coverage = pb.CalendarCoverage()
+    for year, source in calendar.coverage(range(now.year, now.year + 3)).items():
+        coverage.years[year] = source
+    if (now.month, now.day) >= NEXT_YEAR_EXPECTED_FROM and not calendar.knows_year(now.year + 1):
+        coverage.next_year_missing = now.year + 1
+    return coverage
 
 
 def _in_states(states: list[str]) -> Any:

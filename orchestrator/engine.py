@@ -28,7 +28,7 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
-from onestop_common.calendar import BusinessCalendar, CalendarError
+from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
 from onestop_common.clock import Clock
 from onestop_common.db import transaction
 from onestop_common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
@@ -569,6 +569,73 @@ class SagaEngine:
                 action="commitment_fulfilled",
                 step="license",
             )
+
+    # ------------------------------------------------------------------ calendar imports
+
+    def compute_missing_deadlines(self) -> int:
+        """After a year's schedule was imported: every open case (and running step) that has no
+        deadline gets one if the calendar now knows its days, with its SLA timers; audited per
+        case. Returns how many cases changed."""
+        with self.readers() as session:
+            ids = list(
+                session.scalars(
+                    select(Saga.id).where(
+                        Saga.state.in_((RUNNING, COMPENSATING, STUCK)),
+                        or_(
+                            Saga.due_at.is_(None),
+                            Saga.id.in_(
+                                select(SagaStep.saga_id).where(
+                                    SagaStep.started_at.is_not(None), SagaStep.due_at.is_(None)
+                                )
+                            ),
+                        ),
+                    )
+                )
+            )
+        changed: set[str] = set()
+        for case_id in ids:
+            changed |= self._with_retry(partial(self._compute_deadlines, case_id=case_id))
+        self.on_commit(changed)
+        return len(changed)
+
+    def _compute_deadlines(self, session: Session, case_id: str) -> set[str]:
+        saga = self._lock(session, case_id, missing_ok=True)
+        if saga is None:
+            return set()
+        tx = self._tx(session, saga, actor="calendar")
+        computed: list[str] = []
+        if saga.due_at is None:
+            saga.due_at, saga.warn_at = self._deadline(saga.submitted_at, tx.definition.limit)
+            if saga.due_at is not None and saga.warn_at is not None:
+                self._schedule(tx, "case_warning", saga.warn_at)
+                self._schedule(tx, "case_breach", saga.due_at)
+                computed.append("case")
+        for row in saga.steps:
+            if row.started_at is None or row.due_at is not None or row.finished_at is not None:
+                continue
+            row.due_at, row.warn_at = self._deadline(row.started_at, Decimal(row.limit_workdays))
+            if row.due_at is None:
+                continue
+            computed.append(row.name)
+            if row.state in RUNNING_CLOCK_STATES:
+                row.clock_generation += 1
+                self._schedule_sla(tx, row)
+        if not computed:
+            return set()
+        audit.append(
+            session,
+            saga,
+            at=tx.now,
+            actor="calendar",
+            action="deadlines_computed",
+            detail={
+                "for": computed,
+                "due_at": _iso(saga.due_at),
+                "why": "the official schedule for the missing year was imported",
+            },
+        )
+        self._touch(tx)
+        return {case_id}
 
     # ------------------------------------------------------------------ dead letters
 
@@ -1111,6 +1178,14 @@ class SagaEngine:
             log.warning("no deadline computed: %s", exc)
             return None, None
 
+    def missing_calendar_year(self, start: datetime, limit: Decimal) -> int | None:
+        """The year whose official schedule a deadline from ``start`` waits for, if any."""
+        try:
+            self.calendar.add_working_time(start, limit)
+        except UnknownCalendarYear as exc:
+            return exc.year
+        return None
+
     def _start_clock(self, tx: _Tx, row: SagaStep, limit: Decimal) -> None:
         row.started_at = tx.now
         row.clock_generation += 1
@@ -1153,6 +1228,9 @@ class SagaEngine:
             )
 
     def _note_unknown_deadline(self, tx: _Tx, step: str) -> None:
+        limit = Decimal(tx.step(step).limit_workdays) if step else tx.definition.limit
+        start = tx.step(step).started_at if step else tx.saga.submitted_at
+        year = self.missing_calendar_year(start or tx.now, limit)
         audit.append(
             tx.session,
             tx.saga,
@@ -1160,8 +1238,11 @@ class SagaEngine:
             actor="calendar",
             action="deadline_unknown",
             step=step,
-            detail="the official working-day schedule for these dates is not installed; "
-            "no deadline is guessed",
+            detail={
+                "awaiting_calendar_year": year,
+                "why": f"deadline unknown until the {year} schedule is imported; "
+                "no deadline is guessed",
+            },
         )
 
     def _schedule(
@@ -1185,10 +1266,19 @@ class SagaEngine:
             deadline.started_at.CopyFrom(timestamp(row.started_at))
         if row.due_at:
             deadline.due_at.CopyFrom(timestamp(row.due_at))
-            deadline.remaining_working_seconds = int(
-                self.calendar.working_time_between(tx.now, row.due_at).total_seconds()
+            try:
+                remaining = self.calendar.working_time_between(tx.now, row.due_at)
+            except UnknownCalendarYear as exc:
+                # Now lies past the known days (a late step, a compensation at the year's end):
+                # the due date stands, the time left is unknown until the year is imported.
+                deadline.awaiting_calendar_year = exc.year
+            else:
+                deadline.remaining_working_seconds = int(remaining.total_seconds())
+                deadline.as_of.CopyFrom(timestamp(tx.now))
+        elif row.started_at:
+            deadline.awaiting_calendar_year = (
+                self.missing_calendar_year(row.started_at, Decimal(row.limit_workdays)) or 0
             )
-            deadline.as_of.CopyFrom(timestamp(tx.now))
         if row.warn_at:
             deadline.warn_at.CopyFrom(timestamp(row.warn_at))
         return deadline

@@ -151,6 +151,28 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class CalendarImport(Base):
+    """An operator's import of a year's official holiday schedule. Append-only and hash-chained
+    (each row's hash covers the previous one), so the calendar's history is tamper-evident; the
+    latest import of a year is the schedule in force."""
+
+    __tablename__ = "calendar_imports"
+    __table_args__ = (Index("ix_calendar_imports_year", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    # The canonical schedule (calendar_schedule.YearSchedule.to_json) and its SHA-256.
+    schedule: Mapped[dict[str, object]] = mapped_column(JSON)
+    sha256: Mapped[str] = mapped_column(String(64))
+    notice_number: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[datetime] = mapped_column(TS, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(120))
+    # Days where it disagrees with the installed library, as reported at import.
+    differences: Mapped[list[object]] = mapped_column(JSON, default=list)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class Outbox(OutboxMixin, Base):
     pass
 

@@ -18,8 +18,10 @@ from datetime import UTC, datetime, timedelta
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from onestop.calendar.v1 import calendar_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.calendar_schedule import IMPORTED
 from onestop_common.clock import Clock, ManualClock
 from onestop_common.db import (
     make_engine,
@@ -40,9 +42,11 @@ from onestop_common.pki import (
 )
 from onestop_common.settings import Settings
 from onestop_common.transient import backoff, describe
+from orchestrator import calendar_store
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
 from orchestrator.api import CaseNotifier, OneStopApi
 from orchestrator.bundle_worker import BundleWorker
+from orchestrator.calendar_store import CalendarServicer
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
 from orchestrator.open_company import DEFINITIONS
@@ -56,6 +60,8 @@ GRPC_THREADS = 256
 # CAs whose revocation lists the platform (the orchestrator) keeps fresh.
 PLATFORM_CAS = ("root", "registration", "platform", "tsa", "tls")
 CRL_CHECK_SECONDS = 3600.0
+# How soon an imported calendar year reaches this replica.
+CALENDAR_POLL_SECONDS = 5.0
 CRL_RENEW_BEFORE = timedelta(days=10)
 # How often loops look at the database for work another replica (or a crash) left.
 POLL_SECONDS = 0.5
@@ -77,6 +83,8 @@ class Orchestrator:
         settings = self.settings
         db = make_engine(settings.database_url_for("orchestrator"), pool_size=20)
         upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
+        # The imported holiday schedules, before any deadline is computed.
+        calendar_store.refresh(make_session_factory(db))
         # The engine keeps what it needs in memory (the case row carries the audit head), so
         # a batch of results is written in one flush at commit.
         self.sessions = make_session_factory(db, autoflush=False)
@@ -127,6 +135,7 @@ class Orchestrator:
         self._spawn(self._relay_loop, "outbox-relay")
         self._spawn(self._timer_loop, "timers")
         self._spawn(self._crl_loop, "crl-renewal")
+        self._spawn(self._calendar_loop, "calendar")
         for consumer in (self.consumer, self.bundle_consumer, self.dead_letter_consumer):
             consumer.start()
             self._threads.append(consumer)
@@ -193,6 +202,9 @@ class Orchestrator:
             partner_trust=partners[1] if partners else None,
         )
         self.api.add_to_server(self.server)
+        calendar_pb2_grpc.add_CalendarServiceServicer_to_server(
+            CalendarServicer(self.read_sessions, self.settings.token_secret), self.server
+        )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         port = (
@@ -282,6 +294,24 @@ class Orchestrator:
                 clock.wait_for_change(min(wait, POLL_SECONDS), since=seen)
             else:
                 self._timer_wake.wait(min(wait, POLL_SECONDS))
+
+    def _calendar_loop(self) -> None:
+        """Picks up a year imported by an operator (through any replica's database): the
+        calendars see it at once, and open cases waiting for it get their deadlines."""
+        # The first round also covers a year imported while this replica was down.
+        pending = True
+        while not self._stop.wait(CALENDAR_POLL_SECONDS):
+            try:
+                if calendar_store.refresh(self.read_sessions):
+                    log.info("calendar years imported: %s", IMPORTED.years())
+                    pending = True
+                if pending:
+                    changed = self.engine.compute_missing_deadlines()
+                    pending = False
+                    if changed:
+                        log.info("deadlines computed for %d open case(s)", changed)
+            except Exception as error:
+                log.warning("calendar refresh failed (%s); trying again", describe(error))
 
     def _crl_loop(self) -> None:
         """Keeps the platform CAs' revocation lists fresh: validation is hard-fail, so an expired

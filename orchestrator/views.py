@@ -4,10 +4,11 @@ messages, with each deadline's remaining working time computed at the moment of 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-from onestop_common.calendar import BusinessCalendar, CalendarError
+from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
 from onestop_common.protoconv import timestamp
 from orchestrator import engine as e
 from orchestrator.definition import SagaDef
@@ -70,11 +71,22 @@ def deadline(
     for name, value in (("started_at", started), ("due_at", due), ("warn_at", warn)):
         if value is not None:
             getattr(message, name).CopyFrom(timestamp(value))
+    if due is None and started is not None and finished is None:
+        # Say which year's schedule the deadline waits for, rather than nothing at all.
+        try:
+            calendar.add_working_time(started, Decimal(limit))
+        except UnknownCalendarYear as exc:
+            message.awaiting_calendar_year = exc.year
+        except (CalendarError, InvalidOperation):
+            pass
     if due is not None:
         # A paused clock stands still; a finished one is measured at its finish.
         as_of = paused_at or finished or now
         try:
             remaining = calendar.working_time_between(as_of, due)
+        except UnknownCalendarYear as exc:
+            message.awaiting_calendar_year = exc.year
+            return message
         except CalendarError:
             return message
         message.remaining_working_seconds = int(remaining.total_seconds())

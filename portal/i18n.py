@@ -449,6 +449,10 @@ S: dict[str, tuple[str, str]] = {
     "desk.action_done.engrave": ("已标记刻制完成", "marked engraved"),
     "desk.action_done.complete": ("已完成", "completed"),
     # admin
+    "case.calendar_unknown": (
+        "期限待定：{year} 年国务院节假日安排导入后计算",
+        "deadline unknown until the {year} schedule is imported",
+    ),
     "admin.title": ("管理看板", "Dashboard"),
     "admin.by_state": ("案件状态分布", "Cases by state"),
     "admin.breaches": ("超时环节", "Steps in breach"),
@@ -459,6 +463,22 @@ S: dict[str, tuple[str, str]] = {
     "admin.completed": ("已办结", "completed"),
     "admin.in_breach": ("超时", "in breach"),
     "admin.recent": ("最近的案件", "Recent cases"),
+    "admin.calendar": (
+        "工作日历（国务院节假日安排）",
+        "Business calendar (official holiday schedules)",
+    ),
+    "admin.year": ("年份", "Year"),
+    "admin.calendar_source": ("来源", "Source"),
+    "admin.calendar.library": ("日历库自带", "holiday library"),
+    "admin.calendar.imported": ("运维导入", "imported by operators"),
+    "admin.calendar.overrides": ("（覆盖日历库）", "(overrides the library)"),
+    "admin.calendar.missing": ("缺失：期限无法计算", "missing: deadlines cannot be computed"),
+    "admin.calendar_missing": (
+        "尚未导入 {year} 年国务院节假日安排：跨入 {year} 年的期限无法计算。"
+        "请用 onestop calendar import 导入官方通知。",
+        "The official {year} holiday schedule has not been imported: deadlines running into "
+        "{year} cannot be computed. Import the notice with `onestop calendar import`.",
+    ),
     "admin.cases": ("件", "cases"),
     "admin.no_data": ("暂无数据", "no data yet"),
     "admin.desks": ("各岗位工作台", "Desks"),

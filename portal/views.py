@@ -55,7 +55,8 @@ class DeadlineView:
     due: str
     limit: str
     remaining: str
-    # "ok", "warned", "breached", "paused" or "none" (no deadline yet / finished).
+    # "ok", "warned", "breached", "paused", "unknown" (waits for a year's official calendar) or
+    # "none" (no deadline yet / finished).
     status: str
     breached: bool
 
@@ -72,6 +73,10 @@ def deadline_view(
             days = Decimal(0)
         limit = f"{days:f} {t('case.workdays')}"
     due_at = from_timestamp(deadline.due_at)
+    waiting = deadline.awaiting_calendar_year
+    if waiting and running:
+        unknown = t("case.calendar_unknown").replace("{year}", str(waiting))
+        return DeadlineView(when(due_at), limit, unknown, "unknown", False)
     if due_at is None:
         return DeadlineView("", limit, "", "none", False)
     seconds = deadline.remaining_working_seconds
@@ -179,6 +184,8 @@ class CaseView:
     version: int
     # The company exists and its seals are made: its seals page has something to show.
     seals_ready: bool
+    # Why working time stands still right now (night, weekend, holiday), in the page's language.
+    standstill: str = ""
 
 
 def case_view(app: pb.Application, lang: str) -> CaseView:
@@ -208,7 +215,20 @@ def case_view(app: pb.Application, lang: str) -> CaseView:
         cancellable=app.state == common_pb2.CASE_STATE_RUNNING,
         version=app.version,
         seals_ready=bool(app.uscc) and any(s.name == "seal" and s.state == "DONE" for s in steps),
+        standstill="" if terminal else standstill_text(app, lang),
     )
+
+
+def standstill_text(app: pb.Application, lang: str) -> str:
+    from onestop_common.calendar import BusinessCalendar
+
+    as_of = from_timestamp(app.deadline.as_of)
+    if as_of is None:
+        return ""
+    still = BusinessCalendar().standstill(as_of)
+    if still is None:
+        return ""
+    return f"{as_of:%Y-%m-%d %H:%M} " + (still[1] if lang == "en" else still[0])
 
 
 # ---------------------------------------------------------------------------- seals

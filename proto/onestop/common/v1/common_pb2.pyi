@@ -151,7 +151,7 @@ class Rejections(_message.Message):
     def __init__(self, rejections: _Optional[_Iterable[_Union[Rejection, _Mapping]]] = ...) -> None: ...
 
 class Deadline(_message.Message):
-    __slots__ = ("started_at", "limit_workdays", "due_at", "warn_at", "remaining_working_seconds", "as_of", "paused", "warned", "breached")
+    __slots__ = ("started_at", "limit_workdays", "due_at", "warn_at", "remaining_working_seconds", "as_of", "paused", "warned", "breached", "awaiting_calendar_year")
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     LIMIT_WORKDAYS_FIELD_NUMBER: _ClassVar[int]
     DUE_AT_FIELD_NUMBER: _ClassVar[int]
@@ -161,6 +161,7 @@ class Deadline(_message.Message):
     PAUSED_FIELD_NUMBER: _ClassVar[int]
     WARNED_FIELD_NUMBER: _ClassVar[int]
     BREACHED_FIELD_NUMBER: _ClassVar[int]
+    AWAITING_CALENDAR_YEAR_FIELD_NUMBER: _ClassVar[int]
     started_at: _timestamp_pb2.Timestamp
     limit_workdays: str
     due_at: _timestamp_pb2.Timestamp
@@ -170,7 +171,8 @@ class Deadline(_message.Message):
     paused: bool
     warned: bool
     breached: bool
-    def __init__(self, started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit_workdays: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., warn_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining_working_seconds: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., warned: _Optional[bool] = ..., breached: _Optional[bool] = ...) -> None: ...
+    awaiting_calendar_year: int
+    def __init__(self, started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., limit_workdays: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., warn_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., remaining_working_seconds: _Optional[int] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., paused: _Optional[bool] = ..., warned: _Optional[bool] = ..., breached: _Optional[bool] = ..., awaiting_calendar_year: _Optional[int] = ...) -> None: ...
 
 class CommandContext(_message.Message):
     __slots__ = ("idempotency_key", "case_id", "step", "deadline", "applicant_id", "attempt")

@@ -212,7 +212,7 @@ class StepStatistics(_message.Message):
     def __init__(self, step: _Optional[str] = ..., limit_workdays: _Optional[str] = ..., completed: _Optional[int] = ..., in_breach: _Optional[int] = ..., median_working_hours: _Optional[float] = ..., p95_working_hours: _Optional[float] = ...) -> None: ...
 
 class GetStatisticsResponse(_message.Message):
-    __slots__ = ("cases_by_state", "steps")
+    __slots__ = ("cases_by_state", "steps", "calendar")
     class CasesByStateEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -222,9 +222,26 @@ class GetStatisticsResponse(_message.Message):
         def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
     CASES_BY_STATE_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
+    CALENDAR_FIELD_NUMBER: _ClassVar[int]
     cases_by_state: _containers.ScalarMap[str, int]
     steps: _containers.RepeatedCompositeFieldContainer[StepStatistics]
-    def __init__(self, cases_by_state: _Optional[_Mapping[str, int]] = ..., steps: _Optional[_Iterable[_Union[StepStatistics, _Mapping]]] = ...) -> None: ...
+    calendar: CalendarCoverage
+    def __init__(self, cases_by_state: _Optional[_Mapping[str, int]] = ..., steps: _Optional[_Iterable[_Union[StepStatistics, _Mapping]]] = ..., calendar: _Optional[_Union[CalendarCoverage, _Mapping]] = ...) -> None: ...
+
+class CalendarCoverage(_message.Message):
+    __slots__ = ("years", "next_year_missing")
+    class YearsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: int
+        value: str
+        def __init__(self, key: _Optional[int] = ..., value: _Optional[str] = ...) -> None: ...
+    YEARS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_YEAR_MISSING_FIELD_NUMBER: _ClassVar[int]
+    years: _containers.ScalarMap[int, str]
+    next_year_missing: int
+    def __init__(self, years: _Optional[_Mapping[int, str]] = ..., next_year_missing: _Optional[int] = ...) -> None: ...
 
 class Step(_message.Message):
     __slots__ = ("name", "state", "participant", "actor", "deadline", "attempts", "task_id", "started_at", "finished_at", "rejections", "summary", "after")
