@@ -1,8 +1,11 @@
 """Exact validation of Chinese identifiers: USCC, organisation code and citizen ID number.
 
 Standards: GB 32100-2015 (USCC), GB 11714-1997 (organisation code), GB 11643-1999 (citizen
-ID). Everything here is pure: no I/O, no clock. Callers pass ``today`` for date rules, and
-nothing is silently normalised; ``normalise_code`` exists for callers that choose to.
+ID), and the address codes of the residence permits for residents of Hong Kong, Macao and
+Taiwan (国务院办公厅《港澳台居民居住证申领发放办法》, 2018). Every rule a verdict names has its
+published source and how far it was checked in ``RULE_SOURCES``. Everything here is pure: no
+I/O, no clock. Callers pass ``today`` for date rules, and nothing is silently normalised;
+``normalise_code`` exists for callers that choose to.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ ORGCODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 CITIZEN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CITIZEN_ID_CHECK = "10X98765432"
+# The 2-digit province prefixes of GB/T 2260 (31 mainland, 71 Taiwan, 81 Hong Kong, 82 Macao).
+# ID numbers keep the county codes of the year they were issued, so only the prefix is checked.
 PROVINCE_CODES = frozenset(
     {"11", "12", "13", "14", "15", "21", "22", "23"}
     | {f"{n}" for n in range(31, 38)}
@@ -37,8 +42,101 @@ PROVINCE_CODES = frozenset(
     | {f"{n}" for n in range(61, 66)}
     | {"71", "81", "82"}
 )
+# 港澳台居民居住证: the 公民身份号码 on the residence permit is made under the citizen ID standard
+# with these whole address codes (《港澳台居民居住证申领发放办法》 art. 3). 81 and 82 are
+# province prefixes anyway; 83 is no GB/T 2260 division and is valid only as 830000.
+RESIDENCE_PERMIT_ADDRESS_CODES = {
+    "810000": "香港居民",
+    "820000": "澳门居民",
+    "830000": "台湾居民",
+}
 
 _DIGITS = frozenset("0123456789")
+
+Verified = Literal["yes", "partial", "unverified"]
+
+
+@dataclass(frozen=True)
+class RuleSource:
+    """Where a rule comes from and how far that was checked.
+
+    ``verified`` as in the reference data: ``yes`` read in the source (a secondary copy counts,
+    and ``checked`` says which), ``partial`` part of it checked (e.g. the standard's worked
+    examples reproduced, its text not read), ``unverified`` from general knowledge.
+    """
+
+    source: str
+    verified: Verified
+    checked: str
+
+
+_GB32100 = "GB 32100-2015 法人和其他组织统一社会信用代码编码规则"
+_GB11714 = "GB 11714-1997 全国组织机构代码编制规则"
+_GB11643 = "GB 11643-1999 公民身份号码"
+_RESIDENCE_PERMITS = "国务院办公厅《港澳台居民居住证申领发放办法》（国办发〔2018〕81号）第三条"
+_NOTES = "the standard's text was not read here; shared/notes/identifiers.md"
+
+# Every (kind, rule) a Verdict can name, with its source. "length" and "alphabet" follow from the
+# code's structure in the same standard.
+RULE_SOURCES: dict[tuple[Kind, str], RuleSource] = {
+    ("uscc", "length"): RuleSource(_GB32100, "partial", f"18 characters; {_NOTES}"),
+    ("uscc", "alphabet"): RuleSource(
+        _GB32100,
+        "partial",
+        f"31 code characters, digits and capitals without I O S V Z; {_NOTES}",
+    ),
+    ("uscc", "division"): RuleSource(
+        f"{_GB32100}; GB/T 2260",
+        "partial",
+        f"positions 3–8 are the registering authority's division, six digits; {_NOTES}",
+    ),
+    ("uscc", "category"): RuleSource(
+        _GB32100,
+        "partial",
+        f"authority 9 (market regulation): 1 enterprise, 2 individual business, 3 farmers' "
+        f"cooperative, as the notes give the code table; {_NOTES}",
+    ),
+    ("uscc", "check_char"): RuleSource(
+        _GB32100,
+        "partial",
+        "mod 31 with weights 3^(i-1) mod 31; reproduces the standard's example "
+        f"91350100M000100Y43 (sum 1640); {_NOTES}. Early pilot codes that fail it are lawful "
+        "(a Xiamen example in the notes): reported as legacy",
+    ),
+    ("orgcode", "length"): RuleSource(_GB11714, "partial", f"8 + 1 characters; {_NOTES}"),
+    ("orgcode", "format"): RuleSource(
+        _GB11714, "partial", f"the hyphenated form XXXXXXXX-X; {_NOTES}"
+    ),
+    ("orgcode", "alphabet"): RuleSource(_GB11714, "partial", f"digits and A–Z; {_NOTES}"),
+    ("orgcode", "check_char"): RuleSource(
+        _GB11714,
+        "partial",
+        f"mod 11, weights 3 7 9 10 5 8 4 2; reproduces the example 59467239-9; {_NOTES}",
+    ),
+    ("citizen_id", "length"): RuleSource(_GB11643, "partial", f"18 characters; {_NOTES}"),
+    ("citizen_id", "alphabet"): RuleSource(
+        _GB11643, "partial", f"17 digits and a check digit or X; {_NOTES}"
+    ),
+    ("citizen_id", "province"): RuleSource(
+        f"{_GB11643} (address code per GB/T 2260); {_RESIDENCE_PERMITS}",
+        "yes",
+        "province prefixes: shared/data/divisions.csv (verified yes, secondary copies of GB/T "
+        "2260). Residence-permit address codes 810000 / 820000 / 830000: art. 3 read in two "
+        "public reposts of the State Council's text of 2018-08-19 (Xinhua / gov.cn), not on "
+        "gov.cn itself",
+    ),
+    ("citizen_id", "birth_date"): RuleSource(
+        f"{_GB11643} (birth date code YYYYMMDD per GB/T 7408)",
+        "partial",
+        f"a real calendar date; 'not after today' is OneStop's plausibility check; {_NOTES}",
+    ),
+    ("citizen_id", "check_char"): RuleSource(
+        f"{_GB11643} (ISO 7064 MOD 11-2)",
+        "partial",
+        "weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2; reproduces the standard's examples "
+        f"11010519491231002X and 440524188001010014; {_NOTES}",
+    ),
+}
 _NAMES_ZH = {"uscc": "统一社会信用代码", "orgcode": "组织机构代码", "citizen_id": "公民身份号码"}
 _NAMES_EN = {"uscc": "USCC", "orgcode": "organisation code", "citizen_id": "citizen ID number"}
 
@@ -57,6 +155,11 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return self.status == "valid"
+
+    @property
+    def source(self) -> RuleSource | None:
+        """The published source of the rule this verdict names (None for a valid one)."""
+        return RULE_SOURCES.get((self.kind, self.rule))
 
     def __repr__(self) -> str:
         # Verdicts end up in logs; a citizen ID number must not.
@@ -327,15 +430,9 @@ def validate_citizen_id(value: str, *, today: date) -> Verdict:
             return _bad_char("citizen_id", value, pos, "数字", "a digit")
     if value[17] not in _DIGITS and value[17] != "X":
         return _bad_char("citizen_id", value, 17, "数字或大写 X", "a digit or an uppercase X")
-    if value[:2] not in PROVINCE_CODES:
-        return _verdict(
-            "citizen_id",
-            value,
-            "invalid",
-            "province",
-            f"前两位 {value[:2]} 不是省级行政区划代码。",
-            f"positions 1–2 ({value[:2]}) are not a province-level division code.",
-        )
+    region_problem = _region_problem(value[:6])
+    if region_problem is not None:
+        return _verdict("citizen_id", value, "invalid", "province", *region_problem)
     birth_problem = _birth_date_problem(value[6:14], today)
     if birth_problem is not None:
         return _verdict("citizen_id", value, "invalid", "birth_date", *birth_problem)
@@ -350,6 +447,25 @@ def validate_citizen_id(value: str, *, today: date) -> Verdict:
             f"check character (position 18) is {value[17]}, ISO 7064 MOD 11-2 gives {expected}.",
         )
     return _valid("citizen_id", value)
+
+
+def _region_problem(address_code: str) -> tuple[str, str] | None:
+    """A province prefix (GB/T 2260) or a residence permit's address code (810000, 820000,
+    830000) is accepted; the reasons give the code's digits, which say nothing of the person."""
+    if address_code[:2] in PROVINCE_CODES or address_code in RESIDENCE_PERMIT_ADDRESS_CODES:
+        return None
+    if address_code[:2] == "83":
+        return (
+            f"前六位地址码 {address_code} 无效：以83开头的只有台湾居民居住证的830000。",
+            f"positions 1–6 ({address_code}) are no address code: of the codes starting 83, "
+            "only 830000 (residence permits of Taiwan residents) exists.",
+        )
+    return (
+        f"前两位 {address_code[:2]} 不是省级行政区划代码，也不是港澳台居民居住证的地址码"
+        "（810000、820000、830000）。",
+        f"positions 1–2 ({address_code[:2]}) are neither a province-level division code nor the "
+        "start of a residence permit's address code (810000, 820000, 830000).",
+    )
 
 
 def _birth_date(yyyymmdd: str) -> date | None:

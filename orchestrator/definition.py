@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +31,8 @@ class SagaData:
     form: application_pb2.ApplicationForm
     results: Mapping[str, Message]
     reason: str = ""
+    # When the case was submitted (the day of a commitment on the commitment route).
+    submitted_at: datetime | None = None
 
     def result(self, step: str) -> Any:
         """The stored result of a finished step (its Response message); KeyError if none."""

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -29,7 +29,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
-from onestop_common.clock import Clock
+from onestop_common.clock import SHANGHAI, Clock, to_shanghai
 from onestop_common.db import transaction
 from onestop_common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
 from onestop_common.identity import Principal, Role
@@ -392,8 +392,9 @@ class SagaEngine:
         materials = [m_.code for m_ in license_.committed_materials]
         if not materials:
             return
-        # The registration service sets the due date; 60 days is the rule if it did not.
-        due = from_timestamp(license_.commitment_due_at) or tx.now + timedelta(days=COMMITMENT_DAYS)
+        # The registration service sets the due date. If it did not: 60 days from the day of the
+        # commitment (the submission; 自承诺之日起60日内), that day not counted, to its midnight.
+        due = from_timestamp(license_.commitment_due_at) or commitment_due(tx.saga.submitted_at)
         tx.saga.commitment_state = "open"
         tx.saga.commitment_due_at = due
         tx.saga.commitment_materials = {"outstanding": materials, "supplied": [], "accepted": []}
@@ -1380,6 +1381,7 @@ class SagaEngine:
             form=form,
             results=results,
             reason=reason,
+            submitted_at=tx.saga.submitted_at,
         )
 
     def _tx(self, session: Session, saga: Saga, *, actor: str) -> _Tx:
@@ -1433,6 +1435,12 @@ def dead_letter_reason(envelope: m.Envelope) -> str:
         why = first.get("reason", b"")
         return f"broker: {why.decode() if isinstance(why, bytes) else why}"
     return "unknown"
+
+
+def commitment_due(committed_at: datetime) -> datetime:
+    """The end (24:00, Asia/Shanghai) of the 60th day after the day of the commitment."""
+    last_day = to_shanghai(committed_at, "committed_at").date() + timedelta(days=COMMITMENT_DAYS)
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
 
 
 def new_case_id(now: datetime) -> str:

@@ -16,6 +16,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
+from onestop_common.protoconv import timestamp
 from orchestrator.definition import RetryPolicy, SagaData, saga, workdays
 
 SealKind = application_pb2.SealKind
@@ -45,7 +46,11 @@ def _division(data: SagaData) -> str:
 
 
 def issue_license(data: SagaData) -> registration_pb2.IssueLicenseRequest:
-    return registration_pb2.IssueLicenseRequest(form=data.form)
+    request = registration_pb2.IssueLicenseRequest(form=data.form)
+    if data.submitted_at is not None:
+        # The day of the commitment, from which its 60 days run.
+        request.submitted_at.CopyFrom(timestamp(data.submitted_at))
+    return request
 
 
 def revoke_license(data: SagaData) -> registration_pb2.RevokeLicenseRequest:
@@ -59,6 +64,7 @@ def issue_seals(data: SagaData) -> seal_pb2.IssueSealsRequest:
         legal_representative_name=data.form.legal_representative.name,
         division_code=_division(data),
         seals=data.form.seals,
+        invoice_kinds=data.form.invoice.kinds,
     )
 
 

@@ -10,7 +10,7 @@ import io
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 import pypdfium2
@@ -39,6 +39,16 @@ STEP_ACTORS = {
 
 def when(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d %H:%M}" if value else ""
+
+
+def until(value: datetime | None) -> str:
+    """An end of period: a midnight is shown as the day before at 24:00 (a commitment due at
+    the end of its 60th day), so nobody reads it as a day later."""
+    if value is None:
+        return ""
+    if (value.hour, value.minute, value.second) == (0, 0, 0):
+        return f"{value - timedelta(days=1):%Y-%m-%d} 24:00"
+    return when(value)
 
 
 def duration(seconds: int, lang: str) -> str:
@@ -209,7 +219,7 @@ def case_view(app: pb.Application, lang: str) -> CaseView:
         terminal=terminal,
         awaiting_applicant=any(s.state == "AWAITING_APPLICANT" for s in steps),
         commitment_state=commitment,
-        commitment_due=when(from_timestamp(app.commitment.due_at)),
+        commitment_due=until(from_timestamp(app.commitment.due_at)),
         outstanding=tuple(app.commitment.outstanding),
         supplied=tuple(app.commitment.supplied),
         cancellable=app.state == common_pb2.CASE_STATE_RUNNING,

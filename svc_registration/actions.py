@@ -186,7 +186,10 @@ def _issue(uow: UnitOfWork, request: pb.IssueLicenseRequest, env: Env) -> pb.Iss
         return pb.IssueLicenseResponse(status=_correction_status(task, a.validation, env))
     if env.auto_enabled and a.decision.approved:
         decided_by = f"auto:{a.decision.ruleset_version}"
-        row, materials = grant(uow, env, ctx, a.app, request.form, decided_by=decided_by)
+        committed_at = domain.commitment_made_at(a.app.commitment, submitted_at(request, env))
+        row, materials = grant(
+            uow, env, ctx, a.app, request.form, decided_by=decided_by, committed_at=committed_at
+        )
         return _done(row, materials, decided_by, env)
     task = _open_review(uow, request, a, env, awaiting=False)
     return pb.IssueLicenseResponse(
@@ -197,6 +200,20 @@ def _issue(uow: UnitOfWork, request: pb.IssueLicenseRequest, env: Env) -> pb.Iss
             now=env.now,
         )
     )
+
+
+def submitted_at(request: pb.IssueLicenseRequest, env: Env) -> datetime:
+    """When the applicant submitted the application (see ``grpc_api.submission_time``); a command
+    that does not say falls back to the time it is handled, for IssueLicense moments after the
+    submission."""
+    when = grpc_api.submission_time(request)
+    if when is not None:
+        return when
+    log.warning(
+        "case %s: the command says nothing of the submission time; using the time it is handled",
+        request.context.case_id,
+    )
+    return env.now
 
 
 def _done(
@@ -245,7 +262,13 @@ def _summary(a: Assessment) -> str:
     return " · ".join(parts)
 
 
-def _details(a: Assessment, env: Env, violations: Sequence[RuleViolation] = ()) -> dict[str, str]:
+def _details(
+    a: Assessment,
+    env: Env,
+    violations: Sequence[RuleViolation] = (),
+    *,
+    committed_at: datetime | None = None,
+) -> dict[str, str]:
     app = a.app
     details = {
         "enterprise_type": app.enterprise_type.value,
@@ -257,6 +280,8 @@ def _details(a: Assessment, env: Env, violations: Sequence[RuleViolation] = ()) 
         "ruleset_version": a.decision.ruleset_version,
         "commitment": ", ".join(m.code for m in app.commitment.materials),
     }
+    if committed_at is not None:
+        details.update(_commitment_details(domain.commitment_terms(committed_at)))
     if violations:
         details["rejections"] = json.dumps(
             [
@@ -266,6 +291,20 @@ def _details(a: Assessment, env: Env, violations: Sequence[RuleViolation] = ()) 
             ensure_ascii=False,
         )
     return details
+
+
+def _commitment_details(terms: domain.CommitmentTerms) -> dict[str, str]:
+    """The day of the commitment beside its due date, so nobody counts from the decision."""
+    return {
+        "commitment_made_at": terms.committed_at.isoformat(),
+        "commitment_last_day": terms.last_day.isoformat(),
+        "commitment_rule": (
+            f"自承诺之日起{domain.COMMITMENT_DAYS}日内补交（{terms.committed_at:%Y-%m-%d} 承诺，"
+            f"{terms.last_day:%Y-%m-%d} 24:00 截止） / materials due within "
+            f"{domain.COMMITMENT_DAYS} days of the commitment (made {terms.committed_at:%Y-%m-%d}, "
+            f"due by the end of {terms.last_day:%Y-%m-%d})"
+        ),
+    }
 
 
 def _stored_rejections(task: Task) -> list[common_pb2.Rejection]:
@@ -283,7 +322,8 @@ def _stored_rejections(task: Task) -> list[common_pb2.Rejection]:
 def _open_review(
     uow: UnitOfWork, request: pb.IssueLicenseRequest, a: Assessment, env: Env, *, awaiting: bool
 ) -> Task:
-    task = desk.open_task(
+    committed_at = domain.commitment_made_at(a.app.commitment, submitted_at(request, env))
+    opened = desk.open_task(
         uow.session,
         Task,
         prefix=TASK_PREFIX,
@@ -292,15 +332,20 @@ def _open_review(
         now=env.now,
         company_name=a.app.name.full,
         summary=_summary(a),
-        details=_details(a, env, a.validation.violations if awaiting else ()),
+        details=_details(
+            a, env, a.validation.violations if awaiting else (), committed_at=committed_at
+        ),
     )
+    assert isinstance(opened, Task)
+    task = opened
+    task.commitment_made_at = committed_at
     if awaiting:
         task.state = desk.AWAITING_APPLICANT
         task.paused_at = env.now
         task.decided_by = f"auto:{domain.RULESET_VERSION}"
         task.reason = "automatic checks found problems in the form"
     uow.session.flush()
-    return task  # type: ignore[return-value]
+    return task
 
 
 # --------------------------------------------------------------------------- granting
@@ -368,10 +413,17 @@ def grant(
     form: application_pb2.ApplicationForm,
     *,
     decided_by: str,
+    committed_at: datetime | None,
 ) -> tuple[License, list[CommittedMaterialRow]]:
     """Registers the USCC, stores the signed license, registers the name, opens the commitment,
     and announces LicenseIssued: all in the caller's transaction. Without a matching signed
-    license (``env.prepared``) it asks for one (:class:`NeedsSignature`)."""
+    license (``env.prepared``) it asks for one (:class:`NeedsSignature`).
+
+    ``committed_at`` is when the applicant made the commitment (see
+    ``domain.commitment_made_at``): its 60 days run from that day, not from this grant.
+    """
+    if app.commitment.used and committed_at is None:
+        raise ValueError(f"case {ctx.case_id}: a commitment needs the time it was made")
     session = uow.session
     prepared = env.prepared
     if prepared is None or prepared.case_id != ctx.case_id:
@@ -390,7 +442,8 @@ def grant(
         facts.license_number,
         facts.registered_capital,
     )
-    due = domain.commitment_due(env.now) if app.commitment.used else None
+    terms = domain.commitment_terms(committed_at) if app.commitment.used and committed_at else None
+    due = terms.due_at if terms else None
     row = License(
         uscc=uscc,
         case_id=ctx.case_id,
@@ -415,7 +468,8 @@ def grant(
         qr_payload=facts.qr_payload,
         status="valid",
         revocation_reason="",
-        commitment_state="open" if due else "none",
+        commitment_state="open" if terms else "none",
+        committed_at=terms.committed_at if terms else None,
         commitment_due_at=due,
         form=form.SerializeToString(deterministic=True),
         pdf=pdf,
@@ -442,6 +496,14 @@ def grant(
         pb.LicenseIssued(case_id=ctx.case_id, license=message), "LicenseIssued", case_id=ctx.case_id
     )
     log.info("case %s: license %s issued by %s", ctx.case_id, uscc, decided_by)
+    if terms is not None:
+        log.info(
+            "case %s: commitment made %s, materials due by the end of %s (granted %s)",
+            ctx.case_id,
+            terms.committed_at.isoformat(),
+            terms.last_day.isoformat(),
+            env.now.isoformat(),
+        )
     return row, materials
 
 
@@ -479,18 +541,36 @@ def _correct(
         uow, request.form, env, case_id=ctx.case_id, applicant_id=issue_ctx.applicant_id, claim=True
     )
     _record(uow, ctx.case_id, a, env)
+    original = pb.IssueLicenseRequest.FromString(task.request)
     corrected = pb.IssueLicenseRequest(context=issue_ctx, form=request.form)
+    if original.HasField("submitted_at"):
+        corrected.submitted_at.CopyFrom(original.submitted_at)
     task.request = corrected.SerializeToString()
     task.company_name = a.app.name.full
     task.summary = _summary(a)
+    # A commitment the case already had keeps its day; one first agreed in this correction was
+    # made now (the orchestrator sends the correction when the applicant submits it, and this
+    # command's deadline is the original step's, so it cannot say when).
+    committed_at = domain.commitment_made_at(
+        a.app.commitment, env.now, earlier=task.commitment_made_at
+    )
+    task.commitment_made_at = committed_at
     if a.validation.violations:
-        task.details = _details(a, env, a.validation.violations)
+        task.details = _details(a, env, a.validation.violations, committed_at=committed_at)
         return pb.ApplyCorrectionResponse(status=_correction_status(task, a.validation, env))
-    task.details = _details(a, env)
+    task.details = _details(a, env, committed_at=committed_at)
     _resume(task, env)
     if env.auto_enabled and a.decision.approved:
         decided_by = f"auto:{a.decision.ruleset_version}"
-        row, materials = grant(uow, env, issue_ctx, a.app, request.form, decided_by=decided_by)
+        row, materials = grant(
+            uow,
+            env,
+            issue_ctx,
+            a.app,
+            request.form,
+            decided_by=decided_by,
+            committed_at=committed_at,
+        )
         task.state, task.decided_at, task.decided_by = desk.DONE, env.now, decided_by
         uow.emit_result(
             "IssueLicense",
@@ -597,6 +677,11 @@ def _supply(
                 "file_name": request.file_name,
                 "content_type": request.content_type,
                 "bytes": str(len(request.content)),
+                **(
+                    _commitment_details(domain.commitment_terms(row.committed_at))
+                    if row.committed_at is not None
+                    else {}
+                ),
             },
         )
         assert task is not None
@@ -851,7 +936,20 @@ def approve_task(
             message_zh="该申请已不能通过校验，请改为要求补正",
             violations=a.validation.violations,
         )
-    row, materials = grant(uow, env, ctx, a.app, original.form, decided_by=principal.subject)
+    # The day of the commitment was recorded when the form came in; a task opened before that
+    # was recorded has the submission time in its stored command.
+    committed_at = task.commitment_made_at or domain.commitment_made_at(
+        a.app.commitment, submitted_at(original, env)
+    )
+    row, materials = grant(
+        uow,
+        env,
+        ctx,
+        a.app,
+        original.form,
+        decided_by=principal.subject,
+        committed_at=committed_at,
+    )
     desk.decide(task, principal, desk.DONE, env.now, request.comment)
     message = grpc_api.license_message(row, materials)
     uow.emit_result(

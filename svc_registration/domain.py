@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from onestop_common.clock import SHANGHAI, to_shanghai
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import (
     USCC_ALPHABET,
@@ -40,6 +41,8 @@ REGISTRATION_AUTHORITY_EN = (
 AUTHORITY_CODE = "9"
 CURRENCY = "CNY"
 
+# 告知承诺制: the seed document gives the applicant 60 days "自承诺之日起" (from the day of the
+# commitment) to supply the promised materials; see ``commitment_terms``.
 COMMITMENT_DAYS = 60
 NAME_RESERVATION_MONTHS = 2
 DEREGISTERED_NAME_HOLD_DAYS = 365
@@ -1813,8 +1816,61 @@ def license_number_for(area: str, issued_on: date, random_part: str) -> str:
     return f"{area}{issued_on:%Y%m%d}{random_part}"
 
 
-def commitment_due(issued_at: datetime) -> datetime:
-    return issued_at + timedelta(days=COMMITMENT_DAYS)
+# --------------------------------------------------------------------------- the commitment route
+#
+# Rule: the promised materials are due "自承诺之日起60日内", within 60 days from the day of the
+# commitment (the seed document's wording, as quoted in issue 12; verified: partial, the seed
+# text itself was not re-read here). The day of the commitment is the day the applicant signed
+# the written commitment: the submission that carried the agreed commitment. The day the license
+# is granted does not move it, so an officer deciding three days later takes nothing from the
+# applicant and adds nothing either.
+#
+# Counting: as the Civil Code counts periods in days (民法典 art. 201: the day the period starts
+# is not counted, it runs from the next day; art. 203 para. 2: the last day ends at 24:00; read
+# in several public reposts of the Code, not the NPC's own page), in Asia/Shanghai. So the last
+# day is the day of the commitment + 60 calendar days, and the period ends at 24:00 of it.
+# Not applied: art. 203 para. 1 (a last day that is a statutory holiday moves to the day after
+# the holiday). The business calendar often cannot know the holidays of the year the period ends
+# in when the date is set, and whether that article governs an administrative commitment was not
+# checked. Until that is decided, a period ending on a holiday is not extended.
+
+
+@dataclass(frozen=True)
+class CommitmentTerms:
+    """When the applicant committed and until when the materials may be supplied."""
+
+    committed_at: datetime
+    last_day: date
+    due_at: datetime
+
+
+def commitment_terms(committed_at: datetime) -> CommitmentTerms:
+    """The terms for a commitment made at ``committed_at`` (timezone-aware)."""
+    made = to_shanghai(committed_at, "committed_at")
+    last_day = made.date() + timedelta(days=COMMITMENT_DAYS)
+    # 24:00 of the last day is 00:00 of the next (a fixed +08:00 zone: no DST to step over).
+    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    return CommitmentTerms(made, last_day, end)
+
+
+def commitment_due(committed_at: datetime) -> datetime:
+    """The instant the commitment period ends: 24:00 of the 60th day after the commitment."""
+    return commitment_terms(committed_at).due_at
+
+
+def commitment_made_at(
+    commitment: Commitment, submitted_at: datetime, earlier: datetime | None = None
+) -> datetime | None:
+    """When the commitment in a submission was made, None if it carries no agreed commitment.
+
+    ``earlier`` is the time already recorded for the case (an earlier submission that carried
+    the agreed commitment): a correction that keeps the commitment keeps its day. A commitment
+    first agreed in a correction was made when the correction was submitted.
+    """
+    if not (commitment.used and commitment.agreed):
+        return None
+    made = earlier if earlier is not None else submitted_at
+    return to_shanghai(made, "submitted_at")
 
 
 # --------------------------------------------------------------------------- revocation

@@ -4,13 +4,14 @@ what. ID numbers leave this service only for roles that need them (officers, the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop_common.errors import PermissionDenied
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.protoconv import money, timestamp
+from onestop_common.protoconv import from_timestamp, money, timestamp
 from svc_registration import domain
 from svc_registration.domain import (
     Address,
@@ -134,6 +135,20 @@ def application(form: application_pb2.ApplicationForm) -> Application:
 # --------------------------------------------------------------------------- encoding
 
 
+def submission_time(request: registration_pb2.IssueLicenseRequest) -> datetime | None:
+    """When the applicant submitted the application (the day of a commitment it carries).
+
+    The platform says so in ``submitted_at``. A command without it (from an orchestrator that does
+    not set it yet) still carries the license step's deadline, whose clock starts when the case
+    is submitted: the license is the saga's first step. None when the command has neither.
+    """
+    for stamp in (request.submitted_at, request.context.deadline.started_at):
+        when = from_timestamp(stamp)
+        if when is not None:
+            return when
+    return None
+
+
 def license_message(
     row: License, materials: Sequence[CommittedMaterialRow] = ()
 ) -> registration_pb2.License:
@@ -161,6 +176,10 @@ def license_message(
         message.revoked_at.CopyFrom(timestamp(row.revoked_at))
     if row.commitment_due_at is not None:
         message.commitment_due_at.CopyFrom(timestamp(row.commitment_due_at))
+    if row.committed_at is not None:
+        # The day the 60 days run from, shown with the due date it gives.
+        message.committed_at.CopyFrom(timestamp(row.committed_at))
+        message.commitment_last_day = domain.commitment_terms(row.committed_at).last_day.isoformat()
     for item in materials:
         if item.state in ("outstanding", "supplied", "refused"):
             message.committed_materials.append(

@@ -45,7 +45,9 @@ class Inbox(InboxMixin, Base):
 
 
 class Task(TaskMixin, Base):
-    pass
+    # A review task's commitment (告知承诺制): when the applicant made it, i.e. the submission that
+    # first carried the agreed commitment. The 60 days run from this day, not from the decision.
+    commitment_made_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class UsccRecord(Base):
@@ -89,6 +91,8 @@ class License(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revocation_reason: Mapped[str] = mapped_column(Text, default="")
     commitment_state: Mapped[str] = mapped_column(String(20), default="none")
+    # When the applicant made the commitment (the day the 60 days run from) and when they end.
+    committed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     commitment_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     # The ApplicationForm (protobuf bytes) the license was granted on.
     form: Mapped[bytes] = deferred(mapped_column(LargeBinary))

@@ -94,9 +94,15 @@ def _order_seals(
         # A repeated command under another key: answer with the order there is, never a second.
         return _order_response(session, existing, env)
     order_in = grpc_api.order_input(request)
-    problems = domain.order_violations(order_in)
+    policy = domain.seal_policy()
+    problems = domain.order_violations(order_in, policy)
     if problems:
-        log.info("case %s: seal order refused: %s", context.case_id, problems[0].message_en)
+        log.info(
+            "case %s: seal order refused (seal policy %s): %s",
+            context.case_id,
+            policy.version,
+            problems[0].message_en,
+        )
         return seal_pb2.IssueSealsResponse(
             status=desk.step_status(
                 Outcome.OUTCOME_REJECTED,

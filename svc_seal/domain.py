@@ -1,16 +1,21 @@
 """The seal rules: which seal sets may be ordered, seal codes, what each seal carries, when an
 order completes by itself, police filing numbers, certificate lifetimes, where a seal may be
-placed on a page, and who besides the owner may sign (authorised users). Pure: no I/O, no
-nameko, SQLAlchemy or protobuf."""
+placed on a page, and who besides the owner may sign (authorised users). No nameko, SQLAlchemy
+or protobuf; the only I/O is reading the seal policy (``data/seal_policy.csv``) once."""
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
 import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
+from pathlib import Path
 
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import validate_uscc
@@ -27,11 +32,17 @@ SEAL_CODE = re.compile(r"\d{13}")
 _MAKER_ID = re.compile(r"\d{3}")
 _DIVISION = re.compile(r"\d{6}")
 
-# The set every new company gets (the reform's free seal package); the contract seal is optional.
-REQUIRED_KINDS = (SealKind.OFFICIAL, SealKind.FINANCE, SealKind.INVOICE, SealKind.LEGAL_REP)
-OPTIONAL_KINDS = (SealKind.CONTRACT,)
-KIND_ORDER = (*REQUIRED_KINDS, *OPTIONAL_KINDS)
+# The usual order of a seal set (desk queues, plans, the bank's card). Which seals an order must
+# include is the platform's policy, kept as data: see ``SealPolicy``.
+KIND_ORDER = (
+    SealKind.OFFICIAL,
+    SealKind.FINANCE,
+    SealKind.INVOICE,
+    SealKind.LEGAL_REP,
+    SealKind.CONTRACT,
+)
 MAX_COMPANY_NAME = 30
+POLICY_FILE = Path(__file__).resolve().parent / "data" / "seal_policy.csv"
 
 # A seal certificate lives this long, or until its CA expires if that comes first.
 CERTIFICATE_LIFETIME = timedelta(days=3 * 365 + 1)
@@ -72,6 +83,15 @@ class RequestedSeal:
     electronic: bool
 
 
+class InvoiceKind(StrEnum):
+    """The invoices an applicant asks for (ApplicationForm.invoice.kinds), as the seal policy
+    needs them: 数电票 carry no seal impression, anything else might be on paper."""
+
+    DIGITAL_ORDINARY = "digital_ordinary"  # 数电票（普通发票）
+    DIGITAL_SPECIAL = "digital_special"  # 数电票（增值税专用发票）
+    OTHER = "other"  # any kind this service does not know
+
+
 @dataclass(frozen=True)
 class SealOrderInput:
     uscc: str
@@ -79,6 +99,8 @@ class SealOrderInput:
     legal_representative_name: str
     division_code: str
     seals: tuple[RequestedSeal, ...]
+    # Empty when the order does not say (then the policy's full set applies).
+    invoice_kinds: frozenset[InvoiceKind] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -115,11 +137,151 @@ class SealFacts:
     state: SealState
 
 
+# --------------------------------------------------------------------------- the seal policy
+
+
+class SealPolicyError(ValueError):
+    """The policy file is malformed; the message names the row and column."""
+
+
+@dataclass(frozen=True)
+class SealRule:
+    """One seal kind in the platform's policy, with its wording and where it comes from."""
+
+    kind: SealKind
+    required: bool
+    # When every invoice kind the applicant asks for is one of these, the seal is optional.
+    optional_when_invoices_only: frozenset[InvoiceKind]
+    basis: str
+    wording_zh: str
+    wording_en: str
+    verified: str
+    source: str
+
+    def applies_to(self, invoice_kinds: frozenset[InvoiceKind]) -> bool:
+        """Whether an order asking for ``invoice_kinds`` must include this seal."""
+        if not self.required:
+            return False
+        waived = bool(invoice_kinds) and invoice_kinds <= self.optional_when_invoices_only
+        return not waived
+
+
+@dataclass(frozen=True)
+class SealPolicy:
+    """Which seals a new company is asked to order: the platform's policy, not law."""
+
+    rules: tuple[SealRule, ...]
+    version: str = ""
+    _by_kind: dict[SealKind, SealRule] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_kind", {rule.kind: rule for rule in self.rules})
+
+    def rule(self, kind: SealKind) -> SealRule:
+        return self._by_kind[kind]
+
+    def required_kinds(
+        self, invoice_kinds: frozenset[InvoiceKind] = frozenset()
+    ) -> tuple[SealKind, ...]:
+        """The seals an order asking for ``invoice_kinds`` must include, in the usual order."""
+        return tuple(k for k in KIND_ORDER if self._by_kind[k].applies_to(invoice_kinds))
+
+
+POLICY_COLUMNS = (
+    "kind",
+    "requirement",
+    "optional_when_invoices_only",
+    "basis",
+    "wording_zh",
+    "wording_en",
+    "verified",
+    "source",
+)
+POLICY_BASIS = "platform policy"
+_REQUIREMENTS = {"required": True, "optional": False}
+_VERIFIED = frozenset({"yes", "partial", "unverified"})
+
+
+def parse_seal_policy(text: str, *, name: str = "seal_policy.csv") -> SealPolicy:
+    """The policy in ``text`` (CSV, see data/README.md); SealPolicyError names what is wrong."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in POLICY_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise SealPolicyError(f"{name} lacks columns {missing}")
+    rules = [_policy_rule(row, f"{name} row {n}") for n, row in enumerate(reader, start=2)]
+    kinds = [rule.kind for rule in rules]
+    duplicated = sorted({k.value for k in kinds if kinds.count(k) > 1})
+    absent = [k.value for k in KIND_ORDER if k not in kinds]
+    if duplicated or absent:
+        raise SealPolicyError(
+            f"{name} must have one row per seal kind: duplicated {duplicated}, missing {absent}"
+        )
+    version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return SealPolicy(tuple(rules), version=f"{name}@{version}")
+
+
+def _policy_rule(row: dict[str, str], where: str) -> SealRule:
+    def value(column: str) -> str:
+        return (row.get(column) or "").strip()
+
+    def bad(column: str, why: str) -> SealPolicyError:
+        return SealPolicyError(f"{where}, {column} {value(column)!r}: {why}")
+
+    try:
+        kind = SealKind(value("kind"))
+    except ValueError:
+        raise bad("kind", f"not one of {[k.value for k in SealKind]}") from None
+    if value("requirement") not in _REQUIREMENTS:
+        raise bad("requirement", "must be 'required' or 'optional'")
+    required = _REQUIREMENTS[value("requirement")]
+    try:
+        waived = frozenset(
+            InvoiceKind(part.strip())
+            for part in value("optional_when_invoices_only").split(";")
+            if part.strip()
+        )
+    except ValueError:
+        kinds = [k.value for k in InvoiceKind]
+        raise bad("optional_when_invoices_only", f"';'-separated kinds of {kinds}") from None
+    if value("basis") != POLICY_BASIS:
+        # A legal requirement needs its statute and its own rule, not a line in a policy file.
+        raise bad("basis", f"this file holds only '{POLICY_BASIS}' rows")
+    if value("verified") not in _VERIFIED:
+        raise bad("verified", f"must be one of {sorted(_VERIFIED)}")
+    if not value("source"):
+        raise bad("source", "every rule names where it comes from")
+    if required and not (value("wording_zh") and value("wording_en")):
+        raise bad("wording_zh", "a required seal needs the words the applicant is told")
+    return SealRule(
+        kind=kind,
+        required=required,
+        optional_when_invoices_only=waived,
+        basis=value("basis"),
+        wording_zh=value("wording_zh"),
+        wording_en=value("wording_en"),
+        verified=value("verified"),
+        source=value("source"),
+    )
+
+
+@cache
+def seal_policy() -> SealPolicy:
+    """The packaged policy, read once per process."""
+    try:
+        text = POLICY_FILE.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SealPolicyError(f"the seal policy {POLICY_FILE} is missing") from None
+    return parse_seal_policy(text, name=POLICY_FILE.name)
+
+
 # --------------------------------------------------------------------------- the seal set
 
 
-def order_violations(order: SealOrderInput) -> list[RuleViolation]:
-    """Everything wrong with a seal order, each naming its field and rule."""
+def order_violations(
+    order: SealOrderInput, policy: SealPolicy | None = None
+) -> list[RuleViolation]:
+    """Everything wrong with a seal order, each naming its field and rule; the seal set is
+    checked against ``policy`` (the packaged one by default)."""
     found: list[RuleViolation] = []
     verdict = validate_uscc(order.uscc)
     # A legacy pilot code fails the check character yet is lawful: the license stands for it.
@@ -147,7 +309,7 @@ def order_violations(order: SealOrderInput) -> list[RuleViolation]:
                 "the division code must be 6 digits (the seal code starts with its first 4)",
             )
         )
-    found += _seal_set_violations(order.seals)
+    found += _seal_set_violations(order.seals, order.invoice_kinds, policy or seal_policy())
     kinds = {seal.kind for seal in order.seals}
     if SealKind.LEGAL_REP in kinds and not _fits_name_seal(order.legal_representative_name):
         found.append(
@@ -167,7 +329,9 @@ def _fits_name_seal(name: str) -> bool:
     return 2 <= len(name) <= 4 and name.isalpha()
 
 
-def _seal_set_violations(seals: Sequence[RequestedSeal]) -> list[RuleViolation]:
+def _seal_set_violations(
+    seals: Sequence[RequestedSeal], invoice_kinds: frozenset[InvoiceKind], policy: SealPolicy
+) -> list[RuleViolation]:
     found: list[RuleViolation] = []
     seen: set[SealKind] = set()
     for i, seal in enumerate(seals):
@@ -197,16 +361,10 @@ def _seal_set_violations(seals: Sequence[RequestedSeal]) -> list[RuleViolation]:
                     f"the {seal.kind.value} seal must be physical, electronic or both",
                 )
             )
-    for kind in REQUIRED_KINDS:
+    for kind in policy.required_kinds(invoice_kinds):
         if kind not in seen:
-            found.append(
-                violation(
-                    "form.seals",
-                    "required_seal",
-                    f"新办企业的印章须包括{kind.label_zh}",
-                    f"a new company's seal set must include the {kind.value} seal",
-                )
-            )
+            rule = policy.rule(kind)
+            found.append(violation("form.seals", "required_seal", rule.wording_zh, rule.wording_en))
     return found
 
 

@@ -8,7 +8,14 @@ from onestop_common.clock import SHANGHAI
 from onestop_common.errors import InvalidInput, PermissionDenied, RuleViolation, violation
 from onestop_common.identity import STAFF_ROLES, Principal, Role, require_role
 from onestop_common.protoconv import timestamp
-from svc_seal.domain import Capacity, GrantInput, RequestedSeal, SealOrderInput, SealState
+from svc_seal.domain import (
+    Capacity,
+    GrantInput,
+    InvoiceKind,
+    RequestedSeal,
+    SealOrderInput,
+    SealState,
+)
 from svc_seal.impression import SealKind
 from svc_seal.models import AuthorisedSigner, SealOrder, SealRecord, SealUsageRecord
 
@@ -49,7 +56,16 @@ def order_input(request: seal_pb2.IssueSealsRequest) -> SealOrderInput:
             RequestedSeal(KIND_FROM_PROTO.get(seal.kind), seal.physical, seal.electronic)
             for seal in request.seals
         ),
+        invoice_kinds=frozenset(
+            INVOICE_KIND_FROM_PROTO.get(kind, InvoiceKind.OTHER) for kind in request.invoice_kinds
+        ),
     )
+
+
+INVOICE_KIND_FROM_PROTO = {
+    application_pb2.INVOICE_KIND_DIGITAL_ORDINARY: InvoiceKind.DIGITAL_ORDINARY,
+    application_pb2.INVOICE_KIND_DIGITAL_SPECIAL: InvoiceKind.DIGITAL_SPECIAL,
+}
 
 
 def requested_kind(value: int) -> SealKind | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from onestop.registration.v1 import registration_pb2 as reg_pb
 from onestop.registration.v1 import registration_pb2_grpc as reg_grpc
 from onestop_cli.demo import demo_form
 from onestop_common import messaging as m
+from onestop_common.clock import SHANGHAI
 from onestop_common.settings import Settings
 from tests.e2e.test_commitment_route import MATERIAL_CODE, committed
 from tests.e2e.test_full_platform import electronic_only
@@ -107,9 +108,14 @@ def test_an_unfulfilled_commitment_revokes_the_company_and_lists_both_people(
         revoked = registration.GetLicense(
             reg_pb.GetLicenseRequest(uscc=final.uscc), metadata=officer, timeout=30
         ).license
-        # Due 60 days after the license was issued, and the orchestrator kept the same date.
-        issued, due = revoked.issued_at.ToDatetime(), revoked.commitment_due_at.ToDatetime()
-        assert due - issued == timedelta(days=60)
+        # Due at the end of the 60th day after the day of the commitment (the submission), and
+        # the orchestrator kept the same date.
+        commitment_day = revoked.committed_at.ToDatetime(tzinfo=SHANGHAI).date()
+        due = revoked.commitment_due_at.ToDatetime(tzinfo=SHANGHAI)
+        assert revoked.commitment_last_day == (commitment_day + timedelta(days=60)).isoformat()
+        assert due == datetime.combine(
+            commitment_day + timedelta(days=61), datetime.min.time(), tzinfo=SHANGHAI
+        )
         assert final.commitment.due_at == revoked.commitment_due_at
         assert revoked.commitment_state == "overdue"
         status = registration.GetLicenseStatus(

@@ -1,19 +1,28 @@
 """The commitment route (告知承诺制) on a real service: a license granted with a missing document
-and a 60-day due date, the material supplied and accepted, an overdue commitment revoked onto the
-credit list (失信惩戒), and a listed applicant or legal representative kept off the route."""
+and a due date 60 days after the day of the commitment (not of the grant), the material supplied
+and accepted, an overdue commitment revoked onto the credit list (失信惩戒), and a listed
+applicant or legal representative kept off the route."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import grpc
 import pytest
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
+from onestop_common.clock import SHANGHAI, SystemClock
 from onestop_common.identifiers import citizen_id_check_char
-from tests.support.registration import Registration, registration_service, sample_form
+from onestop_common.protoconv import from_timestamp, timestamp
+from tests.support.registration import (
+    Registration,
+    license_deadline,
+    new_case,
+    registration_service,
+    sample_form,
+)
 
 Outcome = common_pb2.Outcome
 SEEDED_DISHONEST_ID = "120115197001019010"  # data/credit_list.csv (synthetic)
@@ -52,6 +61,46 @@ def committed_form(
     return form
 
 
+def issue_submitted(
+    reg: Registration,
+    form: application_pb2.ApplicationForm,
+    *,
+    submitted: datetime | None,
+    step_started: datetime | None = None,
+    applicant: str,
+) -> tuple[str, str]:
+    """IssueLicense as the saga sends it for a case submitted at ``submitted`` (None: a command
+    without ``submitted_at``), the license step's clock started at ``step_started``."""
+    case_id = new_case()
+    key = f"{case_id}:license:IssueLicense"
+    request = pb.IssueLicenseRequest(form=form)
+    if submitted is not None:
+        request.submitted_at.CopyFrom(timestamp(submitted))
+    reg.driver.send(
+        "registration",
+        "IssueLicense",
+        request,
+        case_id=case_id,
+        step="license",
+        key=key,
+        applicant_id=applicant,
+        deadline=license_deadline(step_started),
+    )
+    return case_id, key
+
+
+def last_day(committed: datetime) -> date:
+    return committed.astimezone(SHANGHAI).date() + timedelta(days=60)
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), SHANGHAI)
+
+
+def review_task(reg: Registration, task_id: str) -> pb.GetTaskResponse:
+    return reg.desk.GetTask(pb.GetTaskRequest(task_id=task_id), metadata=reg.officer())
+
+
 def approve_on_desk(reg: Registration, key: str) -> pb.IssueLicenseResponse:
     accepted = reg.result(key, outcome=Outcome.OUTCOME_ACCEPTED)
     assert "auto.missing_materials" in accepted.status.reason
@@ -63,12 +112,24 @@ def approve_on_desk(reg: Registration, key: str) -> pb.IssueLicenseResponse:
 
 
 def test_a_license_is_granted_with_a_missing_document_then_the_document_is_accepted(reg):
-    case_id, key = reg.issue(committed_form("承诺履行"), applicant="alice")
+    # Submitted three days ago, granted now: the 60 days run from the submission.
+    submitted = SystemClock().now().replace(microsecond=0) - timedelta(days=3)
+    case_id, key = issue_submitted(
+        reg, committed_form("承诺履行"), submitted=submitted, applicant="alice"
+    )
+    accepted = reg.result(key, outcome=Outcome.OUTCOME_ACCEPTED)
+    shown = review_task(reg, accepted.status.task_id).task.details
+    assert shown["commitment_made_at"] == submitted.isoformat()
+    assert shown["commitment_last_day"] == last_day(submitted).isoformat()
     lic = approve_on_desk(reg, key).license
     assert [m.code for m in lic.committed_materials] == ["domicile_proof"]
     assert lic.commitment_state == "open"
-    due = lic.commitment_due_at.ToDatetime() - lic.issued_at.ToDatetime()
-    assert due == timedelta(days=60)
+    assert from_timestamp(lic.committed_at) == submitted
+    assert lic.commitment_last_day == last_day(submitted).isoformat()
+    assert from_timestamp(lic.commitment_due_at) == end_of(last_day(submitted))
+    granted = from_timestamp(lic.issued_at)
+    assert granted is not None and granted - submitted >= timedelta(days=3)
+    assert lic.commitment_last_day != last_day(granted).isoformat()
 
     supply = reg.send(
         "SupplyMaterial",
@@ -88,6 +149,8 @@ def test_a_license_is_granted_with_a_missing_document_then_the_document_is_accep
     (review,) = [t for t in tasks if t.task_id == opened.status.task_id]
     assert review.details["material_code"] == "domicile_proof" and review.uscc == lic.uscc
     assert review.deadline.due_at == lic.commitment_due_at
+    assert review.details["commitment_made_at"] == submitted.isoformat()
+    assert review.details["commitment_last_day"] == lic.commitment_last_day
 
     reg.desk.ApproveTask(pb.ApproveTaskRequest(task_id=review.task_id), metadata=reg.officer())
     accepted = reg.result(supply, outcome=Outcome.OUTCOME_DONE)
@@ -214,3 +277,43 @@ def test_an_administrator_keeps_the_credit_list(reg):
     assert removed.HasField("removed_at")
     active = reg.service.ListCreditEntries(pb.ListCreditEntriesRequest(), metadata=admin).entries
     assert "frank" not in [e.subject_id for e in active]
+
+
+def test_without_submitted_at_the_commitment_runs_from_the_license_steps_start(reg):
+    # An orchestrator that does not set submitted_at yet: the license step's clock starts at
+    # the submission, and the command carries it.
+    started = SystemClock().now().replace(microsecond=0) - timedelta(days=2)
+    _, key = issue_submitted(
+        reg, committed_form("步骤起算"), submitted=None, step_started=started, applicant="gina"
+    )
+    lic = approve_on_desk(reg, key).license
+    assert from_timestamp(lic.committed_at) == started
+    assert from_timestamp(lic.commitment_due_at) == end_of(last_day(started))
+
+
+def test_a_commitment_first_agreed_in_a_correction_runs_from_the_correction(reg):
+    submitted = SystemClock().now().replace(microsecond=0) - timedelta(days=3)
+    wrong = sample_form("补正承诺")
+    wrong.domicile.division_code = "120116"  # outside the registration area
+    case_id, key = issue_submitted(reg, wrong, submitted=submitted, applicant="hana")
+    asked = reg.result(key, outcome=Outcome.OUTCOME_CORRECTION_REQUESTED)
+    assert "commitment_made_at" not in review_task(reg, asked.status.task_id).task.details
+
+    before = SystemClock().now()
+    correction = reg.send(
+        "ApplyCorrection",
+        pb.ApplyCorrectionRequest(form=committed_form("补正承诺")),
+        case_id=case_id,
+        key=f"{case_id}:license:ApplyCorrection:1",
+        applicant="hana",
+    )
+    back = reg.result(correction, outcome=Outcome.OUTCOME_ACCEPTED)
+    made = datetime.fromisoformat(
+        review_task(reg, back.status.task_id).task.details["commitment_made_at"]
+    )
+    assert made >= before - timedelta(seconds=1)
+
+    reg.desk.ApproveTask(pb.ApproveTaskRequest(task_id=back.status.task_id), metadata=reg.officer())
+    lic = reg.result(key, outcome=Outcome.OUTCOME_DONE).license
+    assert from_timestamp(lic.committed_at) == made
+    assert lic.commitment_last_day == last_day(made).isoformat()

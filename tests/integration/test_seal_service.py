@@ -488,6 +488,10 @@ def test_a_seal_set_that_cannot_be_made_is_rejected_with_reasons(seals: SealPlat
         ("form.legal_representative.name", "name_seal_text"),
     ]
     assert all(r.message_zh and r.message_en for r in result.status.rejections)
+    # The missing invoice seal is asked for by the platform's policy, and said to be so.
+    asked = result.status.rejections[1]
+    assert asked.message_zh.startswith("本平台要求") and "发票专用章" in asked.message_zh
+    assert "the platform's policy, not a legal requirement" in asked.message_en
 
 
 def test_duplicate_command_gives_the_same_seals_and_no_second_set(seals: SealPlatform) -> None:

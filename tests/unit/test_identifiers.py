@@ -13,6 +13,8 @@ from onestop_cli.check import run_check
 from onestop_common.identifiers import (
     ORGCODE_BODY_ALPHABET,
     PROVINCE_CODES,
+    RESIDENCE_PERMIT_ADDRESS_CODES,
+    RULE_SOURCES,
     USCC_ALPHABET,
     USCC_WEIGHTS,
     CitizenId,
@@ -263,6 +265,106 @@ def test_citizen_id_reasons_and_repr_do_not_leak_the_number() -> None:
     assert "19490230" not in verdict.reason_en + verdict.reason_zh
     assert value not in repr(verdict)
     assert "110***********0020" in repr(verdict)
+
+
+# --- residence permits for residents of Hong Kong, Macao and Taiwan ---------------------
+# 《港澳台居民居住证申领发放办法》 art. 3: the number follows the citizen ID standard with the
+# address code 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan).
+
+
+@pytest.mark.parametrize(
+    ("value", "holder", "sex"),
+    [
+        ("830000199001010012", "台湾居民", "M"),
+        ("810000198512310027", "香港居民", "F"),
+        ("82000020000229003X", "澳门居民", "M"),
+    ],
+)
+def test_residence_permit_numbers_are_accepted(value: str, holder: str, sex: str) -> None:
+    assert citizen_id_check_char(value[:17]) == value[17]
+    verdict = validate_citizen_id(value, today=TODAY)
+    assert (verdict.status, verdict.rule) == ("valid", "ok")
+    assert RESIDENCE_PERMIT_ADDRESS_CODES[value[:6]] == holder
+    person = parse_citizen_id(value, today=TODAY)
+    assert (person.division, person.sex) == (value[:6], sex)
+
+
+def test_a_residence_permit_number_still_needs_its_check_character() -> None:
+    verdict = validate_citizen_id("830000199001010013", today=TODAY)
+    assert (verdict.status, verdict.rule) == ("invalid", "check_char")
+    assert "gives 2" in verdict.reason_en
+
+
+def test_83_is_valid_only_as_the_whole_address_code_830000() -> None:
+    value = "831000199001010013"
+    assert citizen_id_check_char(value[:17]) == value[17]
+    verdict = validate_citizen_id(value, today=TODAY)
+    assert (verdict.status, verdict.rule) == ("invalid", "province")
+    assert "830000" in verdict.reason_en and "830000" in verdict.reason_zh
+    assert "83" not in PROVINCE_CODES  # not a GB/T 2260 province
+
+
+def test_an_unknown_region_names_both_kinds_of_code() -> None:
+    value = "840000199001010014"
+    assert citizen_id_check_char(value[:17]) == value[17]
+    verdict = validate_citizen_id(value, today=TODAY)
+    assert (verdict.status, verdict.rule) == ("invalid", "province")
+    assert "residence permit" in verdict.reason_en and "居住证" in verdict.reason_zh
+    assert "19900101" not in verdict.reason_en + verdict.reason_zh
+
+
+@given(
+    st.sampled_from(sorted(RESIDENCE_PERMIT_ADDRESS_CODES)),
+    st.dates(min_value=date(1900, 1, 1), max_value=TODAY),
+    st.text(alphabet=DIGITS, min_size=3, max_size=3),
+)
+def test_generated_residence_permit_numbers_validate(code: str, born: date, sequence: str) -> None:
+    first17 = f"{code}{born:%Y%m%d}{sequence}"
+    assert validate_citizen_id(first17 + citizen_id_check_char(first17), today=TODAY).ok
+
+
+# --- every rule keeps its published source ------------------------------------------------
+
+ONE_FAILURE_PER_RULE = [
+    validate_uscc(""),
+    validate_uscc("91O50100M000100Y43"),
+    validate_uscc("9135A100M000100Y43"),
+    validate_uscc("94350100M000100Y43"),
+    validate_uscc(MODERN[:17] + "2"),
+    validate_orgcode(""),
+    validate_orgcode("59467239_9"),
+    validate_orgcode("5946723a-9"),
+    validate_orgcode("59467239-8"),
+    validate_citizen_id("", today=TODAY),
+    validate_citizen_id("11010519491231002Y", today=TODAY),
+    validate_citizen_id("831000199001010013", today=TODAY),
+    validate_citizen_id("11010519490230002" + "0", today=TODAY),
+    validate_citizen_id("110105194912310021", today=TODAY),
+]
+
+
+def test_every_rule_a_verdict_can_name_has_a_source_and_no_source_is_stale() -> None:
+    named = {(v.kind, v.rule) for v in ONE_FAILURE_PER_RULE}
+    assert all(not v.ok for v in ONE_FAILURE_PER_RULE)
+    assert named == set(RULE_SOURCES)
+    for verdict in ONE_FAILURE_PER_RULE:
+        assert verdict.source is RULE_SOURCES[(verdict.kind, verdict.rule)]
+    assert validate_uscc(MODERN).source is None
+
+
+def test_each_source_names_its_standard_and_how_far_it_was_checked() -> None:
+    standards = {"uscc": "GB 32100-2015", "orgcode": "GB 11714-1997", "citizen_id": "GB 11643-1999"}
+    for (kind, _), source in RULE_SOURCES.items():
+        assert standards[kind] in source.source
+        assert source.verified in {"yes", "partial", "unverified"}
+        assert source.checked
+    region = RULE_SOURCES[("citizen_id", "province")]
+    assert "港澳台居民居住证申领发放办法" in region.source and "2018" in region.source
+    assert "not on gov.cn" in region.checked  # read in reposts, said so
+    # Nothing claims to have read a standard's own text.
+    for (_, rule), source in RULE_SOURCES.items():
+        if rule != "province":
+            assert source.verified == "partial" and "not read" in source.checked
 
 
 # --- builders refuse what the standard forbids --------------------------------------------

@@ -33,7 +33,8 @@ def _seals(*kinds: SealKind, physical: bool = True, electronic: bool = True):
     return tuple(RequestedSeal(kind, physical, electronic) for kind in kinds)
 
 
-FULL_SET = _seals(*domain.REQUIRED_KINDS)
+REQUIRED_KINDS = domain.seal_policy().required_kinds()
+FULL_SET = _seals(*REQUIRED_KINDS)
 ORDER = SealOrderInput(
     uscc=USCC,
     company_name="天津宝坻示例科技有限公司",
@@ -158,16 +159,20 @@ def test_legacy_pilot_uscc_is_not_refused() -> None:
 
 def test_name_seal_rule_applies_only_when_the_name_seal_is_ordered() -> None:
     without_name_seal = replace(
-        ORDER, legal_representative_name="John Smith", seals=_seals(*domain.REQUIRED_KINDS[:3])
+        ORDER, legal_representative_name="John Smith", seals=_seals(*REQUIRED_KINDS[:3])
     )
     assert ("form.legal_representative.name", "name_seal_text") not in _rules(without_name_seal)
 
 
-def test_missing_required_seal_is_named() -> None:
+def test_missing_required_seal_is_named_as_the_platforms_policy_not_law() -> None:
     order = replace(ORDER, seals=_seals(SealKind.OFFICIAL, SealKind.FINANCE, SealKind.LEGAL_REP))
     (problem,) = domain.order_violations(order)
     assert (problem.field, problem.rule) == ("form.seals", "required_seal")
     assert "发票专用章" in problem.message_zh and "invoice" in problem.message_en
+    assert problem.message_zh.startswith("本平台要求") and "并非法律规定" in problem.message_zh
+    assert problem.message_en.startswith("the platform asks")
+    assert "not a legal requirement" in problem.message_en
+    assert "数电票" in problem.message_zh and "digital invoices" in problem.message_en
 
 
 def test_duplicate_unspecified_and_formless_seals_are_rejected_per_line() -> None:
@@ -186,7 +191,7 @@ def test_duplicate_unspecified_and_formless_seals_are_rejected_per_line() -> Non
 
 def test_empty_seal_set_names_every_required_seal() -> None:
     rules = _rules(replace(ORDER, seals=()))
-    assert rules == [("form.seals", "required_seal")] * len(domain.REQUIRED_KINDS)
+    assert rules == [("form.seals", "required_seal")] * len(REQUIRED_KINDS)
 
 
 def test_plan_orders_the_seals_and_sizes_them() -> None:
@@ -354,7 +359,7 @@ def test_each_new_impression_gets_a_new_field() -> None:
 
 # --------------------------------------------------------------------------- authorised users
 
-ALL_ELECTRONIC = frozenset(domain.REQUIRED_KINDS)
+ALL_ELECTRONIC = frozenset(REQUIRED_KINDS)
 GRANT = GrantInput(
     subject="frank", kinds=(SealKind.FINANCE,), valid_until=NOW + timedelta(days=30), note=""
 )

@@ -71,15 +71,17 @@ class CheckNameResponse(_message.Message):
     def __init__(self, available: _Optional[bool] = ..., full_name: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
 
 class IssueLicenseRequest(_message.Message):
-    __slots__ = ("context", "form")
+    __slots__ = ("context", "form", "submitted_at")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     FORM_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.CommandContext
     form: _application_pb2.ApplicationForm
-    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+    submitted_at: _timestamp_pb2.Timestamp
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class License(_message.Message):
-    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at", "license_number", "revoked_at", "revocation_reason", "commitment_state", "commitment_items")
+    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at", "license_number", "revoked_at", "revocation_reason", "commitment_state", "commitment_items", "committed_at", "commitment_last_day")
     USCC_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +104,8 @@ class License(_message.Message):
     REVOCATION_REASON_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_STATE_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_ITEMS_FIELD_NUMBER: _ClassVar[int]
+    COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    COMMITMENT_LAST_DAY_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     company_name: str
     enterprise_type: str
@@ -124,7 +128,9 @@ class License(_message.Message):
     revocation_reason: str
     commitment_state: str
     commitment_items: _containers.RepeatedCompositeFieldContainer[CommittedMaterial]
-    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revocation_reason: _Optional[str] = ..., commitment_state: _Optional[str] = ..., commitment_items: _Optional[_Iterable[_Union[CommittedMaterial, _Mapping]]] = ...) -> None: ...
+    committed_at: _timestamp_pb2.Timestamp
+    commitment_last_day: str
+    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revocation_reason: _Optional[str] = ..., commitment_state: _Optional[str] = ..., commitment_items: _Optional[_Iterable[_Union[CommittedMaterial, _Mapping]]] = ..., committed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment_last_day: _Optional[str] = ...) -> None: ...
 
 class CommittedMaterial(_message.Message):
     __slots__ = ("code", "name_zh", "name_en", "state", "supplied_at", "decided_at", "reason")

@@ -50,20 +50,22 @@ FILING_STATE_FILED: FilingState
 FILING_STATE_CANCELLED: FilingState
 
 class IssueSealsRequest(_message.Message):
-    __slots__ = ("context", "uscc", "company_name", "legal_representative_name", "division_code", "seals")
+    __slots__ = ("context", "uscc", "company_name", "legal_representative_name", "division_code", "seals", "invoice_kinds")
     CONTEXT_FIELD_NUMBER: _ClassVar[int]
     USCC_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     LEGAL_REPRESENTATIVE_NAME_FIELD_NUMBER: _ClassVar[int]
     DIVISION_CODE_FIELD_NUMBER: _ClassVar[int]
     SEALS_FIELD_NUMBER: _ClassVar[int]
+    INVOICE_KINDS_FIELD_NUMBER: _ClassVar[int]
     context: _common_pb2.CommandContext
     uscc: str
     company_name: str
     legal_representative_name: str
     division_code: str
     seals: _containers.RepeatedCompositeFieldContainer[_application_pb2.SealRequest]
-    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative_name: _Optional[str] = ..., division_code: _Optional[str] = ..., seals: _Optional[_Iterable[_Union[_application_pb2.SealRequest, _Mapping]]] = ...) -> None: ...
+    invoice_kinds: _containers.RepeatedScalarFieldContainer[_application_pb2.InvoiceKind]
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., legal_representative_name: _Optional[str] = ..., division_code: _Optional[str] = ..., seals: _Optional[_Iterable[_Union[_application_pb2.SealRequest, _Mapping]]] = ..., invoice_kinds: _Optional[_Iterable[_Union[_application_pb2.InvoiceKind, str]]] = ...) -> None: ...
 
 class Seal(_message.Message):
     __slots__ = ("seal_code", "kind", "state", "physical", "electronic", "width_mm", "height_mm", "text", "certificate_pem", "certificate_serial", "certificate_not_before", "certificate_not_after", "filing_number", "filed_at", "impression_pdf", "revoked_at", "engraved_at", "uscc", "company_name")
