@@ -32,6 +32,7 @@ from orchestrator.bundle import (
     CERTIFICATE_DIR,
     CRL_DIR,
     MANIFEST_FORMAT,
+    MANIFEST_FORMATS,
     MANIFEST_NAME,
     SIGNATURE_FIELD,
     signature_spans,
@@ -494,6 +495,7 @@ def _content_checks(
 
 
 def _read_manifest(attachments: Mapping[str, bytes]) -> tuple[dict[str, Any] | None, Check]:
+    """The embedded manifest in any format this verifier reads (older bundles stay verifiable)."""
     name = "manifest"
     data = attachments.get(MANIFEST_NAME)
     if data is None:
@@ -502,15 +504,37 @@ def _read_manifest(attachments: Mapping[str, bytes]) -> tuple[dict[str, Any] | N
         manifest = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return None, Check(name, False, f"{MANIFEST_NAME} is not valid JSON: {error}")
-    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
-        return None, Check(name, False, f"{MANIFEST_NAME} is not a {MANIFEST_FORMAT} manifest")
+    if not isinstance(manifest, dict) or manifest.get("format") not in MANIFEST_FORMATS:
+        readable = ", ".join(MANIFEST_FORMATS)
+        return None, Check(name, False, f"{MANIFEST_NAME} is not a manifest of {readable}")
     if not isinstance(manifest.get("files"), dict):
         return None, Check(name, False, f"{MANIFEST_NAME} lists no files")
     detail = (
-        f"case {manifest.get('case_id')}, {manifest.get('company_name')} "
+        f"{manifest['format']}: case {manifest.get('case_id')}, {manifest.get('company_name')} "
         f"(USCC {manifest.get('uscc')}), completed {manifest.get('completed_at')}"
     )
+    if manifest["format"] == MANIFEST_FORMAT:
+        items = _provenance_items(manifest)
+        if items is None:
+            return None, Check(name, False, f"{MANIFEST_NAME} has no valid provenance section")
+        checked = sum(item["verified"] is True for item in items)
+        detail += (
+            f"; provenance of {len(items)} rule(s) and rate(s), {checked} checked against "
+            "their sources"
+        )
     return manifest, Check(name, True, detail)
+
+
+def _provenance_items(manifest: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The provenance items of a current manifest, or None when the section is malformed."""
+    section = manifest.get("provenance")
+    items = section.get("items") if isinstance(section, dict) else None
+    if not isinstance(items, list):
+        return None
+    keys = ("step", "figure", "source", "verification", "verified")
+    if not all(isinstance(item, dict) and all(k in item for k in keys) for item in items):
+        return None
+    return items
 
 
 def manifest_files_check(attachments: Mapping[str, bytes], manifest: Mapping[str, Any]) -> Check:

@@ -160,6 +160,7 @@ class BundleWorker:
             employer=results["social_insurance"].employer,
             account=results["bank"].account,
             certificates=self._certificates(seals),
+            business_clock_speed=self.settings.clock_speed,
             crls=self._crls(),
         )
 

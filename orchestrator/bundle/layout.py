@@ -1,0 +1,573 @@
+"""Page geometry and the building blocks of every bundle page (reportlab platypus).
+
+Content flows through one frame per page, between the page title and the footer rule, so
+nothing is drawn over the footer or off the page: a table too long for a page continues on the
+next one with its header row repeated, a cell too tall for a page is split, long text wraps.
+The running header, the page title (with "continued" on a section's later pages) and the footer
+are drawn around the frame when a page ends.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import partial
+from io import BytesIO
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Flowable,
+    Frame,
+    PageTemplate,
+    Paragraph,
+    Table,
+    TableStyle,
+)
+
+from onestop.common.v1 import common_pb2
+from onestop_common.clock import to_shanghai
+from onestop_common.fonts import cjk_font
+from onestop_common.protoconv import from_timestamp
+from orchestrator.bundle.model import BundleError, BundleInputs
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+# The running header sits above HEADER_RULE, the footer below FOOTER_RULE; everything else (the
+# page title and the content) lies between BODY_BOTTOM and the rule under the header.
+HEADER_RULE = PAGE_HEIGHT - 12 * mm
+HEADER_RULE_GAP = 1.2 * mm
+FOOTER_RULE = 18 * mm
+TITLE_BASELINE = PAGE_HEIGHT - 27 * mm
+BODY_TOP = PAGE_HEIGHT - 37 * mm
+COVER_TOP = PAGE_HEIGHT - 18 * mm
+BODY_BOTTOM = FOOTER_RULE + 4 * mm
+
+INK = colors.Color(0.10, 0.10, 0.10)
+MUTED = colors.Color(0.40, 0.40, 0.40)
+RULE = colors.Color(0.75, 0.75, 0.75)
+ACCENT = colors.Color(0.62, 0.12, 0.10)
+BAR = colors.Color(0.16, 0.30, 0.50)
+LIMIT_FILL = colors.Color(0.90, 0.91, 0.93)
+LIMIT_EDGE = colors.Color(0.62, 0.65, 0.70)
+BREACH = colors.Color(0.80, 0.08, 0.08)
+ON_TIME = colors.Color(0.12, 0.45, 0.22)
+SHADE = colors.Color(0.96, 0.96, 0.96)
+
+_CENTI = Decimal("0.01")
+_TENTH = Decimal("0.1")
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Fonts:
+    sans: str
+    song: str
+
+
+def bundle_fonts() -> Fonts:
+    return Fonts(cjk_font("sans"), cjk_font("song"))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """An issued impression PDF to lay onto a page after rendering (vector, as issued)."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    pdf: bytes
+
+
+@dataclass
+class RenderState:
+    """One rendering pass: the section being laid out and the impressions to merge afterwards.
+
+    ``total`` is the page count from the previous pass (0 on the first, counting, pass).
+    """
+
+    inputs: BundleInputs
+    fonts: Fonts
+    total: int = 0
+    pages: int = 0
+    section: tuple[str, str] = ("", "")
+    section_page: int = 0
+    section_titled: bool = True
+    placements: list[Placement] = field(default_factory=list)
+
+    def styles(self) -> dict[str, ParagraphStyle]:
+        return styles(self.fonts)
+
+
+# --- the frame ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameLine:
+    """One line of the running header or footer, exactly as drawn."""
+
+    text: str
+    x: float
+    y: float
+    size: float
+    right: bool = False
+    accent: bool = False
+
+
+@dataclass(frozen=True)
+class FrameText:
+    header: tuple[FrameLine, ...]
+    footer: tuple[FrameLine, ...]
+
+
+def frame_text(inputs: BundleInputs, number: int, total: int, fonts: Fonts) -> FrameText:
+    """The running header and footer of page ``number``, fitted to the page width."""
+    header_y = HEADER_RULE + 2 * mm
+    case = fit(f"办件编号 Case No. {inputs.case_id}", fonts.sans, 8, CONTENT_WIDTH / 2)
+    header = (
+        FrameLine("企业开办电子证照包 · E-License Bundle", MARGIN, header_y, 8, accent=True),
+        FrameLine(case, PAGE_WIDTH - MARGIN, header_y, 8, right=True),
+    )
+    pages = f"第 {number} 页 共 {total} 页 · Page {number} of {total}"
+    uscc = f"  统一社会信用代码 {inputs.license.uscc}"
+    room = CONTENT_WIDTH - stringWidth(pages, fonts.sans, 7.5) - 6 * mm
+    name_room = room - stringWidth(uscc, fonts.sans, 7.5)
+    # A long company name is shortened here only: the pages give it in full.
+    owner = fit(inputs.company_name, fonts.sans, 7.5, name_room) + uscc
+    footer = (
+        FrameLine(owner, MARGIN, FOOTER_RULE - 4 * mm, 7.5),
+        FrameLine(pages, PAGE_WIDTH - MARGIN, FOOTER_RULE - 4 * mm, 7.5, right=True),
+        FrameLine(
+            "本文件由 OneStop 平台电子签名（PAdES，含时间戳与验证数据），任何改动都会使签名失效；"
+            "可用 onestop verify 离线验证。",
+            MARGIN,
+            FOOTER_RULE - 8 * mm,
+            6.5,
+        ),
+        FrameLine(
+            "Signed by the OneStop platform (PAdES with timestamp and validation data): any "
+            "change invalidates the signature. Verify offline with onestop verify.",
+            MARGIN,
+            FOOTER_RULE - 11 * mm,
+            6.5,
+        ),
+    )
+    return FrameText(header, footer)
+
+
+def fit(text: str, font: str, size: float, width: float) -> str:
+    """``text``, cut short with an ellipsis if it is wider than ``width`` at ``size``."""
+    if stringWidth(text, font, size) <= width:
+        return text
+    while text and stringWidth(text + _ELLIPSIS, font, size) > width:
+        text = text[:-1]
+    return text + _ELLIPSIS
+
+
+def _draw_frame(canvas: Canvas, state: RenderState, number: int) -> None:
+    fonts = state.fonts
+    text = frame_text(state.inputs, number, state.total, fonts)
+    canvas.saveState()
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(1.6)
+    canvas.line(MARGIN, HEADER_RULE, PAGE_WIDTH - MARGIN, HEADER_RULE)
+    canvas.setLineWidth(0.5)
+    low = HEADER_RULE - HEADER_RULE_GAP
+    canvas.line(MARGIN, low, PAGE_WIDTH - MARGIN, low)
+    canvas.setStrokeColor(RULE)
+    canvas.line(MARGIN, FOOTER_RULE, PAGE_WIDTH - MARGIN, FOOTER_RULE)
+    for line in (*text.header, *text.footer):
+        canvas.setFillColor(ACCENT if line.accent else MUTED)
+        canvas.setFont(fonts.sans, line.size)
+        if line.right:
+            canvas.drawRightString(line.x, line.y, line.text)
+        else:
+            canvas.drawString(line.x, line.y, line.text)
+    canvas.restoreState()
+
+
+def _draw_title(canvas: Canvas, fonts: Fonts, title: str, english: str) -> None:
+    canvas.saveState()
+    canvas.setFillColor(INK)
+    canvas.setFont(fonts.song, 20)
+    canvas.drawString(MARGIN, TITLE_BASELINE, title)
+    width = canvas.stringWidth(title, fonts.song, 20)
+    canvas.setFont(fonts.sans, 10)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(MARGIN + width + 4 * mm, TITLE_BASELINE + 1, english)
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(0.8)
+    canvas.line(MARGIN, TITLE_BASELINE - 4 * mm, MARGIN + 22 * mm, TITLE_BASELINE - 4 * mm)
+    canvas.restoreState()
+
+
+def _end_page(state: RenderState, canvas: Canvas, _doc: Any) -> None:
+    number = canvas.getPageNumber()
+    state.pages = number
+    _draw_frame(canvas, state, number)
+    title, english = state.section
+    if state.section_page != number:
+        _draw_title(canvas, state.fonts, f"{title}（续）", f"{english} (continued)")
+    elif state.section_titled:
+        _draw_title(canvas, state.fonts, title, english)
+
+
+class SectionStart(Flowable):  # type: ignore[misc]
+    """Takes no room: marks where a titled section (one or more pages) begins."""
+
+    def __init__(self, state: RenderState, title: str, english: str, *, titled: bool = True):
+        super().__init__()
+        self.state, self.title, self.english, self.titled = state, title, english, titled
+        self.width = self.height = 0
+
+    def wrap(self, _aw: float, _ah: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.state.section = (self.title, self.english)
+        self.state.section_page = self.canv.getPageNumber()
+        self.state.section_titled = self.titled
+
+
+def render_document(
+    inputs: BundleInputs,
+    story: Callable[[RenderState], list[Flowable]],
+    metadata: Mapping[str, str],
+) -> tuple[bytes, list[Placement]]:
+    """Lay ``story`` out twice: once to count the pages, once with "page n of N" in the footer."""
+    fonts = bundle_fonts()
+    total = 0
+    for _pass in range(2):
+        state = RenderState(inputs, fonts, total)
+        buffer = BytesIO()
+        doc = BaseDocTemplate(
+            buffer,
+            pagesize=A4,
+            leftMargin=MARGIN,
+            rightMargin=MARGIN,
+            topMargin=PAGE_HEIGHT - BODY_TOP,
+            bottomMargin=BODY_BOTTOM,
+            initialFontName=fonts.sans,
+            pageCompression=1,
+            **metadata,
+        )
+        end = partial(_end_page, state)
+        cover = Frame(MARGIN, BODY_BOTTOM, CONTENT_WIDTH, COVER_TOP - BODY_BOTTOM, 0, 0, 0, 0)
+        body = Frame(MARGIN, BODY_BOTTOM, CONTENT_WIDTH, BODY_TOP - BODY_BOTTOM, 0, 0, 0, 0)
+        doc.addPageTemplates(
+            [
+                PageTemplate("cover", [cover], onPageEnd=end, autoNextPageTemplate="body"),
+                PageTemplate("body", [body], onPageEnd=end),
+            ]
+        )
+        doc.build(story(state))
+        if total == state.pages:
+            return buffer.getvalue(), state.placements
+        total = state.pages
+    raise BundleError(f"the page count changed between layout passes ({total}, {state.pages})")
+
+
+# --- type and text --------------------------------------------------------------------------
+
+
+def styles(fonts: Fonts) -> dict[str, ParagraphStyle]:
+    return {
+        "label": ParagraphStyle(
+            "label", fontName=fonts.sans, fontSize=9, leading=11, textColor=INK, wordWrap="CJK"
+        ),
+        "label_en": ParagraphStyle(
+            "label_en", fontName=fonts.sans, fontSize=6.5, leading=8, textColor=MUTED
+        ),
+        "value": ParagraphStyle(
+            "value", fontName=fonts.song, fontSize=10, leading=13.5, textColor=INK, wordWrap="CJK"
+        ),
+        "small": ParagraphStyle(
+            "small", fontName=fonts.sans, fontSize=7.5, leading=10, textColor=INK, wordWrap="CJK"
+        ),
+        "note": ParagraphStyle(
+            "note", fontName=fonts.sans, fontSize=7, leading=9.5, textColor=MUTED, wordWrap="CJK"
+        ),
+        "cell": ParagraphStyle(
+            "cell", fontName=fonts.sans, fontSize=8, leading=10, textColor=INK, wordWrap="CJK"
+        ),
+        "head": ParagraphStyle(
+            "head",
+            fontName=fonts.sans,
+            fontSize=7.5,
+            leading=9.5,
+            textColor=colors.white,
+            wordWrap="CJK",
+        ),
+        "cover_title": ParagraphStyle(
+            "cover_title",
+            fontName=fonts.song,
+            fontSize=28,
+            leading=34,
+            textColor=ACCENT,
+            alignment=TA_CENTER,
+        ),
+        "cover_sub": ParagraphStyle(
+            "cover_sub",
+            fontName=fonts.sans,
+            fontSize=10.5,
+            leading=14,
+            textColor=INK,
+            alignment=TA_CENTER,
+        ),
+        "cover_note": ParagraphStyle(
+            "cover_note",
+            fontName=fonts.sans,
+            fontSize=8.5,
+            leading=11,
+            textColor=MUTED,
+            alignment=TA_CENTER,
+            wordWrap="CJK",
+        ),
+    }
+
+
+def esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_LATIN_RUN = re.compile(r"[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?")
+
+
+def song_with_latin(text: str, sheet: Mapping[str, ParagraphStyle]) -> str:
+    """Paragraph markup: Chinese in the Song face, Latin letters and digits in the sans face
+    (the Ming face's Latin glyphs look like a typewriter's)."""
+    sans = sheet["label"].fontName
+    return _LATIN_RUN.sub(lambda m: f"<font name='{sans}'>{m.group(0)}</font>", esc(text))
+
+
+def para(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(esc(text), style)
+
+
+class Heading(Flowable):  # type: ignore[misc]
+    """A section heading: Chinese in the accent colour, English after it."""
+
+    def __init__(self, fonts: Fonts, zh: str, en: str, *, space: float = 3.5 * mm):
+        super().__init__()
+        self.fonts, self.zh, self.en = fonts, zh, en
+        self.space = space
+
+    def wrap(self, aw: float, _ah: float) -> tuple[float, float]:
+        self.width, self.height = aw, self.space + 7 * mm
+        return self.width, self.height
+
+    def draw(self) -> None:
+        c, f = self.canv, self.fonts
+        baseline = 3 * mm
+        c.setFillColor(ACCENT)
+        c.setFont(f.sans, 10.5)
+        c.drawString(0, baseline, self.zh)
+        c.setFillColor(MUTED)
+        c.setFont(f.sans, 8)
+        x = c.stringWidth(self.zh, f.sans, 10.5) + 2 * mm
+        c.drawString(x, baseline, fit(self.en, f.sans, 8, self.width - x))
+
+
+def section(fonts: Fonts, zh: str, en: str, *, keep: float = 30 * mm) -> list[Flowable]:
+    """A heading that starts a new page rather than sit alone at the bottom of one."""
+    return [CondPageBreak(keep), Heading(fonts, zh, en)]
+
+
+def label(zh: str, en: str, sheet: Mapping[str, ParagraphStyle]) -> list[Paragraph]:
+    return [para(zh, sheet["label"]), para(en, sheet["label_en"])]
+
+
+def field_table(
+    rows: Sequence[tuple[str, str, str]],
+    sheet: Mapping[str, ParagraphStyle],
+    width: float = CONTENT_WIDTH,
+    label_width: float = 38 * mm,
+) -> Table:
+    """Label (Chinese over English) and value rows; a value too long for a page is split."""
+    data = [
+        [label(zh, en, sheet), Paragraph(song_with_latin(value or "—", sheet), sheet["value"])]
+        for zh, en, value in rows
+    ]
+    return table(
+        data,
+        [label_width, width - label_width],
+        sheet,
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
+        header=False,
+    )
+
+
+def paired_field_table(
+    rows: Sequence[Sequence[tuple[str, str, str]]],
+    sheet: Mapping[str, ParagraphStyle],
+    label_width: float = 36 * mm,
+) -> Table:
+    """Like ``field_table`` with one or two fields a row: a single field spans the row."""
+    value_width = CONTENT_WIDTH / 2 - label_width
+    data: list[list[Any]] = []
+    spans: list[tuple[Any, ...]] = []
+    for index, fields in enumerate(rows):
+        cells: list[Any] = []
+        for zh, en, value in fields:
+            markup = song_with_latin(value or "—", sheet)
+            cells += [label(zh, en, sheet), Paragraph(markup, sheet["value"])]
+        if len(fields) == 1:
+            cells += ["", ""]
+            spans.append(("SPAN", (1, index), (3, index)))
+        data.append(cells)
+    return table(
+        data,
+        [label_width, value_width, label_width, value_width],
+        sheet,
+        [
+            *spans,
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ],
+        header=False,
+    )
+
+
+def table(
+    data: list[list[Any]],
+    widths: Sequence[float],
+    sheet: Mapping[str, ParagraphStyle],
+    commands: list[tuple[Any, ...]],
+    *,
+    header: bool,
+) -> Table:
+    """A table that continues across pages (header row repeated) and splits a row too tall for
+    one page."""
+    if sum(widths) > CONTENT_WIDTH + 0.01:
+        raise BundleError(f"a table {sum(widths):.1f} pt wide does not fit the page")
+    # Every cell holds a Paragraph, but a Table still selects its default font (a Helvetica
+    # that is never embedded) for each cell unless told otherwise.
+    font = ("FONTNAME", (0, 0), (-1, -1), sheet["cell"].fontName)
+    result = Table(
+        data,
+        colWidths=list(widths),
+        repeatRows=1 if header else 0,
+        splitInRow=1,
+        hAlign="LEFT",
+        longTableOptimize=1,
+    )
+    result.setStyle(TableStyle([font, *commands]))
+    return result
+
+
+def grid_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    sheet: Mapping[str, ParagraphStyle],
+    widths: Sequence[float],
+    *,
+    total_row: bool = False,
+) -> Table:
+    """A table with a header bar; long cells wrap, long tables continue on the next page."""
+
+    body = sheet["cell"]
+    padding = 3
+
+    def cell(value: Any, width: float) -> Any:
+        # A Paragraph only where the text needs wrapping: laying out thousands of them is what
+        # makes a long table slow.
+        if not isinstance(value, str):
+            return value
+        if stringWidth(value, body.fontName, body.fontSize) <= width - 2 * padding:
+            return value
+        return para(value, body)
+
+    data: list[list[Any]] = [[para(h, sheet["head"]) for h in header]]
+    data += [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in rows]
+    commands: list[tuple[Any, ...]] = [
+        ("FONTSIZE", (0, 1), (-1, -1), body.fontSize),
+        ("LEADING", (0, 1), (-1, -1), body.leading),
+        ("TEXTCOLOR", (0, 1), (-1, -1), body.textColor),
+        ("BACKGROUND", (0, 0), (-1, 0), BAR),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), padding),
+        ("RIGHTPADDING", (0, 0), (-1, -1), padding),
+        ("TOPPADDING", (0, 0), (-1, -1), padding),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), padding),
+    ]
+    last = len(data) - 1
+    for row in range(2, len(data), 2):
+        commands.append(("BACKGROUND", (0, row), (-1, row), SHADE))
+    if total_row and last > 0:
+        commands += [
+            ("LINEABOVE", (0, last), (-1, last), 0.8, INK),
+            ("BACKGROUND", (0, last), (-1, last), colors.white),
+        ]
+    return table(data, widths, sheet, commands, header=True)
+
+
+# --- values ---------------------------------------------------------------------------------
+
+
+def when(ts: Any) -> str:
+    value = from_timestamp(ts) if not isinstance(ts, datetime) else to_shanghai(ts)
+    return "—" if value is None else f"{value:%Y-%m-%d %H:%M}"
+
+
+def money(value: common_pb2.Money) -> str:
+    if not value.amount:
+        return "—"
+    try:
+        amount = Decimal(value.amount)
+    except InvalidOperation:
+        return value.amount
+    currency = value.currency or "CNY"
+    text = f"{amount.quantize(_CENTI, ROUND_HALF_UP):,}"
+    return f"{text} 元" if currency == "CNY" else f"{text} {currency}"
+
+
+def money_sum(values: Sequence[common_pb2.Money]) -> common_pb2.Money:
+    total = Decimal(0)
+    currency = "CNY"
+    for value in values:
+        if value.amount:
+            total += Decimal(value.amount)
+            currency = value.currency or currency
+    return common_pb2.Money(amount=format(total, "f"), currency=currency)
+
+
+def hours(value: Decimal) -> str:
+    # Two decimals below an hour: the automatic steps take minutes, not "0.0 h".
+    return f"{value.quantize(_CENTI if value < 1 else _TENTH, ROUND_HALF_UP)}"
+
+
+def rate(text: str) -> str:
+    try:
+        return f"{(Decimal(text) * 100).normalize():f}%"
+    except InvalidOperation:
+        return text or "—"
+
+
+def decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
