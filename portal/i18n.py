@@ -167,8 +167,14 @@ S: dict[str, tuple[str, str]] = {
     "form.seals.electronic": ("电子印章", "electronic"),
     "form.sec.invoice": ("税务与发票", "Tax and invoices"),
     "form.invoice.kinds": ("申领票种", "Invoice kinds"),
-    "form.invoice.max_amount": ("单张最高开票限额（元）", "Maximum per invoice (CNY)"),
-    "form.invoice.monthly_quantity": ("每月领用份数", "Invoices per month"),
+    "form.invoice.max_amount": (
+        "预计单张最高开票金额（元，用于测算授信额度）",
+        "Expected largest invoice (CNY; sets the credit line)",
+    ),
+    "form.invoice.monthly_quantity": (
+        "预计每月开票张数（用于测算授信额度）",
+        "Expected invoices per month (sets the credit line)",
+    ),
     "form.invoice.expected_sales": ("预计年销售额（元）", "Expected annual sales (CNY)"),
     "form.invoice.general": ("申请登记为一般纳税人", "Register as a general VAT taxpayer"),
     "form.invoice.accounts": ("本企业会计核算健全", "The company keeps sound accounts"),

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
@@ -22,9 +23,10 @@ from onestop_common.errors import Conflict, InvalidInput, NotFound, RuleViolatio
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import UnitOfWork
 from onestop_common.protoconv import rejections
-from svc_invoice import domain, grpc_api, store
-from svc_invoice.domain import RuleBook, TaxpayerState, VatStatus
-from svc_invoice.models import Invoice, Task, Taxpayer
+from svc_invoice import domain, grpc_api, red_letter, store
+from svc_invoice.domain import Line, Refused, RuleBook, TaxpayerState, VatStatus
+from svc_invoice.models import Invoice, RedLetterForm, Task, Taxpayer
+from svc_invoice.red_letter import FormState, Party
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,13 @@ NUMBER_RULES = (
     "einvoice_number_format",
     "einvoice_province_code_tianjin",
     "policy_issuing_channel",
+)
+CREDIT_RULES = ("einvoice_credit_line", "einvoice_credit_line_basis")
+DIRECT_RED_RULES = ("red_letter_partial", "red_letter_direct")
+FORM_RED_RULES = (
+    "red_letter_partial",
+    "red_letter_confirmation_form",
+    "red_letter_issued_on_confirmation",
 )
 
 
@@ -82,6 +91,7 @@ def register_taxpayer(
     package = domain.automatic_package(plan) if env.auto_approve else None
     if package is not None:
         store.activate(
+            session,
             row,
             package,
             plan.vat.status,
@@ -240,7 +250,7 @@ def approve_task(
     if status is not store.status_of(row):
         basis += f"（税务人员 {principal.subject} 核定 / decided by tax staff）"
     store.activate(
-        row, package, status, basis, vat.rules, decided_by=principal.subject, now=env.now
+        session, row, package, status, basis, vat.rules, decided_by=principal.subject, now=env.now
     )
     result = _registered(uow, row, env, decided_by=principal.subject, task_id=task.id)
     _answer_saga(uow, task, result)
@@ -325,6 +335,7 @@ def get_task(
 def issue_invoice(
     uow: UnitOfWork, principal: Principal, request: invoice_pb2.IssueInvoiceRequest, env: Env
 ) -> invoice_pb2.IssueInvoiceResponse:
+    """A blue invoice within what is left of the month's credit line."""
     session = uow.session
     row = store.get_taxpayer(session, request.taxpayer_id, for_update=True)
     grpc_api.require_owner(principal, row)
@@ -332,7 +343,7 @@ def issue_invoice(
     repeat = _repeat(session, row, request.idempotency_key, fingerprint)
     if repeat is not None:
         return invoice_pb2.IssueInvoiceResponse(
-            invoice=grpc_api.invoice_message(repeat, env.book), quota=_quota(session, row, env)
+            invoice=_invoice(session, repeat, env), quota=_quota(session, row, env)
         )
     _require_active(row)
     kind = grpc_api.invoice_kind(request.kind)
@@ -343,13 +354,14 @@ def issue_invoice(
         )
     except InvalidInput as exc:
         raise InvalidInput.of([*problems, *exc.violations]) from None
+    problems += domain.exempt_violations(kind, lines)
     if problems:
         raise InvalidInput.of(problems)
     package = store.approved_package(row)
     assert package is not None
-    month = env.now.strftime("%Y-%m")
-    domain.check_quota(
-        package, store.usage(session, row.taxpayer_id, month), kind, domain.totals(lines)
+    domain.check_kind(package, kind)
+    domain.check_credit(
+        package.credit_line, _usage(session, row, env), domain.totals(lines), env.book
     )
     invoice = store.add_invoice(
         session,
@@ -361,7 +373,7 @@ def issue_invoice(
         lines=lines,
         issued_at=env.now,
         issued_by=principal.subject,
-        rules=[*rate_rules, *_number_rules(env.book)],
+        rules=[*rate_rules, *_named(env.book, NUMBER_RULES), *_named(env.book, CREDIT_RULES)],
         idempotency_key=request.idempotency_key,
         request_digest=fingerprint,
     )
@@ -369,7 +381,7 @@ def issue_invoice(
         "invoice %s issued by %s", invoice.number, row.taxpayer_id, extra={"case_id": row.case_id}
     )
     return invoice_pb2.IssueInvoiceResponse(
-        invoice=grpc_api.invoice_message(invoice, env.book), quota=_quota(session, row, env)
+        invoice=_invoice(session, invoice, env), quota=_quota(session, row, env)
     )
 
 
@@ -379,6 +391,7 @@ def issue_red_letter(
     request: invoice_pb2.IssueRedLetterInvoiceRequest,
     env: Env,
 ) -> invoice_pb2.IssueRedLetterInvoiceResponse:
+    """The seller reverses all or part of a blue invoice the buyer has not booked."""
     session = uow.session
     row = store.get_taxpayer(session, request.taxpayer_id, for_update=True)
     grpc_api.require_owner(principal, row)
@@ -386,17 +399,26 @@ def issue_red_letter(
     repeat = _repeat(session, row, request.idempotency_key, fingerprint)
     if repeat is not None:
         return invoice_pb2.IssueRedLetterInvoiceResponse(
-            invoice=grpc_api.invoice_message(repeat, env.book), quota=_quota(session, row, env)
+            invoice=_invoice(session, repeat, env), quota=_quota(session, row, env)
         )
     _require_active(row)
     problems = domain.reason_violations(request.reason)
     if problems:
         raise InvalidInput.of(problems)
     domain.parse_invoice_number(request.invoice_number)
-    original = store.get_invoice(session, row.taxpayer_id, request.invoice_number)
-    red = reverse(
+    blue = store.get_invoice(session, row.taxpayer_id, request.invoice_number)
+    red_letter.check_blue(blue.number, blue.reverses or "")
+    red_letter.require_direct(blue.number, blue.booked_at is not None, env.book)
+    lines = red_letter.plan_red_lines(
+        blue.number,
+        store.lines_of(blue),
+        _reserved(session, blue, env),
+        grpc_api.red_request(request.lines, request.amount),
+    )
+    red = _issue_red(
         session,
-        original,
+        blue,
+        lines,
         env,
         reason=request.reason.strip(),
         issued_by=principal.subject,
@@ -404,65 +426,95 @@ def issue_red_letter(
         request_digest=fingerprint,
     )
     log.info(
-        "invoice %s reversed by red-letter invoice %s",
-        original.number,
+        "invoice %s reversed (%s) by red-letter invoice %s",
+        blue.number,
+        red.total_amount,
         red.number,
         extra={"case_id": row.case_id},
     )
     return invoice_pb2.IssueRedLetterInvoiceResponse(
-        invoice=grpc_api.invoice_message(red, env.book), quota=_quota(session, row, env)
+        invoice=_invoice(session, red, env), quota=_quota(session, row, env)
     )
 
 
-def reverse(
+def _issue_red(
     session: Session,
-    original: Invoice,
+    blue: Invoice,
+    lines: Sequence[Line],
     env: Env,
     *,
     reason: str,
     issued_by: str,
     idempotency_key: str = "",
     request_digest: str = "",
+    confirmation_number: str | None = None,
 ) -> Invoice:
-    """Issues the red-letter invoice for ``original`` (its lines negated) and links the two."""
-    domain.check_reversible(original.number, original.reverses or "", original.reversed_by or "")
+    """Issues a red-letter invoice of ``lines`` against ``blue``; the blue invoice is marked
+    reversed once nothing is left of it."""
     red = store.add_invoice(
         session,
         number=store.next_number(session, _prefix(env)),
-        taxpayer_id=original.taxpayer_id,
-        kind=domain.InvoiceKind(original.kind),
-        buyer_name=original.buyer_name,
-        buyer_taxpayer_id=original.buyer_taxpayer_id,
-        lines=[line.negated() for line in store.lines_of(original)],
+        taxpayer_id=blue.taxpayer_id,
+        kind=domain.InvoiceKind(blue.kind),
+        buyer_name=blue.buyer_name,
+        buyer_taxpayer_id=blue.buyer_taxpayer_id,
+        lines=lines,
         issued_at=env.now,
         issued_by=issued_by,
-        rules=[env.book.rules[name] for name in original.rules if name in env.book.rules],
-        reverses=original.number,
+        rules=[
+            *(env.book.rules[name] for name in blue.rules if name in env.book.rules),
+            *_named(env.book, FORM_RED_RULES if confirmation_number else DIRECT_RED_RULES),
+        ],
+        reverses=blue.number,
         reason=reason,
         idempotency_key=idempotency_key,
         request_digest=request_digest,
+        confirmation_number=confirmation_number,
     )
-    original.reversed_by = red.number
+    issued = [
+        line
+        for item in store.red_letters_of(session, blue.taxpayer_id, blue.number)
+        for line in store.lines_of(item)
+    ]
+    left, _ = red_letter.left_to_reverse(store.lines_of(blue), issued)
+    if left <= 0:
+        blue.reversed_by = red.number
     return red
 
 
-def _fingerprint(
-    request: invoice_pb2.IssueInvoiceRequest | invoice_pb2.IssueRedLetterInvoiceRequest,
-) -> str:
+def _reserved(session: Session, blue: Invoice, env: Env, *, besides: str = "") -> list[Line]:
+    """Red-letter lines already held against ``blue``: its red-letter invoices and the forms
+    still waiting for confirmation (other than ``besides``)."""
+    lines = [
+        line
+        for red in store.red_letters_of(session, blue.taxpayer_id, blue.number)
+        for line in store.lines_of(red)
+    ]
+    for form in store.forms_of_blue(session, blue.taxpayer_id, blue.number):
+        if form.number != besides and _form_state(form, env) is FormState.PENDING:
+            lines.extend(store.lines_of(form))
+    return lines
+
+
+def _fingerprint(request: Message) -> str:
     """The request without its idempotency key: a key reused for another request is refused."""
     copy = type(request)()
     copy.CopyFrom(request)
-    copy.idempotency_key = ""
+    copy.idempotency_key = ""  # type: ignore[attr-defined]
     return store.digest(copy.DESCRIPTOR.full_name, copy.SerializeToString(deterministic=True))
+
+
+def _key_reused(key: str) -> Conflict:
+    return Conflict(
+        f"idempotency key {key!r} was already used for a different request",
+        message_zh=f"幂等键 {key!r} 已用于另一个不同的请求",
+    )
 
 
 def _repeat(session: Session, row: Taxpayer, key: str, fingerprint: str) -> Invoice | None:
     existing = store.invoice_by_key(session, row.taxpayer_id, key)
     if existing is not None and existing.request_digest != fingerprint:
-        raise Conflict(
-            f"idempotency key {key!r} was already used for a different request",
-            message_zh=f"幂等键 {key!r} 已用于另一个不同的请求",
-        )
+        raise _key_reused(key)
     return existing
 
 
@@ -479,13 +531,332 @@ def _prefix(env: Env) -> str:
     return domain.number_prefix(env.now.year, province, env.book.policy.issuing_channel)
 
 
-def _number_rules(book: RuleBook) -> list[domain.Rule]:
-    return [book.rules[name] for name in NUMBER_RULES]
+def _form_prefix(env: Env) -> str:
+    """R + year + province: OneStop's numbering of confirmation forms (see invoice_policy.csv)."""
+    province, _ = env.book.province_code()
+    return f"{env.book.policy.form_letter}{env.now.year % 100:02d}{province}"
+
+
+def _named(book: RuleBook, names: Sequence[str]) -> list[domain.Rule]:
+    return [book.rules[name] for name in names if name in book.rules]
+
+
+def _usage(session: Session, row: Taxpayer, env: Env) -> domain.Usage:
+    with_tax, _ = env.book.credit_counts_tax()
+    return store.usage(session, row.taxpayer_id, env.now.strftime("%Y-%m"), with_tax=with_tax)
 
 
 def _quota(session: Session, row: Taxpayer, env: Env) -> invoice_pb2.InvoiceQuota:
-    month = env.now.strftime("%Y-%m")
-    return grpc_api.quota_message(row, store.usage(session, row.taxpayer_id, month))
+    return grpc_api.quota_message(row, env.book, _usage(session, row, env))
+
+
+def _invoice(session: Session, row: Invoice, env: Env) -> invoice_pb2.Invoice:
+    reds = () if row.reverses else store.red_letters_of(session, row.taxpayer_id, row.number)
+    return grpc_api.invoice_message(row, env.book, reds)
+
+
+# --------------------------------------------------------------------------- booking and forms
+
+
+def record_invoice_booking(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.RecordInvoiceBookingRequest,
+    env: Env,
+) -> invoice_pb2.RecordInvoiceBookingResponse:
+    """The buyer booked the blue invoice (用途确认 / 入账确认): from now on a red-letter invoice
+    needs a confirmed form. Recording it again changes nothing."""
+    session = uow.session
+    seller = store.get_taxpayer(session, request.seller_taxpayer_id, for_update=True)
+    blue = store.get_invoice(session, seller.taxpayer_id, request.invoice_number)
+    buyer = store.find_taxpayer(session, blue.buyer_taxpayer_id) if blue.buyer_taxpayer_id else None
+    grpc_api.require_booker(principal, buyer)
+    red_letter.check_bookable(blue.number, blue.reverses or "", blue.buyer_taxpayer_id)
+    if blue.booked_at is None:
+        blue.booked_at = env.now
+        blue.booked_by = principal.subject
+        log.info(
+            "invoice %s booked by the buyer (recorded by %s)",
+            blue.number,
+            principal.subject,
+            extra={"case_id": seller.case_id},
+        )
+    return invoice_pb2.RecordInvoiceBookingResponse(invoice=_invoice(session, blue, env))
+
+
+def request_red_letter_form(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.RequestRedLetterFormRequest,
+    env: Env,
+) -> invoice_pb2.RequestRedLetterFormResponse:
+    """Seller or buyer asks for a red-letter confirmation form on a booked blue invoice; its
+    lines are held against the blue invoice until the form is answered or lapses."""
+    session = uow.session
+    seller = store.get_taxpayer(session, request.seller_taxpayer_id, for_update=True)
+    acting_as = red_letter.check_form_party(grpc_api.party(request.acting_as))
+    blue = store.get_invoice(session, seller.taxpayer_id, request.invoice_number)
+    buyer = store.find_taxpayer(session, blue.buyer_taxpayer_id) if blue.buyer_taxpayer_id else None
+    grpc_api.require_party(principal, acting_as, seller, buyer)
+    fingerprint = _fingerprint(request)
+    existing = store.form_by_key(session, seller.taxpayer_id, request.idempotency_key)
+    if existing is not None:
+        if existing.request_digest != fingerprint:
+            raise _key_reused(request.idempotency_key)
+        return invoice_pb2.RequestRedLetterFormResponse(form=_form(existing, env))
+    _require_active(seller)
+    problems = domain.reason_violations(request.reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    red_letter.check_blue(blue.number, blue.reverses or "")
+    red_letter.require_form_needed(blue.number, blue.booked_at is not None, env.book)
+    lines = red_letter.plan_red_lines(
+        blue.number,
+        store.lines_of(blue),
+        _reserved(session, blue, env),
+        grpc_api.red_request(request.lines, request.amount),
+    )
+    form = store.add_form(
+        session,
+        number=store.next_number(session, _form_prefix(env)),
+        blue=blue,
+        requested_by=acting_as.value,
+        requested_by_subject=principal.subject,
+        requested_at=env.now,
+        lines=lines,
+        reason=request.reason.strip(),
+        idempotency_key=request.idempotency_key,
+        request_digest=fingerprint,
+    )
+    log.info(
+        "red-letter form %s for invoice %s requested by the %s",
+        form.number,
+        blue.number,
+        acting_as.value,
+        extra={"case_id": seller.case_id},
+    )
+    return invoice_pb2.RequestRedLetterFormResponse(form=_form(form, env))
+
+
+def confirm_red_letter_form(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.ConfirmRedLetterFormRequest,
+    env: Env,
+) -> invoice_pb2.ConfirmRedLetterFormResponse:
+    """The other party confirms the form and the red-letter invoice is issued with it
+    (确认即开票); the same party confirming again gets the same invoice."""
+    session = uow.session
+    seller, form, acting_as = _answering(session, principal, request, env)
+    blue = store.get_invoice(session, seller.taxpayer_id, form.blue_number)
+    if red_letter.answer_is_repeat(_form_state(form, env), _answered_by(form), acting_as, True):
+        assert form.red_number is not None
+        red = store.get_invoice(session, seller.taxpayer_id, form.red_number)
+        return invoice_pb2.ConfirmRedLetterFormResponse(
+            form=_form(form, env), invoice=_invoice(session, red, env)
+        )
+    red_letter.check_answer(
+        form.number,
+        _form_state(form, env),
+        Party(form.requested_by),
+        acting_as,
+        confirm=True,
+        book=env.book,
+    )
+    lines = store.lines_of(form)
+    red_letter.check_fits(
+        blue.number, store.lines_of(blue), _reserved(session, blue, env, besides=form.number), lines
+    )
+    red = _issue_red(
+        session,
+        blue,
+        lines,
+        env,
+        reason=form.reason,
+        issued_by=principal.subject,
+        confirmation_number=form.number,
+    )
+    _answer(form, FormState.CONFIRMED, acting_as, principal, env)
+    form.red_number = red.number
+    log.info(
+        "red-letter form %s confirmed by the %s: red-letter invoice %s",
+        form.number,
+        acting_as.value,
+        red.number,
+        extra={"case_id": seller.case_id},
+    )
+    return invoice_pb2.ConfirmRedLetterFormResponse(
+        form=_form(form, env), invoice=_invoice(session, red, env)
+    )
+
+
+def decline_red_letter_form(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.DeclineRedLetterFormRequest,
+    env: Env,
+) -> invoice_pb2.DeclineRedLetterFormResponse:
+    """The other party declines the form, or its requester withdraws it: what it held against
+    the blue invoice is released."""
+    problems = domain.reason_violations(request.reason)
+    if problems:
+        raise InvalidInput.of(problems)
+    session = uow.session
+    seller, form, acting_as = _answering(session, principal, request, env)
+    state = _form_state(form, env)
+    if red_letter.answer_is_repeat(state, _answered_by(form), acting_as, False):
+        return invoice_pb2.DeclineRedLetterFormResponse(form=_form(form, env))
+    requested_by = Party(form.requested_by)
+    red_letter.check_answer(
+        form.number, state, requested_by, acting_as, confirm=False, book=env.book
+    )
+    _answer(
+        form,
+        red_letter.answered_state(False, requested_by, acting_as),
+        acting_as,
+        principal,
+        env,
+        reason=request.reason.strip(),
+    )
+    log.info(
+        "red-letter form %s %s by the %s",
+        form.number,
+        form.state,
+        acting_as.value,
+        extra={"case_id": seller.case_id},
+    )
+    return invoice_pb2.DeclineRedLetterFormResponse(form=_form(form, env))
+
+
+def get_red_letter_form(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.GetRedLetterFormRequest,
+    env: Env,
+) -> invoice_pb2.GetRedLetterFormResponse:
+    session = uow.session
+    seller = store.get_taxpayer(session, request.seller_taxpayer_id)
+    form = store.get_form(session, seller.taxpayer_id, request.form_number)
+    buyer = store.find_taxpayer(session, form.buyer_taxpayer_id) if form.buyer_taxpayer_id else None
+    grpc_api.require_form_reader(principal, seller, buyer)
+    blue = store.get_invoice(session, seller.taxpayer_id, form.blue_number)
+    return invoice_pb2.GetRedLetterFormResponse(
+        form=_form(form, env), blue_invoice=_invoice(session, blue, env)
+    )
+
+
+def _answering(
+    session: Session,
+    principal: Principal,
+    request: invoice_pb2.ConfirmRedLetterFormRequest | invoice_pb2.DeclineRedLetterFormRequest,
+    env: Env,
+) -> tuple[Taxpayer, RedLetterForm, Party]:
+    """The seller (row-locked, as for every invoicing change), the form, and the party the
+    caller acts for, checked against who owns that party."""
+    seller = store.get_taxpayer(session, request.seller_taxpayer_id, for_update=True)
+    acting_as = red_letter.check_form_party(grpc_api.party(request.acting_as))
+    form = store.get_form(session, seller.taxpayer_id, request.form_number, for_update=True)
+    buyer = store.find_taxpayer(session, form.buyer_taxpayer_id) if form.buyer_taxpayer_id else None
+    grpc_api.require_party(principal, acting_as, seller, buyer)
+    return seller, form, acting_as
+
+
+def _answer(
+    form: RedLetterForm,
+    state: FormState,
+    acting_as: Party,
+    principal: Principal,
+    env: Env,
+    *,
+    reason: str = "",
+) -> None:
+    form.state = state.value
+    form.answered_by = acting_as.value
+    form.answered_by_subject = principal.subject
+    form.answered_at = env.now
+    form.answer_reason = reason
+
+
+def _answered_by(form: RedLetterForm) -> Party | None:
+    return Party(form.answered_by) if form.answered_by else None
+
+
+def _form_state(form: RedLetterForm, env: Env) -> FormState:
+    return red_letter.current_state(FormState(form.state), form.requested_at, env.now, env.book)
+
+
+def _form(form: RedLetterForm, env: Env) -> invoice_pb2.RedLetterForm:
+    return grpc_api.form_message(form, env.book, env.now)
+
+
+# --------------------------------------------------------------------------- credit line
+
+
+def adjust_credit_line(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.AdjustCreditLineRequest,
+    env: Env,
+) -> invoice_pb2.AdjustCreditLineResponse:
+    """Tax staff set a taxpayer's credit line, with a reason; the change joins the history."""
+    session = uow.session
+    row = store.get_taxpayer(session, request.taxpayer_id, for_update=True)
+    fingerprint = _fingerprint(request)
+    change = store.credit_change_by_key(session, row.taxpayer_id, request.idempotency_key)
+    if change is not None and change.request_digest != fingerprint:
+        raise _key_reused(request.idempotency_key)
+    if change is None:
+        if store.state_of(row) is not TaxpayerState.ACTIVE:
+            raise Refused.of(
+                [
+                    violation(
+                        "taxpayer_id",
+                        "taxpayer_active",
+                        f"纳税人 {row.taxpayer_id} 的税务登记状态为 {row.state}，"
+                        "没有可调整的授信额度",
+                        f"taxpayer {row.taxpayer_id} is {row.state}: there is no credit line to "
+                        "adjust",
+                    )
+                ]
+            )
+        old = store.credit_line(row)
+        new = domain.check_credit_adjustment(
+            request.credit_line.amount,
+            request.credit_line.currency,
+            request.reason,
+            old,
+            env.book.policy,
+        )
+        change = store.add_credit_change(
+            session,
+            row.taxpayer_id,
+            kind="adjusted",
+            old=old,
+            new=new,
+            by=principal.subject,
+            at=env.now,
+            reason=request.reason.strip(),
+            idempotency_key=request.idempotency_key,
+            request_digest=fingerprint,
+        )
+        row.credit_line = format(new, "f")
+        log.info(
+            "credit line of %s adjusted %s → %s by %s",
+            row.taxpayer_id,
+            old,
+            new,
+            principal.subject,
+            extra={"case_id": row.case_id},
+        )
+    return invoice_pb2.AdjustCreditLineResponse(
+        taxpayer=grpc_api.taxpayer_message(
+            row, env.book, env.now.date(), _usage(session, row, env)
+        ),
+        change=grpc_api.change_message(change),
+        credit_line_history=[
+            grpc_api.change_message(item) for item in store.credit_history(session, row.taxpayer_id)
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- compensation
@@ -494,8 +865,10 @@ def _quota(session: Session, row: Taxpayer, env: Env) -> invoice_pb2.InvoiceQuot
 def cancel_tax_registration(
     uow: UnitOfWork, request: invoice_pb2.CancelTaxRegistrationRequest, env: Env
 ) -> invoice_pb2.CancelTaxRegistrationResponse:
-    """Reverses every invoice still standing with a red-letter invoice, then cancels the
-    registration and its quota; withdraws open tasks. Running it again changes nothing."""
+    """Reverses what is left of every invoice still standing, then cancels the registration and
+    its credit line; withdraws open tasks. An invoice the buyer has booked cannot be reversed
+    without the buyer: the platform requests a confirmation form as the seller, and the
+    red-letter invoice follows when the buyer confirms it. Running it again changes nothing."""
     session = uow.session
     case_id = request.context.case_id
     reason = request.reason or "case compensated"
@@ -511,36 +884,56 @@ def cancel_tax_registration(
             )
         )
     if store.state_of(row) is not TaxpayerState.CANCELLED:
-        reds, originals = [], []
-        for original in store.unreversed_blue_invoices(session, row.taxpayer_id):
-            red = reverse(
-                session,
-                original,
-                env,
-                reason=f"撤销税务登记（开办失败）/ tax registration cancelled: {reason}",
-                issued_by="platform",
-            )
+        why = f"撤销税务登记（开办失败）/ tax registration cancelled: {reason}"
+        reds, originals, forms = [], [], []
+        for blue in store.unreversed_blue_invoices(session, row.taxpayer_id):
+            try:
+                lines = red_letter.plan_red_lines(
+                    blue.number,
+                    store.lines_of(blue),
+                    _reserved(session, blue, env),
+                    red_letter.RedRequest(),
+                )
+            except Refused:
+                continue  # what is left is already held by a form waiting for the buyer
+            if blue.booked_at is not None:
+                form = store.add_form(
+                    session,
+                    number=store.next_number(session, _form_prefix(env)),
+                    blue=blue,
+                    requested_by=Party.SELLER.value,
+                    requested_by_subject="platform",
+                    requested_at=env.now,
+                    lines=lines,
+                    reason=why,
+                )
+                forms.append(form.number)
+                continue
+            red = _issue_red(session, blue, lines, env, reason=why, issued_by="platform")
             reds.append(red.number)
-            originals.append(original.number)
+            originals.append(blue.number)
         row.state = TaxpayerState.CANCELLED.value
         row.cancelled_at = env.now
         row.cancel_reason = reason
         row.cancellation_red_letters = reds
         row.cancellation_originals = originals
+        row.cancellation_forms = forms
         uow.emit_event(
             invoice_pb2.TaxRegistrationCancelled(
                 case_id=case_id,
                 taxpayer_id=row.taxpayer_id,
                 reversed_invoice_numbers=reds,
                 original_invoice_numbers=originals,
+                pending_form_numbers=forms,
             ),
             "TaxRegistrationCancelled",
             case_id=case_id,
         )
         log.info(
-            "tax registration %s cancelled; %d invoice(s) reversed",
+            "tax registration %s cancelled; %d invoice(s) reversed, %d form(s) requested",
             row.taxpayer_id,
             len(reds),
+            len(forms),
             extra={"case_id": case_id},
         )
     return invoice_pb2.CancelTaxRegistrationResponse(
@@ -550,6 +943,7 @@ def cancel_tax_registration(
         taxpayer_id=row.taxpayer_id,
         reversed_invoice_numbers=row.cancellation_red_letters,
         original_invoice_numbers=row.cancellation_originals,
+        pending_form_numbers=row.cancellation_forms,
     )
 
 
@@ -582,12 +976,21 @@ def get_taxpayer(
             ]
         )
     grpc_api.require_reader(principal, row)
-    month = env.now.strftime("%Y-%m")
-    usage = store.usage(session, row.taxpayer_id, month)
+    invoices = store.invoices_of(session, row.taxpayer_id)
+    reds: dict[str, list[Invoice]] = {}
+    for item in invoices:
+        if item.reverses is not None:
+            reds.setdefault(item.reverses, []).append(item)
     return invoice_pb2.GetTaxpayerResponse(
-        taxpayer=grpc_api.taxpayer_message(row, env.book, env.now.date(), usage),
+        taxpayer=grpc_api.taxpayer_message(
+            row, env.book, env.now.date(), _usage(session, row, env)
+        ),
         invoices=[
-            grpc_api.invoice_message(item, env.book)
-            for item in store.invoices_of(session, row.taxpayer_id)
+            grpc_api.invoice_message(item, env.book, reds.get(item.number, ())) for item in invoices
         ],
+        credit_line_history=[
+            grpc_api.change_message(change)
+            for change in store.credit_history(session, row.taxpayer_id)
+        ],
+        red_letter_forms=[_form(form, env) for form in store.forms_of(session, row.taxpayer_id)],
     )

@@ -1,5 +1,7 @@
 """The rules of tax registration and digital e-invoices (数电票): VAT status, the new-taxpayer
-package and its limits, tax per line, invoice numbers, quotas and red-letter reversal.
+package, tax per line (rates, the zero rate, the 5% levy rate, exempt lines), invoice numbers and
+the credit line (授信额度 / 发票总额度). Red-letter invoices and their confirmation forms are in
+:mod:`svc_invoice.red_letter`.
 
 Pure: no I/O, no clock, no nameko, SQLAlchemy or protobuf. Rule values come in as a
 :class:`RuleBook` (loaded from ``svc_invoice/data`` by :mod:`svc_invoice.rulebook`); every rule
@@ -10,7 +12,8 @@ Money rules (all Decimal, never float):
 - a line's amount (金额, excluding VAT) = quantity × unit price, rounded to the cent;
 - its tax (税额) = amount × rate, rounded to the cent;
 - both with ROUND_HALF_UP (0.005 → 0.01), per line; an invoice's totals are the sums of the
-  rounded line figures, so what is printed on each line adds up to the totals exactly.
+  rounded line figures, so what is printed on each line adds up to the totals exactly;
+- an exempt line (免税) has rate 0 and tax 0, and is marked exempt: it is not a zero-rated line.
 """
 
 from __future__ import annotations
@@ -57,17 +60,22 @@ class TaxpayerState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-class QuotaExceeded(Conflict):
-    """The invoice is fine but the month's quota cannot take it (FAILED_PRECONDITION)."""
+class Refused(Conflict):
+    """The request is well formed but the state refuses it (FAILED_PRECONDITION), naming the
+    field and the rule."""
 
     @classmethod
-    def of(cls, violations: Sequence[RuleViolation]) -> QuotaExceeded:
+    def of(cls, violations: Sequence[RuleViolation]) -> Refused:
         first = violations[0]
         return cls(
             f"{first.field}: {first.message_en}",
             message_zh=f"{first.field}：{first.message_zh}",
             violations=violations,
         )
+
+
+class QuotaExceeded(Refused):
+    """The invoice is fine but the month's credit line cannot take it."""
 
 
 # --------------------------------------------------------------------------- rule data
@@ -142,6 +150,8 @@ class Policy:
     desk_max_credit_line: Decimal
     issuing_channel: str
     max_lines_per_invoice: int
+    # First character of a red-letter confirmation form's number (OneStop's numbering).
+    form_letter: str
     rule_set_version: str
 
 
@@ -189,6 +199,32 @@ class RuleBook:
         rule = self.rule("einvoice_province_code_tianjin")
         return rule.value.strip(), rule
 
+    def in_force(self, name: str, day: date) -> Rule | None:
+        """The rule if the data has it and it applies on ``day``: rates offered only where the
+        rule data has them."""
+        rule = self.rules.get(name)
+        return rule if rule is not None and rule.in_force(day) else None
+
+    def extra_rates(self, status: VatStatus, day: date) -> dict[Decimal, Rule]:
+        """Rates a line may name besides the taxpayer's usual ones: the 5% levy rate (simple
+        method, both statuses) and the zero rate (general taxpayers only)."""
+        rates = {}
+        levy = self.in_force("levy_rate_5", day)
+        if levy is not None:
+            rates[percent(levy.value)] = levy
+        zero = self.in_force("zero_rate", day)
+        if zero is not None and status is VatStatus.GENERAL:
+            rates[percent(zero.value)] = zero
+        return rates
+
+    def credit_counts_tax(self) -> tuple[bool, Rule]:
+        """Whether the credit line counts amounts including VAT (einvoice_credit_line_basis)."""
+        rule = self.rule("einvoice_credit_line_basis")
+        basis = rule.value.strip()
+        if basis not in ("excluding_vat", "including_vat"):
+            raise ValueError("einvoice_credit_line_basis must be excluding_vat or including_vat")
+        return basis == "including_vat", rule
+
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%")
 _LEADING = re.compile(r"^\s*(\d+(?:\.\d+)?)")
@@ -226,18 +262,31 @@ def _places(value: Decimal) -> int:
 
 
 def parse_money(
-    text: str, field: str, found: list[RuleViolation], *, ceiling: Decimal | None = None
+    text: str,
+    field: str,
+    found: list[RuleViolation],
+    *,
+    ceiling: Decimal | None = None,
+    allow_zero: bool = False,
 ) -> Decimal | None:
-    """A positive amount of at most two decimals (and at most ``ceiling``), or a violation."""
+    """A positive (or, with ``allow_zero``, non-negative) amount of at most two decimals and at
+    most ``ceiling``, or a violation."""
     value = _decimal(text)
     if value is None:
         found.append(
             violation(field, "decimal", f"“{text}”不是有效金额", f"'{text}' is not an amount")
         )
         return None
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         found.append(
-            violation(field, "positive", "金额必须大于零", "the amount must be greater than zero")
+            violation(
+                field,
+                "not_negative" if allow_zero else "positive",
+                "金额不能为负数" if allow_zero else "金额必须大于零",
+                "the amount may not be negative"
+                if allow_zero
+                else "the amount must be greater than zero",
+            )
         )
         return None
     if _places(value) > 2:
@@ -316,7 +365,11 @@ class RegistrationInput:
 
 @dataclass(frozen=True)
 class Package:
-    """The new-taxpayer package (新办纳税人套餐): approved invoice types and limits."""
+    """The new-taxpayer package (新办纳税人套餐): invoice types and the credit line.
+
+    数电票 have no per-invoice maximum and no monthly quantity (rule
+    einvoice_no_quantity_or_per_invoice_limit, unverified): the applicant's figures for both are
+    kept only as the estimate the initial credit line is derived from (standard_credit_line)."""
 
     kinds: tuple[InvoiceKind, ...]
     max_amount_per_invoice: Decimal
@@ -326,8 +379,8 @@ class Package:
     def summary(self) -> str:
         kinds = "、".join(KIND_NAMES_ZH[k] for k in self.kinds)
         return (
-            f"{kinds}；单张最高 {self.max_amount_per_invoice}；每月 {self.monthly_quantity} 份；"
-            f"授信额度 {self.credit_line}"
+            f"{kinds}；授信额度（每月）{self.credit_line}（按单张 {self.max_amount_per_invoice}"
+            f" × 每月 {self.monthly_quantity} 份估算）"
         )
 
 
@@ -428,7 +481,9 @@ def standard_quantity(kinds: Iterable[InvoiceKind], policy: Policy) -> int:
 
 
 def standard_credit_line(max_amount: Decimal, quantity: int, policy: Policy) -> Decimal:
-    """Automatic credit line: what the approved invoices could reach in a month, capped."""
+    """The initial credit line granted at registration: what the applicant's expected invoices
+    (largest amount × invoices a month) could reach in a month, capped by OneStop's policy
+    (standard_credit_line). The STA's own model for a new taxpayer's first line was not found."""
     return min(max_amount * quantity, policy.standard_credit_line).quantize(CENT)
 
 
@@ -653,6 +708,7 @@ class LineInput:
     quantity: str
     unit_price: str
     tax_rate: str = ""
+    vat_exempt: bool = False
 
 
 @dataclass(frozen=True)
@@ -663,26 +719,46 @@ class Line:
     amount: Decimal
     tax_rate: Decimal
     tax: Decimal
+    # 免税: rate and tax 0, printed as exempt (not the zero rate).
+    vat_exempt: bool = False
+    # On a red-letter line: the number (1-based, 序号) of the blue invoice's line it reverses.
+    reverses_line: int = 0
 
-    def negated(self) -> Line:
-        """The red-letter line: the same figures with the sign turned, nothing recomputed."""
+    def negated(self, line_number: int = 0) -> Line:
+        """The red-letter line reversing all of this one: the same figures with the sign turned,
+        nothing recomputed."""
         return Line(
             self.description,
-            -self.quantity,
+            negative(self.quantity),
             self.unit_price,
-            -self.amount,
+            negative(self.amount),
             self.tax_rate,
-            -self.tax,
+            negative(self.tax),
+            self.vat_exempt,
+            line_number,
         )
+
+
+def negative(value: Decimal) -> Decimal:
+    """The value with its sign turned; zero stays "0.00", never "-0.00"."""
+    return Decimal(0) - value
 
 
 def round_cent(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def compute_line(description: str, quantity: Decimal, unit_price: Decimal, rate: Decimal) -> Line:
+def compute_line(
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    rate: Decimal,
+    *,
+    vat_exempt: bool = False,
+) -> Line:
     amount = round_cent(quantity * unit_price)
-    return Line(description, quantity, unit_price, amount, rate, round_cent(amount * rate))
+    tax = Decimal("0.00") if vat_exempt else round_cent(amount * rate)
+    return Line(description, quantity, unit_price, amount, rate, tax, vat_exempt)
 
 
 @dataclass(frozen=True)
@@ -704,35 +780,69 @@ def totals(lines: Iterable[Line]) -> Totals:
 
 
 def line_rate(
-    status: VatStatus, requested: str, day: date, book: RuleBook, field: str
+    status: VatStatus,
+    requested: str,
+    day: date,
+    book: RuleBook,
+    field: str,
+    *,
+    vat_exempt: bool = False,
 ) -> tuple[Decimal | None, Rule | None, list[RuleViolation]]:
-    """The rate for one line: the taxpayer's; a general taxpayer may name 13%, 9% or 6%."""
+    """The rate for one line and the rule behind it.
+
+    Small-scale: the levy rate in force (1% or 3%), or 5% (levy_rate_5). General: 13% by
+    default, or 9%, 6%, 5% (simple method) or 0 (zero_rate) named per line. Either may mark a
+    line exempt (vat_exempt) instead of naming a rate. Rates come only from rows the rule data
+    has and that are in force on ``day``."""
+    if vat_exempt:
+        exempt = book.in_force("vat_exempt", day)
+        if exempt is None:
+            return None, None, [_no_exemption(field)]
+        if requested.strip():
+            return (
+                None,
+                None,
+                [
+                    violation(
+                        field,
+                        "exempt_line_has_no_rate",
+                        "免税项目不填税率（税率栏显示“免税”）",
+                        "an exempt line takes no tax rate (it is printed as exempt)",
+                    )
+                ],
+            )
+        return Decimal("0"), exempt, []
+    extra = book.extra_rates(status, day)
     if status is VatStatus.SMALL_SCALE:
         rate, rule = book.small_scale_rate(day)
-        if requested.strip():
-            asked = _decimal(requested)
-            if asked is None or asked != rate:
-                return (
-                    None,
-                    None,
-                    [
-                        violation(
-                            field,
-                            "small_scale_rate",
-                            f"小规模纳税人按征收率 {rate} 开票，不能指定税率 {requested}",
-                            f"a small-scale taxpayer invoices at the levy rate {rate}; "
-                            f"{requested} cannot be chosen",
-                        )
-                    ],
+        if not requested.strip():
+            return rate, rule, []
+        asked = _decimal(requested)
+        if asked is not None and asked == rate:
+            return rate, rule, []
+        if asked is not None and asked in extra:
+            return asked, extra[asked], []
+        allowed = "、".join(format(r, "f") for r in sorted({rate, *extra}, reverse=True))
+        return (
+            None,
+            None,
+            [
+                violation(
+                    field,
+                    "small_scale_rate",
+                    f"小规模纳税人按征收率 {allowed} 开票，不能指定税率 {requested}",
+                    f"a small-scale taxpayer invoices at the levy rate {allowed}; "
+                    f"{requested} cannot be chosen",
                 )
-        return rate, rule, []
+            ],
+        )
     if not requested.strip():
         rate, rule = book.default_general_rate(day)
         return rate, rule, []
-    allowed = book.general_rates(day)
+    allowed_rates = {**book.general_rates(day), **extra}
     asked = _decimal(requested)
-    if asked is None or asked not in allowed:
-        names = "、".join(format(r, "f") for r in sorted(allowed, reverse=True))
+    if asked is None or asked not in allowed_rates:
+        names = "、".join(format(r, "f") for r in sorted(allowed_rates, reverse=True))
         return (
             None,
             None,
@@ -746,7 +856,32 @@ def line_rate(
                 )
             ],
         )
-    return asked, allowed[asked], []
+    return asked, allowed_rates[asked], []
+
+
+def _no_exemption(field: str) -> RuleViolation:
+    return violation(
+        field.rsplit(".", 1)[0] + ".vat_exempt",
+        "vat_exempt",
+        "规则数据中没有适用的免税规定",
+        "the rule data has no VAT exemption in force",
+    )
+
+
+def exempt_violations(kind: InvoiceKind, lines: Sequence[Line]) -> list[RuleViolation]:
+    """Exempt lines cannot go on a special VAT invoice (vat_exempt_no_special_invoice)."""
+    if kind is not InvoiceKind.DIGITAL_SPECIAL:
+        return []
+    return [
+        violation(
+            f"lines[{i}].vat_exempt",
+            "vat_exempt_no_special_invoice",
+            "销售免税项目不得开具增值税专用发票，请开具普通发票",
+            "an exempt sale cannot go on a special VAT invoice: issue an ordinary invoice",
+        )
+        for i, line in enumerate(lines)
+        if line.vat_exempt
+    ]
 
 
 def price_lines(
@@ -782,11 +917,15 @@ def price_lines(
             )
         quantity = _positive(item.quantity, f"{where}.quantity", found)
         price = _positive(item.unit_price, f"{where}.unit_price", found)
-        rate, rule, problems = line_rate(status, item.tax_rate, day, book, f"{where}.tax_rate")
+        rate, rule, problems = line_rate(
+            status, item.tax_rate, day, book, f"{where}.tax_rate", vat_exempt=item.vat_exempt
+        )
         found += problems
         if quantity is None or price is None or rate is None or rule is None:
             continue
-        line = compute_line(item.description.strip(), quantity, price, rate)
+        line = compute_line(
+            item.description.strip(), quantity, price, rate, vat_exempt=item.vat_exempt
+        )
         if line.amount <= 0:
             found.append(
                 violation(
@@ -827,34 +966,41 @@ def _positive(text: str, field: str, found: list[RuleViolation]) -> Decimal | No
     return value
 
 
-# --------------------------------------------------------------------------- quota
+# --------------------------------------------------------------------------- credit line
+#
+# 数电票 are limited by one credit line per taxpayer (发票总额度, einvoice_credit_line, unverified):
+# the most it may invoice in a calendar month (Asia/Shanghai), counted excluding VAT
+# (einvoice_credit_line_basis). Blue invoices use it; red-letter invoices count negative in the
+# month they are issued and so give it back (einvoice_red_letter_restores_credit). There is no
+# monthly quantity and no per-invoice maximum (einvoice_no_quantity_or_per_invoice_limit). Tax
+# staff adjust the line (einvoice_credit_line_adjustment); every change is kept with who, when,
+# old → new and why.
 
 
 @dataclass(frozen=True)
 class Usage:
-    """What the month's blue invoices (not reversed) have used of the quota."""
+    """A month's invoicing against the credit line: how many blue invoices were issued, and the
+    net amount counted (blue minus red-letter, on the credit line's basis)."""
 
     month: str
     quantity: int
     amount: Decimal
 
 
-@dataclass(frozen=True)
-class Remaining:
-    quantity: int
-    credit: Decimal
+def counted(total: Totals, with_tax: bool) -> Decimal:
+    """What one invoice counts against the credit line."""
+    return total.with_tax if with_tax else total.amount
 
 
-def remaining(package: Package, usage: Usage) -> Remaining:
-    return Remaining(
-        max(package.monthly_quantity - usage.quantity, 0),
-        max(package.credit_line - usage.amount, Decimal("0.00")),
-    )
+def remaining_credit(credit_line: Decimal, usage: Usage) -> Decimal:
+    """What is left of the month's line; more than the line itself when the month's red-letter
+    invoices outweigh its blue ones (they reverse earlier months' invoices)."""
+    return max(credit_line - usage.amount, Decimal("0.00"))
 
 
-def check_quota(package: Package, usage: Usage, kind: InvoiceKind, total: Totals) -> None:
-    """Per-invoice maximum (InvalidInput) and the month's quantity and credit line
-    (QuotaExceeded). The per-invoice maximum and the credit line count amounts excluding VAT."""
+def check_kind(package: Package, kind: InvoiceKind) -> None:
+    """The invoice kinds the package grants (special invoices only for general taxpayers is
+    OneStop's policy, see data/README.md)."""
     if kind not in package.kinds:
         raise InvalidInput.of(
             [
@@ -866,43 +1012,66 @@ def check_quota(package: Package, usage: Usage, kind: InvoiceKind, total: Totals
                 )
             ]
         )
-    if total.amount > package.max_amount_per_invoice:
-        raise InvalidInput.of(
-            [
-                violation(
-                    "lines",
-                    "max_amount_per_invoice",
-                    f"不含税金额合计 {total.amount} 超过单张最高开票限额 "
-                    f"{package.max_amount_per_invoice}",
-                    f"the total excluding VAT {total.amount} exceeds the maximum per invoice "
-                    f"{package.max_amount_per_invoice}",
-                )
-            ]
+
+
+def check_credit(credit_line: Decimal, usage: Usage, total: Totals, book: RuleBook) -> None:
+    """A blue invoice beyond what is left of the month's credit line is refused."""
+    with_tax, basis = book.credit_counts_tax()
+    amount = counted(total, with_tax)
+    left = remaining_credit(credit_line, usage)
+    if amount <= left:
+        return
+    line_rule = book.rule("einvoice_credit_line")
+    what_zh = "价税合计" if with_tax else "不含税金额"
+    what_en = "total including VAT" if with_tax else "amount excluding VAT"
+    raise QuotaExceeded.of(
+        [
+            violation(
+                "quota.credit_line",
+                "credit_line",
+                f"{what_zh} {amount} 超过本月（{usage.month}）剩余授信额度 {left}"
+                f"（授信额度 {credit_line}，已用 {usage.amount}）；可由税务人员调整授信额度"
+                f"{line_rule.caveat_zh}{basis.caveat_zh}",
+                f"the {what_en} {amount} exceeds this month's ({usage.month}) remaining credit "
+                f"line {left} (line {credit_line}, used {usage.amount}); tax staff may adjust "
+                f"the line{line_rule.caveat_en}{basis.caveat_en}",
+            )
+        ]
+    )
+
+
+def check_credit_adjustment(
+    new_line: str, currency: str, reason: str, current: Decimal | None, policy: Policy
+) -> Decimal:
+    """Tax staff's new credit line: an amount in CNY cents from 0 (invoicing stopped, e.g. after
+    a risk finding) up to the desk maximum, different from the current line, with a reason."""
+    found: list[RuleViolation] = []
+    value = parse_money(
+        new_line, "credit_line.amount", found, ceiling=policy.desk_max_credit_line, allow_zero=True
+    )
+    if currency not in ("", "CNY"):
+        found.append(
+            violation(
+                "credit_line.currency",
+                "currency",
+                f"授信额度以人民币计，币种不能是 {currency}",
+                f"the credit line is in CNY, not {currency}",
+            )
         )
-    left = remaining(package, usage)
-    if left.quantity < 1:
-        raise QuotaExceeded.of(
-            [
-                violation(
-                    "quota.monthly_quantity",
-                    "monthly_quantity",
-                    f"本月（{usage.month}）发票份数已用完（{package.monthly_quantity} 份）",
-                    f"this month's ({usage.month}) {package.monthly_quantity} invoices are used up",
-                )
-            ]
+    found += reason_violations(reason)
+    if value is not None and current is not None and value == current:
+        found.append(
+            violation(
+                "credit_line.amount",
+                "unchanged",
+                f"新授信额度与现额度 {current} 相同",
+                f"the new credit line equals the current line {current}",
+            )
         )
-    if total.amount > left.credit:
-        raise QuotaExceeded.of(
-            [
-                violation(
-                    "quota.credit_line",
-                    "credit_line",
-                    f"不含税金额 {total.amount} 超过本月剩余授信额度 {left.credit}",
-                    f"the amount excluding VAT {total.amount} exceeds this month's remaining "
-                    f"credit line {left.credit}",
-                )
-            ]
-        )
+    if found:
+        raise InvalidInput.of(found)
+    assert value is not None
+    return value.quantize(CENT)
 
 
 # --------------------------------------------------------------------------- buyers
@@ -976,30 +1145,10 @@ def parse_invoice_number(number: str) -> NumberParts:
     return NumberParts(number[:2], number[2:4], number[4], int(number[5:]))
 
 
-# --------------------------------------------------------------------------- red letter
+# --------------------------------------------------------------------------- reasons
 
 
-def check_reversible(number: str, reverses: str, reversed_by: str) -> None:
-    if reverses:
-        raise Conflict(
-            f"{number} is itself a red-letter invoice and cannot be reversed",
-            message_zh=f"{number} 本身是红字发票，不能再冲红",
-        )
-    if reversed_by:
-        raise Conflict(
-            f"{number} was already reversed by red-letter invoice {reversed_by}",
-            message_zh=f"{number} 已由红字发票 {reversed_by} 冲销，只能冲红一次",
-        )
-
-
-def reason_violations(reason: str) -> list[RuleViolation]:
+def reason_violations(reason: str, field: str = "reason") -> list[RuleViolation]:
     if reason.strip():
         return []
-    return [
-        violation(
-            "reason",
-            "required",
-            "请说明原因",
-            "give the reason",
-        )
-    ]
+    return [violation(field, "required", "请说明原因", "give the reason")]

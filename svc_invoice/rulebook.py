@@ -12,7 +12,7 @@ from pathlib import Path
 from svc_invoice.domain import Policy, Rule, RuleBook, TaxOffice
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-RULE_FILES = ("tax_rules.csv", "vat_registration_rules.csv")
+RULE_FILES = ("tax_rules.csv", "vat_registration_rules.csv", "einvoice_rules.csv")
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -69,6 +69,7 @@ def load_book(data_dir: Path = DATA_DIR) -> RuleBook:
         desk_max_credit_line=Decimal(value("desk_max_credit_line")),
         issuing_channel=value("issuing_channel"),
         max_lines_per_invoice=int(value("max_lines_per_invoice")),
+        form_letter=value("red_letter_form_letter"),
         rule_set_version=value("rule_set_version"),
     )
     offices = {

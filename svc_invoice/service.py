@@ -87,6 +87,36 @@ class Service(HealthCheck):
         with self.store.transaction() as uow:
             return actions.issue_red_letter(uow, principal, request, env)
 
+    @grpc
+    def RecordInvoiceBooking(self, request: pb.RecordInvoiceBookingRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.record_invoice_booking(uow, principal, request, env)
+
+    @grpc
+    def RequestRedLetterForm(self, request: pb.RequestRedLetterFormRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.request_red_letter_form(uow, principal, request, env)
+
+    @grpc
+    def ConfirmRedLetterForm(self, request: pb.ConfirmRedLetterFormRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.confirm_red_letter_form(uow, principal, request, env)
+
+    @grpc
+    def DeclineRedLetterForm(self, request: pb.DeclineRedLetterFormRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.decline_red_letter_form(uow, principal, request, env)
+
+    @grpc
+    def GetRedLetterForm(self, request: pb.GetRedLetterFormRequest, context: Any) -> Any:
+        principal, env = self.caller(), self.env()
+        with self.store.transaction() as uow:
+            return actions.get_red_letter_form(uow, principal, request, env)
+
     # ------------------------------------------------------------------ tax-staff desk
 
     @desk_grpc
@@ -124,3 +154,9 @@ class Service(HealthCheck):
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             return actions.reject_task(uow, principal, request, env)
+
+    @desk_grpc
+    def AdjustCreditLine(self, request: pb.AdjustCreditLineRequest, context: Any) -> Any:
+        principal, env = grpc_api.require_desk(self.caller()), self.env()
+        with self.store.transaction() as uow:
+            return actions.adjust_credit_line(uow, principal, request, env)

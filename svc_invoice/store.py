@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onestop_common.errors import NotFound
 from svc_invoice import domain
 from svc_invoice.domain import InvoiceKind, Line, Package, Rule, TaxpayerState, VatStatus
-from svc_invoice.models import Invoice, InvoiceSequence, Taxpayer
+from svc_invoice.models import CreditLineChange, Invoice, InvoiceSequence, RedLetterForm, Taxpayer
 
 
 def _money(text: str) -> Decimal:
@@ -126,6 +126,7 @@ def approved_package(row: Taxpayer) -> Package | None:
 
 
 def activate(
+    session: Session,
     row: Taxpayer,
     package: Package,
     status: VatStatus,
@@ -135,6 +136,18 @@ def activate(
     decided_by: str,
     now: datetime,
 ) -> None:
+    """The package approved: the taxpayer may invoice, and its credit line is granted (the
+    first entry of the line's history)."""
+    add_credit_change(
+        session,
+        row.taxpayer_id,
+        kind="granted",
+        old=None,
+        new=package.credit_line,
+        by=decided_by,
+        at=now,
+        reason="新办纳税人套餐核定 / granted with the new-taxpayer package",
+    )
     row.state = TaxpayerState.ACTIVE.value
     row.kinds = [k.value for k in package.kinds]
     row.max_amount_per_invoice = format(package.max_amount_per_invoice, "f")
@@ -155,20 +168,74 @@ def status_of(row: Taxpayer) -> VatStatus:
     return VatStatus(row.vat_status)
 
 
-# --------------------------------------------------------------------------- invoices
+# --------------------------------------------------------------------------- credit line
 
 
-def usage(session: Session, taxpayer_id: str, month: str) -> domain.Usage:
-    """The month's blue invoices that are not reversed: what they use of the quota."""
-    amounts = session.scalars(
-        select(Invoice.total_amount).where(
-            Invoice.taxpayer_id == taxpayer_id,
-            Invoice.month == month,
-            Invoice.reverses.is_(None),
-            Invoice.reversed_by.is_(None),
+def credit_line(row: Taxpayer) -> Decimal | None:
+    return Decimal(row.credit_line) if row.credit_line else None
+
+
+def add_credit_change(
+    session: Session,
+    taxpayer_id: str,
+    *,
+    kind: str,
+    old: Decimal | None,
+    new: Decimal,
+    by: str,
+    at: datetime,
+    reason: str,
+    idempotency_key: str = "",
+    request_digest: str = "",
+) -> CreditLineChange:
+    change = CreditLineChange(
+        taxpayer_id=taxpayer_id,
+        kind=kind,
+        old_value=format(old, "f") if old is not None else "",
+        new_value=format(new, "f"),
+        changed_by=by,
+        changed_at=at,
+        reason=reason,
+        idempotency_key=idempotency_key or None,
+        request_digest=request_digest,
+    )
+    session.add(change)
+    session.flush()
+    return change
+
+
+def credit_history(session: Session, taxpayer_id: str) -> Sequence[CreditLineChange]:
+    return session.scalars(
+        select(CreditLineChange)
+        .where(CreditLineChange.taxpayer_id == taxpayer_id)
+        .order_by(CreditLineChange.id)
+    ).all()
+
+
+def credit_change_by_key(session: Session, taxpayer_id: str, key: str) -> CreditLineChange | None:
+    if not key:
+        return None
+    return session.scalars(
+        select(CreditLineChange).where(
+            CreditLineChange.taxpayer_id == taxpayer_id, CreditLineChange.idempotency_key == key
+        )
+    ).first()
+
+
+def usage(session: Session, taxpayer_id: str, month: str, *, with_tax: bool) -> domain.Usage:
+    """The month's invoicing against the credit line: blue invoices count, red-letter invoices
+    (negative figures) count back, each in the month it was issued."""
+    column = Invoice.total_with_tax if with_tax else Invoice.total_amount
+    rows = session.execute(
+        select(column, Invoice.reverses).where(
+            Invoice.taxpayer_id == taxpayer_id, Invoice.month == month
         )
     ).all()
-    return domain.Usage(month, len(amounts), sum((_money(a) for a in amounts), Decimal("0.00")))
+    blue = sum(1 for _, reverses in rows if reverses is None)
+    return domain.Usage(month, blue, sum((_money(a) for a, _ in rows), Decimal("0.00")))
+
+
+# --------------------------------------------------------------------------- invoices
 
 
 def next_number(session: Session, prefix: str) -> str:
@@ -217,7 +284,16 @@ def invoices_of(session: Session, taxpayer_id: str) -> Sequence[Invoice]:
     ).all()
 
 
+def red_letters_of(session: Session, taxpayer_id: str, blue_number: str) -> Sequence[Invoice]:
+    return session.scalars(
+        select(Invoice)
+        .where(Invoice.taxpayer_id == taxpayer_id, Invoice.reverses == blue_number)
+        .order_by(Invoice.id)
+    ).all()
+
+
 def unreversed_blue_invoices(session: Session, taxpayer_id: str) -> Sequence[Invoice]:
+    """Blue invoices not yet fully reversed (some may be partly reversed)."""
     return session.scalars(
         select(Invoice)
         .where(
@@ -230,7 +306,7 @@ def unreversed_blue_invoices(session: Session, taxpayer_id: str) -> Sequence[Inv
 
 
 def line_dict(line: Line) -> dict[str, str]:
-    return {
+    item = {
         "description": line.description,
         "quantity": format(line.quantity, "f"),
         "unit_price": format(line.unit_price, "f"),
@@ -238,9 +314,14 @@ def line_dict(line: Line) -> dict[str, str]:
         "tax_rate": format(line.tax_rate, "f"),
         "tax": format(line.tax, "f"),
     }
+    if line.vat_exempt:
+        item["vat_exempt"] = "1"
+    if line.reverses_line:
+        item["reverses_line"] = str(line.reverses_line)
+    return item
 
 
-def lines_of(row: Invoice) -> tuple[Line, ...]:
+def parse_lines(items: Sequence[dict[str, str]]) -> tuple[Line, ...]:
     return tuple(
         Line(
             item["description"],
@@ -249,9 +330,15 @@ def lines_of(row: Invoice) -> tuple[Line, ...]:
             Decimal(item["amount"]),
             Decimal(item["tax_rate"]),
             Decimal(item["tax"]),
+            item.get("vat_exempt") == "1",
+            int(item.get("reverses_line", "0")),
         )
-        for item in row.lines
+        for item in items
     )
+
+
+def lines_of(row: Invoice | RedLetterForm) -> tuple[Line, ...]:
+    return parse_lines(row.lines)
 
 
 def add_invoice(
@@ -270,6 +357,7 @@ def add_invoice(
     reason: str = "",
     idempotency_key: str = "",
     request_digest: str = "",
+    confirmation_number: str | None = None,
 ) -> Invoice:
     total = domain.totals(lines)
     row = Invoice(
@@ -290,6 +378,89 @@ def add_invoice(
         idempotency_key=idempotency_key or None,
         request_digest=request_digest,
         rules=[rule.name for rule in rules],
+        confirmation_number=confirmation_number,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --------------------------------------------------------------------------- confirmation forms
+
+
+def get_form(
+    session: Session, taxpayer_id: str, number: str, *, for_update: bool = False
+) -> RedLetterForm:
+    statement = select(RedLetterForm).where(
+        RedLetterForm.taxpayer_id == taxpayer_id, RedLetterForm.number == number
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    row = session.scalars(statement).first()
+    if row is None:
+        raise NotFound(
+            f"taxpayer {taxpayer_id} has no red-letter confirmation form {number}",
+            message_zh=f"纳税人 {taxpayer_id} 没有红字发票信息确认单 {number}",
+        )
+    return row
+
+
+def form_by_key(session: Session, taxpayer_id: str, key: str) -> RedLetterForm | None:
+    if not key:
+        return None
+    return session.scalars(
+        select(RedLetterForm).where(
+            RedLetterForm.taxpayer_id == taxpayer_id, RedLetterForm.idempotency_key == key
+        )
+    ).first()
+
+
+def forms_of_blue(session: Session, taxpayer_id: str, blue_number: str) -> Sequence[RedLetterForm]:
+    return session.scalars(
+        select(RedLetterForm)
+        .where(RedLetterForm.taxpayer_id == taxpayer_id, RedLetterForm.blue_number == blue_number)
+        .order_by(RedLetterForm.id)
+    ).all()
+
+
+def forms_of(session: Session, taxpayer_id: str) -> Sequence[RedLetterForm]:
+    return session.scalars(
+        select(RedLetterForm)
+        .where(RedLetterForm.taxpayer_id == taxpayer_id)
+        .order_by(RedLetterForm.id)
+    ).all()
+
+
+def add_form(
+    session: Session,
+    *,
+    number: str,
+    blue: Invoice,
+    requested_by: str,
+    requested_by_subject: str,
+    requested_at: datetime,
+    lines: Sequence[Line],
+    reason: str,
+    idempotency_key: str = "",
+    request_digest: str = "",
+) -> RedLetterForm:
+    total = domain.totals(lines)
+    row = RedLetterForm(
+        number=number,
+        taxpayer_id=blue.taxpayer_id,
+        buyer_taxpayer_id=blue.buyer_taxpayer_id,
+        blue_number=blue.number,
+        requested_by=requested_by,
+        requested_by_subject=requested_by_subject,
+        requested_at=requested_at,
+        state="pending",
+        lines=[line_dict(line) for line in lines],
+        total_amount=format(total.amount, "f"),
+        total_tax=format(total.tax, "f"),
+        total_with_tax=format(total.with_tax, "f"),
+        reason=reason,
+        idempotency_key=idempotency_key or None,
+        request_digest=request_digest,
     )
     session.add(row)
     session.flush()

@@ -218,8 +218,7 @@ def _license(state: RenderState) -> list[Flowable]:
             else when(lic.commitment_due_at)
         )
         text = (
-            "；".join(items) + f"。承诺期限 due {due}；"
-            f"状态 state: {lic.commitment_state or 'open'}"
+            "；".join(items) + f"。承诺期限 due {due}；状态 state: {lic.commitment_state or 'open'}"
         )
         flow += [
             *section(fonts, "承诺制", "Commitment route: materials still owed"),
@@ -482,13 +481,17 @@ def _tax(state: RenderState) -> list[Flowable]:
     )
     quota_rows = [
         ("票种", "Invoice kinds", kinds or "—"),
-        ("单张开票限额", "Maximum per invoice", money(quota.max_amount_per_invoice)),
-        ("每月领用份数", "Invoices per month", str(quota.monthly_quantity)),
-        ("授信额度（每月）", "Monthly credit line", money(quota.credit_line)),
+        ("发票总额度（每月）", "Monthly credit line (授信额度)", money(quota.credit_line)),
+        (
+            "额度测算依据",
+            "Line estimated from",
+            f"单张约 about {money(quota.max_amount_per_invoice)} × "
+            f"每月约 about {quota.monthly_quantity} 张 invoices（非限额 not limits）",
+        ),
     ]
     flow: list[Flowable] = [
         field_table(rows, sheet, label_width=44 * mm),
-        *section(fonts, "发票核定", "Invoice quota (票种核定)"),
+        *section(fonts, "发票核定", "Invoice kinds and credit line (票种核定)"),
         field_table(quota_rows, sheet, label_width=44 * mm),
     ]
     if tax.rules:

@@ -59,6 +59,31 @@ class InvoiceServiceStub:
                 request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.IssueRedLetterInvoiceRequest.SerializeToString,
                 response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.IssueRedLetterInvoiceResponse.FromString,
                 _registered_method=True)
+        self.RecordInvoiceBooking = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/RecordInvoiceBooking',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingResponse.FromString,
+                _registered_method=True)
+        self.RequestRedLetterForm = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/RequestRedLetterForm',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormResponse.FromString,
+                _registered_method=True)
+        self.ConfirmRedLetterForm = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/ConfirmRedLetterForm',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormResponse.FromString,
+                _registered_method=True)
+        self.DeclineRedLetterForm = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/DeclineRedLetterForm',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormResponse.FromString,
+                _registered_method=True)
+        self.GetRedLetterForm = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/GetRedLetterForm',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormResponse.FromString,
+                _registered_method=True)
 
 
 class InvoiceServiceServicer:
@@ -87,14 +112,54 @@ class InvoiceServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def IssueInvoice(self, request, context):
-        """The company issues a digital e-invoice (数电票) within its quota.
+        """The company issues a digital e-invoice (数电票) within what is left of the month's credit
+        line; beyond it: FAILED_PRECONDITION, rejection quota.credit_line / credit_line.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def IssueRedLetterInvoice(self, request, context):
-        """A red-letter invoice (红字发票) reverses an issued one.
+        """A red-letter invoice (红字发票) reverses all or part of an issued one the buyer has not
+        booked; several may follow one another, together never more than the blue invoice
+        (FAILED_PRECONDITION, rule red_letter_exceeds_blue). Once the buyer has booked it:
+        FAILED_PRECONDITION, rule red_letter_confirmation_required — use RequestRedLetterForm.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RecordInvoiceBooking(self, request, context):
+        """The buyer records that it booked a blue invoice (用途确认 / 入账确认): the buyer's owner
+        (acting for the buyer's OneStop taxpayer), or tax staff / the platform recording it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestRedLetterForm(self, request, context):
+        """Seller or buyer requests a red-letter confirmation form for a booked blue invoice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmRedLetterForm(self, request, context):
+        """The other party confirms the form: the red-letter invoice is issued at once (确认即开票).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclineRedLetterForm(self, request, context):
+        """The other party declines the form, or the requesting party withdraws it.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRedLetterForm(self, request, context):
+        """A form, for either party (or tax staff).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -127,6 +192,31 @@ def add_InvoiceServiceServicer_to_server(servicer, server):
                     servicer.IssueRedLetterInvoice,
                     request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.IssueRedLetterInvoiceRequest.FromString,
                     response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.IssueRedLetterInvoiceResponse.SerializeToString,
+            ),
+            'RecordInvoiceBooking': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordInvoiceBooking,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingResponse.SerializeToString,
+            ),
+            'RequestRedLetterForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestRedLetterForm,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormResponse.SerializeToString,
+            ),
+            'ConfirmRedLetterForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmRedLetterForm,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormResponse.SerializeToString,
+            ),
+            'DeclineRedLetterForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclineRedLetterForm,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormResponse.SerializeToString,
+            ),
+            'GetRedLetterForm': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRedLetterForm,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -274,6 +364,141 @@ class InvoiceService:
             metadata,
             _registered_method=True)
 
+    @staticmethod
+    def RecordInvoiceBooking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/RecordInvoiceBooking',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RecordInvoiceBookingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestRedLetterForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/RequestRedLetterForm',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RequestRedLetterFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmRedLetterForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/ConfirmRedLetterForm',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ConfirmRedLetterFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclineRedLetterForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/DeclineRedLetterForm',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.DeclineRedLetterFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRedLetterForm(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/GetRedLetterForm',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetRedLetterFormResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
 
 class InvoiceDeskStub:
     """Tax staff's work queue (role "tax_staff").
@@ -309,6 +534,11 @@ class InvoiceDeskStub:
                 '/onestop.invoice.v1.InvoiceDesk/RejectTask',
                 request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.FromString,
+                _registered_method=True)
+        self.AdjustCreditLine = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceDesk/AdjustCreditLine',
+                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineRequest.SerializeToString,
+                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineResponse.FromString,
                 _registered_method=True)
 
 
@@ -347,6 +577,13 @@ class InvoiceDeskServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def AdjustCreditLine(self, request, context):
+        """Sets a taxpayer's credit line (授信额度), with a reason; kept in the line's history.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_InvoiceDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -374,6 +611,11 @@ def add_InvoiceDeskServicer_to_server(servicer, server):
                     servicer.RejectTask,
                     request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.FromString,
                     response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.SerializeToString,
+            ),
+            'AdjustCreditLine': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdjustCreditLine,
+                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineRequest.FromString,
+                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -512,6 +754,33 @@ class InvoiceDesk:
             '/onestop.invoice.v1.InvoiceDesk/RejectTask',
             onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.SerializeToString,
             onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdjustCreditLine(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceDesk/AdjustCreditLine',
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineRequest.SerializeToString,
+            onestop_dot_invoice_dot_v1_dot_invoice__pb2.AdjustCreditLineResponse.FromString,
             options,
             channel_credentials,
             insecure,
