@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from onestop.bank.v1 import bank_pb2 as onestop_dot_bank_dot_v1_dot_bank__pb2
+from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -34,6 +35,11 @@ class BankServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckApplication = channel.unary_unary(
+                '/onestop.bank.v1.BankService/CheckApplication',
+                request_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+                _registered_method=True)
         self.OpenAccount = channel.unary_unary(
                 '/onestop.bank.v1.BankService/OpenAccount',
                 request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.OpenAccountRequest.SerializeToString,
@@ -58,6 +64,14 @@ class BankServiceStub:
 
 class BankServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def CheckApplication(self, request, context):
+        """The application checked against this service's rules before a case is created: the same
+        code the saga step runs, nothing written (also over AMQP: the check_application RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def OpenAccount(self, request, context):
         """Saga action: due diligence, then the account (automatic for clean cases when configured,
@@ -89,6 +103,11 @@ class BankServiceServicer:
 
 def add_BankServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckApplication,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.SerializeToString,
+            ),
             'OpenAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.OpenAccount,
                     request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.OpenAccountRequest.FromString,
@@ -119,6 +138,33 @@ def add_BankServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class BankService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.bank.v1.BankService/CheckApplication',
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def OpenAccount(request,

@@ -231,3 +231,23 @@ class ApplicationForm(_message.Message):
     operating_term_years: int
     work_injury_risk_class: int
     def __init__(self, name: _Optional[_Union[CompanyName, _Mapping]] = ..., enterprise_type: _Optional[_Union[EnterpriseType, str]] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., business_scope: _Optional[_Iterable[_Union[BusinessScopeItem, _Mapping]]] = ..., domicile: _Optional[_Union[_common_pb2.Address, _Mapping]] = ..., legal_representative: _Optional[_Union[_common_pb2.Person, _Mapping]] = ..., shareholders: _Optional[_Iterable[_Union[Shareholder, _Mapping]]] = ..., officers: _Optional[_Iterable[_Union[Officer, _Mapping]]] = ..., contact: _Optional[_Union[Contact, _Mapping]] = ..., seals: _Optional[_Iterable[_Union[SealRequest, _Mapping]]] = ..., invoice: _Optional[_Union[InvoiceNeeds, _Mapping]] = ..., employees: _Optional[_Iterable[_Union[Employee, _Mapping]]] = ..., bank: _Optional[_Union[BankChoice, _Mapping]] = ..., commitment: _Optional[_Union[Commitment, _Mapping]] = ..., operating_term_years: _Optional[int] = ..., work_injury_risk_class: _Optional[int] = ...) -> None: ...
+
+class CheckApplicationRequest(_message.Message):
+    __slots__ = ("form", "applicant_id", "case_id")
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    form: ApplicationForm
+    applicant_id: str
+    case_id: str
+    def __init__(self, form: _Optional[_Union[ApplicationForm, _Mapping]] = ..., applicant_id: _Optional[str] = ..., case_id: _Optional[str] = ...) -> None: ...
+
+class CheckApplicationResponse(_message.Message):
+    __slots__ = ("rejections", "participant", "rule_set")
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    participant: str
+    rule_set: str
+    def __init__(self, rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., participant: _Optional[str] = ..., rule_set: _Optional[str] = ...) -> None: ...

@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from onestop.common.v1 import limits_pb2 as onestop_dot_common_dot_v1_dot_limits__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eonestop/common/v1/common.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/limits.proto\"5\n\x05Money\x12\x14\n\x06\x61mount\x18\x01 \x01(\tB\x04\xc8\xf3\x18(\x12\x16\n\x08\x63urrency\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x08\"\xa7\x01\n\x06Person\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x64\x12*\n\x07id_type\x18\x02 \x01(\x0e\x32\x19.onestop.common.v1.IdType\x12\x17\n\tid_number\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x13\n\x05phone\x18\x04 \x01(\tB\x04\xc8\xf3\x18 \x12\x14\n\x05\x65mail\x18\x05 \x01(\tB\x05\xc8\xf3\x18\xfe\x01\x12\x19\n\x0bnationality\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x08\"\x95\x01\n\x07\x41\x64\x64ress\x12\x1b\n\rdivision_code\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x0c\x12\x16\n\x08province\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x12\n\x04\x63ity\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x16\n\x08\x64istrict\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x19\n\x0bpostal_code\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x0c\"l\n\tRejection\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x12\n\x04rule\x18\x02 \x01(\tB\x04\xc8\xf3\x18@\x12\x1d\n\nmessage_zh\x18\x03 \x01(\tB\t\xc8\xf3\x18\xe8\x07\xe0\xf3\x18\x01\x12\x1d\n\nmessage_en\x18\x04 \x01(\tB\t\xc8\xf3\x18\xe8\x07\xe0\xf3\x18\x01\"E\n\nRejections\x12\x37\n\nrejections\x18\x01 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\"\xd1\x02\n\x08\x44\x65\x61\x64line\x12.\n\nstarted_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x0elimit_workdays\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x10\x12*\n\x06\x64ue_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07warn_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x19remaining_working_seconds\x18\x05 \x01(\x03\x12)\n\x05\x61s_of\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06paused\x18\x07 \x01(\x08\x12\x0e\n\x06warned\x18\x08 \x01(\x08\x12\x10\n\x08\x62reached\x18\t \x01(\x08\x12\x1e\n\x16\x61waiting_calendar_year\x18\n \x01(\x05\"\xaa\x01\n\x0e\x43ommandContext\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x15\n\x07\x63\x61se_id\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\x04step\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\x12-\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x14\n\x0c\x61pplicant_id\x18\x05 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05\"\xe8\x01\n\nStepStatus\x12+\n\x07outcome\x18\x01 \x01(\x0e\x32\x1a.onestop.common.v1.Outcome\x12\x37\n\nrejections\x18\x02 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\x12\x15\n\x07task_id\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x06reason\x18\x06 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01*\xaf\x01\n\x06IdType\x12\x17\n\x13ID_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12ID_TYPE_CITIZEN_ID\x10\x01\x12\x14\n\x10ID_TYPE_PASSPORT\x10\x02\x12\x1b\n\x17ID_TYPE_HK_MACAO_PERMIT\x10\x03\x12\x19\n\x15ID_TYPE_TAIWAN_PERMIT\x10\x04\x12&\n\"ID_TYPE_FOREIGN_PERMANENT_RESIDENT\x10\x05*8\n\x03Sex\x12\x13\n\x0fSEX_UNSPECIFIED\x10\x00\x12\x0c\n\x08SEX_MALE\x10\x01\x12\x0e\n\nSEX_FEMALE\x10\x02*\xbf\x01\n\tCaseState\x12\x1a\n\x16\x43\x41SE_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41SE_STATE_RUNNING\x10\x01\x12\x18\n\x14\x43\x41SE_STATE_COMPLETED\x10\x02\x12\x1b\n\x17\x43\x41SE_STATE_COMPENSATING\x10\x03\x12\x1a\n\x16\x43\x41SE_STATE_COMPENSATED\x10\x04\x12\x14\n\x10\x43\x41SE_STATE_STUCK\x10\x05\x12\x15\n\x11\x43\x41SE_STATE_FAILED\x10\x06*\xab\x02\n\tStepState\x12\x1a\n\x16STEP_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12STEP_STATE_PENDING\x10\x01\x12\x19\n\x15STEP_STATE_DISPATCHED\x10\x02\x12\x17\n\x13STEP_STATE_ACCEPTED\x10\x03\x12!\n\x1dSTEP_STATE_AWAITING_APPLICANT\x10\x04\x12\x13\n\x0fSTEP_STATE_DONE\x10\x05\x12\x15\n\x11STEP_STATE_FAILED\x10\x06\x12\x1b\n\x17STEP_STATE_COMPENSATING\x10\x07\x12\x1a\n\x16STEP_STATE_COMPENSATED\x10\x08\x12\x18\n\x14STEP_STATE_CANCELLED\x10\t\x12\x14\n\x10STEP_STATE_STUCK\x10\n*\x95\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x10\n\x0cOUTCOME_DONE\x10\x01\x12\x14\n\x10OUTCOME_ACCEPTED\x10\x02\x12\x14\n\x10OUTCOME_REJECTED\x10\x03\x12 \n\x1cOUTCOME_CORRECTION_REQUESTED\x10\x04\x12\x11\n\rOUTCOME_RETRY\x10\x05\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eonestop/common/v1/common.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/limits.proto\"5\n\x05Money\x12\x14\n\x06\x61mount\x18\x01 \x01(\tB\x04\xc8\xf3\x18(\x12\x16\n\x08\x63urrency\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x08\"\xa7\x01\n\x06Person\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x64\x12*\n\x07id_type\x18\x02 \x01(\x0e\x32\x19.onestop.common.v1.IdType\x12\x17\n\tid_number\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x13\n\x05phone\x18\x04 \x01(\tB\x04\xc8\xf3\x18 \x12\x14\n\x05\x65mail\x18\x05 \x01(\tB\x05\xc8\xf3\x18\xfe\x01\x12\x19\n\x0bnationality\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x08\"\x95\x01\n\x07\x41\x64\x64ress\x12\x1b\n\rdivision_code\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x0c\x12\x16\n\x08province\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x12\n\x04\x63ity\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x16\n\x08\x64istrict\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x0e\n\x06\x64\x65tail\x18\x05 \x01(\t\x12\x19\n\x0bpostal_code\x18\x06 \x01(\tB\x04\xc8\xf3\x18\x0c\"\xbd\x01\n\tRejection\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x12\n\x04rule\x18\x02 \x01(\tB\x04\xc8\xf3\x18@\x12\x1d\n\nmessage_zh\x18\x03 \x01(\tB\t\xc8\xf3\x18\xe8\x07\xe0\xf3\x18\x01\x12\x1d\n\nmessage_en\x18\x04 \x01(\tB\t\xc8\xf3\x18\xe8\x07\xe0\xf3\x18\x01\x12\x19\n\nsubject_zh\x18\x05 \x01(\tB\x05\xc8\xf3\x18\xc8\x01\x12\x19\n\nsubject_en\x18\x06 \x01(\tB\x05\xc8\xf3\x18\xc8\x01\x12\x19\n\x0bparticipant\x18\x07 \x01(\tB\x04\xc8\xf3\x18 \"E\n\nRejections\x12\x37\n\nrejections\x18\x01 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\"\xd1\x02\n\x08\x44\x65\x61\x64line\x12.\n\nstarted_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x0elimit_workdays\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x10\x12*\n\x06\x64ue_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12+\n\x07warn_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x19remaining_working_seconds\x18\x05 \x01(\x03\x12)\n\x05\x61s_of\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06paused\x18\x07 \x01(\x08\x12\x0e\n\x06warned\x18\x08 \x01(\x08\x12\x10\n\x08\x62reached\x18\t \x01(\x08\x12\x1e\n\x16\x61waiting_calendar_year\x18\n \x01(\x05\"\xaa\x01\n\x0e\x43ommandContext\x12\x17\n\x0fidempotency_key\x18\x01 \x01(\t\x12\x15\n\x07\x63\x61se_id\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\x04step\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\x12-\n\x08\x64\x65\x61\x64line\x18\x04 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x14\n\x0c\x61pplicant_id\x18\x05 \x01(\t\x12\x0f\n\x07\x61ttempt\x18\x06 \x01(\x05\"\xe8\x01\n\nStepStatus\x12+\n\x07outcome\x18\x01 \x01(\x0e\x32\x1a.onestop.common.v1.Outcome\x12\x37\n\nrejections\x18\x02 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\x12\x15\n\x07task_id\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\ndecided_by\x18\x04 \x01(\t\x12.\n\ndecided_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x06reason\x18\x06 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01*\xaf\x01\n\x06IdType\x12\x17\n\x13ID_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12ID_TYPE_CITIZEN_ID\x10\x01\x12\x14\n\x10ID_TYPE_PASSPORT\x10\x02\x12\x1b\n\x17ID_TYPE_HK_MACAO_PERMIT\x10\x03\x12\x19\n\x15ID_TYPE_TAIWAN_PERMIT\x10\x04\x12&\n\"ID_TYPE_FOREIGN_PERMANENT_RESIDENT\x10\x05*8\n\x03Sex\x12\x13\n\x0fSEX_UNSPECIFIED\x10\x00\x12\x0c\n\x08SEX_MALE\x10\x01\x12\x0e\n\nSEX_FEMALE\x10\x02*\xe2\x01\n\tCaseState\x12\x1a\n\x16\x43\x41SE_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x43\x41SE_STATE_RUNNING\x10\x01\x12\x18\n\x14\x43\x41SE_STATE_COMPLETED\x10\x02\x12\x1b\n\x17\x43\x41SE_STATE_COMPENSATING\x10\x03\x12\x1a\n\x16\x43\x41SE_STATE_COMPENSATED\x10\x04\x12\x14\n\x10\x43\x41SE_STATE_STUCK\x10\x05\x12\x15\n\x11\x43\x41SE_STATE_FAILED\x10\x06\x12!\n\x1d\x43\x41SE_STATE_AWAITING_APPLICANT\x10\x07*\xab\x02\n\tStepState\x12\x1a\n\x16STEP_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12STEP_STATE_PENDING\x10\x01\x12\x19\n\x15STEP_STATE_DISPATCHED\x10\x02\x12\x17\n\x13STEP_STATE_ACCEPTED\x10\x03\x12!\n\x1dSTEP_STATE_AWAITING_APPLICANT\x10\x04\x12\x13\n\x0fSTEP_STATE_DONE\x10\x05\x12\x15\n\x11STEP_STATE_FAILED\x10\x06\x12\x1b\n\x17STEP_STATE_COMPENSATING\x10\x07\x12\x1a\n\x16STEP_STATE_COMPENSATED\x10\x08\x12\x18\n\x14STEP_STATE_CANCELLED\x10\t\x12\x14\n\x10STEP_STATE_STUCK\x10\n*\x95\x01\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x10\n\x0cOUTCOME_DONE\x10\x01\x12\x14\n\x10OUTCOME_ACCEPTED\x10\x02\x12\x14\n\x10OUTCOME_REJECTED\x10\x03\x12 \n\x1cOUTCOME_CORRECTION_REQUESTED\x10\x04\x12\x11\n\rOUTCOME_RETRY\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -63,6 +63,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REJECTION'].fields_by_name['message_zh']._serialized_options = b'\310\363\030\350\007\340\363\030\001'
   _globals['_REJECTION'].fields_by_name['message_en']._loaded_options = None
   _globals['_REJECTION'].fields_by_name['message_en']._serialized_options = b'\310\363\030\350\007\340\363\030\001'
+  _globals['_REJECTION'].fields_by_name['subject_zh']._loaded_options = None
+  _globals['_REJECTION'].fields_by_name['subject_zh']._serialized_options = b'\310\363\030\310\001'
+  _globals['_REJECTION'].fields_by_name['subject_en']._loaded_options = None
+  _globals['_REJECTION'].fields_by_name['subject_en']._serialized_options = b'\310\363\030\310\001'
+  _globals['_REJECTION'].fields_by_name['participant']._loaded_options = None
+  _globals['_REJECTION'].fields_by_name['participant']._serialized_options = b'\310\363\030 '
   _globals['_REJECTIONS'].fields_by_name['rejections']._loaded_options = None
   _globals['_REJECTIONS'].fields_by_name['rejections']._serialized_options = b'\320\363\030\310\001'
   _globals['_DEADLINE'].fields_by_name['limit_workdays']._loaded_options = None
@@ -77,30 +83,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STEPSTATUS'].fields_by_name['task_id']._serialized_options = b'\310\363\030 '
   _globals['_STEPSTATUS'].fields_by_name['reason']._loaded_options = None
   _globals['_STEPSTATUS'].fields_by_name['reason']._serialized_options = b'\310\363\030\320\017\340\363\030\001'
-  _globals['_IDTYPE']._serialized_start=1425
-  _globals['_IDTYPE']._serialized_end=1600
-  _globals['_SEX']._serialized_start=1602
-  _globals['_SEX']._serialized_end=1658
-  _globals['_CASESTATE']._serialized_start=1661
-  _globals['_CASESTATE']._serialized_end=1852
-  _globals['_STEPSTATE']._serialized_start=1855
-  _globals['_STEPSTATE']._serialized_end=2154
-  _globals['_OUTCOME']._serialized_start=2157
-  _globals['_OUTCOME']._serialized_end=2306
+  _globals['_IDTYPE']._serialized_start=1507
+  _globals['_IDTYPE']._serialized_end=1682
+  _globals['_SEX']._serialized_start=1684
+  _globals['_SEX']._serialized_end=1740
+  _globals['_CASESTATE']._serialized_start=1743
+  _globals['_CASESTATE']._serialized_end=1969
+  _globals['_STEPSTATE']._serialized_start=1972
+  _globals['_STEPSTATE']._serialized_end=2271
+  _globals['_OUTCOME']._serialized_start=2274
+  _globals['_OUTCOME']._serialized_end=2423
   _globals['_MONEY']._serialized_start=118
   _globals['_MONEY']._serialized_end=171
   _globals['_PERSON']._serialized_start=174
   _globals['_PERSON']._serialized_end=341
   _globals['_ADDRESS']._serialized_start=344
   _globals['_ADDRESS']._serialized_end=493
-  _globals['_REJECTION']._serialized_start=495
-  _globals['_REJECTION']._serialized_end=603
-  _globals['_REJECTIONS']._serialized_start=605
-  _globals['_REJECTIONS']._serialized_end=674
-  _globals['_DEADLINE']._serialized_start=677
-  _globals['_DEADLINE']._serialized_end=1014
-  _globals['_COMMANDCONTEXT']._serialized_start=1017
-  _globals['_COMMANDCONTEXT']._serialized_end=1187
-  _globals['_STEPSTATUS']._serialized_start=1190
-  _globals['_STEPSTATUS']._serialized_end=1422
+  _globals['_REJECTION']._serialized_start=496
+  _globals['_REJECTION']._serialized_end=685
+  _globals['_REJECTIONS']._serialized_start=687
+  _globals['_REJECTIONS']._serialized_end=756
+  _globals['_DEADLINE']._serialized_start=759
+  _globals['_DEADLINE']._serialized_end=1096
+  _globals['_COMMANDCONTEXT']._serialized_start=1099
+  _globals['_COMMANDCONTEXT']._serialized_end=1269
+  _globals['_STEPSTATUS']._serialized_start=1272
+  _globals['_STEPSTATUS']._serialized_end=1504
 # @@protoc_insertion_point(module_scope)

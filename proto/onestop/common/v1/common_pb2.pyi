@@ -35,6 +35,7 @@ class CaseState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATE_COMPENSATED: _ClassVar[CaseState]
     CASE_STATE_STUCK: _ClassVar[CaseState]
     CASE_STATE_FAILED: _ClassVar[CaseState]
+    CASE_STATE_AWAITING_APPLICANT: _ClassVar[CaseState]
 
 class StepState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -74,6 +75,7 @@ CASE_STATE_COMPENSATING: CaseState
 CASE_STATE_COMPENSATED: CaseState
 CASE_STATE_STUCK: CaseState
 CASE_STATE_FAILED: CaseState
+CASE_STATE_AWAITING_APPLICANT: CaseState
 STEP_STATE_UNSPECIFIED: StepState
 STEP_STATE_PENDING: StepState
 STEP_STATE_DISPATCHED: StepState
@@ -133,16 +135,22 @@ class Address(_message.Message):
     def __init__(self, division_code: _Optional[str] = ..., province: _Optional[str] = ..., city: _Optional[str] = ..., district: _Optional[str] = ..., detail: _Optional[str] = ..., postal_code: _Optional[str] = ...) -> None: ...
 
 class Rejection(_message.Message):
-    __slots__ = ("field", "rule", "message_zh", "message_en")
+    __slots__ = ("field", "rule", "message_zh", "message_en", "subject_zh", "subject_en", "participant")
     FIELD_FIELD_NUMBER: _ClassVar[int]
     RULE_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_ZH_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_EN_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_ZH_FIELD_NUMBER: _ClassVar[int]
+    SUBJECT_EN_FIELD_NUMBER: _ClassVar[int]
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
     field: str
     rule: str
     message_zh: str
     message_en: str
-    def __init__(self, field: _Optional[str] = ..., rule: _Optional[str] = ..., message_zh: _Optional[str] = ..., message_en: _Optional[str] = ...) -> None: ...
+    subject_zh: str
+    subject_en: str
+    participant: str
+    def __init__(self, field: _Optional[str] = ..., rule: _Optional[str] = ..., message_zh: _Optional[str] = ..., message_en: _Optional[str] = ..., subject_zh: _Optional[str] = ..., subject_en: _Optional[str] = ..., participant: _Optional[str] = ...) -> None: ...
 
 class Rejections(_message.Message):
     __slots__ = ("rejections",)

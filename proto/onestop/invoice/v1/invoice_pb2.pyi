@@ -576,12 +576,16 @@ class ApproveTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
 
 class RejectTaskRequest(_message.Message):
-    __slots__ = ("task_id", "reason")
+    __slots__ = ("task_id", "reason", "correctable", "fields")
     TASK_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    CORRECTABLE_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     reason: str
-    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+    correctable: bool
+    fields: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., correctable: _Optional[bool] = ..., fields: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
 
 class RejectTaskResponse(_message.Message):
     __slots__ = ("task",)

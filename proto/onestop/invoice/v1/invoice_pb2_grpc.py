@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
 from onestop.invoice.v1 import invoice_pb2 as onestop_dot_invoice_dot_v1_dot_invoice__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -34,6 +35,11 @@ class InvoiceServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckApplication = channel.unary_unary(
+                '/onestop.invoice.v1.InvoiceService/CheckApplication',
+                request_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+                _registered_method=True)
         self.RegisterTaxpayer = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceService/RegisterTaxpayer',
                 request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RegisterTaxpayerRequest.SerializeToString,
@@ -88,6 +94,14 @@ class InvoiceServiceStub:
 
 class InvoiceServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def CheckApplication(self, request, context):
+        """The application checked against this service's rules before a case is created: the same
+        code the saga step runs, nothing written (also over AMQP: the check_application RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def RegisterTaxpayer(self, request, context):
         """Saga action: taxpayer registration + invoice-type approval (automatic within standard
@@ -168,6 +182,11 @@ class InvoiceServiceServicer:
 
 def add_InvoiceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckApplication,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.SerializeToString,
+            ),
             'RegisterTaxpayer': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterTaxpayer,
                     request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RegisterTaxpayerRequest.FromString,
@@ -228,6 +247,33 @@ def add_InvoiceServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class InvoiceService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.invoice.v1.InvoiceService/CheckApplication',
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def RegisterTaxpayer(request,

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from onestop.common.v1 import application_pb2 as _application_pb2
 from onestop.common.v1 import common_pb2 as _common_pb2
@@ -62,20 +63,58 @@ class BuildBundleResponse(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., sha256: _Optional[str] = ..., size: _Optional[int] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
-    __slots__ = ("idempotency_key", "form")
+    __slots__ = ("idempotency_key", "form", "validate_only")
     IDEMPOTENCY_KEY_FIELD_NUMBER: _ClassVar[int]
     FORM_FIELD_NUMBER: _ClassVar[int]
+    VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
     idempotency_key: str
     form: _application_pb2.ApplicationForm
-    def __init__(self, idempotency_key: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+    validate_only: bool
+    def __init__(self, idempotency_key: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class SubmitApplicationResponse(_message.Message):
-    __slots__ = ("application", "created")
+    __slots__ = ("application", "created", "validation")
     APPLICATION_FIELD_NUMBER: _ClassVar[int]
     CREATED_FIELD_NUMBER: _ClassVar[int]
+    VALIDATION_FIELD_NUMBER: _ClassVar[int]
     application: Application
     created: bool
-    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., created: _Optional[bool] = ...) -> None: ...
+    validation: ValidateApplicationResponse
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ..., created: _Optional[bool] = ..., validation: _Optional[_Union[ValidateApplicationResponse, _Mapping]] = ...) -> None: ...
+
+class ValidateApplicationRequest(_message.Message):
+    __slots__ = ("form", "sections")
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    SECTIONS_FIELD_NUMBER: _ClassVar[int]
+    form: _application_pb2.ApplicationForm
+    sections: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., sections: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ParticipantCheck(_message.Message):
+    __slots__ = ("participant", "answered", "rejections", "elapsed_ms", "rule_set")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    ANSWERED_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
+    RULE_SET_FIELD_NUMBER: _ClassVar[int]
+    participant: str
+    answered: bool
+    rejections: int
+    elapsed_ms: float
+    rule_set: str
+    def __init__(self, participant: _Optional[str] = ..., answered: _Optional[bool] = ..., rejections: _Optional[int] = ..., elapsed_ms: _Optional[float] = ..., rule_set: _Optional[str] = ...) -> None: ...
+
+class ValidateApplicationResponse(_message.Message):
+    __slots__ = ("passed", "rejections", "checks", "elapsed_ms")
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    REJECTIONS_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    ELAPSED_MS_FIELD_NUMBER: _ClassVar[int]
+    passed: bool
+    rejections: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    checks: _containers.RepeatedCompositeFieldContainer[ParticipantCheck]
+    elapsed_ms: float
+    def __init__(self, passed: _Optional[bool] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., checks: _Optional[_Iterable[_Union[ParticipantCheck, _Mapping]]] = ..., elapsed_ms: _Optional[float] = ...) -> None: ...
 
 class GetApplicationRequest(_message.Message):
     __slots__ = ("case_id",)
@@ -140,12 +179,14 @@ class CancelApplicationResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class CorrectApplicationRequest(_message.Message):
-    __slots__ = ("case_id", "form")
+    __slots__ = ("case_id", "form", "update_mask")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     FORM_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     form: _application_pb2.ApplicationForm
-    def __init__(self, case_id: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ...) -> None: ...
+    update_mask: _field_mask_pb2.FieldMask
+    def __init__(self, case_id: _Optional[str] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ...) -> None: ...
 
 class CorrectApplicationResponse(_message.Message):
     __slots__ = ("application",)

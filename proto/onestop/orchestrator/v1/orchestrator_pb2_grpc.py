@@ -39,6 +39,11 @@ class OneStopServiceStub:
                 request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationRequest.SerializeToString,
                 response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationResponse.FromString,
                 _registered_method=True)
+        self.ValidateApplication = channel.unary_unary(
+                '/onestop.orchestrator.v1.OneStopService/ValidateApplication',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationResponse.FromString,
+                _registered_method=True)
         self.GetApplication = channel.unary_unary(
                 '/onestop.orchestrator.v1.OneStopService/GetApplication',
                 request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationRequest.SerializeToString,
@@ -87,6 +92,16 @@ class OneStopServiceServicer:
     def SubmitApplication(self, request, context):
         """Starts a case. Repeating a request with the same idempotency key returns the same case.
         Bad input: INVALID_ARGUMENT with onestop.common.v1.Rejections in the status details.
+        Before a case is created every participant checks the whole form (in parallel); any
+        rejection creates nothing. validate_only: the check alone, nothing created.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidateApplication(self, request, context):
+        """The dry run: the form's completeness and all five participants' checks, merged into one
+        bilingual list naming field, person or row, and rule. Nothing is created.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -153,6 +168,11 @@ def add_OneStopServiceServicer_to_server(servicer, server):
                     servicer.SubmitApplication,
                     request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationRequest.FromString,
                     response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationResponse.SerializeToString,
+            ),
+            'ValidateApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateApplication,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationResponse.SerializeToString,
             ),
             'GetApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.GetApplication,
@@ -222,6 +242,33 @@ class OneStopService:
             '/onestop.orchestrator.v1.OneStopService/SubmitApplication',
             onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationRequest.SerializeToString,
             onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SubmitApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.OneStopService/ValidateApplication',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ValidateApplicationResponse.FromString,
             options,
             channel_credentials,
             insecure,

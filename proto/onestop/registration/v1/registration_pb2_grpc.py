@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
 from onestop.registration.v1 import registration_pb2 as onestop_dot_registration_dot_v1_dot_registration__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -34,6 +35,11 @@ class RegistrationServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckApplication = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationService/CheckApplication',
+                request_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+                _registered_method=True)
         self.ValidateApplication = channel.unary_unary(
                 '/onestop.registration.v1.RegistrationService/ValidateApplication',
                 request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ValidateApplicationRequest.SerializeToString,
@@ -93,6 +99,14 @@ class RegistrationServiceStub:
 
 class RegistrationServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def CheckApplication(self, request, context):
+        """The application checked against this service's rules before a case is created: the same
+        code the saga step runs, nothing written (also over AMQP: the check_application RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def ValidateApplication(self, request, context):
         """Checks the whole form and returns every problem at once. No side effects.
@@ -172,6 +186,11 @@ class RegistrationServiceServicer:
 
 def add_RegistrationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckApplication,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.SerializeToString,
+            ),
             'ValidateApplication': grpc.unary_unary_rpc_method_handler(
                     servicer.ValidateApplication,
                     request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ValidateApplicationRequest.FromString,
@@ -237,6 +256,33 @@ def add_RegistrationServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class RegistrationService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationService/CheckApplication',
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def ValidateApplication(request,

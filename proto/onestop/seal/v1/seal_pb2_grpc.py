@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
 from onestop.seal.v1 import seal_pb2 as onestop_dot_seal_dot_v1_dot_seal__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -34,6 +35,11 @@ class SealServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckApplication = channel.unary_unary(
+                '/onestop.seal.v1.SealService/CheckApplication',
+                request_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+                _registered_method=True)
         self.IssueSeals = channel.unary_unary(
                 '/onestop.seal.v1.SealService/IssueSeals',
                 request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.IssueSealsRequest.SerializeToString,
@@ -88,6 +94,14 @@ class SealServiceStub:
 
 class SealServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def CheckApplication(self, request, context):
+        """The application checked against this service's rules before a case is created: the same
+        code the saga step runs, nothing written (also over AMQP: the check_application RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def IssueSeals(self, request, context):
         """Saga action: a seal order for a seal maker (or automatic completion for electronic-only sets).
@@ -165,6 +179,11 @@ class SealServiceServicer:
 
 def add_SealServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckApplication,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.SerializeToString,
+            ),
             'IssueSeals': grpc.unary_unary_rpc_method_handler(
                     servicer.IssueSeals,
                     request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.IssueSealsRequest.FromString,
@@ -225,6 +244,33 @@ def add_SealServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class SealService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.seal.v1.SealService/CheckApplication',
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def IssueSeals(request,

@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -34,6 +35,11 @@ class SocialInsuranceServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.CheckApplication = channel.unary_unary(
+                '/onestop.social_insurance.v1.SocialInsuranceService/CheckApplication',
+                request_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+                _registered_method=True)
         self.RegisterEmployer = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceService/RegisterEmployer',
                 request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RegisterEmployerRequest.SerializeToString,
@@ -53,6 +59,14 @@ class SocialInsuranceServiceStub:
 
 class SocialInsuranceServiceServicer:
     """Missing associated documentation comment in .proto file."""
+
+    def CheckApplication(self, request, context):
+        """The application checked against this service's rules before a case is created: the same
+        code the saga step runs, nothing written (also over AMQP: the check_application RPC).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
     def RegisterEmployer(self, request, context):
         """Saga action: employer registration + enrolment (automatic for clean cases when configured,
@@ -78,6 +92,11 @@ class SocialInsuranceServiceServicer:
 
 def add_SocialInsuranceServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'CheckApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckApplication,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.SerializeToString,
+            ),
             'RegisterEmployer': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterEmployer,
                     request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RegisterEmployerRequest.FromString,
@@ -103,6 +122,33 @@ def add_SocialInsuranceServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class SocialInsuranceService:
     """Missing associated documentation comment in .proto file."""
+
+    @staticmethod
+    def CheckApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.social_insurance.v1.SocialInsuranceService/CheckApplication',
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_application__pb2.CheckApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
 
     @staticmethod
     def RegisterEmployer(request,
