@@ -110,6 +110,13 @@ def render_application(app: pb.Application) -> str:
     still = _standstill(app)
     if still:
         lines.append(f"  note: {still}")
+    for step in app.steps:
+        if step.state == common_pb2.STEP_STATE_AWAITING_APPLICANT:
+            lines.append(
+                f"  waiting for the applicant's correction of {step.name} (its clock is paused;"
+                " 等待申请人补正，计时暂停):"
+            )
+            lines += [f"    {rejection_line(r)}" for r in step.rejections]
     stuck = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_STUCK]
     if stuck:
         lines.append(
@@ -154,10 +161,16 @@ def report_error(error: Any, out: TextIO) -> int:
 
     status = rpc_status.from_call(error)
     if status is not None:
-        for rejection in rejections_from_status(status):
-            print(
-                f"  {rejection.field}: {rejection.message_zh} / {rejection.message_en} "
-                f"[{rejection.rule}]",
-                file=out,
-            )
+        found = rejections_from_status(status)
+        if found:
+            print(f"  {len(found)} item(s) to change (需修改的事项):", file=out)
+        for rejection in found:
+            print(f"  {rejection_line(rejection)}", file=out)
     return 1
+
+
+def rejection_line(rejection: common_pb2.Rejection) -> str:
+    """One rejection for a terminal: whose field, which field, why (zh / en), whose rule."""
+    who = f"{rejection.subject_zh} / {rejection.subject_en} — " if rejection.subject_en else ""
+    whose = f" [{rejection.participant}]" if rejection.participant else ""
+    return f"{who}{rejection.field}: {rejection.message_zh} / {rejection.message_en}{whose}"

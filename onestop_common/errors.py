@@ -20,6 +20,11 @@ class RuleViolation:
     rule: str
     message_zh: str
     message_en: str
+    # The person or row the field belongs to ("股东 王芳" / "shareholder 王芳"), and whose rule
+    # it is; filled where the whole application is checked (the orchestrator).
+    subject_zh: str = ""
+    subject_en: str = ""
+    participant: str = ""
 
 
 class OneStopError(Exception):

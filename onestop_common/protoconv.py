@@ -75,7 +75,13 @@ def parse_date(text: str, field: str) -> date:
 
 def rejection(v: RuleViolation) -> common_pb2.Rejection:
     return common_pb2.Rejection(
-        field=v.field, rule=v.rule, message_zh=v.message_zh, message_en=v.message_en
+        field=v.field,
+        rule=v.rule,
+        message_zh=v.message_zh,
+        message_en=v.message_en,
+        subject_zh=v.subject_zh,
+        subject_en=v.subject_en,
+        participant=v.participant,
     )
 
 
@@ -85,7 +91,15 @@ def rejections(violations: Iterable[RuleViolation]) -> list[common_pb2.Rejection
 
 def violations_of(items: Iterable[common_pb2.Rejection]) -> tuple[RuleViolation, ...]:
     return tuple(
-        RuleViolation(field=r.field, rule=r.rule, message_zh=r.message_zh, message_en=r.message_en)
+        RuleViolation(
+            field=r.field,
+            rule=r.rule,
+            message_zh=r.message_zh,
+            message_en=r.message_en,
+            subject_zh=r.subject_zh,
+            subject_en=r.subject_en,
+            participant=r.participant,
+        )
         for r in items
     )
 

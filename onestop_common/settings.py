@@ -85,6 +85,9 @@ class Settings:
     # component has under ONESTOP_GRPC_PORT_BASE (a second replica on the same host, say).
     # Where the process looks for the others stays as the base says.
     listen_port: int | None = None
+    # ONESTOP_PRECHECK_SECONDS: how long the orchestrator waits for each participant's check of
+    # an application before it goes on without it (the step checks again when it runs).
+    precheck_seconds: float = 3.0
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -167,6 +170,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         answer_within_seconds=_optional_float(env, "ONESTOP_ANSWER_WITHIN_SECONDS"),
         sends_before_stuck=_optional_int(env, "ONESTOP_SENDS_BEFORE_STUCK"),
         listen_port=_port(env, "ONESTOP_LISTEN_PORT"),
+        precheck_seconds=_float(env, "ONESTOP_PRECHECK_SECONDS", defaults.precheck_seconds),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")

@@ -23,6 +23,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
+from onestop.common.v1 import application_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common.calendar import BusinessCalendar, CalendarError
@@ -43,12 +44,13 @@ from onestop_common.identity import (
     principal_from_context,
 )
 from onestop_common.limits import enforce_limits, excerpt
-from onestop_common.protoconv import internal_status, status_for
+from onestop_common.protoconv import internal_status, rejections, status_for, violations_of
 from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
-from orchestrator.engine import SagaEngine
-from orchestrator.intake import check_form
+from orchestrator.engine import SagaEngine, corrected_form
+from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
+from orchestrator.precheck import ParticipantChecks, name_subject
 from orchestrator.views import (
     CASE_STATE_NAMES,
     application_message,
@@ -230,6 +232,9 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     watch_poll_seconds: float = 1.0
     # The partner port's certificate checks (issuing CA, revocations); None: no partner port.
     partner_trust: PartnerTrust | None = None
+    # The participants' checks of a whole application; None: the form's completeness only
+    # (echo participants, which have no rules).
+    checks: ParticipantChecks | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -296,14 +301,54 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.SubmitApplicationRequest, context: grpc.ServicerContext
     ) -> pb.SubmitApplicationResponse:
         principal = self._require(context, SUBMITTERS)
+        if request.validate_only:
+            validation = self._validate(request.form, principal)
+            return pb.SubmitApplicationResponse(validation=validation)
         if not request.idempotency_key.strip():
             raise InvalidInput.of([_idempotency_violation()])
-        check_form(request.form)
-        case_id, created = self.engine.submit(principal, request.idempotency_key, request.form)
+        known = self.engine.find_submission(principal, request.idempotency_key, request.form)
+        if known is None:
+            # A repeated request (same key) is not checked again: its own case would now hold
+            # the name it asks for.
+            validation = self._validate(request.form, principal)
+            if not validation.passed:
+                raise InvalidInput.of(violations_of(validation.rejections))
+            precheck = checks_summary(validation)
+        else:
+            precheck = {}
+        case_id, created = self.engine.submit(
+            principal, request.idempotency_key, request.form, precheck=precheck
+        )
         # Not the form: the caller has it, and echoing a large one could make the answer bigger
         # than the caller accepts, leaving it with a case whose id it never learns.
         _, application = self._load(case_id, principal, with_form=False)
         return pb.SubmitApplicationResponse(application=application, created=created)
+
+    @_guarded
+    def ValidateApplication(
+        self, request: pb.ValidateApplicationRequest, context: grpc.ServicerContext
+    ) -> pb.ValidateApplicationResponse:
+        principal = self._require(context, SUBMITTERS)
+        return self._validate(request.form, principal, sections=list(request.sections))
+
+    def _validate(
+        self,
+        form: application_pb2.ApplicationForm,
+        principal: Principal,
+        *,
+        case_id: str = "",
+        sections: list[str] | None = None,
+    ) -> pb.ValidateApplicationResponse:
+        if self.checks is None:
+            found = [name_subject(v, form) for v in form_violations(form)]
+            return pb.ValidateApplicationResponse(
+                passed=not found,
+                rejections=rejections(found),
+                checks=[pb.ParticipantCheck(participant="orchestrator", answered=True)],
+            )
+        return self.checks.check(
+            form, applicant_id=principal.applicant_id, case_id=case_id, sections=sections or ()
+        )
 
     @_guarded
     def GetApplication(
@@ -400,8 +445,15 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.CorrectApplicationRequest, context: grpc.ServicerContext
     ) -> pb.CorrectApplicationResponse:
         principal = self._require(context, SUBMITTERS)
-        check_form(request.form)
-        self.engine.correct(request.case_id, principal, request.form)
+        paths = list(request.update_mask.paths)
+        current = self.engine.case_form(request.case_id, principal)
+        corrected = corrected_form(current, request.form, paths)
+        # The corrected application is checked whole, as at submission: a correction that
+        # trips another rule is refused now, not by the next step.
+        validation = self._validate(corrected, principal, case_id=request.case_id)
+        if not validation.passed:
+            raise InvalidInput.of(violations_of(validation.rejections))
+        self.engine.correct(request.case_id, principal, request.form, paths)
         _, application = self._load(request.case_id, principal)
         return pb.CorrectApplicationResponse(application=application)
 
@@ -516,18 +568,35 @@ def calendar_coverage(calendar: BusinessCalendar, now: datetime) -> pb.CalendarC
 
 def _in_states(states: list[str]) -> Any:
     """Cases in these states as people see them (views.displayed_state): "stuck" takes in running
-    cases with a stuck step, "running" leaves them out."""
-    has_stuck_step = (
-        select(SagaStep.saga_id)
-        .where(SagaStep.saga_id == Saga.id, SagaStep.state == e.STEP_STUCK)
-        .exists()
-    )
-    clauses: list[Any] = [Saga.state.in_([s for s in states if s != e.RUNNING])]
+    cases with a stuck step, "awaiting_applicant" those waiting for a correction, "running" the
+    rest."""
+
+    def has_step(state: str) -> Any:
+        return (
+            select(SagaStep.saga_id)
+            .where(SagaStep.saga_id == Saga.id, SagaStep.state == state)
+            .exists()
+        )
+
+    stuck, awaiting = has_step(e.STEP_STUCK), has_step(e.AWAITING_APPLICANT)
+    stored = [s for s in states if s not in (e.RUNNING, e.CASE_AWAITING_APPLICANT)]
+    clauses: list[Any] = [Saga.state.in_(stored)]
     if e.RUNNING in states:
-        clauses.append(and_(Saga.state == e.RUNNING, ~has_stuck_step))
+        clauses.append(and_(Saga.state == e.RUNNING, ~stuck, ~awaiting))
     if e.STUCK in states:
-        clauses.append(and_(Saga.state == e.RUNNING, has_stuck_step))
+        clauses.append(and_(Saga.state == e.RUNNING, stuck))
+    if e.CASE_AWAITING_APPLICANT in states:
+        clauses.append(and_(Saga.state == e.RUNNING, ~stuck, awaiting))
     return or_(*clauses)
+
+
+def checks_summary(validation: pb.ValidateApplicationResponse) -> dict[str, Any]:
+    """What the case's audit keeps of the checks made before it was created."""
+    return {
+        "answered": [c.participant for c in validation.checks if c.answered],
+        "unanswered": [c.participant for c in validation.checks if not c.answered],
+        "elapsed_ms": round(validation.elapsed_ms, 1),
+    }
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -113,6 +113,13 @@ class StepDef:
     retry: RetryPolicy = RetryPolicy()
     description: str = ""
     answer: AnswerPolicy = AnswerPolicy()
+    # What the step acted on, when it is less than its command (the license records part of the
+    # form it is sent): a correction that changes it would change a step already done.
+    inputs: CommandBuilder | None = None
+
+    def acted_on(self, data: SagaData) -> bytes:
+        builder = self.inputs or self.command
+        return builder(data).SerializeToString(deterministic=True)
 
     @property
     def idempotency_prefix(self) -> str:
@@ -144,6 +151,7 @@ class SagaDef:
         description: str = "",
         side_commands: Sequence[str] = (),
         answer: AnswerPolicy = AnswerPolicy(),
+        inputs: CommandBuilder | None = None,
     ) -> SagaDef:
         """Returns the definition with one more step; dependencies must already be declared."""
         if any(s.name == name for s in self.steps):
@@ -168,6 +176,7 @@ class SagaDef:
             retry=retry,
             description=description,
             answer=answer,
+            inputs=inputs,
         )
         sides = dict(self.side_commands)
         if side_commands:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +32,16 @@ from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
 from onestop_common.clock import SHANGHAI, Clock, to_shanghai
 from onestop_common.db import transaction
-from onestop_common.errors import Conflict, NotFound, PermissionDenied, RuleViolation
+from onestop_common.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    violation,
+)
 from onestop_common.identity import Principal, Role
+from onestop_common.limits import excerpt
 from onestop_common.outbox import remember_result, stage
 from onestop_common.protoconv import from_timestamp, timestamp, violations_of
 from orchestrator import audit
@@ -59,6 +68,8 @@ RUNNING, COMPLETED, COMPENSATING, COMPENSATED, STUCK, FAILED = (
     "failed",
 )
 TERMINAL_CASE_STATES = frozenset({COMPLETED, COMPENSATED, FAILED})
+# Shown, never stored: a running case one of whose steps waits for the applicant's correction.
+CASE_AWAITING_APPLICANT = "awaiting_applicant"
 # Step states.
 PENDING, DISPATCHED, ACCEPTED, AWAITING_APPLICANT, DONE = (
     "pending",
@@ -150,8 +161,11 @@ class SagaEngine:
         idempotency_key: str,
         form: application_pb2.ApplicationForm,
         definition: str = "open_company",
+        *,
+        precheck: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:
-        """Starts a case; the same applicant and key return the existing case (created=False)."""
+        """Starts a case; the same applicant and key return the existing case (created=False).
+        ``precheck`` (what the checks before it found) goes into the case's audit."""
         form_bytes = form.SerializeToString(deterministic=True)
         existing = self._find_by_key(principal.applicant_id, idempotency_key)
         if existing is not None:
@@ -160,7 +174,9 @@ class SagaEngine:
         case_id = new_case_id(self.clock.now())
         try:
             with transaction(self.sessions) as session:
-                self._create(session, defn, case_id, principal, idempotency_key, form, form_bytes)
+                self._create(
+                    session, defn, case_id, principal, idempotency_key, form, form_bytes, precheck
+                )
         except IntegrityError:
             # Two identical submissions raced: the other one won, return its case.
             existing = self._find_by_key(principal.applicant_id, idempotency_key)
@@ -169,6 +185,25 @@ class SagaEngine:
             return self._same_submission(existing, form_bytes), False
         self.on_commit([case_id])
         return case_id, True
+
+    def find_submission(
+        self, principal: Principal, idempotency_key: str, form: application_pb2.ApplicationForm
+    ) -> str | None:
+        """The case an earlier request with this key created, or None; Conflict when the key
+        was used for a different form."""
+        existing = self._find_by_key(principal.applicant_id, idempotency_key)
+        if existing is None:
+            return None
+        return self._same_submission(existing, form.SerializeToString(deterministic=True))
+
+    def case_form(self, case_id: str, principal: Principal) -> application_pb2.ApplicationForm:
+        with self.readers() as session:
+            saga = session.get(Saga, case_id)
+            if saga is None:
+                shown = excerpt(case_id)
+                raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+            self._check_owner(saga, principal)
+            return application_pb2.ApplicationForm.FromString(saga.form)
 
     def _find_by_key(self, applicant: str, key: str) -> tuple[str, bytes] | None:
         with self.readers() as session:
@@ -198,6 +233,7 @@ class SagaEngine:
         key: str,
         form: application_pb2.ApplicationForm,
         form_bytes: bytes,
+        precheck: dict[str, Any] | None = None,
     ) -> None:
         now = self.clock.now()
         due, warn = self._deadline(now, defn.limit)
@@ -229,7 +265,12 @@ class SagaEngine:
             actor=principal.subject,
             action="submitted",
             to_state=RUNNING,
-            detail={"definition": defn.name, "key": key, "due_at": _iso(due)},
+            detail={
+                "definition": defn.name,
+                "key": key,
+                "due_at": _iso(due),
+                "checked_before": precheck or {},
+            },
         )
         if due is not None and warn is not None:
             self._schedule(tx, "case_warning", warn)
@@ -731,9 +772,19 @@ class SagaEngine:
         self.on_commit(self._with_retry(work))
 
     def correct(
-        self, case_id: str, principal: Principal, form: application_pb2.ApplicationForm
+        self,
+        case_id: str,
+        principal: Principal,
+        form: application_pb2.ApplicationForm,
+        update_mask: Sequence[str] = (),
     ) -> None:
-        """The applicant's corrected form goes to the registration step that asked for it."""
+        """The applicant's correction of what a step refused as correctable.
+
+        Only the fields in ``update_mask`` are taken from ``form`` (all of it when the mask is
+        empty). The step that asked runs again with them — the registration officer's request
+        goes back to the officer — and completed steps stand. Nothing is revoked: a correction
+        that would change what a completed or running step acted on is refused, naming it.
+        """
 
         def work(session: Session) -> set[str]:
             saga = self._lock(session, case_id)
@@ -745,30 +796,87 @@ class SagaEngine:
                     "no step of this case is waiting for a correction",
                     message_zh="该案件没有等待补正的环节",
                 )
-            saga.form = form.SerializeToString(deterministic=True)
-            saga.company_name = _company_name(form)
-            row = waiting[0]
-            step_def = tx.definition.get(row.name)
-            request = contracts.request_type(step_def.participant, "ApplyCorrection")(form=form)
-            self._send(
-                tx,
-                step_def,
-                "ApplyCorrection",
-                request,
-                key=f"{case_id}:{row.name}:ApplyCorrection:{saga.version}",
-            )
+            before = self._saga_data(tx)
+            corrected = corrected_form(before.form, form, update_mask)
+            after = replace(before, form=corrected)
+            changed = self._changed_inputs(tx, before, after)
+            self._refuse_changes_to_settled_steps(tx, changed, waiting)
+            saga.form = corrected.SerializeToString(deterministic=True)
+            saga.company_name = _company_name(corrected)
             audit.append(
                 session,
                 saga,
                 at=tx.now,
                 actor=principal.subject,
                 action="correction_submitted",
-                step=row.name,
+                step=waiting[0].name,
+                detail={
+                    "fields": list(update_mask) or ["(whole form)"],
+                    "steps_rerun": [r.name for r in waiting],
+                    "inputs_changed": sorted(changed),
+                },
             )
+            for row in waiting:
+                self._rerun_corrected(tx, row, corrected)
             self._touch(tx)
             return {case_id}
 
         self.on_commit(self._with_retry(work))
+
+    def _changed_inputs(self, tx: _Tx, before: SagaData, after: SagaData) -> set[str]:
+        """The steps whose command the correction changes."""
+        changed: set[str] = set()
+        for step_def in tx.definition.steps:
+            if step_def.acted_on(before) != step_def.acted_on(after):
+                changed.add(step_def.name)
+        return changed
+
+    def _refuse_changes_to_settled_steps(
+        self, tx: _Tx, changed: set[str], waiting: Sequence[SagaStep]
+    ) -> None:
+        waiting_names = {r.name for r in waiting}
+        settled = [
+            row
+            for row in tx.saga.steps
+            if row.name in changed and row.name not in waiting_names and row.state != PENDING
+        ]
+        if not settled:
+            return
+        names = [tx.definition.get(r.name).description for r in settled]
+        if any(r.name == "license" and r.state == DONE for r in settled):
+            raise Conflict(
+                "the correction changes details recorded on the issued business license; "
+                "correct only the fields named, or apply for a change registration (变更登记) "
+                "once the case is complete",
+                message_zh="补正内容涉及已签发营业执照记载的事项，不能通过补正修改；"
+                "请只修改被指出的内容，或在案件办结后申请变更登记",
+            )
+        raise Conflict(
+            "the correction changes what steps already done or under way acted on ("
+            + "; ".join(names)
+            + "); correct only the fields named",
+            message_zh="补正内容涉及已办理或正在办理的环节，请只修改被指出的内容",
+        )
+
+    def _rerun_corrected(
+        self, tx: _Tx, row: SagaStep, form: application_pb2.ApplicationForm
+    ) -> None:
+        step_def = tx.definition.get(row.name)
+        if "ApplyCorrection" in tx.definition.side_commands.get(row.name, ()):
+            # The officer asked: the corrected form goes back to the officer's task.
+            request = contracts.request_type(step_def.participant, "ApplyCorrection")(form=form)
+            self._send(
+                tx,
+                step_def,
+                "ApplyCorrection",
+                request,
+                key=f"{tx.saga.id}:{row.name}:ApplyCorrection:{tx.saga.version}",
+            )
+            return
+        # The participant refused the data itself: its action runs again, as a new action.
+        row.corrections += 1
+        self._resume_clock(tx, row)
+        self._dispatch(tx, step_def)
 
     def supply_material(
         self,
@@ -971,6 +1079,11 @@ class SagaEngine:
     def _case_sla_timer(self, tx: _Tx, timer: Timer) -> str:
         if tx.saga.state != RUNNING:
             return "stale"
+        instant = tx.saga.due_at if timer.kind == "case_breach" else tx.saga.warn_at
+        if instant is None or timer.due_at < instant:
+            return "stale"  # the case's clock was paused meanwhile: a later timer is set
+        if any(r.state == AWAITING_APPLICANT for r in tx.saga.steps):
+            return "paused"  # resuming moves the instants and sets new timers
         breach = timer.kind == "case_breach"
         if breach:
             tx.saga.breached = True
@@ -1058,7 +1171,7 @@ class SagaEngine:
         never cause a second effect — and expects an answer in time."""
         request = step_def.command(self._saga_data(tx))
         self._send(
-            tx, step_def, step_def.action, request, key=f"{tx.saga.id}:{row.name}:{step_def.action}"
+            tx, step_def, step_def.action, request, key=action_key(tx.saga.id, row, step_def)
         )
         self._expect_answer(tx, step_def, row)
 
@@ -1204,6 +1317,7 @@ class SagaEngine:
                     row.warn_at = self.calendar.extend(row.warn_at, paused_from, tx.now)
             except CalendarError:
                 row.due_at = row.warn_at = None
+        self._extend_case_clock(tx, paused_from)
         audit.append(
             tx.session,
             tx.saga,
@@ -1211,9 +1325,38 @@ class SagaEngine:
             actor=tx.actor,
             action="clock_resumed",
             step=row.name,
-            detail={"paused_from": _iso(paused_from), "due_at": _iso(row.due_at)},
+            detail={
+                "paused_from": _iso(paused_from),
+                "paused_working_seconds": self._working_seconds(paused_from, tx.now),
+                "due_at": _iso(row.due_at),
+                "case_due_at": _iso(tx.saga.due_at),
+            },
         )
         self._schedule_sla(tx, row)
+
+    def _extend_case_clock(self, tx: _Tx, paused_from: datetime) -> None:
+        """The case's own limit pauses with the step that waited for the applicant: its due and
+        warning instants move by the working time the applicant took, and new timers are set
+        (the old ones find the instants moved and do nothing)."""
+        saga = tx.saga
+        if saga.due_at is None:
+            return
+        try:
+            saga.due_at = self.calendar.extend(saga.due_at, paused_from, tx.now)
+            if saga.warn_at is not None and saga.warn_at > paused_from:
+                saga.warn_at = self.calendar.extend(saga.warn_at, paused_from, tx.now)
+        except CalendarError:
+            return
+        if saga.warn_at is not None and not saga.warned:
+            self._schedule(tx, "case_warning", saga.warn_at)
+        if not saga.breached:
+            self._schedule(tx, "case_breach", saga.due_at)
+
+    def _working_seconds(self, start: datetime, end: datetime) -> float | None:
+        try:
+            return self.calendar.working_time_between(start, end).total_seconds()
+        except CalendarError:
+            return None
 
     def _schedule_sla(self, tx: _Tx, row: SagaStep) -> None:
         if row.due_at is None:
@@ -1435,6 +1578,47 @@ def dead_letter_reason(envelope: m.Envelope) -> str:
         why = first.get("reason", b"")
         return f"broker: {why.decode() if isinstance(why, bytes) else why}"
     return "unknown"
+
+
+def action_key(case_id: str, row: SagaStep, step_def: StepDef) -> str:
+    """The idempotency key of a step's action: one per run, so re-sends never act twice, and a
+    run after a correction (new data) is a new action for the participant."""
+    key = f"{case_id}:{row.name}:{step_def.action}"
+    return f"{key}:correction-{row.corrections}" if row.corrections else key
+
+
+def corrected_form(
+    current: application_pb2.ApplicationForm,
+    correction: application_pb2.ApplicationForm,
+    update_mask: Sequence[str],
+) -> application_pb2.ApplicationForm:
+    """``current`` with the masked fields taken from ``correction`` (lists replaced whole);
+    an empty mask takes the whole corrected form."""
+    if not update_mask:
+        return correction
+    mask = field_mask_pb2.FieldMask(paths=list(update_mask))
+    if not mask.IsValidForDescriptor(application_pb2.ApplicationForm.DESCRIPTOR):
+        bad = [p for p in update_mask if not _valid_path(p)]
+        shown = ", ".join(excerpt(p, 60) for p in bad[:5])
+        raise InvalidInput.of(
+            [
+                violation(
+                    "update_mask",
+                    "unknown_field",
+                    f"更正字段不存在：{shown}",
+                    f"no such field in the form: {shown}",
+                )
+            ]
+        )
+    merged = application_pb2.ApplicationForm()
+    merged.CopyFrom(current)
+    mask.MergeMessage(correction, merged, replace_message_field=True, replace_repeated_field=True)
+    return merged
+
+
+def _valid_path(path: str) -> bool:
+    mask = field_mask_pb2.FieldMask(paths=[path])
+    return bool(mask.IsValidForDescriptor(application_pb2.ApplicationForm.DESCRIPTOR))
 
 
 def commitment_due(committed_at: datetime) -> datetime:

@@ -13,6 +13,8 @@ from onestop_common.errors import InvalidInput, RuleViolation, violation
 from onestop_common.limits import excerpt
 
 _DIVISION = re.compile(r"^\d{6}$")
+# A mainland mobile number, or a landline with its area code (022-12345678, 02212345678).
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 def form_violations(form: application_pb2.ApplicationForm) -> list[RuleViolation]:
@@ -23,10 +25,26 @@ def form_violations(form: application_pb2.ApplicationForm) -> list[RuleViolation
         "form.name.industry": form.name.industry,
         "form.name.organisational_form": form.name.organisational_form,
         "form.legal_representative.name": form.legal_representative.name,
+        "form.domicile.detail": form.domicile.detail,
+        "form.contact.person.name": form.contact.person.name,
+        "form.contact.phone": form.contact.phone,
+        "form.bank.bank_code": form.bank.bank_code,
+        "form.bank.branch_name": form.bank.branch_name,
     }
     for field, value in required_text.items():
         if not value.strip():
             found.append(violation(field, "required", "此项必填", "this field is required"))
+    if form.contact.phone.strip() and not _PHONE.match(form.contact.phone.strip()):
+        shown = excerpt(form.contact.phone)
+        found.append(
+            violation(
+                "form.contact.phone",
+                "phone_format",
+                f"联系电话“{shown}”格式不正确：应为 11 位手机号码或带区号的固定电话",
+                f"the phone number '{shown}' is not an 11-digit mobile number or a landline "
+                "with its area code",
+            )
+        )
     if form.enterprise_type == application_pb2.ENTERPRISE_TYPE_UNSPECIFIED:
         found.append(
             violation(

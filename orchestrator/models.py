@@ -94,6 +94,9 @@ class SagaStep(Base):
     # for send N re-sends it if no answer came since (unanswered: sends since the last answer).
     send_seq: Mapped[int] = mapped_column(Integer, default=0)
     unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    # Times the step's action was sent again after the applicant corrected what it refused;
+    # each such run has its own idempotency key (the participant must act on the new data).
+    corrections: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
     warn_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from google.protobuf import field_mask_pb2
+
 from onestop.bank.v1 import bank_pb2
 from onestop.common.v1 import application_pb2
 from onestop.invoice.v1 import invoice_pb2
@@ -51,6 +53,29 @@ def issue_license(data: SagaData) -> registration_pb2.IssueLicenseRequest:
         # The day of the commitment, from which its 60 days run.
         request.submitted_at.CopyFrom(timestamp(data.submitted_at))
     return request
+
+
+# What the business license records of the form, and what the registration officer decided on:
+# the company, its people and its place. The rest of the form (seals, invoices, employees, the
+# bank, the contact person) is for the other steps and may be corrected while the license stands.
+LICENSE_RECORDS = (
+    "name",
+    "enterprise_type",
+    "registered_capital",
+    "business_scope",
+    "domicile",
+    "legal_representative",
+    "shareholders",
+    "officers",
+    "commitment",
+    "operating_term_years",
+)
+
+
+def license_record(data: SagaData) -> application_pb2.ApplicationForm:
+    record = application_pb2.ApplicationForm()
+    field_mask_pb2.FieldMask(paths=LICENSE_RECORDS).MergeMessage(data.form, record)
+    return record
 
 
 def revoke_license(data: SagaData) -> registration_pb2.RevokeLicenseRequest:
@@ -159,6 +184,7 @@ OPEN_COMPANY = (
         actor="officer",
         description="business license + USCC (营业执照)",
         side_commands=("ApplyCorrection", "SupplyMaterial"),
+        inputs=license_record,
     )
     .step(
         "seal",

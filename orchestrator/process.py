@@ -50,6 +50,7 @@ from orchestrator.calendar_store import CalendarServicer
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
 from orchestrator.open_company import DEFINITIONS
+from orchestrator.precheck import PARTICIPANTS, ParticipantChecks
 
 log = logging.getLogger(__name__)
 
@@ -200,6 +201,7 @@ class Orchestrator:
             self.settings.token_secret,
             self.notifier,
             partner_trust=partners[1] if partners else None,
+            checks=self._participant_checks(),
         )
         self.api.add_to_server(self.server)
         calendar_pb2_grpc.add_CalendarServiceServicer_to_server(
@@ -225,6 +227,17 @@ class Orchestrator:
         self.server.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def _participant_checks(self) -> ParticipantChecks | None:
+        """Every participant checks an application before its case is created; echo
+        participants have no rules to check."""
+        if self.settings.participant_mode == "echo":
+            return None
+        return ParticipantChecks(
+            targets={p: self.settings.grpc_target(p) for p in PARTICIPANTS},
+            token_secret=self.settings.token_secret,
+            timeout_seconds=self.settings.precheck_seconds,
+        )
 
     def _partner_tls(self) -> tuple[grpc.ServerCredentials, CrlWatcher] | None:
         """Credentials for the partner port: the platform's TLS server identity, and client

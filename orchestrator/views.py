@@ -21,6 +21,7 @@ CASE_STATES = {
     e.COMPENSATED: common_pb2.CASE_STATE_COMPENSATED,
     e.STUCK: common_pb2.CASE_STATE_STUCK,
     e.FAILED: common_pb2.CASE_STATE_FAILED,
+    e.CASE_AWAITING_APPLICANT: common_pb2.CASE_STATE_AWAITING_APPLICANT,
 }
 CASE_STATE_NAMES = {value: key for key, value in CASE_STATES.items()}
 STEP_STATES = {
@@ -46,9 +47,12 @@ COMMITMENT_STATES = {
 
 def displayed_state(saga: Saga) -> str:
     """The case's state as people see it: a running case with a stuck step is stuck (it needs an
-    operator), though the engine keeps running it and it recovers when the step is answered."""
+    operator), though the engine keeps running it and it recovers when the step is answered; one
+    with a step waiting for the applicant's correction awaits the applicant."""
     if saga.state == e.RUNNING and any(row.state == e.STEP_STUCK for row in saga.steps):
         return e.STUCK
+    if saga.state == e.RUNNING and any(row.state == e.AWAITING_APPLICANT for row in saga.steps):
+        return e.CASE_AWAITING_APPLICANT
     return saga.state
 
 
