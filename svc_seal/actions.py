@@ -8,21 +8,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk, signing
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, NotFound, Unavailable, violation
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import Store, UnitOfWork, run_saga_action
-from onestop_common.protoconv import rejection, rejections, timestamp
+from onestop_common.protoconv import timestamp
 from onestop_common.settings import Settings
 from onestop_common.signer_client import SignatureSpec
 from svc_seal import domain, grpc_api
@@ -97,19 +97,23 @@ def _order_seals(
     policy = domain.seal_policy()
     problems = domain.order_violations(order_in, policy)
     if problems:
+        # The applicant's choices (the seal set, the name on the name seal) are sent back for a
+        # correction; a problem with what the license gave (USCC, name, division) is final.
+        correctable = domain.correctable(problems)
         log.info(
-            "case %s: seal order refused (seal policy %s): %s",
+            "case %s: seal order %s (seal policy %s): %s",
             context.case_id,
+            "sent back for correction" if correctable else "refused",
             policy.version,
             problems[0].message_en,
         )
         return seal_pb2.IssueSealsResponse(
             status=desk.step_status(
-                Outcome.OUTCOME_REJECTED,
-                decided_by="auto",
+                Outcome.OUTCOME_CORRECTION_REQUESTED if correctable else Outcome.OUTCOME_REJECTED,
+                decided_by=f"auto:{policy.version}",
                 reason="the seal order cannot be made as requested",
                 now=env.now,
-                rejections=rejections(problems),
+                rejections=grpc_api.participant_rejections(problems),
             ),
             seal_maker_id=env.settings.seal_maker_id,
         )
@@ -136,6 +140,24 @@ def _order_seals(
     order.task_id = task.id
     log.info("case %s: seal order %s queued for seal maker %s", order.case_id, order.id, task.id)
     return _order_response(session, order, env)
+
+
+def check_application(
+    request: application_pb2.CheckApplicationRequest,
+) -> application_pb2.CheckApplicationResponse:
+    """CheckApplication: the form against the rules IssueSeals runs (the seal policy, the kinds,
+    physical or electronic, the name seal's text), with nothing read or written but the policy
+    file. Only the USCC rule is skipped: the license does not exist yet. Fields are form paths."""
+    policy = domain.seal_policy()
+    problems = domain.order_violations(
+        grpc_api.form_order_input(request.form), policy, licensed=False
+    )
+    at_form = [replace(p, field=domain.form_path(p.field)) for p in problems]
+    return application_pb2.CheckApplicationResponse(
+        rejections=grpc_api.participant_rejections(at_form),
+        participant=domain.PARTICIPANT,
+        rule_set=policy.version[:64],
+    )
 
 
 def _create_order(
@@ -382,6 +404,8 @@ def reject_task(
                 )
             ]
         )
+    if request.correctable:
+        return _return_for_correction(uow, principal, request, reason, env)
     task, order = _task_for(uow, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, env.now, reason)
     for seal in db.seals_of_order(uow.session, order.id):
@@ -401,13 +425,56 @@ def reject_task(
                 reason=reason,
                 task_id=task.id,
                 now=env.now,
-                rejections=[rejection(refusal)],
+                rejections=grpc_api.participant_rejections([refusal]),
             ),
             seal_maker_id=order.seal_maker_id,
             seal_maker_name=seal_maker_name(order.seal_maker_id),
         ),
     )
     log.info("case %s: seal order %s rejected by %s", task.case_id, order.id, principal.subject)
+    return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+
+
+def _return_for_correction(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: seal_pb2.RejectTaskRequest,
+    reason: str,
+    env: Env,
+) -> seal_pb2.RejectTaskResponse:
+    """The seal maker sends the order back for the applicant to correct the named fields: the
+    task is closed and the order withdrawn (its seals were never made), so nothing of it stays
+    live; the corrected order comes as a fresh IssueSeals for the same case."""
+    fields = grpc_api.correction_fields(request.fields, reason)
+    task, order = _task_for(uow, principal, request.task_id, for_update=True)
+    desk.decide(task, principal, desk.REJECTED, env.now, reason)
+    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
+    for seal in db.seals_of_order(uow.session, order.id):
+        seal.state = SealState.CANCELLED
+    order.state = OrderState.WITHDRAWN
+    order.reason = f"returned for correction: {reason}"
+    _answer_saga(
+        uow,
+        task,
+        seal_pb2.IssueSealsResponse(
+            status=desk.step_status(
+                Outcome.OUTCOME_CORRECTION_REQUESTED,
+                decided_by=principal.subject,
+                reason=reason,
+                task_id=task.id,
+                now=env.now,
+                rejections=fields,
+            ),
+            seal_maker_id=order.seal_maker_id,
+            seal_maker_name=seal_maker_name(order.seal_maker_id),
+        ),
+    )
+    log.info(
+        "case %s: seal order %s returned for correction by %s",
+        task.case_id,
+        order.id,
+        principal.subject,
+    )
     return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 

@@ -76,11 +76,13 @@ LIVE_STATES = frozenset({SealState.ORDERED, SealState.ENGRAVED, SealState.ACTIVE
 
 @dataclass(frozen=True)
 class RequestedSeal:
-    """One line of the form's seal request; ``kind`` None when the form left it unspecified."""
+    """One line of the form's seal request; ``kind`` None when the form left it unspecified or
+    named a kind this service does not know (``unknown_kind``)."""
 
     kind: SealKind | None
     physical: bool
     electronic: bool
+    unknown_kind: bool = False
 
 
 class InvoiceKind(StrEnum):
@@ -278,14 +280,18 @@ def seal_policy() -> SealPolicy:
 
 
 def order_violations(
-    order: SealOrderInput, policy: SealPolicy | None = None
+    order: SealOrderInput, policy: SealPolicy | None = None, *, licensed: bool = True
 ) -> list[RuleViolation]:
     """Everything wrong with a seal order, each naming its field and rule; the seal set is
-    checked against ``policy`` (the packaged one by default)."""
+    checked against ``policy`` (the packaged one by default).
+
+    ``licensed`` False: the application is checked before the license exists (CheckApplication),
+    so the USCC rule, the only one that needs the issued license, is skipped; every other rule
+    runs exactly as for the saga's order."""
     found: list[RuleViolation] = []
     verdict = validate_uscc(order.uscc)
     # A legacy pilot code fails the check character yet is lawful: the license stands for it.
-    if verdict.status == "invalid":
+    if licensed and verdict.status == "invalid":
         found.append(
             violation("uscc", f"uscc.{verdict.rule}", verdict.reason_zh, verdict.reason_en)
         )
@@ -335,6 +341,17 @@ def _seal_set_violations(
     found: list[RuleViolation] = []
     seen: set[SealKind] = set()
     for i, seal in enumerate(seals):
+        if seal.kind is None and seal.unknown_kind:
+            found.append(
+                violation(
+                    f"form.seals[{i}].kind",
+                    "seal_kind",
+                    "印章种类无效，请从公章、财务专用章、发票专用章、法定代表人名章、合同专用章中选择",
+                    "unknown seal kind: choose the official, finance, invoice, legal "
+                    "representative's or contract seal",
+                )
+            )
+            continue
         if seal.kind is None:
             found.append(
                 violation(
@@ -366,6 +383,23 @@ def _seal_set_violations(
             rule = policy.rule(kind)
             found.append(violation("form.seals", "required_seal", rule.wording_zh, rule.wording_en))
     return found
+
+
+# What the step's order names outside the form, and where the form holds it: the company name is
+# composed from the form's name parts, the division is the domicile's.
+FORM_PATHS = {"company_name": "form.name", "division_code": "form.domicile.division_code"}
+
+
+def form_path(field_: str) -> str:
+    """The path into the application form of a field this service's rules name."""
+    return FORM_PATHS.get(field_, field_)
+
+
+def correctable(problems: Iterable[RuleViolation]) -> bool:
+    """Whether the applicant can fix every problem by correcting the form (the seals asked for,
+    the legal representative's name). The USCC, the company name and the division come from the
+    issued license: a problem with them at the step is final, not the applicant's to correct."""
+    return all(p.field.startswith("form.") for p in problems)
 
 
 def plan_seals(order: SealOrderInput) -> tuple[PlannedSeal, ...]:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from onestop.common.v1 import application_pb2
+from collections.abc import Iterable, Sequence
+
+from google.protobuf.message import DecodeError
+
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common.clock import SHANGHAI
 from onestop_common.errors import InvalidInput, PermissionDenied, RuleViolation, violation
 from onestop_common.identity import STAFF_ROLES, Principal, Role, require_role
-from onestop_common.protoconv import timestamp
+from onestop_common.limits import enforce_limits
+from onestop_common.protoconv import rejections, timestamp
 from svc_seal.domain import (
+    PARTICIPANT,
     Capacity,
     GrantInput,
     InvoiceKind,
@@ -52,14 +58,58 @@ def order_input(request: seal_pb2.IssueSealsRequest) -> SealOrderInput:
         company_name=request.company_name.strip(),
         legal_representative_name=request.legal_representative_name.strip(),
         division_code=request.division_code.strip(),
-        seals=tuple(
-            RequestedSeal(KIND_FROM_PROTO.get(seal.kind), seal.physical, seal.electronic)
-            for seal in request.seals
-        ),
-        invoice_kinds=frozenset(
-            INVOICE_KIND_FROM_PROTO.get(kind, InvoiceKind.OTHER) for kind in request.invoice_kinds
-        ),
+        seals=_requested(request.seals),
+        invoice_kinds=_invoice_kinds(request.invoice_kinds),
     )
+
+
+def decode_check_request(body: bytes) -> application_pb2.CheckApplicationRequest:
+    """A CheckApplicationRequest from the AMQP RPC, checked as the gRPC entrypoint checks every
+    request: bytes that are not one, or a field over its limit, are InvalidInput."""
+    try:
+        request = application_pb2.CheckApplicationRequest.FromString(bytes(body))
+    except (DecodeError, TypeError) as error:
+        name = application_pb2.CheckApplicationRequest.DESCRIPTOR.full_name
+        raise InvalidInput(
+            f"the request is not a valid {name} ({type(error).__name__})",
+            message_zh=f"请求不是有效的 {name}",
+        ) from error
+    request.DiscardUnknownFields()
+    enforce_limits(request)
+    return request
+
+
+def form_order_input(form: application_pb2.ApplicationForm) -> SealOrderInput:
+    """The order the saga will send for this form (orchestrator/open_company.py issue_seals),
+    before the license exists: no USCC yet, the company name composed from the form's parts as
+    the saga does when the license has none, the domicile's division."""
+    name = form.name
+    company = f"{name.division}{name.trade_name}{name.industry}{name.organisational_form}"
+    return SealOrderInput(
+        uscc="",
+        company_name=company.strip(),
+        legal_representative_name=form.legal_representative.name.strip(),
+        division_code=form.domicile.division_code.strip(),
+        seals=_requested(form.seals),
+        invoice_kinds=_invoice_kinds(form.invoice.kinds),
+    )
+
+
+def _requested(seals: Iterable[application_pb2.SealRequest]) -> tuple[RequestedSeal, ...]:
+    return tuple(
+        RequestedSeal(
+            KIND_FROM_PROTO.get(seal.kind),
+            seal.physical,
+            seal.electronic,
+            unknown_kind=seal.kind != application_pb2.SEAL_KIND_UNSPECIFIED
+            and seal.kind not in KIND_FROM_PROTO,
+        )
+        for seal in seals
+    )
+
+
+def _invoice_kinds(kinds: Iterable[int]) -> frozenset[InvoiceKind]:
+    return frozenset(INVOICE_KIND_FROM_PROTO.get(kind, InvoiceKind.OTHER) for kind in kinds)
 
 
 INVOICE_KIND_FROM_PROTO = {
@@ -96,6 +146,55 @@ def grant_input(request: seal_pb2.AuthoriseSignerRequest) -> GrantInput:
         valid_until=valid_until,
         note=request.note.strip(),
     )
+
+
+def correction_fields(
+    fields: Sequence[common_pb2.Rejection], reason: str
+) -> list[common_pb2.Rejection]:
+    """What a correctable refusal asks the applicant to correct: at least one form field, each
+    answered as this participant's; a field without its own words carries the reason."""
+    if not fields:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "fields",
+                    "required",
+                    "退回申请人修改时，须指明至少一项需要修改的申请表内容",
+                    "a correctable refusal must name at least one field of the application "
+                    "for the applicant to correct",
+                )
+            ]
+        )
+    problems = [
+        violation(
+            f"fields[{i}].field",
+            "form_path",
+            "须指明申请表中的字段（以“form.”开头的路径，例如 form.seals）",
+            "name a field of the application form (a path starting with 'form.', e.g. form.seals)",
+        )
+        for i, item in enumerate(fields)
+        if not item.field.strip().startswith("form.")
+    ]
+    if problems:
+        raise InvalidInput.of(problems)
+    return [
+        common_pb2.Rejection(
+            field=item.field.strip(),
+            rule=item.rule.strip() or "seal_maker_correction",
+            message_zh=item.message_zh.strip() or f"刻章企业要求修改：{reason}",
+            message_en=item.message_en.strip() or f"the seal maker asks for a correction: {reason}",
+            participant=PARTICIPANT,
+        )
+        for item in fields
+    ]
+
+
+def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
+    """Rejections answered by this service, each saying whose rule it is."""
+    found = rejections(problems)
+    for item in found:
+        item.participant = PARTICIPANT
+    return found
 
 
 # --------------------------------------------------------------------------- encoding

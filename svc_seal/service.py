@@ -16,6 +16,7 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
+from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.nameko_kit import (
     Caller,
@@ -51,6 +52,21 @@ class Service(HealthCheck):
     def _env(self) -> Env:
         settings = current_settings()
         return Env(settings=settings, pki=self.pki, now=settings.clock().now())
+
+    # ------------------------------------------------------------------ checking the application
+
+    @grpc
+    def CheckApplication(
+        self, request: Any, context: Any
+    ) -> application_pb2.CheckApplicationResponse:
+        self.caller()  # any signed-in role, as every read here
+        return actions.check_application(request)
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
+        CheckApplicationResponse out (bytes travel in nameko's json as kombu's base64 type)."""
+        return actions.check_application(grpc_api.decode_check_request(request)).SerializeToString()
 
     # ------------------------------------------------------------------ saga
 
