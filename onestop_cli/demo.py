@@ -3,8 +3,9 @@
 It starts the platform (or uses a running one), submits the sample application, plays every staff
 role through its desk API, shows each step's progress and the business time used against its
 limit on a fast business clock, writes ``bundle.pdf`` and verifies it offline. ``--fail-at STEP``
-makes that step's staff reject the case and shows the compensation; ``--cases N`` runs N cases at
-once and prints throughput and latency.
+makes that step's staff reject the case and shows the compensation; ``--correct-at STEP`` makes
+them send it back to the applicant for a correction instead, which the demo's applicant makes (the
+license stands); ``--cases N`` runs N cases at once and prints throughput and latency.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
 from onestop_cli.client import deadline_text, load_form
+from onestop_cli.corrections import CORRECTIONS, Corrector
 from onestop_cli.platform import BrokerUnavailable, check_broker
 from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
@@ -70,9 +72,24 @@ class Desk:
     messages: Any
     org: str = ""
 
-    def act(self, task: desk_pb2.DeskTask, metadata: Any, reject: bool) -> str:
+    def act(
+        self, task: desk_pb2.DeskTask, metadata: Any, reject: bool, send_back: bool = False
+    ) -> str:
         m = self.messages
         self.stub.ClaimTask(m.ClaimTaskRequest(task_id=task.task_id), metadata=metadata, timeout=30)
+        if send_back:
+            asked = CORRECTIONS[self.step]
+            self.stub.RejectTask(
+                m.RejectTaskRequest(
+                    task_id=task.task_id,
+                    reason=f"{asked.message_zh} / {asked.message_en}",
+                    correctable=True,
+                    fields=[asked.rejection()],
+                ),
+                metadata=metadata,
+                timeout=30,
+            )
+            return f"returned to the applicant for correction (退回补正): {asked.field}"
         if reject:
             reason = REJECTION_REASONS[self.step]
             self.stub.RejectTask(
@@ -150,6 +167,9 @@ class StaffBots:
     say: Callable[[str], None]
     # Tasks one desk works at once (a busy office has several clerks at one desk).
     workers: int = 1
+    # This step's staff send each case back to the applicant once (--correct-at).
+    correct_at: str | None = None
+    _sent_back: set[str] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -211,8 +231,15 @@ class StaffBots:
     def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> bool:
         """Acts on one task; False when the desk could not be reached (worth another try)."""
         reject = self.fail_at == desk.step and task.step == desk.step
+        send_back = (
+            self.correct_at == desk.step
+            and task.step == desk.step
+            and task.case_id not in self._sent_back
+        )
         try:
-            outcome = desk.act(task, metadata, reject)
+            outcome = desk.act(task, metadata, reject, send_back)
+            if send_back:
+                self._sent_back.add(task.case_id)
         except grpc.RpcError as error:
             self._note(
                 f"{desk.step} desk could not act on {task.task_id}: "
@@ -272,6 +299,8 @@ def run_case(
     form: Any,
     say: Callable[[str], None] | None,
     on_submit: Callable[[str], None],
+    *,
+    corrector: Corrector | None = None,
 ) -> CaseRun:
     started = time.perf_counter()
     response = stub.SubmitApplication(
@@ -288,6 +317,8 @@ def run_case(
         pb.WatchApplicationRequest(case_id=run.case_id), metadata=metadata, timeout=600
     ):
         app = update.application
+        if corrector is not None:
+            corrector.maybe_correct(app)
         if say:
             for step in app.steps:
                 if last.get(step.name) != step.state:
@@ -317,7 +348,13 @@ def step_line(step: pb.Step) -> str:
 
 
 def run_demo(
-    *, fail_at: str | None, cases: int, out_file: str, speed: float, out: TextIO = sys.stdout
+    *,
+    fail_at: str | None,
+    cases: int,
+    out_file: str,
+    speed: float,
+    out: TextIO = sys.stdout,
+    correct_at: str | None = None,
 ) -> int:
     lock = threading.Lock()
 
@@ -341,7 +378,7 @@ def run_demo(
     else:
         supervisor, settings = start_platform(settings, speed, say)
     try:
-        return play(settings, fail_at, cases, out_file, say, wall_started)
+        return play(settings, fail_at, cases, out_file, say, wall_started, correct_at=correct_at)
     finally:
         if supervisor is not None:
             say("stopping the platform…")
@@ -381,6 +418,8 @@ def play(
     out_file: str,
     say: Callable[[str], None],
     wall_started: float,
+    *,
+    correct_at: str | None = None,
 ) -> int:
     rng = random.Random()
     forms = demo_forms(rng, count)
@@ -399,19 +438,23 @@ def play(
         fail_at,
         {f.bank.bank_code for f in forms},
         say,
+        correct_at=correct_at,
     )
     bots.start()
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
     try:
         if count == 1:
-            runs = [run_case(stub, metadata, forms[0], say, case_ids.add)]
+            corrector = Corrector(stub, metadata, say) if correct_at else None
+            runs = [run_case(stub, metadata, forms[0], say, case_ids.add, corrector=corrector)]
         else:
             say(f"submitting {count} cases at once…")
-            runs = run_many(stub, metadata, forms, case_ids.add)
+            runs = run_many(stub, metadata, forms, case_ids.add, correct=bool(correct_at))
         for note in bots.errors:
             say(f"note: {note}")
         if count > 1:
             return many_summary(runs, say, settings)
+        if correct_at and runs[0].application is not None:
+            correction_summary(runs[0].application, correct_at, say)
         return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
     finally:
         bots.stop()
@@ -424,9 +467,30 @@ def run_many(
     metadata: Any,
     forms: list[Any],
     on_submit: Callable[[str], None],
+    *,
+    correct: bool = False,
 ) -> list[CaseRun]:
+    def one(form: Any) -> CaseRun:
+        corrector = Corrector(stub, metadata, None) if correct else None
+        return run_case(stub, metadata, form, None, on_submit, corrector=corrector)
+
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
-        return list(pool.map(lambda f: run_case(stub, metadata, f, None, on_submit), forms))
+        return list(pool.map(one, forms))
+
+
+def correction_summary(app: pb.Application, step: str, say: Callable[[str], None]) -> None:
+    """What the correction cost: the step ran again, nothing was undone."""
+    undone = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_COMPENSATED]
+    rerun = next((s for s in app.steps if s.name == step), None)
+    attempts = rerun.attempts if rerun else 0
+    say(
+        f"\ncorrection at {step}: the step ran {attempts} time(s); "
+        + (
+            f"nothing was undone — the license {app.uscc} stood throughout"
+            if not undone
+            else f"UNDONE: {', '.join(undone)}"
+        )
+    )
 
 
 def single_summary(

@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("license", "seal", "invoice", "social_insurance", "bank"),
         help="that step's staff reject the case",
     )
+    demo.add_argument(
+        "--correct-at",
+        choices=("seal", "invoice", "social_insurance", "bank"),
+        help="that step's staff send the case back to the applicant for a correction, which "
+        "the demo makes (the license stands)",
+    )
     demo.add_argument("--cases", type=int, default=1, help="run N cases at once")
     demo.add_argument("-o", "--out", default="bundle.pdf", help="where to write the bundle")
     demo.add_argument(
@@ -297,7 +303,16 @@ def _demo(args: argparse.Namespace) -> int:
     if args.cases < 1:
         print("--cases must be at least 1", file=sys.stderr)
         return 2
-    return run_demo(fail_at=args.fail_at, cases=args.cases, out_file=args.out, speed=args.speed)
+    if args.fail_at and args.correct_at:
+        print("--fail-at and --correct-at exclude each other", file=sys.stderr)
+        return 2
+    return run_demo(
+        fail_at=args.fail_at,
+        cases=args.cases,
+        out_file=args.out,
+        speed=args.speed,
+        correct_at=args.correct_at,
+    )
 
 
 def _bundle(args: argparse.Namespace) -> int:
