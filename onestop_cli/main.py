@@ -249,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench_signing.add_argument("--signatures", type=int, default=200)
     bench_signing.add_argument("--concurrency", type=int, default=20)
     bench_signing.set_defaults(handler=_bench_signing)
+    bench_precheck = bench_sub.add_parser(
+        "precheck", help="latency of the whole check of an application (all five participants)"
+    )
+    bench_precheck.add_argument("--requests", type=int, default=200)
+    bench_precheck.add_argument("--concurrency", type=int, default=10)
+    bench_precheck.set_defaults(handler=_bench_precheck)
     return parser
 
 
@@ -487,6 +493,16 @@ def _bench_saga(args: argparse.Namespace) -> int:
     from bench.saga import run
 
     return run(cases=args.cases, concurrency=args.concurrency, postgresql=args.postgresql)
+
+
+def _bench_precheck(args: argparse.Namespace) -> int:
+    from bench.precheck import run
+
+    return run(
+        requests=args.requests,
+        concurrency=args.concurrency,
+        out=lambda line: print(line, flush=True),
+    )
 
 
 def _bench_signing(args: argparse.Namespace) -> int:
