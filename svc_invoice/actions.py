@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, InvalidInput, NotFound, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import UnitOfWork
-from onestop_common.protoconv import rejections
 from svc_invoice import domain, grpc_api, red_letter, store
 from svc_invoice.domain import Line, Refused, RuleBook, TaxpayerState, VatStatus
 from svc_invoice.models import Invoice, RedLetterForm, Task, Taxpayer
@@ -70,17 +69,28 @@ def register_taxpayer(
     """Taxpayer registration from the license data, then the new-taxpayer package: approved at
     once within the standard limits when automatic approval is on, else a task for tax staff."""
     context = request.context
-    try:
-        if not context.case_id:
-            raise InvalidInput.of(
-                [violation("context.case_id", "required", "缺少案件编号", "the case id is missing")]
+    if not context.case_id:
+        problems = [
+            violation("context.case_id", "required", "缺少案件编号", "the case id is missing")
+        ]
+        return _rejected(problems, env, decided_by=env.auto_decider)
+    plan, problems = _plan(*grpc_api.registration_input(request), env, licensed=True)
+    if plan is None:
+        if domain.correctable(problems):
+            # The applicant's own data (the legal representative, the invoice choices, the
+            # finance contact): sent back to be corrected, nothing written.
+            log.info(
+                "RegisterTaxpayer sent back for correction: %s",
+                [p.rule for p in problems],
+                extra={"case_id": context.case_id},
             )
-        plan = domain.plan_registration(
-            grpc_api.registration_input(request), env.book, env.now.date()
+            return _correction_requested(problems, env)
+        log.info(
+            "RegisterTaxpayer rejected: %s",
+            [p.rule for p in problems],
+            extra={"case_id": context.case_id},
         )
-    except InvalidInput as exc:
-        log.info("RegisterTaxpayer rejected: %s", exc, extra={"case_id": context.case_id})
-        return _rejected(exc.violations, env, decided_by=env.auto_decider)
+        return _rejected(problems, env, decided_by=env.auto_decider)
     session = uow.session
     existing = store.find_taxpayer(session, plan.taxpayer_id, for_update=True)
     if existing is not None:
@@ -129,6 +139,56 @@ def register_taxpayer(
     return invoice_pb2.RegisterTaxpayerResponse(
         status=desk.step_status(Outcome.OUTCOME_ACCEPTED, task_id=task.id, now=env.now),
         taxpayer=grpc_api.taxpayer_message(row, env.book, env.now.date()),
+    )
+
+
+def _plan(
+    inp: domain.RegistrationInput,
+    unknown_kinds: Sequence[RuleViolation],
+    env: Env,
+    *,
+    licensed: bool,
+) -> tuple[domain.RegistrationPlan | None, list[RuleViolation]]:
+    """The registration to make, or every problem with it (the step's and the check's rules)."""
+    try:
+        plan = domain.plan_registration(inp, env.book, env.now.date(), licensed=licensed)
+    except InvalidInput as exc:
+        return None, [*unknown_kinds, *exc.violations]
+    if unknown_kinds:
+        return None, list(unknown_kinds)
+    return plan, []
+
+
+def check_application(
+    request: application_pb2.CheckApplicationRequest, env: Env
+) -> application_pb2.CheckApplicationResponse:
+    """CheckApplication: the form against the rules RegisterTaxpayer runs (taxpayer type, invoice
+    choices, the general-taxpayer conditions, the legal representative and the finance
+    contact, the competent tax office), nothing read or written but the rule data. Skipped:
+    the USCC's own rule and "already registered", which need the issued license."""
+    _, problems = _plan(*grpc_api.form_registration_input(request.form), env, licensed=False)
+    at_form = [replace(p, field=domain.form_path(p.field)) for p in problems]
+    return application_pb2.CheckApplicationResponse(
+        rejections=grpc_api.participant_rejections(at_form),
+        participant=domain.PARTICIPANT,
+        rule_set=env.book.policy.rule_set_version[:64],
+    )
+
+
+def _correction_requested(
+    problems: Sequence[RuleViolation], env: Env
+) -> invoice_pb2.RegisterTaxpayerResponse:
+    """Sent back to the applicant, naming the form's fields to correct."""
+    at_form = [replace(p, field=domain.form_path(p.field)) for p in problems]
+    first = at_form[0]
+    return invoice_pb2.RegisterTaxpayerResponse(
+        status=desk.step_status(
+            Outcome.OUTCOME_CORRECTION_REQUESTED,
+            decided_by=env.auto_decider,
+            reason=f"{first.field}: {first.message_en} / {first.message_zh}",
+            rejections=grpc_api.participant_rejections(at_form),
+            now=env.now,
+        )
     )
 
 
@@ -189,7 +249,7 @@ def _rejected(
             Outcome.OUTCOME_REJECTED,
             decided_by=decided_by,
             reason=reason or f"{first.field}: {first.message_en} / {first.message_zh}",
-            rejections=rejections(violations),
+            rejections=grpc_api.participant_rejections(violations),
             now=env.now,
         )
     )
@@ -267,9 +327,11 @@ def reject_task(
     if problems:
         raise InvalidInput.of(problems)
     session = uow.session
+    reason = request.reason.strip()
+    if request.correctable:
+        return _return_for_correction(uow, principal, request, reason, env)
     task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
     row = _task_taxpayer(session, task)
-    reason = request.reason.strip()
     desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
     row.state = TaxpayerState.REJECTED.value
     row.decided_by = principal.subject
@@ -289,6 +351,49 @@ def reject_task(
     result.status.task_id = task.id
     _answer_saga(uow, task, result)
     log.info("task %s rejected by %s", task.id, principal.subject, extra={"case_id": task.case_id})
+    return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+
+
+def _return_for_correction(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: invoice_pb2.RejectTaskRequest,
+    reason: str,
+    env: Env,
+) -> invoice_pb2.RejectTaskResponse:
+    """Tax staff send the registration back for the applicant to correct the named fields: the
+    task is closed and the pending registration withdrawn (it was never active: no invoices, no
+    credit line), so the corrected RegisterTaxpayer for the same case registers afresh. The
+    task keeps what was asked and why it went back."""
+    fields = grpc_api.correction_fields(request.fields, reason)
+    session = uow.session
+    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    row = _task_taxpayer(session, task)
+    desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
+    if store.state_of(row) is not TaxpayerState.PENDING_APPROVAL:
+        raise Conflict(
+            f"the registration of task {task.id} is {row.state}, not pending",
+            message_zh=f"任务 {task.id} 对应的税务登记状态为 {row.state}，不是待核定",
+        )
+    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
+    session.delete(row)
+    result = invoice_pb2.RegisterTaxpayerResponse(
+        status=desk.step_status(
+            Outcome.OUTCOME_CORRECTION_REQUESTED,
+            decided_by=principal.subject,
+            reason=reason,
+            task_id=task.id,
+            rejections=fields,
+            now=env.now,
+        )
+    )
+    _answer_saga(uow, task, result)
+    log.info(
+        "task %s returned for correction by %s",
+        task.id,
+        principal.subject,
+        extra={"case_id": task.case_id},
+    )
     return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 

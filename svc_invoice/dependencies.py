@@ -11,9 +11,10 @@ from nameko.extensions import DependencyProvider
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.nameko_kit import current_settings
 from svc_invoice.actions import Env
+from svc_invoice.domain import PARTICIPANT
 from svc_invoice.rulebook import load_book
 
-PARTICIPANT = "invoice"
+__all__ = ["PARTICIPANT", "InvoiceEnv"]
 
 
 class InvoiceEnv(DependencyProvider):

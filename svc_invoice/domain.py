@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from onestop_common.errors import Conflict, InvalidInput, RuleViolation, violation
 from onestop_common.identifiers import mask_id_number, validate_citizen_id, validate_uscc
 
+PARTICIPANT = "invoice"
 CENT = Decimal("0.01")
 SEQUENCE_DIGITS = 15
 MAX_SEQUENCE = 10**SEQUENCE_DIGITS - 1
@@ -487,13 +488,18 @@ def standard_credit_line(max_amount: Decimal, quantity: int, policy: Policy) -> 
     return min(max_amount * quantity, policy.standard_credit_line).quantize(CENT)
 
 
-def plan_registration(inp: RegistrationInput, book: RuleBook, today: date) -> RegistrationPlan:
+def plan_registration(
+    inp: RegistrationInput, book: RuleBook, today: date, *, licensed: bool = True
+) -> RegistrationPlan:
     """Checks a RegisterTaxpayer command and works out what to register; InvalidInput lists
-    every problem at once."""
+    every problem at once.
+
+    ``licensed`` False: the application is checked before the license exists (CheckApplication),
+    so the USCC rule, the only one that needs the issued license, is skipped."""
     policy = book.policy
     found: list[RuleViolation] = []
     verdict = validate_uscc(inp.uscc)
-    if not verdict.ok:
+    if licensed and not verdict.ok:
         found.append(violation("uscc", verdict.rule, verdict.reason_zh, verdict.reason_en))
     if not inp.company_name.strip():
         found.append(
@@ -571,6 +577,30 @@ def plan_registration(inp: RegistrationInput, book: RuleBook, today: date) -> Re
         not_standard=_not_standard(requested, vat.status, sales, book),
         expected_annual_sales=sales,
     )
+
+
+# The parts of RegisterTaxpayer the applicant filled in, named as in the form; the USCC, the
+# company name and the division come from the issued license.
+APPLICANT_FIELDS = ("legal_representative", "invoice")
+# Where the form holds what the step's command names outside those parts.
+FORM_PATHS = {"company_name": "form.name", "division_code": "form.domicile.division_code"}
+
+
+def _applicant_field(field_: str) -> bool:
+    return any(field_ == p or field_.startswith((f"{p}.", f"{p}[")) for p in APPLICANT_FIELDS)
+
+
+def form_path(field_: str) -> str:
+    """The path into the application form of a field named by these rules."""
+    if _applicant_field(field_):
+        return f"form.{field_}"
+    return FORM_PATHS.get(field_, field_)
+
+
+def correctable(problems: Iterable[RuleViolation]) -> bool:
+    """Whether the applicant can fix every problem by correcting the form; a problem with what
+    the license gave (USCC, name, division) or with the command itself is final."""
+    return all(_applicant_field(p.field) for p in problems)
 
 
 def _person_violations(person: PersonInfo, field: str, today: date) -> list[RuleViolation]:

@@ -7,14 +7,24 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
+from google.protobuf.message import DecodeError
+
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2
-from onestop_common.errors import InvalidInput, PermissionDenied, violation
+from onestop_common.errors import InvalidInput, PermissionDenied, RuleViolation, violation
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.protoconv import money, timestamp
+from onestop_common.limits import enforce_limits
+from onestop_common.protoconv import money, rejections, timestamp
 from svc_invoice import domain, red_letter, store
-from svc_invoice.domain import InvoiceKind, Rule, RuleBook, TaxpayerState, VatStatus
+from svc_invoice.domain import (
+    PARTICIPANT,
+    InvoiceKind,
+    Rule,
+    RuleBook,
+    TaxpayerState,
+    VatStatus,
+)
 from svc_invoice.models import CreditLineChange, Invoice, RedLetterForm, Taxpayer
 from svc_invoice.red_letter import FormState, Party
 
@@ -169,7 +179,10 @@ def person(message: common_pb2.Person) -> domain.PersonInfo:
     )
 
 
-def kinds(values: Iterable[int], field: str) -> tuple[InvoiceKind, ...]:
+def decoded_kinds(
+    values: Iterable[int], field: str
+) -> tuple[tuple[InvoiceKind, ...], list[RuleViolation]]:
+    """The known kinds, and a violation for each unknown one."""
     found = []
     result = []
     for i, value in enumerate(values):
@@ -185,27 +198,137 @@ def kinds(values: Iterable[int], field: str) -> tuple[InvoiceKind, ...]:
             )
         else:
             result.append(kind)
+    return tuple(result), found
+
+
+def kinds(values: Iterable[int], field: str) -> tuple[InvoiceKind, ...]:
+    result, found = decoded_kinds(values, field)
     if found:
         raise InvalidInput.of(found)
-    return tuple(result)
+    return result
 
 
-def registration_input(request: invoice_pb2.RegisterTaxpayerRequest) -> domain.RegistrationInput:
-    needs = request.invoice
-    finance = needs.finance_contact if needs.HasField("finance_contact") else None
-    return domain.RegistrationInput(
+def registration_input(
+    request: invoice_pb2.RegisterTaxpayerRequest,
+) -> tuple[domain.RegistrationInput, list[RuleViolation]]:
+    """The command as plain values, and the unknown invoice kinds it names (left out)."""
+    return _registration_input(
         uscc=request.uscc,
         company_name=request.company_name,
         division_code=request.division_code or request.domicile.division_code,
-        legal_representative=person(request.legal_representative),
-        finance_contact=person(finance) if finance is not None and finance.name else None,
-        kinds=kinds(needs.kinds, "invoice.kinds"),
+        legal_representative=request.legal_representative,
+        needs=request.invoice,
+    )
+
+
+def form_registration_input(
+    form: application_pb2.ApplicationForm,
+) -> tuple[domain.RegistrationInput, list[RuleViolation]]:
+    """What RegisterTaxpayer will carry for this form (orchestrator/open_company.py
+    register_taxpayer), before the license exists: no USCC yet, the company name composed from
+    the form's parts as the saga does when the license has none, the domicile's division."""
+    name = form.name
+    return _registration_input(
+        uscc="",
+        company_name=f"{name.division}{name.trade_name}{name.industry}{name.organisational_form}",
+        division_code=form.domicile.division_code,
+        legal_representative=form.legal_representative,
+        needs=form.invoice,
+    )
+
+
+def _registration_input(
+    *,
+    uscc: str,
+    company_name: str,
+    division_code: str,
+    legal_representative: common_pb2.Person,
+    needs: application_pb2.InvoiceNeeds,
+) -> tuple[domain.RegistrationInput, list[RuleViolation]]:
+    finance = needs.finance_contact
+    # A finance contact with anything of its own filled in is checked whole (a name without an
+    # ID number, an ID number without a name); none at all: the legal representative acts.
+    given = any(text.strip() for text in (finance.name, finance.id_number, finance.phone))
+    asked, unknown = decoded_kinds(needs.kinds, "invoice.kinds")
+    return domain.RegistrationInput(
+        uscc=uscc,
+        company_name=company_name,
+        division_code=division_code,
+        legal_representative=person(legal_representative),
+        finance_contact=person(finance) if given else None,
+        kinds=asked,
         max_amount_per_invoice=needs.max_amount_per_invoice.amount,
         monthly_quantity=needs.monthly_quantity,
         expected_annual_sales=needs.expected_annual_sales.amount,
         request_general_taxpayer=needs.request_general_taxpayer,
         declares_proper_accounts=needs.declares_proper_accounts,
-    )
+    ), unknown
+
+
+def decode_check_request(body: bytes) -> application_pb2.CheckApplicationRequest:
+    """A CheckApplicationRequest from the AMQP RPC, checked as the gRPC entrypoint checks every
+    request: bytes that are not one, or a field over its limit, are InvalidInput."""
+    try:
+        request = application_pb2.CheckApplicationRequest.FromString(bytes(body))
+    except (DecodeError, TypeError) as error:
+        name = application_pb2.CheckApplicationRequest.DESCRIPTOR.full_name
+        raise InvalidInput(
+            f"the request is not a valid {name} ({type(error).__name__})",
+            message_zh=f"请求不是有效的 {name}",
+        ) from error
+    request.DiscardUnknownFields()
+    enforce_limits(request)
+    return request
+
+
+def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
+    """Rejections answered by this service, each saying whose rule it is."""
+    found = rejections(problems)
+    for item in found:
+        item.participant = PARTICIPANT
+    return found
+
+
+def correction_fields(
+    fields: Sequence[common_pb2.Rejection], reason: str
+) -> list[common_pb2.Rejection]:
+    """What a correctable refusal asks the applicant to correct: at least one form field, each
+    answered as this participant's; a field without its own words carries the reason."""
+    if not fields:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "fields",
+                    "required",
+                    "退回申请人修改时，须指明至少一项需要修改的申请表内容",
+                    "a correctable refusal must name at least one field of the application "
+                    "for the applicant to correct",
+                )
+            ]
+        )
+    problems = [
+        violation(
+            f"fields[{i}].field",
+            "form_path",
+            "须指明申请表中的字段（以“form.”开头的路径，例如 form.invoice.finance_contact）",
+            "name a field of the application form (a path starting with 'form.', e.g. "
+            "form.invoice.finance_contact)",
+        )
+        for i, item in enumerate(fields)
+        if not item.field.strip().startswith("form.")
+    ]
+    if problems:
+        raise InvalidInput.of(problems)
+    return [
+        common_pb2.Rejection(
+            field=item.field.strip(),
+            rule=item.rule.strip() or "tax_staff_correction",
+            message_zh=item.message_zh.strip() or f"税务人员要求修改：{reason}",
+            message_en=item.message_en.strip() or f"tax staff ask for a correction: {reason}",
+            participant=PARTICIPANT,
+        )
+        for item in fields
+    ]
 
 
 def approval_input(request: invoice_pb2.ApproveTaskRequest) -> domain.ApprovalInput:

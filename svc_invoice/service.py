@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
 from onestop_common import desk
@@ -17,6 +18,7 @@ from onestop_common.nameko_kit import (
     Store,
     command,
     grpc_entrypoint,
+    rpc,
     run_saga_action,
 )
 from svc_invoice import actions, grpc_api
@@ -35,6 +37,20 @@ class Service(HealthCheck):
     store = Store(PARTICIPANT, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
     env = InvoiceEnv()
+
+    # ------------------------------------------------------------------ checking the application
+
+    @grpc
+    def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
+        self.caller()  # any signed-in role, as every read here
+        return actions.check_application(request, self.env())
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
+        CheckApplicationResponse out (bytes travel in nameko's json as kombu's base64 type)."""
+        checked = actions.check_application(grpc_api.decode_check_request(request), self.env())
+        return checked.SerializeToString()
 
     # ------------------------------------------------------------------ saga
 
