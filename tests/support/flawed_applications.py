@@ -374,19 +374,6 @@ def _add_seal(kind: int) -> Mutation:
     return mutate
 
 
-def _clear(path: str) -> Mutation:
-    """Clears a sub-message (``invoice.finance_contact``)."""
-
-    def mutate(form: application_pb2.ApplicationForm, ctx: FlawContext) -> None:
-        *parents, last = path.split(".")
-        target = form
-        for part in parents:
-            target = getattr(target, part)
-        target.ClearField(last)
-
-    return mutate
-
-
 def _no_shareholders(form: application_pb2.ApplicationForm, ctx: FlawContext) -> None:
     del form.shareholders[:]
 
@@ -517,7 +504,8 @@ FLAWS: tuple[Flaw, ...] = (
     ),
     Flaw(
         "trade_name_too_long",
-        "The trade name has 25 characters: the company name (33) fits no seal and no license.",
+        "The trade name has 25 characters: the company name (33) fits no seal (the seal's "
+        "30-character limit on the company name is the rule that catches it today).",
         "registration",
         _set(name__trade_name=_LONG_TRADE_NAME),
         "form.name",
@@ -754,12 +742,13 @@ FLAWS: tuple[Flaw, ...] = (
         "form.invoice.declares_proper_accounts",
     ),
     Flaw(
-        "finance_contact_missing",
-        "No finance contact (办税人) is given.",
+        "finance_contact_id_missing",
+        "The finance contact (办税人) is named but gives no ID number (real-name data). A form "
+        "with no finance contact at all is not a flaw: the legal representative acts.",
         "invoice",
-        _clear("invoice.finance_contact"),
-        "form.invoice.finance_contact",
-        prefix=True,
+        _set(invoice__finance_contact__id_number=""),
+        "form.invoice.finance_contact.id_number",
+        subject="李娜",
     ),
     Flaw(
         "finance_contact_id_check_character",
