@@ -98,9 +98,12 @@ class Corrector:
     metadata: Any
     say: Callable[[str], None] | None
     corrected: set[str] | None = None
+    # For each step corrected: the case as it stood while it waited (state, USCC).
+    paused: dict[str, pb.Application] | None = None
 
     def __post_init__(self) -> None:
         self.corrected = set()
+        self.paused = {}
 
     def maybe_correct(self, app: pb.Application) -> None:
         assert self.corrected is not None
@@ -110,6 +113,8 @@ class Corrector:
             if step.name in self.corrected or step.name not in CORRECTIONS:
                 continue
             self.corrected.add(step.name)
+            assert self.paused is not None
+            self.paused[step.name] = app
             self._correct(app.case_id, step)
 
     def _correct(self, case_id: str, step: pb.Step) -> None:

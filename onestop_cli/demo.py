@@ -167,9 +167,11 @@ class StaffBots:
     say: Callable[[str], None]
     # Tasks one desk works at once (a busy office has several clerks at one desk).
     workers: int = 1
-    # This step's staff send each case back to the applicant once (--correct-at).
+    # This step's staff send each case back to the applicant once (--correct-at); or, per
+    # case, the step whose staff do (case id → step).
     correct_at: str | None = None
-    _sent_back: set[str] = field(default_factory=set)
+    correct_by_case: dict[str, str] = field(default_factory=dict)
+    _sent_back: set[tuple[str, str]] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -231,15 +233,11 @@ class StaffBots:
     def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> bool:
         """Acts on one task; False when the desk could not be reached (worth another try)."""
         reject = self.fail_at == desk.step and task.step == desk.step
-        send_back = (
-            self.correct_at == desk.step
-            and task.step == desk.step
-            and task.case_id not in self._sent_back
-        )
+        send_back = self._sends_back(desk, task)
         try:
             outcome = desk.act(task, metadata, reject, send_back)
             if send_back:
-                self._sent_back.add(task.case_id)
+                self._sent_back.add((task.case_id, desk.step))
         except grpc.RpcError as error:
             self._note(
                 f"{desk.step} desk could not act on {task.task_id}: "
@@ -248,6 +246,14 @@ class StaffBots:
             return error.code() not in RETRY_CODES  # type: ignore[attr-defined]
         self.say(f"  ↳ {desk.role.value} {task.task_id} ({task.company_name}): {outcome}")
         return True
+
+    def _sends_back(self, desk: Desk, task: desk_pb2.DeskTask) -> bool:
+        wanted = self.correct_by_case.get(task.case_id, self.correct_at)
+        return (
+            wanted == desk.step
+            and task.step == desk.step
+            and (task.case_id, desk.step) not in self._sent_back
+        )
 
     def _note(self, message: str) -> None:
         if message not in self.errors:
