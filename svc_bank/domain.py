@@ -15,6 +15,7 @@ Formats (ours, documented because the real ones are bank-internal or were not ch
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -129,6 +130,14 @@ class ShareholderInput:
 
 
 @dataclass(frozen=True)
+class ContactInput:
+    """The application's contact person, whom the bank calls to confirm the opening."""
+
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
 class AccountApplication:
     uscc: str
     company_name: str
@@ -139,6 +148,9 @@ class AccountApplication:
     branch_name: str
     finance_seal_code: str
     legal_rep_seal_code: str
+    # None when what is checked does not carry one: the saga's OpenAccount has no contact field,
+    # so only the check of the whole application (CheckApplication) applies the contact rule.
+    contact: ContactInput | None = None
 
 
 @dataclass(frozen=True)
@@ -201,15 +213,29 @@ def due_diligence(
     banks: Mapping[str, Bank],
     risk_list: RiskList,
     today: date,
+    branches: Mapping[str, Sequence[str]] | None = None,
+    issued: bool = True,
 ) -> DueDiligence:
-    """Every KYC check, each recorded with its outcome; a failed check is a reasoned refusal."""
+    """Every KYC check, each recorded with its outcome; a failed check is a reasoned refusal.
+
+    ``branches``: the listed branches by bank code (None: the branch is not checked).
+    ``issued`` False: the application is checked before the license and the seals exist
+    (CheckApplication), so the checks that need them (the license's status and legal
+    representative, the seals' police filings) are skipped; every other check runs as at the
+    saga's step."""
     found = _Findings()
     _check_bank(found, application, banks)
-    _check_license(found, application, license)
+    if branches is not None:
+        _check_branch(found, application, banks, branches)
+    if issued:
+        _check_license(found, application, license)
     _check_legal_representative(found, application.legal_representative, risk_list, today)
     owners = _check_owners(found, application, risk_list, today)
-    _check_seal(found, "finance_seal_code", "finance", application, finance_seal)
-    _check_seal(found, "legal_rep_seal_code", "legal_rep", application, legal_rep_seal)
+    if application.contact is not None:
+        _check_contact(found, application.contact)
+    if issued:
+        _check_seal(found, "finance_seal_code", "finance", application, finance_seal)
+        _check_seal(found, "legal_rep_seal_code", "legal_rep", application, legal_rep_seal)
     return DueDiligence(
         tuple(found.checks),
         tuple(found.violations),
@@ -228,6 +254,77 @@ def _check_bank(found: _Findings, app: AccountApplication, banks: Mapping[str, B
             "unknown_bank",
             f"银行代码“{app.bank_code}”不在可选银行名单中",
             f"bank code '{app.bank_code}' is not one of the banks on offer",
+        )
+
+
+def branch_key(name: str) -> str:
+    """A branch name as compared: full-width forms folded, spaces dropped."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def _check_branch(
+    found: _Findings,
+    app: AccountApplication,
+    banks: Mapping[str, Bank],
+    branches: Mapping[str, Sequence[str]],
+) -> None:
+    bank = banks.get(app.bank_code)
+    if bank is None:
+        return  # the bank itself is refused; its branches mean nothing
+    name = branch_key(app.branch_name)
+    if not name:
+        found.check("branch_known", False, "no branch named")
+        found.refuse(
+            "form.bank.branch_name",
+            "required",
+            "请填写开户网点（开立基本存款账户的支行）",
+            "name the branch where the basic deposit account is to be opened",
+        )
+        return
+    listed = tuple(branches.get(bank.code, ()))
+    if not listed:
+        # The reference data lists no branch of this bank: a clerk confirms the one named.
+        found.check("branch_known", True, f"{name}: no branches of {bank.code} on file")
+        found.reviews.append(
+            f"branch {name} of bank {bank.code} is not in the reference data: the clerk confirms it"
+        )
+        return
+    known = name in listed
+    found.check("branch_known", known, name)
+    if not known:
+        shown = _shown(app.branch_name.strip())
+        found.refuse(
+            "form.bank.branch_name",
+            "unknown_branch",
+            f"{bank.name_zh}没有名为“{shown}”的开户网点，可选网点：{'、'.join(listed)}",
+            f"{bank.name_en} has no branch named '{shown}'; its branches on offer: "
+            f"{', '.join(listed)}",
+        )
+
+
+def _shown(text: str, characters: int = 40) -> str:
+    """What a message repeats of the applicant's text: a short, printable excerpt."""
+    short = text if len(text) <= characters else text[:characters] + "…"
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in short)
+
+
+def _check_contact(found: _Findings, contact: ContactInput) -> None:
+    """The bank confirms the opening with the company's contact person (开户意愿核实)."""
+    named, reachable = bool(contact.name.strip()), bool(contact.phone.strip())
+    found.check("contact_given", named and reachable, "contact person and phone given")
+    if not named:
+        found.refuse(
+            "form.contact.person.name",
+            "kyc_contact",
+            "开立基本存款账户须留联系人姓名，银行据此核实开户意愿",
+            "the bank needs the contact person's name to confirm the account opening",
+        )
+    if not reachable:
+        found.refuse(
+            "form.contact.phone",
+            "kyc_contact",
+            "开立基本存款账户须留联系电话，银行据此核实开户意愿",
+            "the bank needs the contact's phone number to confirm the account opening",
         )
 
 
@@ -288,6 +385,15 @@ def _check_identity(
     found: _Findings, check: str, field_: str, person: PersonInput, today: date
 ) -> bool:
     """Validates a citizen ID (recording the check); True when a clerk must verify the document."""
+    if not person.id_number.strip():
+        found.check(check, False, "no ID document number")
+        found.refuse(
+            field_,
+            "required",
+            "开户尽职调查须提供证件号码",
+            "due diligence for the account needs the ID document number",
+        )
+        return False
     if person.id_type != CITIZEN_ID:
         ok = bool(person.id_number.strip())
         found.check(check, ok, f"{person.id_type} document, verified by the clerk")
@@ -476,6 +582,17 @@ def _check_seal(
 
 
 # --------------------------------------------------------------------------- decisions + numbers
+
+# Refusals no correction of the form can undo: a person on the risk list, a license that names
+# someone else as legal representative.
+FINAL_RULES = frozenset({"risk_list", "license_mismatch"})
+
+
+def correctable(problems: Sequence[RuleViolation]) -> bool:
+    """Whether the applicant can fix every refusal by correcting the form (a missing or wrong ID
+    number, the bank or branch chosen); a refusal about the license, the seals, a second account
+    or the risk list is final."""
+    return all(p.field.startswith("form.") and p.rule not in FINAL_RULES for p in problems)
 
 
 AUTO, CLERK, REFUSE = "auto", "clerk", "refuse"

@@ -1,6 +1,8 @@
 """The bank's configured data: the banks on offer (``data/banks.csv``, copied from the shared
-reference data with its source and verified columns) and the seeded risk list
-(``data/risk_list.csv``: fictional demo entries, versioned by their ``list_version``)."""
+reference data with its source and verified columns), the branches where an account can be
+opened (``data/branches.csv``, demo data, unverified) and the seeded risk list
+(``data/risk_list.csv``: fictional demo entries, versioned by their ``list_version``). See
+``data/README.md``."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import io
 from functools import cache
 from pathlib import Path
 
-from svc_bank.domain import Bank, RiskEntry, RiskList
+from svc_bank.domain import Bank, RiskEntry, RiskList, branch_key
 
 DATA = Path(__file__).resolve().parent / "data"
 BANKS_FILE = DATA / "banks.csv"
+BRANCHES_FILE = DATA / "branches.csv"
 RISK_LIST_FILE = DATA / "risk_list.csv"
 
 
@@ -35,6 +38,23 @@ def banks() -> dict[str, Bank]:
         )
         for row in rows
     }
+
+
+@cache
+def branches() -> dict[str, tuple[str, ...]]:
+    """The branches of each bank that has any listed, by bank code, in the file's order."""
+    _, rows = _rows(BRANCHES_FILE)
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["bank_code"], []).append(branch_key(row["branch_name"]))
+    return {code: tuple(names) for code, names in found.items()}
+
+
+@cache
+def reference_version() -> str:
+    """The version of the banks and branches the rules ran against (for the audit)."""
+    digest = hashlib.sha256(BANKS_FILE.read_bytes() + BRANCHES_FILE.read_bytes())
+    return f"bank-ref-{digest.hexdigest()[:8]}+risk-{risk_list().version}"
 
 
 @cache

@@ -11,6 +11,7 @@ from nameko.rpc import ServiceRpc
 
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
+from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -19,6 +20,7 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
+    rpc,
     run_saga_action,
 )
 from svc_bank import grpc_api as api
@@ -42,6 +44,24 @@ class Service(HealthCheck):
     caller = Caller()
     registration = ServiceRpc("registration")
     seal = ServiceRpc("seal")
+
+    # ------------------------------------------------------------------ checking the application
+
+    @grpc
+    def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
+        self.caller()  # any signed-in role, as every read here
+        return workflow.check_application(request, business_now().date())
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
+        CheckApplicationResponse out (bytes travel in nameko's json as kombu's base64 type)."""
+        checked = workflow.check_application(
+            api.decode_check_request(request), business_now().date()
+        )
+        return checked.SerializeToString()
+
+    # ------------------------------------------------------------------ saga
 
     @command(NAME, pb_grpc.BankServiceStub)
     @grpc

@@ -138,6 +138,14 @@ def reject(account: Account, decided_by: str, reason: str) -> None:
     account.reason = reason
 
 
+def withdraw(account: Account, decided_by: str, reason: str) -> None:
+    """A pending account given up before it opened (sent back for a correction): no longer the
+    company's live basic account."""
+    account.state = WITHDRAWN
+    account.decided_by = decided_by
+    account.reason = reason
+
+
 def close(account: Account, now: datetime, reason: str) -> None:
     """Closes an open account and cancels its filing; a pending one is withdrawn.
 

@@ -2,9 +2,11 @@
 facts gathered beforehand, the account, the central-bank filing, and the messages they cause.
 
 Decisions:
-- A failed check (license not valid, legal representative or a beneficial owner on the risk list,
-  an invalid ID number, a seal without police filing, an unknown bank, a company that already has
-  a basic account) is REJECTED at once with a rejection per failed check; nothing is written.
+- A failed check is answered at once with a rejection per failed check; nothing is written. When
+  every failed check is the applicant's to fix in the form (a missing or invalid ID number, an
+  unknown bank or branch) the answer is CORRECTION_REQUESTED; otherwise (license not valid, a
+  person on the risk list, a seal without police filing, a company that already has a basic
+  account) it is the final REJECTED.
 - A clean case (every check passed, citizen IDs only, a beneficial owner holding >= 25%, the
   subscriptions adding up to the registered capital) opens the account at once when ``bank`` is in
   ``settings.auto_approve``. Otherwise the account is written ``pending`` (which already holds the
@@ -16,23 +18,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from google.protobuf.message import Message
 
 from onestop.bank.v1 import bank_pb2 as pb
-from onestop.common.v1 import common_pb2, desk_pb2
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import UnitOfWork
-from onestop_common.protoconv import rejections
 from svc_bank import domain, store
 from svc_bank import grpc_api as api
 from svc_bank.lookups import Facts
 from svc_bank.models import PENDING, Account, Task
-from svc_bank.reference import banks, risk_list
+from svc_bank.reference import banks, branches, reference_version, risk_list
 
 log = logging.getLogger(__name__)
 Outcome = common_pb2.Outcome
@@ -79,6 +80,7 @@ def open_account(
         finance_seal=facts.finance_seal,
         legal_rep_seal=facts.legal_rep_seal,
         banks=banks(),
+        branches=branches(),
         risk_list=risk_list(),
         today=now.date(),
     )
@@ -87,8 +89,14 @@ def open_account(
         found.append(_second_account(application.uscc))
     case = {"case_id": request.context.case_id}
     if found:
-        log.info("due diligence refused: %s", [v.rule for v in found], extra=case)
-        return _refused(found, result)
+        correctable = domain.correctable(found)
+        log.info(
+            "due diligence %s: %s",
+            "sent back for correction" if correctable else "refused",
+            [v.rule for v in found],
+            extra=case,
+        )
+        return _refused(found, result, correctable=correctable)
     decision = domain.route(result, auto_approve=auto_approve)
     try:
         account = store.add_account(
@@ -139,12 +147,15 @@ def _second_account(uscc: str) -> RuleViolation:
     )
 
 
-def _refused(found: Sequence[RuleViolation], result: domain.DueDiligence) -> pb.OpenAccountResponse:
+def _refused(
+    found: Sequence[RuleViolation], result: domain.DueDiligence, *, correctable: bool = False
+) -> pb.OpenAccountResponse:
     status = desk.step_status(
-        Outcome.OUTCOME_REJECTED,
+        Outcome.OUTCOME_CORRECTION_REQUESTED if correctable else Outcome.OUTCOME_REJECTED,
         decided_by=f"auto:kyc+{result.risk_list_version}",
-        reason="due diligence failed: " + "; ".join(f"{v.field}: {v.message_en}" for v in found),
-        rejections=rejections(found),
+        reason=("due diligence needs a correction: " if correctable else "due diligence failed: ")
+        + "; ".join(f"{v.field}: {v.message_en}" for v in found),
+        rejections=api.participant_rejections(found),
     )
     response = pb.OpenAccountResponse(status=status)
     # The checks travel with the refusal so the case page can show what failed (no ID numbers).
@@ -154,6 +165,33 @@ def _refused(found: Sequence[RuleViolation], result: domain.DueDiligence) -> pb.
     )
     response.account.risk_list_version = result.risk_list_version
     return response
+
+
+def check_application(
+    request: application_pb2.CheckApplicationRequest, today: date
+) -> application_pb2.CheckApplicationResponse:
+    """CheckApplication: the form through the due diligence OpenAccount runs (the bank and the
+    branch in the reference data, the legal representative's and the beneficial owners' IDs, the
+    risk list, the registered capital and subscriptions) plus the contact person the bank calls,
+    with nothing read or written but the reference data. Skipped, because they need what the
+    saga issues first: the license's status and legal representative, the seals' police filings,
+    and "one basic account per company" (by USCC)."""
+    result = domain.due_diligence(
+        api.form_application(request.form),
+        license=None,
+        finance_seal=None,
+        legal_rep_seal=None,
+        banks=banks(),
+        branches=branches(),
+        risk_list=risk_list(),
+        today=today,
+        issued=False,
+    )
+    return application_pb2.CheckApplicationResponse(
+        rejections=api.participant_rejections(result.violations),
+        participant=api.PARTICIPANT,
+        rule_set=reference_version()[:64],
+    )
 
 
 def _public_detail(check: domain.Check) -> str:
@@ -267,6 +305,8 @@ def reject_task(
     uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
 ) -> pb.RejectTaskResponse:
     reason = desk.required_reason(request.reason)
+    if request.correctable:
+        return _return_for_correction(uow, principal, request, reason, now)
     task = desk.get_task(
         uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
     )
@@ -283,6 +323,43 @@ def reject_task(
         )
     )
     _answer_saga(uow, task, result)
+    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+
+
+def _return_for_correction(
+    uow: UnitOfWork,
+    principal: Principal,
+    request: pb.RejectTaskRequest,
+    reason: str,
+    now: datetime,
+) -> pb.RejectTaskResponse:
+    """The clerk sends the application back for the applicant to correct the named fields: the
+    task is closed and the pending account withdrawn (no number was given, nothing filed), so
+    the company's one basic account is free again for the corrected OpenAccount of the case."""
+    fields = api.correction_fields(request.fields, reason)
+    task = desk.get_task(
+        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
+    )
+    desk.decide(task, principal, desk.REJECTED, now, reason)
+    account = _pending_account(uow, task)
+    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
+    store.withdraw(account, principal.subject, f"returned for correction: {reason}")
+    result = pb.OpenAccountResponse(
+        status=desk.step_status(
+            Outcome.OUTCOME_CORRECTION_REQUESTED,
+            decided_by=principal.subject,
+            reason=reason,
+            now=now,
+            rejections=fields,
+        )
+    )
+    _answer_saga(uow, task, result)
+    log.info(
+        "task %s returned for correction by %s",
+        task.id,
+        principal.subject,
+        extra={"case_id": task.case_id},
+    )
     return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
