@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import grpc
@@ -34,11 +34,13 @@ from tests.support.flawed_applications import (
     Flaw,
     FlawContext,
     Setup,
+    Someone,
     base_form,
     count_by_participant,
     establish_other_company,
     matching,
     put_on_credit_list,
+    random_citizen_id,
 )
 from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import credential
@@ -101,6 +103,21 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
             factory.stop()
 
 
+def context_for(flaw: Flaw) -> FlawContext:
+    """The module's context with employees of the flaw's own: a flawed form that is wrongly
+    accepted enrols its employees, which must not make the next flaw's employees "enrolled
+    elsewhere"."""
+    rng = random.Random(flaw.id)
+    first, second = CTX.employees
+    return replace(
+        CTX,
+        employees=(
+            Someone(first.name, random_citizen_id(rng)),
+            Someone(second.name, random_citizen_id(rng)),
+        ),
+    )
+
+
 def shown(rejections: Sequence[common_pb2.Rejection]) -> str:
     return "; ".join(f"{r.field} {r.rule} [{r.participant}] {r.subject_en!r}" for r in rejections)
 
@@ -132,7 +149,8 @@ def test_the_clean_sample_passes_every_check(corpus: Corpus):
 @pytest.mark.parametrize("flaw", FLAWS, ids=lambda flaw: flaw.id)
 def test_a_flawed_application_is_refused_naming_its_field_and_person(corpus: Corpus, flaw: Flaw):
     corpus.require(flaw.setup)
-    form = flaw.form(CTX)
+    ctx = context_for(flaw)
+    form = flaw.form(ctx)
     try:
         response = corpus.stub.SubmitApplication(
             pb.SubmitApplicationRequest(idempotency_key=f"{CTX.applicant}-{flaw.id}", form=form),
@@ -144,7 +162,14 @@ def test_a_flawed_application_is_refused_naming_its_field_and_person(corpus: Cor
         status = rpc_status.from_call(error)
         submitted = list(rejections_from_status(status)) if status is not None else []
     else:
-        pytest.fail(f"{flaw.id}: accepted as case {response.application.case_id}")
+        case_id = response.application.case_id
+        # Withdrawn at once, so the name and people it holds do not trip the flaws after it.
+        corpus.stub.CancelApplication(
+            pb.CancelApplicationRequest(case_id=case_id, reason="accepted by mistake"),
+            metadata=corpus.as_applicant(),
+            timeout=30,
+        )
+        pytest.fail(f"{flaw.id}: accepted as case {case_id}")
 
     named = matching(flaw, submitted)
     assert named, f"{flaw.id}: nothing at {flaw.field}; refused for: {shown(submitted)}"
@@ -153,9 +178,11 @@ def test_a_flawed_application_is_refused_naming_its_field_and_person(corpus: Cor
         assert rejection.rule not in rejection.message_zh, rejection
         assert not RULE_ID.search(rejection.message_zh), rejection
         assert re.search(r"[A-Za-z]{2}", rejection.message_en), rejection
-        assert rejection.rule not in rejection.message_en, rejection
+        if RULE_ID.fullmatch(rejection.rule):
+            # "name.duplicate" must not show; a rule named by a plain word ("required") may.
+            assert rejection.rule not in rejection.message_en, rejection
         assert rejection.participant in PARTICIPANTS, rejection
-    subject = flaw.expected_subject(CTX)
+    subject = flaw.expected_subject(ctx)
     if subject:
         assert any(subject in r.subject_zh and subject in r.subject_en for r in named), (
             f"{flaw.id}: no rejection at {flaw.field} names {subject}: {shown(named)}"
