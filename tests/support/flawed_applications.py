@@ -176,7 +176,8 @@ def other_company_form(ctx: FlawContext) -> application_pb2.ApplicationForm:
 
 
 def establish_other_company(settings: Settings, ctx: FlawContext, timeout: float = 180.0) -> str:
-    """Makes Setup.OTHER_COMPANY true; returns the other company's case id."""
+    """Makes Setup.OTHER_COMPANY true; returns the other company's case id. On a platform whose
+    desks decide by hand, run it inside ``tests.support.staff.Staff(settings)``."""
     from tests.support.cases import watch_for
 
     with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
@@ -425,7 +426,7 @@ _LEGAL_REP_ELSEWHERE = (
 )
 _UNDER_18 = citizen_id("12011520100312033")
 _UNDER_16 = citizen_id("12011520120601024")
-_LONG_TRADE_NAME = TRADE_NAME_CHARACTERS  # 25 characters: a 33-character company name
+_LONG_TRADE_NAME = TRADE_NAME_CHARACTERS  # 24 characters: a 32-character company name
 
 # ---- the corpus
 
@@ -504,7 +505,7 @@ FLAWS: tuple[Flaw, ...] = (
     ),
     Flaw(
         "trade_name_too_long",
-        "The trade name has 25 characters: the company name (33) fits no seal (the seal's "
+        "The trade name has 24 characters: the company name (32) fits no seal (the seal's "
         "30-character limit on the company name is the rule that catches it today).",
         "registration",
         _set(name__trade_name=_LONG_TRADE_NAME),
@@ -895,12 +896,12 @@ FLAWS: tuple[Flaw, ...] = (
         also=("form.contact.person", "form.invoice.finance_contact"),
     ),
     Flaw(
-        "legal_representative_phone_missing",
-        "The legal representative gives no phone number (the bank verifies the account opener "
-        "by phone).",
+        "legal_representative_id_missing",
+        "The legal representative gives no ID number: the bank cannot identify the person who "
+        "opens the account (KYC), nor can registration or tax.",
         "bank",
-        _set(legal_representative__phone=""),
-        "form.legal_representative.phone",
+        _set(legal_representative__id_number=""),
+        "form.legal_representative.id_number",
         subject="张伟",
     ),
 )
