@@ -135,16 +135,29 @@ def _collect(
 
 
 def _unique(found: Iterable[RuleViolation]) -> list[RuleViolation]:
-    """Two participants may refuse the same field for the same reason (an ID number checked by
-    registration and by the bank): the applicant reads it once."""
+    """One problem, said once. A field the form's own completeness rules refuse (missing, badly
+    formed) is not refused again by each participant that needs it; and two participants refusing
+    the same field by the same rule or in the same words (an ID number checked by registration
+    and by the bank) are read once."""
+    found = list(found)
+    incomplete = {_same_field(v.field) for v in found if v.participant == "orchestrator"}
     seen: set[tuple[str, str]] = set()
     kept: list[RuleViolation] = []
     for v in found:
-        key = (v.field, v.message_zh)
-        if key not in seen:
-            seen.add(key)
-            kept.append(v)
+        field = _same_field(v.field)
+        if v.participant != "orchestrator" and field in incomplete:
+            continue
+        keys = {(field, v.rule), (field, v.message_zh)}
+        if keys & seen:
+            continue
+        seen |= keys
+        kept.append(v)
     return kept
+
+
+def _same_field(path: str) -> str:
+    """An amount and its Money message are one field to the applicant."""
+    return path.removesuffix(".amount")
 
 
 def _in_sections(v: RuleViolation, sections: Sequence[str]) -> bool:

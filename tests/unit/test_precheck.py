@@ -3,6 +3,8 @@ form's own completeness rules."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from onestop.common.v1 import application_pb2
@@ -60,7 +62,24 @@ def test_a_long_name_is_cut_short(form):
 def test_the_same_refusal_from_two_participants_is_said_once():
     id_rule = violation("form.legal_representative.id_number", "checksum", "校验码错误", "bad")
     other = violation("form.legal_representative.id_number", "age", "未满十八周岁", "under 18")
-    assert _unique([id_rule, other, id_rule]) == [id_rule, other]
+    same_rule = replace(id_rule, message_zh="证件号码校验码不正确", participant="bank")
+    assert _unique([id_rule, other, id_rule, same_rule]) == [id_rule, other]
+
+
+def test_a_field_the_form_lacks_is_not_refused_again_by_each_participant():
+    missing = replace(
+        violation("form.registered_capital", "required", "此项必填", "required"),
+        participant="orchestrator",
+    )
+    again = replace(
+        violation("form.registered_capital.amount", "capital_positive", "注册资本须大于零", "> 0"),
+        participant="registration",
+    )
+    elsewhere = replace(
+        violation("form.name.trade_name", "too_short", "字号过短", "too short"),
+        participant="registration",
+    )
+    assert _unique([missing, again, elsewhere]) == [missing, elsewhere]
 
 
 def test_sections_filter_by_path_prefix():
