@@ -228,6 +228,9 @@ class Application:
     officers: tuple[Officer, ...]
     commitment: Commitment = field(default_factory=Commitment)
     operating_term_years: int = 0
+    # What the form sent as the enterprise type when it names no type known here (a number from
+    # a newer or a forged client, e.g. "99"); ``enterprise_type`` is then UNSPECIFIED.
+    enterprise_type_unknown: str = ""
 
 
 # --------------------------------------------------------------------------- reference data
@@ -766,7 +769,18 @@ def validate_application(
     """Every rule of the registration step, all at once."""
     found: list[RuleViolation] = []
     flags: list[Flag] = []
-    if app.enterprise_type is EnterpriseType.UNSPECIFIED:
+    if app.enterprise_type_unknown:
+        found.append(
+            _v(
+                "form.enterprise_type",
+                "enterprise_type.unknown",
+                f"企业类型“{app.enterprise_type_unknown}”不在可选范围内，请选择有限责任公司、"
+                "一人有限责任公司、个人独资企业或普通合伙企业",
+                f"enterprise type '{app.enterprise_type_unknown}' is not one of the choices: "
+                "choose LLC, one-person LLC, sole proprietorship or general partnership",
+            )
+        )
+    elif app.enterprise_type is EnterpriseType.UNSPECIFIED:
         found.append(
             _v(
                 "form.enterprise_type",

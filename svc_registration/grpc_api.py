@@ -3,7 +3,7 @@ what. ID numbers leave this service only for roles that need them (officers, the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -129,7 +129,14 @@ def application(form: application_pb2.ApplicationForm) -> Application:
             agreed=form.commitment.agreed,
         ),
         operating_term_years=form.operating_term_years,
+        enterprise_type_unknown=_unknown_enum(form.enterprise_type, ENTERPRISE_TYPES),
     )
+
+
+def _unknown_enum(value: int, known: Mapping[int, object]) -> str:
+    """The value as text when it is set but not one the mapping knows (proto3 keeps unknown
+    enum numbers), else empty: an unknown choice is named as such, not taken for a missing one."""
+    return str(value) if value and value not in known else ""
 
 
 # --------------------------------------------------------------------------- encoding
@@ -290,3 +297,12 @@ def applicant_for_check(principal: Principal, requested: str) -> str:
             )
         return principal.subject
     return requested
+
+
+def require_case_owner(principal: Principal, case_id: str, owners: set[str]) -> None:
+    """An entrepreneur re-checks only their own case: what a case holds is set aside for it."""
+    if principal.role is Role.ENTREPRENEUR and owners and owners != {principal.subject}:
+        raise PermissionDenied(
+            f"case {case_id} is not yours to check",
+            message_zh=f"案件 {case_id} 不属于您，不能以其名义核查",
+        )

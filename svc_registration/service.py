@@ -3,7 +3,7 @@ name checks, the registration officer's desk, the bad-credit list, and the licen
 anyone (and the bank, over AMQP RPC) may look up.
 
 Entrypoints: the saga's AMQP commands and gRPC (RegistrationService, RegistrationDesk), and the
-``license_status`` AMQP RPC.
+``license_status`` and ``check_application`` AMQP RPCs.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from onestop.common.v1 import application_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc
 from onestop_common.calendar import BusinessCalendar
@@ -120,6 +121,22 @@ class Service(HealthCheck):
         principal = self.caller()
         with self.store.transaction() as uow:
             return actions.validate_application(uow, principal, request, self._env())
+
+    @grpc
+    def CheckApplication(
+        self, request: Any, context: Any
+    ) -> application_pb2.CheckApplicationResponse:
+        principal = self.caller()  # any signed-in caller
+        with self.store.transaction() as uow:
+            return actions.check_application(uow, principal, request, self._env())
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication for the platform over AMQP: the serialized request in, the serialized
+        response out (the broker is the platform's own, as for ``license_status``)."""
+        message = application_pb2.CheckApplicationRequest.FromString(request)
+        with self.store.transaction() as uow:
+            return actions.check_application(uow, None, message, self._env()).SerializeToString()
 
     @grpc
     def CheckName(self, request: Any, context: Any) -> pb.CheckNameResponse:

@@ -6,22 +6,26 @@ saga results, events and the entrepreneur's view carry them masked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
-from onestop_common.errors import NotFound, PermissionDenied
+from onestop_common.errors import InvalidInput, NotFound, PermissionDenied, violation
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
 from onestop_common.protoconv import money, timestamp
 from svc_social_insurance.domain import CITIZEN_ID, EmployeeInput
 from svc_social_insurance.models import ACTIVE, CANCELLED, Employer, Enrolment
 
+PARTICIPANT = "social_insurance"
 CLERKS = frozenset({Role.SI_CLERK})
 PLATFORM = frozenset({Role.SYSTEM})
 FULL_VIEW = frozenset({Role.SI_CLERK, Role.ADMIN, Role.SYSTEM})
+# A path into the application form: "form.employees[1].person.id_number".
+_FORM_FIELD = re.compile(r"^form(\.[a-z_]+(\[\d+\])?)+$")
 
 
 def id_type_name(id_type: int) -> str:
@@ -160,12 +164,89 @@ def may_see_employer(principal: Principal, employer: Employer | None, uscc: str)
     )
 
 
-def clerk_rejection(reason: str) -> Sequence[common_pb2.Rejection]:
+def clerk_rejection(reason: str) -> list[common_pb2.Rejection]:
     return [
         common_pb2.Rejection(
             field="form.employees",
             rule="si_clerk_rejected",
             message_zh=f"社保经办人员不予登记：{reason}",
             message_en=f"the social insurance clerk refused the registration: {reason}",
+            participant=PARTICIPANT,
         )
     ]
+
+
+def clerk_fields(
+    given: Sequence[common_pb2.Rejection], reason: str, *, required: bool
+) -> list[common_pb2.Rejection]:
+    """The form fields a clerk names in a refusal, as rejections of this service; a field without
+    its own sentence gets the refusal's reason. A correctable refusal (``required``) must name
+    at least one field, or the applicant would not know what to correct."""
+    if required and not given:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "fields",
+                    "required",
+                    "可更正的驳回须至少指明一个需申请人更正的表单字段",
+                    "a correctable refusal must name at least one form field for the applicant "
+                    "to correct",
+                )
+            ]
+        )
+    bad = [
+        violation(
+            f"fields[{i}].field",
+            "form_field",
+            "字段须写作申请表中的路径，以“form.”开头，例如 form.employees[0].person.id_number",
+            "a field is a path into the application form starting with 'form.', e.g. "
+            "form.employees[0].person.id_number",
+        )
+        for i, item in enumerate(given)
+        if not _FORM_FIELD.match(item.field.strip())
+    ]
+    if bad:
+        raise InvalidInput.of(bad)
+    reason = reason.strip()
+    return [
+        common_pb2.Rejection(
+            field=item.field.strip(),
+            rule=item.rule.strip() or "si_clerk_correction",
+            message_zh=item.message_zh.strip() or f"社保经办人员要求更正：{reason}",
+            message_en=item.message_en.strip()
+            or f"the social insurance clerk asks for a correction: {reason}",
+            subject_zh=item.subject_zh,
+            subject_en=item.subject_en,
+            participant=PARTICIPANT,
+        )
+        for item in given
+    ]
+
+
+def command_from_form(
+    form: application_pb2.ApplicationForm, case_id: str, applicant_id: str
+) -> pb.RegisterEmployerRequest:
+    """The RegisterEmployer command the saga builds from the form (orchestrator/open_company.py
+    ``register_employer``), as it looks before the license exists: no USCC, no date of
+    establishment, the name as the form spells it."""
+    name = form.name
+    return pb.RegisterEmployerRequest(
+        context=common_pb2.CommandContext(case_id=case_id, applicant_id=applicant_id),
+        uscc="",
+        company_name=f"{name.division}{name.trade_name}{name.industry}{name.organisational_form}",
+        legal_representative=form.legal_representative,
+        employees=form.employees,
+        division_code=form.domicile.division_code,
+        domicile=form.domicile,
+        work_injury_risk_class=form.work_injury_risk_class,
+        date_of_establishment="",
+    )
+
+
+def require_case_owner(principal: Principal, case_id: str, owners: set[str]) -> None:
+    """An entrepreneur re-checks only their own case: what a case holds is set aside for it."""
+    if principal.role is Role.ENTREPRENEUR and owners and owners != {principal.subject}:
+        raise PermissionDenied(
+            f"case {case_id} is not yours to check",
+            message_zh=f"案件 {case_id} 不属于您，不能以其名义核查",
+        )

@@ -1,11 +1,13 @@
 """The social insurance service (nameko): the saga's RegisterEmployer action and its compensation
-over RabbitMQ and gRPC, GetEmployer, and the clerk's desk over gRPC."""
+over RabbitMQ and gRPC, the pre-check of an application (CheckApplication over gRPC,
+check_application over AMQP RPC), GetEmployer, and the clerk's desk over gRPC."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
+from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
 from onestop_common.nameko_kit import (
@@ -16,6 +18,7 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
+    rpc,
     run_saga_action,
 )
 from svc_social_insurance import grpc_api as api
@@ -64,6 +67,23 @@ class Service(HealthCheck):
                 pb.CancelEmployerRegistrationResponse,
                 lambda u: workflow.cancel_registration(u, request, now=now),
             )
+
+    @grpc
+    def CheckApplication(
+        self, request: application_pb2.CheckApplicationRequest, context: Any
+    ) -> Any:
+        principal = self.caller()  # any signed-in caller
+        with self.store.transaction() as uow:
+            return workflow.check_application(uow, principal, request, now=business_now())
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication for the platform over AMQP: the serialized request in, the serialized
+        response out (the broker is the platform's own)."""
+        message = application_pb2.CheckApplicationRequest.FromString(request)
+        with self.store.transaction() as uow:
+            response = workflow.check_application(uow, None, message, now=business_now())
+            return response.SerializeToString()
 
     @grpc
     def GetEmployer(self, request: pb.GetEmployerRequest, context: Any) -> Any:

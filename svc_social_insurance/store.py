@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from onestop.common.v1.common_pb2 import CommandContext
+from onestop_common import desk
 from svc_social_insurance.domain import Assessment, EnrolmentPlan
 from svc_social_insurance.models import (
     ACTIVE,
@@ -21,6 +23,7 @@ from svc_social_insurance.models import (
     Counter,
     Employer,
     Enrolment,
+    Task,
 )
 
 LIVE = (PENDING, REGISTERED)
@@ -50,17 +53,22 @@ def next_serial(session: Session, series: str) -> int:
     return row.value
 
 
-def enrolled_elsewhere(session: Session, id_numbers: Iterable[str]) -> frozenset[str]:
-    """Those of the ID numbers held by a pending or active enrolment of any employer."""
+def enrolled_elsewhere(
+    session: Session, id_numbers: Iterable[str], *, except_case: str = ""
+) -> frozenset[str]:
+    """Those of the ID numbers held by a pending or active enrolment of any employer but those of
+    ``except_case`` (a case's own people do not stand in its way)."""
     wanted = [n for n in set(id_numbers) if n]
     if not wanted:
         return frozenset()
-    rows = session.scalars(
-        select(Enrolment.id_number).where(
-            Enrolment.id_number.in_(wanted), Enrolment.state.in_(HOLDING)
-        )
-    ).all()
-    return frozenset(rows)
+    statement = (
+        select(Enrolment.id_number)
+        .join(Employer, Enrolment.employer_id == Employer.id)
+        .where(Enrolment.id_number.in_(wanted), Enrolment.state.in_(HOLDING))
+    )
+    if except_case:
+        statement = statement.where(Employer.case_id != except_case)
+    return frozenset(session.scalars(statement).all())
 
 
 def live_employer(session: Session, uscc: str) -> Employer | None:
@@ -97,6 +105,45 @@ def employer_for_case(
     if for_update:
         statement = statement.with_for_update()
     return session.scalars(statement).first()
+
+
+def employer_for_task(
+    session: Session, task: desk.TaskMixin, *, for_update: bool = False
+) -> Employer | None:
+    """The registration a clerk's task decides: the case's one written by the same command (a
+    case may have an earlier attempt sent back for correction), else the case's latest."""
+    key = task.command_context.idempotency_key
+    statement = (
+        select(Employer)
+        .where(Employer.case_id == task.case_id)
+        .order_by(Employer.id.desc())
+        .options(selectinload(Employer.enrolments))
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    employers = session.scalars(statement).all()
+    for employer in employers:
+        if CommandContext.FromString(employer.context).idempotency_key == key:
+            return employer
+    return employers[0] if employers else None
+
+
+def employers_for_case(session: Session, case_id: str) -> Sequence[Employer]:
+    return session.scalars(select(Employer).where(Employer.case_id == case_id)).all()
+
+
+def live_employer_for_case(session: Session, case_id: str) -> Employer | None:
+    return session.scalars(
+        select(Employer)
+        .where(Employer.case_id == case_id, Employer.state.in_(LIVE))
+        .options(selectinload(Employer.enrolments))
+    ).first()
+
+
+def open_task_for_case(session: Session, case_id: str) -> Task | None:
+    return session.scalars(
+        select(Task).where(Task.case_id == case_id, Task.state.in_(desk.ACTIVE))
+    ).first()
 
 
 def live_employers_for_case(session: Session, case_id: str) -> Sequence[Employer]:
@@ -158,7 +205,7 @@ def add_employer(
     try:
         with session.begin_nested():
             session.add(employer)
-            session.flush([employer])
+            session.flush()
     except IntegrityError as exc:
         if live_employer(session, uscc) is not None:
             raise EmployerAlreadyRegistered(uscc) from exc

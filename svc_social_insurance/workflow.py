@@ -2,10 +2,21 @@
 domain's rules, the store's writes and the messages they cause (result, events).
 
 Decisions:
-- A registration that breaks a rule (an invalid ID number, a person actively enrolled with another
-  employer, a duplicate on the form, a risk class outside 1-8) is REJECTED at once, naming each
-  employee field; nothing is written. A clerk cannot lift these: the other employer must end the
-  enrolment first, so a task would only wait.
+- A registration whose form data breaks a rule (an invalid ID number, a person actively enrolled
+  with another employer, a duplicate on the form, a bad hire date or wage, a risk class outside
+  1-8) is sent back to the applicant at once: CORRECTION_REQUESTED naming each field, nothing
+  written, nothing issued elsewhere undone. A clerk cannot lift these (the other employer must end
+  an enrolment first), so a task would only wait. What the applicant cannot fix (no USCC, the
+  company already registered) is REJECTED, and the case is compensated.
+- ``check_application`` runs the same rules (``review``) on the command the saga would build from
+  the form, before a case exists, and writes nothing.
+- The same case sent again under another key (a re-dispatch, or the corrected form after a
+  correction request) is one action: a live registration of the case is answered as it stands,
+  otherwise the command is decided afresh. An attempt sent back for correction holds nothing (its
+  people and its USCC are free again), so it never blocks the corrected one.
+- The clerk's refusal is final (REJECTED) or, when the applicant can fix it, a correction request
+  naming the fields; either way the task is closed and the pending registration withdrawn, so
+  nothing is left live while the applicant corrects.
 - A clean registration (every ID a valid citizen ID, nobody enrolled elsewhere, every enrolment
   within 30 days of hiring) is registered automatically when ``social_insurance`` is in
   ``settings.auto_approve``. Anything else lawful (late enrolment, a non-citizen ID document), or
@@ -19,12 +30,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
 from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2, desk_pb2
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
@@ -37,6 +49,8 @@ from svc_social_insurance import store
 from svc_social_insurance.domain import (
     AUTO,
     REFUSE,
+    Assessment,
+    RateTable,
     agency_for,
     assess_registration,
     registration_number,
@@ -47,6 +61,7 @@ from svc_social_insurance.reference import rate_table
 
 log = logging.getLogger(__name__)
 Outcome = common_pb2.Outcome
+PARTICIPANT = api.PARTICIPANT
 RPC = "RegisterEmployer"
 _calendar = BusinessCalendar()
 
@@ -55,25 +70,85 @@ def calendar() -> BusinessCalendar:
     return _calendar
 
 
+@dataclass(frozen=True)
+class Review:
+    """Every rule of one registration: what the applicant can correct, and what is final."""
+
+    assessment: Assessment
+    correctable: tuple[RuleViolation, ...]
+    final: tuple[RuleViolation, ...]
+
+
+def review(
+    session: Session,
+    request: pb.RegisterEmployerRequest,
+    *,
+    today: date,
+    table: RateTable,
+    company_rules: bool = True,
+) -> Review:
+    """The rules of the step, for the step and the pre-check alike. People the command's own case
+    holds do not count as enrolled elsewhere."""
+    employees = api.employees_of(request)
+    held = store.enrolled_elsewhere(
+        session, (e.id_number for e in employees), except_case=request.context.case_id
+    )
+    assessment = assess_registration(
+        employees,
+        risk_class=request.work_injury_risk_class,
+        today=today,
+        established=api.established_on(request),
+        table=table,
+        enrolled_elsewhere=held,
+    )
+    final = _company_violations(session, request) if company_rules else []
+    return Review(assessment, _ours(assessment.violations), _ours(final))
+
+
+def check_application(
+    uow: UnitOfWork,
+    principal: Principal | None,
+    request: application_pb2.CheckApplicationRequest,
+    *,
+    now: datetime,
+) -> application_pb2.CheckApplicationResponse:
+    """The form against the step's rules before anything is issued, on the command the saga
+    would send (``api.command_from_form``); only reads. ``principal`` is None for the platform's
+    AMQP call.
+
+    Skipped because they need the license: "USCC required" and "company already registered"
+    (``_company_violations``). The date of establishment is not known yet either; it moves
+    enrolment start dates (and so the late-enrolment review), never a refusal.
+    """
+    if principal is not None and request.case_id:
+        owners = {e.applicant_id for e in store.employers_for_case(uow.session, request.case_id)}
+        api.require_case_owner(principal, request.case_id, owners)
+    table = rate_table()
+    command = api.command_from_form(request.form, request.case_id, request.applicant_id)
+    found = review(uow.session, command, today=now.date(), table=table, company_rules=False)
+    return application_pb2.CheckApplicationResponse(
+        rejections=rejections(found.correctable), participant=PARTICIPANT, rule_set=table.version
+    )
+
+
 def register_employer(
     uow: UnitOfWork, request: pb.RegisterEmployerRequest, *, now: datetime, auto_approve: bool
 ) -> pb.RegisterEmployerResponse:
     session = uow.session
     table = rate_table()
-    employees = api.employees_of(request)
-    assessment = assess_registration(
-        employees,
-        risk_class=request.work_injury_risk_class,
-        today=now.date(),
-        established=api.established_on(request),
-        table=table,
-        enrolled_elsewhere=store.enrolled_elsewhere(session, (e.id_number for e in employees)),
-    )
-    found = list(assessment.violations) + _company_violations(session, request)
     case = {"case_id": request.context.case_id}
-    if found:
-        log.info("registration refused: %s", [v.rule for v in found], extra=case)
-        return _refused(found)
+    current = store.live_employer_for_case(session, request.context.case_id)
+    if current is not None:
+        log.info("the case is registered or waiting already: answered as it stands", extra=case)
+        return _as_it_stands(session, current, now)
+    found = review(session, request, today=now.date(), table=table)
+    if found.final:
+        log.info("registration refused: %s", [v.rule for v in found.final], extra=case)
+        return _refused((*found.final, *found.correctable))
+    if found.correctable:
+        log.info("correction requested: %s", [v.rule for v in found.correctable], extra=case)
+        return _correction_requested(found.correctable, table, now)
+    assessment = found.assessment
     decision = route(assessment, auto_approve=auto_approve)
     assert decision != REFUSE
     automatic = decision == AUTO
@@ -99,18 +174,11 @@ def register_employer(
             decided_by=decided_by,
         )
     except store.EmployerAlreadyRegistered:
-        return _refused(_company_violations(session, request))
+        return _refused(_ours(_company_violations(session, request)))
     except store.PersonAlreadyEnrolled:
         # A concurrent case took someone between our check and our insert: assess again.
-        again = assess_registration(
-            employees,
-            risk_class=request.work_injury_risk_class,
-            today=now.date(),
-            established=api.established_on(request),
-            table=table,
-            enrolled_elsewhere=store.enrolled_elsewhere(session, (e.id_number for e in employees)),
-        )
-        return _refused(list(again.violations))
+        again = review(session, request, today=now.date(), table=table)
+        return _correction_requested(again.correctable, table, now)
     log.info(
         "employer %s %s, %d enrolments",
         employer.registration_number,
@@ -139,9 +207,29 @@ def register_employer(
     return response
 
 
+def _as_it_stands(
+    session: Session, employer: Employer, now: datetime
+) -> pb.RegisterEmployerResponse:
+    """A live registration of the case: registered (done) or waiting for the clerk."""
+    message = api.employer_message(employer, full_ids=False)
+    if employer.state != PENDING:
+        status = desk.step_status(Outcome.OUTCOME_DONE, decided_by=employer.decided_by, now=now)
+        return pb.RegisterEmployerResponse(status=status, employer=message)
+    task = store.open_task_for_case(session, employer.case_id)
+    status = desk.step_status(
+        Outcome.OUTCOME_ACCEPTED, task_id=task.id if task is not None else "", now=now
+    )
+    return pb.RegisterEmployerResponse(status=status, employer=message)
+
+
+def _ours(found: Sequence[RuleViolation]) -> tuple[RuleViolation, ...]:
+    return tuple(replace(v, participant=PARTICIPANT) for v in found)
+
+
 def _company_violations(
     session: Session, request: pb.RegisterEmployerRequest
 ) -> list[RuleViolation]:
+    """Rules on the company, whose data comes from the license: not the applicant's to correct."""
     found: list[RuleViolation] = []
     if not request.uscc:
         found.append(violation("uscc", "required", "缺少统一社会信用代码", "the USCC is missing"))
@@ -155,6 +243,20 @@ def _company_violations(
             )
         )
     return found
+
+
+def _correction_requested(
+    found: Sequence[RuleViolation], table: RateTable, now: datetime
+) -> pb.RegisterEmployerResponse:
+    """Sent back to the applicant: nothing was written, so nothing needs undoing."""
+    status = desk.step_status(
+        Outcome.OUTCOME_CORRECTION_REQUESTED,
+        decided_by=f"auto:{table.version}",
+        reason=f"the form breaks {len(found)} social insurance rule(s); correct and resubmit",
+        rejections=rejections(found),
+        now=now,
+    )
+    return pb.RegisterEmployerResponse(status=status)
 
 
 def _refused(found: Sequence[RuleViolation]) -> pb.RegisterEmployerResponse:
@@ -230,7 +332,7 @@ def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
     task = desk.get_task(uow.session, Task, task_id, principal)
-    employer = store.employer_for_case(uow.session, task.case_id)
+    employer = store.employer_for_task(uow.session, task)
     response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
     if employer is not None:
         response.employer.CopyFrom(api.employer_message(employer, full_ids=True))
@@ -246,7 +348,7 @@ def claim_task(
 
 
 def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
-    employer = store.employer_for_case(uow.session, task.case_id, for_update=True)
+    employer = store.employer_for_task(uow.session, task, for_update=True)
     if employer is None or employer.state != PENDING:
         raise Conflict(
             f"the registration of task {task.id} is no longer waiting for a decision",
@@ -273,23 +375,41 @@ def approve_task(
 def reject_task(
     uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
 ) -> pb.RejectTaskResponse:
+    """The clerk refuses the pending registration: finally (REJECTED, the case is compensated) or,
+    with ``correctable``, as a request to the applicant to correct the named fields (the step
+    answers CORRECTION_REQUESTED, and the corrected form comes back as a new command). Either way
+    the task is closed and the registration withdrawn, its people free again."""
+    fields = api.clerk_fields(request.fields, request.reason, required=request.correctable)
     reason = desk.required_reason(request.reason)
     task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     employer = _pending_employer(uow, task)
     store.reject(employer, now, principal.subject, reason)
-    result = pb.RegisterEmployerResponse(
-        status=desk.step_status(
+    if request.correctable:
+        task.details = {**(task.details or {}), "correction_requested": _field_list(fields)}
+        status = desk.step_status(
+            Outcome.OUTCOME_CORRECTION_REQUESTED,
+            decided_by=principal.subject,
+            reason=reason,
+            task_id=task.id,
+            now=now,
+            rejections=fields,
+        )
+    else:
+        status = desk.step_status(
             Outcome.OUTCOME_REJECTED,
             decided_by=principal.subject,
             reason=reason,
             task_id=task.id,
             now=now,
-            rejections=api.clerk_rejection(reason),
+            rejections=fields or api.clerk_rejection(reason),
         )
-    )
-    _answer_saga(uow, task, result)
+    _answer_saga(uow, task, pb.RegisterEmployerResponse(status=status))
     return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+
+
+def _field_list(fields: Sequence[common_pb2.Rejection]) -> str:
+    return ", ".join(f.field for f in fields)
 
 
 def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:
