@@ -48,7 +48,8 @@ class Service(HealthCheck):
     @rpc
     def check_application(self, request: bytes) -> bytes:
         """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out (bytes travel in nameko's json as kombu's base64 type)."""
+        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
+        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
         checked = actions.check_application(grpc_api.decode_check_request(request), self.env())
         return checked.SerializeToString()
 
