@@ -141,6 +141,38 @@ def _actor(row: SagaStep, staff_role: str) -> str:
     return row.actor or staff_role
 
 
+STEP_NAMES_ZH = {
+    "license": "营业执照",
+    "seal": "印章刻制",
+    "invoice": "税务登记及发票",
+    "social_insurance": "社保登记",
+    "bank": "银行开户",
+    "bundle": "电子证照包",
+}
+
+
+def failure_reason_zh(saga: Saga) -> str:
+    """Why the case ended, for a Chinese page: built from the refusal's Chinese messages, never
+    from the English text the engine keeps for operators."""
+    code = saga.compensation_reason
+    if not code:
+        return ""
+    failed = next((row for row in saga.steps if row.state == e.STEP_FAILED), None)
+    step = STEP_NAMES_ZH.get(failed.name, failed.name) if failed else ""
+    if code == "cancelled":
+        words = saga.failure_reason.removeprefix("cancelled:").strip()
+        own = "" if words == "withdrawn by the applicant" else f"：{words}"
+        return f"申请人已撤回申请{own}"
+    if code == "rejected":
+        said = [r.message_zh for r in common_pb2.Rejections.FromString(saga.rejections).rejections]
+        return f"{step}环节不予办理" + (f"：{'；'.join(said)}" if said else "")
+    if code == "retries_exhausted":
+        return f"{step}环节多次重试后仍未办成，已撤销已办事项"
+    if code == "commitment_overdue":
+        return "承诺期限（60日）届满仍未补齐所承诺的材料，登记已撤销"
+    return "案件未能办结，已撤销已办事项"
+
+
 def application_message(
     saga: Saga,
     definition: SagaDef,
@@ -156,6 +188,7 @@ def application_message(
         company_name=saga.company_name,
         uscc=saga.uscc,
         failure_reason=saga.failure_reason,
+        failure_reason_zh=failure_reason_zh(saga),
         bundle_ready=bool(saga.bundle_sha256),
         version=saga.version,
         deadline=deadline(

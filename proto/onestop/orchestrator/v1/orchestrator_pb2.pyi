@@ -325,7 +325,7 @@ class CommitmentStatus(_message.Message):
     def __init__(self, state: _Optional[_Union[CommitmentState, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outstanding: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., supplied: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("case_id", "applicant_id", "state", "form", "steps", "deadline", "submitted_at", "finished_at", "failure_reason", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version")
+    __slots__ = ("case_id", "applicant_id", "state", "form", "steps", "deadline", "submitted_at", "finished_at", "failure_reason", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version", "failure_reason_zh")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -341,6 +341,7 @@ class Application(_message.Message):
     USCC_FIELD_NUMBER: _ClassVar[int]
     BUNDLE_READY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_REASON_ZH_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     applicant_id: str
     state: _common_pb2.CaseState
@@ -356,7 +357,8 @@ class Application(_message.Message):
     uscc: str
     bundle_ready: bool
     version: int
-    def __init__(self, case_id: _Optional[str] = ..., applicant_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[CommitmentStatus, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ...) -> None: ...
+    failure_reason_zh: str
+    def __init__(self, case_id: _Optional[str] = ..., applicant_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[CommitmentStatus, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ..., failure_reason_zh: _Optional[str] = ...) -> None: ...
 
 class ProgressEvent(_message.Message):
     __slots__ = ("case_id", "sequence", "occurred_at", "kind", "step", "step_state", "case_state", "message")
