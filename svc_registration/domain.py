@@ -662,7 +662,7 @@ def _prohibited_words(
                 _v(
                     _field_at(spans, match.start(), base),
                     "name.prohibited_word",
-                    f"名称含有禁用内容“{word}”（{entry.category}）{caveat_zh}",
+                    f"名称含有禁用内容“{word}”（{_article_zh(entry.category)}）{caveat_zh}",
                     f"the name contains '{word}', barred by {entry.article} of the 2021 enterprise "
                     f"name regulation{caveat_en}",
                 )
@@ -679,11 +679,27 @@ def _prohibited_words(
     return found, flags
 
 
+_ARTICLE = re.compile(r"Art\.\s*(\d+)\((\d+)\)")
+
+
+def _article_zh(text: str) -> str:
+    """ "Art.11(1) 损害…" as a Chinese page says it: "第11条第（1）项 损害…"."""
+    return _ARTICLE.sub(lambda m: f"第{m.group(1)}条第（{m.group(2)}）项", text)
+
+
+# How far a reference row was checked, said in Chinese on Chinese pages (no status words).
+_CHECKED_ZH = {"partial": "仅部分核对", "unverified": "尚未核对"}
+
+
+def _checked_zh(verified: str) -> str:
+    return _CHECKED_ZH.get(verified, "尚未核对")
+
+
 def _verified_caveat(verified: str) -> tuple[str, str]:
     if verified == "yes":
         return "", ""
     return (
-        f"（依据数据核实状态：{verified}，以官方文本为准）",
+        f"（所依据的参考数据{_checked_zh(verified)}官方文本，以官方文本为准）",
         f" (reference data {verified}: check the official text)",
     )
 
@@ -1363,7 +1379,8 @@ def _scope_problems(
             flags.append(
                 Flag(
                     "business_scope.unverified_entry",
-                    f"目录条目“{entry.name_zh}”的核实状态为 {entry.verified}，须人工确认表述",
+                    f"目录条目“{entry.name_zh}”{_checked_zh(entry.verified)}官方目录，"
+                    "须人工确认表述",
                     f"the catalogue entry '{entry.name_zh}' is {entry.verified}; an officer "
                     "must confirm the wording",
                 )
@@ -1382,7 +1399,8 @@ def _paid_in_flags(app: Application, ref: ReferenceData) -> list[Flag]:
             Flag(
                 "capital.paid_in_industry",
                 f"可能属于实行注册资本实缴登记的行业“{industry.industry_zh}”"
-                f"（{industry.legal_basis}；数据核实状态：{industry.verified}），须人工审查",
+                f"（{industry.legal_basis}；该数据{_checked_zh(industry.verified)}官方文本），"
+                "须人工审查",
                 f"may be a paid-in-capital industry ({industry.industry_zh}, "
                 f"{industry.legal_basis}; reference data {industry.verified}); an officer must "
                 "review",

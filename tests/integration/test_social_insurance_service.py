@@ -164,7 +164,8 @@ def test_person_enrolled_elsewhere_is_refused_until_the_compensation_frees_them(
         ),
     )
     refused = driver.result(other)
-    assert refused.status.outcome == Outcome.OUTCOME_REJECTED
+    # The applicant can fix it (the other employer ends the enrolment, or the row is removed).
+    assert refused.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
     [rejection] = refused.status.rejections
     assert (rejection.field, rejection.rule) == (
         "form.employees[1].person.id_number",

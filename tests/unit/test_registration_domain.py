@@ -322,8 +322,9 @@ CASES: list[tuple[str, Callable[[Application], Application], list[RuleViolation]
             v(
                 "form.name.trade_name",
                 "name.prohibited_word",
-                "名称含有禁用内容“博彩”（Art.11(5) 含有淫秽、色情、赌博、迷信、恐怖、暴力的内容）"
-                "（依据数据核实状态：unverified，以官方文本为准）",
+                "名称含有禁用内容“博彩”（第11条第（5）项 "
+                "含有淫秽、色情、赌博、迷信、恐怖、暴力的内容）"
+                "（所依据的参考数据尚未核对官方文本，以官方文本为准）",
                 "the name contains '博彩', barred by Art.11(5) of the 2021 enterprise name "
                 "regulation (reference data unverified: check the official text)",
             )
@@ -336,8 +337,9 @@ CASES: list[tuple[str, Callable[[Application], Application], list[RuleViolation]
             v(
                 "form.name.trade_name",
                 "name.prohibited_word",
-                "名称含有禁用内容“美国”（Art.11(4) 使用外国国家（地区）、国际组织名称及其通用简称、"
-                "特定称谓）（依据数据核实状态：partial，以官方文本为准）",
+                "名称含有禁用内容“美国”（第11条第（4）项 "
+                "使用外国国家（地区）、国际组织名称及其通用简称、"
+                "特定称谓）（所依据的参考数据仅部分核对官方文本，以官方文本为准）",
                 "the name contains '美国', barred by Art.11(4) of the 2021 enterprise name "
                 "regulation (reference data partial: check the official text)",
             )
