@@ -405,6 +405,8 @@ class CreditStatus:
     applicant_listed: bool = False
     # Paths of listed people in the form: "legal_representative", "shareholders[0]", …
     listed_people: frozenset[str] = frozenset()
+    # Those of them listed as judgment defaulters (失信被执行人), who may hold no office.
+    barred_people: frozenset[str] = frozenset()
 
     @property
     def legal_representative_listed(self) -> bool:
@@ -826,6 +828,7 @@ def validate_application(
             )
         )
     found += _commitment_problems(app.commitment, credit)
+    found += _office_bar_problems(app, credit)
     return Validation(tuple(found), tuple(flags), name.industry_section)
 
 
@@ -1533,7 +1536,7 @@ def _commitment_problems(commitment: Commitment, credit: CreditStatus) -> list[R
                 "submit every material",
             )
         )
-    if credit.legal_representative_listed:
+    if credit.legal_representative_listed and "legal_representative" not in credit.barred_people:
         found.append(
             _v(
                 "form.legal_representative.id_number",
@@ -1551,7 +1554,47 @@ def credit_people(app: Application) -> dict[str, Person]:
     people = {"legal_representative": app.legal_representative}
     for i, holder in enumerate(app.shareholders):
         people[f"shareholders[{i}]"] = holder.person
+    for i, officer in enumerate(app.officers):
+        people[f"officers[{i}].person"] = officer.person
     return {path: person for path, person in people.items() if person.id_number}
+
+
+def _office_bar_problems(app: Application, credit: CreditStatus) -> list[RuleViolation]:
+    """A judgment defaulter (失信被执行人) may not be the company's legal representative,
+    director, supervisor or manager (Company Law 2023 Art. 178(1)(5)). Other listings (a broken
+    commitment) close the commitment route only; shareholders are never barred (an investment is
+    not an office), their listing goes to an officer's review."""
+    offices = ["legal_representative"] + [f"officers[{i}].person" for i in range(len(app.officers))]
+    found = []
+    for path in offices:
+        if path not in credit.barred_people:
+            continue
+        field = (
+            "form.legal_representative.id_number"
+            if path == "legal_representative"
+            else f"form.{path}.id_number"
+        )
+        found.append(
+            _v(
+                field,
+                "credit.office_barred",
+                "该人员被列为失信被执行人，不得担任公司的法定代表人、董事、监事或高级管理人员"
+                "（《公司法》第一百七十八条第一款第五项）；如已移出名单，请联系登记机关",
+                "this person is listed as a judgment defaulter and may not be the company's "
+                "legal representative, a director, supervisor or manager (Company Law 2023 "
+                "Art. 178(1)(5)); if the listing has ended, contact the registration authority",
+            )
+        )
+    return found
+
+
+# A credit-list entry whose reason says this bars its person from office (the list keeps one
+# reason text per entry; the seed and administrators write 失信被执行人 for judgment defaulters).
+OFFICE_BARRING_REASONS = ("失信被执行人", "judgment defaulter")
+
+
+def bars_office(reason: str) -> bool:
+    return any(words in reason for words in OFFICE_BARRING_REASONS)
 
 
 # --------------------------------------------------------------------------- automatic approval

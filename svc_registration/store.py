@@ -16,7 +16,7 @@ from onestop_common import desk
 from onestop_common.clock import SHANGHAI
 from onestop_common.errors import Conflict, NotFound
 from svc_registration import domain
-from svc_registration.domain import AutoDecision, CreditStatus, Person
+from svc_registration.domain import AutoDecision, CreditStatus, Person, bars_office
 from svc_registration.models import (
     AutoDecisionRow,
     CommittedMaterialRow,
@@ -304,9 +304,34 @@ def credit_status(
 ) -> CreditStatus:
     ensure_credit_seed(session, now)
     applicant = bool(_listed(session, "account", [applicant_id]))
-    listed_ids = _listed(session, "id_number", [p.id_number for p in people.values()])
-    listed_paths = frozenset(path for path, p in people.items() if p.id_number in listed_ids)
-    return CreditStatus(applicant_listed=applicant, listed_people=listed_paths)
+    reasons = _listed_reasons(session, [p.id_number for p in people.values()])
+    listed_paths = frozenset(path for path, p in people.items() if p.id_number in reasons)
+    barred_paths = frozenset(
+        path
+        for path, p in people.items()
+        if any(bars_office(reason) for reason in reasons.get(p.id_number, ()))
+    )
+    return CreditStatus(
+        applicant_listed=applicant, listed_people=listed_paths, barred_people=barred_paths
+    )
+
+
+def _listed_reasons(session: Session, ids: Iterable[str]) -> dict[str, list[str]]:
+    """The live entries' reasons of the people listed by ID number."""
+    wanted = [i for i in ids if i]
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(CreditEntryRow.subject_id, CreditEntryRow.reason).where(
+            CreditEntryRow.subject_kind == "id_number",
+            CreditEntryRow.subject_id.in_(wanted),
+            CreditEntryRow.removed_at.is_(None),
+        )
+    ).all()
+    found: dict[str, list[str]] = {}
+    for subject, reason in rows:
+        found.setdefault(subject, []).append(reason)
+    return found
 
 
 def list_credit(

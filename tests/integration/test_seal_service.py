@@ -481,7 +481,8 @@ def test_seal_maker_rejection_fails_the_step(seals: SealPlatform) -> None:
 def test_a_seal_set_that_cannot_be_made_is_rejected_with_reasons(seals: SealPlatform) -> None:
     kinds = (K.SEAL_KIND_OFFICIAL, K.SEAL_KIND_FINANCE, K.SEAL_KIND_FINANCE, K.SEAL_KIND_LEGAL_REP)
     _, _, result = seals.order(new_uscc(), kinds, person="John Smith")
-    assert result.status.outcome == Outcome.OUTCOME_REJECTED
+    # All of it is the applicant's to fix: a correction is asked for, nothing is made.
+    assert result.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
     assert [(r.field, r.rule) for r in result.status.rejections] == [
         ("form.seals[2].kind", "duplicate"),
         ("form.seals", "required_seal"),

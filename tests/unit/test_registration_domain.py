@@ -27,6 +27,7 @@ from svc_registration.domain import (
     Person,
     ScopeChoice,
     Shareholder,
+    bars_office,
 )
 from svc_registration.reference import reference
 from tests.support.registration import sample_form
@@ -1262,3 +1263,28 @@ def test_a_name_held_by_another_case_gets_the_duplicate_rejection():
         "the registration area already has this trade name in the same industry "
         "('天津宝坻示例科技有限公司', registered); choose another trade name",
     )
+
+
+@pytest.mark.parametrize("form", [BASE, COMMITTED], ids=["all materials", "commitment"])
+def test_a_judgment_defaulter_may_not_be_the_legal_representative(form):
+    barred = frozenset({"legal_representative"})
+    result = check(form, CreditStatus(listed_people=barred, barred_people=barred))
+    assert [(r.field, r.rule) for r in result.violations] == [
+        ("form.legal_representative.id_number", "credit.office_barred")
+    ]
+    assert "第一百七十八条" in result.violations[0].message_zh
+    assert "Art. 178(1)(5)" in result.violations[0].message_en
+
+
+def test_a_judgment_defaulter_may_be_a_shareholder_but_no_officer():
+    listed = frozenset({"shareholders[0]", "officers[0].person"})
+    result = check(BASE, CreditStatus(listed_people=listed, barred_people=listed))
+    assert [(r.field, r.rule) for r in result.violations] == [
+        ("form.officers[0].person.id_number", "credit.office_barred")
+    ]
+
+
+def test_which_listings_bar_an_office():
+    assert bars_office("失信被执行人（示例数据）/ judgment defaulter (demo data)")
+    assert not bars_office("未履行告知承诺（示例数据）/ commitment not fulfilled (demo data)")
+    assert not bars_office("被列入严重违法失信名单（示例数据）")
