@@ -10,13 +10,11 @@ import asyncio
 import contextlib
 import logging
 import threading
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import grpc
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -39,10 +37,29 @@ from onestop.seal.v1 import seal_pb2
 from onestop_common.identifiers import validate_citizen_id
 from onestop_common.identity import Role
 from onestop_common.settings import Settings
-from portal import catalogue, charts, formdata
+from portal import charts, formdata
+from portal.apply_pages import (
+    apply,
+    apply_page,
+    autosave_api,
+    check_section_api,
+    correct,
+    correct_page,
+    delete_draft,
+    review_page,
+)
 from portal.backend import Backend, BackendError, Forbidden, Missing, Rejected, Unavailable
-from portal.desks import ACTIONS, ACTIVE, DESKS, DeskSpec, action_request, list_request, shown
-from portal.i18n import MATERIALS, enum_label, pair, pick_lang, translator
+from portal.desks import (
+    ACTIONS,
+    ACTIVE,
+    DESKS,
+    DeskSpec,
+    UnknownSection,
+    action_request,
+    list_request,
+    shown,
+)
+from portal.i18n import enum_label, pair, pick_lang, translate, translator
 from portal.seals_pages import grant_signer, revoke_signer, seals_index, seals_page, sign_with_seal
 from portal.security import (
     LANG_COOKIE,
@@ -55,6 +72,7 @@ from portal.views import (
     TERMINAL,
     case_view,
     deadline_view,
+    field_text,
     state_key,
 )
 from portal.web import (
@@ -72,6 +90,7 @@ from portal.web import (
     call,
     csrf_protected,
     form_items,
+    get_case,
     lang_of,
     my_cases,
     portal_of,
@@ -247,148 +266,6 @@ async def set_lang(request: Request) -> Response:
 # ---------------------------------------------------------------------------- the form
 
 
-def form_page(
-    request: Request,
-    account: Account,
-    fields: formdata.Fields,
-    *,
-    problems: list[formdata.Problem] | None = None,
-    draft_id: str = "",
-    action: str = "/apply",
-    idempotency_key: str = "",
-    correction_of: str = "",
-    status: int = 200,
-    notice: str = "",
-) -> Response:
-    lang = lang_of(request)
-    errors: dict[str, list[Any]] = {}
-    for problem in problems or []:
-        errors.setdefault(problem.anchor, []).append(problem.rejection)
-    return render(
-        request,
-        "form.html",
-        status,
-        fields=fields,
-        errors=errors,
-        problems=problems or [],
-        dom_id=formdata.dom_id,
-        values=lambda name: formdata.values(fields, name),
-        rows=lambda group: range(formdata.rows(fields, group)),
-        draft_id=draft_id,
-        action=action,
-        idempotency_key=idempotency_key or uuid.uuid4().hex,
-        correction_of=correction_of,
-        notice=notice,
-        scope_items=catalogue.scope_items(),
-        materials=MATERIALS,
-        F=formdata,
-        id_type_options=_enum_options("id_type", formdata.ID_TYPES, lang),
-        enterprise_type_options=_enum_options("enterprise_type", formdata.ENTERPRISE_TYPES, lang),
-        contribution_options=_enum_options("contribution_form", formdata.CONTRIBUTION_FORMS, lang),
-        officer_role_options=_enum_options("officer_role", formdata.OFFICER_ROLES, lang),
-        org_form_options=[(c.value, c.label(lang)) for c in catalogue.organisational_forms()],
-        industry_options=[(c.value, c.label(lang)) for c in catalogue.industries()],
-        district_options=[(c.value, c.label(lang)) for c in catalogue.districts()],
-        bank_options=[(c.value, f"{c.value} {c.label(lang)}") for c in catalogue.banks()],
-    )
-
-
-def _enum_options(kind: str, names: Iterable[str], lang: str) -> list[tuple[str, str]]:
-    return [(name, enum_label(kind, name, lang)) for name in names]
-
-
-async def apply_page(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    draft_id = request.query_params.get("draft", "")
-    if draft_id:
-        draft = await run_in_threadpool(portal_of(request).store.draft, account.username, draft_id)
-        if draft is None:
-            raise Missing(grpc.StatusCode.NOT_FOUND, "no such draft")
-        return form_page(
-            request, account, dict(draft.fields), draft_id=draft.id, notice="form.resumed"
-        )
-    return form_page(request, account, formdata.defaults())
-
-
-async def validate(request: Request, account: Account, converted: formdata.Converted) -> list[Any]:
-    """The registration service's complete check of the form (every problem at once)."""
-    response = await call(
-        request,
-        account,
-        registration_pb2_grpc.RegistrationServiceStub,
-        "registration",
-        "ValidateApplication",
-        registration_pb2.ValidateApplicationRequest(
-            form=converted.form, applicant_id=account.username
-        ),
-    )
-    return list(converted.problems) + list(response.rejections)
-
-
-async def apply(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    form = await form_items(request)
-    fields = formdata.from_multidict(text_items(form))
-    command = str(form.get("do", "submit"))
-    draft_id = str(form.get("draft_id", ""))[:40]
-    key = str(form.get("idempotency_key", ""))[:64] or uuid.uuid4().hex
-    store = portal_of(request).store
-    if command.startswith("add:"):
-        group = command.removeprefix("add:")
-        if group in formdata.ROWS:
-            formdata.add_row(fields, group)
-        return form_page(request, account, fields, draft_id=draft_id, idempotency_key=key)
-    if command == "draft":
-        try:
-            draft_id = await run_in_threadpool(
-                store.save_draft, account.username, fields, formdata.title(fields), draft_id
-            )
-        except AccountError as error:
-            return form_page(
-                request, account, fields, draft_id=draft_id, idempotency_key=key, notice=str(error)
-            )
-        session(request).flash("form.saved")
-        return redirect(f"/apply?draft={draft_id}")
-    converted = formdata.to_proto(fields)
-    found = await validate(request, account, converted)
-    if not found:
-        try:
-            response = await call(
-                request,
-                account,
-                pb_grpc.OneStopServiceStub,
-                "orchestrator",
-                "SubmitApplication",
-                pb.SubmitApplicationRequest(idempotency_key=key, form=converted.form),
-            )
-        except Rejected as error:
-            found = error.rejections or []
-            if not found:
-                raise
-        else:
-            if draft_id:
-                await run_in_threadpool(store.delete_draft, account.username, draft_id)
-            return redirect(f"/cases/{response.application.case_id}")
-    problems = formdata.place(found, fields, converted.row_map)
-    return form_page(
-        request,
-        account,
-        fields,
-        problems=problems,
-        draft_id=draft_id,
-        idempotency_key=key,
-        status=422,
-    )
-
-
-async def delete_draft(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    await run_in_threadpool(
-        portal_of(request).store.delete_draft, account.username, request.path_params["draft_id"]
-    )
-    return redirect("/cases")
-
-
 async def check_name_api(request: Request) -> Response:
     account = await require(request, APPLICANTS)
     q = request.query_params
@@ -460,18 +337,6 @@ async def cases_page(request: Request) -> Response:
         cases=[case_view(a, lang) for a in listed.applications],
         drafts=drafts,
     )
-
-
-async def get_case(request: Request, account: Account, case_id: str) -> pb.Application:
-    response = await call(
-        request,
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "GetApplication",
-        pb.GetApplicationRequest(case_id=case_id),
-    )
-    return response.application
 
 
 async def case_page(request: Request, error: str = "", status: int = 200) -> Response:
@@ -662,64 +527,6 @@ async def bundle(request: Request) -> Response:
     )
 
 
-async def correct_page(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    case_id = request.path_params["case_id"]
-    app = await get_case(request, account, case_id)
-    fields = formdata.from_proto(app.form)
-    problems = formdata.place(
-        list(app.rejections) + [r for s in app.steps for r in s.rejections], fields
-    )
-    return form_page(
-        request,
-        account,
-        fields,
-        problems=problems,
-        action=f"/cases/{case_id}/correct",
-        correction_of=case_id,
-    )
-
-
-async def correct(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    case_id = request.path_params["case_id"]
-    form = await form_items(request)
-    fields = formdata.from_multidict(text_items(form))
-    action = f"/cases/{case_id}/correct"
-    command = str(form.get("do", "submit"))
-    if command.startswith("add:"):
-        formdata.add_row(fields, command.removeprefix("add:"))
-        return form_page(request, account, fields, action=action, correction_of=case_id)
-    converted = formdata.to_proto(fields)
-    found = await validate(request, account, converted)
-    if not found:
-        try:
-            await call(
-                request,
-                account,
-                pb_grpc.OneStopServiceStub,
-                "orchestrator",
-                "CorrectApplication",
-                pb.CorrectApplicationRequest(case_id=case_id, form=converted.form),
-            )
-        except Rejected as error:
-            found = error.rejections
-            if not found:
-                raise
-        else:
-            return redirect(f"/cases/{case_id}")
-    problems = formdata.place(found, fields, converted.row_map)
-    return form_page(
-        request,
-        account,
-        fields,
-        problems=problems,
-        action=action,
-        correction_of=case_id,
-        status=422,
-    )
-
-
 # ---------------------------------------------------------------------------- desks
 
 
@@ -809,6 +616,10 @@ async def task_page(
         problems=problems or [],
         error=error,
         form_fields=formdata.from_proto(response.form) if spec.role is Role.OFFICER else {},
+        return_options=[
+            (path, field_text(path, lang) if path else translate("desk.return_whole", lang))
+            for path in spec.corrects
+        ],
         shown_state=_seal_state,
         vat_default=task.details.get("vat_status", "").upper(),
     )
@@ -850,6 +661,9 @@ async def task_action(request: Request) -> Response:
                     spec.messages.ClaimTaskRequest(task_id=task_id),
                 )
         await call(request, account, spec.stub, spec.component, method, message)
+    except UnknownSection:
+        text = translator(lang_of(request))("desk.return_section_unknown")
+        return await task_page(request, error=text, status=422)
     except Rejected as error:
         return await task_page(request, problems=error.rejections, error=error.message, status=422)
     except BackendError as error:
@@ -959,7 +773,10 @@ def routes() -> list[BaseRoute]:
         Route("/lang", set_lang),
         Route("/apply", apply_page),
         post("/apply", apply),
+        Route("/apply/review", review_page),
         post("/drafts/{draft_id}/delete", delete_draft),
+        post("/api/draft", autosave_api),
+        post("/api/check-section", check_section_api),
         Route("/api/check-name", check_name_api),
         Route("/api/check-id", check_id_api),
         Route("/cases", cases_page),

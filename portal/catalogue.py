@@ -72,6 +72,17 @@ def districts() -> tuple[Choice, ...]:
     )
 
 
+@cache
+def served_districts() -> tuple[Choice, ...]:
+    """The districts the platform takes applications for: the registration service's own
+    registration area (its domain rules, which reject every other domicile), named from its
+    division list, so the choice cannot drift from what the platform accepts."""
+    from svc_registration.domain import REGISTRATION_AREA
+
+    served = {REGISTRATION_AREA}
+    return tuple(choice for choice in districts() if choice.value in served)
+
+
 def district_name(code: str) -> str:
     for choice in districts():
         if choice.value == code:

@@ -31,6 +31,9 @@ class DeskSpec:
     actions: tuple[str, ...]
     # Roles whose work needs full ID numbers (identity check, social security number).
     sees_ids: bool
+    # The parts of the form this desk may send back to the applicant for correction (form
+    # paths; "" is the whole form).
+    corrects: tuple[str, ...] = ()
 
 
 DESKS: dict[str, DeskSpec] = {
@@ -42,6 +45,19 @@ DESKS: dict[str, DeskSpec] = {
         registration_pb2,
         ("approve", "correction", "reject"),
         sees_ids=True,
+        corrects=(
+            "",
+            "name",
+            "enterprise_type",
+            "registered_capital",
+            "shareholders",
+            "officers",
+            "business_scope",
+            "domicile",
+            "legal_representative",
+            "contact",
+            "commitment",
+        ),
     ),
     "seal_maker": DeskSpec(
         Role.SEAL_MAKER,
@@ -49,8 +65,9 @@ DESKS: dict[str, DeskSpec] = {
         "seal",
         seal_pb2_grpc.SealDeskStub,
         seal_pb2,
-        ("engrave", "complete", "reject"),
+        ("engrave", "complete", "return", "reject"),
         sees_ids=False,
+        corrects=("seals", "contact"),
     ),
     "tax_staff": DeskSpec(
         Role.TAX_STAFF,
@@ -58,8 +75,9 @@ DESKS: dict[str, DeskSpec] = {
         "invoice",
         invoice_pb2_grpc.InvoiceDeskStub,
         invoice_pb2,
-        ("approve", "reject"),
+        ("approve", "return", "reject"),
         sees_ids=False,
+        corrects=("invoice", "invoice.finance_contact", "contact"),
     ),
     "si_clerk": DeskSpec(
         Role.SI_CLERK,
@@ -67,8 +85,9 @@ DESKS: dict[str, DeskSpec] = {
         "social_insurance",
         social_insurance_pb2_grpc.SocialInsuranceDeskStub,
         social_insurance_pb2,
-        ("approve", "reject"),
+        ("approve", "return", "reject"),
         sees_ids=True,
+        corrects=("employees", "work_injury_risk_class", "contact"),
     ),
     "bank_clerk": DeskSpec(
         Role.BANK_CLERK,
@@ -76,11 +95,12 @@ DESKS: dict[str, DeskSpec] = {
         "bank",
         bank_pb2_grpc.BankDeskStub,
         bank_pb2,
-        ("approve", "reject"),
+        ("approve", "return", "reject"),
         sees_ids=False,
+        corrects=("bank", "contact"),
     ),
 }
-ACTIONS = frozenset({"claim", "approve", "reject", "correction", "engrave", "complete"})
+ACTIONS = frozenset({"claim", "approve", "reject", "correction", "return", "engrave", "complete"})
 QUEUE_STATES = (
     desk_pb2.TASK_STATE_OPEN,
     desk_pb2.TASK_STATE_CLAIMED,
@@ -112,7 +132,17 @@ def action_request(
     if action == "reject":
         return "RejectTask", m.RejectTaskRequest(task_id=task_id, reason=reason)
     if action == "correction" and spec.role is Role.OFFICER:
-        return "RequestCorrection", m.RequestCorrectionRequest(task_id=task_id, reason=reason)
+        named = returned_fields(spec, data.get("section", ""), reason)
+        return "RequestCorrection", m.RequestCorrectionRequest(
+            task_id=task_id, reason=reason, rejections=named
+        )
+    if action == "return" and action in spec.actions:
+        named = returned_fields(spec, data.get("section", ""), reason)
+        if not named:
+            raise UnknownSection(data.get("section", ""))
+        return "RejectTask", m.RejectTaskRequest(
+            task_id=task_id, reason=reason, correctable=True, fields=named
+        )
     if action == "engrave" and spec.role is Role.SEAL_MAKER:
         return "MarkEngraved", m.MarkEngravedRequest(task_id=task_id)
     if action == "complete" and spec.role is Role.SEAL_MAKER:
@@ -122,6 +152,31 @@ def action_request(
     if action == "approve" and spec.role is not Role.SEAL_MAKER:
         return "ApproveTask", m.ApproveTaskRequest(task_id=task_id, comment=comment)
     raise KeyError(action)
+
+
+class UnknownSection(ValueError):
+    """A return for correction that names no part of the form this desk may send back."""
+
+
+# What the applicant reads when a staff member gives no reason of their own.
+RETURNED = ("请核对并补正此项信息", "check and correct this answer")
+
+
+def returned_fields(spec: DeskSpec, section: str, reason: str) -> list[common_pb2.Rejection]:
+    """The part of the form a staff member sends back, as the rejection the applicant sees
+    (their reason, in the words they wrote it); none for the whole form or an unknown part."""
+    if not section or section not in spec.corrects:
+        return []
+    zh, en = (reason, reason) if reason else RETURNED
+    return [
+        common_pb2.Rejection(
+            field=f"form.{section}",
+            rule=f"{spec.component}.returned",
+            message_zh=zh,
+            message_en=en,
+            participant=spec.component,
+        )
+    ]
 
 
 _AMOUNT = re.compile(r"\s|,")

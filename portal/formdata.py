@@ -10,7 +10,7 @@ groups) are joined with newlines.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from onestop.common.v1 import application_pb2 as apb
@@ -255,7 +255,7 @@ def _money(value: str) -> common_pb2.Money:
     return common_pb2.Money(amount=value.strip().replace(",", ""), currency="CNY")
 
 
-def _row_empty(fields: Mapping[str, str], group: str, i: int) -> bool:
+def row_is_empty(fields: Mapping[str, str], group: str, i: int) -> bool:
     typed = ("person.name", "person.id_number", "subscribed.amount", "monthly_wage.amount")
     return not any(fields.get(f"{group}[{i}].{sub}", "").strip() for sub in typed)
 
@@ -312,7 +312,7 @@ def to_proto(fields: Mapping[str, str]) -> Converted:
         form.business_scope.append(apb.BusinessScopeItem(name_zh=item))
     row_map: dict[str, list[int]] = {group: [] for group in ROWS}
     for i in range(rows(fields, "shareholders")):
-        if _row_empty(fields, "shareholders", i):
+        if row_is_empty(fields, "shareholders", i):
             continue
         row_map["shareholders"].append(i)
         base = f"shareholders[{i}]"
@@ -325,7 +325,7 @@ def to_proto(fields: Mapping[str, str]) -> Converted:
             )
         )
     for i in range(rows(fields, "officers")):
-        if _row_empty(fields, "officers", i):
+        if row_is_empty(fields, "officers", i):
             continue
         row_map["officers"].append(i)
         base = f"officers[{i}]"
@@ -368,7 +368,7 @@ def to_proto(fields: Mapping[str, str]) -> Converted:
     invoice.declares_proper_accounts = bool(get("invoice.declares_proper_accounts"))
     invoice.finance_contact.CopyFrom(_person(fields, "invoice.finance_contact"))
     for i in range(rows(fields, "employees")):
-        if _row_empty(fields, "employees", i):
+        if row_is_empty(fields, "employees", i):
             continue
         row_map["employees"].append(i)
         base = f"employees[{i}]"
@@ -505,6 +505,8 @@ def _ancestors(path: str) -> list[str]:
         found.append(path)
 
 
+# Parts of the form the page shows errors under that are neither an input nor a section.
+ANCHORS = ("contact.person", "invoice.finance_contact")
 _MESSAGE_ROW = re.compile(r"^(shareholders|officers|employees)\[(\d+)\]")
 
 
@@ -525,8 +527,9 @@ def place(
     row_map: Mapping[str, tuple[int, ...]] | None = None,
 ) -> list[Problem]:
     """Where each rejection is shown: its own field, else the nearest row or section."""
-    known = set(field_names(fields))
+    known = set(field_names(fields)) | set(ANCHORS)
     rows_known = {f"{g}[{i}]" for g in ROWS for i in range(rows(fields, g))}
+    known |= {f"{row}.person" for row in rows_known}
     placed: list[Problem] = []
     for rejection in rejections:
         path = _browser_path(rejection.field.removeprefix("form."), row_map)
@@ -545,5 +548,432 @@ def place(
     return placed
 
 
+def _page_inputs() -> tuple[str, ...]:
+    ordered = [*SIMPLE, *sorted(MULTI)]
+    for anchor in ANCHORS:
+        ordered.insert(next(i for i, n in enumerate(ordered) if under(n, anchor)), anchor)
+    return tuple(ordered)
+
+
+def page_order(fields: Mapping[str, str]) -> list[str]:
+    """Every place an error may be shown, in the order the page shows them."""
+    names = ["_general"]
+    for section in PAGE_SECTIONS:
+        for path in section.paths:
+            names.append(path)
+            if path in ROWS:
+                for i in range(rows(fields, path)):
+                    base = f"{path}[{i}]"
+                    names += [base, f"{base}.person"]
+                    names += [f"{base}.{sub}" for sub in ROW_FIELDS[path]]
+            else:
+                names += [n for n in _page_inputs() if under(n, path) and n != path]
+    return names
+
+
 def dom_id(name: str) -> str:
     return "f-" + re.sub(r"[^A-Za-z0-9_-]+", "-", name).strip("-")
+
+
+# ---------------------------------------------------------------------------- rows
+
+
+def remove_row(fields: Fields, group: str, index: int) -> bool:
+    """Removes a row and moves the rows after it up by one; a group at its minimum keeps its
+    last row, emptied."""
+    count = rows(fields, group)
+    if group not in ROWS or not 0 <= index < count:
+        return False
+    prefix = f"{group}["
+    kept: dict[int, dict[str, str]] = {}
+    for name in [n for n in fields if n.startswith(prefix)]:
+        match = _ROW_KEY.match(name)
+        value = fields.pop(name)
+        if match and match.group(1) == group:
+            kept.setdefault(int(match.group(2)), {})[match.group(3)] = value
+    rows_left = [kept.get(i, {}) for i in range(count) if i != index]
+    if len(rows_left) < ROWS[group][0]:
+        rows_left.append(row_defaults(group))
+    for i, row in enumerate(rows_left):
+        for sub, value in row.items():
+            fields[f"{group}[{i}].{sub}"] = value
+    fields[f"rows.{group}"] = str(len(rows_left))
+    return True
+
+
+def row_defaults(group: str) -> dict[str, str]:
+    """What a new row of ``group`` starts with (sub-field → value)."""
+    found = {"person.id_type": "CITIZEN_ID"}
+    if group == "shareholders":
+        found |= {"person.nationality": "CHN", "form": "CURRENCY"}
+    return found
+
+
+def template_fields(fields: Mapping[str, str], placeholder: str) -> Fields:
+    """``fields`` plus a new row of each group at index ``placeholder`` (the page's row
+    templates, which the script copies when a row is added)."""
+    found = dict(fields)
+    for group in ROWS:
+        for sub, value in row_defaults(group).items():
+            found[f"{group}[{placeholder}].{sub}"] = value
+    return found
+
+
+# ---------------------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the form as the page shows it: a fieldset, checked when the applicant
+    leaves it, listed on the review page; ``paths`` are the form paths it holds."""
+
+    key: str
+    title: str  # i18n key
+    paths: tuple[str, ...]
+
+    @property
+    def anchor(self) -> str:
+        return self.paths[0]
+
+    @property
+    def check_paths(self) -> tuple[str, ...]:
+        return tuple(f"form.{p}" for p in self.paths)
+
+
+PAGE_SECTIONS = (
+    Section("name", "form.sec.name", ("name", "enterprise_type")),
+    Section("capital", "form.sec.capital", ("registered_capital", "shareholders")),
+    Section("scope", "form.sec.scope", ("business_scope",)),
+    Section("domicile", "form.sec.domicile", ("domicile", "operating_term_years")),
+    Section("people", "form.sec.people", ("legal_representative", "officers", "contact")),
+    Section("seals", "form.sec.seals", ("seals",)),
+    Section("invoice", "form.sec.invoice", ("invoice",)),
+    Section("employees", "form.sec.employees", ("employees", "work_injury_risk_class")),
+    Section("bank", "form.sec.bank", ("bank",)),
+    Section("commitment", "form.sec.commitment", ("commitment",)),
+)
+SECTION_BY_KEY = {s.key: s for s in PAGE_SECTIONS}
+
+
+def under(name: str, path: str) -> bool:
+    """Whether the input ``name`` (or form path) lies at or under the form path ``path``."""
+    if not path:
+        return True
+    if name == path or name == f"rows.{path}":
+        return True
+    return name.startswith((f"{path}.", f"{path}["))
+
+
+def within(field: str, sections: Iterable[str]) -> bool:
+    """Whether a rejection's field ("form.x.y") lies in one of ``sections`` ("form.x")."""
+    return any(under(field, s) for s in sections)
+
+
+# ---------------------------------------------------------------------------- labels
+
+# Input names with row numbers as "[]" → i18n key of their label.
+LABELS = {
+    "name": "form.sec.name",
+    "name.division": "form.name.division",
+    "name.trade_name": "form.name.trade_name",
+    "name.industry": "form.name.industry",
+    "name.organisational_form": "form.name.organisational_form",
+    "name.industry_code": "form.name.industry_code",
+    "enterprise_type": "form.enterprise_type",
+    "registered_capital": "form.registered_capital",
+    "registered_capital.amount": "form.registered_capital",
+    "operating_term_years": "form.operating_term_years",
+    "work_injury_risk_class": "form.work_injury_risk_class",
+    "business_scope": "form.sec.scope",
+    "domicile": "form.sec.domicile",
+    "domicile.division_code": "form.domicile.division_code",
+    "domicile.district": "form.domicile.division_code",
+    "domicile.detail": "form.domicile.detail",
+    "domicile.postal_code": "form.domicile.postal_code",
+    "legal_representative": "form.legal_representative",
+    "contact": "form.contact",
+    "contact.person": "form.contact",
+    "contact.phone": "form.person.phone",
+    "contact.email": "form.person.email",
+    "shareholders": "form.shareholders",
+    "officers": "form.officers",
+    "employees": "form.sec.employees",
+    "shareholders[]": "form.shareholder",
+    "officers[]": "form.officer",
+    "employees[]": "form.employee",
+    "shareholders[].subscribed": "form.subscribed",
+    "shareholders[].subscribed.amount": "form.subscribed",
+    "shareholders[].form": "form.contribution_form",
+    "shareholders[].due_date": "form.due_date",
+    "officers[].role": "form.officer.role",
+    "employees[].hire_date": "form.employee.hire_date",
+    "employees[].monthly_wage": "form.employee.wage",
+    "employees[].monthly_wage.amount": "form.employee.wage",
+    "employees[].position": "form.employee.position",
+    "seals": "form.sec.seals",
+    "invoice": "form.sec.invoice",
+    "invoice.kinds": "form.invoice.kinds",
+    "invoice.max_amount_per_invoice": "form.invoice.max_amount",
+    "invoice.max_amount_per_invoice.amount": "form.invoice.max_amount",
+    "invoice.monthly_quantity": "form.invoice.monthly_quantity",
+    "invoice.expected_annual_sales": "form.invoice.expected_sales",
+    "invoice.expected_annual_sales.amount": "form.invoice.expected_sales",
+    "invoice.request_general_taxpayer": "form.invoice.general",
+    "invoice.declares_proper_accounts": "form.invoice.accounts",
+    "invoice.finance_contact": "form.invoice.finance_contact",
+    "bank": "form.sec.bank",
+    "bank.bank_code": "form.bank.bank_code",
+    "bank.branch_name": "form.bank.branch_name",
+    "commitment": "form.sec.commitment",
+    "commitment.materials": "form.commitment.materials",
+    "commitment.commitment_text": "form.commitment.text",
+    "commitment.agreed": "form.commitment.agreed",
+}
+# The people of the form (path → the input holding their name): a field under one of them is
+# labelled "<person> · <field>".
+PERSONS = {
+    "legal_representative": "legal_representative.name",
+    "contact": "contact.person.name",
+    "invoice.finance_contact": "invoice.finance_contact.name",
+}
+PERSON_FIELDS = {
+    "name": "form.person.name",
+    "id_type": "form.person.id_type",
+    "id_number": "form.person.id_number",
+    "phone": "form.person.phone",
+    "email": "form.person.email",
+    "nationality": "form.person.nationality",
+}
+_INDEX = re.compile(r"\[\d+\]")
+
+
+@dataclass(frozen=True)
+class Label:
+    """Where a field is, as i18n keys: the person or row it belongs to (``owner``, with the
+    row's number), and the field itself (empty when the path names the owner as a whole)."""
+
+    owner: str
+    number: int
+    field: str
+
+
+def label_of(path: str) -> Label:
+    """The label of a form path ("form.employees[1].person.id_number" or an input name)."""
+    path = path.removeprefix("form.").removeprefix("form")
+    if not path:
+        return Label("", 0, "form.whole")
+    row = _MESSAGE_ROW.match(path)
+    if row:
+        owner, number = f"form.{row.group(1).removesuffix('s')}", int(row.group(2)) + 1
+        rest = path[row.end() :].removeprefix(".")
+        if not rest:
+            return Label(owner, number, "")
+        if rest.startswith("person."):
+            return Label(owner, number, _leaf(PERSON_FIELDS, rest.removeprefix("person.")))
+        if rest == "person":
+            return Label(owner, number, "")
+        return Label(owner, number, _generic(f"{row.group(1)}[].{rest}"))
+    for person in PERSONS:
+        if under(path, person) and path not in (person, f"{person}.person"):
+            rest = path.removeprefix(f"{person}.").removeprefix("person.")
+            return Label(LABELS[person], 0, _leaf(PERSON_FIELDS, rest))
+    return Label("", 0, _generic(path))
+
+
+def _leaf(table: Mapping[str, str], rest: str) -> str:
+    while rest:
+        if rest in table:
+            return table[rest]
+        rest = rest.rpartition(".")[0]
+    return ""
+
+
+def _generic(path: str) -> str:
+    generic = _INDEX.sub("[]", path)
+    for candidate in _ancestors(generic):
+        if candidate in LABELS:
+            return LABELS[candidate]
+    return ""
+
+
+# ---------------------------------------------------------------------------- required
+
+
+# Inputs that must be filled (marked * on the page), as the orchestrator's completeness check
+# and the participants' rules need them; a row group's fields count for the rows the applicant
+# started, and the form needs at least one shareholder. The finance contact is optional (the
+# legal representative acts without one); once started it is checked whole by the tax rules.
+REQUIRED = frozenset(
+    {
+        "name.division",
+        "name.trade_name",
+        "name.industry",
+        "name.organisational_form",
+        "name.industry_code",
+        "enterprise_type",
+        "registered_capital.amount",
+        "business_scope",
+        "domicile.division_code",
+        "domicile.detail",
+        "legal_representative.name",
+        "legal_representative.id_type",
+        "legal_representative.id_number",
+        "contact.person.name",
+        "contact.phone",
+        "bank.bank_code",
+        "bank.branch_name",
+    }
+)
+REQUIRED_IN_ROW = {
+    "shareholders": frozenset(
+        {"person.name", "person.id_type", "person.id_number", "subscribed.amount", "form"}
+        | {"due_date"}
+    ),
+    "officers": frozenset({"person.name", "person.id_type", "person.id_number", "role"}),
+    "employees": frozenset(
+        {"person.name", "person.id_type", "person.id_number", "hire_date", "monthly_wage.amount"}
+    ),
+}
+CHOSEN = frozenset(
+    {"business_scope", "enterprise_type", "name.organisational_form", "name.industry_code"}
+    | {"domicile.division_code", "bank.bank_code"}
+)
+
+
+def required(name: str) -> bool:
+    """Whether the page marks the input ``name`` as required (a row's field: required once the
+    row is started; the page's row templates number their row with a placeholder)."""
+    if name in REQUIRED:
+        return True
+    match = _ROW_KEY.match(re.sub(r"^(\w+)\[[^\]]*\]", r"\1[0]", name))
+    return bool(match and match.group(3) in REQUIRED_IN_ROW[match.group(1)])
+
+
+def missing(
+    fields: Mapping[str, str], translate: Callable[[str, str], str]
+) -> list[common_pb2.Rejection]:
+    """A rejection for each required input left empty, with the browser's row numbers (the
+    platform checks the same again; this names them before a round trip)."""
+    found: list[common_pb2.Rejection] = []
+
+    def reject(name: str, owner: tuple[str, str] = ("", "")) -> None:
+        label = label_of(name)
+        verb_zh = (
+            "请选择" if name in CHOSEN or name.endswith(("id_type", ".form", ".role")) else "请填写"
+        )
+        zh, en = translate(label.field, "zh"), translate(label.field, "en")
+        found.append(
+            common_pb2.Rejection(
+                field=f"form.{name}",
+                rule="required",
+                message_zh=f"{verb_zh}{zh}",
+                message_en=f"{en}: required",
+                subject_zh=owner[0],
+                subject_en=owner[1],
+                participant="portal",
+            )
+        )
+
+    for name in sorted(REQUIRED, key=_order):
+        if not fields.get(name, "").strip():
+            reject(name, _owner(name, fields, translate))
+    for group, subs in REQUIRED_IN_ROW.items():
+        started = [i for i in range(rows(fields, group)) if not row_is_empty(fields, group, i)]
+        if not started and group == "shareholders":
+            started = [0]
+        for i in started:
+            for sub in ROW_FIELDS[group]:
+                if sub in subs and not fields.get(f"{group}[{i}].{sub}", "").strip():
+                    name = f"{group}[{i}].{sub}"
+                    reject(name, _owner(name, fields, translate))
+    return found
+
+
+def _order(name: str) -> int:
+    order = list(SIMPLE) + sorted(MULTI)
+    return order.index(name) if name in order else len(order)
+
+
+def _owner(
+    name: str, fields: Mapping[str, str], translate: Callable[[str, str], str]
+) -> tuple[str, str]:
+    """The person or row ``name`` belongs to, as the page shows it ("职工 2（李雷）")."""
+    label = label_of(name)
+    if not label.owner:
+        return "", ""
+    if label.number:
+        person = name[: name.index("]") + 1] + ".person.name"
+    else:
+        person = next((n for p, n in PERSONS.items() if under(name, p)), "")
+    who = fields.get(person, "").strip() if person else ""
+    zh, en = translate(label.owner, "zh"), translate(label.owner, "en")
+    if label.number:
+        zh, en = f"{zh} {label.number}", f"{en} {label.number}"
+    if who:
+        zh, en = f"{zh}（{who}）", f"{en} ({who})"
+    return zh, en
+
+
+# ---------------------------------------------------------------------------- corrections
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a correction may change: form paths, as the update mask sends them (empty: the
+    whole form)."""
+
+    paths: tuple[str, ...]
+
+    @property
+    def whole(self) -> bool:
+        return not self.paths
+
+    def holds(self, name: str) -> bool:
+        return self.whole or any(under(name, p) for p in self.paths)
+
+    def shows(self, section: Section) -> bool:
+        return self.whole or any(
+            under(p, s) or under(s, p) for p in self.paths for s in section.paths
+        )
+
+
+_LISTS = ("shareholders", "officers", "employees", "business_scope", "seals")
+_LISTS_IN = ("invoice.kinds", "commitment.materials")
+
+
+def correction_scope(rejections: Iterable[common_pb2.Rejection]) -> Scope:
+    """The form paths the named fields ask to correct: a field of a list takes the whole list
+    ("employees[1].person.id_number" → "employees"), a field the page has no input for takes
+    its nearest part that has inputs ("domicile.district" → "domicile"); "form" is the whole."""
+    paths: list[str] = []
+    for rejection in rejections:
+        path = _scope_path(rejection.field.removeprefix("form.").removeprefix("form"))
+        if not path:
+            return Scope(())
+        if path not in paths:
+            paths.append(path)
+    kept = [p for p in paths if not any(q != p and under(p, q) for q in paths)]
+    return Scope(tuple(kept))
+
+
+def _scope_path(path: str) -> str:
+    for group in (*_LISTS_IN, *_LISTS):
+        if under(path, group):
+            return group
+    inputs = set(SIMPLE) | MULTI
+    for candidate in _ancestors(path):
+        if any(under(name, candidate) for name in inputs):
+            return candidate
+    return ""
+
+
+def corrected(base: Mapping[str, str], posted: Mapping[str, str], scope: Scope) -> Fields:
+    """The case's form with the posted inputs of ``scope`` taking the place of its own."""
+    if scope.whole:
+        return dict(posted)
+    merged = {k: v for k, v in base.items() if not scope.holds(k)}
+    merged.update({k: v for k, v in posted.items() if scope.holds(k)})
+    for group in ROWS:
+        if not scope.holds(f"rows.{group}"):
+            merged[f"rows.{group}"] = base.get(f"rows.{group}", "")
+    return merged

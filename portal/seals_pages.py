@@ -148,6 +148,9 @@ async def seals_index(request: Request) -> Response:
         errors=errors,
         fields={"uscc": (typed or "")[:60]},
         dom_id=formdata.dom_id,
+        # The seals pages keep showing each error in both languages; the language-only rule is
+        # the application form's.
+        bilingual_errors=True,
     )
 
 
@@ -248,6 +251,7 @@ async def seals_page(
         errors=found,
         problems=[(anchor, r) for anchor, items in found.items() for r in items],
         dom_id=formdata.dom_id,
+        bilingual_errors=True,
     )
 
 

@@ -19,7 +19,8 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.seal.v1 import seal_pb2
 from onestop_common.protoconv import from_timestamp
-from portal.i18n import enum_label, enum_labels, translate
+from portal import catalogue, formdata
+from portal.i18n import MATERIALS, enum_label, enum_labels, translate
 
 TERMINAL = frozenset(
     {
@@ -121,6 +122,17 @@ def state_key(enum: object, prefix: str, number: int) -> str:
 
 
 @dataclass(frozen=True)
+class Problem:
+    """A rejection as a person reads it: which answer (the person or row, then the field) and
+    what is wrong, in the page's language only."""
+
+    field: str
+    anchor: str
+    where: str
+    message: str
+
+
+@dataclass(frozen=True)
 class StepView:
     name: str
     label: str
@@ -131,6 +143,11 @@ class StepView:
     summary: str
     rejections: tuple[common_pb2.Rejection, ...]
     finished: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def awaiting(self) -> bool:
+        return self.state == "AWAITING_APPLICANT"
 
 
 def actor_label(actor: str, step: str, lang: str) -> str:
@@ -167,6 +184,7 @@ def step_view(step: pb.Step, lang: str) -> StepView:
         summary=step.summary,
         rejections=tuple(step.rejections),
         finished=when(from_timestamp(step.finished_at)),
+        problems=tuple(problem(r, lang) for r in step.rejections),
     )
 
 
@@ -186,6 +204,8 @@ class CaseView:
     bundle_ready: bool
     terminal: bool
     awaiting_applicant: bool
+    # The steps that wait for the applicant's correction (their fields and reasons).
+    waiting: tuple[StepView, ...]
     commitment_state: str
     commitment_due: str
     outstanding: tuple[common_pb2.MissingMaterial, ...]
@@ -217,16 +237,204 @@ def case_view(app: pb.Application, lang: str) -> CaseView:
         rejections=tuple(app.rejections),
         bundle_ready=app.bundle_ready,
         terminal=terminal,
-        awaiting_applicant=any(s.state == "AWAITING_APPLICANT" for s in steps),
+        awaiting_applicant=any(s.awaiting for s in steps),
+        waiting=tuple(s for s in steps if s.awaiting),
         commitment_state=commitment,
         commitment_due=until(from_timestamp(app.commitment.due_at)),
         outstanding=tuple(app.commitment.outstanding),
         supplied=tuple(app.commitment.supplied),
-        cancellable=app.state == common_pb2.CASE_STATE_RUNNING,
+        cancellable=app.state
+        in (common_pb2.CASE_STATE_RUNNING, common_pb2.CASE_STATE_AWAITING_APPLICANT),
         version=app.version,
         seals_ready=bool(app.uscc) and any(s.name == "seal" and s.state == "DONE" for s in steps),
         standstill="" if terminal else standstill_text(app, lang),
     )
+
+
+# ---------------------------------------------------------------------------- rejections
+
+
+def rejection_text(rejection: common_pb2.Rejection, lang: str) -> str:
+    """The rejection's message in the page's language, after the person or row it names
+    ("职工 2（李雷）：身份证号码校验码不正确")."""
+    subject = rejection.subject_en if lang == "en" else rejection.subject_zh
+    message = rejection.message_en if lang == "en" else rejection.message_zh
+    if not message:
+        message = translate("error.title", lang)
+    return f"{subject}{translate('error.subject_sep', lang)}{message}" if subject else message
+
+
+def field_text(field: str, lang: str, subject: str = "") -> str:
+    """Where a form path is, in words ("职工 2（李雷）· 证件号码", "Bank account · Branch";
+    "整个申请" for the whole form); empty for a path that is not the form's."""
+    label = formdata.label_of(field)
+    owner = subject
+    if not owner and label.owner:
+        owner = translate(label.owner, lang) + (f" {label.number}" if label.number else "")
+    what = translate(label.field, lang) if label.field else ""
+    return " · ".join(part for part in (owner, what) if part)
+
+
+def problem(rejection: common_pb2.Rejection, lang: str) -> Problem:
+    subject = rejection.subject_en if lang == "en" else rejection.subject_zh
+    message = rejection.message_en if lang == "en" else rejection.message_zh
+    return Problem(
+        field=rejection.field,
+        anchor=formdata.dom_id(rejection.field.removeprefix("form.") or "_general"),
+        where=field_text(rejection.field, lang, subject),
+        message=message,
+    )
+
+
+# ---------------------------------------------------------------------------- the review page
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class AnswerBlock:
+    heading: str
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class AnswerSection:
+    key: str
+    title: str
+    anchor: str
+    blocks: tuple[AnswerBlock, ...]
+
+
+_ENUM_INPUTS = {
+    "enterprise_type": "enterprise_type",
+    "id_type": "id_type",
+    "form": "contribution_form",
+    "role": "officer_role",
+}
+_FLAGS = ("invoice.request_general_taxpayer", "invoice.declares_proper_accounts")
+
+
+def answers(fields: dict[str, str], lang: str) -> list[AnswerSection]:
+    """Every answer of the form, section by section, as the review page lists them."""
+    t = lambda key: translate(key, lang)  # noqa: E731
+    found = []
+    for section in formdata.PAGE_SECTIONS:
+        blocks: list[AnswerBlock] = []
+        for path in section.paths:
+            if path in formdata.ROWS:
+                blocks += _row_blocks(fields, path, lang)
+                continue
+            names = [
+                n for n in (*formdata.SIMPLE, *sorted(formdata.MULTI)) if formdata.under(n, path)
+            ]
+            if path == "commitment" and not fields.get("commitment.materials"):
+                names = ["commitment.materials"]
+            for name in names:
+                label = formdata.label_of(name)
+                heading = t(label.owner) if label.owner else ""
+                answer = Answer(name, t(label.field), answer_value(fields, name, lang))
+                if blocks and blocks[-1].heading == heading:
+                    last = blocks.pop()
+                    blocks.append(AnswerBlock(heading, (*last.answers, answer)))
+                else:
+                    blocks.append(AnswerBlock(heading, (answer,)))
+        found.append(
+            AnswerSection(
+                section.key, t(section.title), formdata.dom_id(section.anchor), tuple(blocks)
+            )
+        )
+    return found
+
+
+def _row_blocks(fields: dict[str, str], group: str, lang: str) -> list[AnswerBlock]:
+    blocks: list[AnswerBlock] = []
+    owner = translate(f"form.{group.removesuffix('s')}", lang)
+    for i in range(formdata.rows(fields, group)):
+        base = f"{group}[{i}]"
+        if formdata.row_is_empty(fields, group, i):
+            continue
+        who = fields.get(f"{base}.person.name", "").strip()
+        number = len(blocks) + 1
+        heading = f"{owner} {number}" + (
+            (f"（{who}）" if lang == "zh" else f" ({who})") if who else ""
+        )
+        items = tuple(
+            Answer(
+                f"{base}.{sub}",
+                translate(formdata.label_of(f"{base}.{sub}").field, lang),
+                answer_value(fields, f"{base}.{sub}", lang),
+            )
+            for sub in formdata.ROW_FIELDS[group]
+            if not (sub == "person.nationality" and not fields.get(f"{base}.{sub}"))
+        )
+        blocks.append(AnswerBlock(heading, items))
+    if not blocks:
+        none = translate("review.rows_none", lang)
+        blocks.append(
+            AnswerBlock("", (Answer(group, translate(formdata.LABELS[group], lang), none),))
+        )
+    return blocks
+
+
+def answer_value(fields: dict[str, str], name: str, lang: str) -> str:
+    """An answer as the applicant reads it: choices by their labels, money in yuan."""
+    value = fields.get(name, "").strip()
+    yes, no = translate("common.yes", lang), translate("common.no", lang)
+    sep = "; " if lang == "en" else "；"
+    if name in _FLAGS or name == "commitment.agreed":
+        return yes if value else no
+    if name in formdata.MULTI:
+        items = formdata.values(fields, name)
+        if name == "seals":
+            items = _seal_list(items, lang)
+        elif name == "invoice.kinds":
+            items = [enum_label("invoice_kind", k, lang) for k in items]
+        elif name == "commitment.materials":
+            items = [
+                MATERIALS[c][1] if lang == "en" else MATERIALS[c][0]
+                for c in items
+                if c in MATERIALS
+            ]
+        return sep.join(items) if items else translate("review.not_given", lang)
+    if not value:
+        return translate("review.not_given", lang)
+    leaf = name.rsplit(".", 1)[-1]
+    if leaf in _ENUM_INPUTS:
+        return enum_label(_ENUM_INPUTS[leaf], value, lang)
+    if name == "domicile.division_code":
+        return _choice(catalogue.districts(), value, lang)
+    if name == "name.industry_code":
+        return _choice(catalogue.industries(), value, lang)
+    if name == "bank.bank_code":
+        return _choice(catalogue.banks(), value, lang)
+    if name.endswith(".amount"):
+        return f"{value} {translate('common.yuan', lang)}"
+    return value
+
+
+def _choice(choices: Iterable[catalogue.Choice], value: str, lang: str) -> str:
+    for choice in choices:
+        if choice.value == value:
+            return choice.label(lang)
+    return value
+
+
+def _seal_list(chosen: list[str], lang: str) -> list[str]:
+    found = []
+    for kind in formdata.SEAL_KINDS:
+        modes = [m for m in ("physical", "electronic") if f"{kind}.{m}" in chosen]
+        if modes:
+            forms = ("、" if lang == "zh" else ", ").join(
+                translate(f"form.seals.{m}", lang) for m in modes
+            )
+            name = enum_label("seal_kind", kind, lang)
+            found.append(f"{name}（{forms}）" if lang == "zh" else f"{name} ({forms})")
+    return found
 
 
 def standstill_text(app: pb.Application, lang: str) -> str:

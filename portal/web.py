@@ -36,6 +36,7 @@ from portal.security import (
     session_of,
 )
 from portal.store import Account, PortalStore
+from portal.views import rejection_text
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -128,6 +129,14 @@ def render(
         "desks": DESKS,
         "path": request.url.path,
         "path_qs": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+        # Form macros (_macros.html): every input shown, marked required only when the page
+        # says so, errors in the page's language, no section checks unless the page has them.
+        "say": lambda rejection: rejection_text(rejection, lang),
+        "shown": lambda name: True,
+        "is_required": lambda name: False,
+        "focus": "",
+        "checking": False,
+        "bilingual_errors": False,
     }
     base.update(context)
     html = portal_of(request).templates.get_template(name).render(base)
@@ -173,6 +182,18 @@ async def my_cases(request: Request, account: Account) -> Any:
         "ListApplications",
         pb.ListApplicationsRequest(page_size=MY_CASES_PAGE),
     )
+
+
+async def get_case(request: Request, account: Account, case_id: str) -> pb.Application:
+    response = await call(
+        request,
+        account,
+        pb_grpc.OneStopServiceStub,
+        "orchestrator",
+        "GetApplication",
+        pb.GetApplicationRequest(case_id=case_id),
+    )
+    return response.application  # type: ignore[no-any-return]
 
 
 def redirect(url: str) -> RedirectResponse:

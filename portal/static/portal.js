@@ -1,6 +1,8 @@
 // OneStop portal: small improvements on top of server-rendered pages that work without it.
-// Live name check, the capital sum as you type, ID numbers checked as typed, and the case page
-// kept up to date by server-sent events.
+// Live name check, the capital sum as you type, ID numbers checked as typed, each section of the
+// application checked as the applicant leaves it, the draft saved as they type, rows added and
+// removed in place, Enter kept from sending the form, and the case page kept up to date by
+// server-sent events.
 (function () {
   "use strict";
   var lang = document.body.getAttribute("data-lang") || "zh";
@@ -69,8 +71,9 @@
     return s.slice(0, -2).replace(/\B(?=(\d{3})+(?!\d))/g, ",") + "." + s.slice(-2);
   }
   var sumLine = document.getElementById("capital-sum");
+  var recomputeCapital = function () {};
   if (sumLine && typeof BigInt === "function") {
-    var recompute = function () {
+    var recompute = recomputeCapital = function () {
       var total = cents(val("registered_capital.amount"));
       var sum = 0n, complete = true, any = false;
       document.querySelectorAll(".subscription input").forEach(function (el) {
@@ -117,6 +120,205 @@
   document.querySelectorAll('[data-live="id"]').forEach(function (input) {
     if (input.value.trim().length >= 18) idCheck(input);
   });
+
+  // ---- the application form
+  var form = document.getElementById("application-form");
+  if (form) {
+    // Enter in a field never sends the form (it would leave the page half-filled).
+    form.addEventListener("keydown", function (e) {
+      var el = e.target;
+      if (e.key !== "Enter" || !el || el.tagName !== "INPUT") return;
+      if (/^(submit|button|reset|file|image)$/.test(el.type)) return;
+      e.preventDefault();
+    });
+
+    var sectionOf = function (el) { return el && el.closest ? el.closest("[data-check-section]") : null; };
+    var post = function (url, extra) {
+      var data = new FormData(form);
+      Object.keys(extra || {}).forEach(function (k) { data.append(k, extra[k]); });
+      return fetch(url, { method: "POST", body: data, credentials: "same-origin", headers: { accept: "application/json" } });
+    };
+
+    // -- autosave: the draft follows what is typed (a new draft the first time)
+    var autosaveUrl = form.getAttribute("data-autosave");
+    var autosaveNote = document.getElementById("autosave-status");
+    var draftInput = form.querySelector('input[name="draft_id"]');
+    var saving = false, saveAgain = false;
+    var saveNow = function () {
+      if (saving) { saveAgain = true; return; }
+      saving = true;
+      post(autosaveUrl)
+        .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+        .then(function (answer) {
+          if (!answer.ok || !answer.body.saved) throw new Error("not saved");
+          draftInput.value = answer.body.draft_id;
+          if (window.history && window.history.replaceState && location.pathname === "/apply") {
+            window.history.replaceState(null, "", "/apply?draft=" + encodeURIComponent(answer.body.draft_id) + location.hash);
+          }
+          var at = new Date();
+          var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+          say(autosaveNote, autosaveNote.getAttribute("data-saved") + " " + pad(at.getHours()) + ":" + pad(at.getMinutes()) + ":" + pad(at.getSeconds()), true);
+          form.setAttribute("data-saved", answer.body.draft_id);
+        })
+        .catch(function () { say(autosaveNote, autosaveNote.getAttribute("data-failed"), false); })
+        .then(function () {
+          saving = false;
+          if (saveAgain) { saveAgain = false; scheduleSave(); }
+        });
+    };
+    var scheduleSave = autosaveUrl ? debounce(saveNow, 1200) : function () {};
+
+    // -- each section checked as the applicant leaves it (the same check as the whole form's)
+    var checkUrl = form.getAttribute("data-check");
+    var dirty = new WeakMap(), sequence = new WeakMap(), pending = new WeakMap();
+    var describedBy = function (input, id, on) {
+      var ids = (input.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) { return x && x !== id; });
+      if (on) ids.unshift(id);
+      if (ids.length) input.setAttribute("aria-describedby", ids.join(" ")); else input.removeAttribute("aria-describedby");
+    };
+    var clearErrors = function (section) {
+      section.querySelectorAll(".field-errors").forEach(function (block) {
+        var holder = block.closest(".field, .check");
+        if (holder) {
+          holder.classList.remove("has-error");
+          var input = holder.querySelector("input, select, textarea");
+          if (input) { input.removeAttribute("aria-invalid"); describedBy(input, block.id, false); }
+        }
+        block.remove();
+      });
+    };
+    var showErrors = function (section, errors) {
+      clearErrors(section);
+      var blocks = {};
+      errors.forEach(function (err) {
+        var slot = section.querySelector('[data-slot="' + CSS.escape(err.anchor) + '"]') || section.querySelector("[data-slot]");
+        if (!slot) return;
+        var anchor = slot.getAttribute("data-slot");
+        var block = blocks[anchor];
+        if (!block) {
+          block = document.createElement("div");
+          block.className = "field-errors";
+          block.id = err.anchor === anchor ? err.target + "-errs" : "f-" + anchor.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-+|-+$/g, "") + "-errs";
+          block.setAttribute("data-errors-for", anchor);
+          slot.insertAdjacentElement("afterend", block);
+          blocks[anchor] = block;
+          var holder = slot.closest(".field, .check");
+          if (holder && section.contains(holder)) {
+            holder.classList.add("has-error");
+            var input = holder.querySelector("input, select, textarea");
+            if (input) { input.setAttribute("aria-invalid", "true"); describedBy(input, block.id, true); }
+          }
+        }
+        var line = document.createElement("p");
+        line.className = "field-error";
+        line.textContent = err.text;
+        block.appendChild(line);
+      });
+    };
+    var checkSection = function (section) {
+      var key = section.getAttribute("data-check-section");
+      var status = document.getElementById("status-" + key);
+      var number = (sequence.get(section) || 0) + 1;
+      sequence.set(section, number);
+      dirty.set(section, false);
+      if (status) say(status, status.getAttribute("data-checking"), null);
+      section.setAttribute("aria-busy", "true");
+      post(checkUrl, { section: key })
+        .then(function (r) { return r.json(); })
+        .then(function (answer) {
+          if (sequence.get(section) !== number) return; // a later check of this section answers
+          if (answer.unavailable || !answer.errors) { if (status) say(status, "", null); return; }
+          showErrors(section, answer.errors);
+          var count = answer.errors.length;
+          if (status) say(status, count ? status.getAttribute("data-bad").replace("{n}", count) : "✔ " + status.getAttribute("data-ok"), !count);
+          section.setAttribute("data-checked", count ? "problems" : "ok");
+        })
+        .catch(function () { if (status && sequence.get(section) === number) say(status, "", null); })
+        .then(function () { if (sequence.get(section) === number) section.removeAttribute("aria-busy"); });
+    };
+    var changed = function (el) {
+      scheduleSave();
+      var section = sectionOf(el);
+      if (!section || !checkUrl) return;
+      dirty.set(section, true);
+      // Changed from outside (a choice made without focusing it): check once the changes settle.
+      if (!section.contains(document.activeElement)) {
+        clearTimeout(pending.get(section));
+        pending.set(section, setTimeout(function () {
+          if (dirty.get(section) && !section.contains(document.activeElement)) checkSection(section);
+        }, 500));
+      }
+    };
+    form.addEventListener("input", function (e) { changed(e.target); });
+    form.addEventListener("change", function (e) { changed(e.target); });
+    if (checkUrl) {
+      form.addEventListener("focusout", function (e) {
+        var section = sectionOf(e.target);
+        if (!section || (e.relatedTarget && section.contains(e.relatedTarget))) return;
+        if (dirty.get(section)) checkSection(section);
+      });
+    }
+
+    // -- rows added and removed in place (the page without its script asks the server)
+    var rowsInput = function (group) { return form.querySelector('input[name="rows.' + group + '"]'); };
+    var renumber = function (list, group) {
+      list.querySelectorAll('.row[data-group="' + group + '"]').forEach(function (row, index) {
+        var old = row.getAttribute("data-index");
+        if (String(index) === old) return;
+        var byName = new RegExp(group.replace(/[^a-z_]/g, "") + "\\[" + old + "\\]", "g");
+        var byId = new RegExp("f-" + group + "-" + old + "(?=-|$|\\s)", "g");
+        var rewrite = function (value) {
+          return value.replace(byName, group + "[" + index + "]").replace(byId, "f-" + group + "-" + index)
+            .replace("remove:" + group + ":" + old, "remove:" + group + ":" + index);
+        };
+        [row].concat(Array.prototype.slice.call(row.querySelectorAll("*"))).forEach(function (el) {
+          ["name", "id", "for", "aria-describedby", "data-errors-for", "data-slot"].forEach(function (attr) {
+            var value = el.getAttribute(attr);
+            if (value) el.setAttribute(attr, rewrite(value));
+          });
+          if (el.tagName === "BUTTON" && el.value) el.value = rewrite(el.value);
+        });
+        row.setAttribute("data-index", String(index));
+        var shown = row.querySelector(".row-number");
+        if (shown) shown.textContent = String(index + 1);
+      });
+    };
+    form.addEventListener("click", function (e) {
+      var button = e.target.closest ? e.target.closest("button[data-add], button[data-remove]") : null;
+      if (!button) return;
+      var group = button.getAttribute("data-add") || button.getAttribute("data-remove");
+      var list = form.querySelector('[data-rows="' + group + '"]');
+      var template = document.getElementById("tpl-" + group);
+      var counter = rowsInput(group);
+      if (!list || !template || !counter) return; // leave it to the server
+      e.preventDefault();
+      var count = list.querySelectorAll('.row[data-group="' + group + '"]').length;
+      if (button.hasAttribute("data-add")) {
+        if (count >= parseInt(list.getAttribute("data-max"), 10)) return;
+        var holder = document.createElement("div");
+        holder.innerHTML = template.innerHTML.replace(/__I__/g, String(count)).replace(/__N__/g, String(count + 1));
+        var row = holder.firstElementChild;
+        list.appendChild(row);
+        counter.value = String(count + 1);
+        var first = row.querySelector("input, select");
+        // Focus the new row where it is: the page does not jump.
+        if (first) first.focus({ preventScroll: true });
+      } else {
+        var gone = button.closest(".row");
+        var section = sectionOf(gone);
+        if (count <= parseInt(list.getAttribute("data-min"), 10)) {
+          gone.querySelectorAll("input:not([type=checkbox]), textarea").forEach(function (el) { el.value = ""; });
+        } else {
+          gone.remove();
+          renumber(list, group);
+          counter.value = String(count - 1);
+        }
+        if (section) { dirty.set(section, true); checkSection(section); }
+        recomputeCapital();
+      }
+      scheduleSave();
+    });
+  }
 
   // ---- the case page: live updates from the server (server-sent events)
   var live = document.getElementById("live");

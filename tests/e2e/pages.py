@@ -8,6 +8,7 @@ import random
 import re
 from typing import TYPE_CHECKING, Any
 
+import grpc
 import httpx
 
 from onestop.common.v1 import application_pb2
@@ -122,3 +123,37 @@ def complete_case(
         )
     assert run.application is not None, f"case {run.case_id} did not end"
     return run.application
+
+
+# ---------------------------------------------------------------------------- checked before issue
+
+
+def leave_the_form(page: Any) -> None:
+    """Moves focus out of the form's sections, as a person does when they are done typing:
+    the section they were in is checked too."""
+    page.locator("#review-application").focus()
+
+
+def review_and_submit(page: Any) -> str:
+    """From the filled form: on to the review page ("核对信息"), then submit; the new case id."""
+    page.locator("#review-application").click()
+    page.wait_for_url("**/apply/review?draft=*")
+    page.locator("#submit-application").click()
+    page.wait_for_url("**/cases/OS*")
+    return str(page.url.rsplit("/", 1)[1])
+
+
+def field_errors(page: Any, anchor: str) -> Any:
+    """The error block the form shows next to ``anchor`` (an input name, a row or a section)."""
+    return page.locator(f'[data-errors-for="{anchor}"]')
+
+
+def cases_of(platform: Platform, applicant: str) -> list[pb.Application]:
+    """The applicant's cases, as the orchestrator lists them."""
+    with grpc.insecure_channel(platform.settings.grpc_target("orchestrator")) as channel:
+        listed = pb_grpc.OneStopServiceStub(channel).ListApplications(
+            pb.ListApplicationsRequest(page_size=50),
+            metadata=credential(platform.settings, "entrepreneur", subject=applicant),
+            timeout=30,
+        )
+    return list(listed.applications)

@@ -1,6 +1,7 @@
 """An entrepreneur's journey through the portal in a real browser, every desk acting by hand:
-the form with mistakes shown next to their fields, the case page following each desk live
-(server-sent events, no reload), and the signed bundle downloaded and verified."""
+the form with mistakes shown next to their fields, reviewed whole before it is submitted, the
+case page following each desk live (server-sent events, no reload), and the signed bundle
+downloaded and verified."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from playwright.sync_api import expect
 
 from onestop_common.pki import PkiStore
 from tests.e2e.conftest import Platform
-from tests.e2e.pages import fill_application, fresh_form, login
+from tests.e2e.pages import fill_application, fresh_form, login, review_and_submit
 
 LIVE_TIMEOUT = 60_000
 
@@ -38,7 +39,7 @@ def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_th
     # The live checks as typed: the ID number and the capital sum.
     expect(page.locator("#f-officers-2-person-id_number-live")).to_contain_text("校验码")
     expect(page.locator("#capital-sum")).to_contain_text("不一致")
-    page.locator("#submit-application").click()
+    page.locator("#review-application").click()
 
     shareholders_errors = page.locator('[data-errors-for="shareholders"]')
     id_errors = page.locator('[data-errors-for="officers[2].person.id_number"]')
@@ -63,9 +64,8 @@ def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_th
     page.locator('[name="officers[2].person.id_number"]').fill(good_supervisor_id)
     expect(page.locator("#capital-sum")).to_contain_text("与注册资本一致")
     expect(page.locator("#f-officers-2-person-id_number-live")).to_contain_text("校验通过")
-    page.locator("#submit-application").click()
+    review_and_submit(page)
 
-    page.wait_for_url("**/cases/OS*")
     expect(page.locator("h1")).to_contain_text(form.name.trade_name)
     expect(page.locator('[data-step="license"]')).to_be_visible()
 
@@ -80,9 +80,7 @@ def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     form = fresh_form()
     fill_application(page, form)
     page.screenshot(path=str(screenshots / "form.png"), full_page=True)
-    page.locator("#submit-application").click()
-    page.wait_for_url("**/cases/OS*")
-    case_id = page.url.rsplit("/", 1)[1]
+    case_id = review_and_submit(page)
     # A mark that survives only as long as the page is not reloaded.
     page.evaluate("window.__notReloaded = true")
     step = lambda name: page.locator(f'li.step[data-step="{name}"]')  # noqa: E731
