@@ -27,7 +27,7 @@ from portal import catalogue, formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.i18n import MATERIALS, enum_label, translate
 from portal.store import Account, AccountError
-from portal.views import StepView, answers, case_view, field_text, rejection_text
+from portal.views import StepView, answers, case_view, rejection_text
 from portal.web import (
     APPLICANTS,
     call,
@@ -92,7 +92,6 @@ def form_page(
         touches=touches,
         section_shown=section_shown,
         is_required=formdata.required,
-        where=lambda r: field_text(r.field, lang, r.subject_en if lang == "en" else r.subject_zh),
         focus=focus,
         draft_id=draft_id,
         action=action,
@@ -231,8 +230,10 @@ async def apply(request: Request) -> Response:
         draft_id = await run_in_threadpool(
             store.save_draft, account.username, fields, formdata.title(fields), draft_id
         )
-    except AccountError as error:
-        return form_page(request, fields, draft_id=draft_id, idempotency_key=key, notice=str(error))
+    except AccountError:
+        return form_page(
+            request, fields, draft_id=draft_id, idempotency_key=key, notice="form.too_many_drafts"
+        )
     if command == "draft":
         session(request).flash("form.saved")
         return redirect(f"/apply?draft={draft_id}")

@@ -215,6 +215,10 @@ S: dict[str, tuple[str, str]] = {
         "When you are done, continue to check your answers before you submit; the Enter key "
         "never submits the application.",
     ),
+    "form.too_many_drafts": (
+        "草稿已达 50 份上限，请先在“我的申请”中删除不用的草稿",
+        "You have 50 drafts, the most kept; delete one under My applications first",
+    ),
     "form.autosaved": ("已自动保存草稿", "Draft saved automatically"),
     "form.autosave_failed": (
         "草稿未能自动保存，请稍后点击“保存草稿”",

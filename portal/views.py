@@ -275,6 +275,12 @@ def field_text(field: str, lang: str, subject: str = "") -> str:
     return " · ".join(part for part in (owner, what) if part)
 
 
+def rejection_place(rejection: common_pb2.Rejection, lang: str) -> str:
+    """Where a rejection's field is, in words, with the person or row it names."""
+    subject = rejection.subject_en if lang == "en" else rejection.subject_zh
+    return field_text(rejection.field, lang, subject)
+
+
 def problem(rejection: common_pb2.Rejection, lang: str) -> Problem:
     subject = rejection.subject_en if lang == "en" else rejection.subject_zh
     message = rejection.message_en if lang == "en" else rejection.message_zh

@@ -36,7 +36,7 @@ from portal.security import (
     session_of,
 )
 from portal.store import Account, PortalStore
-from portal.views import rejection_text
+from portal.views import rejection_place, rejection_text
 
 HERE = Path(__file__).resolve().parent
 MAX_UPLOAD = 10 * 1024 * 1024
@@ -132,6 +132,7 @@ def render(
         # Form macros (_macros.html): every input shown, marked required only when the page
         # says so, errors in the page's language, no section checks unless the page has them.
         "say": lambda rejection: rejection_text(rejection, lang),
+        "where": lambda rejection: rejection_place(rejection, lang),
         "shown": lambda name: True,
         "is_required": lambda name: False,
         "focus": "",

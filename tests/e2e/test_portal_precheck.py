@@ -144,6 +144,22 @@ def test_an_english_page_shows_the_flaw_in_english_only(platform: Platform, new_
     expect(page.locator("#error-summary")).not_to_contain_text(expected.message_zh)
     assert cases_of(platform, applicant.username) == []
 
+    # Corrected, the section checks out, and the review page speaks English too.
+    good = ctx.employees[1].id_number
+    page.locator('[name="employees[1].person.id_number"]').fill(good)
+    leave_the_form(page)
+    expect(page.locator("#status-employees")).to_contain_text("This section checks out")
+    expect(block).to_have_count(0)
+    page.locator("#review-application").click()
+    page.wait_for_url("**/apply/review?draft=*")
+    expect(page.locator("h1")).to_contain_text("Check your answers")
+    expect(page.locator("#review-bank-h")).to_have_text("Bank account")
+    expect(page.locator('[data-answer="employees[1].person.id_number"] dd')).to_have_text(good)
+    expect(page.locator('[data-answer="enterprise_type"] dd')).to_have_text(
+        "Limited liability company"
+    )
+    expect(page.locator("#submit-application")).to_have_text("Accept and submit the application")
+
 
 def test_a_clean_application_is_reviewed_whole_then_submitted(
     platform: Platform, new_page: Any, screenshots: Path
