@@ -394,6 +394,98 @@ def test_text_in_a_whole_number_field_is_a_rejection_not_a_crash() -> None:
     assert "不是整数" in problems[0].message_zh
 
 
+def test_a_removed_row_moves_the_rows_after_it_up() -> None:
+    fields = formdata.defaults()
+    fields["rows.employees"] = "3"
+    for i, name in enumerate(("赵强", "孙丽", "王五")):
+        fields[f"employees[{i}].person.name"] = name
+    assert formdata.remove_row(fields, "employees", 1)
+    assert fields["rows.employees"] == "2"
+    assert [fields[f"employees[{i}].person.name"] for i in range(2)] == ["赵强", "王五"]
+    assert "employees[2].person.name" not in fields
+    # A group at its minimum keeps one empty row.
+    fields["rows.shareholders"] = "1"
+    fields["shareholders[0].person.name"] = "张伟"
+    formdata.remove_row(fields, "shareholders", 0)
+    assert fields["rows.shareholders"] == "1"
+    assert not fields.get("shareholders[0].person.name")
+
+
+def test_a_correction_takes_whole_lists_and_the_nearest_part_with_inputs() -> None:
+    from google.protobuf import field_mask_pb2
+
+    from onestop.common.v1 import application_pb2
+
+    def named(*paths: str) -> list[common_pb2.Rejection]:
+        return [
+            common_pb2.Rejection(field=p, rule="r", message_zh="中", message_en="en") for p in paths
+        ]
+
+    scope = formdata.correction_scope(
+        named(
+            "form.employees[1].person.id_number",
+            "form.employees[0].hire_date",
+            "form.bank.branch_name",
+            "form.domicile.district",
+            "form.invoice.finance_contact",
+            "form.seals[1].kind",
+        )
+    )
+    assert scope.paths == (
+        "employees",
+        "bank.branch_name",
+        "domicile",
+        "invoice.finance_contact",
+        "seals",
+    )
+    mask = field_mask_pb2.FieldMask(paths=list(scope.paths))
+    assert mask.IsValidForDescriptor(application_pb2.ApplicationForm.DESCRIPTOR)
+    assert formdata.correction_scope(named("form")).whole
+
+    sample = formdata.from_proto(load_form(SAMPLE))
+    posted = {
+        "rows.employees": "1",
+        "employees[0].person.name": "赵强",
+        "bank.branch_name": "中国工商银行天津宝坻支行营业部",
+        "name.trade_name": "不在补正范围",
+    }
+    merged = formdata.corrected(sample, posted, formdata.Scope(("employees", "bank.branch_name")))
+    assert merged["bank.branch_name"] == "中国工商银行天津宝坻支行营业部"
+    assert merged["rows.employees"] == "1" and "employees[1].person.name" not in merged
+    assert merged["name.trade_name"] == sample["name.trade_name"]
+    assert merged["rows.shareholders"] == sample["rows.shareholders"]
+
+
+def test_required_inputs_left_empty_are_named_with_their_person_or_row() -> None:
+    from portal.i18n import translate
+
+    fields = formdata.from_proto(load_form(SAMPLE))
+    fields["contact.phone"] = ""
+    fields["bank.branch_name"] = " "
+    fields["employees[1].hire_date"] = ""
+    found = {r.field: r for r in formdata.missing(fields, translate)}
+    assert set(found) == {
+        "form.contact.phone",
+        "form.bank.branch_name",
+        "form.employees[1].hire_date",
+    }
+    assert found["form.employees[1].hire_date"].subject_zh == "职工 2（孙丽）"
+    assert found["form.contact.phone"].subject_zh == "联络员（李娜）"
+    assert found["form.bank.branch_name"].message_zh == "请填写开户网点"
+    assert formdata.missing(formdata.from_proto(load_form(SAMPLE)), translate) == []
+
+
+def test_the_form_offers_only_the_districts_the_platform_serves(client: TestClient) -> None:
+    sign_in(client, "alice")
+    page = client.get("/apply").text
+    select = re.search(r'<select id="f-domicile-division_code".*?</select>', page, re.S)
+    assert select is not None
+    assert re.findall(r'<option value="(\d+)"', select.group(0)) == ["120115"]
+    # Required inputs are marked for everyone to see.
+    for name in ("contact-person-name", "contact-phone", "bank-branch_name"):
+        assert re.search(rf'<label for="f-{name}">[^<]*<span class="req"', page), name
+
+
 # ---------------------------------------------------------------------------- the CLI
 
 
