@@ -486,6 +486,25 @@ def test_the_form_offers_only_the_districts_the_platform_serves(client: TestClie
         assert re.search(rf'<label for="f-{name}">[^<]*<span class="req"', page), name
 
 
+def test_a_desk_returns_a_part_of_the_form_it_may_send_back_as_a_correctable_refusal() -> None:
+    from portal.desks import DESKS, UnknownSection, action_request
+
+    method, request = action_request(
+        DESKS["si_clerk"], "return", "T1", {"section": "employees", "reason": "岗位不符"}
+    )
+    assert method == "RejectTask" and request.correctable
+    assert [(f.field, f.message_zh, f.participant) for f in request.fields] == [
+        ("form.employees", "岗位不符", "social_insurance")
+    ]
+    with pytest.raises(UnknownSection):
+        action_request(DESKS["bank_clerk"], "return", "T1", {"section": "employees"})
+    # The officer's correction may name a part, or leave the whole form to correct.
+    _, named = action_request(DESKS["officer"], "correction", "T2", {"section": "name"})
+    assert [f.field for f in named.rejections] == ["form.name"]
+    _, whole = action_request(DESKS["officer"], "correction", "T2", {"reason": "请核对"})
+    assert list(whole.rejections) == [] and whole.reason == "请核对"
+
+
 # ---------------------------------------------------------------------------- the CLI
 
 
