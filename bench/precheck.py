@@ -36,7 +36,7 @@ def flawed_sample() -> application_pb2.ApplicationForm:
     """The sample with one flaw for each participant (and the form's own completeness)."""
     form = load_form(SAMPLE)
     form.contact.phone = "12345"  # orchestrator: phone format
-    form.name.trade_name = "中华"  # registration: a word only the State Council may allow
+    form.name.trade_name = "博彩"  # registration: a prohibited word (gambling)
     del form.seals[1]  # seal: the finance seal is missing
     form.invoice.request_general_taxpayer = True
     form.invoice.declares_proper_accounts = False  # invoice: general status needs accounts
@@ -125,4 +125,7 @@ def _measure(
         f"{sorted(rejected)}"
     )
     slowest = sorted(((statistics.median(v), k) for k, v in shares.items()), reverse=True)
-    out("  answered by (median ms): " + ", ".join(f"{k} {ms:.1f}" for ms, k in slowest))
+    out(
+        "  answers in hand after (median ms from the start): "
+        + ", ".join(f"{k} {ms:.1f}" for ms, k in slowest)
+    )
