@@ -7,15 +7,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 
-from google.protobuf.message import DecodeError
-
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2
+from onestop_common import application_checks
 from onestop_common.errors import InvalidInput, PermissionDenied, RuleViolation, violation
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.limits import enforce_limits
-from onestop_common.protoconv import money, rejections, timestamp
+from onestop_common.protoconv import money, timestamp
 from svc_invoice import domain, red_letter, store
 from svc_invoice.domain import (
     PARTICIPANT,
@@ -265,72 +263,6 @@ def _registration_input(
     ), unknown
 
 
-def decode_check_request(body: bytes) -> application_pb2.CheckApplicationRequest:
-    """A CheckApplicationRequest from the AMQP RPC, checked as the gRPC entrypoint checks every
-    request: bytes that are not one, or a field over its limit, are InvalidInput."""
-    try:
-        request = application_pb2.CheckApplicationRequest.FromString(bytes(body))
-    except (DecodeError, TypeError) as error:
-        name = application_pb2.CheckApplicationRequest.DESCRIPTOR.full_name
-        raise InvalidInput(
-            f"the request is not a valid {name} ({type(error).__name__})",
-            message_zh=f"请求不是有效的 {name}",
-        ) from error
-    request.DiscardUnknownFields()
-    enforce_limits(request)
-    return request
-
-
-def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
-    """Rejections answered by this service, each saying whose rule it is."""
-    found = rejections(problems)
-    for item in found:
-        item.participant = PARTICIPANT
-    return found
-
-
-def correction_fields(
-    fields: Sequence[common_pb2.Rejection], reason: str
-) -> list[common_pb2.Rejection]:
-    """What a correctable refusal asks the applicant to correct: at least one form field, each
-    answered as this participant's; a field without its own words carries the reason."""
-    if not fields:
-        raise InvalidInput.of(
-            [
-                violation(
-                    "fields",
-                    "required",
-                    "退回申请人修改时，须指明至少一项需要修改的申请表内容",
-                    "a correctable refusal must name at least one field of the application "
-                    "for the applicant to correct",
-                )
-            ]
-        )
-    problems = [
-        violation(
-            f"fields[{i}].field",
-            "form_path",
-            "须指明申请表中的字段（以“form.”开头的路径，例如 form.invoice.finance_contact）",
-            "name a field of the application form (a path starting with 'form.', e.g. "
-            "form.invoice.finance_contact)",
-        )
-        for i, item in enumerate(fields)
-        if not item.field.strip().startswith("form.")
-    ]
-    if problems:
-        raise InvalidInput.of(problems)
-    return [
-        common_pb2.Rejection(
-            field=item.field.strip(),
-            rule=item.rule.strip() or "tax_staff_correction",
-            message_zh=item.message_zh.strip() or f"税务人员要求修改：{reason}",
-            message_en=item.message_en.strip() or f"tax staff ask for a correction: {reason}",
-            participant=PARTICIPANT,
-        )
-        for item in fields
-    ]
-
-
 def approval_input(request: invoice_pb2.ApproveTaskRequest) -> domain.ApprovalInput:
     return domain.ApprovalInput(
         kinds=kinds(request.kinds, "kinds"),
@@ -552,3 +484,24 @@ def change_message(row: CreditLineChange) -> invoice_pb2.CreditLineChange:
         message.old_credit_line.CopyFrom(money(Decimal(row.old_value)))
     message.changed_at.CopyFrom(timestamp(row.changed_at))
     return message
+
+
+# The check of an application and the desk's return for correction, as every participant does them.
+DESK = application_checks.Desk(
+    participant=PARTICIPANT,
+    staff_zh="税务人员",
+    staff_en="tax staff",
+    default_rule="tax_staff_correction",
+    example_field="form.invoice.finance_contact",
+)
+decode_check_request = application_checks.decode_check_request
+
+
+def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
+    return application_checks.participant_rejections(problems, PARTICIPANT)
+
+
+def correction_fields(
+    fields: Sequence[common_pb2.Rejection], reason: str
+) -> list[common_pb2.Rejection]:
+    return application_checks.correction_fields(DESK, fields, reason)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from onestop.common.v1 import application_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc
+from onestop_common.application_checks import decode_check_request
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (
@@ -134,7 +135,7 @@ class Service(HealthCheck):
     def check_application(self, request: bytes) -> bytes:
         """CheckApplication for the platform over AMQP: the serialized request in, the serialized
         response out (the broker is the platform's own, as for ``license_status``)."""
-        message = application_pb2.CheckApplicationRequest.FromString(request)
+        message = decode_check_request(request)
         with self.store.transaction() as uow:
             return actions.check_application(uow, None, message, self._env()).SerializeToString()
 

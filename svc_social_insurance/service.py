@@ -10,6 +10,7 @@ from typing import Any
 from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
+from onestop_common.application_checks import decode_check_request
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -80,7 +81,7 @@ class Service(HealthCheck):
     def check_application(self, request: bytes) -> bytes:
         """CheckApplication for the platform over AMQP: the serialized request in, the serialized
         response out (the broker is the platform's own)."""
-        message = application_pb2.CheckApplicationRequest.FromString(request)
+        message = decode_check_request(request)
         with self.store.transaction() as uow:
             response = workflow.check_application(uow, None, message, now=business_now())
             return response.SerializeToString()
