@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import grpc
 import pytest
+from grpc_status import rpc_status
 
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
@@ -22,11 +24,11 @@ from onestop.registration.v1 import registration_pb2_grpc as reg_grpc
 from onestop_cli.demo import demo_form
 from onestop_common import messaging as m
 from onestop_common.clock import SHANGHAI
+from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
 from tests.e2e.test_commitment_route import MATERIAL_CODE, committed
 from tests.e2e.test_full_platform import electronic_only
 from tests.integration.conftest import PlatformFactory
-from tests.support.cases import watch_for
 from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import CommandDriver, credential
 from tests.support.staff import PLATFORM, Staff
@@ -136,23 +138,20 @@ def test_an_unfulfilled_commitment_revokes_the_company_and_lists_both_people(
             ]
         )
 
-        # Listed now: the same applicant's next commitment case goes back to the applicant with
-        # the reason (they may apply without the commitment instead).
+        # Listed now: the same applicant's next commitment case is refused at submission with
+        # the reason (they may apply without the commitment instead), and nothing is created.
         again = committed(electronic_only(demo_form(random.Random())))
-        second = stub.SubmitApplication(
-            pb.SubmitApplicationRequest(idempotency_key=f"{applicant}-again", form=again),
-            metadata=me,
-            timeout=60,
-        ).application.case_id
-        returned = watch_for(
-            stub,
-            fast,
-            second,
-            lambda app: license_of(app).state == common_pb2.STEP_STATE_AWAITING_APPLICANT,
-            applicant=applicant,
-        )
+        with pytest.raises(grpc.RpcError) as refused:
+            stub.SubmitApplication(
+                pb.SubmitApplicationRequest(idempotency_key=f"{applicant}-again", form=again),
+                metadata=me,
+                timeout=60,
+            )
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        status = rpc_status.from_call(refused.value)
+        assert status is not None
         assert again.legal_representative.id_number == representative  # the sample's person
-        assert sorted(r.rule for r in license_of(returned).rejections) == [
+        assert sorted(r.rule for r in rejections_from_status(status)) == [
             "commitment.applicant_credit_listed",
             "commitment.legal_representative_credit_listed",
         ]

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from grpc_status import rpc_status
 
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
@@ -18,6 +19,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.demo import demo_form, download_bundle
 from onestop_cli.verify import verify_bundle
 from onestop_common.pki import PkiStore
+from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
 from tests.integration.conftest import PlatformFactory
 from tests.support.cases import EventRecorder
@@ -89,7 +91,11 @@ def test_a_standard_case_completes_automatically_with_a_bundle_that_verifies(aut
     assert report.ok, report.pretty()
 
 
-def test_bank_refuses_a_risky_legal_representative_and_the_case_is_undone_in_reverse(automatic):
+def test_a_risky_legal_representative_is_refused_before_anything_is_issued(automatic):
+    """The bank's risk list is checked with the whole application: the refusal comes at
+    submission, naming the person, and no license is issued only to be revoked. (A final refusal
+    at the bank's step, and the reverse-order undoing that follows, is `onestop demo --fail-at
+    bank`: tests/e2e/test_demo.py.)"""
     form = electronic_only(demo_form(random.Random()))
     original = form.legal_representative.id_number
     for person in (
@@ -101,14 +107,23 @@ def test_bank_refuses_a_risky_legal_representative_and_the_case_is_undone_in_rev
     ):
         if person.id_number == original:
             person.name, person.id_number = RISKY_NAME, RISKY_ID
-    _, _, recorder, channel = submit(automatic, form, "risky-applicant")
-    with channel:
-        final, events = recorder.wait(120)
-    assert final.state == common_pb2.CASE_STATE_COMPENSATED, final.failure_reason
-    states = {s.name: s.state for s in final.steps}
-    assert states["bank"] == common_pb2.STEP_STATE_FAILED
-    assert "bank" in final.failure_reason
-    undone = [e.step for e in events if e.step_state == common_pb2.STEP_STATE_COMPENSATED]
-    assert undone == ["social_insurance", "invoice", "seal", "license"]
-    bank = next(s for s in final.steps if s.name == "bank")
-    assert any(r.rule for r in bank.rejections), "the refusal names its rule"
+    with pytest.raises(grpc.RpcError) as refused:
+        submit(automatic, form, "risky-applicant")
+    assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(refused.value)
+    assert status is not None
+    found = rejections_from_status(status)
+    risk = [r for r in found if r.participant == "bank" and r.rule == "risk_list"]
+    # The same person as legal representative and as shareholder: refused in both places.
+    assert [r.field for r in risk] == [
+        "form.legal_representative.id_number",
+        "form.shareholders[0].person.id_number",
+    ]
+    assert all(RISKY_NAME in r.subject_zh and RISKY_NAME in r.subject_en for r in risk)
+    with grpc.insecure_channel(automatic.grpc_target("orchestrator")) as channel:
+        mine = pb_grpc.OneStopServiceStub(channel).ListApplications(
+            pb.ListApplicationsRequest(),
+            metadata=credential(automatic, "entrepreneur", "risky-applicant"),
+            timeout=30,
+        )
+    assert mine.total == 0
