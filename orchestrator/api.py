@@ -270,7 +270,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         _check_can_read(saga, principal)
         message = application_message(
             saga,
-            self.engine.definitions[saga.definition],
+            self.engine.definition_of(saga),
             self.engine.calendar,
             self.engine.clock.now(),
             with_form=with_form,
@@ -419,7 +419,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
             apps = [
                 application_message(
                     r,
-                    self.engine.definitions[r.definition],
+                    self.engine.definition_of(r),
                     self.engine.calendar,
                     now,
                     with_form=False,
@@ -536,7 +536,7 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
                         except CalendarError:
                             continue  # its days are not in the calendar yet: not counted
                         durations[row.name].append(worked.total_seconds() / 3600)
-        for step_def in self.engine.definitions["open_company"].steps:
+        for step_def in self.engine.definitions.latest(self.engine.default_definition).steps:
             values = sorted(durations[step_def.name])
             response.steps.append(
                 pb.StepStatistics(

@@ -10,7 +10,7 @@ in working days and the retry policy, declared as data so a definition reads lik
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,6 +22,8 @@ from onestop.common.v1 import application_pb2
 
 # What a command builder sees: the form and the results of the steps done so far.
 CommandBuilder = Callable[["SagaData"], Message]
+# A step's one-line summary of its result, for the case page ("USCC 9112…", "account 1020…").
+Summary = Callable[[Message], str]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,20 @@ class SagaData:
     def result(self, step: str) -> Any:
         """The stored result of a finished step (its Response message); KeyError if none."""
         return self.results[step]
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a finished step tells the case about itself (StepDef.case_facts): the identifier and
+    name it is known by from then on, and a commitment it opened (materials promised, due when)."""
+
+    identifier: str = ""
+    company_name: str = ""
+    commitment_materials: tuple[str, ...] = ()
+    commitment_due: datetime | None = None
+
+
+CaseFactsHook = Callable[[Message, SagaData], CaseFacts]
 
 
 def workdays(value: str | int | Decimal) -> Decimal:
@@ -116,6 +132,15 @@ class StepDef:
     # What the step acted on, when it is less than its command (the license records part of the
     # form it is sent): a correction that changes it would change a step already done.
     inputs: CommandBuilder | None = None
+    # The result in one line for the case page; none: no summary.
+    summary: Summary | None = None
+    # What the case learns about itself when the step is done (identifier, name, commitment).
+    case_facts: CaseFactsHook | None = None
+    # The step's name on a Chinese page.
+    title_zh: str = ""
+    # The step issues an official record (a license): what it recorded is changed by a change
+    # registration (变更登记), never by a correction of the application.
+    issues_record: bool = False
 
     def acted_on(self, data: SagaData) -> bytes:
         builder = self.inputs or self.command
@@ -134,6 +159,10 @@ class SagaDef:
     # Extra commands a step's participant understands outside the action/compensation pair
     # (a corrected form, a supplied material), by step.
     side_commands: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Definitions change; a case finishes on the version it started with (Saga.definition_version).
+    version: int = 1
+    # The step whose participant takes the materials promised under a commitment (SupplyMaterial).
+    commitment_step: str = ""
 
     def step(
         self,
@@ -152,6 +181,11 @@ class SagaDef:
         side_commands: Sequence[str] = (),
         answer: AnswerPolicy = AnswerPolicy(),
         inputs: CommandBuilder | None = None,
+        summary: Summary | None = None,
+        case_facts: CaseFactsHook | None = None,
+        title_zh: str = "",
+        issues_record: bool = False,
+        takes_commitment: bool = False,
     ) -> SagaDef:
         """Returns the definition with one more step; dependencies must already be declared."""
         if any(s.name == name for s in self.steps):
@@ -177,11 +211,18 @@ class SagaDef:
             description=description,
             answer=answer,
             inputs=inputs,
+            summary=summary,
+            case_facts=case_facts,
+            title_zh=title_zh,
+            issues_record=issues_record,
         )
         sides = dict(self.side_commands)
         if side_commands:
             sides[name] = tuple(side_commands)
-        return replace(self, steps=(*self.steps, new), side_commands=sides)
+        commitment_step = name if takes_commitment else self.commitment_step
+        return replace(
+            self, steps=(*self.steps, new), side_commands=sides, commitment_step=commitment_step
+        )
 
     @property
     def step_names(self) -> tuple[str, ...]:
@@ -227,5 +268,50 @@ class SagaDef:
         return "\n".join(lines)
 
 
-def saga(name: str, *, limit: Decimal) -> SagaDef:
-    return SagaDef(name=name, limit=limit)
+def saga(name: str, *, limit: Decimal, version: int = 1) -> SagaDef:
+    return SagaDef(name=name, limit=limit, version=version)
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """Every version of every saga definition. New cases start on a definition's latest version;
+    a case in flight keeps the version it started with, so changing a saga never changes the
+    steps of a case already running."""
+
+    versions: Mapping[tuple[str, int], SagaDef]
+
+    @classmethod
+    def of(cls, *definitions: SagaDef) -> Definitions:
+        found: dict[tuple[str, int], SagaDef] = {}
+        for d in definitions:
+            if (d.name, d.version) in found:
+                raise ValueError(f"saga {d.name!r} version {d.version} declared twice")
+            found[(d.name, d.version)] = d
+        return cls(found)
+
+    def adding(self, definition: SagaDef) -> Definitions:
+        return Definitions.of(*self.versions.values(), definition)
+
+    def latest(self, name: str) -> SagaDef:
+        versions = [v for (n, v) in self.versions if n == name]
+        if not versions:
+            raise KeyError(f"no saga named {name!r}")
+        return self.versions[(name, max(versions))]
+
+    def get(self, name: str, version: int) -> SagaDef:
+        try:
+            return self.versions[(name, version)]
+        except KeyError:
+            raise KeyError(
+                f"saga {name!r} has no version {version}: a case started on it cannot go on; "
+                "keep every version with cases in flight in the definitions"
+            ) from None
+
+    def __getitem__(self, name: str) -> SagaDef:
+        return self.latest(name)
+
+    def __iter__(self) -> Iterator[SagaDef]:
+        return iter(self.versions.values())
+
+    def names(self) -> list[str]:
+        return sorted({n for n, _ in self.versions})

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import Any
@@ -30,7 +30,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
-from onestop_common.clock import SHANGHAI, Clock, to_shanghai
+from onestop_common.clock import Clock
 from onestop_common.db import transaction
 from onestop_common.errors import (
     Conflict,
@@ -43,11 +43,13 @@ from onestop_common.errors import (
 from onestop_common.identity import Principal, Role
 from onestop_common.limits import excerpt
 from onestop_common.outbox import remember_result, stage
-from onestop_common.protoconv import from_timestamp, timestamp, violations_of
+from onestop_common.protoconv import timestamp, violations_of
 from orchestrator import audit
 from orchestrator.definition import (
     COMPENSATION_RETRY,
     AnswerPolicy,
+    CaseFacts,
+    Definitions,
     SagaData,
     SagaDef,
     StepDef,
@@ -96,7 +98,6 @@ AWAITING_RESULT = frozenset({DISPATCHED, ACCEPTED, AWAITING_APPLICANT, STEP_STUC
 # A step whose command went out and has not been answered yet.
 AWAITING_ANSWER = frozenset({DISPATCHED, STEP_STUCK})
 
-COMMITMENT_DAYS = 60
 # Timers that send a command again: its answer is overdue, or it (or its result) was dead-lettered.
 ANSWER_TIMERS = {
     "answer_due": "no answer in time",
@@ -136,7 +137,7 @@ class _Tx:
 @dataclass
 class SagaEngine:
     sessions: sessionmaker[Session]
-    definitions: dict[str, SagaDef]
+    definitions: Definitions
     clock: Clock
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     # Business seconds per wall second: retry backoff is meant in wall time.
@@ -148,6 +149,8 @@ class SagaEngine:
     # An operator's override of every step's answer policy (first wait, sends before stuck).
     answer_within: timedelta | None = None
     sends_before_stuck: int | None = None
+    # The saga a submission starts unless it names another.
+    default_definition: str = "open_company"
 
     @property
     def readers(self) -> sessionmaker[Session]:
@@ -160,7 +163,7 @@ class SagaEngine:
         principal: Principal,
         idempotency_key: str,
         form: application_pb2.ApplicationForm,
-        definition: str = "open_company",
+        definition: str = "",
         *,
         precheck: dict[str, Any] | None = None,
     ) -> tuple[str, bool]:
@@ -170,7 +173,7 @@ class SagaEngine:
         existing = self._find_by_key(principal.applicant_id, idempotency_key)
         if existing is not None:
             return self._same_submission(existing, form_bytes), False
-        defn = self.definitions[definition]
+        defn = self.definitions.latest(definition or self.default_definition)
         case_id = new_case_id(self.clock.now())
         try:
             with transaction(self.sessions) as session:
@@ -240,6 +243,7 @@ class SagaEngine:
         saga = Saga(
             id=case_id,
             definition=defn.name,
+            definition_version=defn.version,
             applicant_id=principal.applicant_id,
             idempotency_key=key,
             state=RUNNING,
@@ -267,6 +271,7 @@ class SagaEngine:
             to_state=RUNNING,
             detail={
                 "definition": defn.name,
+                "definition_version": defn.version,
                 "key": key,
                 "due_at": _iso(due),
                 "checked_before": precheck or {},
@@ -417,36 +422,38 @@ class SagaEngine:
         row.finished_at = tx.now
         row.paused_at = None
         row.clock_generation += 1
-        row.summary = summarize(step_def.name, response)
+        row.summary = _summary(step_def, response)
         row.actor = status.decided_by or row.actor
         self._set_step(
             tx, row, DONE, "done", {"decided_by": status.decided_by, "summary": row.summary}
         )
-        if step_def.name == "license":
-            self._license_done(tx, response)
+        if step_def.case_facts is not None:
+            self._learn(tx, step_def, step_def.case_facts(response, self._saga_data(tx)))
         self._advance(tx)
 
-    def _license_done(self, tx: _Tx, response: Any) -> None:
-        license_ = response.license
-        tx.saga.uscc = license_.uscc
-        tx.saga.company_name = license_.company_name or tx.saga.company_name
-        materials = [m_.code for m_ in license_.committed_materials]
+    def _learn(self, tx: _Tx, step_def: StepDef, facts: CaseFacts) -> None:
+        """What a finished step tells the case: the identifier and name it is known by, and a
+        commitment it opened, undone when its due time passes unfulfilled."""
+        tx.saga.uscc = facts.identifier or tx.saga.uscc
+        tx.saga.company_name = facts.company_name or tx.saga.company_name
+        materials = list(facts.commitment_materials)
         if not materials:
             return
-        # The registration service sets the due date. If it did not: 60 days from the day of the
-        # commitment (the submission; 自承诺之日起60日内), that day not counted, to its midnight.
-        due = from_timestamp(license_.commitment_due_at) or commitment_due(tx.saga.submitted_at)
+        due = facts.commitment_due
         tx.saga.commitment_state = "open"
         tx.saga.commitment_due_at = due
         tx.saga.commitment_materials = {"outstanding": materials, "supplied": [], "accepted": []}
-        self._schedule(tx, "commitment_due", due)
+        if due is not None:
+            self._schedule(tx, "commitment_due", due)
+        else:
+            log.error("case %s: a commitment without a due date; no timer set", tx.saga.id)
         audit.append(
             tx.session,
             tx.saga,
             at=tx.now,
             actor=tx.actor,
             action="commitment_opened",
-            step="license",
+            step=step_def.name,
             detail={"materials": materials, "due_at": _iso(due)},
         )
 
@@ -598,7 +605,7 @@ class SagaEngine:
             at=tx.now,
             actor=tx.actor,
             action=action,
-            step="license",
+            step=tx.definition.commitment_step,
             detail={"material": code, "reason": status.reason},
         )
         if tx.saga.commitment_state in ("open", "supplied") and not materials.get("outstanding"):
@@ -609,7 +616,7 @@ class SagaEngine:
                 at=tx.now,
                 actor=tx.actor,
                 action="commitment_fulfilled",
-                step="license",
+                step=tx.definition.commitment_step,
             )
 
     # ------------------------------------------------------------------ calendar imports
@@ -843,12 +850,17 @@ class SagaEngine:
         if not settled:
             return
         names = [tx.definition.get(r.name).description for r in settled]
-        if any(r.name == "license" and r.state == DONE for r in settled):
+        records = [
+            tx.definition.get(r.name)
+            for r in settled
+            if r.state == DONE and tx.definition.get(r.name).issues_record
+        ]
+        if records:
             raise Conflict(
-                "the correction changes details recorded on the issued business license; "
-                "correct only the fields named, or apply for a change registration (变更登记) "
-                "once the case is complete",
-                message_zh="补正内容涉及已签发营业执照记载的事项，不能通过补正修改；"
+                f"the correction changes details recorded by {records[0].description}, already "
+                "issued; correct only the fields named, or apply for a change registration "
+                "(变更登记) once the case is complete",
+                message_zh=f"补正内容涉及已签发的{records[0].title_zh}记载的事项，不能通过补正修改；"
                 "请只修改被指出的内容，或在案件办结后申请变更登记",
             )
         raise Conflict(
@@ -902,7 +914,7 @@ class SagaEngine:
                     message_zh=f"材料 {code} 不在待补交清单中",
                 )
             tx = self._tx(session, saga, actor=principal.subject)
-            step_def = tx.definition.get("license")
+            step_def = tx.definition.get(tx.definition.commitment_step)
             request = contracts.request_type(step_def.participant, "SupplyMaterial")(
                 material_code=code,
                 file_name=file_name,
@@ -914,7 +926,7 @@ class SagaEngine:
                 step_def,
                 "SupplyMaterial",
                 request,
-                key=f"{case_id}:license:SupplyMaterial:{code}:{saga.version}",
+                key=f"{case_id}:{step_def.name}:SupplyMaterial:{code}:{saga.version}",
             )
             if code not in materials.setdefault("supplied", []):
                 materials["supplied"].append(code)
@@ -926,7 +938,7 @@ class SagaEngine:
                 at=tx.now,
                 actor=principal.subject,
                 action="material_supplied",
-                step="license",
+                step=step_def.name,
                 detail={"material": code, "file": file_name, "bytes": len(content)},
             )
             self._touch(tx)
@@ -1528,7 +1540,11 @@ class SagaEngine:
         )
 
     def _tx(self, session: Session, saga: Saga, *, actor: str) -> _Tx:
-        return _Tx(session, saga, self.definitions[saga.definition], self.clock.now(), actor)
+        return _Tx(session, saga, self.definition_of(saga), self.clock.now(), actor)
+
+    def definition_of(self, saga: Saga) -> SagaDef:
+        """The definition the case started on (a later version applies to new cases only)."""
+        return self.definitions.get(saga.definition, saga.definition_version)
 
     @staticmethod
     def _lock(session: Session, case_id: str, *, missing_ok: bool = False) -> Any:
@@ -1621,12 +1637,6 @@ def _valid_path(path: str) -> bool:
     return bool(mask.IsValidForDescriptor(application_pb2.ApplicationForm.DESCRIPTOR))
 
 
-def commitment_due(committed_at: datetime) -> datetime:
-    """The end (24:00, Asia/Shanghai) of the 60th day after the day of the commitment."""
-    last_day = to_shanghai(committed_at, "committed_at").date() + timedelta(days=COMMITMENT_DAYS)
-    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
-
-
 def new_case_id(now: datetime) -> str:
     return f"OS{now:%Y%m%d}-{uuid.uuid4().hex[:10].upper()}"
 
@@ -1640,30 +1650,14 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def summarize(step: str, response: Any) -> str:
-    """One line for the case page: the identifier each step produced."""
+def _summary(step_def: StepDef, response: Message) -> str:
+    """The step's one line for the case page; a result without the fields it reads gives none."""
+    if step_def.summary is None:
+        return ""
     try:
-        if step == "license":
-            return f"USCC {response.license.uscc}" if response.license.uscc else ""
-        if step == "seal":
-            return f"{len(response.seals)} seals" if response.seals else ""
-        if step == "invoice":
-            return (
-                f"taxpayer {response.taxpayer.taxpayer_id}" if response.taxpayer.taxpayer_id else ""
-            )
-        if step == "social_insurance":
-            number = response.employer.registration_number
-            return f"SI registration {number}" if number else ""
-        if step == "bank":
-            number = response.account.account_number
-            return f"account {mask_account(number)}" if number else ""
+        return step_def.summary(response)
     except AttributeError:
         return ""
-    return ""
-
-
-def mask_account(number: str) -> str:
-    return number if len(number) <= 8 else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
 
 
 def rejection_list(data: bytes) -> list[RuleViolation]:

@@ -38,6 +38,8 @@ class Saga(Base):
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     definition: Mapped[str] = mapped_column(String(60))
+    # The version of the definition the case started on, and finishes on.
+    definition_version: Mapped[int] = mapped_column(Integer, default=1)
     applicant_id: Mapped[str] = mapped_column(String(120))
     idempotency_key: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(20))

@@ -8,6 +8,7 @@ types anything twice: the seal order gets the USCC from the license, the bank ge
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from google.protobuf import field_mask_pb2
 
@@ -18,8 +19,16 @@ from onestop.orchestrator.v1 import orchestrator_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
-from onestop_common.protoconv import timestamp
-from orchestrator.definition import RetryPolicy, SagaData, saga, workdays
+from onestop_common.commitment import commitment_due
+from onestop_common.protoconv import from_timestamp, timestamp
+from orchestrator.definition import (
+    CaseFacts,
+    Definitions,
+    RetryPolicy,
+    SagaData,
+    saga,
+    workdays,
+)
 
 SealKind = application_pb2.SealKind
 
@@ -159,6 +168,53 @@ def close_account(data: SagaData) -> bank_pb2.CloseAccountRequest:
     return bank_pb2.CloseAccountRequest(reason=data.reason)
 
 
+# --------------------------------------------------------------------------- what each step tells
+
+
+def license_facts(response: Any, data: SagaData) -> CaseFacts:
+    """The company is known by its USCC and registered name from now on; a commitment opens if
+    materials were promised. The registration service sets the due date; if it did not, 60 days
+    from the day of the commitment (the submission; 自承诺之日起60日内)."""
+    license_ = response.license
+    materials = tuple(m.code for m in license_.committed_materials)
+    due = from_timestamp(license_.commitment_due_at)
+    if materials and due is None and data.submitted_at is not None:
+        due = commitment_due(data.submitted_at)
+    return CaseFacts(
+        identifier=license_.uscc,
+        company_name=license_.company_name,
+        commitment_materials=materials,
+        commitment_due=due,
+    )
+
+
+def license_summary(response: Any) -> str:
+    return f"USCC {response.license.uscc}" if response.license.uscc else ""
+
+
+def seal_summary(response: Any) -> str:
+    return f"{len(response.seals)} seals" if response.seals else ""
+
+
+def invoice_summary(response: Any) -> str:
+    number = response.taxpayer.taxpayer_id
+    return f"taxpayer {number}" if number else ""
+
+
+def social_insurance_summary(response: Any) -> str:
+    number = response.employer.registration_number
+    return f"SI registration {number}" if number else ""
+
+
+def bank_summary(response: Any) -> str:
+    number = response.account.account_number
+    return f"account {mask_account(number)}" if number else ""
+
+
+def mask_account(number: str) -> str:
+    return number if len(number) <= 8 else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
 def build_bundle(data: SagaData) -> orchestrator_pb2.BuildBundleRequest:
     return orchestrator_pb2.BuildBundleRequest()
 
@@ -185,6 +241,11 @@ OPEN_COMPANY = (
         description="business license + USCC (营业执照)",
         side_commands=("ApplyCorrection", "SupplyMaterial"),
         inputs=license_record,
+        summary=license_summary,
+        case_facts=license_facts,
+        title_zh="营业执照",
+        issues_record=True,
+        takes_commitment=True,
     )
     .step(
         "seal",
@@ -197,6 +258,8 @@ OPEN_COMPANY = (
         limit=workdays("0.5"),
         actor="seal_maker",
         description="company seals + electronic seals, police filing (刻章备案)",
+        summary=seal_summary,
+        title_zh="印章刻制",
     )
     .step(
         "invoice",
@@ -209,6 +272,8 @@ OPEN_COMPANY = (
         limit=workdays(1),
         actor="tax_staff",
         description="tax registration + first invoices (税务登记, 发票)",
+        summary=invoice_summary,
+        title_zh="税务登记及发票",
     )
     .step(
         "social_insurance",
@@ -221,6 +286,8 @@ OPEN_COMPANY = (
         limit=workdays(1),
         actor="si_clerk",
         description="social insurance registration + enrolment (社保登记)",
+        summary=social_insurance_summary,
+        title_zh="社保登记",
     )
     .step(
         "bank",
@@ -233,6 +300,8 @@ OPEN_COMPANY = (
         limit=workdays(1),
         actor="bank_clerk",
         description="basic deposit account (基本存款账户)",
+        summary=bank_summary,
+        title_zh="银行开户",
     )
     .step(
         "bundle",
@@ -245,10 +314,11 @@ OPEN_COMPANY = (
         actor="automatic",
         retry=BUNDLE_RETRY,
         description="the signed e-license bundle (电子证照包)",
+        title_zh="电子证照包",
     )
 )
 
 # The five steps the reform's limits are written for (the bundle is ours).
 LEGAL_STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
 
-DEFINITIONS = {OPEN_COMPANY.name: OPEN_COMPANY}
+DEFINITIONS = Definitions.of(OPEN_COMPANY)

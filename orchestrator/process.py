@@ -49,7 +49,7 @@ from orchestrator.bundle_worker import BundleWorker
 from orchestrator.calendar_store import CalendarServicer
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
-from orchestrator.open_company import DEFINITIONS
+from orchestrator.open_company import DEFINITIONS, OPEN_COMPANY
 from orchestrator.precheck import PARTICIPANTS, ParticipantChecks
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class Orchestrator:
                 else None
             ),
             sends_before_stuck=settings.sends_before_stuck,
+            default_definition=OPEN_COMPANY.name,
         )
         self._declare()
         self.consumer = BatchConsumer(
@@ -176,7 +177,7 @@ class Orchestrator:
     def _declare(self) -> None:
         # Every participant's command queue too: a command sent before its service ever started
         # must wait in the queue, not vanish as unroutable.
-        participants = sorted({s.participant for d in DEFINITIONS.values() for s in d.steps})
+        participants = sorted({s.participant for d in DEFINITIONS for s in d.steps})
         queues = [
             m.results_queue(),
             m.dead_letter_reports_queue(),

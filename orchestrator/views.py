@@ -141,24 +141,14 @@ def _actor(row: SagaStep, staff_role: str) -> str:
     return row.actor or staff_role
 
 
-STEP_NAMES_ZH = {
-    "license": "营业执照",
-    "seal": "印章刻制",
-    "invoice": "税务登记及发票",
-    "social_insurance": "社保登记",
-    "bank": "银行开户",
-    "bundle": "电子证照包",
-}
-
-
-def failure_reason_zh(saga: Saga) -> str:
+def failure_reason_zh(saga: Saga, definition: SagaDef) -> str:
     """Why the case ended, for a Chinese page: built from the refusal's Chinese messages, never
     from the English text the engine keeps for operators."""
     code = saga.compensation_reason
     if not code:
         return ""
     failed = next((row for row in saga.steps if row.state == e.STEP_FAILED), None)
-    step = STEP_NAMES_ZH.get(failed.name, failed.name) if failed else ""
+    step = (definition.get(failed.name).title_zh or failed.name) if failed else ""
     if code == "cancelled":
         words = saga.failure_reason.removeprefix("cancelled:").strip()
         own = "" if words == "withdrawn by the applicant" else f"：{words}"
@@ -188,7 +178,7 @@ def application_message(
         company_name=saga.company_name,
         uscc=saga.uscc,
         failure_reason=saga.failure_reason,
-        failure_reason_zh=failure_reason_zh(saga),
+        failure_reason_zh=failure_reason_zh(saga, definition),
         bundle_ready=bool(saga.bundle_sha256),
         version=saga.version,
         deadline=deadline(

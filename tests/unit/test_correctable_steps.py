@@ -13,6 +13,7 @@ from onestop_common.clock import SHANGHAI
 from onestop_common.errors import Conflict, InvalidInput
 from orchestrator import audit
 from orchestrator.engine import corrected_form
+from orchestrator.open_company import OPEN_COMPANY
 from orchestrator.views import displayed_state, failure_reason_zh
 from tests.support.saga_harness import Command, Harness, Outcome, e, minimal_form
 
@@ -164,11 +165,11 @@ def test_a_final_refusal_is_told_in_chinese_from_the_refusals_own_words(h):
     h.run_until_quiet()
     case = h.case(case_id)
     assert case.state == e.COMPENSATED
-    assert failure_reason_zh(case) == "印章刻制环节不予办理：印章中缺少财务专用章"
+    assert failure_reason_zh(case, OPEN_COMPANY) == "印章刻制环节不予办理：印章中缺少财务专用章"
     assert "rejected" in case.failure_reason  # the operators' text stays as it was
 
 
 def test_a_withdrawal_is_told_in_chinese_with_the_applicants_own_words(h):
     case_id = h.submit()
     h.engine.cancel(case_id, h.applicant, "改用线下办理")
-    assert failure_reason_zh(h.case(case_id)) == "申请人已撤回申请：改用线下办理"
+    assert failure_reason_zh(h.case(case_id), OPEN_COMPANY) == "申请人已撤回申请：改用线下办理"
