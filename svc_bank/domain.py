@@ -65,7 +65,7 @@ class RiskList:
 
 @dataclass(frozen=True)
 class LicenseFact:
-    """registration.license_status(uscc)."""
+    """The registration service's answer: "valid", "revoked" or "unknown" (none issued there)."""
 
     uscc: str
     status: str
@@ -76,41 +76,13 @@ class LicenseFact:
 
 @dataclass(frozen=True)
 class SealFact:
-    """seal.seal_filing(seal_code)."""
+    """The seal service's answer: "filed", "cancelled" or "unknown" (no filing on record)."""
 
     seal_code: str
     state: str
     uscc: str = ""
     kind: str = ""
     filing_number: str = ""
-
-
-class MalformedAnswer(ValueError):
-    """Another service answered with something that is not its documented contract."""
-
-
-def license_fact(answer: object) -> LicenseFact:
-    if not isinstance(answer, Mapping) or "status" not in answer:
-        raise MalformedAnswer(f"license_status answered {answer!r}")
-    return LicenseFact(
-        uscc=str(answer.get("uscc") or ""),
-        status=str(answer["status"]),
-        company_name=str(answer.get("company_name") or ""),
-        legal_representative=str(answer.get("legal_representative") or ""),
-        reason=str(answer.get("reason") or ""),
-    )
-
-
-def seal_fact(answer: object) -> SealFact:
-    if not isinstance(answer, Mapping) or "state" not in answer:
-        raise MalformedAnswer(f"seal_filing answered {answer!r}")
-    return SealFact(
-        seal_code=str(answer.get("seal_code") or ""),
-        state=str(answer["state"]),
-        uscc=str(answer.get("uscc") or ""),
-        kind=str(answer.get("kind") or ""),
-        filing_number=str(answer.get("filing_number") or ""),
-    )
 
 
 # --------------------------------------------------------------------------- the application

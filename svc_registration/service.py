@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,9 @@ from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc
 from onestop_common.application_checks import decode_check_request
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.errors import InvalidInput, NotFound
 from onestop_common.identity import Principal
+from onestop_common.limits import enforce_limits
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -158,10 +161,16 @@ class Service(HealthCheck):
             return actions.get_license_status(uow, request)
 
     @rpc
-    def license_status(self, uscc: str) -> dict[str, object]:
-        """For other services (the bank): valid / revoked / unknown, with reason and date."""
-        with self.store.transaction() as uow:
-            return actions.license_status_record(uow, uscc)
+    def license_status(self, request: bytes) -> bytes:
+        """For other services (the bank), over AMQP: a serialized LookUpLicenseStatusRequest in,
+        the serialized LookUpLicenseStatusResponse out; a USCC not issued here has no license."""
+        asked = pb.LookUpLicenseStatusRequest.FromString(bytes(request))
+        enforce_limits(asked)
+        answer = pb.LookUpLicenseStatusResponse()
+        with self.store.transaction() as uow, suppress(InvalidInput, NotFound):
+            lookup = pb.GetLicenseStatusRequest(uscc=asked.uscc.strip())
+            answer.license.CopyFrom(actions.get_license_status(uow, lookup))
+        return answer.SerializeToString()
 
     # ------------------------------------------------------------------ the credit list
 

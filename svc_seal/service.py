@@ -9,6 +9,7 @@ AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on 127.0.0.1, and an hourly CRL r
 from __future__ import annotations
 
 import logging
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from werkzeug.wrappers import Response
 
 from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from onestop_common.errors import InvalidInput, NotFound
+from onestop_common.limits import enforce_limits
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -135,10 +138,15 @@ class Service(HealthCheck):
         return actions.get_crl(self.store, self._env())
 
     @rpc
-    def seal_filing(self, seal_code: str) -> dict[str, object]:
-        """For other services (the bank): the police filing of a seal, "unknown" if none."""
-        with self.store.transaction() as uow:
-            return actions.filing_record(uow, seal_code)
+    def seal_filing(self, request: bytes) -> bytes:
+        """For other services (the bank), over AMQP: a serialized LookUpSealFilingRequest in, the
+        serialized LookUpSealFilingResponse out; a code with no filing on record has none."""
+        asked = seal_pb2.LookUpSealFilingRequest.FromString(bytes(request))
+        enforce_limits(asked)
+        answer = seal_pb2.LookUpSealFilingResponse()
+        with self.store.transaction() as uow, suppress(InvalidInput, NotFound):
+            answer.filing.CopyFrom(actions.seal_filing(uow, asked.seal_code.strip()))
+        return answer.SerializeToString()
 
     # ------------------------------------------------------------------ CRLs over HTTP
 

@@ -18,7 +18,6 @@ from svc_bank.domain import (
     REFUSE,
     AccountApplication,
     LicenseFact,
-    MalformedAnswer,
     PersonInput,
     SealFact,
     ShareholderInput,
@@ -26,12 +25,10 @@ from svc_bank.domain import (
     beneficial_owners,
     due_diligence,
     filing_number,
-    license_fact,
     luhn_check_digit,
     luhn_valid,
     notice_number,
     route,
-    seal_fact,
     valid_account_number,
 )
 from svc_bank.reference import banks, risk_list
@@ -317,13 +314,3 @@ def test_any_single_digit_error_is_detected(bank_code, serial, position, digit):
 def test_filing_and_notice_numbers():
     assert filing_number("120115", 7) == "J1201000000701"
     assert notice_number("102", TODAY, 3) == "10220261126000003"
-
-
-def test_answers_of_other_services_are_read_strictly():
-    assert license_fact({"uscc": USCC, "status": "valid"}).status == "valid"
-    assert seal_fact({"seal_code": "1", "state": "filed", "kind": "finance"}).kind == "finance"
-    for bad in (None, "valid", {"uscc": USCC}):
-        with pytest.raises(MalformedAnswer):
-            license_fact(bad)
-    with pytest.raises(MalformedAnswer):
-        seal_fact({"seal_code": "1"})

@@ -260,6 +260,18 @@ class GetLicenseStatusResponse(_message.Message):
     issued_at: _timestamp_pb2.Timestamp
     def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., legal_representative: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
+class LookUpLicenseStatusRequest(_message.Message):
+    __slots__ = ("uscc",)
+    USCC_FIELD_NUMBER: _ClassVar[int]
+    uscc: str
+    def __init__(self, uscc: _Optional[str] = ...) -> None: ...
+
+class LookUpLicenseStatusResponse(_message.Message):
+    __slots__ = ("license",)
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    license: GetLicenseStatusResponse
+    def __init__(self, license: _Optional[_Union[GetLicenseStatusResponse, _Mapping]] = ...) -> None: ...
+
 class LicenseIssued(_message.Message):
     __slots__ = ("case_id", "license")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]

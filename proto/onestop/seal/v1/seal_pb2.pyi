@@ -343,6 +343,18 @@ class GetSealFilingResponse(_message.Message):
     seal_maker_id: str
     def __init__(self, seal_code: _Optional[str] = ..., filing_number: _Optional[str] = ..., state: _Optional[_Union[FilingState, str]] = ..., filed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cancelled_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., kind: _Optional[_Union[_application_pb2.SealKind, str]] = ..., seal_maker_id: _Optional[str] = ...) -> None: ...
 
+class LookUpSealFilingRequest(_message.Message):
+    __slots__ = ("seal_code",)
+    SEAL_CODE_FIELD_NUMBER: _ClassVar[int]
+    seal_code: str
+    def __init__(self, seal_code: _Optional[str] = ...) -> None: ...
+
+class LookUpSealFilingResponse(_message.Message):
+    __slots__ = ("filing",)
+    FILING_FIELD_NUMBER: _ClassVar[int]
+    filing: GetSealFilingResponse
+    def __init__(self, filing: _Optional[_Union[GetSealFilingResponse, _Mapping]] = ...) -> None: ...
+
 class GetCrlRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
