@@ -15,7 +15,7 @@ from onestop_common.calendar import BusinessCalendar
 from onestop_common.calendar_schedule import ScheduleRegistry, parse_schedule
 from onestop_common.clock import SHANGHAI
 from orchestrator import engine as e
-from orchestrator.models import AuditEntry
+from orchestrator.models import AuditEntry, Saga
 from orchestrator.views import application_message
 from tests.support.saga_harness import Harness, Outcome
 
@@ -53,7 +53,7 @@ def test_a_refusal_after_the_known_days_compensates_then_the_import_gives_deadli
     assert h.case(case_id).state == e.COMPENSATING
 
     with h.sessions() as session:
-        saga = session.get(e.Saga, case_id)
+        saga = session.get(Saga, case_id)
         assert saga is not None
         view = application_message(
             saga, h.engine.definitions["open_company"], h.engine.calendar, h.clock.now()

@@ -1,0 +1,96 @@
+"""Case and step states, the timers' kinds, and the engine's small constants."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from onestop.common.v1 import common_pb2
+from onestop_common.errors import (
+    NotFound,
+)
+from orchestrator.definition import (
+    SagaDef,
+)
+from orchestrator.models import Saga, SagaStep
+
+log = logging.getLogger(__name__)
+
+
+Outcome = common_pb2.Outcome
+
+# Case states (names match onestop.common.v1.CaseState without the prefix).
+RUNNING, COMPLETED, COMPENSATING, COMPENSATED, STUCK, FAILED = (
+    "running",
+    "completed",
+    "compensating",
+    "compensated",
+    "stuck",
+    "failed",
+)
+TERMINAL_CASE_STATES = frozenset({COMPLETED, COMPENSATED, FAILED})
+# Shown, never stored: a running case one of whose steps waits for the applicant's correction.
+CASE_AWAITING_APPLICANT = "awaiting_applicant"
+# Step states.
+PENDING, DISPATCHED, ACCEPTED, AWAITING_APPLICANT, DONE = (
+    "pending",
+    "dispatched",
+    "accepted",
+    "awaiting_applicant",
+    "done",
+)
+STEP_FAILED, STEP_COMPENSATING, STEP_COMPENSATED, CANCELLED = (
+    "failed",
+    "compensating",
+    "compensated",
+    "cancelled",
+)
+# Sent again and again with no answer (or dead-lettered): escalated, re-sends go on.
+STEP_STUCK = "stuck"
+# A step that may have (or will have) an effect to undo.
+STARTED_STATES = frozenset(
+    {DISPATCHED, ACCEPTED, AWAITING_APPLICANT, DONE, STEP_COMPENSATING, STEP_STUCK}
+)
+RUNNING_CLOCK_STATES = frozenset({DISPATCHED, ACCEPTED, STEP_STUCK})
+# A step whose action's result the case is waiting for.
+AWAITING_RESULT = frozenset({DISPATCHED, ACCEPTED, AWAITING_APPLICANT, STEP_STUCK})
+# A step whose command went out and has not been answered yet.
+AWAITING_ANSWER = frozenset({DISPATCHED, STEP_STUCK})
+
+# Timers that send a command again: its answer is overdue, or it (or its result) was dead-lettered.
+ANSWER_TIMERS = {
+    "answer_due": "no answer in time",
+    "answer_lost": "the command or its result was dead-lettered",
+}
+# How soon a dead-lettered command is sent again, doubling with each unanswered send.
+DEAD_LETTER_RESEND = timedelta(seconds=2)
+WARN_FRACTION = 0.75
+TIMER_CLAIM = timedelta(seconds=60)
+MAX_STALE_RETRIES = 5
+
+
+class CaseNotFound(NotFound):
+    pass
+
+
+@dataclass
+class _Tx:
+    """One transaction on one case: the rows, the time, and what to tell watchers afterwards."""
+
+    session: Session
+    saga: Saga
+    definition: SagaDef
+    now: datetime
+    actor: str
+
+    def step(self, name: str) -> SagaStep:
+        for row in self.saga.steps:
+            if row.name == name:
+                return row
+        raise KeyError(name)
+
+    def states(self) -> dict[str, str]:
+        return {row.name: row.state for row in self.saga.steps}
