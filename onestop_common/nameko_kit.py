@@ -40,11 +40,7 @@ from nameko_grpc.constants import Cardinality
 from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2
-from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
@@ -56,11 +52,11 @@ from onestop_common.outbox import (
     InboxMixin,
     OutboxMixin,
     OutboxRelay,
-    remember_result,
-    remembered_result,
-    stage,
 )
-from onestop_common.protoconv import status_for
+
+# Re-exported: services imported them from here before they moved.
+from onestop_common.participant import UnitOfWork, run_saga_action, withdrawn  # noqa: F401
+from onestop_common.protoconv import grpc_code, status_for
 from onestop_common.settings import Settings
 from onestop_common.transient import (
     TRANSIENT_PATIENCE_SECONDS,
@@ -151,67 +147,6 @@ def declare_topology(connection: Connection, queues: Sequence[m.QueueSpec]) -> N
 
 
 # --------------------------------------------------------------------------- storage + outbox
-
-
-@dataclass
-class UnitOfWork:
-    """One transaction of a service: the session plus the messages it will publish on commit."""
-
-    session: Session
-    participant: str
-    outbox_model: type[OutboxMixin]
-    inbox_model: type[InboxMixin]
-
-    def emit(self, envelope: m.Envelope) -> None:
-        stage(self.session, self.outbox_model, envelope)
-
-    def emit_event(self, message: Message, name: str, *, case_id: str = "") -> None:
-        """A domain event, e.g. registration.LicenseIssued."""
-        self.emit(
-            m.envelope_for(
-                message,
-                exchange=m.EVENTS_EXCHANGE,
-                routing_key=f"{self.participant}.{name}",
-                case_id=case_id,
-            )
-        )
-
-    def emit_result(self, rpc: str, response: Message) -> None:
-        """The result of a saga action or compensation, routed back to the orchestrator."""
-        context = getattr(response, "context")  # noqa: B009 - every saga response has one
-        self.emit(
-            m.envelope_for(
-                response,
-                exchange=m.EVENTS_EXCHANGE,
-                routing_key=m.result_routing_key(self.participant, rpc),
-                method=contracts.method_path(self.participant, rpc),
-                participant=self.participant,
-                case_id=context.case_id,
-                step=context.step,
-                attempt=context.attempt,
-                idempotency_key=context.idempotency_key,
-            )
-        )
-
-    def remembered(self, key: str) -> InboxMixin | None:
-        return remembered_result(self.session, self.inbox_model, key)
-
-    def compensated(self, case_id: str, step: str, compensation_rpc: str) -> bool:
-        """Has the case's compensation for this step already run here (in any round)?"""
-        prefix = f"{case_id}:{step}:{compensation_rpc}:"
-        found = self.session.scalars(
-            select(self.inbox_model.key).where(self.inbox_model.key.startswith(prefix)).limit(1)
-        ).first()
-        return found is not None
-
-    def remember(self, key: str, result: Message) -> None:
-        remember_result(
-            self.session,
-            self.inbox_model,
-            key,
-            result.DESCRIPTOR.full_name,
-            result.SerializeToString(),
-        )
 
 
 class _RelayRunner(SharedExtension):
@@ -618,52 +553,6 @@ class _SafeRpc(Rpc):  # type: ignore[misc]
 rpc = _SafeRpc.decorator
 
 
-# --------------------------------------------------------------------------- saga actions
-
-
-def run_saga_action(
-    uow: UnitOfWork,
-    rpc: str,
-    request: Message,
-    response_type: type[Message],
-    handler: Callable[[UnitOfWork], Message],
-    *,
-    compensated_by: str = "",
-) -> Message:
-    """Runs a saga action or compensation at most once per idempotency key.
-
-    The result is stored under the key and staged as a result event in the same transaction; a
-    repeated command gets the stored result again (and its event re-sent) with no second effect.
-    An action whose compensation (``compensated_by``) already ran for the case is refused: the
-    compensation overtook it, and running it now would leave an effect nobody undoes.
-    """
-    context = getattr(request, "context")  # noqa: B009
-    key = context.idempotency_key
-    if key:
-        stored = uow.remembered(key)
-        if stored is not None:
-            response = response_type.FromString(stored.result)
-            uow.emit_result(rpc, response)
-            return response
-    if compensated_by and uow.compensated(context.case_id, context.step, compensated_by):
-        response = withdrawn(response_type)
-    else:
-        response = handler(uow)
-    getattr(response, "context").CopyFrom(context)  # noqa: B009
-    if key:
-        uow.remember(key, response)
-    uow.emit_result(rpc, response)
-    return response
-
-
-def withdrawn(response_type: type[Message]) -> Message:
-    response = response_type()
-    status = getattr(response, "status")  # noqa: B009
-    status.outcome = common_pb2.OUTCOME_REJECTED
-    status.reason = "the case was withdrawn before this step ran"
-    return response
-
-
 # --------------------------------------------------------------------------- callers
 
 
@@ -694,7 +583,7 @@ class Caller(DependencyProvider):
 def _grpc_error(exc_info: Any, code: Any = None, message: Any = None) -> GrpcError:
     error: OneStopError = exc_info[1]
     status = status_for(error)
-    return GrpcError(code=error.status_code, message=str(error), status=status)
+    return GrpcError(code=grpc_code(error), message=str(error), status=status)
 
 
 def install_grpc_error_mapping() -> None:
@@ -721,7 +610,7 @@ class _CheckedGrpc(Grpc):  # type: ignore[misc]
             enforce_limits(request)
         except InvalidInput as error:
             response_stream.close(
-                GrpcError(code=error.status_code, message=str(error), status=status_for(error))
+                GrpcError(code=grpc_code(error), message=str(error), status=status_for(error))
             )
             return
         except Exception as error:
