@@ -1,15 +1,29 @@
-"""One base error for every OneStop component, each kind mapped once to a gRPC status code.
+"""One base error for every OneStop component, each kind tagged with an ``ErrorCode``.
 
 Errors carry a bilingual message and, for bad input, the list of rejections (field + rule +
-Chinese + English) so callers can show each problem next to its field.
+Chinese + English) so callers can show each problem next to its field. Nothing here knows a
+transport: the gRPC layer maps each code to a status once (``protoconv.grpc_code``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import ClassVar
 
-import grpc
+
+class ErrorCode(StrEnum):
+    """What kind of failure an error is; named after the gRPC codes they travel as."""
+
+    INVALID_ARGUMENT = "invalid_argument"
+    NOT_FOUND = "not_found"
+    FAILED_PRECONDITION = "failed_precondition"
+    ALREADY_EXISTS = "already_exists"
+    UNAUTHENTICATED = "unauthenticated"
+    PERMISSION_DENIED = "permission_denied"
+    UNAVAILABLE = "unavailable"
+    INTERNAL = "internal"
 
 
 @dataclass(frozen=True)
@@ -28,7 +42,7 @@ class RuleViolation:
 
 
 class OneStopError(Exception):
-    status_code: grpc.StatusCode = grpc.StatusCode.INTERNAL
+    code: ClassVar[ErrorCode] = ErrorCode.INTERNAL
 
     def __init__(
         self,
@@ -49,7 +63,7 @@ class OneStopError(Exception):
 
 
 class InvalidInput(OneStopError):
-    status_code = grpc.StatusCode.INVALID_ARGUMENT
+    code = ErrorCode.INVALID_ARGUMENT
 
     @classmethod
     def of(cls, violations: Sequence[RuleViolation]) -> InvalidInput:
@@ -63,31 +77,31 @@ class InvalidInput(OneStopError):
 
 
 class NotFound(OneStopError):
-    status_code = grpc.StatusCode.NOT_FOUND
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(OneStopError):
     """The request is fine but the state does not allow it now (e.g. a task already decided)."""
 
-    status_code = grpc.StatusCode.FAILED_PRECONDITION
+    code = ErrorCode.FAILED_PRECONDITION
 
 
 class AlreadyExists(OneStopError):
-    status_code = grpc.StatusCode.ALREADY_EXISTS
+    code = ErrorCode.ALREADY_EXISTS
 
 
 class Unauthenticated(OneStopError):
-    status_code = grpc.StatusCode.UNAUTHENTICATED
+    code = ErrorCode.UNAUTHENTICATED
 
 
 class PermissionDenied(OneStopError):
-    status_code = grpc.StatusCode.PERMISSION_DENIED
+    code = ErrorCode.PERMISSION_DENIED
 
 
 class Unavailable(OneStopError):
     """A dependency is down; the caller may retry."""
 
-    status_code = grpc.StatusCode.UNAVAILABLE
+    code = ErrorCode.UNAVAILABLE
 
 
 def violation(field: str, rule: str, zh: str, en: str) -> RuleViolation:

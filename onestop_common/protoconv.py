@@ -1,5 +1,5 @@
 """Conversions between protobuf messages and Python values: timestamps, Decimal money, rejections,
-and the google.rpc.Status an error travels in."""
+and the gRPC status code and google.rpc.Status an error travels in."""
 
 from __future__ import annotations
 
@@ -7,13 +7,26 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+import grpc
 from google.protobuf import any_pb2
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, status_pb2
 
 from onestop.common.v1 import common_pb2
 from onestop_common.clock import SHANGHAI
-from onestop_common.errors import InvalidInput, OneStopError, RuleViolation, violation
+from onestop_common.errors import ErrorCode, InvalidInput, OneStopError, RuleViolation, violation
+
+# The one place an error's kind becomes a gRPC status code.
+_GRPC_CODES = {
+    ErrorCode.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
+    ErrorCode.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
+    ErrorCode.FAILED_PRECONDITION: grpc.StatusCode.FAILED_PRECONDITION,
+    ErrorCode.ALREADY_EXISTS: grpc.StatusCode.ALREADY_EXISTS,
+    ErrorCode.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
+    ErrorCode.PERMISSION_DENIED: grpc.StatusCode.PERMISSION_DENIED,
+    ErrorCode.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    ErrorCode.INTERNAL: grpc.StatusCode.INTERNAL,
+}
 
 
 def timestamp(value: datetime | None) -> Timestamp:
@@ -104,9 +117,14 @@ def violations_of(items: Iterable[common_pb2.Rejection]) -> tuple[RuleViolation,
     )
 
 
+def grpc_code(error: OneStopError) -> grpc.StatusCode:
+    """The gRPC status code ``error`` travels as."""
+    return _GRPC_CODES[error.code]
+
+
 def status_for(error: OneStopError) -> status_pb2.Status:
     """The rich gRPC status for an error: code, bilingual message, rejections as details."""
-    status = status_pb2.Status(code=error.status_code.value[0], message=str(error))
+    status = status_pb2.Status(code=grpc_code(error).value[0], message=str(error))
     if error.violations:
         detail = any_pb2.Any()
         detail.Pack(common_pb2.Rejections(rejections=rejections(error.violations)))

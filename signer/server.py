@@ -33,10 +33,10 @@ from onestop_common.signing import (
     Attachment,
     FieldSpec,
     SigningError,
-    TsaServer,
     ValidationMaterial,
     sign_pdf,
 )
+from onestop_common.tsa import TsaServer
 from signer.keys import KeyRing, PkiNotReady
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,8 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_common.identifiers import mask_id_number
+from onestop_common.seal_drawing import draw_seal
+from onestop_common.seal_spec import SealKind, SealSpec, seal_size_mm
 from onestop_common.signing import Attachment
 from orchestrator.bundle.cover import cover_story
 from orchestrator.bundle.layout import (
@@ -53,7 +55,6 @@ from orchestrator.bundle.layout import (
 from orchestrator.bundle.manifest import mask_account_number, sha256_hex
 from orchestrator.bundle.model import BundleInputs
 from orchestrator.bundle.provenance import official_text
-from svc_seal.impression import SealKind, SealSpec, draw_seal, seal_size_mm
 
 _SEAL_KINDS = {
     application_pb2.SEAL_KIND_OFFICIAL: SealKind.OFFICIAL,

@@ -1,6 +1,8 @@
-"""The e-license bundle and its offline verification, without the services: a PKI in a temporary
-directory, a license certified by the registration authority, seal certificates from the seal CA,
-and the step results filled in as the services would."""
+"""The e-license bundle as built, without the services: a PKI in a temporary directory, a license
+certified by the registration authority, seal certificates from the seal CA, and the step results
+filled in as the services would. The world built here serves the other bundle tests too:
+test_bundle_tamper (changed bytes and revisions), test_bundle_verify (trust, revocation, the
+manifest, malformed input and the command)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -19,9 +20,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from google.protobuf import json_format
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 from pypdf.generic import ArrayObject
 
 from onestop.bank.v1 import bank_pb2
@@ -32,8 +31,6 @@ from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_cli.verify import (
     BundleReport,
-    manifest_files_check,
-    run_verify,
     verify_bundle,
 )
 from onestop_common.calendar import BusinessCalendar
@@ -41,8 +38,6 @@ from onestop_common.clock import SHANGHAI
 from onestop_common.identifiers import make_orgcode, make_uscc, mask_id_number
 from onestop_common.pki import (
     PkiStore,
-    RevokedEntry,
-    build_crl,
     generate_key,
     issue_seal_certificate,
 )
@@ -60,10 +55,8 @@ from orchestrator.bundle import (
     BundleInputs,
     StepTiming,
     build_bundle,
-    bundle_attachments,
     mask_account_number,
     render_pages,
-    sign_bundle,
 )
 from svc_bank.domain import account_number
 from svc_bank.domain import filing_number as account_filing_number
@@ -117,11 +110,6 @@ def make_world(directory: Path) -> World:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return make_world(tmp_path_factory.mktemp("pki") / "pki")
-
-
-@pytest.fixture(scope="module")
-def foreign(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("foreign") / "pki")
 
 
 def _at(day: int, hour: int, minute: int = 0) -> datetime:
@@ -632,299 +620,3 @@ def test_manifest_contents(bundle: bytes, inputs: BundleInputs) -> None:
         assert person.id_number not in text
     assert inputs.account.account_number not in text
     assert "13800000001" not in text  # the applicant's phone
-
-
-# --- one changed byte -------------------------------------------------------------------------
-
-
-def _positions(pdf: bytes) -> dict[str, int]:
-    gaps = _signature_gaps(pdf)
-    sig_start, sig_end = gaps[SIGNATURE_FIELD]
-    ts_start, ts_end = _timestamp_gap(pdf)
-    return {
-        "header": 2,
-        "first page stream": _first_page_stream(pdf) + 20,
-        "embedded license.pdf stream": _embedded_stream(pdf, "license.pdf") + 100,
-        "embedded manifest stream": _embedded_stream(pdf, MANIFEST_NAME) + 10,
-        "platform signature container": sig_start + 301,
-        "platform signature padding": sig_end - 20,
-        "document timestamp container": ts_start + 1001,
-        "document timestamp signature value": ts_start + 2 * _der_length(pdf, ts_start) - 41,
-        "document timestamp padding": ts_end - 7,
-        "near the end": len(pdf) - 12,
-        "last byte": len(pdf) - 1,
-    }
-
-
-def _der_length(pdf: bytes, gap_start: int) -> int:
-    """Length in bytes of the DER object whose hex starts after '<' at gap_start."""
-    head = bytes.fromhex(pdf[gap_start + 1 : gap_start + 13].decode())
-    count = head[1] & 0x7F
-    return 2 + count + int.from_bytes(head[2 : 2 + count], "big")
-
-
-POSITIONS = (
-    "header",
-    "first page stream",
-    "embedded license.pdf stream",
-    "embedded manifest stream",
-    "platform signature container",
-    "platform signature padding",
-    "document timestamp container",
-    "document timestamp signature value",
-    "document timestamp padding",
-    "near the end",
-    "last byte",
-)
-
-
-@pytest.mark.parametrize("where", POSITIONS)
-def test_one_changed_byte_is_detected(where: str, bundle: bytes, world: World) -> None:
-    tampered = _flip(bundle, _positions(bundle)[where])
-    report = verify_bundle(tampered, trust_root=world.root)
-    assert not report.ok, f"a byte changed in the {where} went unnoticed"
-    assert _failed(report)
-
-
-def test_hex_case_of_the_last_container_is_detected(bundle: bytes, world: World) -> None:
-    start, end = _timestamp_gap(bundle)
-    letter = next(i for i in range(start + 1, end) if bundle[i : i + 1] in b"ABCDEF")
-    report = verify_bundle(_flip(bundle, letter, 0x20), trust_root=world.root)
-    assert not report.ok
-    assert any("canonical" in line for line in _failed(report))
-
-
-@settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(data=st.data())
-def test_any_changed_byte_is_detected(data: st.DataObject, bundle: bytes, world: World) -> None:
-    position = data.draw(st.integers(0, len(bundle) - 1), label="position")
-    value = data.draw(st.integers(0, 255).filter(lambda v: v != bundle[position]), label="value")
-    tampered = bytearray(bundle)
-    tampered[position] = value
-    assert not verify_bundle(bytes(tampered), trust_root=world.root).ok
-
-
-# --- changes in a later revision ----------------------------------------------------------------
-
-
-def _replace_attachment(pdf: bytes, name: str, data: bytes) -> bytes:
-    """An incremental update that swaps the embedded file's stream for ``data``."""
-    writer = PdfWriter(io.BytesIO(pdf), incremental=True)
-    names = cast(Any, writer.root_object)["/Names"]["/EmbeddedFiles"]["/Names"]
-    for key, spec in zip(names[::2], names[1::2], strict=True):
-        if key == name:
-            # Same object number, new content: pypdf writes the changed stream in a new revision.
-            stream = spec.get_object()["/EF"]["/F"].get_object()
-            stream.set_data(data)
-            break
-    else:
-        raise AssertionError(f"{name} is not embedded")
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def test_swapped_manifest_in_later_revision_is_detected(bundle: bytes, world: World) -> None:
-    manifest = json.loads(list_attachments(bundle)[MANIFEST_NAME])
-    manifest["company_name"] = "天津冒名科技有限公司"
-    forged = json.dumps(manifest, ensure_ascii=False).encode()
-    tampered = _replace_attachment(bundle, MANIFEST_NAME, forged)
-    assert list_attachments(tampered)[MANIFEST_NAME] == forged
-    report = verify_bundle(tampered, trust_root=world.root)
-    assert not report.ok
-    failed = "\n".join(_failed(report))
-    assert "coverage" in failed and "OTHER CHANGES" in failed
-
-
-def test_swapped_license_in_later_revision_is_detected(bundle: bytes, world: World) -> None:
-    # A validly certified license, but another one: the manifest hash and the record catch it too.
-    other = signed_license(world, sample_form())
-    tampered = _replace_attachment(bundle, "license.pdf", other)
-    report = verify_bundle(tampered, trust_root=world.root)
-    assert not report.ok
-    failed = "\n".join(_failed(report))
-    assert "license.pdf: SHA-256 differs from the manifest" in failed
-    assert "license.pdf is the registered original" in failed
-
-
-# --- trust and revocation -----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def foreign_bundle(foreign: World) -> bytes:
-    return build(foreign, make_inputs(foreign))
-
-
-def test_bundle_under_another_root_is_untrusted(
-    foreign_bundle: bytes, world: World, foreign: World
-) -> None:
-    assert verify_bundle(foreign_bundle, trust_root=foreign.root).ok
-    report = verify_bundle(foreign_bundle, trust_root=world.root)
-    assert not report.ok
-    failed = dict(line.split(": ", 1) for line in _failed(report))
-    assert "does NOT chain to the root" in failed["signer trusted"]
-    assert "embedded original license.pdf" in failed
-    assert all(f"seal {s}" in " ".join(failed) for s in ("1201001000017", "1201001000020"))
-
-
-def test_seal_revoked_before_signing_is_reported(world: World, inputs: BundleInputs) -> None:
-    revoked = inputs.seals[1]
-    serial = int(revoked.certificate_serial, 16)
-    now = datetime.now(UTC)
-    crl = build_crl(
-        world.pki.load_identity("seal"),
-        [RevokedEntry(serial, now - timedelta(minutes=1), x509.ReasonFlags.key_compromise)],
-        this_update=now - timedelta(seconds=30),
-        next_update=now + timedelta(days=7),
-        crl_number=2,
-    )
-    crls = dict(inputs.crls) | {"seal": crl.public_bytes(DER)}
-    report = verify_bundle(
-        build(world, dataclasses.replace(inputs, crls=crls)), trust_root=world.root
-    )
-    assert not report.ok
-    failed = _failed(report)
-    assert len(failed) == 1, failed
-    assert failed[0].startswith(f"seal {revoked.seal_code} (finance seal) certificate: REVOKED")
-    assert report.signer and report.signed_at is not None
-
-
-def test_b_lt_without_document_timestamp_verifies(world: World, inputs: BundleInputs) -> None:
-    report = verify_bundle(build(world, inputs, lta=False), trust_root=world.root)
-    assert report.ok, report.pretty()
-    details = {check.name: check.detail for check in report.checks}
-    assert details["document timestamp"].startswith("none")
-    # The validation data sits in the signed revision itself: no byte is left unsigned.
-    assert "covered by no signature" not in details["every byte accounted for"]
-
-
-# --- the manifest -------------------------------------------------------------------------------
-
-
-def test_manifest_mismatch_is_caught_under_a_valid_signature(
-    world: World, inputs: BundleInputs
-) -> None:
-    attachments = list(bundle_attachments(inputs))
-    index = next(i for i, a in enumerate(attachments) if a.name == "crls/seal.crl")
-    stale = world.pki.load_crl("root").public_bytes(DER)
-    attachments[index] = dataclasses.replace(attachments[index], data=stale)
-    pdf = sign_bundle(
-        render_pages(inputs, attachments, trust_root=world.root),
-        attachments,
-        company_name=inputs.company_name,
-        signer=platform_signer(world),
-        trust_root=world.root,
-    )
-    report = verify_bundle(pdf, trust_root=world.root)
-    assert not report.ok
-    details = {check.name: check for check in report.checks}
-    assert details[f"platform signature ({SIGNATURE_FIELD}) integrity"].ok
-    check = details["embedded files match the manifest"]
-    assert not check.ok and "crls/seal.crl: SHA-256 differs from the manifest" in check.detail
-
-
-def test_manifest_check_names_missing_and_extra_files(bundle: bytes) -> None:
-    files = list_attachments(bundle)
-    manifest = json.loads(files[MANIFEST_NAME])
-    assert manifest_files_check(files, manifest).ok
-    files.pop("crls/root.crl")
-    files["notes.txt"] = b"added"
-    check = manifest_files_check(files, manifest)
-    assert not check.ok
-    assert "crls/root.crl is missing" in check.detail
-    assert "notes.txt is not in the manifest" in check.detail
-
-
-# --- malformed input and the command --------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "data",
-    [b"", b"not a pdf at all", b"%PDF-1.7\n%garbage\n", b"%PDF-1.7\n" + bytes(range(256)) * 8],
-    ids=["empty", "text", "header only", "binary"],
-)
-def test_unparseable_input_gives_a_failed_report(data: bytes, world: World) -> None:
-    report = verify_bundle(data, trust_root=world.root)
-    assert not report.ok and len(report.checks) == 1
-    assert report.signer == "" and report.signed_at is None
-    assert "✗" in report.pretty()
-
-
-def test_truncated_bundle_gives_a_failed_report(bundle: bytes, world: World) -> None:
-    report = verify_bundle(bundle[: len(bundle) // 2], trust_root=world.root)
-    assert not report.ok
-
-
-def test_unsigned_pages_are_not_a_bundle(world: World, inputs: BundleInputs) -> None:
-    report = verify_bundle(render_pages(inputs, trust_root=world.root), trust_root=world.root)
-    assert not report.ok
-    assert "no signatures" in report.checks[0].detail
-
-
-@pytest.fixture
-def files(tmp_path: Path, bundle: bytes, world: World, foreign: World) -> Iterator[Path]:
-    (tmp_path / "bundle.pdf").write_bytes(bundle)
-    (tmp_path / "tampered.pdf").write_bytes(_flip(bundle, _first_page_stream(bundle) + 20))
-    (tmp_path / "root.pem").write_bytes(world.root.public_bytes(PEM))
-    (tmp_path / "root.der").write_bytes(world.root.public_bytes(DER))
-    (tmp_path / "foreign.pem").write_bytes(foreign.root.public_bytes(PEM))
-    yield tmp_path
-
-
-def test_run_verify_valid(files: Path) -> None:
-    out = io.StringIO()
-    assert run_verify(str(files / "bundle.pdf"), str(files / "root.pem"), out=out) == 0
-    text = out.getvalue()
-    assert "OneStop e-license bundle: VALID" in text
-    assert "Signed by: CN=OneStop Platform Bundle Signer" in text
-    assert "All " in text and "checks hold." in text
-
-
-def test_run_verify_default_root_in_der(files: Path) -> None:
-    out = io.StringIO()
-    assert (
-        run_verify(str(files / "bundle.pdf"), None, out=out, default_root=files / "root.der") == 0
-    )
-
-
-def test_run_verify_invalid(files: Path) -> None:
-    out = io.StringIO()
-    assert run_verify(str(files / "tampered.pdf"), str(files / "root.pem"), out=out) == 1
-    assert "NOT VALID" in out.getvalue() and "✗" in out.getvalue()
-    out = io.StringIO()
-    assert run_verify(str(files / "bundle.pdf"), str(files / "foreign.pem"), out=out) == 1
-    assert "does NOT chain to the root" in out.getvalue()
-
-
-def test_run_verify_usage_errors(files: Path) -> None:
-    out = io.StringIO()
-    assert run_verify(str(files / "bundle.pdf"), None, out=out) == 2
-    assert "--root" in out.getvalue()
-    out = io.StringIO()
-    missing = files / "nowhere.pem"
-    assert run_verify(str(files / "bundle.pdf"), None, out=out, default_root=missing) == 2
-    assert "does not exist" in out.getvalue()
-    out = io.StringIO()
-    assert run_verify(str(files / "bundle.pdf"), str(files / "bundle.pdf"), out=out) == 2
-    assert "cannot use" in out.getvalue()
-    out = io.StringIO()
-    assert run_verify(str(files / "absent.pdf"), str(files / "root.pem"), out=out) == 2
-    assert "cannot read" in out.getvalue()
-
-
-def test_bad_inputs_are_refused(inputs: BundleInputs, world: World) -> None:
-    from orchestrator.bundle import BundleError
-
-    with pytest.raises(BundleError, match="license_pdf is not a PDF"):
-        build(world, dataclasses.replace(inputs, license_pdf=b"nope"))
-    with pytest.raises(BundleError, match="must be 1 to 81 letters"):
-        build(world, dataclasses.replace(inputs, crls={"../etc": inputs.crls["root"]}))
-    with pytest.raises(BundleError, match="not a DER CRL"):
-        build(world, dataclasses.replace(inputs, crls={"root": b"junk"}))
-
-
-def test_account_number_masking() -> None:
-    assert mask_account_number("10201150100000428") == "1020 ********* 0428"
-    assert mask_account_number("12345678") == "********"

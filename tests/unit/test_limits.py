@@ -33,6 +33,7 @@ from onestop_common.limits import (
     excerpt,
     limit_violations,
 )
+from onestop_common.protoconv import grpc_code
 from orchestrator import api
 from orchestrator.intake import form_violations
 from tests.support.cases import SAMPLE
@@ -90,7 +91,7 @@ def test_a_10_mb_domicile_detail_is_refused_naming_the_field_without_repeating_i
     assert only.message_zh == f"不能超过 {DEFAULT_MAX_LENGTH} 个字符（现为 {TEN_MB} 个）"
     with pytest.raises(InvalidInput) as raised:
         enforce_limits(request)
-    assert raised.value.status_code is grpc.StatusCode.INVALID_ARGUMENT
+    assert grpc_code(raised.value) is grpc.StatusCode.INVALID_ARGUMENT
     text = str(raised.value)
     assert "form.domicile.detail" in text
     assert len(text) < 300

@@ -39,10 +39,10 @@ from onestop_common.signing import (
     ValidationMaterial,
     cert_chain_is_trusted,
     list_attachments,
-    serve_tsa,
     sign_pdf,
     validate_pdf,
 )
+from onestop_common.tsa import serve_tsa
 
 KEK = b"signing tests kek"
 DER = serialization.Encoding.DER
