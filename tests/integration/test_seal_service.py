@@ -150,16 +150,16 @@ def test_seal_step_completes_through_the_seal_makers_desk(seals: SealPlatform) -
     )
     assert filing.state == seal_pb2.FILING_STATE_FILED and filing.uscc == uscc
     assert filing.filing_number == result.seals[0].filing_number
-    answer = seals.nameko_rpc("seal_filing", codes[1])
-    assert answer.pop("filed_at").startswith(str(result.seals[1].filed_at.ToDatetime().year))
-    assert answer == {
-        "seal_code": codes[1],
-        "filing_number": result.seals[1].filing_number,
-        "state": "filed",
-        "uscc": uscc,
-        "kind": "finance",
-    }
-    assert seals.nameko_rpc("seal_filing", "1201001999999")["state"] == "unknown"
+    answer = seals.looked_up_filing(codes[1]).filing
+    assert answer.filed_at.ToDatetime().year == result.seals[1].filed_at.ToDatetime().year
+    assert (answer.seal_code, answer.filing_number, answer.state, answer.uscc, answer.kind) == (
+        codes[1],
+        result.seals[1].filing_number,
+        seal_pb2.FILING_STATE_FILED,
+        uscc,
+        K.SEAL_KIND_FINANCE,
+    )
+    assert not seals.looked_up_filing("1201001999999").HasField("filing")  # unknown code
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{seals.settings.crl_base_url}/nobody.crl", timeout=10)
     assert missing.value.code == 404
@@ -350,7 +350,8 @@ def test_signed_pdf_validates_shows_the_impression_and_fails_once_revoked(
         seal_pb2.GetSealFilingRequest(seal_code=official.seal_code), metadata=seals.owner("bob")
     )
     assert filing.state == seal_pb2.FILING_STATE_CANCELLED and filing.cancelled_at.seconds > 0
-    assert seals.nameko_rpc("seal_filing", official.seal_code)["state"] == "cancelled"
+    cancelled = seals.looked_up_filing(official.seal_code).filing
+    assert cancelled.state == seal_pb2.FILING_STATE_CANCELLED
 
     # Idempotent: the same command again, or another round, revokes nothing new.
     again = seals.revoke(case_id)

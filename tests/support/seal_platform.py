@@ -4,6 +4,7 @@ authorised users make to it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import random
 import time
@@ -235,6 +236,19 @@ class SealPlatform:
             raise TimeoutError(f"no reply from seal.{method}")
         finally:
             connection.close()
+
+    def looked_up_filing(self, seal_code: str) -> seal_pb2.LookUpSealFilingResponse:
+        """The bank's lookup: the seal_filing RPC with a serialized LookUpSealFilingRequest. In
+        nameko's json the bytes travel as kombu encodes them: base64, or text when UTF-8."""
+        asked = seal_pb2.LookUpSealFilingRequest(seal_code=seal_code).SerializeToString()
+        packed = {"__type__": "base64", "__value__": base64.b64encode(asked).decode()}
+        reply = self.nameko_rpc("seal_filing", packed)
+        if reply["__type__"] == "bytes":
+            answer = reply["__value__"].encode("utf-8")
+        else:
+            assert reply["__type__"] == "base64", reply
+            answer = base64.b64decode(reply["__value__"])
+        return seal_pb2.LookUpSealFilingResponse.FromString(answer)
 
 
 @contextmanager
