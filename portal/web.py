@@ -18,6 +18,7 @@ from starlette.responses import (
     RedirectResponse,
     Response,
 )
+from starlette.routing import Route
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
@@ -164,6 +165,11 @@ def csrf_protected(
     wrapper.__name__ = endpoint.__name__
     wrapper.csrf_protected = True  # type: ignore[attr-defined]
     return wrapper
+
+
+def post(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+    """A POST route whose endpoint runs only for a request :func:`csrf_protected` lets through."""
+    return Route(path, csrf_protected(endpoint), methods=["POST"])
 
 
 async def call(

@@ -1,6 +1,7 @@
 """The application form's pages: the form checked section by section as the applicant leaves
 each part, autosaved as a draft, reviewed whole ("核对信息") before it is submitted, and a case's
-correction holding only the fields a step sent back.
+correction holding only the fields a step sent back; and the live checks of a company name and
+an ID number while they are typed.
 
 Every check is the orchestrator's ValidateApplication (the form's completeness and all five
 participants' rules); the portal adds only what it finds while reading the form (text in a
@@ -9,9 +10,11 @@ whole-number field, a required input left empty) and places each rejection next 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import grpc
@@ -19,10 +22,13 @@ from google.protobuf import field_mask_pb2
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
+from onestop_common.identifiers import validate_citizen_id
 from portal import catalogue, formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.i18n import MATERIALS, enum_label, translate
@@ -35,6 +41,7 @@ from portal.web import (
     get_case,
     lang_of,
     portal_of,
+    post,
     redirect,
     render,
     require,
@@ -497,3 +504,74 @@ async def correct(request: Request) -> Response:
             session(request).flash("correct.sent")
             return redirect(f"/cases/{case_id}")
     return again(placed(found, fields, converted.row_map), status=422)
+
+
+# ---------------------------------------------------------------------------- live checks
+
+
+async def check_name_api(request: Request) -> Response:
+    account = await require(request, APPLICANTS)
+    q = request.query_params
+    name = registration_pb2.CheckNameRequest()
+    for part in ("division", "trade_name", "industry", "organisational_form", "industry_code"):
+        setattr(name.name, part, q.get(part, "").strip()[:100])
+    with contextlib.suppress(ValueError):  # none chosen (yet): left unspecified
+        name.enterprise_type = application_pb2.EnterpriseType.Value(
+            f"ENTERPRISE_TYPE_{q.get('enterprise_type', '')}"
+        )
+    try:
+        response = await call(
+            request,
+            account,
+            registration_pb2_grpc.RegistrationServiceStub,
+            "registration",
+            "CheckName",
+            name,
+        )
+    except Rejected as error:
+        return JSONResponse(
+            {
+                "available": False,
+                "full_name": "",
+                "messages": [_message(r) for r in error.rejections],
+            }
+        )
+    return JSONResponse(
+        {
+            "available": response.available,
+            "full_name": response.full_name,
+            "messages": [_message(r) for r in response.rejections],
+        }
+    )
+
+
+def _message(rejection: Any) -> dict[str, str]:
+    return {
+        "field": rejection.field,
+        "rule": rejection.rule,
+        "zh": rejection.message_zh,
+        "en": rejection.message_en,
+    }
+
+
+async def check_id_api(request: Request) -> Response:
+    await require(request, APPLICANTS)
+    value = request.query_params.get("value", "").strip().upper()[:40]
+    today: date = portal_of(request).settings.clock().now().date()
+    verdict = validate_citizen_id(value, today=today)
+    return JSONResponse({"ok": verdict.ok, "zh": verdict.reason_zh, "en": verdict.reason_en})
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/apply", apply_page),
+        post("/apply", apply),
+        Route("/apply/review", review_page),
+        post("/drafts/{draft_id}/delete", delete_draft),
+        post("/api/draft", autosave_api),
+        post("/api/check-section", check_section_api),
+        Route("/api/check-name", check_name_api),
+        Route("/api/check-id", check_id_api),
+        Route("/cases/{case_id}/correct", correct_page),
+        post("/cases/{case_id}/correct", correct),
+    ]

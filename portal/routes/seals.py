@@ -16,9 +16,8 @@ import grpc
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
-from starlette.responses import (
-    Response,
-)
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from onestop.common.v1 import common_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
@@ -46,6 +45,7 @@ from portal.web import (
     form_items,
     lang_of,
     my_cases,
+    post,
     redirect,
     render,
     require,
@@ -420,3 +420,13 @@ async def sign_with_seal(request: Request) -> Response:
             "cache-control": "no-store",
         },
     )
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/seals", seals_index),
+        Route("/seals/{uscc}", seals_page),
+        post("/seals/{uscc}/signers", grant_signer),
+        post("/seals/{uscc}/signers/revoke", revoke_signer),
+        post("/seals/{uscc}/sign", sign_with_seal),
+    ]

@@ -1,0 +1,143 @@
+"""Signing in and out, signing up (entrepreneurs only), the page language, and the health check
+the process runner probes."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from onestop_common.identity import Role
+from portal.i18n import pick_lang, translator
+from portal.security import LANG_COOKIE
+from portal.store import AccountError, check_password
+from portal.web import (
+    HOME_BY_ROLE,
+    account_of,
+    form_items,
+    lang_of,
+    portal_of,
+    post,
+    redirect,
+    render,
+    safe_next,
+    session,
+)
+
+
+async def healthz(request: Request) -> Response:
+    return PlainTextResponse("ok")
+
+
+async def home(request: Request) -> Response:
+    account = await account_of(request)
+    if account is None:
+        return redirect("/login")
+    return redirect(HOME_BY_ROLE.get(account.role, "/login"))
+
+
+async def login_page(request: Request) -> Response:
+    await account_of(request)
+    return render(
+        request,
+        "login.html",
+        next=safe_next(request.query_params.get("next"), ""),
+        error="",
+        username="",
+    )
+
+
+async def login(request: Request) -> Response:
+    form = await form_items(request)
+    username = str(form.get("username", "")).strip().lower()[:80]
+    password = str(form.get("password", ""))[:512]
+    target = safe_next(str(form.get("next", "")), "")
+    portal = portal_of(request)
+    address = f"ip:{request.client.host if request.client else '-'}"
+    if portal.throttle.blocked(f"user:{username}", address):
+        return render(
+            request, "login.html", 429, next=target, error="error.throttled", username=username
+        )
+    account = await run_in_threadpool(portal.store.authenticate, username, password)
+    if account is None:
+        portal.throttle.failed(f"user:{username}", address)
+        return render(
+            request, "login.html", 401, next=target, error="login.failed", username=username
+        )
+    portal.throttle.succeeded(f"user:{username}")
+    session(request).sign_in(account.username, account.session_epoch)
+    return redirect(target or HOME_BY_ROLE.get(account.role, "/"))
+
+
+async def logout(request: Request) -> Response:
+    account = await account_of(request)
+    if account is not None:
+        await run_in_threadpool(portal_of(request).store.end_sessions, account.username)
+    session(request).sign_out()
+    return redirect("/login")
+
+
+async def signup_page(request: Request) -> Response:
+    await account_of(request)
+    return render(request, "signup.html", error="", username="", display_name="")
+
+
+async def signup(request: Request) -> Response:
+    form = await form_items(request)
+    username = str(form.get("username", "")).strip().lower()[:80]
+    display_name = str(form.get("display_name", "")).strip()[:120]
+    password = str(form.get("password", ""))[:512]
+    if password != str(form.get("password2", ""))[:512]:
+        return render(
+            request,
+            "signup.html",
+            422,
+            error=translator(lang_of(request))("signup.mismatch"),
+            username=username,
+            display_name=display_name,
+        )
+    store = portal_of(request).store
+    try:
+        check_password(password)
+        account = await run_in_threadpool(
+            lambda: store.add_user(username, password, Role.ENTREPRENEUR, display_name=display_name)
+        )
+    except AccountError as error:
+        return render(
+            request,
+            "signup.html",
+            422,
+            error=str(error),
+            username=username,
+            display_name=display_name,
+        )
+    session(request).sign_in(account.username, account.session_epoch)
+    return redirect("/cases")
+
+
+async def set_lang(request: Request) -> Response:
+    lang = pick_lang(request.query_params.get("to"))
+    response = redirect(safe_next(request.query_params.get("next")))
+    response.set_cookie(
+        LANG_COOKIE,
+        lang,
+        max_age=365 * 86400,
+        samesite="lax",
+        httponly=True,
+        secure=request.app.state.secure_cookies,
+    )
+    return response
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/healthz", healthz),
+        Route("/", home),
+        Route("/login", login_page),
+        post("/login", login),
+        post("/logout", logout),
+        Route("/signup", signup_page),
+        post("/signup", signup),
+        Route("/lang", set_lang),
+    ]

@@ -1,0 +1,195 @@
+"""The staff desks' pages (registration officers, seal makers, tax officers, social insurance
+officers, bank clerks): a desk's queue, refreshed while it is open, a task, and the task's
+actions. What each desk is and sends is in :mod:`portal.desks`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from onestop.seal.v1 import seal_pb2
+from onestop_common.identity import Role
+from portal import formdata
+from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
+from portal.desks import (
+    ACTIONS,
+    ACTIVE,
+    DESKS,
+    DeskSpec,
+    UnknownSection,
+    action_request,
+    list_request,
+    shown,
+)
+from portal.i18n import enum_label, translate, translator
+from portal.views import deadline_view, field_text, state_key
+from portal.web import (
+    call,
+    form_items,
+    lang_of,
+    post,
+    redirect,
+    render,
+    require,
+    session,
+    text_items,
+)
+
+# How often an open desk page refreshes its queue (new tasks, claims, remaining time).
+QUEUE_REFRESH_SECONDS = 5.0
+
+
+def desk_spec(request: Request) -> DeskSpec:
+    spec = DESKS.get(request.path_params["role"])
+    if spec is None:
+        raise HTTPException(404)
+    return spec
+
+
+async def desk_page(request: Request) -> Response:
+    spec = desk_spec(request)
+    account = await require(request, {spec.role})
+    listed = await call(
+        request, account, spec.stub, spec.component, "ListTasks", list_request(spec)
+    )
+    lang = lang_of(request)
+    tasks = [
+        {
+            "task": task,
+            "state": state_key(_task_states(), "TASK_STATE_", task.state),
+            "deadline": deadline_view(task.deadline, lang, running=task.state in ACTIVE),
+            "summary": shown(task.summary, spec),
+        }
+        for task in listed.tasks
+    ]
+    # ?part=queue: only the queue, for the page's periodic refresh (portal.js).
+    fragment = request.query_params.get("part") == "queue"
+    return render(
+        request,
+        "_queue.html" if fragment else "desk.html",
+        fragment=fragment,
+        spec=spec,
+        slug=request.path_params["role"],
+        tasks=tasks,
+        refresh_ms=int(QUEUE_REFRESH_SECONDS * 1000),
+    )
+
+
+def _task_states() -> Any:
+    from onestop.common.v1 import desk_pb2
+
+    return desk_pb2.TaskState
+
+
+async def task_page(
+    request: Request, *, problems: list[Any] | None = None, error: str = "", status: int = 200
+) -> Response:
+    spec = desk_spec(request)
+    account = await require(request, {spec.role})
+    task_id = request.path_params["task_id"]
+    response = await call(
+        request,
+        account,
+        spec.stub,
+        spec.component,
+        "GetTask",
+        spec.messages.GetTaskRequest(task_id=task_id),
+    )
+    lang = lang_of(request)
+    task = response.task
+    details = []
+    for key, value in sorted(task.details.items()):
+        if not value or key == "rejections":
+            continue
+        try:
+            label = translator(lang)(f"detail.{key}")
+        except KeyError:
+            label = key
+        if key == "enterprise_type":
+            value = enum_label("enterprise_type", value.upper(), lang)
+        details.append((label, shown(value, spec)))
+    return render(
+        request,
+        "task.html",
+        status,
+        spec=spec,
+        slug=request.path_params["role"],
+        task=task,
+        response=response,
+        state=state_key(_task_states(), "TASK_STATE_", task.state),
+        active=task.state in ACTIVE,
+        deadline=deadline_view(task.deadline, lang, running=task.state in ACTIVE),
+        details=details,
+        summary=shown(task.summary, spec),
+        shown=lambda value: shown(value, spec),
+        problems=problems or [],
+        error=error,
+        form_fields=formdata.from_proto(response.form) if spec.role is Role.OFFICER else {},
+        return_options=[
+            (path, field_text(path, lang) if path else translate("desk.return_whole", lang))
+            for path in spec.corrects
+        ],
+        shown_state=_seal_state,
+        vat_default=task.details.get("vat_status", "").upper(),
+    )
+
+
+def _seal_state(number: int) -> str:
+
+    return state_key(seal_pb2.SealState, "SEAL_STATE_", number)
+
+
+async def task_action(request: Request) -> Response:
+    spec = desk_spec(request)
+    account = await require(request, {spec.role})
+    task_id = request.path_params["task_id"]
+    action = request.path_params["action"]
+    if action not in ACTIONS or (action not in spec.actions and action != "claim"):
+        raise HTTPException(404)
+    form = await form_items(request)
+    data = {k: v for k, v in text_items(form) if k != "kinds"}
+    data["kinds"] = "\n".join(v for k, v in text_items(form) if k == "kinds")
+    try:
+        method, message = action_request(spec, action, task_id, data)
+        if action != "claim":
+            current = await call(
+                request,
+                account,
+                spec.stub,
+                spec.component,
+                "GetTask",
+                spec.messages.GetTaskRequest(task_id=task_id),
+            )
+            if current.task.state == _task_states().Value("TASK_STATE_OPEN"):
+                await call(
+                    request,
+                    account,
+                    spec.stub,
+                    spec.component,
+                    "ClaimTask",
+                    spec.messages.ClaimTaskRequest(task_id=task_id),
+                )
+        await call(request, account, spec.stub, spec.component, method, message)
+    except UnknownSection:
+        text = translator(lang_of(request))("desk.return_section_unknown")
+        return await task_page(request, error=text, status=422)
+    except Rejected as error:
+        return await task_page(request, problems=error.rejections, error=error.message, status=422)
+    except BackendError as error:
+        if isinstance(error, (Forbidden, Missing, Unavailable)):
+            raise
+        return await task_page(request, error=error.message, status=409)
+    session(request).flash(f"desk.action_done.{action}")
+    return redirect(f"/desk/{request.path_params['role']}/tasks/{task_id}")
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/desk/{role}", desk_page),
+        Route("/desk/{role}/tasks/{task_id}", task_page),
+        post("/desk/{role}/tasks/{task_id}/{action}", task_action),
+    ]
