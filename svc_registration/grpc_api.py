@@ -223,27 +223,6 @@ def status_response(row: License) -> registration_pb2.GetLicenseStatusResponse:
     return response
 
 
-def status_record(row: License | None, uscc: str) -> dict[str, object]:
-    """The ``license_status`` AMQP RPC answer (plain JSON values)."""
-    if row is None:
-        return {
-            "uscc": uscc,
-            "status": "unknown",
-            "company_name": "",
-            "legal_representative": "",
-            "revoked_at": None,
-            "reason": "no license with this USCC was issued here",
-        }
-    return {
-        "uscc": row.uscc,
-        "status": row.status,
-        "company_name": row.company_name,
-        "legal_representative": row.legal_representative,
-        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
-        "reason": row.revocation_reason,
-    }
-
-
 def credit_entry(row: CreditEntryRow, *, reveal: bool) -> registration_pb2.CreditEntry:
     message = registration_pb2.CreditEntry(
         entry_id=row.id,

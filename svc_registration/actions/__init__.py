@@ -33,7 +33,7 @@ from svc_registration.actions.credit import add_credit, list_credit, remove_cred
 from svc_registration.actions.env import Env
 from svc_registration.actions.granting import grant, license_facts
 from svc_registration.actions.issue import issue_license
-from svc_registration.actions.licenses import get_license, get_license_status, license_status_record
+from svc_registration.actions.licenses import get_license, get_license_status
 from svc_registration.actions.review import TASK_PREFIX, submitted_at
 from svc_registration.actions.revoke import revoke_license
 from svc_registration.actions.signing import (
@@ -74,7 +74,6 @@ __all__ = [
     "grant",
     "issue_license",
     "license_facts",
-    "license_status_record",
     "list_credit",
     "list_tasks",
     "prepare_license",

@@ -47,7 +47,3 @@ def get_license_status(
             message_zh=f"本登记机关未核发统一社会信用代码为 {uscc} 的营业执照",
         )
     return grpc_api.status_response(row)
-
-
-def license_status_record(uow: UnitOfWork, uscc: str) -> dict[str, object]:
-    return grpc_api.status_record(store.license_by_uscc(uow.session, str(uscc).strip()), uscc)

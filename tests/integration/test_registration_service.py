@@ -4,6 +4,7 @@ nothing, two identical names race and one wins, and revocation retires the USCC.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from collections.abc import Iterator
@@ -29,6 +30,22 @@ from tests.support.registration import (
 
 DONE = common_pb2.OUTCOME_DONE
 CORRECTION = common_pb2.OUTCOME_CORRECTION_REQUESTED
+
+
+def license_lookup(reg: Registration, uscc: str) -> pb.LookUpLicenseStatusResponse:
+    """The license_status AMQP RPC as the bank calls it: a serialized LookUpLicenseStatusRequest
+    in (kombu's json carries bytes as base64), the serialized response out."""
+    body = pb.LookUpLicenseStatusRequest(uscc=uscc).SerializeToString()
+    packed = {"__type__": "base64", "__value__": base64.b64encode(body).decode()}
+    answer = nameko_rpc(reg.settings, "registration", "license_status", packed)
+    return pb.LookUpLicenseStatusResponse.FromString(kombu_bytes(answer))
+
+
+def kombu_bytes(value: dict[str, str]) -> bytes:
+    if value["__type__"] == "bytes":
+        return value["__value__"].encode("utf-8")
+    assert value["__type__"] == "base64", value
+    return base64.b64decode(value["__value__"])
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +99,9 @@ def test_a_standard_application_is_approved_automatically_with_a_signed_license(
     assert officer_copy.pdf == got.pdf
     status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=lic.uscc))
     assert (status.status, status.company_name) == (pb.LICENSE_STATUS_VALID, lic.company_name)
-    assert nameko_rpc(reg.settings, "registration", "license_status", lic.uscc) == {
-        "uscc": lic.uscc,
-        "status": "valid",
-        "company_name": "天津宝坻示例科技有限公司",
-        "legal_representative": "张伟",
-        "revoked_at": None,
-        "reason": "",
-    }
+    looked_up = license_lookup(reg, lic.uscc)
+    assert looked_up.license == status
+    assert looked_up.license.legal_representative == "张伟"
     explained = reg.desk.ExplainDecision(
         pb.ExplainDecisionRequest(case_id=case_id), metadata=reg.officer()
     )
@@ -184,10 +196,10 @@ def test_revocation_is_idempotent_retires_the_uscc_and_keeps_the_name_a_year(reg
     status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=uscc))
     assert status.status == pb.LICENSE_STATUS_REVOKED
     assert status.revocation_reason == "bank refused the account"
-    record = nameko_rpc(reg.settings, "registration", "license_status", uscc)
-    assert record["status"] == "revoked" and record["revoked_at"]
-    unknown = nameko_rpc(reg.settings, "registration", "license_status", "91350100M000100Y43")
-    assert unknown["status"] == "unknown"
+    record = license_lookup(reg, uscc).license
+    assert record.status == pb.LICENSE_STATUS_REVOKED and record.revoked_at.seconds > 0
+    assert not license_lookup(reg, "91350100M000100Y43").HasField("license")
+    assert not license_lookup(reg, "not a USCC").HasField("license")
 
     # Another applicant cannot take the revoked company's name for a year.
     _, taken_key = reg.issue(sample_form("撤销示例"), applicant="bob")
