@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from onestop_common.jurisdiction import SERVED_DIVISIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 REGISTRATION_DATA = ROOT / "svc_registration" / "data"
 BANK_DATA = ROOT / "svc_bank" / "data"
@@ -74,13 +76,10 @@ def districts() -> tuple[Choice, ...]:
 
 @cache
 def served_districts() -> tuple[Choice, ...]:
-    """The districts the platform takes applications for: the registration service's own
-    registration area (its domain rules, which reject every other domicile), named from its
-    division list, so the choice cannot drift from what the platform accepts."""
-    from svc_registration.domain import REGISTRATION_AREA
-
-    served = {REGISTRATION_AREA}
-    return tuple(choice for choice in districts() if choice.value in served)
+    """The districts the platform takes applications for: the registration area the
+    registration service's rules accept (onestop_common.jurisdiction, shared with them), named
+    from its division list, so the choice cannot drift from what the platform accepts."""
+    return tuple(choice for choice in districts() if choice.value in SERVED_DIVISIONS)
 
 
 def district_name(code: str) -> str:

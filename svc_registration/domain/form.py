@@ -6,10 +6,12 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from onestop_common import jurisdiction
+
 PARTICIPANT = "registration"
 
 # The registration authority this service stands for: Baodi district, Tianjin (GB/T 2260).
-REGISTRATION_AREA = "120115"
+REGISTRATION_AREA = jurisdiction.REGISTRATION_AREA
 REGISTRATION_AUTHORITY_ZH = "天津市宝坻区市场监督管理局"
 REGISTRATION_AUTHORITY_EN = (
     "Market Supervision and Administration Bureau of Baodi District, Tianjin"
