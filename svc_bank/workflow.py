@@ -28,7 +28,7 @@ from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_bank import domain, store
 from svc_bank import grpc_api as api
 from svc_bank.lookups import Facts

@@ -1,7 +1,7 @@
 """The invoice service (税务登记 + 发票): the saga's RegisterTaxpayer / CancelTaxRegistration over
 AMQP and gRPC, the company's invoicing over gRPC, and the tax-staff desk over gRPC.
 
-Each entrypoint: who is calling → one transaction running the flow in actions.py → reply."""
+Each entrypoint: who is calling → one transaction running the flow in actions/ → reply."""
 
 from __future__ import annotations
 

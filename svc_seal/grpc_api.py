@@ -181,27 +181,6 @@ def filing_message(seal: SealRecord, order: SealOrder) -> seal_pb2.GetSealFiling
     return message
 
 
-def filing_dict(seal: SealRecord | None, seal_code: str) -> dict[str, object]:
-    """The answer of the ``seal_filing`` AMQP RPC (json: plain values only)."""
-    if seal is None or seal.filing_number is None:
-        return {
-            "seal_code": seal_code,
-            "filing_number": "",
-            "state": "unknown",
-            "uscc": "",
-            "kind": "",
-            "filed_at": None,
-        }
-    return {
-        "seal_code": seal.seal_code,
-        "filing_number": seal.filing_number,
-        "state": "cancelled" if seal.filing_cancelled_at is not None else "filed",
-        "uscc": seal.uscc,
-        "kind": SealKind(seal.kind).value,
-        "filed_at": seal.filed_at.isoformat() if seal.filed_at else None,
-    }
-
-
 def signer_message(signer: AuthorisedSigner, *, active: bool) -> seal_pb2.Signer:
     message = seal_pb2.Signer(
         uscc=signer.uscc,

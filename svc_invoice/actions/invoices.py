@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from onestop.invoice.v1 import invoice_pb2
 from onestop_common.errors import InvalidInput, NotFound, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_invoice import domain, grpc_api, red_letter, store
 from svc_invoice.actions.env import Env
 from svc_invoice.actions.shared import (

@@ -16,7 +16,7 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.errors import InvalidInput, RuleViolation, violation
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_invoice import domain, grpc_api, red_letter, store
 from svc_invoice.actions.env import Env
 from svc_invoice.actions.shared import form_number_prefix, issue_red, reserved_lines

@@ -12,7 +12,7 @@ from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_invoice import domain, grpc_api, store
 from svc_invoice.actions.env import Env
 from svc_invoice.actions.saga import REGISTER, registered, rejected

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from onestop.common.v1 import application_pb2
 from onestop_common.errors import RuleViolation
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.env import Env
 from svc_registration.domain import Application, AutoDecision, CreditStatus, Validation

@@ -12,7 +12,7 @@ from onestop.common.v1 import application_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common.errors import violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import rejections
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess, duplicate_name_of, review_reasons

@@ -6,7 +6,7 @@ from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common.errors import InvalidInput, violation
 from onestop_common.identifiers import validate_citizen_id
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_registration import grpc_api, store
 from svc_registration.actions.env import Env
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.env import Env
 from svc_registration.actions.signing import NeedsSignature

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
-from onestop_common.nameko_kit import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork, run_saga_action
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess, record_assessment, review_reasons
 from svc_registration.actions.env import Env

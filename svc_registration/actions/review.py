@@ -12,7 +12,7 @@ from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
 from onestop_common.errors import RuleViolation
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import rejections
 from svc_registration import domain, grpc_api
 from svc_registration.actions.assessment import Assessment, review_reasons

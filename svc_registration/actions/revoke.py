@@ -10,7 +10,7 @@ from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
 from onestop_common.identifiers import mask_id_number
-from onestop_common.nameko_kit import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork, run_saga_action
 from onestop_common.protoconv import timestamp
 from svc_registration import domain, store
 from svc_registration.actions.env import Env

@@ -11,7 +11,7 @@ from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, NotFound, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import timestamp
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess

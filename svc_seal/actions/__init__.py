@@ -18,7 +18,7 @@ from svc_seal.actions.crl import (
     issue_crl,
 )
 from svc_seal.actions.env import Env, business_calendar
-from svc_seal.actions.reading import filing_record, list_seals, seal_filing
+from svc_seal.actions.reading import list_seals, seal_filing
 from svc_seal.actions.saga import (
     AUTO_DECISION,
     TASK_KIND,
@@ -52,7 +52,6 @@ __all__ = [
     "complete_task",
     "current_crl",
     "current_crl_number",
-    "filing_record",
     "fresh_crl",
     "get_crl",
     "get_task",

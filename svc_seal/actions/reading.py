@@ -6,7 +6,7 @@ from __future__ import annotations
 from onestop.seal.v1 import seal_pb2
 from onestop_common.errors import InvalidInput, NotFound, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_seal import domain, grpc_api
 from svc_seal import store as db
 from svc_seal.models import SealOrder
@@ -61,9 +61,3 @@ def seal_filing(uow: UnitOfWork, seal_code: str) -> seal_pb2.GetSealFilingRespon
     order = db.order_by_id(uow.session, seal.order_id)
     assert order is not None  # a seal always belongs to an order (foreign key)
     return grpc_api.filing_message(seal, order)
-
-
-def filing_record(uow: UnitOfWork, seal_code: str) -> dict[str, object]:
-    """The ``seal_filing`` RPC's answer: never an error, "unknown" for what is not on file."""
-    code = str(seal_code).strip()
-    return grpc_api.filing_dict(db.seal_by_code(uow.session, code), code)

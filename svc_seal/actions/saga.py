@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
-from onestop_common.nameko_kit import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork, run_saga_action
 from svc_seal import domain, grpc_api
 from svc_seal import store as db
 from svc_seal.actions.crl import current_crl_number, issue_crl

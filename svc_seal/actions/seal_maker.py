@@ -11,7 +11,7 @@ from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, NotFound, violation
 from onestop_common.identity import Principal
-from onestop_common.nameko_kit import UnitOfWork
+from onestop_common.participant import UnitOfWork
 from svc_seal import domain, grpc_api
 from svc_seal import store as db
 from svc_seal.actions.env import Env

@@ -15,7 +15,7 @@ from tests.e2e.conftest import Platform
 from tests.e2e.pages import fresh_form, login
 from tests.support.participant import credential
 
-# The page refreshes its queue every few seconds (portal.app.QUEUE_REFRESH_SECONDS).
+# The page refreshes its queue every few seconds (portal.routes.desks.QUEUE_REFRESH_SECONDS).
 APPEAR_TIMEOUT = 60_000
 
 
