@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onestop_common.serials import take_numbers
 from svc_bank import domain
 from svc_bank.models import CLOSED, LIVE, OPEN, PENDING, REJECTED, WITHDRAWN, Account, Counter
 
@@ -20,18 +21,7 @@ class CompanyHasBasicAccount(Exception):
 
 def next_serial(session: Session, series: str) -> int:
     """The next number of a series; the counter row is locked until the transaction ends."""
-    row = session.scalars(select(Counter).where(Counter.name == series).with_for_update()).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = Counter(name=series, value=0)
-                session.add(row)
-        except IntegrityError:
-            row = session.scalars(
-                select(Counter).where(Counter.name == series).with_for_update()
-            ).one()
-    row.value += 1
-    return row.value
+    return take_numbers(session, Counter, "name", "value", series)
 
 
 def live_account(session: Session, uscc: str) -> Account | None:

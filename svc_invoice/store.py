@@ -9,10 +9,10 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onestop_common.errors import NotFound
+from onestop_common.serials import take_numbers
 from svc_invoice import domain
 from svc_invoice.domain import InvoiceKind, Line, Package, Rule, TaxpayerState, VatStatus
 from svc_invoice.models import CreditLineChange, Invoice, InvoiceSequence, RedLetterForm, Taxpayer
@@ -241,17 +241,9 @@ def usage(session: Session, taxpayer_id: str, month: str, *, with_tax: bool) -> 
 def next_number(session: Session, prefix: str) -> str:
     """Allocates the next sequence number under the prefix (row-locked on PostgreSQL; SQLite
     transactions are already serial)."""
-    statement = select(InvoiceSequence).where(InvoiceSequence.prefix == prefix).with_for_update()
-    row = session.scalars(statement).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                session.add(InvoiceSequence(prefix=prefix, last_value=0))
-        except IntegrityError:
-            pass  # another transaction created it first; lock that row below
-        row = session.scalars(statement).one()
-    row.last_value += 1
-    return domain.invoice_number(prefix, row.last_value)
+    return domain.invoice_number(
+        prefix, take_numbers(session, InvoiceSequence, "prefix", "last_value", prefix)
+    )
 
 
 def digest(*parts: object) -> str:

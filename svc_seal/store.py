@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from onestop_common.serials import take_numbers
 from svc_seal.domain import (
     KIND_ORDER,
     LIVE_STATES,
@@ -38,17 +39,8 @@ def new_order_id() -> str:
 
 def allocate_seal_codes(session: Session, prefix: str, count: int) -> list[str]:
     """``count`` fresh seal codes under ``prefix``; the counter row is locked until commit."""
-    counter = session.scalars(
-        select(SerialCounter).where(SerialCounter.prefix == prefix).with_for_update()
-    ).first()
-    if counter is None:
-        # Two first orders racing here collide on the primary key; the loser is retried.
-        counter = SerialCounter(prefix=prefix, last_serial=0)
-        session.add(counter)
-    first = counter.last_serial + 1
-    codes = [make_seal_code(prefix, serial) for serial in range(first, first + count)]
-    counter.last_serial = first + count - 1
-    return codes
+    first = take_numbers(session, SerialCounter, "prefix", "last_serial", prefix, count)
+    return [make_seal_code(prefix, serial) for serial in range(first, first + count)]
 
 
 def live_order_for_case(session: Session, case_id: str) -> SealOrder | None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from onestop.common.v1.common_pb2 import CommandContext
 from onestop_common import desk
+from onestop_common.serials import take_numbers
 from svc_social_insurance.domain import Assessment, EnrolmentPlan
 from svc_social_insurance.models import (
     ACTIVE,
@@ -39,18 +40,7 @@ class EmployerAlreadyRegistered(Exception):
 
 def next_serial(session: Session, series: str) -> int:
     """The next number of a series; the counter row is locked until the transaction ends."""
-    row = session.scalars(select(Counter).where(Counter.name == series).with_for_update()).first()
-    if row is None:
-        try:
-            with session.begin_nested():
-                row = Counter(name=series, value=0)
-                session.add(row)
-        except IntegrityError:
-            row = session.scalars(
-                select(Counter).where(Counter.name == series).with_for_update()
-            ).one()
-    row.value += 1
-    return row.value
+    return take_numbers(session, Counter, "name", "value", series)
 
 
 def enrolled_elsewhere(
