@@ -248,6 +248,15 @@ def _attribute(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
     return str(values[0].value) if values else ""
 
 
+# Who may send saga actions and ask the platform's own questions of a service.
+PLATFORM_ROLES = frozenset({Role.SYSTEM})
+
+
+def require_platform(principal: Principal) -> Principal:
+    """Saga actions: the orchestrator (AMQP commands, or gRPC as SYSTEM) or an administrator."""
+    return require_role(principal, PLATFORM_ROLES)
+
+
 def require_role(principal: Principal, allowed: Sequence[Role] | frozenset[Role]) -> Principal:
     if principal.role in allowed or principal.role is Role.ADMIN:
         return principal

@@ -165,10 +165,6 @@ def require_clerk(principal: Principal) -> Principal:
     return principal
 
 
-def require_platform(principal: Principal) -> Principal:
-    return require_role(principal, PLATFORM)
-
-
 def check_may_read(principal: Principal, account: Account | None, uscc: str) -> Account:
     """Staff of the account's bank, the platform and administrators; the applicant for their own."""
     visible = account is not None and (

@@ -12,6 +12,7 @@ from nameko.rpc import ServiceRpc
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
+from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -67,7 +68,7 @@ class Service(HealthCheck):
     @command(NAME, pb_grpc.BankServiceStub)
     @grpc
     def OpenAccount(self, request: pb.OpenAccountRequest, context: Any) -> Any:
-        api.require_platform(self.caller())
+        require_platform(self.caller())
         now, auto = business_now(), NAME in current_settings().auto_approve
         args = (workflow.RPC, request, pb.OpenAccountResponse)
         with self.store.transaction() as uow:
@@ -90,7 +91,7 @@ class Service(HealthCheck):
     @command(NAME, pb_grpc.BankServiceStub)
     @grpc
     def CloseAccount(self, request: pb.CloseAccountRequest, context: Any) -> Any:
-        api.require_platform(self.caller())
+        require_platform(self.caller())
         now = business_now()
         with self.store.transaction() as uow:
             return run_saga_action(

@@ -91,11 +91,6 @@ def require_desk(principal: Principal) -> Principal:
     return require_role(principal, DESK_ROLES)
 
 
-def require_platform(principal: Principal) -> Principal:
-    """Saga actions: the platform (AMQP commands, or the orchestrator over gRPC) or an admin."""
-    return require_role(principal, SAGA_ROLES)
-
-
 def require_owner(principal: Principal, taxpayer: Taxpayer) -> Principal:
     """Invoicing is for the entrepreneur who owns the company's case (or an administrator)."""
     require_role(principal, frozenset({Role.ENTREPRENEUR}))

@@ -12,6 +12,7 @@ from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
 from onestop_common import desk
+from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -58,7 +59,7 @@ class Service(HealthCheck):
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def RegisterTaxpayer(self, request: pb.RegisterTaxpayerRequest, context: Any) -> Any:
-        grpc_api.require_platform(self.caller())
+        require_platform(self.caller())
         env = self.env()
         with self.store.transaction() as uow:
             return run_saga_action(
@@ -73,7 +74,7 @@ class Service(HealthCheck):
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def CancelTaxRegistration(self, request: pb.CancelTaxRegistrationRequest, context: Any) -> Any:
-        grpc_api.require_platform(self.caller())
+        require_platform(self.caller())
         env = self.env()
         with self.store.transaction() as uow:
             return run_saga_action(

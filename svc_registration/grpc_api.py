@@ -244,11 +244,6 @@ def credit_entry(row: CreditEntryRow, *, reveal: bool) -> registration_pb2.Credi
 # --------------------------------------------------------------------------- who may call
 
 
-def require_platform(principal: Principal) -> None:
-    """Saga actions: the orchestrator (AMQP or gRPC as SYSTEM) or an administrator."""
-    require_role(principal, frozenset({Role.SYSTEM}))
-
-
 def require_officer(principal: Principal) -> None:
     require_role(principal, frozenset({Role.OFFICER}))
 

@@ -20,7 +20,7 @@ from onestop.registration.v1 import registration_pb2_grpc
 from onestop_common.application_checks import decode_check_request
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import InvalidInput, NotFound
-from onestop_common.identity import Principal
+from onestop_common.identity import Principal, require_platform
 from onestop_common.limits import enforce_limits
 from onestop_common.nameko_kit import (
     Caller,
@@ -81,7 +81,7 @@ class Service(HealthCheck):
         raise RuntimeError(f"no stable license to sign after {SIGNING_ROUNDS} rounds")
 
     def _saga(self, rpc_name: str, action: SagaAction, request: Any, context: Any) -> Any:
-        grpc_api.require_platform(self.caller())
+        require_platform(self.caller())
         try:
             return self._transact(lambda uow, env: action(uow, request, env))
         except PkiUnavailable as error:

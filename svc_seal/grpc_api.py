@@ -220,11 +220,6 @@ def usage_message(usage: SealUsageRecord) -> seal_pb2.SealUsage:
 # --------------------------------------------------------------------------- who may call
 
 
-def require_platform(principal: Principal) -> None:
-    """Saga actions come from the orchestrator (AMQP) or an administrator."""
-    require_role(principal, frozenset({Role.SYSTEM}))
-
-
 def require_seal_maker(principal: Principal) -> None:
     require_role(principal, frozenset({Role.SEAL_MAKER}))
 

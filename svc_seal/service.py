@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.errors import InvalidInput, NotFound
+from onestop_common.identity import require_platform
 from onestop_common.limits import enforce_limits
 from onestop_common.nameko_kit import (
     Caller,
@@ -77,7 +78,7 @@ class Service(HealthCheck):
     @command(PARTICIPANT, seal_pb2_grpc.SealServiceStub)
     @grpc
     def IssueSeals(self, request: Any, context: Any) -> seal_pb2.IssueSealsResponse:
-        grpc_api.require_platform(self.caller())
+        require_platform(self.caller())
         # Without the PKI yet, PkiUnavailable (transient) has the command retried in place.
         with self.store.transaction() as uow:
             return actions.issue_seals(uow, request, self._env())
@@ -85,7 +86,7 @@ class Service(HealthCheck):
     @command(PARTICIPANT, seal_pb2_grpc.SealServiceStub)
     @grpc
     def RevokeSeals(self, request: Any, context: Any) -> seal_pb2.RevokeSealsResponse:
-        grpc_api.require_platform(self.caller())
+        require_platform(self.caller())
         # Without the PKI yet, PkiUnavailable (transient) has the command retried in place.
         with self.store.transaction() as uow:
             return actions.revoke_seals(uow, request, self._env())

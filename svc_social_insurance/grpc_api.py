@@ -138,10 +138,6 @@ def require_clerk(principal: Principal) -> Principal:
     return require_role(principal, CLERKS)
 
 
-def require_platform(principal: Principal) -> Principal:
-    return require_role(principal, PLATFORM)
-
-
 def may_see_employer(principal: Principal, employer: Employer | None, uscc: str) -> bool:
     """Returns whether the caller sees full ID numbers; raises when they may not see it at all."""
     if principal.role in FULL_VIEW:

@@ -11,6 +11,7 @@ from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
 from onestop_common.application_checks import decode_check_request
+from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
     HealthCheck,
@@ -41,7 +42,7 @@ class Service(HealthCheck):
     @command(NAME, pb_grpc.SocialInsuranceServiceStub)
     @grpc
     def RegisterEmployer(self, request: pb.RegisterEmployerRequest, context: Any) -> Any:
-        api.require_platform(self.caller())
+        require_platform(self.caller())
         now, auto = business_now(), NAME in current_settings().auto_approve
         with self.store.transaction() as uow:
             return run_saga_action(
@@ -58,7 +59,7 @@ class Service(HealthCheck):
     def CancelEmployerRegistration(
         self, request: pb.CancelEmployerRegistrationRequest, context: Any
     ) -> Any:
-        api.require_platform(self.caller())
+        require_platform(self.caller())
         now = business_now()
         with self.store.transaction() as uow:
             return run_saga_action(
