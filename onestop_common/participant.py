@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
+from onestop.common.v1.common_pb2 import CommandContext
 from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.outbox import InboxMixin, OutboxMixin, remember_result, remembered_result, stage
@@ -71,6 +72,21 @@ class UnitOfWork:
             select(self.inbox_model.key).where(self.inbox_model.key.startswith(prefix)).limit(1)
         ).first()
         return found is not None
+
+    def answer_later(
+        self, rpc: str, context: CommandContext, result: Message, *, task_id: str = ""
+    ) -> None:
+        """A saga action's final result, decided after its command was answered "accepted" (a
+        desk decision): routed with the context of the command it answers, and stored under that
+        command's key, so a redelivered command now gets this answer instead of "accepted"."""
+        getattr(result, "context").CopyFrom(context)  # noqa: B009 - every saga response has one
+        if task_id:
+            getattr(result, "status").task_id = task_id  # noqa: B009
+        stored = self.remembered(context.idempotency_key) if context.idempotency_key else None
+        if stored is not None:
+            stored.result_type = result.DESCRIPTOR.full_name
+            stored.result = result.SerializeToString()
+        self.emit_result(rpc, result)
 
     def remember(self, key: str, result: Message) -> None:
         remember_result(

@@ -413,11 +413,5 @@ def _field_list(fields: Sequence[common_pb2.Rejection]) -> str:
 
 
 def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:
-    """The later result of the saga action, routed with the context of the command it answers."""
-    getattr(result, "context").CopyFrom(task.command_context)  # noqa: B009
-    getattr(result, "status").task_id = task.id  # noqa: B009
-    # A redelivered command must now get the final answer, not the old "accepted".
-    stored = uow.remembered(task.command_context.idempotency_key)
-    if stored is not None:
-        stored.result = result.SerializeToString()
-    uow.emit_result(RPC, result)
+    """The clerk's final answer to the saga action the task was opened for."""
+    uow.answer_later(RPC, task.command_context, result, task_id=task.id)

@@ -147,14 +147,8 @@ def _task_taxpayer(session: Session, task: desk.TaskMixin) -> Taxpayer:
 def _answer_saga(
     uow: UnitOfWork, task: desk.TaskMixin, result: invoice_pb2.RegisterTaxpayerResponse
 ) -> None:
-    """The saga's final result for the command the task answers; a replay of that command
-    now gets this result instead of "accepted"."""
-    result.context.CopyFrom(task.command_context)
-    uow.emit_result(REGISTER, result)
-    stored = uow.remembered(result.context.idempotency_key)
-    if stored is not None:
-        stored.result_type = result.DESCRIPTOR.full_name
-        stored.result = result.SerializeToString()
+    """The tax staff's final answer to the saga action the task was opened for."""
+    uow.answer_later(REGISTER, task.command_context, result)
 
 
 def get_task(

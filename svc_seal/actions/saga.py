@@ -250,14 +250,8 @@ def _order_response(session: Session, order: SealOrder, env: Env) -> seal_pb2.Is
 
 
 def answer_saga(uow: UnitOfWork, task: Task, response: seal_pb2.IssueSealsResponse) -> None:
-    """The later result of the human step, routed to the orchestrator; a repeated command for
-    the same key now gets this final answer instead of "accepted"."""
-    context = task.command_context
-    response.context.CopyFrom(context)
-    uow.emit_result("IssueSeals", response)
-    stored = uow.remembered(context.idempotency_key) if context.idempotency_key else None
-    if stored is not None:
-        stored.result = response.SerializeToString()
+    """The seal maker's final answer to the saga action the task was opened for."""
+    uow.answer_later("IssueSeals", task.command_context, response)
 
 
 # --------------------------------------------------------------------------- RevokeSeals
