@@ -1,0 +1,283 @@
+"""The social insurance service's saga actions run in-process: RegisterEmployer,
+CancelEmployerRegistration and CheckApplication (``svc_social_insurance.workflow``) called as the
+service calls them, on the service's own migrated SQLite database.
+
+The saga runner (``run_saga_action``) is applied by the transport, ``Service.RegisterEmployer``;
+the tests wrap the workflow the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import svc_social_insurance
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop.social_insurance.v1 import social_insurance_pb2 as pb
+from onestop_common import desk
+from onestop_common import messaging as m
+from onestop_common.participant import run_saga_action
+from svc_social_insurance import workflow
+from svc_social_insurance.models import (
+    ACTIVE,
+    CANCELLED,
+    PENDING,
+    REGISTERED,
+    Employer,
+    Enrolment,
+    Inbox,
+    Outbox,
+    Task,
+)
+from tests.support.in_process import (
+    NOW,
+    ServiceDb,
+    action,
+    compensation,
+    license_result,
+    migrated,
+    rejected_fields,
+    saga_data,
+    sample_form,
+    service_db,
+    uscc,
+)
+
+Outcome = common_pb2.Outcome
+MIGRATIONS = Path(svc_social_insurance.__file__).parent / "migrations"
+PARTICIPANT = workflow.PARTICIPANT
+CASE = "OS20261126-SI00000001"
+OTHER_CASE = "OS20261126-SI00000002"
+USCC = uscc("MA07T2K1")
+OTHER_USCC = uscc("MA07T2K2")
+CANCEL = "CancelEmployerRegistration"
+EMPLOYEE_IDS = ["form.employees[0].person.id_number", "form.employees[1].person.id_number"]
+
+
+@dataclass
+class SocialInsurance:
+    db: ServiceDb
+
+    def register(
+        self, request: pb.RegisterEmployerRequest, *, auto: bool = True
+    ) -> pb.RegisterEmployerResponse:
+        with self.db.unit_of_work() as uow:
+            return run_saga_action(
+                uow,
+                workflow.RPC,
+                request,
+                pb.RegisterEmployerResponse,
+                lambda u: workflow.register_employer(u, request, now=NOW, auto_approve=auto),
+                compensated_by=CANCEL,
+            )
+
+    def cancel(
+        self, request: pb.CancelEmployerRegistrationRequest
+    ) -> pb.CancelEmployerRegistrationResponse:
+        with self.db.unit_of_work() as uow:
+            return run_saga_action(
+                uow,
+                CANCEL,
+                request,
+                pb.CancelEmployerRegistrationResponse,
+                lambda u: workflow.cancel_registration(u, request, now=NOW),
+            )
+
+    def employer(self, case_id: str = CASE) -> Employer:
+        [row] = [e for e in self.db.rows(Employer) if e.case_id == case_id]
+        return row
+
+    def enrolment_states(self) -> list[str]:
+        return [e.state for e in self.db.rows(Enrolment)]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated(tmp_path_factory.mktemp("template"), PARTICIPANT, MIGRATIONS)
+
+
+@pytest.fixture
+def si(tmp_path: Path, template: Path) -> Iterator[SocialInsurance]:
+    with service_db(tmp_path, PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template) as db:
+        yield SocialInsurance(db)
+
+
+def registration(
+    case_id: str = CASE,
+    form: application_pb2.ApplicationForm | None = None,
+    *,
+    company: str = USCC,
+    corrections: int = 0,
+) -> pb.RegisterEmployerRequest:
+    """RegisterEmployer as the saga builds it once the license is issued."""
+    data = saga_data(case_id, form, results={"license": license_result(company)})
+    return action("social_insurance", data, corrections=corrections)
+
+
+# --------------------------------------------------------------------------- RegisterEmployer
+
+
+def test_a_clean_registration_enrols_everyone_at_once(si: SocialInsurance) -> None:
+    request = registration()
+
+    response = si.register(request)
+
+    assert response.status.outcome == Outcome.OUTCOME_DONE
+    assert response.status.decided_by.startswith("auto:")
+    employer = si.employer()
+    assert response.employer.registration_number == employer.registration_number
+    assert employer.registration_number.startswith("SI120115")
+    assert (employer.state, employer.uscc) == (REGISTERED, USCC)
+    assert si.enrolment_states() == [ACTIVE, ACTIVE]
+    # Enrolment starts on the hire date the form gives, the day of establishment.
+    assert [e.start_date for e in si.db.rows(Enrolment)] == [NOW.date(), NOW.date()]
+    [event] = si.db.events("EmployerRegistered")
+    assert event.message.employer.registration_number == employer.registration_number
+    [result] = si.db.results(workflow.RPC)
+    assert result.message == response
+    assert result.headers[m.H_IDEMPOTENCY] == request.context.idempotency_key
+
+
+def test_with_automatic_approval_off_a_clerk_decides_and_the_people_are_reserved(
+    si: SocialInsurance,
+) -> None:
+    response = si.register(registration(), auto=False)
+
+    assert response.status.outcome == Outcome.OUTCOME_ACCEPTED
+    [task] = si.db.rows(Task)
+    assert task.id == response.status.task_id
+    assert (task.case_id, task.step, task.state) == (CASE, "social_insurance", desk.OPEN)
+    assert si.employer().state == PENDING and si.enrolment_states() == [PENDING, PENDING]
+    assert si.db.events("EmployerRegistered") == []
+
+    # While the clerk decides, no other company can enrol them.
+    other = si.register(registration(OTHER_CASE, company=OTHER_USCC))
+    assert other.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
+    assert [field for field, _ in rejected_fields(other.status)] == EMPLOYEE_IDS
+
+
+def test_a_risk_class_out_of_range_is_returned_for_correction_holding_nothing(
+    si: SocialInsurance,
+) -> None:
+    form = sample_form()
+    form.work_injury_risk_class = 9
+
+    response = si.register(registration(form=form))
+
+    assert response.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
+    assert rejected_fields(response.status) == [("form.work_injury_risk_class", "risk_class_range")]
+    assert si.db.rows(Employer) == [] and si.db.rows(Enrolment) == []
+
+    # The corrected form runs the action again under a new key, and nothing stands in its way.
+    corrected = si.register(registration(corrections=1))
+    assert corrected.status.outcome == Outcome.OUTCOME_DONE
+    assert si.employer().state == REGISTERED
+
+
+def test_a_command_without_a_usc_code_is_refused_for_good(si: SocialInsurance) -> None:
+    response = si.register(registration(company=""))
+
+    assert response.status.outcome == Outcome.OUTCOME_REJECTED
+    assert rejected_fields(response.status) == [("uscc", "required")]
+    assert si.db.rows(Employer) == []
+
+
+def test_the_same_key_again_gets_the_stored_answer_and_one_registration(
+    si: SocialInsurance,
+) -> None:
+    request = registration()
+    first = si.register(request)
+
+    again = si.register(request)
+
+    assert again == first
+    assert len(si.db.rows(Employer)) == 1 and len(si.db.rows(Enrolment)) == 2
+    assert len(si.db.events("EmployerRegistered")) == 1
+    assert [r.message for r in si.db.results(workflow.RPC)] == [first, first]
+
+
+def test_the_same_case_under_a_new_key_gets_the_registration_it_has(si: SocialInsurance) -> None:
+    first = si.register(registration())
+
+    again = si.register(registration(corrections=1))
+
+    assert again.status.outcome == Outcome.OUTCOME_DONE
+    assert again.employer.registration_number == first.employer.registration_number
+    assert len(si.db.rows(Employer)) == 1 and len(si.db.events("EmployerRegistered")) == 1
+
+
+# --------------------------------------------------------------------------- the compensation
+
+
+def test_cancelling_ends_every_enrolment_and_frees_the_people(si: SocialInsurance) -> None:
+    registered = si.register(registration())
+    data = saga_data(CASE, reason="bank refused the account")
+
+    response = si.cancel(compensation("social_insurance", data))
+
+    assert response.status.outcome == Outcome.OUTCOME_DONE
+    assert response.registration_number == registered.employer.registration_number
+    assert response.enrolments_cancelled == 2
+    employer = si.employer()
+    assert (employer.state, employer.reason) == (CANCELLED, "bank refused the account")
+    assert si.enrolment_states() == [CANCELLED, CANCELLED]
+    assert all(e.end_date == NOW.date() for e in si.db.rows(Enrolment))
+    [event] = si.db.events("EmployerRegistrationCancelled")
+    assert event.message.registration_number == employer.registration_number
+
+    # A second round finds nothing live.
+    again = si.cancel(compensation("social_insurance", data, round_=2))
+    assert again.registration_number == response.registration_number
+    assert again.enrolments_cancelled == 0
+    assert len(si.db.events("EmployerRegistrationCancelled")) == 1
+
+    # The people are free: another company may enrol them.
+    other = si.register(registration(OTHER_CASE, company=OTHER_USCC))
+    assert other.status.outcome == Outcome.OUTCOME_DONE
+
+
+def test_cancelling_a_pending_registration_withdraws_the_clerks_task(si: SocialInsurance) -> None:
+    si.register(registration(), auto=False)
+
+    si.cancel(compensation("social_insurance", saga_data(CASE, reason="withdrawn")))
+
+    assert [t.state for t in si.db.rows(Task)] == [desk.CANCELLED]
+    assert si.employer().state == CANCELLED and si.enrolment_states() == [CANCELLED, CANCELLED]
+
+
+def test_a_registration_overtaken_by_its_compensation_is_refused(si: SocialInsurance) -> None:
+    si.cancel(compensation("social_insurance", saga_data(CASE, reason="withdrawn")))
+
+    late = si.register(registration())
+
+    assert late.status.outcome == Outcome.OUTCOME_REJECTED
+    assert si.db.rows(Employer) == []
+
+
+# --------------------------------------------------------------------------- CheckApplication
+
+
+def test_check_application_sees_people_enrolled_elsewhere_and_writes_nothing(
+    si: SocialInsurance,
+) -> None:
+    def check(case_id: str = "") -> application_pb2.CheckApplicationResponse:
+        request = application_pb2.CheckApplicationRequest(
+            form=sample_form(), case_id=case_id, applicant_id="someone-else"
+        )
+        with si.db.unit_of_work() as uow:
+            return workflow.check_application(uow, None, request, now=NOW)
+
+    assert list(check().rejections) == []
+    si.register(registration())
+    before = si.db.row_counts()
+
+    taken = check()
+    own_case = check(CASE)  # a correction of the registering case: its own people are its own
+
+    assert taken.participant == PARTICIPANT and taken.rule_set
+    assert [r.field for r in taken.rejections] == EMPLOYEE_IDS
+    assert list(own_case.rejections) == []
+    assert si.db.row_counts() == before
