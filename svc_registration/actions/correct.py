@@ -84,10 +84,10 @@ def _correct(
             committed_at=committed_at,
         )
         task.state, task.decided_at, task.decided_by = desk.DONE, env.now, decided_by
-        uow.emit_result(
+        uow.answer_later(
             "IssueLicense",
+            issue_ctx,
             pb.IssueLicenseResponse(
-                context=issue_ctx,
                 status=desk.step_status(
                     Outcome.OUTCOME_DONE, decided_by=decided_by, task_id=task.id, now=env.now
                 ),

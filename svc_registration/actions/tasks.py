@@ -89,10 +89,10 @@ def approve_task(
     )
     desk.decide(task, principal, desk.DONE, env.now, request.comment)
     message = grpc_api.license_message(row, materials)
-    uow.emit_result(
+    uow.answer_later(
         "IssueLicense",
+        ctx,
         pb.IssueLicenseResponse(
-            context=ctx,
             status=desk.step_status(
                 Outcome.OUTCOME_DONE,
                 decided_by=principal.subject,
@@ -126,10 +126,10 @@ def _accept_material(
     materials = store.materials_of(uow.session, task.case_id)
     if all(m.state == "accepted" for m in materials) and row.commitment_state == "open":
         row.commitment_state = "fulfilled"
-    uow.emit_result(
+    uow.answer_later(
         "SupplyMaterial",
+        task.command_context,
         pb.SupplyMaterialResponse(
-            context=task.command_context,
             material_code=code,
             status=desk.step_status(
                 Outcome.OUTCOME_DONE, decided_by=principal.subject, task_id=task.id, now=env.now
@@ -186,15 +186,14 @@ def reject_task(
                 principal.subject,
                 reason,
             )
-        uow.emit_result(
+        uow.answer_later(
             "SupplyMaterial",
-            pb.SupplyMaterialResponse(
-                context=task.command_context, material_code=code, status=status
-            ),
+            task.command_context,
+            pb.SupplyMaterialResponse(material_code=code, status=status),
         )
     else:
-        uow.emit_result(
-            "IssueLicense", pb.IssueLicenseResponse(context=task.command_context, status=status)
+        uow.answer_later(
+            "IssueLicense", task.command_context, pb.IssueLicenseResponse(status=status)
         )
     return pb.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
@@ -215,10 +214,10 @@ def request_correction(
         ensure_ascii=False,
     )
     task.details = details
-    uow.emit_result(
+    uow.answer_later(
         "IssueLicense",
+        task.command_context,
         pb.IssueLicenseResponse(
-            context=task.command_context,
             status=desk.step_status(
                 Outcome.OUTCOME_CORRECTION_REQUESTED,
                 decided_by=principal.subject,

@@ -212,7 +212,8 @@ def test_a_corrected_form_is_granted_as_the_answer_to_the_original_issue_command
     reg: Registration,
 ) -> None:
     data = saga_data(CASE, flawed(lambda form: setattr(form.name, "trade_name", "博彩")))
-    asked = reg.issue(action("license", data))
+    issue = action("license", data)
+    asked = reg.issue(issue)
     corrected = with_context(
         pb.ApplyCorrectionRequest(form=sample_form()),
         saga_data(CASE),
@@ -240,6 +241,11 @@ def test_a_corrected_form_is_granted_as_the_answer_to_the_original_issue_command
         (Outcome.OUTCOME_DONE, key, row.uscc),
     ]
     assert len(reg.db.events("LicenseIssued")) == 1
+    # A redelivered IssueLicense now gets that final answer, not the old correction request.
+    redelivered = reg.issue(issue)
+    assert redelivered.status.outcome == Outcome.OUTCOME_DONE
+    assert redelivered.license.uscc == row.uscc
+    assert len(reg.db.rows(License)) == 1
 
 
 def test_the_same_key_again_gets_the_stored_answer_and_no_second_license(
