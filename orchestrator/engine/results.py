@@ -167,6 +167,11 @@ class ResultsMixin(EngineCore):
                 self._set_case(tx, COMPENSATING, "late_result_compensated")
             self._dispatch_compensation(tx, step_def, row, new_round=True)
             return
+        self._result_ignored(tx, row, {"outcome": Outcome.Name(outcome)})
+
+    @staticmethod
+    def _result_ignored(tx: _Tx, row: SagaStep, detail: dict[str, object]) -> None:
+        """A result the case no longer waits for: recorded, nothing else."""
         audit.append(
             tx.session,
             tx.saga,
@@ -175,7 +180,7 @@ class ResultsMixin(EngineCore):
             action="result_ignored",
             step=row.name,
             from_state=row.state,
-            detail={"outcome": Outcome.Name(outcome)},
+            detail=detail,
         )
 
     def _step_done(
@@ -295,16 +300,7 @@ class ResultsMixin(EngineCore):
     ) -> None:
         row = tx.step(step_def.name)
         if row.state != STEP_COMPENSATING:
-            audit.append(
-                tx.session,
-                tx.saga,
-                at=tx.now,
-                actor=tx.actor,
-                action="result_ignored",
-                step=row.name,
-                from_state=row.state,
-                detail={"rpc": step_def.compensation},
-            )
+            self._result_ignored(tx, row, {"rpc": step_def.compensation})
             return
         if status.outcome == Outcome.OUTCOME_DONE:
             row.finished_at = tx.now
