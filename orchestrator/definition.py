@@ -138,9 +138,14 @@ class StepDef:
     case_facts: CaseFactsHook | None = None
     # The step's name on a Chinese page.
     title_zh: str = ""
-    # The step issues an official record (a license): what it recorded is changed by a change
-    # registration (变更登记), never by a correction of the application.
-    issues_record: bool = False
+    # The step issues an official record (a license): a correction that changes what it
+    # recorded goes to its participant as this side command (a change registration, 变更登记,
+    # e.g. ChangeLicense) instead of undoing the step. Empty: the step records nothing.
+    change_command: str = ""
+
+    @property
+    def issues_record(self) -> bool:
+        return bool(self.change_command)
 
     def acted_on(self, data: SagaData) -> bytes:
         builder = self.inputs or self.command
@@ -184,7 +189,7 @@ class SagaDef:
         summary: Summary | None = None,
         case_facts: CaseFactsHook | None = None,
         title_zh: str = "",
-        issues_record: bool = False,
+        change_command: str = "",
         takes_commitment: bool = False,
     ) -> SagaDef:
         """Returns the definition with one more step; dependencies must already be declared."""
@@ -214,11 +219,12 @@ class SagaDef:
             summary=summary,
             case_facts=case_facts,
             title_zh=title_zh,
-            issues_record=issues_record,
+            change_command=change_command,
         )
         sides = dict(self.side_commands)
-        if side_commands:
-            sides[name] = tuple(side_commands)
+        commands = (*side_commands, change_command) if change_command else tuple(side_commands)
+        if commands:
+            sides[name] = commands
         commitment_step = name if takes_commitment else self.commitment_step
         return replace(
             self, steps=(*self.steps, new), side_commands=sides, commitment_step=commitment_step
@@ -242,6 +248,11 @@ class SagaDef:
             for s in self.steps
             if s.name not in started_set and all(dep in done_set for dep in s.after)
         ]
+
+    def depends_on(self, name: str, on: str) -> bool:
+        """Whether step ``name`` waits, directly or through others, for step ``on``."""
+        after = self.get(name).after
+        return on in after or any(self.depends_on(dep, on) for dep in after)
 
     def compensation_order(self, names: Iterable[str]) -> list[StepDef]:
         """The given steps in reverse dependency order (declaration order is topological)."""

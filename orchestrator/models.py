@@ -47,6 +47,9 @@ class Saga(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
     form: Mapped[bytes] = mapped_column(LargeBinary)
+    # A correction waiting for a change registration (变更登记) of a step's record: it becomes
+    # ``form`` when the change is granted and is dropped when it is refused.
+    pending_form: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     company_name: Mapped[str] = mapped_column(String(200), default="")
     uscc: Mapped[str] = mapped_column(String(18), default="")
     submitted_at: Mapped[datetime] = mapped_column(TS)

@@ -244,7 +244,7 @@ OPEN_COMPANY = (
         summary=license_summary,
         case_facts=license_facts,
         title_zh="营业执照",
-        issues_record=True,
+        change_command="ChangeLicense",
         takes_commitment=True,
     )
     .step(

@@ -179,6 +179,9 @@ def license_message(
         commitment_state=row.commitment_state,
     )
     message.issued_at.CopyFrom(timestamp(row.issued_at))
+    message.version = row.version or 1
+    if row.changed_at is not None:
+        message.changed_at.CopyFrom(timestamp(row.changed_at))
     if row.revoked_at is not None:
         message.revoked_at.CopyFrom(timestamp(row.revoked_at))
     if row.commitment_due_at is not None:

@@ -98,6 +98,31 @@ class License(Base):
     form: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
+    # 1 as first issued; a change registration re-issues the license as the next version (the
+    # versions before it are in license_changes).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LicenseChangeRow(Base):
+    """One change registration (变更登记) of a license: the items changed, who decided, and the
+    version it replaced — its form and signed PDF kept, so every version stays verifiable."""
+
+    __tablename__ = "license_changes"
+    __table_args__ = (UniqueConstraint("uscc", "version", name="uq_license_change_version"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    case_id: Mapped[str] = mapped_column(String(40), index=True)
+    # The version this change created.
+    version: Mapped[int] = mapped_column(Integer)
+    changes: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    decided_by: Mapped[str] = mapped_column(String(120))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    task_id: Mapped[str] = mapped_column(String(40), default="")
+    previous_form: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    previous_pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    previous_pdf_sha256: Mapped[str] = mapped_column(String(64))
 
 
 class NameHold(Base):

@@ -118,6 +118,11 @@ class Service(HealthCheck):
     def SupplyMaterial(self, request: Any, context: Any) -> pb.SupplyMaterialResponse:
         return self._saga("SupplyMaterial", actions.supply_material, request, context)  # type: ignore[no-any-return]
 
+    @command(PARTICIPANT, Stub)
+    @grpc
+    def ChangeLicense(self, request: Any, context: Any) -> pb.ChangeLicenseResponse:
+        return self._saga("ChangeLicense", actions.change_license, request, context)  # type: ignore[no-any-return]
+
     # ------------------------------------------------------------------ checks and licenses
 
     @grpc

@@ -242,6 +242,16 @@ def settle_names(session: Session, case_id: str, state: str, now: datetime) -> N
         hold.state, hold.expires_at = state, expiry
 
 
+def register_changed_name(session: Session, case_id: str, full_name: str, now: datetime) -> None:
+    """After a change registration: the name the license now bears is registered; a name it
+    bore before is deregistered (held a year, as after a revocation)."""
+    for hold in case_holds(session, case_id):
+        if hold.full_name == full_name:
+            hold.state, hold.expires_at = REGISTERED, None
+        elif hold.state == REGISTERED:
+            hold.state, hold.expires_at = DEREGISTERED, domain.deregistered_hold_expiry(now)
+
+
 # --------------------------------------------------------------------------- credit list
 
 
@@ -442,7 +452,8 @@ def latest_decision(session: Session, case_id: str) -> AutoDecisionRow:
 # --------------------------------------------------------------------------- tasks
 
 
-REVIEW, MATERIAL = "review", "material"
+# An application's review, a supplied material's review, a change registration's review.
+REVIEW, MATERIAL, CHANGE = "review", "material", "change"
 
 
 def case_task(

@@ -11,6 +11,7 @@ It names no step: what is particular to a saga is declared on its definition
 
 - core.py    — settings, one transaction on a case, state changes, outbox, timers
 - intake.py  — submissions and the applicant's actions (cancel, correct, supply a material)
+- changes.py — a correction that changes a done step's record: a change registration (变更登记)
 - results.py — participants' answers and dead letters
 - timers.py  — answers overdue, SLA warnings and breaches, retries, a commitment's due time
 - flow.py    — the next steps dispatched, failures compensated in reverse order
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from orchestrator.engine.changes import ChangeMixin
 from orchestrator.engine.clock import ClockMixin
 from orchestrator.engine.core import (
     EngineCore,
@@ -70,7 +72,9 @@ from orchestrator.engine.timers import TimersMixin
 
 
 @dataclass
-class SagaEngine(IntakeMixin, ResultsMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore):
+class SagaEngine(
+    IntakeMixin, ResultsMixin, ChangeMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore
+):
     """The engine, its parts put together."""
 
 

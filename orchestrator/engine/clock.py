@@ -124,7 +124,10 @@ class ClockMixin(EngineCore):
         row.due_at, row.warn_at = self._deadline(tx.now, limit)
         self._schedule_sla(tx, row)
 
-    def _resume_clock(self, tx: _Tx, row: SagaStep) -> None:
+    def _resume_clock(self, tx: _Tx, row: SagaStep, *, case_clock: bool = True) -> None:
+        """The step's clock runs again, its deadline later by the pause; with ``case_clock`` the
+        case's too (the pause was the applicant's time; see ``engine.changes`` for one that was
+        not)."""
         paused_from = row.paused_at or tx.now
         row.paused_at = None
         row.clock_generation += 1
@@ -135,7 +138,8 @@ class ClockMixin(EngineCore):
                     row.warn_at = self.calendar.extend(row.warn_at, paused_from, tx.now)
             except CalendarError:
                 row.due_at = row.warn_at = None
-        self._extend_case_clock(tx, paused_from)
+        if case_clock:
+            self._extend_case_clock(tx, paused_from)
         audit.append(
             tx.session,
             tx.saga,
@@ -151,6 +155,20 @@ class ClockMixin(EngineCore):
             },
         )
         self._schedule_sla(tx, row)
+
+    def _restart_pause(self, tx: _Tx, row: SagaStep) -> None:
+        """A paused step's deadline moves by the pause so far, and its pause starts again now,
+        for a new reason (the case's clock is left alone)."""
+        paused_from = row.paused_at or tx.now
+        if row.due_at is not None:
+            try:
+                row.due_at = self.calendar.extend(row.due_at, paused_from, tx.now)
+                if row.warn_at is not None and row.warn_at > paused_from:
+                    row.warn_at = self.calendar.extend(row.warn_at, paused_from, tx.now)
+            except CalendarError:
+                row.due_at = row.warn_at = None
+        row.paused_at = tx.now
+        row.clock_generation += 1
 
     def _extend_case_clock(self, tx: _Tx, paused_from: datetime) -> None:
         """The case's own limit pauses with the step that waited for the applicant: its due and

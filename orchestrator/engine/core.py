@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -274,7 +274,34 @@ class EngineCore:
     def _note_unknown_deadline(self, tx: _Tx, step: str) -> None:
         raise NotImplementedError
 
-    def _resume_clock(self, tx: _Tx, row: SagaStep) -> None:
+    def _resume_clock(self, tx: _Tx, row: SagaStep, *, case_clock: bool = True) -> None:
+        raise NotImplementedError
+
+    def _restart_pause(self, tx: _Tx, row: SagaStep) -> None:
+        raise NotImplementedError
+
+    def _extend_case_clock(self, tx: _Tx, paused_from: datetime) -> None:
+        raise NotImplementedError
+
+    def _change_or_refuse(
+        self, tx: _Tx, settled: Sequence[SagaStep], waiting: Sequence[SagaStep]
+    ) -> tuple[SagaStep, StepDef]:
+        raise NotImplementedError
+
+    def _request_change(
+        self,
+        tx: _Tx,
+        record: SagaStep,
+        record_def: StepDef,
+        corrected: application_pb2.ApplicationForm,
+        waiting: Sequence[SagaStep],
+        update_mask: Sequence[str],
+    ) -> None:
+        raise NotImplementedError
+
+    def _on_change_result(
+        self, tx: _Tx, step_def: StepDef, response: Any, status: common_pb2.StepStatus
+    ) -> None:
         raise NotImplementedError
 
     def _send_action(self, tx: _Tx, step_def: StepDef, row: SagaStep) -> None:

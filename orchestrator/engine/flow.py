@@ -49,6 +49,8 @@ class FlowMixin(EngineCore):
         row = tx.step(step_def.name)
         if row.started_at is None:
             self._start_clock(tx, row, step_def.limit)
+        elif row.paused_at is not None:  # it waited for a change registration (engine.changes)
+            self._resume_clock(tx, row, case_clock=False)
         row.attempts += 1
         row.unanswered = 0
         self._send_action(tx, step_def, row)

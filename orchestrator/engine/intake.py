@@ -37,7 +37,6 @@ from orchestrator.engine.core import (
 )
 from orchestrator.engine.states import (
     AWAITING_APPLICANT,
-    DONE,
     PENDING,
     RUNNING,
     _Tx,
@@ -214,7 +213,9 @@ class IntakeMixin(EngineCore):
         Only the fields in ``update_mask`` are taken from ``form`` (all of it when the mask is
         empty). The step that asked runs again with them — the registration officer's request
         goes back to the officer — and completed steps stand. Nothing is revoked: a correction
-        that would change what a completed or running step acted on is refused, naming it.
+        that changes what a done step recorded (the license) goes to that step's participant as
+        a change registration first (``engine.changes``); one that would change what another
+        completed or running step acted on is refused, naming it.
         """
 
         def work(session: Session) -> set[str]:
@@ -231,9 +232,8 @@ class IntakeMixin(EngineCore):
             corrected = corrected_form(before.form, form, update_mask)
             after = replace(before, form=corrected)
             changed = self._changed_inputs(tx, before, after)
-            self._refuse_changes_to_settled_steps(tx, changed, waiting)
-            saga.form = corrected.SerializeToString(deterministic=True)
-            saga.company_name = _company_name(corrected)
+            settled = self._settled_changes(tx, changed, waiting)
+            change = self._change_or_refuse(tx, settled, waiting) if settled else None
             audit.append(
                 session,
                 saga,
@@ -247,52 +247,48 @@ class IntakeMixin(EngineCore):
                     "inputs_changed": sorted(changed),
                 },
             )
-            for row in waiting:
-                self._rerun_corrected(tx, row, corrected)
+            if change is not None:
+                record, record_def = change
+                self._request_change(tx, record, record_def, corrected, waiting, update_mask)
+            else:
+                saga.form = corrected.SerializeToString(deterministic=True)
+                saga.company_name = _company_name(corrected)
+                for row in waiting:
+                    self._rerun_corrected(tx, row, corrected)
             self._touch(tx)
             return {case_id}
 
         self.on_commit(self._with_retry(work))
 
     def _changed_inputs(self, tx: _Tx, before: SagaData, after: SagaData) -> set[str]:
-        """The steps whose command the correction changes."""
-        changed: set[str] = set()
-        for step_def in tx.definition.steps:
-            if step_def.acted_on(before) != step_def.acted_on(after):
-                changed.add(step_def.name)
-        return changed
+        """The steps whose command the correction changes, directly or through a record it
+        changes: a step that takes the company's name from the license would get the new name
+        once the license is changed, so each step is compared also as the form alone decides
+        it (the records' results left out)."""
+        records = {s.name for s in tx.definition.steps if s.issues_record}
 
-    def _refuse_changes_to_settled_steps(
-        self, tx: _Tx, changed: set[str], waiting: Sequence[SagaStep]
-    ) -> None:
+        def form_only(data: SagaData) -> SagaData:
+            kept = {k: v for k, v in data.results.items() if k not in records}
+            return replace(data, results=kept)
+
+        plain_before, plain_after = form_only(before), form_only(after)
+        return {
+            step_def.name
+            for step_def in tx.definition.steps
+            if step_def.acted_on(before) != step_def.acted_on(after)
+            or step_def.acted_on(plain_before) != step_def.acted_on(plain_after)
+        }
+
+    @staticmethod
+    def _settled_changes(tx: _Tx, changed: set[str], waiting: Sequence[SagaStep]) -> list[SagaStep]:
+        """The steps done or under way whose input the correction changes (the waiting ones
+        aside): they stand, so the correction cannot simply run again."""
         waiting_names = {r.name for r in waiting}
-        settled = [
+        return [
             row
             for row in tx.saga.steps
             if row.name in changed and row.name not in waiting_names and row.state != PENDING
         ]
-        if not settled:
-            return
-        names = [tx.definition.get(r.name).description for r in settled]
-        records = [
-            tx.definition.get(r.name)
-            for r in settled
-            if r.state == DONE and tx.definition.get(r.name).issues_record
-        ]
-        if records:
-            raise Conflict(
-                f"the correction changes details recorded by {records[0].description}, already "
-                "issued; correct only the fields named, or apply for a change registration "
-                "(变更登记) once the case is complete",
-                message_zh=f"补正内容涉及已签发的{records[0].title_zh}记载的事项，不能通过补正修改；"
-                "请只修改被指出的内容，或在案件办结后申请变更登记",
-            )
-        raise Conflict(
-            "the correction changes what steps already done or under way acted on ("
-            + "; ".join(names)
-            + "); correct only the fields named",
-            message_zh="补正内容涉及已办理或正在办理的环节，请只修改被指出的内容",
-        )
 
     def _rerun_corrected(
         self, tx: _Tx, row: SagaStep, form: application_pb2.ApplicationForm

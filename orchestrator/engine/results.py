@@ -338,7 +338,9 @@ class ResultsMixin(EngineCore):
         self, tx: _Tx, step_def: StepDef, rpc: str, response: Any, status: common_pb2.StepStatus
     ) -> None:
         row = tx.step(step_def.name)
-        if rpc == "ApplyCorrection":
+        if rpc == step_def.change_command:
+            self._on_change_result(tx, step_def, response, status)
+        elif rpc == "ApplyCorrection":
             if row.state != AWAITING_APPLICANT or tx.saga.state != RUNNING:
                 return
             if status.outcome == Outcome.OUTCOME_ACCEPTED:

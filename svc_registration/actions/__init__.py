@@ -14,6 +14,7 @@ One module per area; this package exports what the service calls:
 - ``granting``: the license's facts and the grant itself
 - ``issue``, ``correct``, ``supply``, ``revoke``: the saga actions IssueLicense,
   ApplyCorrection, SupplyMaterial and RevokeLicense
+- ``change``: ChangeLicense, a change registration (变更登记), and the officer's decision on it
 - ``checks``: ValidateApplication, CheckApplication, CheckName
 - ``licenses``: reading licenses and their public status
 - ``tasks``: the officer's desk and ExplainDecision
@@ -21,6 +22,7 @@ One module per area; this package exports what the service calls:
 """
 
 from svc_registration.actions.assessment import Assessment, assess
+from svc_registration.actions.change import CHANGE_TASK_PREFIX, change_license
 from svc_registration.actions.checks import (
     check_application,
     check_name,
@@ -54,6 +56,7 @@ from svc_registration.actions.tasks import (
 )
 
 __all__ = [
+    "CHANGE_TASK_PREFIX",
     "MATERIAL_TASK_PREFIX",
     "TASK_PREFIX",
     "Assessment",
@@ -64,6 +67,7 @@ __all__ = [
     "apply_correction",
     "approve_task",
     "assess",
+    "change_license",
     "check_application",
     "check_name",
     "claim_task",

@@ -15,6 +15,7 @@ from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import timestamp
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess
+from svc_registration.actions.change import approve_change, refuse_change
 from svc_registration.actions.env import Env
 from svc_registration.actions.granting import grant
 from svc_registration.actions.review import submitted_at
@@ -38,6 +39,8 @@ def get_task(uow: UnitOfWork, principal: Principal, task_id: str, env: Env) -> p
     response = pb.GetTaskResponse(task=desk.task_message(task, env.calendar, env.now))
     if task.kind == store.REVIEW:
         response.form.CopyFrom(pb.IssueLicenseRequest.FromString(task.request).form)
+    elif task.kind == store.CHANGE:  # the form as it would be after the change
+        response.form.CopyFrom(pb.ChangeLicenseRequest.FromString(task.request).form)
     else:
         row = store.license_for_case(uow.session, task.case_id)
         if row is not None:
@@ -61,6 +64,8 @@ def approve_task(
     task = store.task_for_update(uow.session, request.task_id)
     if task.kind == store.MATERIAL:
         return _accept_material(uow, principal, task, request.comment, env)
+    if task.kind == store.CHANGE:
+        return approve_change(uow, principal, task, request.comment, env)
     desk.ensure_decidable(task, principal)
     original = pb.IssueLicenseRequest.FromString(task.request)
     ctx = task.command_context
@@ -167,6 +172,9 @@ def reject_task(
     task = store.task_for_update(uow.session, request.task_id)
     found = _officer_rejections(request.reason, request.rejections, "officer.rejected")
     reason = request.reason.strip() or "; ".join(r.message_en for r in found)
+    if task.kind == store.CHANGE:
+        refuse_change(uow, principal, task, reason, found, env, correctable=False)
+        return pb.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
     desk.decide(task, principal, desk.REJECTED, env.now, reason)
     status = desk.step_status(
         Outcome.OUTCOME_REJECTED,
@@ -202,10 +210,13 @@ def request_correction(
     uow: UnitOfWork, principal: Principal, request: pb.RequestCorrectionRequest, env: Env
 ) -> pb.RequestCorrectionResponse:
     task = store.task_for_update(uow.session, request.task_id)
-    store.require_kind(task, store.REVIEW)
+    store.require_kind(task, store.REVIEW, store.CHANGE)
     found = _officer_rejections(request.reason, request.rejections, "officer.correction")
     desk.ensure_decidable(task, principal)
     reason = request.reason.strip() or "; ".join(r.message_en for r in found)
+    if task.kind == store.CHANGE:
+        refuse_change(uow, principal, task, reason, found, env, correctable=True)
+        return pb.RequestCorrectionResponse(task=desk.task_message(task, env.calendar, env.now))
     task.state, task.paused_at, task.reason = desk.AWAITING_APPLICANT, env.now, reason
     task.decided_by, task.decided_at = principal.subject, env.now
     details = dict(task.details or {})

@@ -21,6 +21,7 @@ One module per responsibility; this package exports their public names, so calle
 - ``auto_approval``: the versioned automatic-approval rule set
 - ``uscc``: organisation codes and USCCs
 - ``license_text``: what the business license prints
+- ``changes``: a change registration's items (变更登记)
 """
 
 from svc_registration.domain.auto_approval import (
@@ -36,6 +37,12 @@ from svc_registration.domain.capital import (
     CONTRIBUTION_YEARS,
     five_years_after,
     parse_amount,
+)
+from svc_registration.domain.changes import (
+    CHANGE_REVIEW_WORKDAYS,
+    ChangeItem,
+    change_summary,
+    license_changes,
 )
 from svc_registration.domain.commitment import (
     COMMITMENT_DAYS,
@@ -131,6 +138,7 @@ __all__ = [
     "ADULT_AGE",
     "AUTHORITY_CODE",
     "AUTO_TYPES_V1",
+    "CHANGE_REVIEW_WORKDAYS",
     "COMMITMENT_DAYS",
     "COMMITMENT_OVERDUE",
     "CONTRIBUTION_YEARS",
@@ -158,6 +166,7 @@ __all__ = [
     "Address",
     "Application",
     "AutoDecision",
+    "ChangeItem",
     "Commitment",
     "CommitmentTerms",
     "CompanyName",
@@ -186,6 +195,7 @@ __all__ = [
     "auto_inputs",
     "bars_office",
     "business_scope_text",
+    "change_summary",
     "check_name",
     "commitment_due",
     "commitment_made_at",
@@ -196,6 +206,7 @@ __all__ = [
     "deregistered_hold_expiry",
     "duplicate_name",
     "five_years_after",
+    "license_changes",
     "license_number_for",
     "mask_subject",
     "name_hold_keys",

@@ -114,22 +114,6 @@ def test_correction_reruns_only_the_step_that_asked_and_the_case_completes(h):
     assert resumed and json.loads(resumed[0])["paused_working_seconds"] == 7 * 3600
 
 
-def test_a_correction_may_not_change_what_the_issued_license_records(h):
-    case_id, commands = license_done_then(h, "seal")
-    h.answer(
-        commands["seal"],
-        Outcome.OUTCOME_CORRECTION_REQUESTED,
-        rejections=[finance_seal_missing()],
-    )
-    renamed = minimal_form("别的名字")
-    with pytest.raises(Conflict) as refused:
-        h.engine.correct(case_id, h.applicant, renamed, ["name"])
-    assert "变更登记" in refused.value.message_zh
-    assert "change registration" in refused.value.message
-    assert h.take_commands() == []
-    assert displayed_state(h.case(case_id)) == e.CASE_AWAITING_APPLICANT
-
-
 def test_a_correction_without_a_waiting_step_is_refused(h):
     case_id = h.submit()
     with pytest.raises(Conflict):

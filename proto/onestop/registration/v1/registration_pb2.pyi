@@ -81,7 +81,7 @@ class IssueLicenseRequest(_message.Message):
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class License(_message.Message):
-    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at", "license_number", "revoked_at", "revocation_reason", "commitment_state", "commitment_items", "committed_at", "commitment_last_day")
+    __slots__ = ("uscc", "company_name", "enterprise_type", "legal_representative", "registered_capital", "date_of_establishment", "operating_term", "domicile", "business_scope", "registration_authority", "issued_at", "qr_payload", "status", "division_code", "pdf_sha256", "committed_materials", "commitment_due_at", "license_number", "revoked_at", "revocation_reason", "commitment_state", "commitment_items", "committed_at", "commitment_last_day", "version", "changed_at")
     USCC_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
     ENTERPRISE_TYPE_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,8 @@ class License(_message.Message):
     COMMITMENT_ITEMS_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_AT_FIELD_NUMBER: _ClassVar[int]
     COMMITMENT_LAST_DAY_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     company_name: str
     enterprise_type: str
@@ -130,7 +132,9 @@ class License(_message.Message):
     commitment_items: _containers.RepeatedCompositeFieldContainer[CommittedMaterial]
     committed_at: _timestamp_pb2.Timestamp
     commitment_last_day: str
-    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revocation_reason: _Optional[str] = ..., commitment_state: _Optional[str] = ..., commitment_items: _Optional[_Iterable[_Union[CommittedMaterial, _Mapping]]] = ..., committed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment_last_day: _Optional[str] = ...) -> None: ...
+    version: int
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, uscc: _Optional[str] = ..., company_name: _Optional[str] = ..., enterprise_type: _Optional[str] = ..., legal_representative: _Optional[str] = ..., registered_capital: _Optional[_Union[_common_pb2.Money, _Mapping]] = ..., date_of_establishment: _Optional[str] = ..., operating_term: _Optional[str] = ..., domicile: _Optional[str] = ..., business_scope: _Optional[str] = ..., registration_authority: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., qr_payload: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., division_code: _Optional[str] = ..., pdf_sha256: _Optional[str] = ..., committed_materials: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., commitment_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revocation_reason: _Optional[str] = ..., commitment_state: _Optional[str] = ..., commitment_items: _Optional[_Iterable[_Union[CommittedMaterial, _Mapping]]] = ..., committed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., commitment_last_day: _Optional[str] = ..., version: _Optional[int] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CommittedMaterial(_message.Message):
     __slots__ = ("code", "name_zh", "name_en", "state", "supplied_at", "decided_at", "reason")
@@ -220,6 +224,42 @@ class SupplyMaterialResponse(_message.Message):
     material_code: str
     def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., material_code: _Optional[str] = ...) -> None: ...
 
+class ChangeLicenseRequest(_message.Message):
+    __slots__ = ("context", "form", "corrected_fields")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    FORM_FIELD_NUMBER: _ClassVar[int]
+    CORRECTED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    form: _application_pb2.ApplicationForm
+    corrected_fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., corrected_fields: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class LicenseChange(_message.Message):
+    __slots__ = ("item", "label_zh", "label_en", "before", "after")
+    ITEM_FIELD_NUMBER: _ClassVar[int]
+    LABEL_ZH_FIELD_NUMBER: _ClassVar[int]
+    LABEL_EN_FIELD_NUMBER: _ClassVar[int]
+    BEFORE_FIELD_NUMBER: _ClassVar[int]
+    AFTER_FIELD_NUMBER: _ClassVar[int]
+    item: str
+    label_zh: str
+    label_en: str
+    before: str
+    after: str
+    def __init__(self, item: _Optional[str] = ..., label_zh: _Optional[str] = ..., label_en: _Optional[str] = ..., before: _Optional[str] = ..., after: _Optional[str] = ...) -> None: ...
+
+class ChangeLicenseResponse(_message.Message):
+    __slots__ = ("context", "status", "license", "changes")
+    CONTEXT_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    context: _common_pb2.CommandContext
+    status: _common_pb2.StepStatus
+    license: License
+    changes: _containers.RepeatedCompositeFieldContainer[LicenseChange]
+    def __init__(self, context: _Optional[_Union[_common_pb2.CommandContext, _Mapping]] = ..., status: _Optional[_Union[_common_pb2.StepStatus, _Mapping]] = ..., license: _Optional[_Union[License, _Mapping]] = ..., changes: _Optional[_Iterable[_Union[LicenseChange, _Mapping]]] = ...) -> None: ...
+
 class GetLicenseRequest(_message.Message):
     __slots__ = ("uscc", "case_id")
     USCC_FIELD_NUMBER: _ClassVar[int]
@@ -279,6 +319,16 @@ class LicenseIssued(_message.Message):
     case_id: str
     license: License
     def __init__(self, case_id: _Optional[str] = ..., license: _Optional[_Union[License, _Mapping]] = ...) -> None: ...
+
+class LicenseChanged(_message.Message):
+    __slots__ = ("case_id", "license", "changes")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    license: License
+    changes: _containers.RepeatedCompositeFieldContainer[LicenseChange]
+    def __init__(self, case_id: _Optional[str] = ..., license: _Optional[_Union[License, _Mapping]] = ..., changes: _Optional[_Iterable[_Union[LicenseChange, _Mapping]]] = ...) -> None: ...
 
 class LicenseRevoked(_message.Message):
     __slots__ = ("case_id", "uscc", "reason", "revoked_at")

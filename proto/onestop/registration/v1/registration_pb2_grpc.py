@@ -70,6 +70,11 @@ class RegistrationServiceStub:
                 request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialRequest.SerializeToString,
                 response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialResponse.FromString,
                 _registered_method=True)
+        self.ChangeLicense = channel.unary_unary(
+                '/onestop.registration.v1.RegistrationService/ChangeLicense',
+                request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseRequest.SerializeToString,
+                response_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseResponse.FromString,
+                _registered_method=True)
         self.GetLicense = channel.unary_unary(
                 '/onestop.registration.v1.RegistrationService/GetLicense',
                 request_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.GetLicenseRequest.SerializeToString,
@@ -150,6 +155,18 @@ class RegistrationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ChangeLicense(self, request, context):
+        """A correction of the application that changes what the issued license records (a change
+        registration, 变更登记): a registration officer reviews the changed items and re-issues the
+        license under the same USCC as a new version; it is never revoked. ACCEPTED while the
+        officer decides; DONE with the re-issued license; CORRECTION_REQUESTED when the changed data
+        fail the registration rules or the officer asks for a correction; REJECTED when the officer
+        refuses the change. Either refusal leaves the license as it was.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetLicense(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -220,6 +237,11 @@ def add_RegistrationServiceServicer_to_server(servicer, server):
                     servicer.SupplyMaterial,
                     request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialRequest.FromString,
                     response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialResponse.SerializeToString,
+            ),
+            'ChangeLicense': grpc.unary_unary_rpc_method_handler(
+                    servicer.ChangeLicense,
+                    request_deserializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseRequest.FromString,
+                    response_serializer=onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseResponse.SerializeToString,
             ),
             'GetLicense': grpc.unary_unary_rpc_method_handler(
                     servicer.GetLicense,
@@ -436,6 +458,33 @@ class RegistrationService:
             '/onestop.registration.v1.RegistrationService/SupplyMaterial',
             onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialRequest.SerializeToString,
             onestop_dot_registration_dot_v1_dot_registration__pb2.SupplyMaterialResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ChangeLicense(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.registration.v1.RegistrationService/ChangeLicense',
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseRequest.SerializeToString,
+            onestop_dot_registration_dot_v1_dot_registration__pb2.ChangeLicenseResponse.FromString,
             options,
             channel_credentials,
             insecure,
