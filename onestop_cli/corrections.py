@@ -4,12 +4,18 @@ correction (退回补正) instead of deciding it, and the demo's applicant corre
 What it shows: the case waits for the applicant with the step's clock paused, the correction
 (only the named fields, as a field mask) re-runs only that step, and the case completes with the
 license it had — the same USCC, never revoked.
+
+``--change-registration`` makes the bank's question one whose answer changes what the license
+records (the registered capital): the correction then goes to the registration officer as a
+change registration (变更登记), who re-issues the license under the same USCC before the bank
+runs again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from onestop.common.v1 import application_pb2, common_pb2
@@ -90,6 +96,29 @@ CORRECTIONS = {
 }
 
 
+def _halved_capital(form: application_pb2.ApplicationForm) -> None:
+    """The capital the shareholders' resolution states: half, and each subscription with it."""
+    capital = form.registered_capital
+    capital.amount = f"{Decimal(capital.amount) / 2:.2f}"
+    for holder in form.shareholders:
+        holder.subscribed.amount = f"{Decimal(holder.subscribed.amount) / 2:.2f}"
+
+
+CAPITAL_CHANGE = DemoCorrection(
+    "form.registered_capital",
+    "capital_differs_from_resolution",
+    "注册资本与股东会决议载明的金额不一致，请核实后更正",
+    "the registered capital differs from the shareholders' resolution; check and correct it",
+    ("registered_capital", "shareholders"),
+    _halved_capital,
+)
+
+
+def corrections_for(change_registration: bool) -> dict[str, DemoCorrection]:
+    """What each step's staff ask; with ``change_registration`` the bank asks about the capital."""
+    return {**CORRECTIONS, "bank": CAPITAL_CHANGE} if change_registration else dict(CORRECTIONS)
+
+
 @dataclass
 class Corrector:
     """The demo's applicant: corrects each step that waits for it, once."""
@@ -100,6 +129,7 @@ class Corrector:
     corrected: set[str] | None = None
     # For each step corrected: the case as it stood while it waited (state, USCC).
     paused: dict[str, pb.Application] | None = None
+    corrections: Mapping[str, DemoCorrection] = field(default_factory=lambda: CORRECTIONS)
 
     def __post_init__(self) -> None:
         self.corrected = set()
@@ -110,7 +140,7 @@ class Corrector:
         for step in app.steps:
             if step.state != common_pb2.STEP_STATE_AWAITING_APPLICANT:
                 continue
-            if step.name in self.corrected or step.name not in CORRECTIONS:
+            if step.name in self.corrected or step.name not in self.corrections:
                 continue
             self.corrected.add(step.name)
             assert self.paused is not None
@@ -118,7 +148,7 @@ class Corrector:
             self._correct(app.case_id, step)
 
     def _correct(self, case_id: str, step: pb.Step) -> None:
-        correction = CORRECTIONS[step.name]
+        correction = self.corrections[step.name]
         if self.say:
             for r in step.rejections:
                 self.say(

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +35,13 @@ from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
 from onestop_cli.client import deadline_text, load_form
-from onestop_cli.corrections import CORRECTIONS, Corrector
+from onestop_cli.corrections import (
+    CAPITAL_CHANGE,
+    CORRECTIONS,
+    Corrector,
+    DemoCorrection,
+    corrections_for,
+)
 from onestop_cli.platform import BrokerUnavailable, check_broker
 from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
@@ -73,12 +79,16 @@ class Desk:
     org: str = ""
 
     def act(
-        self, task: desk_pb2.DeskTask, metadata: Any, reject: bool, send_back: bool = False
+        self,
+        task: desk_pb2.DeskTask,
+        metadata: Any,
+        reject: bool,
+        send_back: DemoCorrection | None = None,
     ) -> str:
         m = self.messages
         self.stub.ClaimTask(m.ClaimTaskRequest(task_id=task.task_id), metadata=metadata, timeout=30)
-        if send_back:
-            asked = CORRECTIONS[self.step]
+        if send_back is not None:
+            asked = send_back
             self.stub.RejectTask(
                 m.RejectTaskRequest(
                     task_id=task.task_id,
@@ -171,6 +181,8 @@ class StaffBots:
     # case, the step whose staff do (case id → step).
     correct_at: str | None = None
     correct_by_case: dict[str, str] = field(default_factory=dict)
+    # What each step's staff ask when they send a case back.
+    corrections: Mapping[str, DemoCorrection] = field(default_factory=lambda: dict(CORRECTIONS))
     _sent_back: set[tuple[str, str]] = field(default_factory=set)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -233,7 +245,7 @@ class StaffBots:
     def _handle(self, desk: Desk, task: desk_pb2.DeskTask, metadata: Any) -> bool:
         """Acts on one task; False when the desk could not be reached (worth another try)."""
         reject = self.fail_at == desk.step and task.step == desk.step
-        send_back = self._sends_back(desk, task)
+        send_back = self.corrections[desk.step] if self._sends_back(desk, task) else None
         try:
             outcome = desk.act(task, metadata, reject, send_back)
             if send_back:
@@ -361,6 +373,7 @@ def run_demo(
     speed: float,
     out: TextIO = sys.stdout,
     correct_at: str | None = None,
+    change_registration: bool = False,
 ) -> int:
     lock = threading.Lock()
 
@@ -384,7 +397,16 @@ def run_demo(
     else:
         supervisor, settings = start_platform(settings, speed, say)
     try:
-        return play(settings, fail_at, cases, out_file, say, wall_started, correct_at=correct_at)
+        return play(
+            settings,
+            fail_at,
+            cases,
+            out_file,
+            say,
+            wall_started,
+            correct_at=correct_at,
+            corrections=corrections_for(change_registration),
+        )
     finally:
         if supervisor is not None:
             say("stopping the platform…")
@@ -426,6 +448,7 @@ def play(
     wall_started: float,
     *,
     correct_at: str | None = None,
+    corrections: Mapping[str, DemoCorrection] = CORRECTIONS,
 ) -> int:
     rng = random.Random()
     forms = demo_forms(rng, count)
@@ -445,22 +468,34 @@ def play(
         {f.bank.bank_code for f in forms},
         say,
         correct_at=correct_at,
+        corrections=corrections,
     )
     bots.start()
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
     try:
         if count == 1:
-            corrector = Corrector(stub, metadata, say) if correct_at else None
+            corrector = (
+                Corrector(stub, metadata, say, corrections=corrections) if correct_at else None
+            )
             runs = [run_case(stub, metadata, forms[0], say, case_ids.add, corrector=corrector)]
         else:
             say(f"submitting {count} cases at once…")
-            runs = run_many(stub, metadata, forms, case_ids.add, correct=bool(correct_at))
+            runs = run_many(
+                stub,
+                metadata,
+                forms,
+                case_ids.add,
+                correct=bool(correct_at),
+                corrections=corrections,
+            )
         for note in bots.errors:
             say(f"note: {note}")
         if count > 1:
             return many_summary(runs, say, settings)
         if correct_at and runs[0].application is not None:
             correction_summary(runs[0].application, correct_at, say)
+            if corrections[correct_at] is CAPITAL_CHANGE:
+                change_summary(runs[0].application, say)
         return single_summary(settings, stub, metadata, runs[0], out_file, say, wall_started)
     finally:
         bots.stop()
@@ -475,9 +510,10 @@ def run_many(
     on_submit: Callable[[str], None],
     *,
     correct: bool = False,
+    corrections: Mapping[str, DemoCorrection] = CORRECTIONS,
 ) -> list[CaseRun]:
     def one(form: Any) -> CaseRun:
-        corrector = Corrector(stub, metadata, None) if correct else None
+        corrector = Corrector(stub, metadata, None, corrections=corrections) if correct else None
         return run_case(stub, metadata, form, None, on_submit, corrector=corrector)
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
@@ -496,6 +532,16 @@ def correction_summary(app: pb.Application, step: str, say: Callable[[str], None
             if not undone
             else f"UNDONE: {', '.join(undone)}"
         )
+    )
+
+
+def change_summary(app: pb.Application, say: Callable[[str], None]) -> None:
+    license_step = next((s for s in app.steps if s.name == "license"), None)
+    task = f" (task {license_step.task_id})" if license_step and license_step.task_id else ""
+    say(
+        "the correction changed the registered capital, which the license records: the "
+        f"registration officer re-issued the license under the same USCC{task} as a change "
+        "registration (变更登记)"
     )
 
 

@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="that step's staff send the case back to the applicant for a correction, which "
         "the demo makes (the license stands)",
     )
+    demo.add_argument(
+        "--change-registration",
+        action="store_true",
+        help="with --correct-at bank: the bank questions the registered capital, and the "
+        "correction goes to the registration officer as a change registration (变更登记) that "
+        "re-issues the license under the same USCC",
+    )
     demo.add_argument("--cases", type=int, default=1, help="run N cases at once")
     demo.add_argument("-o", "--out", default="bundle.pdf", help="where to write the bundle")
     demo.add_argument(
@@ -312,12 +319,16 @@ def _demo(args: argparse.Namespace) -> int:
     if args.fail_at and args.correct_at:
         print("--fail-at and --correct-at exclude each other", file=sys.stderr)
         return 2
+    if args.change_registration and args.correct_at != "bank":
+        print("--change-registration goes with --correct-at bank", file=sys.stderr)
+        return 2
     return run_demo(
         fail_at=args.fail_at,
         cases=args.cases,
         out_file=args.out,
         speed=args.speed,
         correct_at=args.correct_at,
+        change_registration=args.change_registration,
     )
 
 

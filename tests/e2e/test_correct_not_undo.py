@@ -2,7 +2,8 @@
 (the clerk returns the case for correction, 退回补正): the case waits for the applicant with its
 clock paused, the applicant corrects only the named fields over gRPC, the step runs again, and the
 case completes with the license it had — the same USCC, never revoked — and a bundle that
-verifies. The audit shows the pause and the working time it took."""
+verifies. The audit shows the pause and the working time it took. A correction of what the license
+records is a change registration (变更登记): the license is re-issued, never revoked."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from pathlib import Path
 
 import grpc
@@ -18,9 +20,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
-from onestop_cli.corrections import CORRECTABLE_STEPS, CORRECTIONS, Corrector
+from onestop_cli.corrections import CORRECTABLE_STEPS, CORRECTIONS, Corrector, corrections_for
 from onestop_cli.demo import CaseRun, StaffBots, demo_forms, desks, download_bundle, run_case
 from onestop_cli.verify import verify_bundle
 from onestop_common.pki import PkiStore
@@ -119,6 +122,70 @@ def test_a_correctable_refusal_at_each_desk_pauses_and_the_license_stands(at_des
             resumed = [json.loads(a.detail) for a in trail if a.action == "clock_resumed"]
             assert resumed and resumed[0]["paused_working_seconds"] is not None
             assert not [a for a in trail if a.action.startswith("compensat")], step
+    finally:
+        bots.stop()
+        for channel in channels.values():
+            channel.close()
+
+
+def test_a_correction_of_what_the_license_records_is_a_change_registration(at_desks):
+    """The bank questions the registered capital; the applicant halves it (and the subscriptions
+    with it). The license records the capital, so the correction goes to the registration
+    officer as a change registration (变更登记): the license is re-issued under the same USCC,
+    never revoked, and the bank runs again on the corrected form."""
+    settings = at_desks
+    [form] = demo_forms(random.Random(), 1)
+    asked = corrections_for(change_registration=True)
+    channels = {
+        n: grpc.insecure_channel(settings.grpc_target(n)) for n in ("orchestrator", *SERVICES)
+    }
+    cases: set[str] = set()
+    bots = StaffBots(
+        settings,
+        desks(settings, channels),
+        cases,
+        None,
+        {form.bank.bank_code},
+        lambda _: None,
+        corrections=asked,
+    )
+    bots.start()
+    stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
+    metadata = credential(settings, "entrepreneur", "changer")
+    corrector = Corrector(stub, metadata, None, corrections=asked)
+
+    def submitted(case_id: str) -> None:
+        bots.correct_by_case[case_id] = "bank"
+        cases.add(case_id)
+
+    try:
+        final = run_case(stub, metadata, form, None, submitted, corrector=corrector).application
+        assert final is not None
+        assert final.state == common_pb2.CASE_STATE_COMPLETED, final.failure_reason
+        assert corrector.paused is not None
+        assert corrector.paused["bank"].uscc == final.uscc
+        half = f"{Decimal(form.registered_capital.amount) / 2:.2f}"
+        case_form = stub.GetApplication(
+            pb.GetApplicationRequest(case_id=final.case_id), metadata=metadata, timeout=30
+        ).application.form
+        assert case_form.registered_capital.amount == half
+        registry = registration_pb2_grpc.RegistrationServiceStub(channels["registration"])
+        reissued = registry.GetLicense(
+            registration_pb2.GetLicenseRequest(uscc=final.uscc),
+            metadata=credential(settings, "officer", "reader"),
+            timeout=30,
+        ).license
+        assert (reissued.version, reissued.status) == (2, registration_pb2.LICENSE_STATUS_VALID)
+        assert Decimal(reissued.registered_capital.amount) == Decimal(half)
+        [bank] = [s for s in final.steps if s.name == "bank"]
+        assert bank.attempts == 2
+        root = PkiStore(settings.pki_dir, settings.kek).root_certificate()
+        report = verify_bundle(download_bundle(stub, metadata, final.case_id), trust_root=root)
+        assert report.ok, report.pretty()
+        actions = [a.action for a in audit_of(settings, final.case_id)]
+        for expected in ("change_requested", "change_task_opened", "record_changed"):
+            assert expected in actions
+        assert not [a for a in actions if a.startswith("compensat")]
     finally:
         bots.stop()
         for channel in channels.values():
