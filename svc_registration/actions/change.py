@@ -126,10 +126,10 @@ def _open_task(
         summary=domain.change_summary(
             [domain.ChangeItem(i.item, i.label_zh, i.label_en, i.before, i.after) for i in items]
         ),
+        # Keyed for the desk's labels (detail.changed.<item>): what it records → what it will.
         details={
-            **{f"{i.label_zh}（原）": i.before for i in items},
-            **{f"{i.label_zh}（变更后）": i.after for i in items},
-            "更正的字段": "、".join(request.corrected_fields),
+            **{f"changed.{i.item}": f"{i.before}\n→ {i.after}" for i in items},
+            "corrected_fields": "\n".join(request.corrected_fields),
         },
     )
     # The change has a review time of its own, from now (the license step's ran out long ago).
