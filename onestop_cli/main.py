@@ -198,7 +198,7 @@ def build_parser() -> argparse.ArgumentParser:
     portal.add_argument(
         "--secure-cookies",
         action="store_true",
-        help="mark the session cookie Secure (when a TLS proxy serves the portal)",
+        help="production profile behind a TLS proxy: Secure session cookie and HSTS",
     )
     portal.set_defaults(handler=_portal)
 

@@ -7,6 +7,7 @@ the broker on 127.0.0.1 and SQLite files in ``./var``.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -88,6 +89,9 @@ class Settings:
     # ONESTOP_PRECHECK_SECONDS: how long the orchestrator waits for each participant's check of
     # an application before it goes on without it (the step checks again when it runs).
     precheck_seconds: float = 3.0
+    # The reverse proxies in front of the portal (addresses or networks): only their
+    # X-Forwarded-For is believed when the portal decides a client's address (sign-in throttle).
+    portal_trusted_proxies: tuple[str, ...] = ()
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -171,6 +175,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sends_before_stuck=_optional_int(env, "ONESTOP_SENDS_BEFORE_STUCK"),
         listen_port=_port(env, "ONESTOP_LISTEN_PORT"),
         precheck_seconds=_float(env, "ONESTOP_PRECHECK_SECONDS", defaults.precheck_seconds),
+        portal_trusted_proxies=_networks(env, "ONESTOP_PORTAL_TRUSTED_PROXIES"),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
@@ -224,6 +229,19 @@ def _optional_int(env: Mapping[str, str], name: str) -> int | None:
     if value < 1:
         raise SettingsError(f"{name} must be at least 1, got {value}")
     return value
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of IP addresses or networks (CIDR)."""
+    networks = tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise SettingsError(
+                f"{name} takes IP addresses or networks separated by commas, got {network!r}"
+            ) from error
+    return networks
 
 
 def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from onestop_common.settings import Settings
 from portal.backend import Backend, BackendError, Forbidden, Missing, Unavailable
@@ -136,4 +137,9 @@ def create_app(
     app.add_middleware(
         SessionMiddleware, codec=SessionCodec(settings.token_secret), secure=secure_cookies
     )
+    if settings.portal_trusted_proxies:
+        # Outermost: the client address every route sees is the one the trusted proxies name.
+        app.add_middleware(
+            ProxyHeadersMiddleware, trusted_hosts=list(settings.portal_trusted_proxies)
+        )
     return app

@@ -69,8 +69,8 @@ S: dict[str, tuple[str, str]] = {
     "error.conflict": ("操作未能完成", "The action could not be done"),
     "error.summary": ("请修改以下问题后再提交", "Fix these problems, then submit again"),
     "error.throttled": (
-        "登录失败次数过多，请 5 分钟后再试。",
-        "Too many failed sign-ins; try again in 5 minutes.",
+        "登录失败次数过多，请稍后再试（等待时间随失败次数增加）。",
+        "Too many failed sign-ins; wait a little and try again (the wait grows with each failure).",
     ),
     # auth
     "login.title": ("登录", "Sign in"),

@@ -1,4 +1,5 @@
-"""The portal's own tables: accounts (with their argon2 password hashes) and saved drafts."""
+"""The portal's own tables: accounts (with their argon2 password hashes), saved drafts and the
+sign-in throttle every replica shares."""
 
 from __future__ import annotations
 
@@ -46,3 +47,15 @@ class Draft(Base):
     fields: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
+
+
+class SignInThrottle(Base):
+    """Recent sign-in failures under one key (an account from an address, an address, an
+    account) and until when sign-in under it waits (see ``portal.throttle``)."""
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(TS)
+    blocked_until: Mapped[datetime | None] = mapped_column(TS, nullable=True)

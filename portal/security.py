@@ -16,10 +16,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from collections.abc import MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -39,6 +37,8 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
+# The production profile (Secure cookies, a TLS proxy in front): a year, subdomains included.
+HSTS = "max-age=31536000; includeSubDomains"
 SECURITY_HEADERS = (
     ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
@@ -156,6 +156,8 @@ class SessionMiddleware:
                 for name, value in SECURITY_HEADERS:
                     if name not in headers:
                         headers[name] = value
+                if self.secure:  # served over TLS: browsers must not come back over plain HTTP
+                    headers.setdefault("strict-transport-security", HSTS)
                 if session.modified:
                     headers.append("set-cookie", self.cookie(session))
             await send(message)
@@ -185,37 +187,3 @@ def session_of(scope: MutableMapping[str, Any]) -> Session:
 def check_csrf(session: Session, supplied: str) -> bool:
     expected = session.csrf
     return bool(expected and supplied) and hmac.compare_digest(expected, supplied)
-
-
-@dataclass
-class LoginThrottle:
-    """Slows down password guessing: after ``limit`` failures for one username (or from one
-    address) within ``window`` seconds, sign-in is refused for ``lockout`` seconds."""
-
-    limit: int = 5
-    window: float = 900.0
-    lockout: float = 300.0
-    _failures: dict[str, list[float]] = field(default_factory=dict)
-    _locked_until: dict[str, float] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(self._locked_until.get(key, 0.0) > now for key in keys)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in keys:
-                recent = [t for t in self._failures.get(key, []) if now - t < self.window]
-                recent.append(now)
-                self._failures[key] = recent
-                if len(recent) >= self.limit:
-                    self._locked_until[key] = now + self.lockout
-                    self._failures[key] = []
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.identity import Role
-from portal.models import Draft, User
+from portal.models import Draft, SignInThrottle, User
+from portal.throttle import ThrottleKey
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "alembic_version_portal"
@@ -73,6 +76,48 @@ class PortalStore:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # ------------------------------------------------------------------ sign-in throttle
+
+    def sign_in_blocked_until(self, keys: Sequence[str], now: datetime) -> datetime | None:
+        """The latest time until which any of ``keys`` must wait, if one is still waiting."""
+        with self.sessions() as s:
+            until = [
+                row.blocked_until
+                for row in s.scalars(select(SignInThrottle).where(SignInThrottle.key.in_(keys)))
+                if row.blocked_until is not None and row.blocked_until > now
+            ]
+        return max(until, default=None)
+
+    def record_sign_in_failure(self, keys: Sequence[ThrottleKey], now: datetime) -> None:
+        """One more failure under each key; its back-off sets how long sign-in waits."""
+        for attempt in range(2):
+            try:
+                with transaction(self.sessions) as s:
+                    for item in sorted(keys, key=lambda k: k.key):  # one lock order
+                        self._count_failure(s, item, now)
+                return
+            except IntegrityError:  # another replica made the same row first: count on it
+                if attempt:
+                    raise
+
+    @staticmethod
+    def _count_failure(s: Session, item: ThrottleKey, now: datetime) -> None:
+        row = s.get(SignInThrottle, item.key, with_for_update=True)
+        if row is None:
+            row = SignInThrottle(key=item.key, failures=0, last_failure_at=now)
+            s.add(row)
+        elif now - row.last_failure_at > item.policy.window:
+            row.failures = 0  # a quiet hour forgives
+        row.failures += 1
+        row.last_failure_at = now
+        wait = item.policy.wait_after(row.failures)
+        row.blocked_until = now + wait if wait else None
+        s.flush()
+
+    def clear_sign_in_failures(self, keys: Sequence[str]) -> None:
+        with transaction(self.sessions) as s:
+            s.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
 
     # ------------------------------------------------------------------ accounts
 

@@ -4,7 +4,7 @@ open, rendering, CSRF, calling the platform."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +31,6 @@ from portal.security import (
     CSRF_FIELD,
     CSRF_HEADER,
     LANG_COOKIE,
-    LoginThrottle,
     Session,
     check_csrf,
     session_of,
@@ -71,7 +70,6 @@ class Portal:
     store: PortalStore
     backend: Backend
     templates: jinja2.Environment
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def portal_of(request: Request) -> Portal:

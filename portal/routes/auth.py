@@ -3,6 +3,8 @@ the process runner probes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -12,6 +14,7 @@ from onestop_common.identity import Role
 from portal.i18n import pick_lang, translator
 from portal.security import LANG_COOKIE
 from portal.store import AccountError, check_password
+from portal.throttle import retry_after_seconds, sign_in_keys
 from portal.web import (
     HOME_BY_ROLE,
     account_of,
@@ -54,18 +57,25 @@ async def login(request: Request) -> Response:
     password = str(form.get("password", ""))[:512]
     target = safe_next(str(form.get("next", "")), "")
     portal = portal_of(request)
-    address = f"ip:{request.client.host if request.client else '-'}"
-    if portal.throttle.blocked(f"user:{username}", address):
-        return render(
+    # The client's address as the trusted proxies say (see portal.throttle).
+    keys = sign_in_keys(username, request.client.host if request.client else "-")
+    now = datetime.now(UTC)
+    store = portal.store
+    until = await run_in_threadpool(store.sign_in_blocked_until, [k.key for k in keys], now)
+    if until is not None:
+        response = render(
             request, "login.html", 429, next=target, error="error.throttled", username=username
         )
-    account = await run_in_threadpool(portal.store.authenticate, username, password)
+        response.headers["retry-after"] = str(retry_after_seconds(until, now))
+        return response
+    account = await run_in_threadpool(store.authenticate, username, password)
     if account is None:
-        portal.throttle.failed(f"user:{username}", address)
+        await run_in_threadpool(store.record_sign_in_failure, keys, now)
         return render(
             request, "login.html", 401, next=target, error="login.failed", username=username
         )
-    portal.throttle.succeeded(f"user:{username}")
+    # This account from this address is forgiven; what others did elsewhere still counts.
+    await run_in_threadpool(store.clear_sign_in_failures, [keys[0].key])
     session(request).sign_in(account.username, account.session_epoch)
     return redirect(target or HOME_BY_ROLE.get(account.role, "/"))
 
