@@ -53,7 +53,7 @@ FINAL = frozenset(
 )
 RETRYABLE = frozenset({grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED})
 VICTIMS = (*SERVICES, "orchestrator", SIGNER)
-APPLICANT = "chaos-partner"
+APPLICANT = "chaos-applicant"
 PROGRESS_SECONDS = 5.0
 # Clerks per desk: engraving seals for many cases at once is the staff's bottleneck, not ours.
 BOT_CLERKS = 4
@@ -174,7 +174,7 @@ def _experiment(
 ) -> ChaosResult:
     tally = Tally()
     forms = demo_forms(rng, plan.cases)
-    metadata = bearer(issue_token(settings.token_secret, subject=APPLICANT, role=Role.PARTNER))
+    metadata = bearer(issue_token(settings.token_secret, subject=APPLICANT, role=Role.ENTREPRENEUR))
     channels = {
         name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
         for name in ("orchestrator", *SERVICES)

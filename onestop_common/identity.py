@@ -127,8 +127,15 @@ def bearer(token: str) -> tuple[tuple[str, str], ...]:
 
 
 def principal_from_metadata(
-    secret: str, metadata: Mapping[str, object] | Iterable[tuple[str, object]]
+    secret: str,
+    metadata: Mapping[str, object] | Iterable[tuple[str, object]],
+    *,
+    partner_port: bool = False,
 ) -> Principal:
+    """The bearer credential's principal. A partner's credential counts only on the partner
+    port, beside the client certificate that names it (``partner_port``): elsewhere a partner
+    token is refused, so a partner whose certificate is revoked cannot go round the mTLS port
+    and its revocation list."""
     items = metadata.items() if isinstance(metadata, Mapping) else metadata
     for key, value in items:
         if key.lower() != METADATA_KEY:
@@ -137,7 +144,14 @@ def principal_from_metadata(
         scheme, _, token = text.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise Unauthenticated("authorization metadata must be 'Bearer <token>'")
-        return verify_token(secret, token.strip())
+        principal = verify_token(secret, token.strip())
+        if principal.role is Role.PARTNER and not partner_port:
+            raise Unauthenticated(
+                "partners call the partner port with their client certificate (mutual TLS); "
+                "a partner credential is not accepted on this port",
+                message_zh="合作方须通过合作方端口以客户端证书（双向TLS）调用，此端口不接受合作方凭证",
+            )
+        return principal
     raise Unauthenticated("no credential: send 'authorization: Bearer <token>' metadata")
 
 
@@ -211,7 +225,7 @@ def _refuse_other_credentials(
 ) -> None:
     if not any(key.lower() == METADATA_KEY for key, _ in metadata or ()):
         return
-    claimed = principal_from_metadata(secret, metadata or ())
+    claimed = principal_from_metadata(secret, metadata or (), partner_port=True)
     if claimed.role is not Role.PARTNER or claimed.subject != partner.subject:
         raise PermissionDenied(
             f"the bearer credential ({claimed.role.value} {claimed.subject}) does not match "

@@ -9,6 +9,7 @@ import re
 import sqlite3
 import statistics
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -230,6 +231,8 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     token_secret: str
     notifier: CaseNotifier = field(default_factory=CaseNotifier)
     watch_poll_seconds: float = 1.0
+    # The longest a Watch stream lives; the client watches again and starts from a snapshot.
+    watch_max_seconds: float = 3600.0
     # The partner port's certificate checks (issuing CA, revocations); None: no partner port.
     partner_trust: PartnerTrust | None = None
     # The participants' checks of a whole application; None: the form's completeness only
@@ -378,7 +381,13 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         )
         if saga.state in e.TERMINAL_CASE_STATES:
             return
+        ends_at = time.monotonic() + self.watch_max_seconds
         while context.is_active():
+            if time.monotonic() >= ends_at:
+                return  # a stream does not live for ever: the client watches again (snapshot)
+            # The caller is who they were: a partner certificate revoked (or a credential
+            # expired) since the stream opened ends it, UNAUTHENTICATED.
+            self._principal(context)
             # Read the version before the database: a change committed after the read
             # below bumps it, so the wait returns at once instead of missing the change.
             version = self.notifier.version(request.case_id)

@@ -211,3 +211,31 @@ def test_partners_see_only_their_own_cases_and_no_token_changes_who_they_are(pla
             timeout=10,
         )
         assert same.application.applicant_id == "partner:acme-bank"
+
+
+def test_revocation_ends_an_open_watch_and_a_partner_credential_is_refused_on_the_plain_port(
+    platform, stub
+):
+    settings = start(platform)
+    partner = issue(platform, "acme-bank")
+    with as_partner(settings, partner) as partner_api:
+        case_id = submit(partner_api, "watched").case_id  # no participants: it keeps running
+        stream = partner_api.WatchApplication(
+            pb.WatchApplicationRequest(case_id=case_id), timeout=60
+        )
+        assert next(stream).event.kind == pb.PROGRESS_EVENT_KIND_SNAPSHOT
+        _onestop(platform, "pki", "partner", "revoke", partner.serial, "--reason", "contract ended")
+        with pytest.raises(grpc.RpcError) as caught:
+            for _ in stream:
+                pass
+        assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        assert "revoked" in caught.value.details() and "吊销" in caught.value.details()
+    # Going round the partner port with a partner credential does not work either.
+    with pytest.raises(grpc.RpcError) as refused:
+        stub.GetApplication(
+            pb.GetApplicationRequest(case_id=case_id),
+            metadata=credential(settings, "partner", "acme-bank"),
+            timeout=10,
+        )
+    assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "partner port" in refused.value.details() and "合作方端口" in refused.value.details()

@@ -92,6 +92,18 @@ def test_plain_port_takes_the_bearer_token(watcher: CrlWatcher) -> None:
         principal_from_context(FakeContext(INSECURE), SECRET, watcher)
 
 
+def test_a_partner_credential_counts_only_on_the_partner_port(watcher: CrlWatcher) -> None:
+    # Else a partner whose certificate is revoked could go round the mTLS port with a token.
+    partner = _token(Role.PARTNER, "acme-bank")
+    for context in (FakeContext(INSECURE, partner), FakeContext({}, partner)):
+        with pytest.raises(Unauthenticated) as caught:
+            principal_from_context(context, SECRET, watcher)
+        assert "partner port" in caught.value.message and "合作方端口" in caught.value.message_zh
+    with pytest.raises(Unauthenticated):
+        principal_from_metadata(SECRET, partner)  # the services' plain ports decide the same
+    assert principal_from_metadata(SECRET, partner, partner_port=True).subject == "acme-bank"
+
+
 def test_partner_is_named_by_its_certificate_without_a_token(
     store: PkiStore, watcher: CrlWatcher
 ) -> None:
