@@ -38,9 +38,8 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.broker_node import BrokerNode
-from onestop_cli.demo import StaffBots, demo_forms, desks
+from onestop_cli.demo import StaffBots, demo_forms, desks, platform_channels
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
-from onestop_common.grpc_options import channel_options
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import SERVICES, SIGNER, Settings, load_settings
 
@@ -175,10 +174,7 @@ def _experiment(
     tally = Tally()
     forms = demo_forms(rng, plan.cases)
     metadata = bearer(issue_token(settings.token_secret, subject=APPLICANT, role=Role.PARTNER))
-    channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
-        for name in ("orchestrator", *SERVICES)
-    }
+    channels = platform_channels(settings)
     case_ids: set[str] = set()
     bots = StaffBots(
         settings,

@@ -26,14 +26,9 @@ from typing import Any, TextIO
 
 import grpc
 
-from onestop.bank.v1 import bank_pb2, bank_pb2_grpc
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
-from onestop.invoice.v1 import invoice_pb2, invoice_pb2_grpc
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
-from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
-from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
-from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
 from onestop_cli.client import deadline_text, load_form
 from onestop_cli.corrections import CORRECTIONS, Corrector
 from onestop_cli.platform import BrokerUnavailable, check_broker
@@ -41,7 +36,8 @@ from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
 from onestop_common.identifiers import citizen_id_check_char
 from onestop_common.identity import Role, bearer, issue_token
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import SERVICES, Settings, load_settings
+from portal.desks import DESKS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "application.json"
 DEMO_APPLICANT = "demo-applicant"
@@ -124,34 +120,25 @@ REJECTION_REASONS = {
 }
 
 
+def platform_channels(settings: Settings) -> dict[str, grpc.Channel]:
+    """A channel to the orchestrator and to each service, by component name."""
+    return {
+        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
+        for name in ("orchestrator", *SERVICES)
+    }
+
+
 def desks(settings: Settings, channels: dict[str, grpc.Channel]) -> list[Desk]:
+    """A member of staff at each of the portal's desks, calling it on the platform's channel."""
     return [
         Desk(
-            Role.OFFICER,
-            "license",
-            registration_pb2_grpc.RegistrationDeskStub(channels["registration"]),
-            registration_pb2,
-        ),
-        Desk(
-            Role.SEAL_MAKER,
-            "seal",
-            seal_pb2_grpc.SealDeskStub(channels["seal"]),
-            seal_pb2,
-            org=settings.seal_maker_id,
-        ),
-        Desk(
-            Role.TAX_STAFF,
-            "invoice",
-            invoice_pb2_grpc.InvoiceDeskStub(channels["invoice"]),
-            invoice_pb2,
-        ),
-        Desk(
-            Role.SI_CLERK,
-            "social_insurance",
-            social_insurance_pb2_grpc.SocialInsuranceDeskStub(channels["social_insurance"]),
-            social_insurance_pb2,
-        ),
-        Desk(Role.BANK_CLERK, "bank", bank_pb2_grpc.BankDeskStub(channels["bank"]), bank_pb2),
+            spec.role,
+            spec.step,
+            spec.stub(channels[spec.component]),
+            spec.messages,
+            org=settings.seal_maker_id if spec.role is Role.SEAL_MAKER else "",
+        )
+        for spec in DESKS.values()
     ]
 
 
@@ -432,10 +419,7 @@ def play(
     # The applicant account the demo seeds in the portal, so its cases show there too.
     applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
-    channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
-        for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
-    }
+    channels = platform_channels(settings)
     case_ids: set[str] = set()
     bots = StaffBots(
         settings,

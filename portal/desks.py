@@ -26,6 +26,8 @@ from portal.formdata.fields import SECTIONS
 class DeskSpec:
     role: Role
     component: str
+    # The case's step the desk works on.
+    step: str
     stub: Callable[[grpc.Channel], Any]
     messages: ModuleType
     # The parts of the form this desk may send back to the applicant for correction (form
@@ -45,6 +47,7 @@ DESKS: dict[str, DeskSpec] = {
     "officer": DeskSpec(
         Role.OFFICER,
         "registration",
+        "license",
         registration_pb2_grpc.RegistrationDeskStub,
         registration_pb2,
         corrects=("", *(s for s in SECTIONS if s not in CHECKED_BY_OTHER_DESKS)),
@@ -54,6 +57,7 @@ DESKS: dict[str, DeskSpec] = {
     "seal_maker": DeskSpec(
         Role.SEAL_MAKER,
         "seal",
+        "seal",
         seal_pb2_grpc.SealDeskStub,
         seal_pb2,
         corrects=("seals", "contact"),
@@ -62,12 +66,14 @@ DESKS: dict[str, DeskSpec] = {
     "tax_staff": DeskSpec(
         Role.TAX_STAFF,
         "invoice",
+        "invoice",
         invoice_pb2_grpc.InvoiceDeskStub,
         invoice_pb2,
         corrects=("invoice", "invoice.finance_contact", "contact"),
     ),
     "si_clerk": DeskSpec(
         Role.SI_CLERK,
+        "social_insurance",
         "social_insurance",
         social_insurance_pb2_grpc.SocialInsuranceDeskStub,
         social_insurance_pb2,
@@ -76,6 +82,7 @@ DESKS: dict[str, DeskSpec] = {
     ),
     "bank_clerk": DeskSpec(
         Role.BANK_CLERK,
+        "bank",
         "bank",
         bank_pb2_grpc.BankDeskStub,
         bank_pb2,
