@@ -366,6 +366,17 @@ def label(zh: str, en: str, sheet: Mapping[str, ParagraphStyle]) -> list[Paragra
     return [para(zh, sheet["label"]), para(en, sheet["label_en"])]
 
 
+# The look of a field table: a heavy rule above, a hairline under each row.
+FIELD_RULES: list[tuple[Any, ...]] = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+    ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+    ("TOPPADDING", (0, 0), (-1, -1), 4),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+]
+
+
 def field_table(
     rows: Sequence[tuple[str, str, str]],
     sheet: Mapping[str, ParagraphStyle],
@@ -381,14 +392,7 @@ def field_table(
         data,
         [label_width, width - label_width],
         sheet,
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ],
+        FIELD_RULES,
         header=False,
     )
 
@@ -415,15 +419,7 @@ def paired_field_table(
         data,
         [label_width, value_width, label_width, value_width],
         sheet,
-        [
-            *spans,
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ],
+        [*spans, *FIELD_RULES],
         header=False,
     )
 
