@@ -163,6 +163,21 @@ class StaffBots:
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
+    @classmethod
+    def for_forms(
+        cls,
+        settings: Settings,
+        channels: dict[str, grpc.Channel],
+        forms: list[application_pb2.ApplicationForm],
+        say: Callable[[str], None],
+        fail_at: str | None = None,
+        **options: Any,
+    ) -> StaffBots:
+        """Staff at every desk, with a clerk at each bank the forms choose; they work the cases
+        put in ``cases`` (the caller adds each case it submits)."""
+        bank_codes = {f.bank.bank_code for f in forms}
+        return cls(settings, desks(settings, channels), set(), fail_at, bank_codes, say, **options)
+
     def start(self) -> None:
         for desk in self.desks:
             orgs = sorted(self.bank_codes) if desk.role is Role.BANK_CLERK else [desk.org]
@@ -420,16 +435,10 @@ def play(
     applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
     channels = platform_channels(settings)
-    case_ids: set[str] = set()
-    bots = StaffBots(
-        settings,
-        desks(settings, channels),
-        case_ids,
-        fail_at,
-        {f.bank.bank_code for f in forms},
-        say,
-        correct_at=correct_at,
+    bots = StaffBots.for_forms(
+        settings, channels, forms, say, fail_at=fail_at, correct_at=correct_at
     )
+    case_ids = bots.cases
     bots.start()
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
     try:
