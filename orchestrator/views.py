@@ -61,24 +61,22 @@ def displayed_state(saga: Saga) -> str:
 
 
 def deadline(
+    row: Saga | SagaStep,
     calendar: BusinessCalendar,
+    now: datetime,
     *,
     started: datetime | None,
-    due: datetime | None,
-    warn: datetime | None,
     limit: str,
-    now: datetime,
     paused_at: datetime | None = None,
-    finished: datetime | None = None,
-    warned: bool = False,
-    breached: bool = False,
 ) -> common_pb2.Deadline:
+    """The deadline of a case or a step (``row``), with the working time left."""
+    due, finished = row.due_at, row.finished_at
     message = common_pb2.Deadline(
-        limit_workdays=limit, paused=paused_at is not None, warned=warned, breached=breached
+        limit_workdays=limit, paused=paused_at is not None, warned=row.warned, breached=row.breached
     )
     set_time(message.started_at, started)
     set_time(message.due_at, due)
-    set_time(message.warn_at, warn)
+    set_time(message.warn_at, row.warn_at)
     if due is None and started is not None and finished is None:
         # Say which year's schedule the deadline waits for, rather than nothing at all.
         try:
@@ -115,36 +113,18 @@ def step_message(
         task_id=row.task_id,
         summary=row.summary,
         after=list(step_def.after),
-        deadline=_deadline_of(
-            row, row.started_at, row.limit_workdays, calendar, now, row.paused_at
+        deadline=deadline(
+            row,
+            calendar,
+            now,
+            started=row.started_at,
+            limit=row.limit_workdays,
+            paused_at=row.paused_at,
         ),
     )
     set_time(message.started_at, row.started_at)
     _add_ending(message, row)
     return message
-
-
-def _deadline_of(
-    row: Saga | SagaStep,
-    started: datetime | None,
-    limit: str,
-    calendar: BusinessCalendar,
-    now: datetime,
-    paused_at: datetime | None = None,
-) -> common_pb2.Deadline:
-    """The deadline of a case or a step, from the times and flags the row keeps."""
-    return deadline(
-        calendar,
-        started=started,
-        due=row.due_at,
-        warn=row.warn_at,
-        limit=limit,
-        now=now,
-        paused_at=paused_at,
-        finished=row.finished_at,
-        warned=row.warned,
-        breached=row.breached,
-    )
 
 
 def _add_ending(message: pb.Application | pb.Step, row: Saga | SagaStep) -> None:
@@ -202,7 +182,9 @@ def application_message(
         failure_reason_zh=failure_reason_zh(saga, definition),
         bundle_ready=bool(saga.bundle_sha256),
         version=saga.version,
-        deadline=_deadline_of(saga, saga.submitted_at, str(definition.limit), calendar, now),
+        deadline=deadline(
+            saga, calendar, now, started=saga.submitted_at, limit=str(definition.limit)
+        ),
         commitment=commitment_message(saga),
     )
     if with_form:
