@@ -38,9 +38,8 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.broker_node import BrokerNode
-from onestop_cli.demo import StaffBots, demo_forms, desks
+from onestop_cli.demo import StaffBots, demo_forms, platform_channels
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
-from onestop_common.grpc_options import channel_options
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import SERVICES, SIGNER, Settings, load_settings
 
@@ -175,20 +174,9 @@ def _experiment(
     tally = Tally()
     forms = demo_forms(rng, plan.cases)
     metadata = bearer(issue_token(settings.token_secret, subject=APPLICANT, role=Role.ENTREPRENEUR))
-    channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
-        for name in ("orchestrator", *SERVICES)
-    }
-    case_ids: set[str] = set()
-    bots = StaffBots(
-        settings,
-        desks(settings, channels),
-        case_ids,
-        None,
-        {f.bank.bank_code for f in forms},
-        lambda line: None,
-        workers=BOT_CLERKS,
-    )
+    channels = platform_channels(settings)
+    bots = StaffBots.for_forms(settings, channels, forms, lambda line: None, workers=BOT_CLERKS)
+    case_ids = bots.cases
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
     faults = Faults(plan, settings, supervisor, broker, rng, tally, out)
     started = time.monotonic()

@@ -26,14 +26,9 @@ from typing import Any, TextIO
 
 import grpc
 
-from onestop.bank.v1 import bank_pb2, bank_pb2_grpc
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
-from onestop.invoice.v1 import invoice_pb2, invoice_pb2_grpc
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
-from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
-from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
-from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
 from onestop_cli.client import deadline_text, load_form
 from onestop_cli.corrections import (
     CAPITAL_CHANGE,
@@ -47,7 +42,8 @@ from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
 from onestop_common.identifiers import citizen_id_check_char
 from onestop_common.identity import Role, bearer, issue_token
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import SERVICES, Settings, load_settings
+from portal.desks import DESKS
 
 SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "application.json"
 DEMO_APPLICANT = "demo-applicant"
@@ -134,34 +130,25 @@ REJECTION_REASONS = {
 }
 
 
+def platform_channels(settings: Settings) -> dict[str, grpc.Channel]:
+    """A channel to the orchestrator and to each service, by component name."""
+    return {
+        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
+        for name in ("orchestrator", *SERVICES)
+    }
+
+
 def desks(settings: Settings, channels: dict[str, grpc.Channel]) -> list[Desk]:
+    """A member of staff at each of the portal's desks, calling it on the platform's channel."""
     return [
         Desk(
-            Role.OFFICER,
-            "license",
-            registration_pb2_grpc.RegistrationDeskStub(channels["registration"]),
-            registration_pb2,
-        ),
-        Desk(
-            Role.SEAL_MAKER,
-            "seal",
-            seal_pb2_grpc.SealDeskStub(channels["seal"]),
-            seal_pb2,
-            org=settings.seal_maker_id,
-        ),
-        Desk(
-            Role.TAX_STAFF,
-            "invoice",
-            invoice_pb2_grpc.InvoiceDeskStub(channels["invoice"]),
-            invoice_pb2,
-        ),
-        Desk(
-            Role.SI_CLERK,
-            "social_insurance",
-            social_insurance_pb2_grpc.SocialInsuranceDeskStub(channels["social_insurance"]),
-            social_insurance_pb2,
-        ),
-        Desk(Role.BANK_CLERK, "bank", bank_pb2_grpc.BankDeskStub(channels["bank"]), bank_pb2),
+            spec.role,
+            spec.step,
+            spec.stub(channels[spec.component]),
+            spec.messages,
+            org=settings.seal_maker_id if spec.role is Role.SEAL_MAKER else "",
+        )
+        for spec in DESKS.values()
     ]
 
 
@@ -187,6 +174,21 @@ class StaffBots:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_forms(
+        cls,
+        settings: Settings,
+        channels: dict[str, grpc.Channel],
+        forms: list[application_pb2.ApplicationForm],
+        say: Callable[[str], None],
+        fail_at: str | None = None,
+        **options: Any,
+    ) -> StaffBots:
+        """Staff at every desk, with a clerk at each bank the forms choose; they work the cases
+        put in ``cases`` (the caller adds each case it submits)."""
+        bank_codes = {f.bank.bank_code for f in forms}
+        return cls(settings, desks(settings, channels), set(), fail_at, bank_codes, say, **options)
 
     def start(self) -> None:
         for desk in self.desks:
@@ -455,21 +457,17 @@ def play(
     # The applicant account the demo seeds in the portal, so its cases show there too.
     applicant = DEMO_APPLICANT
     metadata = bearer(issue_token(settings.token_secret, subject=applicant, role=Role.ENTREPRENEUR))
-    channels = {
-        name: grpc.insecure_channel(settings.grpc_target(name), options=channel_options())
-        for name in ("orchestrator", "registration", "seal", "invoice", "social_insurance", "bank")
-    }
-    case_ids: set[str] = set()
-    bots = StaffBots(
+    channels = platform_channels(settings)
+    bots = StaffBots.for_forms(
         settings,
-        desks(settings, channels),
-        case_ids,
-        fail_at,
-        {f.bank.bank_code for f in forms},
+        channels,
+        forms,
         say,
+        fail_at=fail_at,
         correct_at=correct_at,
         corrections=corrections,
     )
+    case_ids = bots.cases
     bots.start()
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
     try:

@@ -10,6 +10,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from onestop_common.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -345,15 +349,21 @@ def _verify(args: argparse.Namespace) -> int:
     return run_verify(args.file, args.root, default_root=load_settings().pki_dir / "root.pem")
 
 
-def _orchestrator(_args: argparse.Namespace) -> int:
+def _serve(component: str, serve: Callable[[Settings], None]) -> int:
+    """Runs a component's server in this process, logging under the component's name."""
     from onestop_common import logs
     from onestop_common.settings import load_settings
-    from orchestrator.process import serve
 
     settings = load_settings()
-    logs.configure("orchestrator", settings.log_level, settings.log_json)
+    logs.configure(component, settings.log_level, settings.log_json)
     serve(settings)
     return 0
+
+
+def _orchestrator(_args: argparse.Namespace) -> int:
+    from orchestrator.process import serve
+
+    return _serve("orchestrator", serve)
 
 
 def _chaos(args: argparse.Namespace) -> int:
@@ -365,14 +375,9 @@ def _chaos(args: argparse.Namespace) -> int:
 
 
 def _signer(_args: argparse.Namespace) -> int:
-    from onestop_common import logs
-    from onestop_common.settings import load_settings
     from signer.server import serve
 
-    settings = load_settings()
-    logs.configure("signer", settings.log_level, settings.log_json)
-    serve(settings)
-    return 0
+    return _serve("signer", serve)
 
 
 def _service(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 import grpc
 from google.protobuf import any_pb2
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, status_pb2
 
@@ -36,6 +37,18 @@ def timestamp(value: datetime | None) -> Timestamp:
             raise ValueError("naive datetime: every OneStop time is timezone-aware")
         ts.FromDatetime(value.astimezone(UTC))
     return ts
+
+
+def set_time(field: Timestamp, value: datetime | None) -> None:
+    """Sets a message's optional time; no time leaves the field unset."""
+    if value is not None:
+        field.CopyFrom(timestamp(value))
+
+
+def enum_values(enum: EnumTypeWrapper, prefix: str, names: Iterable[str]) -> dict[str, int]:
+    """Each name as the code keeps it ("awaiting_applicant") to the proto enum's value of the
+    same name after ``prefix`` ("CASE_STATE_AWAITING_APPLICANT")."""
+    return {name: enum.Value(f"{prefix}_{name.upper()}") for name in names}
 
 
 def from_timestamp(ts: Timestamp) -> datetime | None:

@@ -9,40 +9,44 @@ from decimal import Decimal, InvalidOperation
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
-from onestop_common.protoconv import timestamp
+from onestop_common.protoconv import enum_values, set_time, timestamp
 from orchestrator import engine as e
 from orchestrator.definition import SagaDef
 from orchestrator.models import AuditEntry, Saga, SagaStep
 
-CASE_STATES = {
-    e.RUNNING: common_pb2.CASE_STATE_RUNNING,
-    e.COMPLETED: common_pb2.CASE_STATE_COMPLETED,
-    e.COMPENSATING: common_pb2.CASE_STATE_COMPENSATING,
-    e.COMPENSATED: common_pb2.CASE_STATE_COMPENSATED,
-    e.STUCK: common_pb2.CASE_STATE_STUCK,
-    e.FAILED: common_pb2.CASE_STATE_FAILED,
-    e.CASE_AWAITING_APPLICANT: common_pb2.CASE_STATE_AWAITING_APPLICANT,
-}
+CASE_STATES = enum_values(
+    common_pb2.CaseState,
+    "CASE_STATE",
+    (
+        e.RUNNING,
+        e.COMPLETED,
+        e.COMPENSATING,
+        e.COMPENSATED,
+        e.STUCK,
+        e.FAILED,
+        e.CASE_AWAITING_APPLICANT,
+    ),
+)
 CASE_STATE_NAMES = {value: key for key, value in CASE_STATES.items()}
-STEP_STATES = {
-    e.PENDING: common_pb2.STEP_STATE_PENDING,
-    e.DISPATCHED: common_pb2.STEP_STATE_DISPATCHED,
-    e.ACCEPTED: common_pb2.STEP_STATE_ACCEPTED,
-    e.AWAITING_APPLICANT: common_pb2.STEP_STATE_AWAITING_APPLICANT,
-    e.DONE: common_pb2.STEP_STATE_DONE,
-    e.STEP_FAILED: common_pb2.STEP_STATE_FAILED,
-    e.STEP_COMPENSATING: common_pb2.STEP_STATE_COMPENSATING,
-    e.STEP_COMPENSATED: common_pb2.STEP_STATE_COMPENSATED,
-    e.CANCELLED: common_pb2.STEP_STATE_CANCELLED,
-    e.STEP_STUCK: common_pb2.STEP_STATE_STUCK,
-}
-COMMITMENT_STATES = {
-    "none": pb.COMMITMENT_STATE_NONE,
-    "open": pb.COMMITMENT_STATE_OPEN,
-    "supplied": pb.COMMITMENT_STATE_SUPPLIED,
-    "fulfilled": pb.COMMITMENT_STATE_FULFILLED,
-    "overdue": pb.COMMITMENT_STATE_OVERDUE,
-}
+STEP_STATES = enum_values(
+    common_pb2.StepState,
+    "STEP_STATE",
+    (
+        e.PENDING,
+        e.DISPATCHED,
+        e.ACCEPTED,
+        e.AWAITING_APPLICANT,
+        e.DONE,
+        e.STEP_FAILED,
+        e.STEP_COMPENSATING,
+        e.STEP_COMPENSATED,
+        e.CANCELLED,
+        e.STEP_STUCK,
+    ),
+)
+COMMITMENT_STATES = enum_values(
+    pb.CommitmentState, "COMMITMENT_STATE", ("none", "open", "supplied", "fulfilled", "overdue")
+)
 
 
 def displayed_state(saga: Saga) -> str:
@@ -57,24 +61,22 @@ def displayed_state(saga: Saga) -> str:
 
 
 def deadline(
+    row: Saga | SagaStep,
     calendar: BusinessCalendar,
+    now: datetime,
     *,
     started: datetime | None,
-    due: datetime | None,
-    warn: datetime | None,
     limit: str,
-    now: datetime,
     paused_at: datetime | None = None,
-    finished: datetime | None = None,
-    warned: bool = False,
-    breached: bool = False,
 ) -> common_pb2.Deadline:
+    """The deadline of a case or a step (``row``), with the working time left."""
+    due, finished = row.due_at, row.finished_at
     message = common_pb2.Deadline(
-        limit_workdays=limit, paused=paused_at is not None, warned=warned, breached=breached
+        limit_workdays=limit, paused=paused_at is not None, warned=row.warned, breached=row.breached
     )
-    for name, value in (("started_at", started), ("due_at", due), ("warn_at", warn)):
-        if value is not None:
-            getattr(message, name).CopyFrom(timestamp(value))
+    set_time(message.started_at, started)
+    set_time(message.due_at, due)
+    set_time(message.warn_at, row.warn_at)
     if due is None and started is not None and finished is None:
         # Say which year's schedule the deadline waits for, rather than nothing at all.
         try:
@@ -112,25 +114,24 @@ def step_message(
         summary=row.summary,
         after=list(step_def.after),
         deadline=deadline(
+            row,
             calendar,
+            now,
             started=row.started_at,
-            due=row.due_at,
-            warn=row.warn_at,
             limit=row.limit_workdays,
-            now=now,
             paused_at=row.paused_at,
-            finished=row.finished_at,
-            warned=row.warned,
-            breached=row.breached,
         ),
     )
-    if row.started_at:
-        message.started_at.CopyFrom(timestamp(row.started_at))
-    if row.finished_at:
-        message.finished_at.CopyFrom(timestamp(row.finished_at))
+    set_time(message.started_at, row.started_at)
+    _add_ending(message, row)
+    return message
+
+
+def _add_ending(message: pb.Application | pb.Step, row: Saga | SagaStep) -> None:
+    """When the case or step finished and the rules it was refused for, where it has them."""
+    set_time(message.finished_at, row.finished_at)
     if row.rejections:
         message.rejections.extend(common_pb2.Rejections.FromString(row.rejections).rejections)
-    return message
 
 
 def _actor(row: SagaStep, staff_role: str) -> str:
@@ -182,15 +183,7 @@ def application_message(
         bundle_ready=bool(saga.bundle_sha256),
         version=saga.version,
         deadline=deadline(
-            calendar,
-            started=saga.submitted_at,
-            due=saga.due_at,
-            warn=saga.warn_at,
-            limit=str(definition.limit),
-            now=now,
-            finished=saga.finished_at,
-            warned=saga.warned,
-            breached=saga.breached,
+            saga, calendar, now, started=saga.submitted_at, limit=str(definition.limit)
         ),
         commitment=commitment_message(saga),
     )
@@ -198,10 +191,7 @@ def application_message(
         message.form.CopyFrom(application_pb2.ApplicationForm.FromString(saga.form))
     message.steps.extend(step_message(row, definition, calendar, now) for row in saga.steps)
     message.submitted_at.CopyFrom(timestamp(saga.submitted_at))
-    if saga.finished_at:
-        message.finished_at.CopyFrom(timestamp(saga.finished_at))
-    if saga.rejections:
-        message.rejections.extend(common_pb2.Rejections.FromString(saga.rejections).rejections)
+    _add_ending(message, saga)
     return message
 
 
@@ -209,8 +199,7 @@ def commitment_message(saga: Saga) -> pb.CommitmentStatus:
     status = pb.CommitmentStatus(
         state=COMMITMENT_STATES.get(saga.commitment_state, pb.COMMITMENT_STATE_NONE)
     )
-    if saga.commitment_due_at:
-        status.due_at.CopyFrom(timestamp(saga.commitment_due_at))
+    set_time(status.due_at, saga.commitment_due_at)
     materials = saga.commitment_materials or {}
     status.outstanding.extend(
         application_pb2.MissingMaterial(code=code) for code in materials.get("outstanding", [])

@@ -17,6 +17,7 @@ import grpc
 from grpc_status import rpc_status
 
 from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2, orchestrator_pb2_grpc
 from onestop_common.grpc_options import channel_options
 from onestop_common.identity import bearer, issue_token
 from onestop_common.protoconv import rejections_from_status
@@ -153,33 +154,19 @@ class Backend:
             raise translate_error(error) from error
 
     def stream(
-        self,
-        account: Account,
-        stub_factory: Callable[[grpc.Channel], Any],
-        component: str,
-        method: str,
-        request: Any,
-        timeout: float = WATCH_SECONDS,
+        self, account: Account, method: str, request: Any, timeout: float = WATCH_SECONDS
     ) -> StreamCall:
-        stub = stub_factory(self.channel(component))
+        """A server stream of the orchestrator's (no other component streams to the portal)."""
+        stub = orchestrator_pb2_grpc.OneStopServiceStub(self.channel("orchestrator"))
         call = getattr(stub, method)(request, metadata=self.metadata(account), timeout=timeout)
         return StreamCall(call)
 
     def bundle(self, account: Account, case_id: str) -> Bundle:
-        from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-        from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
-
         chunks: list[bytes] = []
         expected = ""
         name = f"{case_id}-bundle.pdf"
-        for part in self.stream(
-            account,
-            pb_grpc.OneStopServiceStub,
-            "orchestrator",
-            "GetBundle",
-            pb.GetBundleRequest(case_id=case_id),
-            timeout=120,
-        ):
+        request = orchestrator_pb2.GetBundleRequest(case_id=case_id)
+        for part in self.stream(account, "GetBundle", request, timeout=120):
             if not expected:
                 expected = part.sha256
                 name = part.file_name or name

@@ -19,22 +19,29 @@ from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
 from onestop_common.identity import Role
 from onestop_common.logs import mask_ids
+from portal.formdata.fields import SECTIONS
 
 
 @dataclass(frozen=True)
 class DeskSpec:
     role: Role
     component: str
+    # The case's step the desk works on.
     step: str
     stub: Callable[[grpc.Channel], Any]
     messages: ModuleType
-    actions: tuple[str, ...]
-    # Roles whose work needs full ID numbers (identity check, social security number).
-    sees_ids: bool
     # The parts of the form this desk may send back to the applicant for correction (form
     # paths; "" is the whole form).
-    corrects: tuple[str, ...] = ()
+    corrects: tuple[str, ...]
+    # What the desk does with a claimed task: most approve it, return it for correction or
+    # reject it.
+    actions: tuple[str, ...] = ("approve", "return", "reject")
+    # Roles whose work needs full ID numbers (identity check, social security number).
+    sees_ids: bool = False
 
+
+# The sections other desks check; the registration officer may send back any other one.
+CHECKED_BY_OTHER_DESKS = frozenset({"seals", "invoice", "employees", "bank"})
 
 DESKS: dict[str, DeskSpec] = {
     "officer": DeskSpec(
@@ -43,21 +50,9 @@ DESKS: dict[str, DeskSpec] = {
         "license",
         registration_pb2_grpc.RegistrationDeskStub,
         registration_pb2,
-        ("approve", "correction", "reject"),
+        corrects=("", *(s for s in SECTIONS if s not in CHECKED_BY_OTHER_DESKS)),
+        actions=("approve", "correction", "reject"),
         sees_ids=True,
-        corrects=(
-            "",
-            "name",
-            "enterprise_type",
-            "registered_capital",
-            "shareholders",
-            "officers",
-            "business_scope",
-            "domicile",
-            "legal_representative",
-            "contact",
-            "commitment",
-        ),
     ),
     "seal_maker": DeskSpec(
         Role.SEAL_MAKER,
@@ -65,9 +60,8 @@ DESKS: dict[str, DeskSpec] = {
         "seal",
         seal_pb2_grpc.SealDeskStub,
         seal_pb2,
-        ("engrave", "complete", "return", "reject"),
-        sees_ids=False,
         corrects=("seals", "contact"),
+        actions=("engrave", "complete", "return", "reject"),
     ),
     "tax_staff": DeskSpec(
         Role.TAX_STAFF,
@@ -75,8 +69,6 @@ DESKS: dict[str, DeskSpec] = {
         "invoice",
         invoice_pb2_grpc.InvoiceDeskStub,
         invoice_pb2,
-        ("approve", "return", "reject"),
-        sees_ids=False,
         corrects=("invoice", "invoice.finance_contact", "contact"),
     ),
     "si_clerk": DeskSpec(
@@ -85,9 +77,8 @@ DESKS: dict[str, DeskSpec] = {
         "social_insurance",
         social_insurance_pb2_grpc.SocialInsuranceDeskStub,
         social_insurance_pb2,
-        ("approve", "return", "reject"),
-        sees_ids=True,
         corrects=("employees", "work_injury_risk_class", "contact"),
+        sees_ids=True,
     ),
     "bank_clerk": DeskSpec(
         Role.BANK_CLERK,
@@ -95,8 +86,6 @@ DESKS: dict[str, DeskSpec] = {
         "bank",
         bank_pb2_grpc.BankDeskStub,
         bank_pb2,
-        ("approve", "return", "reject"),
-        sees_ids=False,
         corrects=("bank", "contact"),
     ),
 }

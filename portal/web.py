@@ -177,26 +177,21 @@ async def call(
     return await run_in_threadpool(backend.call, account, stub, component, method, message)
 
 
+async def call_orchestrator(request: Request, account: Account, method: str, message: Any) -> Any:
+    """One call to the orchestrator's OneStopService, the service most pages talk to."""
+    return await call(request, account, pb_grpc.OneStopServiceStub, "orchestrator", method, message)
+
+
 async def my_cases(request: Request, account: Account) -> Any:
     """The signed-in entrepreneur's cases, newest first (the orchestrator keeps them to theirs)."""
-    return await call(
-        request,
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "ListApplications",
-        pb.ListApplicationsRequest(page_size=MY_CASES_PAGE),
+    return await call_orchestrator(
+        request, account, "ListApplications", pb.ListApplicationsRequest(page_size=MY_CASES_PAGE)
     )
 
 
 async def get_case(request: Request, account: Account, case_id: str) -> pb.Application:
-    response = await call(
-        request,
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "GetApplication",
-        pb.GetApplicationRequest(case_id=case_id),
+    response = await call_orchestrator(
+        request, account, "GetApplication", pb.GetApplicationRequest(case_id=case_id)
     )
     return response.application  # type: ignore[no-any-return]
 

@@ -19,7 +19,7 @@ from io import BytesIO
 from typing import Any
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.enums import TA_CENTER, TA_LEFT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -284,59 +284,34 @@ def render_document(
 # --- type and text --------------------------------------------------------------------------
 
 
+# Each paragraph style: font ("sans" or "song"), size, leading, colour, alignment, and whether a
+# line may break between any two CJK characters.
+STYLES: dict[str, tuple[str, float, float, colors.Color, int, bool]] = {
+    "label": ("sans", 9, 11, INK, TA_LEFT, True),
+    "label_en": ("sans", 6.5, 8, MUTED, TA_LEFT, False),
+    "value": ("song", 10, 13.5, INK, TA_LEFT, True),
+    "small": ("sans", 7.5, 10, INK, TA_LEFT, True),
+    "note": ("sans", 7, 9.5, MUTED, TA_LEFT, True),
+    "cell": ("sans", 8, 10, INK, TA_LEFT, True),
+    "head": ("sans", 7.5, 9.5, colors.white, TA_LEFT, True),
+    "cover_title": ("song", 28, 34, ACCENT, TA_CENTER, False),
+    "cover_sub": ("sans", 10.5, 14, INK, TA_CENTER, False),
+    "cover_note": ("sans", 8.5, 11, MUTED, TA_CENTER, True),
+}
+
+
 def styles(fonts: Fonts) -> dict[str, ParagraphStyle]:
     return {
-        "label": ParagraphStyle(
-            "label", fontName=fonts.sans, fontSize=9, leading=11, textColor=INK, wordWrap="CJK"
-        ),
-        "label_en": ParagraphStyle(
-            "label_en", fontName=fonts.sans, fontSize=6.5, leading=8, textColor=MUTED
-        ),
-        "value": ParagraphStyle(
-            "value", fontName=fonts.song, fontSize=10, leading=13.5, textColor=INK, wordWrap="CJK"
-        ),
-        "small": ParagraphStyle(
-            "small", fontName=fonts.sans, fontSize=7.5, leading=10, textColor=INK, wordWrap="CJK"
-        ),
-        "note": ParagraphStyle(
-            "note", fontName=fonts.sans, fontSize=7, leading=9.5, textColor=MUTED, wordWrap="CJK"
-        ),
-        "cell": ParagraphStyle(
-            "cell", fontName=fonts.sans, fontSize=8, leading=10, textColor=INK, wordWrap="CJK"
-        ),
-        "head": ParagraphStyle(
-            "head",
-            fontName=fonts.sans,
-            fontSize=7.5,
-            leading=9.5,
-            textColor=colors.white,
-            wordWrap="CJK",
-        ),
-        "cover_title": ParagraphStyle(
-            "cover_title",
-            fontName=fonts.song,
-            fontSize=28,
-            leading=34,
-            textColor=ACCENT,
-            alignment=TA_CENTER,
-        ),
-        "cover_sub": ParagraphStyle(
-            "cover_sub",
-            fontName=fonts.sans,
-            fontSize=10.5,
-            leading=14,
-            textColor=INK,
-            alignment=TA_CENTER,
-        ),
-        "cover_note": ParagraphStyle(
-            "cover_note",
-            fontName=fonts.sans,
-            fontSize=8.5,
-            leading=11,
-            textColor=MUTED,
-            alignment=TA_CENTER,
-            wordWrap="CJK",
-        ),
+        name: ParagraphStyle(
+            name,
+            fontName=getattr(fonts, font),
+            fontSize=size,
+            leading=leading,
+            textColor=colour,
+            alignment=alignment,
+            wordWrap="CJK" if cjk_wrap else None,
+        )
+        for name, (font, size, leading, colour, alignment, cjk_wrap) in STYLES.items()
     }
 
 
@@ -391,6 +366,17 @@ def label(zh: str, en: str, sheet: Mapping[str, ParagraphStyle]) -> list[Paragra
     return [para(zh, sheet["label"]), para(en, sheet["label_en"])]
 
 
+# The look of a field table: a heavy rule above, a hairline under each row.
+FIELD_RULES: list[tuple[Any, ...]] = [
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+    ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
+    ("LEFTPADDING", (0, 0), (-1, -1), 2),
+    ("TOPPADDING", (0, 0), (-1, -1), 4),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+]
+
+
 def field_table(
     rows: Sequence[tuple[str, str, str]],
     sheet: Mapping[str, ParagraphStyle],
@@ -406,14 +392,7 @@ def field_table(
         data,
         [label_width, width - label_width],
         sheet,
-        [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ],
+        FIELD_RULES,
         header=False,
     )
 
@@ -440,15 +419,7 @@ def paired_field_table(
         data,
         [label_width, value_width, label_width, value_width],
         sheet,
-        [
-            *spans,
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
-            ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-            ("LEFTPADDING", (0, 0), (-1, -1), 2),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ],
+        [*spans, *FIELD_RULES],
         header=False,
     )
 

@@ -3,8 +3,9 @@ the inputs of a form the platform holds (a case's page, a correction, a task at 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from onestop.common.v1 import application_pb2 as apb
 from onestop.common.v1 import common_pb2
@@ -75,6 +76,53 @@ def _integer(
         return default
 
 
+def _filled_rows(
+    fields: Mapping[str, str], group: str, row_map: dict[str, list[int]]
+) -> Iterator[str]:
+    """The bases ("officers[2]") of the group's rows that have anything in them; ``row_map``
+    notes the browser's row number of each (empty rows do not reach the message)."""
+    for i in range(rows(fields, group)):
+        if row_is_empty(fields, group, i):
+            continue
+        row_map[group].append(i)
+        yield f"{group}[{i}]"
+
+
+def _shareholder(fields: Mapping[str, str], base: str) -> apb.Shareholder:
+    get = fields.get
+    return apb.Shareholder(
+        person=_person(fields, f"{base}.person"),
+        subscribed=_money(get(f"{base}.subscribed.amount", "")),
+        form=_enum(apb.ContributionForm, "CONTRIBUTION_FORM", get(f"{base}.form", "")),
+        due_date=get(f"{base}.due_date", "").strip(),
+    )
+
+
+def _officer(fields: Mapping[str, str], base: str) -> apb.Officer:
+    return apb.Officer(
+        person=_person(fields, f"{base}.person"),
+        role=_enum(apb.OfficerRole, "OFFICER_ROLE", fields.get(f"{base}.role", "")),
+    )
+
+
+def _employee(fields: Mapping[str, str], base: str) -> apb.Employee:
+    get = fields.get
+    return apb.Employee(
+        person=_person(fields, f"{base}.person"),
+        hire_date=get(f"{base}.hire_date", "").strip(),
+        monthly_wage=_money(get(f"{base}.monthly_wage.amount", "")),
+        position=get(f"{base}.position", "").strip(),
+    )
+
+
+# How each row group's message rows are made from its inputs.
+ROW_BUILDERS: dict[str, Callable[[Mapping[str, str], str], Any]] = {
+    "shareholders": _shareholder,
+    "officers": _officer,
+    "employees": _employee,
+}
+
+
 def to_proto(fields: Mapping[str, str]) -> Converted:
     get = fields.get
     problems: list[common_pb2.Rejection] = []
@@ -106,30 +154,10 @@ def to_proto(fields: Mapping[str, str]) -> Converted:
     for item in values(fields, "business_scope"):
         form.business_scope.append(apb.BusinessScopeItem(name_zh=item))
     row_map: dict[str, list[int]] = {group: [] for group in ROWS}
-    for i in range(rows(fields, "shareholders")):
-        if row_is_empty(fields, "shareholders", i):
-            continue
-        row_map["shareholders"].append(i)
-        base = f"shareholders[{i}]"
-        form.shareholders.append(
-            apb.Shareholder(
-                person=_person(fields, f"{base}.person"),
-                subscribed=_money(get(f"{base}.subscribed.amount", "")),
-                form=_enum(apb.ContributionForm, "CONTRIBUTION_FORM", get(f"{base}.form", "")),
-                due_date=get(f"{base}.due_date", "").strip(),
-            )
-        )
-    for i in range(rows(fields, "officers")):
-        if row_is_empty(fields, "officers", i):
-            continue
-        row_map["officers"].append(i)
-        base = f"officers[{i}]"
-        form.officers.append(
-            apb.Officer(
-                person=_person(fields, f"{base}.person"),
-                role=_enum(apb.OfficerRole, "OFFICER_ROLE", get(f"{base}.role", "")),
-            )
-        )
+    for group, build in ROW_BUILDERS.items():
+        rows_of_group = getattr(form, group)
+        for base in _filled_rows(fields, group, row_map):
+            rows_of_group.append(build(fields, base))
     form.contact.CopyFrom(
         apb.Contact(
             person=_person(fields, "contact.person"),
@@ -162,19 +190,6 @@ def to_proto(fields: Mapping[str, str]) -> Converted:
     invoice.request_general_taxpayer = bool(get("invoice.request_general_taxpayer"))
     invoice.declares_proper_accounts = bool(get("invoice.declares_proper_accounts"))
     invoice.finance_contact.CopyFrom(_person(fields, "invoice.finance_contact"))
-    for i in range(rows(fields, "employees")):
-        if row_is_empty(fields, "employees", i):
-            continue
-        row_map["employees"].append(i)
-        base = f"employees[{i}]"
-        form.employees.append(
-            apb.Employee(
-                person=_person(fields, f"{base}.person"),
-                hire_date=get(f"{base}.hire_date", "").strip(),
-                monthly_wage=_money(get(f"{base}.monthly_wage.amount", "")),
-                position=get(f"{base}.position", "").strip(),
-            )
-        )
     form.bank.CopyFrom(
         apb.BankChoice(
             bank_code=get("bank.bank_code", "").strip(),

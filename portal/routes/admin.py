@@ -8,13 +8,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common.identity import Role
 from portal import charts
 from portal.i18n import enum_label, translator
 from portal.views import case_view
 from portal.web import (
-    call,
+    call_orchestrator,
     lang_of,
     render,
     require,
@@ -23,19 +22,15 @@ from portal.web import (
 
 async def admin_page(request: Request) -> Response:
     account = await require(request, {Role.ADMIN})
-    stats = await call(
+    stats = await call_orchestrator(
         request,
         account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
         "GetStatistics",
         pb.GetStatisticsRequest(),
     )
-    recent = await call(
+    recent = await call_orchestrator(
         request,
         account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
         "ListApplications",
         pb.ListApplicationsRequest(page_size=20),
     )

@@ -26,7 +26,6 @@ from starlette.routing import BaseRoute, Route
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop_common.identifiers import validate_citizen_id
 from portal import catalogue, formdata
@@ -37,6 +36,7 @@ from portal.views import StepView, answers, case_view, rejection_text
 from portal.web import (
     APPLICANTS,
     call,
+    call_orchestrator,
     form_items,
     get_case,
     lang_of,
@@ -156,11 +156,9 @@ async def validate(
 ) -> tuple[list[common_pb2.Rejection], pb.ValidateApplicationResponse]:
     """Every problem of the form (or of ``sections``: "form.employees"...), the platform's and
     what the portal found reading it; the platform's answer, for its participant checks."""
-    response = await call(
+    response = await call_orchestrator(
         request,
         account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
         "ValidateApplication",
         pb.ValidateApplicationRequest(form=converted.form, sections=list(sections)),
     )
@@ -247,14 +245,7 @@ async def apply(request: Request) -> Response:
     converted = formdata.to_proto(fields)
     found, _ = await validate(request, account, fields, converted)
     if found:
-        return form_page(
-            request,
-            fields,
-            problems=placed(found, fields, converted.row_map),
-            draft_id=draft_id,
-            idempotency_key=key,
-            status=422,
-        )
+        return form_with_problems(request, fields, converted, found, draft_id, idempotency_key=key)
     return redirect(f"/apply/review?draft={draft_id}")
 
 
@@ -270,13 +261,7 @@ async def review_page(request: Request) -> Response:
     converted = formdata.to_proto(fields)
     found, response = await validate(request, account, fields, converted)
     if found:
-        return form_page(
-            request,
-            fields,
-            problems=placed(found, fields, converted.row_map),
-            draft_id=draft.id,
-            status=422,
-        )
+        return form_with_problems(request, fields, converted, found, draft.id)
     lang = lang_of(request)
     return render(
         request,
@@ -319,30 +304,45 @@ async def submit(request: Request, account: Account, draft_id: str, key: str) ->
     converted = formdata.to_proto(fields)
     found = local_problems(fields, converted)
     if not found:
-        try:
-            response = await call(
-                request,
-                account,
-                pb_grpc.OneStopServiceStub,
-                "orchestrator",
-                "SubmitApplication",
-                pb.SubmitApplicationRequest(
-                    idempotency_key=key or submission_key(account, draft.id, str(draft.updated_at)),
-                    form=converted.form,
-                ),
-            )
-        except Rejected as error:
-            found = error.rejections
-            if not found:
-                raise
-        else:
+        message = pb.SubmitApplicationRequest(
+            idempotency_key=key or submission_key(account, draft.id, str(draft.updated_at)),
+            form=converted.form,
+        )
+        response, found = await send_form(request, account, "SubmitApplication", message)
+        if not found:
             await run_in_threadpool(store.delete_draft, account.username, draft.id)
             return redirect(f"/cases/{response.application.case_id}")
+    return form_with_problems(request, fields, converted, found, draft.id)
+
+
+async def send_form(
+    request: Request, account: Account, method: str, message: Any
+) -> tuple[Any, list[common_pb2.Rejection]]:
+    """Sends a form to the orchestrator: its answer, or the rules it names when it refuses the
+    form (a refusal that names none is not the applicant's to fix, and is raised)."""
+    try:
+        return await call_orchestrator(request, account, method, message), []
+    except Rejected as error:
+        if not error.rejections:
+            raise
+        return None, error.rejections
+
+
+def form_with_problems(
+    request: Request,
+    fields: formdata.Fields,
+    converted: formdata.Converted,
+    found: Sequence[common_pb2.Rejection],
+    draft_id: str,
+    idempotency_key: str = "",
+) -> Response:
+    """The form again (422), each problem shown at the field it names."""
     return form_page(
         request,
         fields,
         problems=placed(found, fields, converted.row_map),
-        draft_id=draft.id,
+        draft_id=draft_id,
+        idempotency_key=idempotency_key,
         status=422,
     )
 
@@ -483,24 +483,13 @@ async def correct(request: Request) -> Response:
     paths = [f"form.{p}" for p in scope.paths]
     found = local_problems(fields, converted, paths)
     if not found:
-        try:
-            await call(
-                request,
-                account,
-                pb_grpc.OneStopServiceStub,
-                "orchestrator",
-                "CorrectApplication",
-                pb.CorrectApplicationRequest(
-                    case_id=case_id,
-                    form=converted.form,
-                    update_mask=field_mask_pb2.FieldMask(paths=list(scope.paths)),
-                ),
-            )
-        except Rejected as error:
-            found = error.rejections
-            if not found:
-                raise
-        else:
+        message = pb.CorrectApplicationRequest(
+            case_id=case_id,
+            form=converted.form,
+            update_mask=field_mask_pb2.FieldMask(paths=list(scope.paths)),
+        )
+        _, found = await send_form(request, account, "CorrectApplication", message)
+        if not found:
             session(request).flash("correct.sent")
             return redirect(f"/cases/{case_id}")
     return again(placed(found, fields, converted.row_map), status=422)

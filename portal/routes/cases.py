@@ -18,17 +18,17 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
-from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from portal import formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.i18n import enum_label, pair, translator
+from portal.store import Account
 from portal.views import TERMINAL, case_view
 from portal.web import (
     APPLICANTS,
     CASE_READERS,
     KEEPALIVE_SECONDS,
     MAX_UPLOAD,
-    call,
+    call_orchestrator,
     form_items,
     get_case,
     lang_of,
@@ -85,13 +85,8 @@ async def case_events(request: Request) -> Response:
     portal = portal_of(request)
     templates = portal.templates
     csrf = session(request).csrf
-    stream = portal.backend.stream(
-        account,
-        pb_grpc.OneStopServiceStub,
-        "orchestrator",
-        "WatchApplication",
-        pb.WatchApplicationRequest(case_id=case_id),
-    )
+    watch = pb.WatchApplicationRequest(case_id=case_id)
+    stream = portal.backend.stream(account, "WatchApplication", watch)
 
     def fragment(app: pb.Application) -> str:
         return templates.get_template("_live.html").render(
@@ -166,57 +161,16 @@ async def pump(stream: Any) -> AsyncIterator[tuple[str, Any]]:
         stream.cancel()
 
 
-async def cancel_case(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    case_id = request.path_params["case_id"]
-    form = await form_items(request)
-    reason = str(form.get("reason", "")).strip()[:500] or "申请人撤回 / withdrawn by the applicant"
+async def act_on_case(
+    request: Request, account: Account, case_id: str, method: str, message: Any
+) -> Response:
+    """Sends the applicant's action on their case and goes back to the case page; a refusal is
+    shown on it: the rules the orchestrator names (else its message) for a rejected input, its
+    message for a conflict with the case's state."""
     try:
-        await call(
-            request,
-            account,
-            pb_grpc.OneStopServiceStub,
-            "orchestrator",
-            "CancelApplication",
-            pb.CancelApplicationRequest(case_id=case_id, reason=reason),
-        )
+        await call_orchestrator(request, account, method, message)
     except Rejected as error:
-        return await case_page(request, error=error.message, status=422)
-    except BackendError as error:
-        if isinstance(error, (Forbidden, Missing, Unavailable)):
-            raise
-        return await case_page(request, error=error.message, status=409)
-    return redirect(f"/cases/{case_id}")
-
-
-async def fulfil_commitment(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
-    case_id = request.path_params["case_id"]
-    form = await form_items(request)
-    upload = form.get("file")
-    code = str(form.get("material_code", ""))
-    lang = lang_of(request)
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return await case_page(
-            request, error=translator(lang)("case.material_file_missing"), status=422
-        )
-    content = await upload.read(MAX_UPLOAD + 1)
-    try:
-        await call(
-            request,
-            account,
-            pb_grpc.OneStopServiceStub,
-            "orchestrator",
-            "FulfillCommitment",
-            pb.FulfillCommitmentRequest(
-                case_id=case_id,
-                material_code=code,
-                file_name=(upload.filename or "material")[:200],
-                content=content,
-                content_type=upload.content_type or "application/octet-stream",
-            ),
-        )
-    except Rejected as error:
+        lang = lang_of(request)
         text = (
             "; ".join(pair(r.message_zh, r.message_en, lang) for r in error.rejections)
             or error.message
@@ -227,6 +181,33 @@ async def fulfil_commitment(request: Request) -> Response:
             raise
         return await case_page(request, error=error.message, status=409)
     return redirect(f"/cases/{case_id}")
+
+
+async def cancel_case(request: Request) -> Response:
+    account = await require(request, APPLICANTS)
+    case_id = request.path_params["case_id"]
+    form = await form_items(request)
+    reason = str(form.get("reason", "")).strip()[:500] or "申请人撤回 / withdrawn by the applicant"
+    message = pb.CancelApplicationRequest(case_id=case_id, reason=reason)
+    return await act_on_case(request, account, case_id, "CancelApplication", message)
+
+
+async def fulfil_commitment(request: Request) -> Response:
+    account = await require(request, APPLICANTS)
+    case_id = request.path_params["case_id"]
+    form = await form_items(request)
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        text = translator(lang_of(request))("case.material_file_missing")
+        return await case_page(request, error=text, status=422)
+    message = pb.FulfillCommitmentRequest(
+        case_id=case_id,
+        material_code=str(form.get("material_code", "")),
+        file_name=(upload.filename or "material")[:200],
+        content=await upload.read(MAX_UPLOAD + 1),
+        content_type=upload.content_type or "application/octet-stream",
+    )
+    return await act_on_case(request, account, case_id, "FulfillCommitment", message)
 
 
 async def bundle(request: Request) -> Response:

@@ -26,6 +26,7 @@ from portal.desks import (
     shown,
 )
 from portal.i18n import enum_label, translate, translator
+from portal.store import Account
 from portal.views import deadline_view, field_text, state_key
 from portal.web import (
     call,
@@ -53,9 +54,7 @@ def desk_spec(request: Request) -> DeskSpec:
 async def desk_page(request: Request) -> Response:
     spec = desk_spec(request)
     account = await require(request, {spec.role})
-    listed = await call(
-        request, account, spec.stub, spec.component, "ListTasks", list_request(spec)
-    )
+    listed = await call_desk(request, account, spec, "ListTasks", list_request(spec))
     lang = lang_of(request)
     tasks = [
         {
@@ -79,6 +78,19 @@ async def desk_page(request: Request) -> Response:
     )
 
 
+async def call_desk(
+    request: Request, account: Account, spec: DeskSpec, method: str, message: Any
+) -> Any:
+    """One call to the desk service of the component that ``spec`` stands for."""
+    return await call(request, account, spec.stub, spec.component, method, message)
+
+
+async def get_task(request: Request, account: Account, spec: DeskSpec, task_id: str) -> Any:
+    return await call_desk(
+        request, account, spec, "GetTask", spec.messages.GetTaskRequest(task_id=task_id)
+    )
+
+
 def _task_states() -> Any:
     from onestop.common.v1 import desk_pb2
 
@@ -91,14 +103,7 @@ async def task_page(
     spec = desk_spec(request)
     account = await require(request, {spec.role})
     task_id = request.path_params["task_id"]
-    response = await call(
-        request,
-        account,
-        spec.stub,
-        spec.component,
-        "GetTask",
-        spec.messages.GetTaskRequest(task_id=task_id),
-    )
+    response = await get_task(request, account, spec, task_id)
     lang = lang_of(request)
     task = response.task
     details = []
@@ -156,24 +161,10 @@ async def task_action(request: Request) -> Response:
     try:
         method, message = action_request(spec, action, task_id, data)
         if action != "claim":
-            current = await call(
-                request,
-                account,
-                spec.stub,
-                spec.component,
-                "GetTask",
-                spec.messages.GetTaskRequest(task_id=task_id),
-            )
+            current = await get_task(request, account, spec, task_id)
             if current.task.state == _task_states().Value("TASK_STATE_OPEN"):
-                await call(
-                    request,
-                    account,
-                    spec.stub,
-                    spec.component,
-                    "ClaimTask",
-                    spec.messages.ClaimTaskRequest(task_id=task_id),
-                )
-        await call(request, account, spec.stub, spec.component, method, message)
+                await call_desk(request, account, spec, *action_request(spec, "claim", task_id, {}))
+        await call_desk(request, account, spec, method, message)
     except UnknownSection:
         text = translator(lang_of(request))("desk.return_section_unknown")
         return await task_page(request, error=text, status=422)
