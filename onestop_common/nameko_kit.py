@@ -42,11 +42,19 @@ from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
 
 from onestop_common import messaging as m
+from onestop_common import permissions
 from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
 from onestop_common.green_grpc import GreenChannel
-from onestop_common.identity import Principal, Role, bearer, issue_token, principal_from_metadata
+from onestop_common.identity import (
+    METADATA_KEY,
+    Principal,
+    Role,
+    bearer,
+    issue_token,
+    principal_from_metadata,
+)
 from onestop_common.limits import enforce_limits, limit_violations
 from onestop_common.outbox import (
     InboxMixin,
@@ -601,6 +609,13 @@ class _CheckedGrpc(Grpc):  # type: ignore[misc]
     the contract's length and count limits (limits.proto) apply."""
 
     def handle_request(self, request_stream: Any, response_stream: Any) -> None:
+        try:
+            self._authorize(request_stream.headers)
+        except OneStopError as error:  # the role may not call this method: no worker runs
+            response_stream.close(
+                GrpcError(code=grpc_code(error), message=str(error), status=status_for(error))
+            )
+            return
         if self.cardinality not in (Cardinality.UNARY_STREAM, Cardinality.UNARY_UNARY):
             super().handle_request(request_stream, response_stream)
             return
@@ -626,6 +641,16 @@ class _CheckedGrpc(Grpc):  # type: ignore[misc]
         # Hand the checked message on as a one-item stream, as the base class expects.
         request_stream.consume = lambda _type: iter((request,))
         super().handle_request(request_stream, response_stream)
+
+    def _authorize(self, headers: Any) -> None:
+        """The platform's permission table, before anything else (``permissions``)."""
+        method = self.method_path
+        if permissions.is_public(method):
+            return
+        credential = headers.get(METADATA_KEY)
+        metadata = [(METADATA_KEY, credential)] if credential else []
+        principal = principal_from_metadata(current_settings().token_secret, metadata)
+        permissions.authorize(principal, method)
 
 
 grpc_entrypoint = _CheckedGrpc.implementing

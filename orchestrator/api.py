@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from onestop.common.v1 import application_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_common import permissions
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import (
     InvalidInput,
@@ -243,7 +244,12 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
 
     def add_to_server(self, server: grpc.Server) -> None:
         """Serves this API on ``server``; an undecodable request is answered INVALID_ARGUMENT."""
-        grpc_handlers.add_servicer(server, self, pb.DESCRIPTOR.services_by_name["OneStopService"])
+        grpc_handlers.add_servicer(
+            server, self, pb.DESCRIPTOR.services_by_name["OneStopService"], self._gate
+        )
+
+    def _gate(self, context: grpc.ServicerContext, method: str) -> None:
+        permissions.authorize(self._principal(context), method)
 
     def _principal(self, context: grpc.ServicerContext) -> Principal:
         return principal_from_context(context, self.token_secret, self.partner_trust)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onestop.calendar.v1 import calendar_pb2 as pb
 from onestop.calendar.v1 import calendar_pb2_grpc as pb_grpc
+from onestop_common import permissions
 from onestop_common.calendar import DayKind, differences
 from onestop_common.calendar_schedule import (
     IMPORTED,
@@ -28,8 +29,8 @@ from onestop_common.calendar_schedule import (
     parse_schedule,
 )
 from onestop_common.db import transaction
-from onestop_common.errors import OneStopError, PermissionDenied
-from onestop_common.identity import Role, principal_from_metadata
+from onestop_common.errors import OneStopError
+from onestop_common.identity import principal_from_metadata
 from onestop_common.protoconv import status_for
 from orchestrator.models import CalendarImport
 
@@ -149,6 +150,9 @@ def _digest(row: CalendarImport) -> str:
     return hashlib.sha256(content.encode()).hexdigest()
 
 
+METHOD = "/onestop.calendar.v1.CalendarService/ListCalendarYears"
+
+
 class CalendarServicer(pb_grpc.CalendarServiceServicer):
     """Serves the schedules in force to the platform's processes (role system only)."""
 
@@ -159,11 +163,7 @@ class CalendarServicer(pb_grpc.CalendarServiceServicer):
     def ListCalendarYears(self, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             principal = principal_from_metadata(self._secret, context.invocation_metadata())
-            if principal.role is not Role.SYSTEM:
-                raise PermissionDenied(
-                    "only platform processes read the calendar feed",
-                    message_zh="只有平台组件可以读取日历数据",
-                )
+            permissions.authorize(principal, METHOD)  # platform processes only
         except OneStopError as error:
             context.abort_with_status(rpc_status.to_status(status_for(error)))
         with self._sessions() as session:

@@ -20,12 +20,14 @@ from google.protobuf.descriptor import Descriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 from grpc_status import rpc_status
 
-from onestop_common.errors import InvalidInput, violation
+from onestop_common.errors import InvalidInput, OneStopError, violation
 from onestop_common.protoconv import status_for
 
 log = logging.getLogger(__name__)
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+# Raises a OneStopError when the caller may not call the method (full path) at all.
+Gate = Callable[[grpc.ServicerContext, str], None]
 
 
 @dataclass(frozen=True)
@@ -36,26 +38,30 @@ class Undecodable:
     reason: str
 
 
-def add_servicer(server: grpc.Server, servicer: object, service: ServiceDescriptor) -> None:
+def add_servicer(
+    server: grpc.Server, servicer: object, service: ServiceDescriptor, gate: Gate
+) -> None:
     """Adds every method of ``service`` that ``servicer`` implements, as the generated
-    ``add_*Servicer_to_server`` does, with deserializers that never fail."""
+    ``add_*Servicer_to_server`` does, with deserializers that never fail; ``gate`` decides who
+    may call each method (the permission table) before anything else runs."""
     handlers: dict[str, grpc.RpcMethodHandler] = {}
     for method in service.methods:
         if method.client_streaming:
             raise ValueError(f"{method.full_name}: client streaming is not supported here")
         behaviour = getattr(servicer, method.name)
+        path = f"/{service.full_name}/{method.name}"
         request_class = message_factory.GetMessageClass(method.input_type)
         response_class = message_factory.GetMessageClass(method.output_type)
         deserializer = _deserializer(request_class, method.input_type)
         if method.server_streaming:
             handlers[method.name] = grpc.unary_stream_rpc_method_handler(
-                _streaming(behaviour),
+                _gated(_streaming(behaviour), gate, path),
                 request_deserializer=deserializer,
                 response_serializer=response_class.SerializeToString,
             )
         else:
             handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-                _unary(behaviour),
+                _gated(_unary(behaviour), gate, path),
                 request_deserializer=deserializer,
                 response_serializer=response_class.SerializeToString,
             )
@@ -76,6 +82,20 @@ def _deserializer(
             return Undecodable(descriptor.full_name, str(error)[:200])
 
     return deserialize
+
+
+def _gated(behaviour: Behaviour, gate: Gate, method: str) -> Behaviour:
+    """The permission table first: a refused caller learns nothing, not even whether the
+    request would decode."""
+
+    def gated(request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            gate(context, method)
+        except OneStopError as error:
+            context.abort_with_status(rpc_status.to_status(status_for(error)))
+        return behaviour(request, context)
+
+    return gated
 
 
 def _unary(behaviour: Behaviour) -> Behaviour:

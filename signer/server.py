@@ -21,6 +21,7 @@ from grpc_status import rpc_status
 
 from onestop.signing.v1 import signing_pb2 as pb
 from onestop.signing.v1 import signing_pb2_grpc as pb_grpc
+from onestop_common import permissions
 from onestop_common.errors import InvalidInput, OneStopError, PermissionDenied, violation
 from onestop_common.grpc_options import MAX_BUNDLE_MESSAGE_BYTES, server_options
 from onestop_common.identity import Principal, Role, principal_from_metadata
@@ -40,6 +41,7 @@ from onestop_common.tsa import TsaServer
 from signer.keys import KeyRing, PkiNotReady
 
 log = logging.getLogger(__name__)
+SIGN_PDF = "/onestop.signing.v1.SigningService/SignPdf"
 
 SERVICE_NAME = "onestop.signing.v1.SigningService"
 # Signatures are CPU work under one GIL: more threads than this only queue inside the process.
@@ -83,6 +85,7 @@ class SigningServicer(pb_grpc.SigningServiceServicer):
     @_guarded
     def SignPdf(self, request: pb.SignPdfRequest, context: grpc.ServicerContext) -> Any:
         principal = principal_from_metadata(self.token_secret, context.invocation_metadata())
+        permissions.authorize(principal, SIGN_PDF)
         identity = self._identity_for(principal, request)
         signed = self._sign(request, identity)
         log.info(
