@@ -266,6 +266,15 @@ METHODS: Mapping[str, Action] = {
     ),
 }
 
+# The action that decides a desk's tasks, by the component whose desk it is.
+DESK_DECISIONS: Mapping[str, Action] = {
+    "registration": Action.DECIDE_REGISTRATION,
+    "seal": Action.DECIDE_SEALS,
+    "invoice": Action.DECIDE_TAX,
+    "social_insurance": Action.DECIDE_SOCIAL_INSURANCE,
+    "bank": Action.DECIDE_BANK,
+}
+
 # Health probes are answered to anyone (no OneStop method).
 HEALTH_PREFIX = "/grpc.health.v1.Health/"
 

@@ -22,7 +22,9 @@ from starlette.routing import Route
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_common import permissions
 from onestop_common.identity import Role
+from onestop_common.permissions import Action
 from onestop_common.settings import Settings
 from portal.backend import Backend
 from portal.desks import DESKS
@@ -103,6 +105,18 @@ async def require(request: Request, roles: Iterable[Role]) -> Account:
     if account is None:
         raise LoginRequired()
     if account.role not in set(roles) and account.role is not Role.ADMIN:
+        raise NotAllowed()
+    return account
+
+
+async def require_to(request: Request, action: Action) -> Account:
+    """The signed-in account if the permission table lets its role do ``action`` — the same
+    table every gRPC server applies, so administrators, who may open every page to read it,
+    cannot act on one (submit, decide, sign)."""
+    account = await account_of(request)
+    if account is None:
+        raise LoginRequired()
+    if not permissions.may(account.role, action):
         raise NotAllowed()
     return account
 

@@ -28,6 +28,7 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop_common.identifiers import validate_citizen_id
+from onestop_common.permissions import Action
 from portal import catalogue, formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.i18n import MATERIALS, enum_label, translate
@@ -45,6 +46,7 @@ from portal.web import (
     redirect,
     render,
     require,
+    require_to,
     session,
     text_items,
 )
@@ -217,7 +219,7 @@ async def apply_page(request: Request) -> Response:
 
 
 async def apply(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.SUBMIT_CASE)
     form = await form_items(request)
     fields = formdata.from_multidict(text_items(form))
     command = str(form.get("do", "review"))
@@ -445,7 +447,7 @@ async def correct_page(request: Request) -> Response:
 async def correct(request: Request) -> Response:
     """Sends the corrected fields with an update mask naming them: the rest of the case's form
     stands as it is."""
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.ACT_ON_CASE)
     case_id = request.path_params["case_id"]
     action = f"/cases/{case_id}/correct"
     form = await form_items(request)

@@ -18,6 +18,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop_common.permissions import Action
 from portal import formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.i18n import enum_label, pair, translator
@@ -38,6 +39,7 @@ from portal.web import (
     redirect,
     render,
     require,
+    require_to,
     session,
 )
 
@@ -184,7 +186,7 @@ async def act_on_case(
 
 
 async def cancel_case(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.ACT_ON_CASE)
     case_id = request.path_params["case_id"]
     form = await form_items(request)
     reason = str(form.get("reason", "")).strip()[:500] or "申请人撤回 / withdrawn by the applicant"
@@ -193,7 +195,7 @@ async def cancel_case(request: Request) -> Response:
 
 
 async def fulfil_commitment(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.ACT_ON_CASE)
     case_id = request.path_params["case_id"]
     form = await form_items(request)
     upload = form.get("file")

@@ -12,6 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from onestop.seal.v1 import seal_pb2
+from onestop_common import permissions
 from onestop_common.identity import Role
 from portal import formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
@@ -36,6 +37,7 @@ from portal.web import (
     redirect,
     render,
     require,
+    require_to,
     session,
     text_items,
 )
@@ -127,6 +129,8 @@ async def task_page(
         response=response,
         state=state_key(_task_states(), "TASK_STATE_", task.state),
         active=task.state in ACTIVE,
+        # Administrators read every desk; only its clerks decide (the permission table).
+        may_decide=permissions.may(account.role, permissions.DESK_DECISIONS[spec.component]),
         deadline=deadline_view(task.deadline, lang, running=task.state in ACTIVE),
         details=details,
         summary=shown(task.summary, spec),
@@ -150,7 +154,7 @@ def _seal_state(number: int) -> str:
 
 async def task_action(request: Request) -> Response:
     spec = desk_spec(request)
-    account = await require(request, {spec.role})
+    account = await require_to(request, permissions.DESK_DECISIONS[spec.component])
     task_id = request.path_params["task_id"]
     action = request.path_params["action"]
     if action not in ACTIONS or (action not in spec.actions and action != "claim"):

@@ -23,6 +23,7 @@ from onestop.common.v1 import common_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.clock import SHANGHAI
 from onestop_common.identifiers import normalise_code, validate_uscc
+from onestop_common.permissions import Action
 from onestop_common.protoconv import timestamp
 from portal import formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
@@ -49,6 +50,7 @@ from portal.web import (
     redirect,
     render,
     require,
+    require_to,
     session,
 )
 
@@ -256,7 +258,7 @@ async def seals_page(
 
 
 async def grant_signer(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.MANAGE_SEAL_SIGNERS)
     uscc = company_uscc(request)
     form = await form_items(request)
     kinds = [v.strip()[:40] for v in form.getlist("grant.kinds") if isinstance(v, str)][:10]
@@ -298,7 +300,7 @@ async def grant_signer(request: Request) -> Response:
 
 
 async def revoke_signer(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.MANAGE_SEAL_SIGNERS)
     uscc = company_uscc(request)
     form = await form_items(request)
     values = {
@@ -352,7 +354,7 @@ def sealed_file_name(uploaded: str) -> tuple[str, str]:
 
 
 async def sign_with_seal(request: Request) -> Response:
-    account = await require(request, APPLICANTS)
+    account = await require_to(request, Action.SIGN_WITH_SEAL)
     uscc = company_uscc(request)
     form = await form_items(request)
     values = {
