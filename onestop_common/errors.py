@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     UNAUTHENTICATED = "unauthenticated"
     PERMISSION_DENIED = "permission_denied"
     UNAVAILABLE = "unavailable"
+    RESOURCE_EXHAUSTED = "resource_exhausted"
     INTERNAL = "internal"
 
 
@@ -96,6 +97,12 @@ class Unauthenticated(OneStopError):
 
 class PermissionDenied(OneStopError):
     code = ErrorCode.PERMISSION_DENIED
+
+
+class ResourceExhausted(OneStopError):
+    """The caller holds as much of a shared resource as one caller may (open streams)."""
+
+    code = ErrorCode.RESOURCE_EXHAUSTED
 
 
 class Unavailable(OneStopError):

@@ -10,8 +10,9 @@ import sqlite3
 import statistics
 import threading
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -34,6 +35,7 @@ from onestop_common.errors import (
     NotFound,
     OneStopError,
     PermissionDenied,
+    ResourceExhausted,
     RuleViolation,
     Unavailable,
     violation,
@@ -234,6 +236,10 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     watch_poll_seconds: float = 1.0
     # The longest a Watch stream lives; the client watches again and starts from a snapshot.
     watch_max_seconds: float = 3600.0
+    # Open Watch streams one caller may hold at once (each holds a server thread).
+    watch_streams_per_caller: int = 20
+    _watching: Counter[str] = field(default_factory=Counter, init=False, repr=False)
+    _watching_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     # The partner port's certificate checks (issuing CA, revocations); None: no partner port.
     partner_trust: PartnerTrust | None = None
     # The participants' checks of a whole application; None: the form's completeness only
@@ -372,6 +378,43 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
         self, request: pb.WatchApplicationRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchApplicationResponse]:
         principal = self._require(context, READERS)
+        with self._watch_slot(principal, context):
+            yield from self._watch(request, context, principal)
+
+    @contextmanager
+    def _watch_slot(self, principal: Principal, context: grpc.ServicerContext) -> Iterator[None]:
+        """One of the caller's open streams, given back as soon as the call ends for any
+        reason (a client's cancel ends it at once, not at the stream's next wake-up)."""
+        caller = f"{principal.role.value}:{principal.subject}"
+        with self._watching_lock:
+            if self._watching[caller] >= self.watch_streams_per_caller:
+                raise ResourceExhausted(
+                    f"{self.watch_streams_per_caller} watch streams are open for this caller "
+                    "already; close one first",
+                    message_zh=f"该调用方已打开 {self.watch_streams_per_caller} 个进度订阅，"
+                    "请先关闭其中一个",
+                )
+            self._watching[caller] += 1
+        released = threading.Event()
+
+        def release() -> None:
+            with self._watching_lock:
+                if not released.is_set():
+                    released.set()
+                    self._watching[caller] -= 1
+
+        context.add_callback(release)
+        try:
+            yield
+        finally:
+            release()
+
+    def _watch(
+        self,
+        request: pb.WatchApplicationRequest,
+        context: grpc.ServicerContext,
+        principal: Principal,
+    ) -> Iterator[pb.WatchApplicationResponse]:
         first = self._read_with_events(request.case_id, principal, 0, snapshot=True)
         assert first is not None  # the first read always returns the view
         saga, application, entries = first

@@ -58,6 +58,7 @@ MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
+MAX_CONCURRENT_RPCS = 2 * GRPC_THREADS
 # CAs whose revocation lists the platform (the orchestrator) keeps fresh.
 PLATFORM_CAS = ("root", "registration", "platform", "tsa", "tls")
 CRL_CHECK_SECONDS = 3600.0
@@ -192,6 +193,9 @@ class Orchestrator:
     def _start_grpc(self) -> None:
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=GRPC_THREADS, thread_name_prefix="grpc"),
+            # Beyond this many calls at once (streams included) a new one is refused at once
+            # (RESOURCE_EXHAUSTED) instead of queueing without bound.
+            maximum_concurrent_rpcs=MAX_CONCURRENT_RPCS,
             # gRPC's default 4 MB would refuse a material upload the API allows (10 MB) with a
             # bare RESOURCE_EXHAUSTED; a little above the limit, the API's own check answers.
             options=server_options(),
