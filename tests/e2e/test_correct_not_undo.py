@@ -11,6 +11,7 @@ import json
 import random
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from onestop_common.settings import SERVICES, Settings
 from orchestrator.models import AuditEntry
 from tests.integration.conftest import PlatformFactory
 from tests.support.infra import databases, rabbit_vhost
+from tests.support.log_scan import unmasked_id_numbers
 from tests.support.participant import credential
 from tests.support.staff import PLATFORM
 
@@ -186,6 +188,10 @@ def test_a_correction_of_what_the_license_records_is_a_change_registration(at_de
         for expected in ("change_requested", "change_task_opened", "record_changed"):
             assert expected in actions
         assert not [a for a in actions if a.startswith("compensat")]
+        # Every process's log of the cases run here names people only by masked ID numbers.
+        leaks, read = unmasked_id_numbers(settings.data_dir.parent / "logs", today=date.today())
+        assert read > 100, "no logs to scan"
+        assert leaks == []
     finally:
         bots.stop()
         for channel in channels.values():
