@@ -136,14 +136,17 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
-def upgrade_schema(engine: Engine, migrations_dir: Path, version_table: str) -> None:
-    """Applies the component's Alembic migrations up to head (idempotent)."""
+def upgrade_schema(
+    engine: Engine, migrations_dir: Path, version_table: str, revision: str = "head"
+) -> None:
+    """Applies the component's Alembic migrations up to ``revision`` (idempotent); a test of a
+    migration stops at the revision before it."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.attributes["version_table"] = version_table
     with _migration_lock, engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def run_migration_env(metadata: Any) -> None:

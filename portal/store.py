@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.identity import Role
+from portal import usernames
 from portal.models import Draft, SignInThrottle, User
 from portal.throttle import ThrottleKey
 
@@ -79,7 +80,7 @@ class PortalStore:
 
     # ------------------------------------------------------------------ sign-in throttle
 
-    def sign_in_blocked_until(self, keys: Sequence[str], now: datetime) -> datetime | None:
+    def throttled_until(self, keys: Sequence[str], now: datetime) -> datetime | None:
         """The latest time until which any of ``keys`` must wait, if one is still waiting."""
         with self.sessions() as s:
             until = [
@@ -89,7 +90,7 @@ class PortalStore:
             ]
         return max(until, default=None)
 
-    def record_sign_in_failure(self, keys: Sequence[ThrottleKey], now: datetime) -> None:
+    def record_throttled(self, keys: Sequence[ThrottleKey], now: datetime) -> None:
         """One more failure under each key; its back-off sets how long sign-in waits."""
         for attempt in range(2):
             try:
@@ -115,7 +116,7 @@ class PortalStore:
         row.blocked_until = now + wait if wait else None
         s.flush()
 
-    def clear_sign_in_failures(self, keys: Sequence[str]) -> None:
+    def clear_throttled(self, keys: Sequence[str]) -> None:
         with transaction(self.sessions) as s:
             s.execute(delete(SignInThrottle).where(SignInThrottle.key.in_(keys)))
 
@@ -130,9 +131,17 @@ class PortalStore:
         org: str = "",
         display_name: str = "",
         now: datetime | None = None,
+        self_registered: bool = False,
     ) -> Account:
+        """A new account. ``self_registered``: signed up by its owner, who may not take one of
+        the platform's reserved names (see ``portal.usernames``)."""
         username = username.strip().lower()
         check_username(username)
+        if self_registered and usernames.is_reserved(username):
+            raise AccountError(
+                f"the username {username!r} is reserved for the platform; choose another "
+                f"/ 用户名 {username!r} 为平台保留，请另选"
+            )
         check_password(password)
         try:
             role = Role(role)
@@ -149,10 +158,18 @@ class PortalStore:
         if role not in (Role.BANK_CLERK, Role.SEAL_MAKER) and org:
             raise AccountError(f"role {role.value} belongs to no organisation: leave --org out")
         with transaction(self.sessions) as session:
-            if session.scalar(select(User).where(User.username == username)) is not None:
-                raise AccountError(f"the username {username!r} is taken")
+            look = usernames.skeleton(username)
+            taken = session.scalar(
+                select(User).where((User.username == username) | (User.username_skeleton == look))
+            )
+            if taken is not None:
+                raise AccountError(
+                    f"the username {username!r} is taken, or too like one that is; choose "
+                    f"another / 用户名 {username!r} 已被使用或与已有用户名过于相似，请另选"
+                )
             row = User(
                 username=username,
+                username_skeleton=look,
                 password_hash=_hasher.hash(password),
                 role=role.value,
                 org=org,
@@ -162,7 +179,13 @@ class PortalStore:
                 created_at=now or datetime.now(UTC),
             )
             session.add(row)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError as exc:  # a look-alike name was taken at the same moment
+                raise AccountError(
+                    f"the username {username!r} is taken, or too like one that is; choose "
+                    f"another / 用户名 {username!r} 已被使用或与已有用户名过于相似，请另选"
+                ) from exc
             return _account(row)
 
     def authenticate(self, username: str, password: str) -> Account | None:

@@ -6,7 +6,8 @@ slowed where it happens and nobody else is locked out:
 - one account from one client address (the common attack, and a user's own typos): the first
   few failures are free, then each further one doubles the wait;
 - one client address against many accounts (password spraying): a higher allowance;
-- one account from many addresses (a distributed attack): a higher allowance still.
+- one account from many addresses (a distributed attack): a higher allowance still;
+- accounts made by self-registration from one address (mass sign-up): a few an hour.
 
 So an account attacked from one address stays open to its owner elsewhere, and other accounts
 stay open from that address. Which address is the client's is decided by the trusted-proxy
@@ -40,6 +41,8 @@ ONE_ACCOUNT_ONE_ADDRESS = BackOff(
     4, timedelta(seconds=30), timedelta(minutes=15), timedelta(hours=1)
 )
 ONE_ADDRESS = BackOff(20, timedelta(seconds=30), timedelta(hours=1), timedelta(hours=1))
+# Accounts made by self-registration from one address: a few an hour, then a doubling wait.
+SIGN_UPS = BackOff(3, timedelta(minutes=5), timedelta(hours=6), timedelta(hours=6))
 ONE_ACCOUNT = BackOff(50, timedelta(seconds=30), timedelta(minutes=15), timedelta(hours=1))
 
 
@@ -55,6 +58,10 @@ def sign_in_keys(username: str, address: str) -> tuple[ThrottleKey, ...]:
         ThrottleKey(f"addr:{address}", ONE_ADDRESS),
         ThrottleKey(f"user:{username}", ONE_ACCOUNT),
     )
+
+
+def sign_up_key(address: str) -> ThrottleKey:
+    return ThrottleKey(f"signup:{address}", SIGN_UPS)
 
 
 def retry_after_seconds(blocked_until: datetime | None, now: datetime) -> int:

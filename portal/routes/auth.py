@@ -14,7 +14,7 @@ from onestop_common.identity import Role
 from portal.i18n import pick_lang, translator
 from portal.security import LANG_COOKIE
 from portal.store import AccountError, check_password
-from portal.throttle import retry_after_seconds, sign_in_keys
+from portal.throttle import retry_after_seconds, sign_in_keys, sign_up_key
 from portal.web import (
     HOME_BY_ROLE,
     account_of,
@@ -61,7 +61,7 @@ async def login(request: Request) -> Response:
     keys = sign_in_keys(username, request.client.host if request.client else "-")
     now = datetime.now(UTC)
     store = portal.store
-    until = await run_in_threadpool(store.sign_in_blocked_until, [k.key for k in keys], now)
+    until = await run_in_threadpool(store.throttled_until, [k.key for k in keys], now)
     if until is not None:
         response = render(
             request, "login.html", 429, next=target, error="error.throttled", username=username
@@ -70,12 +70,12 @@ async def login(request: Request) -> Response:
         return response
     account = await run_in_threadpool(store.authenticate, username, password)
     if account is None:
-        await run_in_threadpool(store.record_sign_in_failure, keys, now)
+        await run_in_threadpool(store.record_throttled, keys, now)
         return render(
             request, "login.html", 401, next=target, error="login.failed", username=username
         )
     # This account from this address is forgiven; what others did elsewhere still counts.
-    await run_in_threadpool(store.clear_sign_in_failures, [keys[0].key])
+    await run_in_threadpool(store.clear_throttled, [keys[0].key])
     session(request).sign_in(account.username, account.session_epoch)
     return redirect(target or HOME_BY_ROLE.get(account.role, "/"))
 
@@ -108,10 +108,30 @@ async def signup(request: Request) -> Response:
             display_name=display_name,
         )
     store = portal_of(request).store
+    signups = sign_up_key(request.client.host if request.client else "-")
+    now = datetime.now(UTC)
+    until = await run_in_threadpool(store.throttled_until, [signups.key], now)
+    if until is not None:
+        response = render(
+            request,
+            "signup.html",
+            429,
+            error=translator(lang_of(request))("error.signup_throttled"),
+            username=username,
+            display_name=display_name,
+        )
+        response.headers["retry-after"] = str(retry_after_seconds(until, now))
+        return response
     try:
         check_password(password)
         account = await run_in_threadpool(
-            lambda: store.add_user(username, password, Role.ENTREPRENEUR, display_name=display_name)
+            lambda: store.add_user(
+                username,
+                password,
+                Role.ENTREPRENEUR,
+                display_name=display_name,
+                self_registered=True,
+            )
         )
     except AccountError as error:
         return render(
@@ -122,6 +142,7 @@ async def signup(request: Request) -> Response:
             username=username,
             display_name=display_name,
         )
+    await run_in_threadpool(store.record_throttled, [signups], now)
     session(request).sign_in(account.username, account.session_epoch)
     return redirect("/cases")
 

@@ -23,7 +23,7 @@ from onestop_common.settings import Settings, load_settings
 from portal.app import create_app
 from portal.models import SignInThrottle
 from portal.store import PortalStore
-from portal.throttle import ONE_ACCOUNT_ONE_ADDRESS, sign_in_keys
+from portal.throttle import ONE_ACCOUNT_ONE_ADDRESS, SIGN_UPS, sign_in_keys
 
 PASSWORD = "a long enough password"
 WRONG = "not the password at all"
@@ -129,18 +129,18 @@ def test_the_wait_doubles_and_a_quiet_window_forgives(store) -> None:
     pair = [keys[0].key]
     free = ONE_ACCOUNT_ONE_ADDRESS.free_failures
     for _ in range(free):
-        store.record_sign_in_failure(keys, now)
-    assert store.sign_in_blocked_until(pair, now) is None
+        store.record_throttled(keys, now)
+    assert store.throttled_until(pair, now) is None
     waits = []
     for _ in range(3):
-        store.record_sign_in_failure(keys, now)
-        until = store.sign_in_blocked_until(pair, now)
+        store.record_throttled(keys, now)
+        until = store.throttled_until(pair, now)
         assert until is not None
         waits.append(until - now)
     assert waits == [timedelta(seconds=30), timedelta(seconds=60), timedelta(seconds=120)]
     later = now + ONE_ACCOUNT_ONE_ADDRESS.window + timedelta(seconds=1)
-    store.record_sign_in_failure(keys, later)
-    assert store.sign_in_blocked_until(pair, later) is None
+    store.record_throttled(keys, later)
+    assert store.throttled_until(pair, later) is None
 
 
 def test_hsts_in_the_production_profile_only(settings, store) -> None:
@@ -148,3 +148,36 @@ def test_hsts_in_the_production_profile_only(settings, store) -> None:
     assert "strict-transport-security" not in plain.headers
     secure = TestClient(create_app(settings, store=store, secure_cookies=True)).get("/login")
     assert secure.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+def sign_up(client: TestClient, username: str, address: str) -> int:
+    page = client.get("/signup")
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert match
+    response = client.post(
+        "/signup",
+        data={
+            "csrf_token": match.group(1),
+            "username": username,
+            "display_name": "测试",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+        headers={"x-forwarded-for": address},
+    )
+    return response.status_code
+
+
+def test_mass_sign_up_from_one_address_waits_and_others_do_not(settings, store) -> None:
+    free = SIGN_UPS.free_failures
+    for n in range(free):
+        assert sign_up(client_for(settings, store), f"mass-{n}", ATTACKER) == 303
+    assert sign_up(client_for(settings, store), "mass-more", ATTACKER) == 303  # counted now
+    assert sign_up(client_for(settings, store), "mass-blocked", ATTACKER) == 429
+    assert sign_up(client_for(settings, store), "elsewhere", OWNER_ELSEWHERE) == 303
+
+
+def test_a_reserved_or_look_alike_name_is_refused_at_sign_up(settings, store) -> None:
+    client = client_for(settings, store)
+    assert sign_up(client, "adm1n", OWNER_ELSEWHERE) == 422
+    assert sign_up(client, "a1ice", OWNER_ELSEWHERE) == 422  # alice exists
