@@ -229,6 +229,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_add.set_defaults(handler=_user_add)
+    user_totp = user_sub.add_parser(
+        "totp",
+        help="turn on two-step sign-in (one-time codes) for an account; prints what the "
+        "authenticator app scans",
+    )
+    user_totp.add_argument("username")
+    user_totp.add_argument("--off", action="store_true", help="turn it off again")
+    user_totp.set_defaults(handler=_user_totp)
 
     dead = sub.add_parser("dead-letters", help="the dead-letter queue: list, replay")
     dead_sub = dead.add_subparsers(metavar="WHAT")
@@ -491,6 +499,12 @@ def _user_add(args: argparse.Namespace) -> int:
         password_stdin=args.password_stdin,
         display_name=args.name,
     )
+
+
+def _user_totp(args: argparse.Namespace) -> int:
+    from onestop_cli.portal_cmd import set_totp
+
+    return set_totp(args.username, off=args.off)
 
 
 def _dead_letters_list(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""``onestop portal`` (the web portal process) and ``onestop user add`` (portal accounts)."""
+"""``onestop portal`` (the web portal process), ``onestop user add`` and ``onestop user totp``
+(portal accounts)."""
 
 from __future__ import annotations
 
@@ -70,6 +71,30 @@ class SeededAccount:
     password: str
     role: str
     org: str
+
+
+def set_totp(username: str, *, off: bool = False, out: TextIO = sys.stdout) -> int:
+    """Turns two-step sign-in on (printing the otpauth:// URI once, for the account's owner to
+    scan; it carries the secret, so hand it over privately) or off; either ends the account's
+    sessions."""
+    from portal.store import AccountError, PortalStore
+
+    settings = load_settings()
+    store = PortalStore.open(settings.database_url_for("portal"))
+    try:
+        if off:
+            store.disable_totp(username)
+            print(f"two-step sign-in is off for {username}", file=out)
+            return 0
+        uri = store.enable_totp(username, settings.kek)
+    except AccountError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    print(f"two-step sign-in is on for {username}; scan this in an authenticator app:", file=out)
+    print(uri, file=out)
+    return 0
 
 
 def seed_accounts(settings: Settings, bank_codes: Iterable[str] = ("102",)) -> list[SeededAccount]:

@@ -34,6 +34,10 @@ class User(Base):
     # Bumped on sign-out and password change: every cookie issued before is void.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A second factor (portal.totp): the secret, encrypted with a key from the KEK; empty: none.
+    totp_secret: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    # The time step of the last one-time code accepted: no code counts twice.
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(TS)
     last_login_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.identity import Role
-from portal import usernames
+from portal import totp, usernames
 from portal.models import Draft, SignInThrottle, User
 from portal.throttle import ThrottleKey
 
@@ -57,10 +57,19 @@ class Account:
     org: str
     display_name: str
     session_epoch: int
+    # Signs in with a one-time code as well (portal.totp).
+    totp: bool = False
 
 
 def _account(row: User) -> Account:
-    return Account(row.username, Role(row.role), row.org, row.display_name, row.session_epoch)
+    return Account(
+        row.username,
+        Role(row.role),
+        row.org,
+        row.display_name,
+        row.session_epoch,
+        totp=bool(row.totp_secret),
+    )
 
 
 class PortalStore:
@@ -201,6 +210,44 @@ class PortalStore:
                 row.password_hash = _hasher.hash(password)
             row.last_login_at = datetime.now(UTC)
             return _account(row)
+
+    def enable_totp(self, username: str, kek: bytes) -> str:
+        """A new one-time-code secret for the account (replacing any); its provisioning URI."""
+        secret = totp.new_secret()
+        with transaction(self.sessions) as session:
+            row = self._user_for_update(session, username)
+            row.totp_secret, row.totp_last_step = totp.seal(secret, kek), 0
+            row.session_epoch += 1  # sessions from before the change end
+        return totp.provisioning_uri(secret, username)
+
+    def disable_totp(self, username: str) -> None:
+        with transaction(self.sessions) as session:
+            row = self._user_for_update(session, username)
+            row.totp_secret, row.totp_last_step = "", 0
+            row.session_epoch += 1
+
+    def second_factor(self, username: str, code: str, kek: bytes, now: datetime) -> bool:
+        """Whether ``code`` is the account's current one-time code, used for the first time."""
+        with transaction(self.sessions) as session:
+            row = self._user_for_update(session, username)
+            if not row.totp_secret:
+                return True
+            step = totp.accepted_step(
+                totp.unseal(row.totp_secret, kek), code, now, row.totp_last_step
+            )
+            if step is None:
+                return False
+            row.totp_last_step = step
+            return True
+
+    @staticmethod
+    def _user_for_update(session: Session, username: str) -> User:
+        row = session.scalar(
+            select(User).where(User.username == username.strip().lower()).with_for_update()
+        )
+        if row is None:
+            raise AccountError(f"no account {username!r}")
+        return row
 
     def get(self, username: str) -> Account | None:
         with self.sessions() as session:

@@ -69,6 +69,13 @@ async def login(request: Request) -> Response:
         response.headers["retry-after"] = str(retry_after_seconds(until, now))
         return response
     account = await run_in_threadpool(store.authenticate, username, password)
+    if account is not None and account.totp:
+        code = str(form.get("code", ""))[:12]
+        kek = portal.settings.kek
+        if not await run_in_threadpool(store.second_factor, username, code, kek, now):
+            await run_in_threadpool(store.record_throttled, keys, now)
+            error = "login.totp_failed" if code.strip() else "login.totp_required"
+            return render(request, "login.html", 401, next=target, error=error, username=username)
     if account is None:
         await run_in_threadpool(store.record_throttled, keys, now)
         return render(
