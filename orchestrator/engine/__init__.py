@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestrator.engine.changes import ChangeMixin
 from orchestrator.engine.clock import ClockMixin
 from orchestrator.engine.core import (
     EngineCore,
@@ -72,9 +71,7 @@ from orchestrator.engine.timers import TimersMixin
 
 
 @dataclass
-class SagaEngine(
-    IntakeMixin, ResultsMixin, ChangeMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore
-):
+class SagaEngine(IntakeMixin, ResultsMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore):
     """The engine, its parts put together."""
 
 

@@ -122,16 +122,7 @@ class ChangeMixin(EngineCore):
     ) -> None:
         record = tx.step(step_def.name)
         if tx.saga.state != RUNNING or tx.saga.pending_form is None or record.state != ACCEPTED:
-            audit.append(
-                tx.session,
-                tx.saga,
-                at=tx.now,
-                actor=tx.actor,
-                action="result_ignored",
-                step=record.name,
-                from_state=record.state,
-                detail={"change": Outcome.Name(status.outcome)},
-            )
+            self._result_ignored(tx, record, {"change": Outcome.Name(status.outcome)})
             return
         if status.outcome == Outcome.OUTCOME_ACCEPTED:
             record.task_id = status.task_id or record.task_id

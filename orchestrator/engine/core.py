@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -246,6 +246,20 @@ class EngineCore:
         with transaction(self.sessions) as session:
             return work(session)
 
+    @staticmethod
+    def _result_ignored(tx: _Tx, row: SagaStep, detail: dict[str, object]) -> None:
+        """A result the case no longer waits for: recorded, nothing else."""
+        audit.append(
+            tx.session,
+            tx.saga,
+            at=tx.now,
+            actor=tx.actor,
+            action="result_ignored",
+            step=row.name,
+            from_state=row.state,
+            detail=detail,
+        )
+
     # The parts' methods the others call (each defined in its own module).
 
     def _advance(self, tx: _Tx) -> None:
@@ -281,27 +295,6 @@ class EngineCore:
         raise NotImplementedError
 
     def _extend_case_clock(self, tx: _Tx, paused_from: datetime) -> None:
-        raise NotImplementedError
-
-    def _change_or_refuse(
-        self, tx: _Tx, settled: Sequence[SagaStep], waiting: Sequence[SagaStep]
-    ) -> tuple[SagaStep, StepDef]:
-        raise NotImplementedError
-
-    def _request_change(
-        self,
-        tx: _Tx,
-        record: SagaStep,
-        record_def: StepDef,
-        corrected: application_pb2.ApplicationForm,
-        waiting: Sequence[SagaStep],
-        update_mask: Sequence[str],
-    ) -> None:
-        raise NotImplementedError
-
-    def _on_change_result(
-        self, tx: _Tx, step_def: StepDef, response: Any, status: common_pb2.StepStatus
-    ) -> None:
         raise NotImplementedError
 
     def _send_action(self, tx: _Tx, step_def: StepDef, row: SagaStep) -> None:

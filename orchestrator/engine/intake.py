@@ -29,8 +29,8 @@ from orchestrator.definition import (
     SagaData,
     SagaDef,
 )
+from orchestrator.engine.changes import ChangeMixin
 from orchestrator.engine.core import (
-    EngineCore,
     _company_name,
     _iso,
     new_case_id,
@@ -46,7 +46,7 @@ from orchestrator.models import Saga, SagaStep
 log = logging.getLogger(__name__)
 
 
-class IntakeMixin(EngineCore):
+class IntakeMixin(ChangeMixin):
     """Submissions and the applicant's actions: a case created, cancelled, corrected, a promised
     material supplied."""
 

@@ -21,8 +21,8 @@ from orchestrator.definition import (
     CaseFacts,
     StepDef,
 )
+from orchestrator.engine.changes import ChangeMixin
 from orchestrator.engine.core import (
-    EngineCore,
     _iso,
     _summary,
 )
@@ -51,7 +51,7 @@ from orchestrator.models import Inbox, SagaStep, Timer
 log = logging.getLogger(__name__)
 
 
-class ResultsMixin(EngineCore):
+class ResultsMixin(ChangeMixin):
     """Participants' answers: a step done, accepted, waiting for the applicant, refused, retried;
     compensations; dead letters."""
 
@@ -168,20 +168,6 @@ class ResultsMixin(EngineCore):
             self._dispatch_compensation(tx, step_def, row, new_round=True)
             return
         self._result_ignored(tx, row, {"outcome": Outcome.Name(outcome)})
-
-    @staticmethod
-    def _result_ignored(tx: _Tx, row: SagaStep, detail: dict[str, object]) -> None:
-        """A result the case no longer waits for: recorded, nothing else."""
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
-            action="result_ignored",
-            step=row.name,
-            from_state=row.state,
-            detail=detail,
-        )
 
     def _step_done(
         self,

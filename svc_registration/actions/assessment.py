@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 
-from onestop.common.v1 import application_pb2
-from onestop_common.errors import RuleViolation
+from onestop.common.v1 import application_pb2, common_pb2
+from onestop_common.errors import Conflict, RuleViolation
 from onestop_common.participant import UnitOfWork
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.env import Env
@@ -65,6 +65,21 @@ def assess(
             )
     decision = domain.decide_automatically(domain.auto_inputs(app, validation, credit))
     return Assessment(app, validation, credit, decision)
+
+
+def assess_to_decide(
+    uow: UnitOfWork, form: application_pb2.ApplicationForm, ctx: common_pb2.CommandContext, env: Env
+) -> Assessment:
+    """The form assessed again when an officer grants it (an application or a change): it must
+    still pass every rule, the name held for the case."""
+    a = assess(uow, form, env, case_id=ctx.case_id, applicant_id=ctx.applicant_id, claim=True)
+    if a.validation.violations:
+        raise Conflict(
+            "the form no longer passes the checks; ask for a correction instead",
+            message_zh="该申请已不能通过校验，请改为要求补正",
+            violations=a.validation.violations,
+        )
+    return a
 
 
 def duplicate_name_of(hold: NameHold) -> RuleViolation:

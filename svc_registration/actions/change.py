@@ -23,11 +23,11 @@ from onestop_common import desk
 from onestop_common.calendar import CalendarError
 from onestop_common.errors import Conflict
 from onestop_common.identity import Principal
-from onestop_common.participant import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import rejections
 from svc_registration import domain, grpc_api, store
-from svc_registration.actions.assessment import assess
-from svc_registration.actions.env import Env
+from svc_registration.actions.assessment import assess, assess_to_decide
+from svc_registration.actions.env import Env, saga_action
 from svc_registration.actions.granting import license_facts
 from svc_registration.actions.signing import NeedsSignature
 from svc_registration.models import License, LicenseChangeRow, Task
@@ -36,19 +36,6 @@ log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
 CHANGE_TASK_PREFIX = "CHG"
-
-
-def change_license(
-    uow: UnitOfWork, request: pb.ChangeLicenseRequest, env: Env
-) -> pb.ChangeLicenseResponse:
-    return run_saga_action(  # type: ignore[return-value]
-        uow,
-        "ChangeLicense",
-        request,
-        pb.ChangeLicenseResponse,
-        lambda u: _open_change(u, request, env),
-        compensated_by="RevokeLicense",
-    )
 
 
 def change_items(row: License, form: application_pb2.ApplicationForm) -> list[pb.LicenseChange]:
@@ -166,15 +153,7 @@ def approve_change(
             "the license of this case is no longer valid; refuse the change",
             message_zh="该案件的营业执照已不再有效，请驳回变更申请",
         )
-    a = assess(
-        uow, request.form, env, case_id=ctx.case_id, applicant_id=ctx.applicant_id, claim=True
-    )
-    if a.validation.violations:
-        raise Conflict(
-            "the changed form no longer passes the checks; ask for a correction instead",
-            message_zh="变更后的申请已不能通过校验，请改为要求补正",
-            violations=a.validation.violations,
-        )
+    a = assess_to_decide(uow, request.form, ctx, env)
     items = change_items(row, request.form)
     facts = dataclasses.replace(
         license_facts(a.app, env, row.uscc, row.license_number),
@@ -288,3 +267,8 @@ def refuse_change(
         rejections=found,
     )
     uow.answer_later("ChangeLicense", task.command_context, answer)
+
+
+change_license = saga_action(
+    "ChangeLicense", pb.ChangeLicenseResponse, _open_change, compensated_by="RevokeLicense"
+)

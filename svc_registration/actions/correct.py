@@ -9,10 +9,10 @@ from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import CalendarError
-from onestop_common.participant import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess, record_assessment
-from svc_registration.actions.env import Env
+from svc_registration.actions.env import Env, saga_action
 from svc_registration.actions.granting import grant
 from svc_registration.actions.review import correction_status, task_details, task_summary
 from svc_registration.models import Task
@@ -20,19 +20,6 @@ from svc_registration.models import Task
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
-
-
-def apply_correction(
-    uow: UnitOfWork, request: pb.ApplyCorrectionRequest, env: Env
-) -> pb.ApplyCorrectionResponse:
-    return run_saga_action(  # type: ignore[return-value]
-        uow,
-        "ApplyCorrection",
-        request,
-        pb.ApplyCorrectionResponse,
-        lambda u: _correct(u, request, env),
-        compensated_by="RevokeLicense",
-    )
 
 
 def _correct(
@@ -119,3 +106,8 @@ def _resume(task: Task, env: Env) -> None:
     task.claimed_by = ""
     task.decided_at = None
     task.decided_by = ""
+
+
+apply_correction = saga_action(
+    "ApplyCorrection", pb.ApplyCorrectionResponse, _correct, compensated_by="RevokeLicense"
+)

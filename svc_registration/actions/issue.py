@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
-from onestop_common.participant import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork
 from svc_registration import domain, grpc_api, store
 from svc_registration.actions.assessment import assess, record_assessment, review_reasons
-from svc_registration.actions.env import Env
+from svc_registration.actions.env import Env, saga_action
 from svc_registration.actions.granting import grant
 from svc_registration.actions.review import (
     correction_status,
@@ -22,19 +22,6 @@ from svc_registration.actions.review import (
 from svc_registration.models import CommittedMaterialRow, License
 
 Outcome = common_pb2.Outcome
-
-
-def issue_license(
-    uow: UnitOfWork, request: pb.IssueLicenseRequest, env: Env
-) -> pb.IssueLicenseResponse:
-    return run_saga_action(  # type: ignore[return-value]
-        uow,
-        "IssueLicense",
-        request,
-        pb.IssueLicenseResponse,
-        lambda u: _issue(u, request, env),
-        compensated_by="RevokeLicense",
-    )
 
 
 def _issue(uow: UnitOfWork, request: pb.IssueLicenseRequest, env: Env) -> pb.IssueLicenseResponse:
@@ -78,3 +65,8 @@ def _done(
         status=desk.step_status(Outcome.OUTCOME_DONE, decided_by=decided_by, now=env.now),
         license=grpc_api.license_message(row, materials),
     )
+
+
+issue_license = saga_action(
+    "IssueLicense", pb.IssueLicenseResponse, _issue, compensated_by="RevokeLicense"
+)

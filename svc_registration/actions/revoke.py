@@ -10,23 +10,15 @@ from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
 from onestop_common.identifiers import mask_id_number
-from onestop_common.participant import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import timestamp
 from svc_registration import domain, store
-from svc_registration.actions.env import Env
+from svc_registration.actions.env import Env, saga_action
 from svc_registration.models import License, Task
 
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
-
-
-def revoke_license(
-    uow: UnitOfWork, request: pb.RevokeLicenseRequest, env: Env
-) -> pb.RevokeLicenseResponse:
-    return run_saga_action(  # type: ignore[return-value]
-        uow, "RevokeLicense", request, pb.RevokeLicenseResponse, lambda u: _revoke(u, request, env)
-    )
 
 
 def _revoke(
@@ -102,3 +94,6 @@ def _record_dishonesty(uow: UnitOfWork, row: License, env: Env) -> None:
         row.applicant_id,
         mask_id_number(row.legal_rep_id_number),
     )
+
+
+revoke_license = saga_action("RevokeLicense", pb.RevokeLicenseResponse, _revoke)

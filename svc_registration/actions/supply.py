@@ -6,27 +6,14 @@ from __future__ import annotations
 from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
-from onestop_common.participant import UnitOfWork, run_saga_action
+from onestop_common.participant import UnitOfWork
 from svc_registration import domain, store
-from svc_registration.actions.env import Env
+from svc_registration.actions.env import Env, saga_action
 from svc_registration.actions.review import commitment_details
 from svc_registration.models import Task
 
 Outcome = common_pb2.Outcome
 MATERIAL_TASK_PREFIX = "MAT"
-
-
-def supply_material(
-    uow: UnitOfWork, request: pb.SupplyMaterialRequest, env: Env
-) -> pb.SupplyMaterialResponse:
-    return run_saga_action(  # type: ignore[return-value]
-        uow,
-        "SupplyMaterial",
-        request,
-        pb.SupplyMaterialResponse,
-        lambda u: _supply(u, request, env),
-        compensated_by="RevokeLicense",
-    )
 
 
 def _material_answer(code: str, outcome: int, env: Env, **kw: str) -> pb.SupplyMaterialResponse:
@@ -97,3 +84,8 @@ def _supply(
     session.flush()
     item.task_id = task.id
     return _material_answer(code, Outcome.OUTCOME_ACCEPTED, env, task_id=task.id)
+
+
+supply_material = saga_action(
+    "SupplyMaterial", pb.SupplyMaterialResponse, _supply, compensated_by="RevokeLicense"
+)

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from onestop.common.v1 import common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop_common import desk
-from onestop_common.errors import Conflict, InvalidInput, NotFound, violation
+from onestop_common.errors import InvalidInput, NotFound, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import timestamp
 from svc_registration import domain, grpc_api, store
-from svc_registration.actions.assessment import assess
+from svc_registration.actions.assessment import assess_to_decide
 from svc_registration.actions.change import approve_change, refuse_change
 from svc_registration.actions.env import Env
 from svc_registration.actions.granting import grant
@@ -69,15 +69,7 @@ def approve_task(
     desk.ensure_decidable(task, principal)
     original = pb.IssueLicenseRequest.FromString(task.request)
     ctx = task.command_context
-    a = assess(
-        uow, original.form, env, case_id=ctx.case_id, applicant_id=ctx.applicant_id, claim=True
-    )
-    if a.validation.violations:
-        raise Conflict(
-            "the form no longer passes the checks; request a correction instead",
-            message_zh="该申请已不能通过校验，请改为要求补正",
-            violations=a.validation.violations,
-        )
+    a = assess_to_decide(uow, original.form, ctx, env)
     # The day of the commitment was recorded when the form came in; a task opened before that
     # was recorded has the submission time in its stored command.
     committed_at = task.commitment_made_at or domain.commitment_made_at(
