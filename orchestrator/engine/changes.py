@@ -22,9 +22,8 @@ from typing import Any
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop_common import contracts
 from onestop_common.errors import Conflict
-from orchestrator import audit
 from orchestrator.definition import StepDef
-from orchestrator.engine.core import EngineCore, _summary
+from orchestrator.engine.core import EngineCore, _summary, note
 from orchestrator.engine.states import (
     ACCEPTED,
     AWAITING_APPLICANT,
@@ -82,11 +81,8 @@ class ChangeMixin(EngineCore):
     ) -> None:
         saga = tx.saga
         saga.pending_form = corrected.SerializeToString(deterministic=True)
-        audit.append(
-            tx.session,
-            saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="change_requested",
             step=record.name,
             detail={
@@ -126,11 +122,8 @@ class ChangeMixin(EngineCore):
             return
         if status.outcome == Outcome.OUTCOME_ACCEPTED:
             record.task_id = status.task_id or record.task_id
-            audit.append(
-                tx.session,
-                tx.saga,
-                at=tx.now,
-                actor=tx.actor,
+            note(
+                tx,
                 action="change_task_opened",
                 step=record.name,
                 detail={"task_id": status.task_id, "items": _items(response)},

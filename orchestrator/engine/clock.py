@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from onestop.common.v1 import common_pb2
 from onestop_common.calendar import CalendarError, UnknownCalendarYear
 from onestop_common.protoconv import timestamp
-from orchestrator import audit
 from orchestrator.engine.core import (
     EngineCore,
     _iso,
+    note,
 )
 from orchestrator.engine.states import (
     COMPENSATING,
@@ -86,10 +86,8 @@ class ClockMixin(EngineCore):
                 self._schedule_sla(tx, row)
         if not computed:
             return set()
-        audit.append(
-            session,
-            saga,
-            at=tx.now,
+        note(
+            tx,
             actor="calendar",
             action="deadlines_computed",
             detail={
@@ -140,11 +138,8 @@ class ClockMixin(EngineCore):
                 row.due_at = row.warn_at = None
         if case_clock:
             self._extend_case_clock(tx, paused_from)
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="clock_resumed",
             step=row.name,
             detail={
@@ -211,10 +206,8 @@ class ClockMixin(EngineCore):
         limit = Decimal(tx.step(step).limit_workdays) if step else tx.definition.limit
         start = tx.step(step).started_at if step else tx.saga.submitted_at
         year = self.missing_calendar_year(start or tx.now, limit)
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
+        note(
+            tx,
             actor="calendar",
             action="deadline_unknown",
             step=step,

@@ -116,11 +116,8 @@ class EngineCore:
     def _set_step(
         self, tx: _Tx, row: SagaStep, state: str, action: str, detail: dict[str, Any] | None = None
     ) -> None:
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action=action,
             step=row.name,
             from_state=row.state,
@@ -132,11 +129,8 @@ class EngineCore:
     def _set_case(
         self, tx: _Tx, state: str, action: str, detail: dict[str, Any] | None = None
     ) -> None:
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action=action,
             from_state=tx.saga.state,
             to_state=state,
@@ -249,11 +243,8 @@ class EngineCore:
     @staticmethod
     def _result_ignored(tx: _Tx, row: SagaStep, detail: dict[str, object]) -> None:
         """A result the case no longer waits for: recorded, nothing else."""
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="result_ignored",
             step=row.name,
             from_state=row.state,
@@ -302,6 +293,30 @@ class EngineCore:
 
     def _start_clock(self, tx: _Tx, row: SagaStep, limit: Decimal) -> None:
         raise NotImplementedError
+
+
+def note(
+    tx: _Tx,
+    *,
+    action: str,
+    step: str = "",
+    actor: str = "",
+    from_state: str = "",
+    to_state: str = "",
+    detail: dict[str, Any] | str = "",
+) -> None:
+    """One entry in the case's audit trail, in this transaction, by its actor unless said."""
+    audit.append(
+        tx.session,
+        tx.saga,
+        at=tx.now,
+        actor=actor or tx.actor,
+        action=action,
+        step=step,
+        from_state=from_state,
+        to_state=to_state,
+        detail=detail,
+    )
 
 
 def action_key(case_id: str, row: SagaStep, step_def: StepDef) -> str:

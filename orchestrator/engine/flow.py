@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from orchestrator import audit
 from orchestrator.definition import (
     StepDef,
 )
 from orchestrator.engine.core import (
     EngineCore,
     action_key,
+    note,
 )
 from orchestrator.engine.states import (
     CANCELLED,
@@ -131,11 +131,8 @@ class FlowMixin(EngineCore):
             key=f"{tx.saga.id}:{row.name}:{step_def.compensation}:{row.compensation_round}",
         )
         self._expect_answer(tx, step_def, row)
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="compensation_dispatched",
             step=row.name,
             detail={"round": row.compensation_round, "attempt": row.compensation_attempts + 1},

@@ -34,6 +34,7 @@ from orchestrator.engine.core import (
     _company_name,
     _iso,
     new_case_id,
+    note,
 )
 from orchestrator.engine.states import (
     AWAITING_APPLICANT,
@@ -187,11 +188,8 @@ class IntakeMixin(ChangeMixin):
                 )
             tx = self._tx(session, saga, actor=principal.subject)
             text = reason.strip() or "withdrawn by the applicant"
-            audit.append(
-                session,
-                saga,
-                at=tx.now,
-                actor=principal.subject,
+            note(
+                tx,
                 action="cancel_requested",
                 detail={"reason": text},
             )
@@ -234,11 +232,8 @@ class IntakeMixin(ChangeMixin):
             changed = self._changed_inputs(tx, before, after)
             settled = self._settled_changes(tx, changed, waiting)
             change = self._change_or_refuse(tx, settled, waiting) if settled else None
-            audit.append(
-                session,
-                saga,
-                at=tx.now,
-                actor=principal.subject,
+            note(
+                tx,
                 action="correction_submitted",
                 step=waiting[0].name,
                 detail={
@@ -352,11 +347,8 @@ class IntakeMixin(ChangeMixin):
                 materials["supplied"].append(code)
             saga.commitment_materials = materials
             saga.commitment_state = "supplied"
-            audit.append(
-                session,
-                saga,
-                at=tx.now,
-                actor=principal.subject,
+            note(
+                tx,
                 action="material_supplied",
                 step=step_def.name,
                 detail={"material": code, "file": file_name, "bytes": len(content)},

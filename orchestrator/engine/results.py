@@ -15,7 +15,6 @@ from onestop.common.v1 import common_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.outbox import remember_result
-from orchestrator import audit
 from orchestrator.definition import (
     COMPENSATION_RETRY,
     CaseFacts,
@@ -25,6 +24,7 @@ from orchestrator.engine.changes import ChangeMixin
 from orchestrator.engine.core import (
     _iso,
     _summary,
+    note,
 )
 from orchestrator.engine.states import (
     ACCEPTED,
@@ -207,11 +207,8 @@ class ResultsMixin(ChangeMixin):
             self._schedule(tx, "commitment_due", due)
         else:
             log.error("case %s: a commitment without a due date; no timer set", tx.saga.id)
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="commitment_opened",
             step=step_def.name,
             detail={"materials": materials, "due_at": _iso(due)},
@@ -267,11 +264,8 @@ class ResultsMixin(ChangeMixin):
         self._schedule(
             tx, "retry", self._after_wall(tx.now, delay), step=row.name, generation=row.attempts
         )
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="retry_scheduled",
             step=row.name,
             detail={
@@ -310,11 +304,8 @@ class ResultsMixin(ChangeMixin):
             step=row.name,
             generation=row.compensation_attempts,
         )
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action="compensation_retry_scheduled",
             step=row.name,
             detail={"attempt": row.compensation_attempts, "reason": status.reason},
@@ -352,22 +343,16 @@ class ResultsMixin(ChangeMixin):
         else:
             return
         tx.saga.commitment_materials = materials
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
-            actor=tx.actor,
+        note(
+            tx,
             action=action,
             step=tx.definition.commitment_step,
             detail={"material": code, "reason": status.reason},
         )
         if tx.saga.commitment_state in ("open", "supplied") and not materials.get("outstanding"):
             tx.saga.commitment_state = "fulfilled"
-            audit.append(
-                tx.session,
-                tx.saga,
-                at=tx.now,
-                actor=tx.actor,
+            note(
+                tx,
                 action="commitment_fulfilled",
                 step=tx.definition.commitment_step,
             )
@@ -399,10 +384,8 @@ class ResultsMixin(ChangeMixin):
         except KeyError:
             return False
         rpc = _dead_letter_rpc(envelope)
-        audit.append(
-            session,
-            saga,
-            at=tx.now,
+        note(
+            tx,
             actor="broker",
             action="dead_lettered",
             step=row.name,

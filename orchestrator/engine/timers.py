@@ -10,10 +10,10 @@ from functools import partial
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from orchestrator import audit
 from orchestrator.engine.core import (
     EngineCore,
     _iso,
+    note,
 )
 from orchestrator.engine.states import (
     ACCEPTED,
@@ -140,10 +140,8 @@ class TimersMixin(EngineCore):
         return "stale"
 
     def _note_resend(self, tx: _Tx, row: SagaStep, reason: str) -> None:
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
+        note(
+            tx,
             actor="timer",
             action="resent",
             step=row.name,
@@ -164,10 +162,8 @@ class TimersMixin(EngineCore):
         else:
             row.warned = True
         kind = "breach" if breach else "warning"
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
+        note(
+            tx,
             actor="timer",
             action=f"sla_{kind}",
             step=row.name,
@@ -192,10 +188,8 @@ class TimersMixin(EngineCore):
         else:
             tx.saga.warned = True
         kind = "breach" if breach else "warning"
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
+        note(
+            tx,
             actor="timer",
             action=f"case_sla_{kind}",
             detail={"due_at": _iso(tx.saga.due_at)},
@@ -231,10 +225,8 @@ class TimersMixin(EngineCore):
         if tx.saga.state not in (RUNNING, COMPLETED):
             return "stale"
         tx.saga.commitment_state = "overdue"
-        audit.append(
-            tx.session,
-            tx.saga,
-            at=tx.now,
+        note(
+            tx,
             actor="timer",
             action="commitment_overdue",
             detail={"outstanding": (tx.saga.commitment_materials or {}).get("outstanding", [])},
