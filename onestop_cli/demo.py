@@ -38,6 +38,7 @@ from onestop_cli.client import deadline_text, load_form
 from onestop_cli.corrections import CORRECTIONS, Corrector
 from onestop_cli.platform import BrokerUnavailable, check_broker
 from onestop_cli.supervisor import Supervisor, check_health
+from onestop_common.desk_messages import desk_messages
 from onestop_common.grpc_options import channel_options
 from onestop_common.identifiers import citizen_id_check_char
 from onestop_common.identity import Role, bearer, issue_token
@@ -130,28 +131,33 @@ def desks(settings: Settings, channels: dict[str, grpc.Channel]) -> list[Desk]:
             Role.OFFICER,
             "license",
             registration_pb2_grpc.RegistrationDeskStub(channels["registration"]),
-            registration_pb2,
+            desk_messages(registration_pb2),
         ),
         Desk(
             Role.SEAL_MAKER,
             "seal",
             seal_pb2_grpc.SealDeskStub(channels["seal"]),
-            seal_pb2,
+            desk_messages(seal_pb2),
             org=settings.seal_maker_id,
         ),
         Desk(
             Role.TAX_STAFF,
             "invoice",
             invoice_pb2_grpc.InvoiceDeskStub(channels["invoice"]),
-            invoice_pb2,
+            desk_messages(invoice_pb2),
         ),
         Desk(
             Role.SI_CLERK,
             "social_insurance",
             social_insurance_pb2_grpc.SocialInsuranceDeskStub(channels["social_insurance"]),
-            social_insurance_pb2,
+            desk_messages(social_insurance_pb2),
         ),
-        Desk(Role.BANK_CLERK, "bank", bank_pb2_grpc.BankDeskStub(channels["bank"]), bank_pb2),
+        Desk(
+            Role.BANK_CLERK,
+            "bank",
+            bank_pb2_grpc.BankDeskStub(channels["bank"]),
+            desk_messages(bank_pb2),
+        ),
     ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -17,6 +17,7 @@ from onestop.invoice.v1 import invoice_pb2, invoice_pb2_grpc
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
+from onestop_common.desk_messages import desk_messages
 from onestop_common.identity import Role
 from onestop_common.logs import mask_ids
 
@@ -27,7 +28,7 @@ class DeskSpec:
     component: str
     step: str
     stub: Callable[[grpc.Channel], Any]
-    messages: ModuleType
+    messages: SimpleNamespace
     actions: tuple[str, ...]
     # Roles whose work needs full ID numbers (identity check, social security number).
     sees_ids: bool
@@ -42,7 +43,7 @@ DESKS: dict[str, DeskSpec] = {
         "registration",
         "license",
         registration_pb2_grpc.RegistrationDeskStub,
-        registration_pb2,
+        desk_messages(registration_pb2),
         ("approve", "correction", "reject"),
         sees_ids=True,
         corrects=(
@@ -64,7 +65,7 @@ DESKS: dict[str, DeskSpec] = {
         "seal",
         "seal",
         seal_pb2_grpc.SealDeskStub,
-        seal_pb2,
+        desk_messages(seal_pb2),
         ("engrave", "complete", "return", "reject"),
         sees_ids=False,
         corrects=("seals", "contact"),
@@ -74,7 +75,7 @@ DESKS: dict[str, DeskSpec] = {
         "invoice",
         "invoice",
         invoice_pb2_grpc.InvoiceDeskStub,
-        invoice_pb2,
+        desk_messages(invoice_pb2),
         ("approve", "return", "reject"),
         sees_ids=False,
         corrects=("invoice", "invoice.finance_contact", "contact"),
@@ -84,7 +85,7 @@ DESKS: dict[str, DeskSpec] = {
         "social_insurance",
         "social_insurance",
         social_insurance_pb2_grpc.SocialInsuranceDeskStub,
-        social_insurance_pb2,
+        desk_messages(social_insurance_pb2),
         ("approve", "return", "reject"),
         sees_ids=True,
         corrects=("employees", "work_injury_risk_class", "contact"),
@@ -94,7 +95,7 @@ DESKS: dict[str, DeskSpec] = {
         "bank",
         "bank",
         bank_pb2_grpc.BankDeskStub,
-        bank_pb2,
+        desk_messages(bank_pb2),
         ("approve", "return", "reject"),
         sees_ids=False,
         corrects=("bank", "contact"),

@@ -11,6 +11,7 @@ from nameko.rpc import ServiceRpc
 
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
+from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
@@ -118,31 +119,31 @@ class Service(HealthCheck):
     # ------------------------------------------------------------------ the bank clerks' desk
 
     @desk_grpc
-    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
+    def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
             return workflow.list_tasks(uow, principal, request.query, business_now())
 
     @desk_grpc
-    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
+    def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
             return workflow.get_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
-    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
+    def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
             return workflow.claim_task(uow, principal, request.task_id, business_now())
 
     @desk_grpc
-    def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
+    def ApproveTask(self, request: desk_pb2.ApproveTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
             return workflow.approve_task(uow, principal, request, business_now())
 
     @desk_grpc
-    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
+    def RejectTask(self, request: desk_pb2.RejectTaskRequest, context: Any) -> Any:
         principal = api.require_clerk(self.caller())
         with self.store.transaction() as uow:
             return workflow.reject_task(uow, principal, request, business_now())

@@ -249,9 +249,9 @@ def close_account(
 
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> pb.ListTasksResponse:
+) -> desk_pb2.ListTasksResponse:
     tasks, token = desk.list_tasks(uow.session, Task, principal, query, org_scoped=True)
-    return pb.ListTasksResponse(
+    return desk_pb2.ListTasksResponse(
         tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
     )
 
@@ -270,10 +270,10 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> pb.ClaimTaskResponse:
+) -> desk_pb2.ClaimTaskResponse:
     task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True, for_update=True)
     desk.claim(task, principal)
-    return pb.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
@@ -287,7 +287,7 @@ def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
 
 
 def approve_task(
-    uow: UnitOfWork, principal: Principal, request: pb.ApproveTaskRequest, now: datetime
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
     task = desk.get_task(
         uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
@@ -302,8 +302,8 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
-) -> pb.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, now: datetime
+) -> desk_pb2.RejectTaskResponse:
     reason = desk.required_reason(request.reason)
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, now)
@@ -323,16 +323,16 @@ def reject_task(
         )
     )
     _answer_saga(uow, task, result)
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: pb.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     now: datetime,
-) -> pb.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """The clerk sends the application back for the applicant to correct the named fields: the
     task is closed and the pending account withdrawn (no number was given, nothing filed), so
     the company's one basic account is free again for the corrected OpenAccount of the case."""
@@ -360,7 +360,7 @@ def _return_for_correction(
         principal.subject,
         extra={"case_id": task.case_id},
     )
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:

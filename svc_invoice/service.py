@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
@@ -138,28 +139,28 @@ class Service(HealthCheck):
     # ------------------------------------------------------------------ tax-staff desk
 
     @desk_grpc
-    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
+    def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             tasks, token = desk.list_tasks(uow.session, Task, principal, request.query)
-            return pb.ListTasksResponse(
+            return desk_pb2.ListTasksResponse(
                 tasks=[desk.task_message(t, env.calendar, env.now) for t in tasks],
                 next_page_token=token,
             )
 
     @desk_grpc
-    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
+    def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             return actions.get_task(uow, principal, request, env)
 
     @desk_grpc
-    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
+    def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
             desk.claim(task, principal)
-            return pb.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+            return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
     @desk_grpc
     def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
@@ -168,7 +169,7 @@ class Service(HealthCheck):
             return actions.approve_task(uow, principal, request, env)
 
     @desk_grpc
-    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
+    def RejectTask(self, request: desk_pb2.RejectTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             return actions.reject_task(uow, principal, request, env)

@@ -17,7 +17,7 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from onestop.common.v1 import application_pb2
+from onestop.common.v1 import application_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.errors import InvalidInput, NotFound
 from onestop_common.identity import require_platform
@@ -179,7 +179,7 @@ class Service(HealthCheck):
     # ------------------------------------------------------------------ the seal maker's desk
 
     @desk
-    def ListTasks(self, request: Any, context: Any) -> seal_pb2.ListTasksResponse:
+    def ListTasks(self, request: Any, context: Any) -> desk_pb2.ListTasksResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:
@@ -193,7 +193,7 @@ class Service(HealthCheck):
             return actions.get_task(uow, principal, request.task_id, self._env())
 
     @desk
-    def ClaimTask(self, request: Any, context: Any) -> seal_pb2.ClaimTaskResponse:
+    def ClaimTask(self, request: Any, context: Any) -> desk_pb2.ClaimTaskResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:
@@ -214,7 +214,7 @@ class Service(HealthCheck):
             return actions.complete_task(uow, principal, request.task_id, self._env())
 
     @desk
-    def RejectTask(self, request: Any, context: Any) -> seal_pb2.RejectTaskResponse:
+    def RejectTask(self, request: Any, context: Any) -> desk_pb2.RejectTaskResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:

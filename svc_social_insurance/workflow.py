@@ -321,9 +321,9 @@ def cancel_registration(
 
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> pb.ListTasksResponse:
+) -> desk_pb2.ListTasksResponse:
     tasks, token = desk.list_tasks(uow.session, Task, principal, query)
-    return pb.ListTasksResponse(
+    return desk_pb2.ListTasksResponse(
         tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
     )
 
@@ -341,10 +341,10 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> pb.ClaimTaskResponse:
+) -> desk_pb2.ClaimTaskResponse:
     task = desk.get_task(uow.session, Task, task_id, principal, for_update=True)
     desk.claim(task, principal)
-    return pb.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
@@ -358,7 +358,7 @@ def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
 
 
 def approve_task(
-    uow: UnitOfWork, principal: Principal, request: pb.ApproveTaskRequest, now: datetime
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
     task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
     desk.decide(task, principal, desk.DONE, now, request.comment)
@@ -373,8 +373,8 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
-) -> pb.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, now: datetime
+) -> desk_pb2.RejectTaskResponse:
     """The clerk refuses the pending registration: finally (REJECTED, the case is compensated) or,
     with ``correctable``, as a request to the applicant to correct the named fields (the step
     answers CORRECTION_REQUESTED, and the corrected form comes back as a new command). Either way
@@ -405,7 +405,7 @@ def reject_task(
             rejections=fields or api.clerk_rejection(reason),
         )
     _answer_saga(uow, task, pb.RegisterEmployerResponse(status=status))
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _field_list(fields: Sequence[common_pb2.Rejection]) -> str:

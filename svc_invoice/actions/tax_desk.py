@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, violation
@@ -58,8 +58,8 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: invoice_pb2.RejectTaskRequest, env: Env
-) -> invoice_pb2.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, env: Env
+) -> desk_pb2.RejectTaskResponse:
     problems = domain.reason_violations(request.reason)
     if problems:
         raise InvalidInput.of(problems)
@@ -88,16 +88,16 @@ def reject_task(
     result.status.task_id = task.id
     _answer_saga(uow, task, result)
     log.info("task %s rejected by %s", task.id, principal.subject, extra={"case_id": task.case_id})
-    return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: invoice_pb2.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     env: Env,
-) -> invoice_pb2.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """Tax staff send the registration back for the applicant to correct the named fields: the
     task is closed and the pending registration withdrawn (it was never active: no invoices, no
     credit line), so the corrected RegisterTaxpayer for the same case registers afresh. The
@@ -131,7 +131,7 @@ def _return_for_correction(
         principal.subject,
         extra={"case_id": task.case_id},
     )
-    return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _task_taxpayer(session: Session, task: desk.TaskMixin) -> Taxpayer:
@@ -152,7 +152,7 @@ def _answer_saga(
 
 
 def get_task(
-    uow: UnitOfWork, principal: Principal, request: invoice_pb2.GetTaskRequest, env: Env
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.GetTaskRequest, env: Env
 ) -> invoice_pb2.GetTaskResponse:
     task = desk.get_task(uow.session, Task, request.task_id, principal)
     response = invoice_pb2.GetTaskResponse(task=desk.task_message(task, env.calendar, env.now))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, NotFound, violation
@@ -39,10 +39,10 @@ def _task_for(
 
 
 def list_tasks(
-    uow: UnitOfWork, principal: Principal, request: seal_pb2.ListTasksRequest, env: Env
-) -> seal_pb2.ListTasksResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ListTasksRequest, env: Env
+) -> desk_pb2.ListTasksResponse:
     tasks, token = desk.list_tasks(uow.session, Task, principal, request.query, org_scoped=True)
-    return seal_pb2.ListTasksResponse(
+    return desk_pb2.ListTasksResponse(
         tasks=[desk.task_message(task, env.calendar, env.now) for task in tasks],
         next_page_token=token,
     )
@@ -60,11 +60,11 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, env: Env
-) -> seal_pb2.ClaimTaskResponse:
+) -> desk_pb2.ClaimTaskResponse:
     task, order = _task_for(uow, principal, task_id, for_update=True)
     desk.claim(task, principal)
     log.info("case %s: seal order %s accepted by %s", task.case_id, order.id, principal.subject)
-    return seal_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def mark_engraved(
@@ -113,8 +113,8 @@ def complete_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: seal_pb2.RejectTaskRequest, env: Env
-) -> seal_pb2.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, env: Env
+) -> desk_pb2.RejectTaskResponse:
     reason = request.reason.strip()
     if not reason:
         raise InvalidInput.of(
@@ -155,16 +155,16 @@ def reject_task(
         ),
     )
     log.info("case %s: seal order %s rejected by %s", task.case_id, order.id, principal.subject)
-    return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: seal_pb2.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     env: Env,
-) -> seal_pb2.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """The seal maker sends the order back for the applicant to correct the named fields: the
     task is closed and the order withdrawn (its seals were never made), so nothing of it stays
     live; the corrected order comes as a fresh IssueSeals for the same case."""
@@ -198,4 +198,4 @@ def _return_for_correction(
         order.id,
         principal.subject,
     )
-    return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
