@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -247,6 +248,53 @@ def cancel_case_tasks(
         task.decided_by = "platform"
         task.reason = reason
     return len(tasks)
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A service's desk queue: its task table, and whether staff see only their organisation's
+    tasks (a bank's clerks, a seal maker) or all of them (an authority with one queue). ``page``
+    and ``claimed`` are the answers of ListTasks and ClaimTask, the same at every desk."""
+
+    model: type[TaskMixin]
+    org_scoped: bool = False
+
+    def task(
+        self, session: Session, principal: Principal, task_id: str, *, for_update: bool = False
+    ) -> TaskMixin:
+        return get_task(
+            session,
+            self.model,
+            task_id,
+            principal,
+            org_scoped=self.org_scoped,
+            for_update=for_update,
+        )
+
+    def page(
+        self,
+        session: Session,
+        principal: Principal,
+        query: desk_pb2.TaskQuery,
+        calendar: BusinessCalendar,
+        now: datetime,
+    ) -> desk_pb2.ListTasksResponse:
+        tasks, token = list_tasks(session, self.model, principal, query, org_scoped=self.org_scoped)
+        return desk_pb2.ListTasksResponse(
+            tasks=[task_message(task, calendar, now) for task in tasks], next_page_token=token
+        )
+
+    def claimed(
+        self,
+        session: Session,
+        principal: Principal,
+        task_id: str,
+        calendar: BusinessCalendar,
+        now: datetime,
+    ) -> desk_pb2.ClaimTaskResponse:
+        task = self.task(session, principal, task_id, for_update=True)
+        claim(task, principal)
+        return desk_pb2.ClaimTaskResponse(task=task_message(task, calendar, now))
 
 
 def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> desk_pb2.DeskTask:

@@ -11,8 +11,8 @@ from nameko.rpc import ServiceRpc
 
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
-from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
+from onestop_common.clerk_desk import clerk_desk
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
@@ -33,14 +33,15 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NAME = "bank"
 
 grpc = grpc_entrypoint(pb_grpc.BankServiceStub)
-desk_grpc = grpc_entrypoint(pb_grpc.BankDeskStub)
+# The clerks' desk: ListTasks … RejectTask, answered by the workflow's desk functions.
+ClerkDesk: Any = clerk_desk(pb_grpc.BankDeskStub, workflow, api.require_clerk)
 
 
 def _replayed(_uow: Any) -> Any:
     raise AssertionError("run_saga_action answers a replay or a withdrawn case itself")
 
 
-class Service(HealthCheck):
+class Service(HealthCheck, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -115,35 +116,3 @@ class Service(HealthCheck):
     def ListBanks(self, request: pb.ListBanksRequest, context: Any) -> Any:
         self.caller()  # any signed-in role: the list is what the form offers
         return api.banks_message(list(reference.banks().values()))
-
-    # ------------------------------------------------------------------ the bank clerks' desk
-
-    @desk_grpc
-    def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, business_now())
-
-    @desk_grpc
-    def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ApproveTask(self, request: desk_pb2.ApproveTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, business_now())
-
-    @desk_grpc
-    def RejectTask(self, request: desk_pb2.RejectTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, business_now())

@@ -40,6 +40,8 @@ Outcome = common_pb2.Outcome
 RPC = "OpenAccount"
 COMPENSATION = "CloseAccount"
 _calendar = BusinessCalendar()
+# Each bank's clerks see only the tasks of their own bank.
+_queue = desk.Queue(Task, org_scoped=True)
 
 
 def already_answered(uow: UnitOfWork, request: pb.OpenAccountRequest) -> bool:
@@ -250,16 +252,13 @@ def close_account(
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
 ) -> desk_pb2.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, query, org_scoped=True)
-    return desk_pb2.ListTasksResponse(
-        tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
-    )
+    return _queue.page(uow.session, principal, query, _calendar, now)
 
 
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True)
+    task = _queue.task(uow.session, principal, task_id)
     response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
     account = store.account_for_case(uow.session, task.case_id)
     if account is not None:
@@ -271,9 +270,7 @@ def get_task(
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> desk_pb2.ClaimTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True, for_update=True)
-    desk.claim(task, principal)
-    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
 
 
 def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
@@ -289,9 +286,7 @@ def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.DONE, now, request.comment)
     account = _pending_account(uow, task)
     store.open_account(uow.session, account, now, principal.subject)
@@ -307,9 +302,7 @@ def reject_task(
     reason = desk.required_reason(request.reason)
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, now)
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
     store.reject(account, principal.subject, reason)
@@ -337,9 +330,7 @@ def _return_for_correction(
     task is closed and the pending account withdrawn (no number was given, nothing filed), so
     the company's one basic account is free again for the corrected OpenAccount of the case."""
     fields = api.correction_fields(request.fields, reason)
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
     task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}

@@ -12,7 +12,6 @@ from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
-from onestop_common import desk
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
@@ -25,7 +24,7 @@ from onestop_common.nameko_kit import (
 )
 from svc_invoice import actions, grpc_api
 from svc_invoice.dependencies import PARTICIPANT, InvoiceEnv
-from svc_invoice.models import Inbox, Outbox, Task
+from svc_invoice.models import Inbox, Outbox
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -142,11 +141,7 @@ class Service(HealthCheck):
     def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
-            tasks, token = desk.list_tasks(uow.session, Task, principal, request.query)
-            return desk_pb2.ListTasksResponse(
-                tasks=[desk.task_message(t, env.calendar, env.now) for t in tasks],
-                next_page_token=token,
-            )
+            return actions.list_tasks(uow, principal, request, env)
 
     @desk_grpc
     def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
@@ -158,9 +153,7 @@ class Service(HealthCheck):
     def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
-            task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
-            desk.claim(task, principal)
-            return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+            return actions.claim_task(uow, principal, request, env)
 
     @desk_grpc
     def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from onestop.common.v1 import application_pb2, desk_pb2
+from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
 from onestop_common.application_checks import decode_check_request
+from onestop_common.clerk_desk import clerk_desk
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
@@ -31,10 +32,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NAME = "social_insurance"
 
 grpc = grpc_entrypoint(pb_grpc.SocialInsuranceServiceStub)
-desk_grpc = grpc_entrypoint(pb_grpc.SocialInsuranceDeskStub)
+# The clerks' desk: ListTasks … RejectTask, answered by the workflow's desk functions.
+ClerkDesk: Any = clerk_desk(pb_grpc.SocialInsuranceDeskStub, workflow, api.require_clerk)
 
 
-class Service(HealthCheck):
+class Service(HealthCheck, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -95,35 +97,3 @@ class Service(HealthCheck):
             full = api.may_see_employer(principal, employer, request.uscc)
             assert employer is not None
             return pb.GetEmployerResponse(employer=api.employer_message(employer, full_ids=full))
-
-    # ------------------------------------------------------------------ the clerk's desk
-
-    @desk_grpc
-    def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, business_now())
-
-    @desk_grpc
-    def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ApproveTask(self, request: desk_pb2.ApproveTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, business_now())
-
-    @desk_grpc
-    def RejectTask(self, request: desk_pb2.RejectTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, business_now())

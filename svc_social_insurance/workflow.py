@@ -64,6 +64,7 @@ Outcome = common_pb2.Outcome
 PARTICIPANT = api.PARTICIPANT
 RPC = "RegisterEmployer"
 _calendar = BusinessCalendar()
+_queue = desk.Queue(Task)
 
 
 def calendar() -> BusinessCalendar:
@@ -322,16 +323,13 @@ def cancel_registration(
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
 ) -> desk_pb2.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, query)
-    return desk_pb2.ListTasksResponse(
-        tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
-    )
+    return _queue.page(uow.session, principal, query, _calendar, now)
 
 
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal)
+    task = _queue.task(uow.session, principal, task_id)
     employer = store.employer_for_task(uow.session, task)
     response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
     if employer is not None:
@@ -342,9 +340,7 @@ def get_task(
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> desk_pb2.ClaimTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, for_update=True)
-    desk.claim(task, principal)
-    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
 
 
 def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
@@ -360,7 +356,7 @@ def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.DONE, now, request.comment)
     employer = _pending_employer(uow, task)
     store.register(employer, now, principal.subject)
@@ -381,7 +377,7 @@ def reject_task(
     the task is closed and the registration withdrawn, its people free again."""
     fields = api.clerk_fields(request.fields, request.reason, required=request.correctable)
     reason = desk.required_reason(request.reason)
-    task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     employer = _pending_employer(uow, task)
     store.reject(employer, now, principal.subject, reason)

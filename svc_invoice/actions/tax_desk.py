@@ -23,13 +23,27 @@ from svc_invoice.models import Task, Taxpayer
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
+# Tax staff work one queue for the whole service.
+QUEUE = desk.Queue(Task)
+
+
+def list_tasks(
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ListTasksRequest, env: Env
+) -> desk_pb2.ListTasksResponse:
+    return QUEUE.page(uow.session, principal, request.query, env.calendar, env.now)
+
+
+def claim_task(
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ClaimTaskRequest, env: Env
+) -> desk_pb2.ClaimTaskResponse:
+    return QUEUE.claimed(uow.session, principal, request.task_id, env.calendar, env.now)
 
 
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: invoice_pb2.ApproveTaskRequest, env: Env
 ) -> invoice_pb2.ApproveTaskResponse:
     session = uow.session
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     approval = grpc_api.approval_input(request)
     package, status = domain.approve_package(
@@ -67,7 +81,7 @@ def reject_task(
     reason = request.reason.strip()
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, env)
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
     row.state = TaxpayerState.REJECTED.value
@@ -104,7 +118,7 @@ def _return_for_correction(
     task keeps what was asked and why it went back."""
     fields = grpc_api.correction_fields(request.fields, reason)
     session = uow.session
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
     if store.state_of(row) is not TaxpayerState.PENDING_APPROVAL:
@@ -154,7 +168,7 @@ def _answer_saga(
 def get_task(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.GetTaskRequest, env: Env
 ) -> invoice_pb2.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, request.task_id, principal)
+    task = QUEUE.task(uow.session, principal, request.task_id)
     response = invoice_pb2.GetTaskResponse(task=desk.task_message(task, env.calendar, env.now))
     row = store.find_taxpayer(uow.session, task.uscc)
     if row is not None and row.case_id == task.case_id:

@@ -22,14 +22,14 @@ from svc_seal.models import SealOrder, Task
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
+# Each seal maker sees only the orders placed with it.
+QUEUE = desk.Queue(Task, org_scoped=True)
 
 
 def _task_for(
     uow: UnitOfWork, principal: Principal, task_id: str, *, for_update: bool = False
 ) -> tuple[Task, SealOrder]:
-    task = desk.get_task(
-        uow.session, Task, task_id, principal, org_scoped=True, for_update=for_update
-    )
+    task = QUEUE.task(uow.session, principal, task_id, for_update=for_update)
     order = db.order_by_task(uow.session, task.id, for_update=for_update)
     if order is None:
         raise NotFound(
@@ -41,11 +41,7 @@ def _task_for(
 def list_tasks(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.ListTasksRequest, env: Env
 ) -> desk_pb2.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, request.query, org_scoped=True)
-    return desk_pb2.ListTasksResponse(
-        tasks=[desk.task_message(task, env.calendar, env.now) for task in tasks],
-        next_page_token=token,
-    )
+    return QUEUE.page(uow.session, principal, request.query, env.calendar, env.now)
 
 
 def get_task(
