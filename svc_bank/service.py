@@ -12,6 +12,7 @@ from nameko.rpc import ServiceRpc
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
+from onestop_common.application_checks import decode_check_request
 from onestop_common.clerk_desk import clerk_desk
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
@@ -60,9 +61,7 @@ class Service(HealthCheck, ClerkDesk):
         """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
         CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
         {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = workflow.check_application(
-            api.decode_check_request(request), business_now().date()
-        )
+        checked = workflow.check_application(decode_check_request(request), business_now().date())
         return checked.SerializeToString()
 
     # ------------------------------------------------------------------ saga

@@ -157,7 +157,7 @@ def _refused(
         decided_by=f"auto:kyc+{result.risk_list_version}",
         reason=("due diligence needs a correction: " if correctable else "due diligence failed: ")
         + "; ".join(f"{v.field}: {v.message_en}" for v in found),
-        rejections=api.participant_rejections(found),
+        rejections=api.DESK.rejections(found),
     )
     response = pb.OpenAccountResponse(status=status)
     # The checks travel with the refusal so the case page can show what failed (no ID numbers).
@@ -190,7 +190,7 @@ def check_application(
         issued=False,
     )
     return application_pb2.CheckApplicationResponse(
-        rejections=api.participant_rejections(result.violations),
+        rejections=api.DESK.rejections(result.violations),
         participant=api.PARTICIPANT,
         rule_set=reference_version()[:64],
     )
@@ -329,7 +329,7 @@ def _return_for_correction(
     """The clerk sends the application back for the applicant to correct the named fields: the
     task is closed and the pending account withdrawn (no number was given, nothing filed), so
     the company's one basic account is free again for the corrected OpenAccount of the case."""
-    fields = api.correction_fields(request.fields, reason)
+    fields = api.DESK.correction_fields(request.fields, reason)
     task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)

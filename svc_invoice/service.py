@@ -12,6 +12,7 @@ from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
+from onestop_common.application_checks import decode_check_request
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
@@ -51,7 +52,7 @@ class Service(HealthCheck):
         """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
         CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
         {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = actions.check_application(grpc_api.decode_check_request(request), self.env())
+        checked = actions.check_application(decode_check_request(request), self.env())
         return checked.SerializeToString()
 
     # ------------------------------------------------------------------ saga

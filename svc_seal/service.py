@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from onestop.common.v1 import application_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
+from onestop_common.application_checks import decode_check_request
 from onestop_common.errors import InvalidInput, NotFound
 from onestop_common.identity import require_platform
 from onestop_common.limits import enforce_limits
@@ -71,7 +72,7 @@ class Service(HealthCheck):
         """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
         CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
         {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        return actions.check_application(grpc_api.decode_check_request(request)).SerializeToString()
+        return actions.check_application(decode_check_request(request)).SerializeToString()
 
     # ------------------------------------------------------------------ saga
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from onestop_common.decimals import parse_decimal
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import parse_citizen_id, validate_citizen_id
 
@@ -423,7 +424,7 @@ def _employee_violations(
                 f"the hire date '{employee.hire_date}' is not a YYYY-MM-DD date",
             )
         )
-    wage = _decimal(employee.monthly_wage)
+    wage = parse_decimal(employee.monthly_wage)
     if wage is None or wage <= 0:
         found.append(
             violation(
@@ -436,14 +437,6 @@ def _employee_violations(
     return found
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
 def _plan(
     i: int,
     employee: EmployeeInput,
@@ -453,7 +446,7 @@ def _plan(
     table: RateTable,
 ) -> EnrolmentPlan:
     hired = date.fromisoformat(employee.hire_date)
-    wage = _decimal(employee.monthly_wage)
+    wage = parse_decimal(employee.monthly_wage)
     assert wage is not None
     # Nobody can be insured by a company before it exists.
     start = max(hired, established) if established else hired

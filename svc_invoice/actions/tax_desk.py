@@ -116,7 +116,7 @@ def _return_for_correction(
     task is closed and the pending registration withdrawn (it was never active: no invoices, no
     credit line), so the corrected RegisterTaxpayer for the same case registers afresh. The
     task keeps what was asked and why it went back."""
-    fields = grpc_api.correction_fields(request.fields, reason)
+    fields = grpc_api.DESK.correction_fields(request.fields, reason)
     session = uow.session
     task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)

@@ -144,7 +144,7 @@ def reject_task(
                 reason=reason,
                 task_id=task.id,
                 now=env.now,
-                rejections=grpc_api.participant_rejections([refusal]),
+                rejections=grpc_api.DESK.rejections([refusal]),
             ),
             seal_maker_id=order.seal_maker_id,
             seal_maker_name=seal_maker_name(order.seal_maker_id),
@@ -164,7 +164,7 @@ def _return_for_correction(
     """The seal maker sends the order back for the applicant to correct the named fields: the
     task is closed and the order withdrawn (its seals were never made), so nothing of it stays
     live; the corrected order comes as a fresh IssueSeals for the same case."""
-    fields = grpc_api.correction_fields(request.fields, reason)
+    fields = grpc_api.DESK.correction_fields(request.fields, reason)
     task, order = _task_for(uow, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, env.now, reason)
     task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
