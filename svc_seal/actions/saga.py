@@ -249,7 +249,9 @@ def _order_response(session: Session, order: SealOrder, env: Env) -> seal_pb2.Is
     )
 
 
-def answer_saga(uow: UnitOfWork, task: Task, response: seal_pb2.IssueSealsResponse) -> None:
+def answer_saga(
+    uow: UnitOfWork, task: desk.TaskMixin, response: seal_pb2.IssueSealsResponse
+) -> None:
     """The seal maker's final answer to the saga action the task was opened for."""
     uow.answer_later("IssueSeals", task.command_context, response)
 
