@@ -7,6 +7,7 @@ amounts, mark engraved, …). Plain SQLAlchemy: no nameko, no gRPC transport her
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ STATE_MESSAGES = {
 }
 STATE_NAMES = {value: key for key, value in STATE_MESSAGES.items()}
 MAX_PAGE = 200
+
+log = logging.getLogger(__name__)
 
 
 class TaskMixin:
@@ -337,6 +340,33 @@ def task_deadline(
         deadline.breached = remaining.total_seconds() <= 0
         deadline.warned = task.warn_at is not None and as_of >= task.warn_at
     return deadline
+
+
+def correction_requested(
+    task: TaskMixin,
+    principal: Principal,
+    fields: Sequence[common_pb2.Rejection],
+    reason: str,
+    now: datetime,
+) -> common_pb2.StepStatus:
+    """A desk sends the case back for the applicant to correct the named ``fields``: the (already
+    decided) task keeps what was asked, and the step's answer is CORRECTION_REQUESTED naming
+    them, so the corrected form comes back as a new command for the same case."""
+    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
+    log.info(
+        "task %s returned for correction by %s",
+        task.id,
+        principal.subject,
+        extra={"case_id": task.case_id},
+    )
+    return step_status(
+        common_pb2.OUTCOME_CORRECTION_REQUESTED,
+        decided_by=principal.subject,
+        reason=reason,
+        task_id=task.id,
+        now=now,
+        rejections=fields,
+    )
 
 
 def step_status(

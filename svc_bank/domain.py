@@ -22,6 +22,7 @@ from datetime import date
 from decimal import Decimal
 
 from onestop_common.decimals import parse_decimal
+from onestop_common.decisions import Findings
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import mask_id_number, validate_citizen_id
 
@@ -148,20 +149,12 @@ class BeneficialOwner:
 
 
 @dataclass(frozen=True)
-class DueDiligence:
+class DueDiligence(Findings):
     checks: tuple[Check, ...]
     violations: tuple[RuleViolation, ...]
     review_reasons: tuple[str, ...]
     beneficial_owners: tuple[BeneficialOwner, ...]
     risk_list_version: str
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.violations)
-
-    @property
-    def clean(self) -> bool:
-        return not self.violations and not self.review_reasons
 
 
 @dataclass
@@ -558,17 +551,6 @@ def correctable(problems: Sequence[RuleViolation]) -> bool:
     number, the bank or branch chosen); a refusal about the license, the seals, a second account
     or the risk list is final."""
     return all(p.field.startswith("form.") and p.rule not in FINAL_RULES for p in problems)
-
-
-AUTO, CLERK, REFUSE = "auto", "clerk", "refuse"
-
-
-def route(result: DueDiligence, *, auto_approve: bool) -> str:
-    if result.refused:
-        return REFUSE
-    if auto_approve and result.clean:
-        return AUTO
-    return CLERK
 
 
 def luhn_check_digit(digits: str) -> str:

@@ -26,6 +26,7 @@ from onestop.bank.v1 import bank_pb2 as pb
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.decisions import AUTO, route
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
@@ -99,7 +100,7 @@ def open_account(
             extra=case,
         )
         return _refused(found, result, correctable=correctable)
-    decision = domain.route(result, auto_approve=auto_approve)
+    decision = route(result, auto_approve=auto_approve)
     try:
         account = store.add_account(
             session,
@@ -114,10 +115,8 @@ def open_account(
         )
     except store.CompanyHasBasicAccount:
         return _refused([_second_account(application.uscc)], result)
-    log.info(
-        "due diligence passed, %s", "opening" if decision == domain.AUTO else "clerk", extra=case
-    )
-    if decision == domain.AUTO:
+    log.info("due diligence passed, %s", "opening" if decision == AUTO else "clerk", extra=case)
+    if decision == AUTO:
         decided_by = f"auto:kyc+{result.risk_list_version}"
         store.open_account(session, account, now, decided_by)
         return _opened(uow, account, decided_by, now)
@@ -333,24 +332,9 @@ def _return_for_correction(
     task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     store.withdraw(account, principal.subject, f"returned for correction: {reason}")
-    result = pb.OpenAccountResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_CORRECTION_REQUESTED,
-            decided_by=principal.subject,
-            reason=reason,
-            now=now,
-            rejections=fields,
-        )
-    )
-    _answer_saga(uow, task, result)
-    log.info(
-        "task %s returned for correction by %s",
-        task.id,
-        principal.subject,
-        extra={"case_id": task.case_id},
-    )
+    status = desk.correction_requested(task, principal, fields, reason, now)
+    _answer_saga(uow, task, pb.OpenAccountResponse(status=status))
     return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 

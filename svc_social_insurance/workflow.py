@@ -40,6 +40,7 @@ from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.decisions import AUTO, REFUSE, route
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
@@ -47,14 +48,11 @@ from onestop_common.protoconv import rejections
 from svc_social_insurance import grpc_api as api
 from svc_social_insurance import store
 from svc_social_insurance.domain import (
-    AUTO,
-    REFUSE,
     Assessment,
     RateTable,
     agency_for,
     assess_registration,
     registration_number,
-    route,
 )
 from svc_social_insurance.models import PENDING, Employer, Task
 from svc_social_insurance.reference import rate_table

@@ -126,25 +126,9 @@ def _return_for_correction(
             f"the registration of task {task.id} is {row.state}, not pending",
             message_zh=f"任务 {task.id} 对应的税务登记状态为 {row.state}，不是待核定",
         )
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     session.delete(row)
-    result = invoice_pb2.RegisterTaxpayerResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_CORRECTION_REQUESTED,
-            decided_by=principal.subject,
-            reason=reason,
-            task_id=task.id,
-            rejections=fields,
-            now=env.now,
-        )
-    )
-    _answer_saga(uow, task, result)
-    log.info(
-        "task %s returned for correction by %s",
-        task.id,
-        principal.subject,
-        extra={"case_id": task.case_id},
-    )
+    status = desk.correction_requested(task, principal, fields, reason, env.now)
+    _answer_saga(uow, task, invoice_pb2.RegisterTaxpayerResponse(status=status))
     return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 

@@ -28,14 +28,14 @@ QUEUE = desk.Queue(Task, org_scoped=True)
 
 def _task_for(
     uow: UnitOfWork, principal: Principal, task_id: str, *, for_update: bool = False
-) -> tuple[Task, SealOrder]:
+) -> tuple[desk.TaskMixin, SealOrder]:
     task = QUEUE.task(uow.session, principal, task_id, for_update=for_update)
     order = db.order_by_task(uow.session, task.id, for_update=for_update)
     if order is None:
         raise NotFound(
             f"task {task_id} has no seal order", message_zh=f"任务 {task_id} 没有印章订单"
         )
-    return task, order  # type: ignore[return-value]
+    return task, order
 
 
 def list_tasks(
@@ -167,7 +167,6 @@ def _return_for_correction(
     fields = grpc_api.DESK.correction_fields(request.fields, reason)
     task, order = _task_for(uow, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, env.now, reason)
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     for seal in db.seals_of_order(uow.session, order.id):
         seal.state = SealState.CANCELLED
     order.state = OrderState.WITHDRAWN
@@ -176,22 +175,9 @@ def _return_for_correction(
         uow,
         task,
         seal_pb2.IssueSealsResponse(
-            status=desk.step_status(
-                Outcome.OUTCOME_CORRECTION_REQUESTED,
-                decided_by=principal.subject,
-                reason=reason,
-                task_id=task.id,
-                now=env.now,
-                rejections=fields,
-            ),
+            status=desk.correction_requested(task, principal, fields, reason, env.now),
             seal_maker_id=order.seal_maker_id,
             seal_maker_name=seal_maker_name(order.seal_maker_id),
         ),
-    )
-    log.info(
-        "case %s: seal order %s returned for correction by %s",
-        task.case_id,
-        order.id,
-        principal.subject,
     )
     return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
