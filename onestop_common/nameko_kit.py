@@ -41,12 +41,20 @@ from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
 
+from onestop_common import contracts
 from onestop_common import messaging as m
 from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
 from onestop_common.green_grpc import GreenChannel
-from onestop_common.identity import Principal, Role, bearer, issue_token, principal_from_metadata
+from onestop_common.identity import (
+    Principal,
+    Role,
+    bearer,
+    issue_token,
+    principal_from_metadata,
+    require_platform,
+)
 from onestop_common.limits import enforce_limits, limit_violations
 from onestop_common.outbox import (
     InboxMixin,
@@ -646,6 +654,37 @@ class HealthCheck:
             except Exception:
                 status = health_pb2.HealthCheckResponse.NOT_SERVING
         return health_pb2.HealthCheckResponse(status=status)
+
+
+class Participant(HealthCheck):
+    """A saga participant's nameko service (it sets ``name`` and the ``store`` and ``caller``
+    dependencies): health, and the saga actions the platform alone may send."""
+
+    name: str
+    store: Any
+    caller: Any
+
+    def saga_action(
+        self,
+        rpc: str,
+        request: Message,
+        handler: Callable[[UnitOfWork], Message],
+        *,
+        compensated_by: str = "",
+    ) -> Message:
+        """Runs the saga action or compensation ``rpc`` for the platform: at most once per
+        idempotency key, in one transaction, answered with the RPC's response type
+        (participant.run_saga_action)."""
+        require_platform(self.caller())
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                rpc,
+                request,
+                contracts.response_type(self.name, rpc),
+                handler,
+                compensated_by=compensated_by,
+            )
 
 
 @dataclass

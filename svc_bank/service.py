@@ -17,7 +17,7 @@ from onestop_common.clerk_desk import clerk_desk
 from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     business_now,
     command,
@@ -42,7 +42,7 @@ def _replayed(_uow: Any) -> Any:
     raise AssertionError("run_saga_action answers a replay or a withdrawn case itself")
 
 
-class Service(HealthCheck, ClerkDesk):
+class Service(Participant, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -92,16 +92,10 @@ class Service(HealthCheck, ClerkDesk):
     @command(NAME, pb_grpc.BankServiceStub)
     @grpc
     def CloseAccount(self, request: pb.CloseAccountRequest, context: Any) -> Any:
-        require_platform(self.caller())
         now = business_now()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CloseAccount",
-                request,
-                pb.CloseAccountResponse,
-                lambda u: workflow.close_account(u, request, now=now),
-            )
+        return self.saga_action(
+            "CloseAccount", request, lambda u: workflow.close_account(u, request, now=now)
+        )
 
     @grpc
     def GetAccount(self, request: pb.GetAccountRequest, context: Any) -> Any:

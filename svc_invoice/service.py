@@ -13,15 +13,13 @@ from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
 from onestop_common.application_checks import decode_check_request
-from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     command,
     grpc_entrypoint,
     rpc,
-    run_saga_action,
 )
 from svc_invoice import actions, grpc_api
 from svc_invoice.dependencies import PARTICIPANT, InvoiceEnv
@@ -33,7 +31,7 @@ grpc = grpc_entrypoint(pb_grpc.InvoiceServiceStub)
 desk_grpc = grpc_entrypoint(pb_grpc.InvoiceDeskStub)
 
 
-class Service(HealthCheck):
+class Service(Participant):
     name = PARTICIPANT
 
     store = Store(PARTICIPANT, Outbox, Inbox, MIGRATIONS)
@@ -60,31 +58,23 @@ class Service(HealthCheck):
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def RegisterTaxpayer(self, request: pb.RegisterTaxpayerRequest, context: Any) -> Any:
-        require_platform(self.caller())
         env = self.env()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "RegisterTaxpayer",
-                request,
-                pb.RegisterTaxpayerResponse,
-                lambda uow: actions.register_taxpayer(uow, request, env),
-                compensated_by="CancelTaxRegistration",
-            )
+        return self.saga_action(
+            "RegisterTaxpayer",
+            request,
+            lambda uow: actions.register_taxpayer(uow, request, env),
+            compensated_by="CancelTaxRegistration",
+        )
 
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def CancelTaxRegistration(self, request: pb.CancelTaxRegistrationRequest, context: Any) -> Any:
-        require_platform(self.caller())
         env = self.env()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CancelTaxRegistration",
-                request,
-                pb.CancelTaxRegistrationResponse,
-                lambda uow: actions.cancel_tax_registration(uow, request, env),
-            )
+        return self.saga_action(
+            "CancelTaxRegistration",
+            request,
+            lambda uow: actions.cancel_tax_registration(uow, request, env),
+        )
 
     # ------------------------------------------------------------------ the company
 

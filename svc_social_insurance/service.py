@@ -12,17 +12,15 @@ from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
 from onestop_common.application_checks import decode_check_request
 from onestop_common.clerk_desk import clerk_desk
-from onestop_common.identity import require_platform
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     business_now,
     command,
     current_settings,
     grpc_entrypoint,
     rpc,
-    run_saga_action,
 )
 from svc_social_insurance import grpc_api as api
 from svc_social_insurance import store, workflow
@@ -36,7 +34,7 @@ grpc = grpc_entrypoint(pb_grpc.SocialInsuranceServiceStub)
 ClerkDesk: Any = clerk_desk(pb_grpc.SocialInsuranceDeskStub, workflow, api.require_clerk)
 
 
-class Service(HealthCheck, ClerkDesk):
+class Service(Participant, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -44,33 +42,25 @@ class Service(HealthCheck, ClerkDesk):
     @command(NAME, pb_grpc.SocialInsuranceServiceStub)
     @grpc
     def RegisterEmployer(self, request: pb.RegisterEmployerRequest, context: Any) -> Any:
-        require_platform(self.caller())
         now, auto = business_now(), NAME in current_settings().auto_approve
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "RegisterEmployer",
-                request,
-                pb.RegisterEmployerResponse,
-                lambda u: workflow.register_employer(u, request, now=now, auto_approve=auto),
-                compensated_by="CancelEmployerRegistration",
-            )
+        return self.saga_action(
+            "RegisterEmployer",
+            request,
+            lambda u: workflow.register_employer(u, request, now=now, auto_approve=auto),
+            compensated_by="CancelEmployerRegistration",
+        )
 
     @command(NAME, pb_grpc.SocialInsuranceServiceStub)
     @grpc
     def CancelEmployerRegistration(
         self, request: pb.CancelEmployerRegistrationRequest, context: Any
     ) -> Any:
-        require_platform(self.caller())
         now = business_now()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CancelEmployerRegistration",
-                request,
-                pb.CancelEmployerRegistrationResponse,
-                lambda u: workflow.cancel_registration(u, request, now=now),
-            )
+        return self.saga_action(
+            "CancelEmployerRegistration",
+            request,
+            lambda u: workflow.cancel_registration(u, request, now=now),
+        )
 
     @grpc
     def CheckApplication(
