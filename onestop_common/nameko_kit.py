@@ -41,8 +41,10 @@ from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
 
+from onestop.common.v1 import application_pb2
 from onestop_common import contracts
 from onestop_common import messaging as m
+from onestop_common.application_checks import decode_check_request
 from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
@@ -658,11 +660,28 @@ class HealthCheck:
 
 class Participant(HealthCheck):
     """A saga participant's nameko service (it sets ``name`` and the ``store`` and ``caller``
-    dependencies): health, and the saga actions the platform alone may send."""
+    dependencies, and answers ``check``): health, the check of an application over AMQP, and
+    the saga actions the platform alone may send."""
 
     name: str
     store: Any
     caller: Any
+
+    def check(
+        self, request: application_pb2.CheckApplicationRequest, principal: Principal | None
+    ) -> application_pb2.CheckApplicationResponse:
+        """The service's check of an application against the rules its saga step runs (nothing
+        written): ``principal`` is the signed-in caller of CheckApplication over gRPC, None
+        for the platform over AMQP. Each participant service answers it."""
+        raise NotImplementedError
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication over AMQP, for the platform: a serialized CheckApplicationRequest in,
+        the serialized CheckApplicationResponse out. In nameko's json, bytes travel as kombu
+        encodes them: {"__type__": "bytes", "__value__": text} when they are UTF-8, else
+        "base64"."""
+        return self.check(decode_check_request(request), None).SerializeToString()
 
     def saga_action(
         self,

@@ -12,9 +12,8 @@ from nameko.rpc import ServiceRpc
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
-from onestop_common.application_checks import decode_check_request
 from onestop_common.clerk_desk import clerk_desk
-from onestop_common.identity import require_platform
+from onestop_common.identity import Principal, require_platform
 from onestop_common.nameko_kit import (
     Caller,
     Participant,
@@ -23,7 +22,6 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
-    rpc,
     run_saga_action,
 )
 from svc_bank import grpc_api as api
@@ -53,16 +51,10 @@ class Service(Participant, ClerkDesk):
 
     @grpc
     def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
-        self.caller()  # any signed-in role, as every read here
-        return workflow.check_application(request, business_now().date())
+        return self.check(request, self.caller())  # any signed-in role, as every read here
 
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
-        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = workflow.check_application(decode_check_request(request), business_now().date())
-        return checked.SerializeToString()
+    def check(self, request: CheckApplicationRequest, principal: Principal | None) -> Any:
+        return workflow.check_application(request, business_now().date())
 
     # ------------------------------------------------------------------ saga
 

@@ -12,14 +12,13 @@ from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
-from onestop_common.application_checks import decode_check_request
+from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (
     Caller,
     Participant,
     Store,
     command,
     grpc_entrypoint,
-    rpc,
 )
 from svc_invoice import actions, grpc_api
 from svc_invoice.dependencies import PARTICIPANT, InvoiceEnv
@@ -42,16 +41,10 @@ class Service(Participant):
 
     @grpc
     def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
-        self.caller()  # any signed-in role, as every read here
-        return actions.check_application(request, self.env())
+        return self.check(request, self.caller())  # any signed-in role, as every read here
 
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
-        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = actions.check_application(decode_check_request(request), self.env())
-        return checked.SerializeToString()
+    def check(self, request: CheckApplicationRequest, principal: Principal | None) -> Any:
+        return actions.check_application(request, self.env())
 
     # ------------------------------------------------------------------ saga
 

@@ -10,8 +10,8 @@ from typing import Any
 from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
-from onestop_common.application_checks import decode_check_request
 from onestop_common.clerk_desk import clerk_desk
+from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (
     Caller,
     Participant,
@@ -20,7 +20,6 @@ from onestop_common.nameko_kit import (
     command,
     current_settings,
     grpc_entrypoint,
-    rpc,
 )
 from svc_social_insurance import grpc_api as api
 from svc_social_insurance import store, workflow
@@ -66,18 +65,13 @@ class Service(Participant, ClerkDesk):
     def CheckApplication(
         self, request: application_pb2.CheckApplicationRequest, context: Any
     ) -> Any:
-        principal = self.caller()  # any signed-in caller
+        return self.check(request, self.caller())  # any signed-in caller
+
+    def check(
+        self, request: application_pb2.CheckApplicationRequest, principal: Principal | None
+    ) -> Any:
         with self.store.transaction() as uow:
             return workflow.check_application(uow, principal, request, now=business_now())
-
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication for the platform over AMQP: the serialized request in, the serialized
-        response out (the broker is the platform's own)."""
-        message = decode_check_request(request)
-        with self.store.transaction() as uow:
-            response = workflow.check_application(uow, None, message, now=business_now())
-            return response.SerializeToString()
 
     @grpc
     def GetEmployer(self, request: pb.GetEmployerRequest, context: Any) -> Any:
