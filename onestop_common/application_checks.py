@@ -52,6 +52,16 @@ class Desk:
     # A form path staff of this desk typically name, for the error message's example.
     example_field: str
 
+    def rejections(self, problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
+        """This participant's rejections of the application (participant_rejections)."""
+        return participant_rejections(problems, self.participant)
+
+    def correction_fields(
+        self, fields: Sequence[common_pb2.Rejection], reason: str
+    ) -> list[common_pb2.Rejection]:
+        """What this desk's return for correction asks of the applicant (correction_fields)."""
+        return correction_fields(self, fields, reason)
+
 
 def correction_fields(
     desk: Desk, fields: Sequence[common_pb2.Rejection], reason: str

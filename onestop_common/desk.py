@@ -7,8 +7,10 @@ amounts, mark engraved, …). Plain SQLAlchemy: no nameko, no gRPC transport her
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -41,6 +43,8 @@ STATE_MESSAGES = {
 }
 STATE_NAMES = {value: key for key, value in STATE_MESSAGES.items()}
 MAX_PAGE = 200
+
+log = logging.getLogger(__name__)
 
 
 class TaskMixin:
@@ -249,6 +253,53 @@ def cancel_case_tasks(
     return len(tasks)
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A service's desk queue: its task table, and whether staff see only their organisation's
+    tasks (a bank's clerks, a seal maker) or all of them (an authority with one queue). ``page``
+    and ``claimed`` are the answers of ListTasks and ClaimTask, the same at every desk."""
+
+    model: type[TaskMixin]
+    org_scoped: bool = False
+
+    def task(
+        self, session: Session, principal: Principal, task_id: str, *, for_update: bool = False
+    ) -> TaskMixin:
+        return get_task(
+            session,
+            self.model,
+            task_id,
+            principal,
+            org_scoped=self.org_scoped,
+            for_update=for_update,
+        )
+
+    def page(
+        self,
+        session: Session,
+        principal: Principal,
+        query: desk_pb2.TaskQuery,
+        calendar: BusinessCalendar,
+        now: datetime,
+    ) -> desk_pb2.ListTasksResponse:
+        tasks, token = list_tasks(session, self.model, principal, query, org_scoped=self.org_scoped)
+        return desk_pb2.ListTasksResponse(
+            tasks=[task_message(task, calendar, now) for task in tasks], next_page_token=token
+        )
+
+    def claimed(
+        self,
+        session: Session,
+        principal: Principal,
+        task_id: str,
+        calendar: BusinessCalendar,
+        now: datetime,
+    ) -> desk_pb2.ClaimTaskResponse:
+        task = self.task(session, principal, task_id, for_update=True)
+        claim(task, principal)
+        return desk_pb2.ClaimTaskResponse(task=task_message(task, calendar, now))
+
+
 def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> desk_pb2.DeskTask:
     message = desk_pb2.DeskTask(
         task_id=task.id,
@@ -289,6 +340,33 @@ def task_deadline(
         deadline.breached = remaining.total_seconds() <= 0
         deadline.warned = task.warn_at is not None and as_of >= task.warn_at
     return deadline
+
+
+def correction_requested(
+    task: TaskMixin,
+    principal: Principal,
+    fields: Sequence[common_pb2.Rejection],
+    reason: str,
+    now: datetime,
+) -> common_pb2.StepStatus:
+    """A desk sends the case back for the applicant to correct the named ``fields``: the (already
+    decided) task keeps what was asked, and the step's answer is CORRECTION_REQUESTED naming
+    them, so the corrected form comes back as a new command for the same case."""
+    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
+    log.info(
+        "task %s returned for correction by %s",
+        task.id,
+        principal.subject,
+        extra={"case_id": task.case_id},
+    )
+    return step_status(
+        common_pb2.OUTCOME_CORRECTION_REQUESTED,
+        decided_by=principal.subject,
+        reason=reason,
+        task_id=task.id,
+        now=now,
+        rejections=fields,
+    )
 
 
 def step_status(

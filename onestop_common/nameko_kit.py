@@ -41,8 +41,10 @@ from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError, register_exception_handler
 from nameko_grpc.inspection import Inspector
 
+from onestop.common.v1 import application_pb2
+from onestop_common import contracts, permissions
 from onestop_common import messaging as m
-from onestop_common import permissions
+from onestop_common.application_checks import decode_check_request
 from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
@@ -54,6 +56,7 @@ from onestop_common.identity import (
     bearer,
     issue_token,
     principal_from_metadata,
+    require_platform,
 )
 from onestop_common.limits import enforce_limits, limit_violations
 from onestop_common.outbox import (
@@ -671,6 +674,54 @@ class HealthCheck:
             except Exception:
                 status = health_pb2.HealthCheckResponse.NOT_SERVING
         return health_pb2.HealthCheckResponse(status=status)
+
+
+class Participant(HealthCheck):
+    """A saga participant's nameko service (it sets ``name`` and the ``store`` and ``caller``
+    dependencies, and answers ``check``): health, the check of an application over AMQP, and
+    the saga actions the platform alone may send."""
+
+    name: str
+    store: Any
+    caller: Any
+
+    def check(
+        self, request: application_pb2.CheckApplicationRequest, principal: Principal | None
+    ) -> application_pb2.CheckApplicationResponse:
+        """The service's check of an application against the rules its saga step runs (nothing
+        written): ``principal`` is the signed-in caller of CheckApplication over gRPC, None
+        for the platform over AMQP. Each participant service answers it."""
+        raise NotImplementedError
+
+    @rpc
+    def check_application(self, request: bytes) -> bytes:
+        """CheckApplication over AMQP, for the platform: a serialized CheckApplicationRequest in,
+        the serialized CheckApplicationResponse out. In nameko's json, bytes travel as kombu
+        encodes them: {"__type__": "bytes", "__value__": text} when they are UTF-8, else
+        "base64"."""
+        return self.check(decode_check_request(request), None).SerializeToString()
+
+    def saga_action(
+        self,
+        rpc: str,
+        request: Message,
+        handler: Callable[[UnitOfWork], Message],
+        *,
+        compensated_by: str = "",
+    ) -> Message:
+        """Runs the saga action or compensation ``rpc`` for the platform: at most once per
+        idempotency key, in one transaction, answered with the RPC's response type
+        (participant.run_saga_action)."""
+        require_platform(self.caller())
+        with self.store.transaction() as uow:
+            return run_saga_action(
+                uow,
+                rpc,
+                request,
+                contracts.response_type(self.name, rpc),
+                handler,
+                compensated_by=compensated_by,
+            )
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from google.protobuf.message import Message
 from sqlalchemy import select
@@ -19,6 +20,7 @@ from onestop.common.v1 import common_pb2
 from onestop.common.v1.common_pb2 import CommandContext
 from onestop_common import contracts
 from onestop_common import messaging as m
+from onestop_common.desk import TaskMixin
 from onestop_common.outbox import InboxMixin, OutboxMixin, remember_result, remembered_result, stage
 
 
@@ -139,3 +141,23 @@ def withdrawn(response_type: type[Message]) -> Message:
     status.outcome = common_pb2.OUTCOME_REJECTED
     status.reason = "the case was withdrawn before this step ran"
     return response
+
+
+def participant_tables(
+    base: Any,
+) -> tuple[type[OutboxMixin], type[InboxMixin], type[TaskMixin]]:
+    """The tables every participant's database has, mapped on the service's own declarative base:
+    the outbox, the inbox and the desk's tasks (``Outbox, Inbox, Task = participant_tables(Base)``;
+    onestop_common.migration_tables creates them). ``base`` is typed Any: mypy cannot check a
+    base class passed in at run time."""
+
+    class Outbox(OutboxMixin, base):
+        pass
+
+    class Inbox(InboxMixin, base):
+        pass
+
+    class Task(TaskMixin, base):
+        pass
+
+    return Outbox, Inbox, Task

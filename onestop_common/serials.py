@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 
 def take_numbers(
@@ -31,3 +31,18 @@ def take_numbers(
     first = int(getattr(row, last_field)) + 1
     setattr(row, last_field, first + count - 1)
     return first
+
+
+class CounterMixin:
+    """A service's table of named series (registration numbers, account numbers per bank, …):
+    one row per series holding the last number used."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+def next_serial(session: Session, counters: type[CounterMixin], series: str) -> int:
+    """The next number of a series; the counter row is locked until the transaction ends."""
+    return take_numbers(session, counters, "name", "value", series)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from types import ModuleType
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -17,6 +17,7 @@ from onestop.invoice.v1 import invoice_pb2, invoice_pb2_grpc
 from onestop.registration.v1 import registration_pb2, registration_pb2_grpc
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2, social_insurance_pb2_grpc
+from onestop_common.desk_messages import desk_messages
 from onestop_common.identity import Role
 from onestop_common.logs import mask_ids
 from portal.formdata.fields import SECTIONS
@@ -29,7 +30,7 @@ class DeskSpec:
     # The case's step the desk works on.
     step: str
     stub: Callable[[grpc.Channel], Any]
-    messages: ModuleType
+    messages: SimpleNamespace
     # The parts of the form this desk may send back to the applicant for correction (form
     # paths; "" is the whole form).
     corrects: tuple[str, ...]
@@ -49,7 +50,7 @@ DESKS: dict[str, DeskSpec] = {
         "registration",
         "license",
         registration_pb2_grpc.RegistrationDeskStub,
-        registration_pb2,
+        desk_messages(registration_pb2),
         corrects=("", *(s for s in SECTIONS if s not in CHECKED_BY_OTHER_DESKS)),
         actions=("approve", "correction", "reject"),
         sees_ids=True,
@@ -59,7 +60,7 @@ DESKS: dict[str, DeskSpec] = {
         "seal",
         "seal",
         seal_pb2_grpc.SealDeskStub,
-        seal_pb2,
+        desk_messages(seal_pb2),
         corrects=("seals", "contact"),
         actions=("engrave", "complete", "return", "reject"),
     ),
@@ -68,7 +69,7 @@ DESKS: dict[str, DeskSpec] = {
         "invoice",
         "invoice",
         invoice_pb2_grpc.InvoiceDeskStub,
-        invoice_pb2,
+        desk_messages(invoice_pb2),
         corrects=("invoice", "invoice.finance_contact", "contact"),
     ),
     "si_clerk": DeskSpec(
@@ -76,7 +77,7 @@ DESKS: dict[str, DeskSpec] = {
         "social_insurance",
         "social_insurance",
         social_insurance_pb2_grpc.SocialInsuranceDeskStub,
-        social_insurance_pb2,
+        desk_messages(social_insurance_pb2),
         corrects=("employees", "work_injury_risk_class", "contact"),
         sees_ids=True,
     ),
@@ -85,7 +86,7 @@ DESKS: dict[str, DeskSpec] = {
         "bank",
         "bank",
         bank_pb2_grpc.BankDeskStub,
-        bank_pb2,
+        desk_messages(bank_pb2),
         corrects=("bank", "contact"),
     ),
 }

@@ -19,8 +19,10 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from onestop_common.decimals import parse_decimal
+from onestop_common.decisions import Findings
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import mask_id_number, validate_citizen_id
 
@@ -147,20 +149,12 @@ class BeneficialOwner:
 
 
 @dataclass(frozen=True)
-class DueDiligence:
+class DueDiligence(Findings):
     checks: tuple[Check, ...]
     violations: tuple[RuleViolation, ...]
     review_reasons: tuple[str, ...]
     beneficial_owners: tuple[BeneficialOwner, ...]
     risk_list_version: str
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.violations)
-
-    @property
-    def clean(self) -> bool:
-        return not self.violations and not self.review_reasons
 
 
 @dataclass
@@ -406,14 +400,6 @@ def _screen(
         )
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
 def beneficial_owners(
     holdings: Sequence[tuple[PersonInput, Decimal]], registered_capital: Decimal
 ) -> tuple[BeneficialOwner, ...]:
@@ -435,7 +421,7 @@ def beneficial_owners(
 def _check_owners(
     found: _Findings, app: AccountApplication, risk_list: RiskList, today: date
 ) -> tuple[BeneficialOwner, ...]:
-    capital = _decimal(app.registered_capital)
+    capital = parse_decimal(app.registered_capital)
     if capital is None or capital <= 0:
         found.check("beneficial_owners", False, "no registered capital to measure shares against")
         found.refuse(
@@ -447,7 +433,7 @@ def _check_owners(
         return ()
     holdings: list[tuple[PersonInput, Decimal]] = []
     for i, holder in enumerate(app.shareholders):
-        amount = _decimal(holder.subscribed)
+        amount = parse_decimal(holder.subscribed)
         if amount is None or amount <= 0:
             found.refuse(
                 f"form.shareholders[{i}].subscribed",
@@ -565,17 +551,6 @@ def correctable(problems: Sequence[RuleViolation]) -> bool:
     number, the bank or branch chosen); a refusal about the license, the seals, a second account
     or the risk list is final."""
     return all(p.field.startswith("form.") and p.rule not in FINAL_RULES for p in problems)
-
-
-AUTO, CLERK, REFUSE = "auto", "clerk", "refuse"
-
-
-def route(result: DueDiligence, *, auto_approve: bool) -> str:
-    if result.refused:
-        return REFUSE
-    if auto_approve and result.clean:
-        return AUTO
-    return CLERK
 
 
 def luhn_check_digit(digits: str) -> str:

@@ -6,7 +6,7 @@ Beneficial owners' ID numbers always travel masked; the clerk's task page shows 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from onestop.bank.v1 import bank_pb2 as pb
@@ -15,7 +15,6 @@ from onestop_common import application_checks
 from onestop_common.errors import (
     NotFound,
     PermissionDenied,
-    RuleViolation,
 )
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
@@ -203,14 +202,3 @@ DESK = application_checks.Desk(
     default_rule="bank_clerk_correction",
     example_field="form.legal_representative.id_number",
 )
-decode_check_request = application_checks.decode_check_request
-
-
-def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
-    return application_checks.participant_rejections(problems, PARTICIPANT)
-
-
-def correction_fields(
-    fields: Sequence[common_pb2.Rejection], reason: str
-) -> list[common_pb2.Rejection]:
-    return application_checks.correction_fields(DESK, fields, reason)

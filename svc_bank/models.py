@@ -15,8 +15,8 @@ from sqlalchemy import JSON, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onestop_common.db import UtcDateTime
-from onestop_common.desk import TaskMixin
-from onestop_common.outbox import InboxMixin, OutboxMixin
+from onestop_common.participant import participant_tables
+from onestop_common.serials import CounterMixin
 
 PENDING, OPEN, REJECTED, CLOSED, WITHDRAWN = "pending", "open", "rejected", "closed", "withdrawn"
 LIVE = (PENDING, OPEN)
@@ -27,25 +27,11 @@ class Base(DeclarativeBase):
     pass
 
 
-class Outbox(OutboxMixin, Base):
-    pass
+Outbox, Inbox, Task = participant_tables(Base)
 
 
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class Task(TaskMixin, Base):
-    pass
-
-
-class Counter(Base):
+class Counter(CounterMixin, Base):
     """Serial numbers (account numbers per bank, filings, notices), bumped under a row lock."""
-
-    __tablename__ = "counters"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Account(Base):

@@ -12,16 +12,16 @@ from nameko.rpc import ServiceRpc
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
-from onestop_common.identity import require_platform
+from onestop_common.clerk_desk import clerk_desk
+from onestop_common.identity import Principal, require_platform
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     business_now,
     command,
     current_settings,
     grpc_entrypoint,
-    rpc,
     run_saga_action,
 )
 from svc_bank import grpc_api as api
@@ -32,14 +32,15 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NAME = "bank"
 
 grpc = grpc_entrypoint(pb_grpc.BankServiceStub)
-desk_grpc = grpc_entrypoint(pb_grpc.BankDeskStub)
+# The clerks' desk: ListTasks … RejectTask, answered by the workflow's desk functions.
+ClerkDesk: Any = clerk_desk(pb_grpc.BankDeskStub, workflow, api.require_clerk)
 
 
 def _replayed(_uow: Any) -> Any:
     raise AssertionError("run_saga_action answers a replay or a withdrawn case itself")
 
 
-class Service(HealthCheck):
+class Service(Participant, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -50,18 +51,10 @@ class Service(HealthCheck):
 
     @grpc
     def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
-        self.caller()  # any signed-in role, as every read here
-        return workflow.check_application(request, business_now().date())
+        return self.check(request, self.caller())  # any signed-in role, as every read here
 
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
-        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = workflow.check_application(
-            api.decode_check_request(request), business_now().date()
-        )
-        return checked.SerializeToString()
+    def check(self, request: CheckApplicationRequest, principal: Principal | None) -> Any:
+        return workflow.check_application(request, business_now().date())
 
     # ------------------------------------------------------------------ saga
 
@@ -91,16 +84,10 @@ class Service(HealthCheck):
     @command(NAME, pb_grpc.BankServiceStub)
     @grpc
     def CloseAccount(self, request: pb.CloseAccountRequest, context: Any) -> Any:
-        require_platform(self.caller())
         now = business_now()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CloseAccount",
-                request,
-                pb.CloseAccountResponse,
-                lambda u: workflow.close_account(u, request, now=now),
-            )
+        return self.saga_action(
+            "CloseAccount", request, lambda u: workflow.close_account(u, request, now=now)
+        )
 
     @grpc
     def GetAccount(self, request: pb.GetAccountRequest, context: Any) -> Any:
@@ -114,35 +101,3 @@ class Service(HealthCheck):
     def ListBanks(self, request: pb.ListBanksRequest, context: Any) -> Any:
         self.caller()  # any signed-in role: the list is what the form offers
         return api.banks_message(list(reference.banks().values()))
-
-    # ------------------------------------------------------------------ the bank clerks' desk
-
-    @desk_grpc
-    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, business_now())
-
-    @desk_grpc
-    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, business_now())
-
-    @desk_grpc
-    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, business_now())

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onestop_common.serials import take_numbers
+from onestop_common import serials
 from svc_bank import domain
 from svc_bank.models import CLOSED, LIVE, OPEN, PENDING, REJECTED, WITHDRAWN, Account, Counter
 
@@ -20,8 +20,7 @@ class CompanyHasBasicAccount(Exception):
 
 
 def next_serial(session: Session, series: str) -> int:
-    """The next number of a series; the counter row is locked until the transaction ends."""
-    return take_numbers(session, Counter, "name", "value", series)
+    return serials.next_serial(session, Counter, series)
 
 
 def live_account(session: Session, uscc: str) -> Account | None:

@@ -26,6 +26,7 @@ from onestop.bank.v1 import bank_pb2 as pb
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.decisions import AUTO, route
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
@@ -40,6 +41,8 @@ Outcome = common_pb2.Outcome
 RPC = "OpenAccount"
 COMPENSATION = "CloseAccount"
 _calendar = BusinessCalendar()
+# Each bank's clerks see only the tasks of their own bank.
+_queue = desk.Queue(Task, org_scoped=True)
 
 
 def already_answered(uow: UnitOfWork, request: pb.OpenAccountRequest) -> bool:
@@ -97,7 +100,7 @@ def open_account(
             extra=case,
         )
         return _refused(found, result, correctable=correctable)
-    decision = domain.route(result, auto_approve=auto_approve)
+    decision = route(result, auto_approve=auto_approve)
     try:
         account = store.add_account(
             session,
@@ -112,10 +115,8 @@ def open_account(
         )
     except store.CompanyHasBasicAccount:
         return _refused([_second_account(application.uscc)], result)
-    log.info(
-        "due diligence passed, %s", "opening" if decision == domain.AUTO else "clerk", extra=case
-    )
-    if decision == domain.AUTO:
+    log.info("due diligence passed, %s", "opening" if decision == AUTO else "clerk", extra=case)
+    if decision == AUTO:
         decided_by = f"auto:kyc+{result.risk_list_version}"
         store.open_account(session, account, now, decided_by)
         return _opened(uow, account, decided_by, now)
@@ -155,7 +156,7 @@ def _refused(
         decided_by=f"auto:kyc+{result.risk_list_version}",
         reason=("due diligence needs a correction: " if correctable else "due diligence failed: ")
         + "; ".join(f"{v.field}: {v.message_en}" for v in found),
-        rejections=api.participant_rejections(found),
+        rejections=api.DESK.rejections(found),
     )
     response = pb.OpenAccountResponse(status=status)
     # The checks travel with the refusal so the case page can show what failed (no ID numbers).
@@ -188,7 +189,7 @@ def check_application(
         issued=False,
     )
     return application_pb2.CheckApplicationResponse(
-        rejections=api.participant_rejections(result.violations),
+        rejections=api.DESK.rejections(result.violations),
         participant=api.PARTICIPANT,
         rule_set=reference_version()[:64],
     )
@@ -249,17 +250,14 @@ def close_account(
 
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> pb.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, query, org_scoped=True)
-    return pb.ListTasksResponse(
-        tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
-    )
+) -> desk_pb2.ListTasksResponse:
+    return _queue.page(uow.session, principal, query, _calendar, now)
 
 
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True)
+    task = _queue.task(uow.session, principal, task_id)
     response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
     account = store.account_for_case(uow.session, task.case_id)
     if account is not None:
@@ -270,10 +268,8 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> pb.ClaimTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, org_scoped=True, for_update=True)
-    desk.claim(task, principal)
-    return pb.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+) -> desk_pb2.ClaimTaskResponse:
+    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
 
 
 def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
@@ -287,11 +283,9 @@ def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
 
 
 def approve_task(
-    uow: UnitOfWork, principal: Principal, request: pb.ApproveTaskRequest, now: datetime
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.DONE, now, request.comment)
     account = _pending_account(uow, task)
     store.open_account(uow.session, account, now, principal.subject)
@@ -302,14 +296,12 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
-) -> pb.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, now: datetime
+) -> desk_pb2.RejectTaskResponse:
     reason = desk.required_reason(request.reason)
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, now)
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
     store.reject(account, principal.subject, reason)
@@ -323,44 +315,27 @@ def reject_task(
         )
     )
     _answer_saga(uow, task, result)
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: pb.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     now: datetime,
-) -> pb.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """The clerk sends the application back for the applicant to correct the named fields: the
     task is closed and the pending account withdrawn (no number was given, nothing filed), so
     the company's one basic account is free again for the corrected OpenAccount of the case."""
-    fields = api.correction_fields(request.fields, reason)
-    task = desk.get_task(
-        uow.session, Task, request.task_id, principal, org_scoped=True, for_update=True
-    )
+    fields = api.DESK.correction_fields(request.fields, reason)
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     store.withdraw(account, principal.subject, f"returned for correction: {reason}")
-    result = pb.OpenAccountResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_CORRECTION_REQUESTED,
-            decided_by=principal.subject,
-            reason=reason,
-            now=now,
-            rejections=fields,
-        )
-    )
-    _answer_saga(uow, task, result)
-    log.info(
-        "task %s returned for correction by %s",
-        task.id,
-        principal.subject,
-        extra={"case_id": task.case_id},
-    )
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    status = desk.correction_requested(task, principal, fields, reason, now)
+    _answer_saga(uow, task, pb.OpenAccountResponse(status=status))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:

@@ -489,14 +489,3 @@ DESK = application_checks.Desk(
     default_rule="tax_staff_correction",
     example_field="form.invoice.finance_contact",
 )
-decode_check_request = application_checks.decode_check_request
-
-
-def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
-    return application_checks.participant_rejections(problems, PARTICIPANT)
-
-
-def correction_fields(
-    fields: Sequence[common_pb2.Rejection], reason: str
-) -> list[common_pb2.Rejection]:
-    return application_checks.correction_fields(DESK, fields, reason)

@@ -16,24 +16,14 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Tex
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onestop_common.db import UtcDateTime
-from onestop_common.desk import TaskMixin
-from onestop_common.outbox import InboxMixin, OutboxMixin
+from onestop_common.participant import participant_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class Task(TaskMixin, Base):
-    pass
+Outbox, Inbox, Task = participant_tables(Base)
 
 
 MONEY = 32

@@ -8,23 +8,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from onestop.common.v1 import desk_pb2
 from onestop.common.v1.application_pb2 import CheckApplicationRequest
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
-from onestop_common import desk
-from onestop_common.identity import require_platform
+from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     command,
     grpc_entrypoint,
-    rpc,
-    run_saga_action,
 )
 from svc_invoice import actions, grpc_api
 from svc_invoice.dependencies import PARTICIPANT, InvoiceEnv
-from svc_invoice.models import Inbox, Outbox, Task
+from svc_invoice.models import Inbox, Outbox
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -32,7 +30,7 @@ grpc = grpc_entrypoint(pb_grpc.InvoiceServiceStub)
 desk_grpc = grpc_entrypoint(pb_grpc.InvoiceDeskStub)
 
 
-class Service(HealthCheck):
+class Service(Participant):
     name = PARTICIPANT
 
     store = Store(PARTICIPANT, Outbox, Inbox, MIGRATIONS)
@@ -43,47 +41,33 @@ class Service(HealthCheck):
 
     @grpc
     def CheckApplication(self, request: CheckApplicationRequest, context: Any) -> Any:
-        self.caller()  # any signed-in role, as every read here
-        return actions.check_application(request, self.env())
+        return self.check(request, self.caller())  # any signed-in role, as every read here
 
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
-        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        checked = actions.check_application(grpc_api.decode_check_request(request), self.env())
-        return checked.SerializeToString()
+    def check(self, request: CheckApplicationRequest, principal: Principal | None) -> Any:
+        return actions.check_application(request, self.env())
 
     # ------------------------------------------------------------------ saga
 
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def RegisterTaxpayer(self, request: pb.RegisterTaxpayerRequest, context: Any) -> Any:
-        require_platform(self.caller())
         env = self.env()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "RegisterTaxpayer",
-                request,
-                pb.RegisterTaxpayerResponse,
-                lambda uow: actions.register_taxpayer(uow, request, env),
-                compensated_by="CancelTaxRegistration",
-            )
+        return self.saga_action(
+            "RegisterTaxpayer",
+            request,
+            lambda uow: actions.register_taxpayer(uow, request, env),
+            compensated_by="CancelTaxRegistration",
+        )
 
     @command(PARTICIPANT, pb_grpc.InvoiceServiceStub)
     @grpc
     def CancelTaxRegistration(self, request: pb.CancelTaxRegistrationRequest, context: Any) -> Any:
-        require_platform(self.caller())
         env = self.env()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CancelTaxRegistration",
-                request,
-                pb.CancelTaxRegistrationResponse,
-                lambda uow: actions.cancel_tax_registration(uow, request, env),
-            )
+        return self.saga_action(
+            "CancelTaxRegistration",
+            request,
+            lambda uow: actions.cancel_tax_registration(uow, request, env),
+        )
 
     # ------------------------------------------------------------------ the company
 
@@ -138,28 +122,22 @@ class Service(HealthCheck):
     # ------------------------------------------------------------------ tax-staff desk
 
     @desk_grpc
-    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
+    def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
-            tasks, token = desk.list_tasks(uow.session, Task, principal, request.query)
-            return pb.ListTasksResponse(
-                tasks=[desk.task_message(t, env.calendar, env.now) for t in tasks],
-                next_page_token=token,
-            )
+            return actions.list_tasks(uow, principal, request, env)
 
     @desk_grpc
-    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
+    def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             return actions.get_task(uow, principal, request, env)
 
     @desk_grpc
-    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
+    def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
-            task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
-            desk.claim(task, principal)
-            return pb.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+            return actions.claim_task(uow, principal, request, env)
 
     @desk_grpc
     def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
@@ -168,7 +146,7 @@ class Service(HealthCheck):
             return actions.approve_task(uow, principal, request, env)
 
     @desk_grpc
-    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
+    def RejectTask(self, request: desk_pb2.RejectTaskRequest, context: Any) -> Any:
         principal, env = grpc_api.require_desk(self.caller()), self.env()
         with self.store.transaction() as uow:
             return actions.reject_task(uow, principal, request, env)

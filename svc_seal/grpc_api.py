@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from onestop.common.v1 import application_pb2, common_pb2
+from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import application_checks
 from onestop_common.clock import SHANGHAI
@@ -284,14 +284,3 @@ DESK = application_checks.Desk(
     default_rule="seal_maker_correction",
     example_field="form.seals",
 )
-decode_check_request = application_checks.decode_check_request
-
-
-def participant_rejections(problems: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
-    return application_checks.participant_rejections(problems, PARTICIPANT)
-
-
-def correction_fields(
-    fields: Sequence[common_pb2.Rejection], reason: str
-) -> list[common_pb2.Rejection]:
-    return application_checks.correction_fields(DESK, fields, reason)

@@ -21,24 +21,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onestop_common.db import UtcDateTime
-from onestop_common.desk import TaskMixin
-from onestop_common.outbox import BigId, InboxMixin, OutboxMixin
+from onestop_common.outbox import BigId
+from onestop_common.participant import participant_tables
 
 
 class Base(DeclarativeBase):
     pass
 
 
-class Outbox(OutboxMixin, Base):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class Task(TaskMixin, Base):
-    pass
+Outbox, Inbox, Task = participant_tables(Base)
 
 
 class SealOrder(Base):

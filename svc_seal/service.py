@@ -17,14 +17,14 @@ from nameko.timer import timer
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from onestop.common.v1 import application_pb2
+from onestop.common.v1 import application_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common.errors import InvalidInput, NotFound
-from onestop_common.identity import require_platform
+from onestop_common.identity import Principal, require_platform
 from onestop_common.limits import enforce_limits
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     command,
     current_settings,
@@ -46,7 +46,7 @@ CRL_RENEWAL_SECONDS = 3600
 CRL_MEDIA_TYPE = "application/pkix-crl"
 
 
-class Service(HealthCheck):
+class Service(Participant):
     name = PARTICIPANT
 
     store = Store(PARTICIPANT, Outbox, Inbox, Path(__file__).parent / "migrations")
@@ -63,15 +63,12 @@ class Service(HealthCheck):
     def CheckApplication(
         self, request: Any, context: Any
     ) -> application_pb2.CheckApplicationResponse:
-        self.caller()  # any signed-in role, as every read here
-        return actions.check_application(request)
+        return self.check(request, self.caller())  # any signed-in role, as every read here
 
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication over AMQP: a serialized CheckApplicationRequest in, the serialized
-        CheckApplicationResponse out. In nameko's json, bytes travel as kombu encodes them:
-        {"__type__": "bytes", "__value__": text} when they are UTF-8, else "base64"."""
-        return actions.check_application(grpc_api.decode_check_request(request)).SerializeToString()
+    def check(
+        self, request: application_pb2.CheckApplicationRequest, principal: Principal | None
+    ) -> application_pb2.CheckApplicationResponse:
+        return actions.check_application(request)
 
     # ------------------------------------------------------------------ saga
 
@@ -179,7 +176,7 @@ class Service(HealthCheck):
     # ------------------------------------------------------------------ the seal maker's desk
 
     @desk
-    def ListTasks(self, request: Any, context: Any) -> seal_pb2.ListTasksResponse:
+    def ListTasks(self, request: Any, context: Any) -> desk_pb2.ListTasksResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:
@@ -193,7 +190,7 @@ class Service(HealthCheck):
             return actions.get_task(uow, principal, request.task_id, self._env())
 
     @desk
-    def ClaimTask(self, request: Any, context: Any) -> seal_pb2.ClaimTaskResponse:
+    def ClaimTask(self, request: Any, context: Any) -> desk_pb2.ClaimTaskResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:
@@ -214,7 +211,7 @@ class Service(HealthCheck):
             return actions.complete_task(uow, principal, request.task_id, self._env())
 
     @desk
-    def RejectTask(self, request: Any, context: Any) -> seal_pb2.RejectTaskResponse:
+    def RejectTask(self, request: Any, context: Any) -> desk_pb2.RejectTaskResponse:
         principal = self.caller()
         grpc_api.require_seal_maker(principal)
         with self.store.transaction() as uow:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from onestop_common.decimals import parse_decimal
+from onestop_common.decisions import Findings
 from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import parse_citizen_id, validate_citizen_id
 
@@ -287,20 +289,12 @@ class EnrolmentPlan:
 
 
 @dataclass(frozen=True)
-class Assessment:
+class Assessment(Findings):
     plans: tuple[EnrolmentPlan, ...]
     # Broken rules: the registration is refused.
     violations: tuple[RuleViolation, ...]
     # Lawful but not standard: a clerk looks at it (never decided automatically).
     review_reasons: tuple[str, ...]
-
-    @property
-    def refused(self) -> bool:
-        return bool(self.violations)
-
-    @property
-    def clean(self) -> bool:
-        return not self.violations and not self.review_reasons
 
     @property
     def employer_total(self) -> Decimal:
@@ -423,7 +417,7 @@ def _employee_violations(
                 f"the hire date '{employee.hire_date}' is not a YYYY-MM-DD date",
             )
         )
-    wage = _decimal(employee.monthly_wage)
+    wage = parse_decimal(employee.monthly_wage)
     if wage is None or wage <= 0:
         found.append(
             violation(
@@ -436,14 +430,6 @@ def _employee_violations(
     return found
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
-
-
 def _plan(
     i: int,
     employee: EmployeeInput,
@@ -453,7 +439,7 @@ def _plan(
     table: RateTable,
 ) -> EnrolmentPlan:
     hired = date.fromisoformat(employee.hire_date)
-    wage = _decimal(employee.monthly_wage)
+    wage = parse_decimal(employee.monthly_wage)
     assert wage is not None
     # Nobody can be insured by a company before it exists.
     start = max(hired, established) if established else hired
@@ -472,19 +458,6 @@ def _plan(
 
 
 # --------------------------------------------------------------------------- decisions
-
-
-AUTO, CLERK, REFUSE = "auto", "clerk", "refuse"
-
-
-def route(assessment: Assessment, *, auto_approve: bool) -> str:
-    """Refused when a rule is broken (a clerk cannot lift it: someone enrolled elsewhere must
-    first be ended there); decided automatically when clean and configured; the clerk otherwise."""
-    if assessment.refused:
-        return REFUSE
-    if auto_approve and assessment.clean:
-        return AUTO
-    return CLERK
 
 
 def registration_number(division_code: str, serial: int) -> str:

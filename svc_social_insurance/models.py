@@ -26,8 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from onestop_common.db import UtcDateTime
-from onestop_common.desk import TaskMixin
-from onestop_common.outbox import InboxMixin, OutboxMixin
+from onestop_common.participant import participant_tables
+from onestop_common.serials import CounterMixin
 
 # Employer states.
 PENDING, REGISTERED, REJECTED, CANCELLED = "pending", "registered", "rejected", "cancelled"
@@ -42,25 +42,11 @@ class Base(DeclarativeBase):
     pass
 
 
-class Outbox(OutboxMixin, Base):
-    pass
+Outbox, Inbox, Task = participant_tables(Base)
 
 
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class Task(TaskMixin, Base):
-    pass
-
-
-class Counter(Base):
+class Counter(CounterMixin, Base):
     """Serial numbers (registration numbers), one row per series, bumped under a row lock."""
-
-    __tablename__ = "counters"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Employer(Base):

@@ -10,18 +10,16 @@ from typing import Any
 from onestop.common.v1 import application_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
-from onestop_common.application_checks import decode_check_request
-from onestop_common.identity import require_platform
+from onestop_common.clerk_desk import clerk_desk
+from onestop_common.identity import Principal
 from onestop_common.nameko_kit import (
     Caller,
-    HealthCheck,
+    Participant,
     Store,
     business_now,
     command,
     current_settings,
     grpc_entrypoint,
-    rpc,
-    run_saga_action,
 )
 from svc_social_insurance import grpc_api as api
 from svc_social_insurance import store, workflow
@@ -31,10 +29,11 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 NAME = "social_insurance"
 
 grpc = grpc_entrypoint(pb_grpc.SocialInsuranceServiceStub)
-desk_grpc = grpc_entrypoint(pb_grpc.SocialInsuranceDeskStub)
+# The clerks' desk: ListTasks … RejectTask, answered by the workflow's desk functions.
+ClerkDesk: Any = clerk_desk(pb_grpc.SocialInsuranceDeskStub, workflow, api.require_clerk)
 
 
-class Service(HealthCheck):
+class Service(Participant, ClerkDesk):
     name = NAME
     store = Store(NAME, Outbox, Inbox, MIGRATIONS)
     caller = Caller()
@@ -42,50 +41,37 @@ class Service(HealthCheck):
     @command(NAME, pb_grpc.SocialInsuranceServiceStub)
     @grpc
     def RegisterEmployer(self, request: pb.RegisterEmployerRequest, context: Any) -> Any:
-        require_platform(self.caller())
         now, auto = business_now(), NAME in current_settings().auto_approve
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "RegisterEmployer",
-                request,
-                pb.RegisterEmployerResponse,
-                lambda u: workflow.register_employer(u, request, now=now, auto_approve=auto),
-                compensated_by="CancelEmployerRegistration",
-            )
+        return self.saga_action(
+            "RegisterEmployer",
+            request,
+            lambda u: workflow.register_employer(u, request, now=now, auto_approve=auto),
+            compensated_by="CancelEmployerRegistration",
+        )
 
     @command(NAME, pb_grpc.SocialInsuranceServiceStub)
     @grpc
     def CancelEmployerRegistration(
         self, request: pb.CancelEmployerRegistrationRequest, context: Any
     ) -> Any:
-        require_platform(self.caller())
         now = business_now()
-        with self.store.transaction() as uow:
-            return run_saga_action(
-                uow,
-                "CancelEmployerRegistration",
-                request,
-                pb.CancelEmployerRegistrationResponse,
-                lambda u: workflow.cancel_registration(u, request, now=now),
-            )
+        return self.saga_action(
+            "CancelEmployerRegistration",
+            request,
+            lambda u: workflow.cancel_registration(u, request, now=now),
+        )
 
     @grpc
     def CheckApplication(
         self, request: application_pb2.CheckApplicationRequest, context: Any
     ) -> Any:
-        principal = self.caller()  # any signed-in caller
+        return self.check(request, self.caller())  # any signed-in caller
+
+    def check(
+        self, request: application_pb2.CheckApplicationRequest, principal: Principal | None
+    ) -> Any:
         with self.store.transaction() as uow:
             return workflow.check_application(uow, principal, request, now=business_now())
-
-    @rpc
-    def check_application(self, request: bytes) -> bytes:
-        """CheckApplication for the platform over AMQP: the serialized request in, the serialized
-        response out (the broker is the platform's own)."""
-        message = decode_check_request(request)
-        with self.store.transaction() as uow:
-            response = workflow.check_application(uow, None, message, now=business_now())
-            return response.SerializeToString()
 
     @grpc
     def GetEmployer(self, request: pb.GetEmployerRequest, context: Any) -> Any:
@@ -95,35 +81,3 @@ class Service(HealthCheck):
             full = api.may_see_employer(principal, employer, request.uscc)
             assert employer is not None
             return pb.GetEmployerResponse(employer=api.employer_message(employer, full_ids=full))
-
-    # ------------------------------------------------------------------ the clerk's desk
-
-    @desk_grpc
-    def ListTasks(self, request: pb.ListTasksRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.list_tasks(uow, principal, request.query, business_now())
-
-    @desk_grpc
-    def GetTask(self, request: pb.GetTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.get_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ClaimTask(self, request: pb.ClaimTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.claim_task(uow, principal, request.task_id, business_now())
-
-    @desk_grpc
-    def ApproveTask(self, request: pb.ApproveTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.approve_task(uow, principal, request, business_now())
-
-    @desk_grpc
-    def RejectTask(self, request: pb.RejectTaskRequest, context: Any) -> Any:
-        principal = api.require_clerk(self.caller())
-        with self.store.transaction() as uow:
-            return workflow.reject_task(uow, principal, request, business_now())

@@ -11,8 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from onestop.common.v1.common_pb2 import CommandContext
-from onestop_common import desk
-from onestop_common.serials import take_numbers
+from onestop_common import desk, serials
 from svc_social_insurance.domain import Assessment, EnrolmentPlan
 from svc_social_insurance.models import (
     ACTIVE,
@@ -39,8 +38,7 @@ class EmployerAlreadyRegistered(Exception):
 
 
 def next_serial(session: Session, series: str) -> int:
-    """The next number of a series; the counter row is locked until the transaction ends."""
-    return take_numbers(session, Counter, "name", "value", series)
+    return serials.next_serial(session, Counter, series)
 
 
 def enrolled_elsewhere(
@@ -130,7 +128,7 @@ def live_employer_for_case(session: Session, case_id: str) -> Employer | None:
     ).first()
 
 
-def open_task_for_case(session: Session, case_id: str) -> Task | None:
+def open_task_for_case(session: Session, case_id: str) -> desk.TaskMixin | None:
     return session.scalars(
         select(Task).where(Task.case_id == case_id, Task.state.in_(desk.ACTIVE))
     ).first()

@@ -40,6 +40,7 @@ from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
+from onestop_common.decisions import AUTO, REFUSE, route
 from onestop_common.errors import Conflict, RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
@@ -47,14 +48,11 @@ from onestop_common.protoconv import rejections
 from svc_social_insurance import grpc_api as api
 from svc_social_insurance import store
 from svc_social_insurance.domain import (
-    AUTO,
-    REFUSE,
     Assessment,
     RateTable,
     agency_for,
     assess_registration,
     registration_number,
-    route,
 )
 from svc_social_insurance.models import PENDING, Employer, Task
 from svc_social_insurance.reference import rate_table
@@ -64,6 +62,7 @@ Outcome = common_pb2.Outcome
 PARTICIPANT = api.PARTICIPANT
 RPC = "RegisterEmployer"
 _calendar = BusinessCalendar()
+_queue = desk.Queue(Task)
 
 
 def calendar() -> BusinessCalendar:
@@ -321,17 +320,14 @@ def cancel_registration(
 
 def list_tasks(
     uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> pb.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, query)
-    return pb.ListTasksResponse(
-        tasks=[desk.task_message(t, _calendar, now) for t in tasks], next_page_token=token
-    )
+) -> desk_pb2.ListTasksResponse:
+    return _queue.page(uow.session, principal, query, _calendar, now)
 
 
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal)
+    task = _queue.task(uow.session, principal, task_id)
     employer = store.employer_for_task(uow.session, task)
     response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
     if employer is not None:
@@ -341,10 +337,8 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> pb.ClaimTaskResponse:
-    task = desk.get_task(uow.session, Task, task_id, principal, for_update=True)
-    desk.claim(task, principal)
-    return pb.ClaimTaskResponse(task=desk.task_message(task, _calendar, now))
+) -> desk_pb2.ClaimTaskResponse:
+    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
 
 
 def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
@@ -358,9 +352,9 @@ def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
 
 
 def approve_task(
-    uow: UnitOfWork, principal: Principal, request: pb.ApproveTaskRequest, now: datetime
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.DONE, now, request.comment)
     employer = _pending_employer(uow, task)
     store.register(employer, now, principal.subject)
@@ -373,15 +367,15 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: pb.RejectTaskRequest, now: datetime
-) -> pb.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, now: datetime
+) -> desk_pb2.RejectTaskResponse:
     """The clerk refuses the pending registration: finally (REJECTED, the case is compensated) or,
     with ``correctable``, as a request to the applicant to correct the named fields (the step
     answers CORRECTION_REQUESTED, and the corrected form comes back as a new command). Either way
     the task is closed and the registration withdrawn, its people free again."""
     fields = api.clerk_fields(request.fields, request.reason, required=request.correctable)
     reason = desk.required_reason(request.reason)
-    task = desk.get_task(uow.session, Task, request.task_id, principal, for_update=True)
+    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, now, reason)
     employer = _pending_employer(uow, task)
     store.reject(employer, now, principal.subject, reason)
@@ -405,7 +399,7 @@ def reject_task(
             rejections=fields or api.clerk_rejection(reason),
         )
     _answer_saga(uow, task, pb.RegisterEmployerResponse(status=status))
-    return pb.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
 
 
 def _field_list(fields: Sequence[common_pb2.Rejection]) -> str:

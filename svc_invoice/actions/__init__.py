@@ -28,7 +28,14 @@ from svc_invoice.actions.saga import (
     register_taxpayer,
 )
 from svc_invoice.actions.shared import CREDIT_RULES, DIRECT_RED_RULES, FORM_RED_RULES, NUMBER_RULES
-from svc_invoice.actions.tax_desk import adjust_credit_line, approve_task, get_task, reject_task
+from svc_invoice.actions.tax_desk import (
+    adjust_credit_line,
+    approve_task,
+    claim_task,
+    get_task,
+    list_tasks,
+    reject_task,
+)
 
 __all__ = [
     "CREDIT_RULES",
@@ -42,6 +49,7 @@ __all__ = [
     "approve_task",
     "cancel_tax_registration",
     "check_application",
+    "claim_task",
     "confirm_red_letter_form",
     "decline_red_letter_form",
     "get_red_letter_form",
@@ -49,6 +57,7 @@ __all__ = [
     "get_taxpayer",
     "issue_invoice",
     "issue_red_letter",
+    "list_tasks",
     "record_invoice_booking",
     "register_taxpayer",
     "reject_task",

@@ -137,7 +137,7 @@ def check_application(
     _, problems = _plan(*grpc_api.form_registration_input(request.form), env, licensed=False)
     at_form = [replace(p, field=domain.form_path(p.field)) for p in problems]
     return application_pb2.CheckApplicationResponse(
-        rejections=grpc_api.participant_rejections(at_form),
+        rejections=grpc_api.DESK.rejections(at_form),
         participant=domain.PARTICIPANT,
         rule_set=env.book.policy.rule_set_version[:64],
     )
@@ -154,7 +154,7 @@ def _correction_requested(
             Outcome.OUTCOME_CORRECTION_REQUESTED,
             decided_by=env.auto_decider,
             reason=f"{first.field}: {first.message_en} / {first.message_zh}",
-            rejections=grpc_api.participant_rejections(at_form),
+            rejections=grpc_api.DESK.rejections(at_form),
             now=env.now,
         )
     )
@@ -217,7 +217,7 @@ def rejected(
             Outcome.OUTCOME_REJECTED,
             decided_by=decided_by,
             reason=reason or f"{first.field}: {first.message_en} / {first.message_zh}",
-            rejections=grpc_api.participant_rejections(violations),
+            rejections=grpc_api.DESK.rejections(violations),
             now=env.now,
         )
     )

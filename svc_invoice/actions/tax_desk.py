@@ -7,7 +7,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, violation
@@ -23,13 +23,27 @@ from svc_invoice.models import Task, Taxpayer
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
+# Tax staff work one queue for the whole service.
+QUEUE = desk.Queue(Task)
+
+
+def list_tasks(
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ListTasksRequest, env: Env
+) -> desk_pb2.ListTasksResponse:
+    return QUEUE.page(uow.session, principal, request.query, env.calendar, env.now)
+
+
+def claim_task(
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ClaimTaskRequest, env: Env
+) -> desk_pb2.ClaimTaskResponse:
+    return QUEUE.claimed(uow.session, principal, request.task_id, env.calendar, env.now)
 
 
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: invoice_pb2.ApproveTaskRequest, env: Env
 ) -> invoice_pb2.ApproveTaskResponse:
     session = uow.session
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     approval = grpc_api.approval_input(request)
     package, status = domain.approve_package(
@@ -58,8 +72,8 @@ def approve_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: invoice_pb2.RejectTaskRequest, env: Env
-) -> invoice_pb2.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, env: Env
+) -> desk_pb2.RejectTaskResponse:
     problems = domain.reason_violations(request.reason)
     if problems:
         raise InvalidInput.of(problems)
@@ -67,7 +81,7 @@ def reject_task(
     reason = request.reason.strip()
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, env)
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
     row.state = TaxpayerState.REJECTED.value
@@ -88,23 +102,23 @@ def reject_task(
     result.status.task_id = task.id
     _answer_saga(uow, task, result)
     log.info("task %s rejected by %s", task.id, principal.subject, extra={"case_id": task.case_id})
-    return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: invoice_pb2.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     env: Env,
-) -> invoice_pb2.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """Tax staff send the registration back for the applicant to correct the named fields: the
     task is closed and the pending registration withdrawn (it was never active: no invoices, no
     credit line), so the corrected RegisterTaxpayer for the same case registers afresh. The
     task keeps what was asked and why it went back."""
-    fields = grpc_api.correction_fields(request.fields, reason)
+    fields = grpc_api.DESK.correction_fields(request.fields, reason)
     session = uow.session
-    task = desk.get_task(session, Task, request.task_id, principal, for_update=True)
+    task = QUEUE.task(session, principal, request.task_id, for_update=True)
     row = _task_taxpayer(session, task)
     desk.decide(task, principal, desk.REJECTED, env.now, reason=reason)
     if store.state_of(row) is not TaxpayerState.PENDING_APPROVAL:
@@ -112,26 +126,10 @@ def _return_for_correction(
             f"the registration of task {task.id} is {row.state}, not pending",
             message_zh=f"任务 {task.id} 对应的税务登记状态为 {row.state}，不是待核定",
         )
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     session.delete(row)
-    result = invoice_pb2.RegisterTaxpayerResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_CORRECTION_REQUESTED,
-            decided_by=principal.subject,
-            reason=reason,
-            task_id=task.id,
-            rejections=fields,
-            now=env.now,
-        )
-    )
-    _answer_saga(uow, task, result)
-    log.info(
-        "task %s returned for correction by %s",
-        task.id,
-        principal.subject,
-        extra={"case_id": task.case_id},
-    )
-    return invoice_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    status = desk.correction_requested(task, principal, fields, reason, env.now)
+    _answer_saga(uow, task, invoice_pb2.RegisterTaxpayerResponse(status=status))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _task_taxpayer(session: Session, task: desk.TaskMixin) -> Taxpayer:
@@ -152,9 +150,9 @@ def _answer_saga(
 
 
 def get_task(
-    uow: UnitOfWork, principal: Principal, request: invoice_pb2.GetTaskRequest, env: Env
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.GetTaskRequest, env: Env
 ) -> invoice_pb2.GetTaskResponse:
-    task = desk.get_task(uow.session, Task, request.task_id, principal)
+    task = QUEUE.task(uow.session, principal, request.task_id)
     response = invoice_pb2.GetTaskResponse(task=desk.task_message(task, env.calendar, env.now))
     row = store.find_taxpayer(uow.session, task.uscc)
     if row is not None and row.case_id == task.case_id:

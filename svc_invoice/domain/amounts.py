@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
+from onestop_common.decimals import parse_decimal
 from onestop_common.errors import InvalidInput, RuleViolation, violation
 from svc_invoice.domain.rule_data import Rule, RuleBook
 from svc_invoice.domain.terms import CENT, InvoiceKind, VatStatus
@@ -26,14 +27,6 @@ MAX_VALUE = Decimal(10) ** 12
 
 
 # --------------------------------------------------------------------------- parsing input
-
-
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
 
 
 def _places(value: Decimal) -> int:
@@ -51,7 +44,7 @@ def parse_money(
 ) -> Decimal | None:
     """A positive (or, with ``allow_zero``, non-negative) amount of at most two decimals and at
     most ``ceiling``, or a violation."""
-    value = _decimal(text)
+    value = parse_decimal(text)
     if value is None:
         found.append(
             violation(field, "decimal", f"“{text}”不是有效金额", f"'{text}' is not an amount")
@@ -226,7 +219,7 @@ def line_rate(
         rate, rule = book.small_scale_rate(day)
         if not requested.strip():
             return rate, rule, []
-        asked = _decimal(requested)
+        asked = parse_decimal(requested)
         if asked is not None and asked == rate:
             return rate, rule, []
         if asked is not None and asked in extra:
@@ -249,7 +242,7 @@ def line_rate(
         rate, rule = book.default_general_rate(day)
         return rate, rule, []
     allowed_rates = {**book.general_rates(day), **extra}
-    asked = _decimal(requested)
+    asked = parse_decimal(requested)
     if asked is None or asked not in allowed_rates:
         names = "、".join(format(r, "f") for r in sorted(allowed_rates, reverse=True))
         return (
@@ -353,7 +346,7 @@ def price_lines(
 
 
 def _positive(text: str, field: str, found: list[RuleViolation]) -> Decimal | None:
-    value = _decimal(text)
+    value = parse_decimal(text)
     if value is None:
         found.append(
             violation(field, "decimal", f"“{text}”不是有效数值", f"'{text}' is not a number")

@@ -8,20 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from svc_registration.domain.form import Application, EnterpriseType, IdType
-from svc_registration.domain.results import CreditStatus, Validation
+from svc_registration.domain.results import CreditStatus, Flag, Validation
 
 AUTO_TYPES_V1 = frozenset({EnterpriseType.LLC.value, EnterpriseType.ONE_PERSON_LLC.value})
 
 
 @dataclass(frozen=True)
-class Reason:
-    code: str
-    message_zh: str
-    message_en: str
-
-    @property
-    def text(self) -> str:
-        return f"{self.code}: {self.message_en} / {self.message_zh}"
+class Reason(Flag):
+    """One reason of an automatic-approval decision: a code and its words, as a flag has."""
 
 
 @dataclass(frozen=True)

@@ -4,22 +4,15 @@ the due date of each contribution (five years for a company), and the paid-in-ca
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
+from onestop_common.decimals import parse_decimal as parse_amount
 from onestop_common.errors import RuleViolation
 from svc_registration.domain.form import CURRENCY, LLC_TYPES, Application, ContributionForm
 from svc_registration.domain.reference_data import ReferenceData, _checked_zh, normalise_wording
 from svc_registration.domain.results import Flag, _v
 
 CONTRIBUTION_YEARS = 5
-
-
-def parse_amount(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text.strip())
-    except (InvalidOperation, AttributeError):
-        return None
-    return value if value.is_finite() else None
 
 
 def _money_problems(

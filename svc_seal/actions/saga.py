@@ -75,7 +75,7 @@ def _order_seals(
                 decided_by=f"auto:{policy.version}",
                 reason="the seal order cannot be made as requested",
                 now=env.now,
-                rejections=grpc_api.participant_rejections(problems),
+                rejections=grpc_api.DESK.rejections(problems),
             ),
             seal_maker_id=env.settings.seal_maker_id,
         )
@@ -116,7 +116,7 @@ def check_application(
     )
     at_form = [replace(p, field=domain.form_path(p.field)) for p in problems]
     return application_pb2.CheckApplicationResponse(
-        rejections=grpc_api.participant_rejections(at_form),
+        rejections=grpc_api.DESK.rejections(at_form),
         participant=domain.PARTICIPANT,
         rule_set=policy.version[:64],
     )
@@ -249,7 +249,9 @@ def _order_response(session: Session, order: SealOrder, env: Env) -> seal_pb2.Is
     )
 
 
-def answer_saga(uow: UnitOfWork, task: Task, response: seal_pb2.IssueSealsResponse) -> None:
+def answer_saga(
+    uow: UnitOfWork, task: desk.TaskMixin, response: seal_pb2.IssueSealsResponse
+) -> None:
     """The seal maker's final answer to the saga action the task was opened for."""
     uow.answer_later("IssueSeals", task.command_context, response)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from onestop.common.v1 import common_pb2
+from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
 from onestop_common.errors import Conflict, InvalidInput, NotFound, violation
@@ -22,30 +22,26 @@ from svc_seal.models import SealOrder, Task
 log = logging.getLogger(__name__)
 
 Outcome = common_pb2.Outcome
+# Each seal maker sees only the orders placed with it.
+QUEUE = desk.Queue(Task, org_scoped=True)
 
 
 def _task_for(
     uow: UnitOfWork, principal: Principal, task_id: str, *, for_update: bool = False
-) -> tuple[Task, SealOrder]:
-    task = desk.get_task(
-        uow.session, Task, task_id, principal, org_scoped=True, for_update=for_update
-    )
+) -> tuple[desk.TaskMixin, SealOrder]:
+    task = QUEUE.task(uow.session, principal, task_id, for_update=for_update)
     order = db.order_by_task(uow.session, task.id, for_update=for_update)
     if order is None:
         raise NotFound(
             f"task {task_id} has no seal order", message_zh=f"任务 {task_id} 没有印章订单"
         )
-    return task, order  # type: ignore[return-value]
+    return task, order
 
 
 def list_tasks(
-    uow: UnitOfWork, principal: Principal, request: seal_pb2.ListTasksRequest, env: Env
-) -> seal_pb2.ListTasksResponse:
-    tasks, token = desk.list_tasks(uow.session, Task, principal, request.query, org_scoped=True)
-    return seal_pb2.ListTasksResponse(
-        tasks=[desk.task_message(task, env.calendar, env.now) for task in tasks],
-        next_page_token=token,
-    )
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.ListTasksRequest, env: Env
+) -> desk_pb2.ListTasksResponse:
+    return QUEUE.page(uow.session, principal, request.query, env.calendar, env.now)
 
 
 def get_task(
@@ -60,11 +56,11 @@ def get_task(
 
 def claim_task(
     uow: UnitOfWork, principal: Principal, task_id: str, env: Env
-) -> seal_pb2.ClaimTaskResponse:
+) -> desk_pb2.ClaimTaskResponse:
     task, order = _task_for(uow, principal, task_id, for_update=True)
     desk.claim(task, principal)
     log.info("case %s: seal order %s accepted by %s", task.case_id, order.id, principal.subject)
-    return seal_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.ClaimTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def mark_engraved(
@@ -113,8 +109,8 @@ def complete_task(
 
 
 def reject_task(
-    uow: UnitOfWork, principal: Principal, request: seal_pb2.RejectTaskRequest, env: Env
-) -> seal_pb2.RejectTaskResponse:
+    uow: UnitOfWork, principal: Principal, request: desk_pb2.RejectTaskRequest, env: Env
+) -> desk_pb2.RejectTaskResponse:
     reason = request.reason.strip()
     if not reason:
         raise InvalidInput.of(
@@ -148,30 +144,29 @@ def reject_task(
                 reason=reason,
                 task_id=task.id,
                 now=env.now,
-                rejections=grpc_api.participant_rejections([refusal]),
+                rejections=grpc_api.DESK.rejections([refusal]),
             ),
             seal_maker_id=order.seal_maker_id,
             seal_maker_name=seal_maker_name(order.seal_maker_id),
         ),
     )
     log.info("case %s: seal order %s rejected by %s", task.case_id, order.id, principal.subject)
-    return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
 def _return_for_correction(
     uow: UnitOfWork,
     principal: Principal,
-    request: seal_pb2.RejectTaskRequest,
+    request: desk_pb2.RejectTaskRequest,
     reason: str,
     env: Env,
-) -> seal_pb2.RejectTaskResponse:
+) -> desk_pb2.RejectTaskResponse:
     """The seal maker sends the order back for the applicant to correct the named fields: the
     task is closed and the order withdrawn (its seals were never made), so nothing of it stays
     live; the corrected order comes as a fresh IssueSeals for the same case."""
-    fields = grpc_api.correction_fields(request.fields, reason)
+    fields = grpc_api.DESK.correction_fields(request.fields, reason)
     task, order = _task_for(uow, principal, request.task_id, for_update=True)
     desk.decide(task, principal, desk.REJECTED, env.now, reason)
-    task.details = {**task.details, "correction_requested": "; ".join(f.field for f in fields)}
     for seal in db.seals_of_order(uow.session, order.id):
         seal.state = SealState.CANCELLED
     order.state = OrderState.WITHDRAWN
@@ -180,22 +175,9 @@ def _return_for_correction(
         uow,
         task,
         seal_pb2.IssueSealsResponse(
-            status=desk.step_status(
-                Outcome.OUTCOME_CORRECTION_REQUESTED,
-                decided_by=principal.subject,
-                reason=reason,
-                task_id=task.id,
-                now=env.now,
-                rejections=fields,
-            ),
+            status=desk.correction_requested(task, principal, fields, reason, env.now),
             seal_maker_id=order.seal_maker_id,
             seal_maker_name=seal_maker_name(order.seal_maker_id),
         ),
     )
-    log.info(
-        "case %s: seal order %s returned for correction by %s",
-        task.case_id,
-        order.id,
-        principal.subject,
-    )
-    return seal_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
+    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))

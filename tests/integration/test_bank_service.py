@@ -274,26 +274,28 @@ def test_the_chosen_bank_s_clerk_decides_when_automatic_approval_is_off(platform
         desk = pb_grpc.BankDeskStub(channel)
         assert [
             t.task_id
-            for t in desk.ListTasks(pb.ListTasksRequest(), metadata=icbc, timeout=10).tasks
+            for t in desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=icbc, timeout=10).tasks
         ] == [task_id]
-        assert not desk.ListTasks(pb.ListTasksRequest(), metadata=abc, timeout=10).tasks
+        assert not desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=abc, timeout=10).tasks
         with pytest.raises(grpc.RpcError) as foreign:
-            desk.GetTask(pb.GetTaskRequest(task_id=task_id), metadata=abc, timeout=10)
+            desk.GetTask(desk_pb2.GetTaskRequest(task_id=task_id), metadata=abc, timeout=10)
         assert foreign.value.code() == grpc.StatusCode.PERMISSION_DENIED
         with pytest.raises(grpc.RpcError) as wrong_role:
             desk.ListTasks(
-                pb.ListTasksRequest(), metadata=credential(settings, "si_clerk"), timeout=10
+                desk_pb2.ListTasksRequest(), metadata=credential(settings, "si_clerk"), timeout=10
             )
         assert wrong_role.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
-        page = desk.GetTask(pb.GetTaskRequest(task_id=task_id), metadata=icbc, timeout=10)
+        page = desk.GetTask(desk_pb2.GetTaskRequest(task_id=task_id), metadata=icbc, timeout=10)
         assert page.task.assignee_org == "102"
         assert page.account.state == "pending" and not page.account.account_number
         assert all(c.passed for c in page.due_diligence)
         assert company.form.legal_representative.id_number in page.task.details["beneficial_owners"]
-        desk.ClaimTask(pb.ClaimTaskRequest(task_id=task_id), metadata=icbc, timeout=10)
+        desk.ClaimTask(desk_pb2.ClaimTaskRequest(task_id=task_id), metadata=icbc, timeout=10)
         approved = desk.ApproveTask(
-            pb.ApproveTaskRequest(task_id=task_id, comment="核实无误"), metadata=icbc, timeout=10
+            desk_pb2.ApproveTaskRequest(task_id=task_id, comment="核实无误"),
+            metadata=icbc,
+            timeout=10,
         )
         assert approved.task.state == desk_pb2.TASK_STATE_DONE
         assert valid_account_number(approved.account.account_number)
@@ -308,7 +310,7 @@ def test_the_chosen_bank_s_clerk_decides_when_automatic_approval_is_off(platform
     other_task = driver.result(other_key, timeout=30).status.task_id
     with channel_to(settings, BANK) as channel:
         pb_grpc.BankDeskStub(channel).RejectTask(
-            pb.RejectTaskRequest(task_id=other_task, reason="经营场所无法核实"),
+            desk_pb2.RejectTaskRequest(task_id=other_task, reason="经营场所无法核实"),
             metadata=icbc,
             timeout=10,
         )

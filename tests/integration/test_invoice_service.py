@@ -56,17 +56,22 @@ def test_quota_approved_at_desk_then_invoice_issued_and_reversed(platform, drive
     assert accepted.taxpayer.tax_office == "国家税务总局天津市宝坻区税务局"
     assert accepted.taxpayer.legal_representative_id_masked == "120***********0033"
 
-    listed = staff.ListTasks(pb.ListTasksRequest()).tasks
+    listed = staff.ListTasks(desk_pb2.ListTasksRequest()).tasks
     assert [t.task_id for t in listed] == [task_id]
-    task = staff.GetTask(pb.GetTaskRequest(task_id=task_id))
+    task = staff.GetTask(desk_pb2.GetTaskRequest(task_id=task_id))
     assert task.requested.monthly_quantity == 50
     assert task.requested.finance_contact.id_number == "120***********0041"  # masked
     assert "120115199006070041" not in str(task)
     assert task.task.details["tax_office"] == "国家税务总局天津市宝坻区税务局"
     assert "partial" in task.task.details["rules_not_settled"]
-    assert staff.ClaimTask(pb.ClaimTaskRequest(task_id=task_id)).task.claimed_by == "tax-officer-1"
     assert (
-        refused(lambda: owner.ListTasks(pb.ListTasksRequest()), grpc.StatusCode.PERMISSION_DENIED)
+        staff.ClaimTask(desk_pb2.ClaimTaskRequest(task_id=task_id)).task.claimed_by
+        == "tax-officer-1"
+    )
+    assert (
+        refused(
+            lambda: owner.ListTasks(desk_pb2.ListTasksRequest()), grpc.StatusCode.PERMISSION_DENIED
+        )
         == set()
     )
 
@@ -84,7 +89,7 @@ def test_quota_approved_at_desk_then_invoice_issued_and_reversed(platform, drive
         ("credit_line", "decimal"),
         ("kinds", "special_invoice_needs_general_taxpayer"),
     }
-    again = staff.GetTask(pb.GetTaskRequest(task_id=task_id))
+    again = staff.GetTask(desk_pb2.GetTaskRequest(task_id=task_id))
     assert again.task.state == desk_pb2.TASK_STATE_CLAIMED
     assert again.taxpayer.state == pb.TAXPAYER_STATE_PENDING_APPROVAL
 
@@ -233,7 +238,7 @@ def test_bad_registration_is_rejected_and_nothing_is_written(platform, driver_fa
         ("invoice.monthly_quantity", "positive"),
     }
     assert all(r.message_zh and r.message_en for r in result.status.rejections)
-    assert staff.ListTasks(pb.ListTasksRequest()).tasks == []
+    assert staff.ListTasks(desk_pb2.ListTasksRequest()).tasks == []
     case = pb.GetTaxpayerRequest(case_id=result.context.case_id)
     refused(lambda: staff.GetTaxpayer(case), grpc.StatusCode.NOT_FOUND)
     # Asking again (a redelivered command) answers the same, still nothing written.
@@ -247,7 +252,7 @@ def test_bad_registration_is_rejected_and_nothing_is_written(platform, driver_fa
     )
     assert len(driver.results(key, count=2)) == 2
     assert driver.results(key, count=2)[-1].status == result.status
-    assert staff.ListTasks(pb.ListTasksRequest()).tasks == []
+    assert staff.ListTasks(desk_pb2.ListTasksRequest()).tasks == []
     # The same action over gRPC: for the platform only, with the same rejections.
     owner = Invoicing(settings, channel, "entrepreneur", APPLICANT)
     refused(lambda: owner.RegisterTaxpayer(request), grpc.StatusCode.PERMISSION_DENIED)
@@ -255,7 +260,7 @@ def test_bad_registration_is_rejected_and_nothing_is_written(platform, driver_fa
     over_grpc = platform_caller.RegisterTaxpayer(request)
     assert over_grpc.status.outcome == REJECTED
     assert ("uscc", "check_char") in {(r.field, r.rule) for r in over_grpc.status.rejections}
-    assert staff.ListTasks(pb.ListTasksRequest()).tasks == []
+    assert staff.ListTasks(desk_pb2.ListTasksRequest()).tasks == []
 
 
 def test_desk_rejection_answers_the_saga_and_withdraws_the_registration(platform, driver_factory):
@@ -265,10 +270,10 @@ def test_desk_rejection_answers_the_saga_and_withdraws_the_registration(platform
     key = driver.send("invoice", "RegisterTaxpayer", register_request(uscc), applicant_id=APPLICANT)
     task_id = driver.result(key).status.task_id
     assert refused(
-        lambda: staff.RejectTask(pb.RejectTaskRequest(task_id=task_id, reason="  ")),
+        lambda: staff.RejectTask(desk_pb2.RejectTaskRequest(task_id=task_id, reason="  ")),
         grpc.StatusCode.INVALID_ARGUMENT,
     ) == {("reason", "required")}
-    staff.RejectTask(pb.RejectTaskRequest(task_id=task_id, reason="实名信息核验未通过"))
+    staff.RejectTask(desk_pb2.RejectTaskRequest(task_id=task_id, reason="实名信息核验未通过"))
     rejected = driver.result(key, outcome=REJECTED)
     assert [(r.field, r.rule) for r in rejected.status.rejections] == [
         ("invoice", "rejected_by_tax_staff")
@@ -298,7 +303,7 @@ def test_compensation_withdraws_the_open_task(platform, driver_factory):
         key=f"{case_id}:invoice:CancelTaxRegistration:1",
     )
     assert driver.result(cancel).status.outcome == DONE
-    task = staff.GetTask(pb.GetTaskRequest(task_id=accepted.status.task_id)).task
+    task = staff.GetTask(desk_pb2.GetTaskRequest(task_id=accepted.status.task_id)).task
     assert task.state == desk_pb2.TASK_STATE_CANCELLED
     refused(
         lambda: staff.ApproveTask(pb.ApproveTaskRequest(task_id=task.task_id)),
@@ -340,7 +345,7 @@ def test_automatic_approval_and_no_second_registration(platform, driver_factory)
         done.status.decided_by,
     )
     assert not granted.HasField("old_credit_line")
-    assert staff.ListTasks(pb.ListTasksRequest()).tasks == []
+    assert staff.ListTasks(desk_pb2.ListTasksRequest()).tasks == []
 
     # The same command again (redelivery), the same case under another key, another case with
     # the same USCC: one registration, one event.
@@ -372,7 +377,7 @@ def test_automatic_approval_and_no_second_registration(platform, driver_factory)
     big = register_request(new_uscc(), max_amount_per_invoice="1000000.00")
     big_key = driver.send("invoice", "RegisterTaxpayer", big, applicant_id=APPLICANT)
     assert driver.result(big_key).status.outcome == ACCEPTED
-    assert len(staff.ListTasks(pb.ListTasksRequest()).tasks) == 1
+    assert len(staff.ListTasks(desk_pb2.ListTasksRequest()).tasks) == 1
 
 
 def test_compensation_reverses_issued_invoices_before_cancelling(platform, driver_factory):

@@ -336,7 +336,7 @@ def test_the_clerks_correctable_refusal_withdraws_the_registration_and_asks_for_
 
     with pytest.raises(grpc.RpcError) as no_fields:
         desk.RejectTask(
-            si_pb.RejectTaskRequest(task_id=task_id, reason="入职日期有误", correctable=True),
+            desk_pb2.RejectTaskRequest(task_id=task_id, reason="入职日期有误", correctable=True),
             metadata=clerk,
             timeout=10,
         )
@@ -345,7 +345,7 @@ def test_the_clerks_correctable_refusal_withdraws_the_registration_and_asks_for_
     assert message.startswith("fields:") and "fields：" in message and "至少" in message
     with pytest.raises(grpc.RpcError) as not_a_path:
         desk.RejectTask(
-            si_pb.RejectTaskRequest(
+            desk_pb2.RejectTaskRequest(
                 task_id=task_id,
                 reason="入职日期有误",
                 correctable=True,
@@ -358,7 +358,7 @@ def test_the_clerks_correctable_refusal_withdraws_the_registration_and_asks_for_
     assert "fields[0].field" in (not_a_path.value.details() or "")
 
     desk.RejectTask(
-        si_pb.RejectTaskRequest(
+        desk_pb2.RejectTaskRequest(
             task_id=task_id,
             reason="入职日期与劳动合同不符",
             correctable=True,
@@ -377,7 +377,7 @@ def test_the_clerks_correctable_refusal_withdraws_the_registration_and_asks_for_
     assert named(answer.status) == [("form.employees[0].hire_date", "si_clerk_correction")]
     assert answer.status.rejections[0].participant == SI
     assert (answer.status.task_id, answer.status.decided_by) == (task_id, "clerk-wang")
-    page = desk.GetTask(si_pb.GetTaskRequest(task_id=task_id), metadata=clerk, timeout=10)
+    page = desk.GetTask(desk_pb2.GetTaskRequest(task_id=task_id), metadata=clerk, timeout=10)
     assert page.task.state == desk_pb2.TASK_STATE_REJECTED
     assert page.task.details["correction_requested"] == "form.employees[0].hire_date"
     assert page.employer.state == "rejected" and not page.employer.enrolments[0].active

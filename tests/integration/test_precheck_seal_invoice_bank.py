@@ -435,7 +435,7 @@ def test_seal_maker_asks_for_a_correction_and_the_corrected_order_completes(
 
     errors = refused(
         lambda: desk.RejectTask(
-            seal_pb2.RejectTaskRequest(task_id=task_id, reason="印模样式需确认", correctable=True),
+            desk_pb2.RejectTaskRequest(task_id=task_id, reason="印模样式需确认", correctable=True),
             metadata=maker,
             timeout=10,
         ),
@@ -450,7 +450,7 @@ def test_seal_maker_asks_for_a_correction_and_the_corrected_order_completes(
         message_en="the official seal cannot be engraved now: ask for the electronic seal only",
     )
     desk.RejectTask(
-        seal_pb2.RejectTaskRequest(
+        desk_pb2.RejectTaskRequest(
             task_id=task_id, reason="暂无法刻制实物公章", correctable=True, fields=[wanted]
         ),
         metadata=maker,
@@ -466,7 +466,7 @@ def test_seal_maker_asks_for_a_correction_and_the_corrected_order_completes(
     listed = service.ListSeals(seal_pb2.ListSealsRequest(case_id=data.case_id), metadata=owner)
     withdrawn = {s.seal_code for s in listed.seals}
     assert {s.state for s in listed.seals} == {seal_pb2.SEAL_STATE_CANCELLED}
-    task = desk.GetTask(seal_pb2.GetTaskRequest(task_id=task_id), metadata=maker).task
+    task = desk.GetTask(desk_pb2.GetTaskRequest(task_id=task_id), metadata=maker).task
     assert task.state == desk_pb2.TASK_STATE_REJECTED
     assert task.details["correction_requested"] == "form.seals[0]"
 
@@ -557,7 +557,7 @@ def test_tax_staff_ask_for_a_correction_and_the_corrected_registration_completes
     desk = platform.desk("invoice")
     errors = refused(
         lambda: desk.RejectTask(
-            invoice_pb2.RejectTaskRequest(
+            desk_pb2.RejectTaskRequest(
                 task_id=task_id, reason="财务负责人信息有误", correctable=True
             ),
             metadata=staff,
@@ -568,7 +568,7 @@ def test_tax_staff_ask_for_a_correction_and_the_corrected_registration_completes
     assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
     field = common_pb2.Rejection(field="form.invoice.finance_contact.id_number")
     desk.RejectTask(
-        invoice_pb2.RejectTaskRequest(
+        desk_pb2.RejectTaskRequest(
             task_id=task_id, reason="财务负责人身份核验未通过", correctable=True, fields=[field]
         ),
         metadata=staff,
@@ -676,7 +676,7 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
     desk = platform.desk("bank")
     errors = refused(
         lambda: desk.RejectTask(
-            bank_pb2.RejectTaskRequest(task_id=task_id, reason="证件需补正", correctable=True),
+            desk_pb2.RejectTaskRequest(task_id=task_id, reason="证件需补正", correctable=True),
             metadata=clerk,
             timeout=10,
         ),
@@ -685,7 +685,7 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
     assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
     assert errors[0].message_zh and errors[0].message_en
     desk.RejectTask(
-        bank_pb2.RejectTaskRequest(
+        desk_pb2.RejectTaskRequest(
             task_id=task_id,
             reason="法定代表人证件影像不清晰",
             correctable=True,
@@ -712,7 +712,7 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
     assert again.status.outcome == Outcome.OUTCOME_ACCEPTED, again.status
     assert again.status.task_id != task_id
     desk.ApproveTask(
-        bank_pb2.ApproveTaskRequest(task_id=again.status.task_id, comment="核实无误"),
+        desk_pb2.ApproveTaskRequest(task_id=again.status.task_id, comment="核实无误"),
         metadata=clerk,
         timeout=10,
     )

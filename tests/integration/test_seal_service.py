@@ -82,7 +82,7 @@ def test_seal_step_completes_through_the_seal_makers_desk(seals: SealPlatform) -
     task_id = first.status.task_id
     assert [s.state for s in first.seals] == [seal_pb2.SEAL_STATE_ORDERED] * 5
 
-    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    listed = seals.desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
     (task,) = [t for t in listed if t.task_id == task_id]
     assert task.state == desk_pb2.TASK_STATE_OPEN and task.assignee_org == MAKER
     assert task.deadline.limit_workdays == "0.5"
@@ -97,7 +97,7 @@ def test_seal_step_completes_through_the_seal_makers_desk(seals: SealPlatform) -
     assert code == grpc.StatusCode.FAILED_PRECONDITION  # physical seals not engraved yet
 
     claimed = seals.desk.ClaimTask(
-        seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=seals.maker()
+        desk_pb2.ClaimTaskRequest(task_id=task_id), metadata=seals.maker()
     )
     assert claimed.task.state == desk_pb2.TASK_STATE_CLAIMED
     engraved = seals.desk.MarkEngraved(
@@ -180,11 +180,11 @@ def test_another_seal_maker_cannot_see_or_act_on_the_order(seals: SealPlatform) 
     _, _, first = seals.order(new_uscc())
     task_id = first.status.task_id
     other = seals.maker(org="002", subject="maker-li")
-    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=other).tasks
+    listed = seals.desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=other).tasks
     assert task_id not in [t.task_id for t in listed]
     for call in (
-        lambda: seals.desk.GetTask(seal_pb2.GetTaskRequest(task_id=task_id), metadata=other),
-        lambda: seals.desk.ClaimTask(seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=other),
+        lambda: seals.desk.GetTask(desk_pb2.GetTaskRequest(task_id=task_id), metadata=other),
+        lambda: seals.desk.ClaimTask(desk_pb2.ClaimTaskRequest(task_id=task_id), metadata=other),
         lambda: seals.desk.CompleteTask(
             seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=other
         ),
@@ -192,7 +192,7 @@ def test_another_seal_maker_cannot_see_or_act_on_the_order(seals: SealPlatform) 
         assert grpc_error(call)[0] == grpc.StatusCode.PERMISSION_DENIED
     entrepreneur = seals.owner("alice")
     code, _ = grpc_error(
-        lambda: seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=entrepreneur)
+        lambda: seals.desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=entrepreneur)
     )
     assert code == grpc.StatusCode.PERMISSION_DENIED
 
@@ -200,11 +200,11 @@ def test_another_seal_maker_cannot_see_or_act_on_the_order(seals: SealPlatform) 
 def test_queue_shows_the_nearest_deadline_first(seals: SealPlatform) -> None:
     _, _, later = seals.order(new_uscc(), workdays="1")
     _, _, sooner = seals.order(new_uscc(), workdays="0.5")
-    listed = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    listed = seals.desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
     ids = [t.task_id for t in listed]
     assert ids.index(sooner.status.task_id) < ids.index(later.status.task_id)
     got = seals.desk.GetTask(
-        seal_pb2.GetTaskRequest(task_id=sooner.status.task_id), metadata=seals.maker()
+        desk_pb2.GetTaskRequest(task_id=sooner.status.task_id), metadata=seals.maker()
     )
     assert len(got.seals) == 4 and all(s.impression_pdf.startswith(b"%PDF") for s in got.seals)
 
@@ -214,12 +214,12 @@ def test_seal_maker_rejection_fails_the_step(seals: SealPlatform) -> None:
     key, case_id, first = seals.order(uscc)
     code, found = grpc_error(
         lambda: seals.desk.RejectTask(
-            seal_pb2.RejectTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
+            desk_pb2.RejectTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
         )
     )
     assert (code, found) == (grpc.StatusCode.INVALID_ARGUMENT, [("reason", "required")])
     seals.desk.RejectTask(
-        seal_pb2.RejectTaskRequest(task_id=first.status.task_id, reason="印模无法辨认"),
+        desk_pb2.RejectTaskRequest(task_id=first.status.task_id, reason="印模无法辨认"),
         metadata=seals.maker(),
     )
     result = seals.driver.result(key, outcome=Outcome.OUTCOME_REJECTED)
@@ -276,7 +276,7 @@ def test_duplicate_command_gives_the_same_seals_and_no_second_set(seals: SealPla
         seal_pb2.ListSealsRequest(uscc=uscc), metadata=seals.owner("alice")
     )
     assert [s.seal_code for s in listed.seals] == [s.seal_code for s in done.seals]
-    open_tasks = seals.desk.ListTasks(seal_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
+    open_tasks = seals.desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=seals.maker()).tasks
     assert case_id not in [t.case_id for t in open_tasks]
 
 
@@ -380,7 +380,7 @@ def test_revocation_before_completion_withdraws_the_order(seals: SealPlatform) -
     assert revoked.status.outcome == Outcome.OUTCOME_DONE
     assert len(revoked.revoked_seal_codes) == 4
     task = seals.desk.GetTask(
-        seal_pb2.GetTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
+        desk_pb2.GetTaskRequest(task_id=first.status.task_id), metadata=seals.maker()
     ).task
     assert task.state == desk_pb2.TASK_STATE_CANCELLED
     code, _ = grpc_error(

@@ -257,41 +257,41 @@ def test_registration_through_the_clerks_desk(platform, driver_for):
     clerk = credential(settings, "si_clerk", "clerk-wang")
     with channel_to(settings, SI) as channel:
         desk = pb_grpc.SocialInsuranceDeskStub(channel)
-        listed = desk.ListTasks(pb.ListTasksRequest(), metadata=clerk, timeout=10)
+        listed = desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=clerk, timeout=10)
         assert {t.task_id for t in listed.tasks} == {
             accepted.status.task_id,
             to_reject.status.task_id,
         }
         with pytest.raises(grpc.RpcError) as wrong_role:
-            desk.ListTasks(pb.ListTasksRequest(), metadata=credential(settings, "tax_staff"))
+            desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=credential(settings, "tax_staff"))
         assert wrong_role.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
         page = desk.GetTask(
-            pb.GetTaskRequest(task_id=accepted.status.task_id), metadata=clerk, timeout=10
+            desk_pb2.GetTaskRequest(task_id=accepted.status.task_id), metadata=clerk, timeout=10
         )
         assert page.employer.enrolments[0].social_security_number == person
         assert "UNVERIFIED" in page.task.details["rate_table_note"]
         # Class 3: work injury 0.7% of 8000 = 56.00; 1280 + 800 + 40 + 56.
         assert page.employer.employer_total.amount == "2176.00"
         late_page = desk.GetTask(
-            pb.GetTaskRequest(task_id=to_reject.status.task_id), metadata=clerk, timeout=10
+            desk_pb2.GetTaskRequest(task_id=to_reject.status.task_id), metadata=clerk, timeout=10
         )
         assert late_page.task.details["late_enrolment"] == "李四"
         assert late_page.employer.enrolments[0].late_enrolment
 
         claimed = desk.ClaimTask(
-            pb.ClaimTaskRequest(task_id=accepted.status.task_id), metadata=clerk, timeout=10
+            desk_pb2.ClaimTaskRequest(task_id=accepted.status.task_id), metadata=clerk, timeout=10
         )
         assert claimed.task.state == desk_pb2.TASK_STATE_CLAIMED
         with pytest.raises(grpc.RpcError) as taken:
             desk.ApproveTask(
-                pb.ApproveTaskRequest(task_id=accepted.status.task_id),
+                desk_pb2.ApproveTaskRequest(task_id=accepted.status.task_id),
                 metadata=credential(settings, "si_clerk", "clerk-li"),
                 timeout=10,
             )
         assert taken.value.code() == grpc.StatusCode.FAILED_PRECONDITION
         approved = desk.ApproveTask(
-            pb.ApproveTaskRequest(task_id=accepted.status.task_id, comment="材料齐全"),
+            desk_pb2.ApproveTaskRequest(task_id=accepted.status.task_id, comment="材料齐全"),
             metadata=clerk,
             timeout=10,
         )
@@ -299,11 +299,13 @@ def test_registration_through_the_clerks_desk(platform, driver_for):
 
         with pytest.raises(grpc.RpcError) as no_reason:
             desk.RejectTask(
-                pb.RejectTaskRequest(task_id=to_reject.status.task_id), metadata=clerk, timeout=10
+                desk_pb2.RejectTaskRequest(task_id=to_reject.status.task_id),
+                metadata=clerk,
+                timeout=10,
             )
         assert no_reason.value.code() == grpc.StatusCode.INVALID_ARGUMENT
         desk.RejectTask(
-            pb.RejectTaskRequest(task_id=to_reject.status.task_id, reason="劳动合同未提供"),
+            desk_pb2.RejectTaskRequest(task_id=to_reject.status.task_id, reason="劳动合同未提供"),
             metadata=clerk,
             timeout=10,
         )
@@ -337,9 +339,9 @@ def test_registration_through_the_clerks_desk(platform, driver_for):
     assert cancelled.enrolments_cancelled == 1
     with channel_to(settings, SI) as channel:
         desk = pb_grpc.SocialInsuranceDeskStub(channel)
-        open_tasks = desk.ListTasks(pb.ListTasksRequest(), metadata=clerk, timeout=10)
+        open_tasks = desk.ListTasks(desk_pb2.ListTasksRequest(), metadata=clerk, timeout=10)
         assert freed.status.task_id not in {t.task_id for t in open_tasks.tasks}
         withdrawn = desk.GetTask(
-            pb.GetTaskRequest(task_id=freed.status.task_id), metadata=clerk, timeout=10
+            desk_pb2.GetTaskRequest(task_id=freed.status.task_id), metadata=clerk, timeout=10
         )
         assert withdrawn.task.state == desk_pb2.TASK_STATE_CANCELLED

@@ -24,7 +24,7 @@ import pika
 import pytest
 from grpc_status import rpc_status
 
-from onestop.common.v1 import application_pb2, common_pb2
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
@@ -121,7 +121,7 @@ class SealPlatform:
         return key, case_id, self.driver.result(key)
 
     def complete(self, key: str, task_id: str) -> seal_pb2.IssueSealsResponse:
-        self.desk.ClaimTask(seal_pb2.ClaimTaskRequest(task_id=task_id), metadata=self.maker())
+        self.desk.ClaimTask(desk_pb2.ClaimTaskRequest(task_id=task_id), metadata=self.maker())
         self.desk.MarkEngraved(seal_pb2.MarkEngravedRequest(task_id=task_id), metadata=self.maker())
         self.desk.CompleteTask(seal_pb2.CompleteTaskRequest(task_id=task_id), metadata=self.maker())
         return self.driver.result(key, outcome=Outcome.OUTCOME_DONE)  # type: ignore[no-any-return]

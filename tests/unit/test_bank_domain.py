@@ -11,11 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from onestop_common.decisions import AUTO, CLERK, REFUSE, route
 from onestop_common.identifiers import citizen_id_check_char
 from svc_bank.domain import (
-    AUTO,
-    CLERK,
-    REFUSE,
     AccountApplication,
     LicenseFact,
     PersonInput,
@@ -28,7 +26,6 @@ from svc_bank.domain import (
     luhn_check_digit,
     luhn_valid,
     notice_number,
-    route,
     valid_account_number,
 )
 from svc_bank.reference import banks, risk_list

@@ -15,6 +15,7 @@ from onestop.common.v1 import application_pb2 as A
 from onestop.common.v1.application_pb2 import ApplicationForm
 from onestop.registration.v1 import registration_pb2
 from onestop_cli.client import load_form
+from onestop_common import decisions
 from onestop_common.errors import InvalidInput, RuleViolation, violation
 from onestop_common.identifiers import make_orgcode, make_uscc
 from orchestrator.definition import SagaData
@@ -245,6 +246,6 @@ def test_branches_are_compared_folded_and_unlisted_banks_go_to_the_clerk() -> No
     form.bank.branch_name = "招商银行天津分行"
     result = _step_due_diligence(form)
     assert not result.violations and result.review_reasons
-    assert bank.route(result, auto_approve=True) == bank.CLERK
+    assert decisions.route(result, auto_approve=True) == decisions.CLERK
     form.bank.branch_name = "  "
     assert pairs(_step_due_diligence(form).violations) == [("form.bank.branch_name", "required")]

@@ -10,11 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from onestop_common.decisions import AUTO, CLERK, REFUSE, route
 from onestop_common.identifiers import citizen_id_check_char
 from svc_social_insurance.domain import (
-    AUTO,
-    CLERK,
-    REFUSE,
     EmployeeInput,
     RateTableError,
     assess_registration,
@@ -23,7 +21,6 @@ from svc_social_insurance.domain import (
     parse_rate_table,
     percent,
     registration_number,
-    route,
 )
 from svc_social_insurance.reference import rate_table
 

@@ -5,6 +5,7 @@ import warnings
 
 from onestop.bank.v1 import bank_pb2 as onestop_dot_bank_dot_v1_dot_bank__pb2
 from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
+from onestop.common.v1 import desk_pb2 as onestop_dot_common_dot_v1_dot_desk__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -287,28 +288,28 @@ class BankDeskStub:
         """
         self.ListTasks = channel.unary_unary(
                 '/onestop.bank.v1.BankDesk/ListTasks',
-                request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksRequest.SerializeToString,
-                response_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/onestop.bank.v1.BankDesk/GetTask',
-                request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskResponse.FromString,
                 _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/onestop.bank.v1.BankDesk/ClaimTask',
-                request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
         self.ApproveTask = channel.unary_unary(
                 '/onestop.bank.v1.BankDesk/ApproveTask',
-                request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskResponse.FromString,
                 _registered_method=True)
         self.RejectTask = channel.unary_unary(
                 '/onestop.bank.v1.BankDesk/RejectTask',
-                request_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
                 _registered_method=True)
 
 
@@ -351,28 +352,28 @@ def add_BankDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
-                    request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksRequest.FromString,
-                    response_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.SerializeToString,
             ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
-                    request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.FromString,
                     response_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
-                    request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskRequest.FromString,
-                    response_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.SerializeToString,
             ),
             'ApproveTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ApproveTask,
-                    request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.FromString,
                     response_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskResponse.SerializeToString,
             ),
             'RejectTask': grpc.unary_unary_rpc_method_handler(
                     servicer.RejectTask,
-                    request_deserializer=onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskRequest.FromString,
-                    response_serializer=onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -401,8 +402,8 @@ class BankDesk:
             request,
             target,
             '/onestop.bank.v1.BankDesk/ListTasks',
-            onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksRequest.SerializeToString,
-            onestop_dot_bank_dot_v1_dot_bank__pb2.ListTasksResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -428,7 +429,7 @@ class BankDesk:
             request,
             target,
             '/onestop.bank.v1.BankDesk/GetTask',
-            onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
             onestop_dot_bank_dot_v1_dot_bank__pb2.GetTaskResponse.FromString,
             options,
             channel_credentials,
@@ -455,8 +456,8 @@ class BankDesk:
             request,
             target,
             '/onestop.bank.v1.BankDesk/ClaimTask',
-            onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskRequest.SerializeToString,
-            onestop_dot_bank_dot_v1_dot_bank__pb2.ClaimTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -482,7 +483,7 @@ class BankDesk:
             request,
             target,
             '/onestop.bank.v1.BankDesk/ApproveTask',
-            onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.SerializeToString,
             onestop_dot_bank_dot_v1_dot_bank__pb2.ApproveTaskResponse.FromString,
             options,
             channel_credentials,
@@ -509,8 +510,8 @@ class BankDesk:
             request,
             target,
             '/onestop.bank.v1.BankDesk/RejectTask',
-            onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskRequest.SerializeToString,
-            onestop_dot_bank_dot_v1_dot_bank__pb2.RejectTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

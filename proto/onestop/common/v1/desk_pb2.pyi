@@ -75,3 +75,61 @@ class TaskQuery(_message.Message):
     page_size: int
     page_token: str
     def __init__(self, states: _Optional[_Iterable[_Union[TaskState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ("query",)
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    query: TaskQuery
+    def __init__(self, query: _Optional[_Union[TaskQuery, _Mapping]] = ...) -> None: ...
+
+class ListTasksResponse(_message.Message):
+    __slots__ = ("tasks", "next_page_token")
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    tasks: _containers.RepeatedCompositeFieldContainer[DeskTask]
+    next_page_token: str
+    def __init__(self, tasks: _Optional[_Iterable[_Union[DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class ClaimTaskRequest(_message.Message):
+    __slots__ = ("task_id",)
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
+
+class ClaimTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: DeskTask
+    def __init__(self, task: _Optional[_Union[DeskTask, _Mapping]] = ...) -> None: ...
+
+class ApproveTaskRequest(_message.Message):
+    __slots__ = ("task_id", "comment")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    COMMENT_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    comment: str
+    def __init__(self, task_id: _Optional[str] = ..., comment: _Optional[str] = ...) -> None: ...
+
+class RejectTaskRequest(_message.Message):
+    __slots__ = ("task_id", "reason", "correctable", "fields")
+    TASK_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    CORRECTABLE_FIELD_NUMBER: _ClassVar[int]
+    FIELDS_FIELD_NUMBER: _ClassVar[int]
+    task_id: str
+    reason: str
+    correctable: bool
+    fields: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
+    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., correctable: _Optional[bool] = ..., fields: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
+
+class RejectTaskResponse(_message.Message):
+    __slots__ = ("task",)
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: DeskTask
+    def __init__(self, task: _Optional[_Union[DeskTask, _Mapping]] = ...) -> None: ...

@@ -507,26 +507,6 @@ class TaxRegistrationCancelled(_message.Message):
     pending_form_numbers: _containers.RepeatedScalarFieldContainer[str]
     def __init__(self, case_id: _Optional[str] = ..., taxpayer_id: _Optional[str] = ..., reversed_invoice_numbers: _Optional[_Iterable[str]] = ..., original_invoice_numbers: _Optional[_Iterable[str]] = ..., pending_form_numbers: _Optional[_Iterable[str]] = ...) -> None: ...
 
-class ListTasksRequest(_message.Message):
-    __slots__ = ("query",)
-    QUERY_FIELD_NUMBER: _ClassVar[int]
-    query: _desk_pb2.TaskQuery
-    def __init__(self, query: _Optional[_Union[_desk_pb2.TaskQuery, _Mapping]] = ...) -> None: ...
-
-class ListTasksResponse(_message.Message):
-    __slots__ = ("tasks", "next_page_token")
-    TASKS_FIELD_NUMBER: _ClassVar[int]
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    tasks: _containers.RepeatedCompositeFieldContainer[_desk_pb2.DeskTask]
-    next_page_token: str
-    def __init__(self, tasks: _Optional[_Iterable[_Union[_desk_pb2.DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
-
-class GetTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
 class GetTaskResponse(_message.Message):
     __slots__ = ("task", "taxpayer", "requested")
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -536,18 +516,6 @@ class GetTaskResponse(_message.Message):
     taxpayer: Taxpayer
     requested: _application_pb2.InvoiceNeeds
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ..., requested: _Optional[_Union[_application_pb2.InvoiceNeeds, _Mapping]] = ...) -> None: ...
-
-class ClaimTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
-class ClaimTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
 
 class ApproveTaskRequest(_message.Message):
     __slots__ = ("task_id", "kinds", "max_amount_per_invoice", "monthly_quantity", "credit_line", "vat_status", "comment")
@@ -574,24 +542,6 @@ class ApproveTaskResponse(_message.Message):
     task: _desk_pb2.DeskTask
     taxpayer: Taxpayer
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., taxpayer: _Optional[_Union[Taxpayer, _Mapping]] = ...) -> None: ...
-
-class RejectTaskRequest(_message.Message):
-    __slots__ = ("task_id", "reason", "correctable", "fields")
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
-    CORRECTABLE_FIELD_NUMBER: _ClassVar[int]
-    FIELDS_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    reason: str
-    correctable: bool
-    fields: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
-    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., correctable: _Optional[bool] = ..., fields: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
-
-class RejectTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
 
 class AdjustCreditLineRequest(_message.Message):
     __slots__ = ("taxpayer_id", "credit_line", "reason", "idempotency_key")

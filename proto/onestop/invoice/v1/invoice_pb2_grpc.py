@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
+from onestop.common.v1 import desk_pb2 as onestop_dot_common_dot_v1_dot_desk__pb2
 from onestop.invoice.v1 import invoice_pb2 as onestop_dot_invoice_dot_v1_dot_invoice__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -558,18 +559,18 @@ class InvoiceDeskStub:
         """
         self.ListTasks = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/ListTasks',
-                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksRequest.SerializeToString,
-                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/GetTask',
-                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskResponse.FromString,
                 _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/ClaimTask',
-                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
         self.ApproveTask = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/ApproveTask',
@@ -578,8 +579,8 @@ class InvoiceDeskStub:
                 _registered_method=True)
         self.RejectTask = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/RejectTask',
-                request_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
                 _registered_method=True)
         self.AdjustCreditLine = channel.unary_unary(
                 '/onestop.invoice.v1.InvoiceDesk/AdjustCreditLine',
@@ -635,18 +636,18 @@ def add_InvoiceDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
-                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksRequest.FromString,
-                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.SerializeToString,
             ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
-                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.FromString,
                     response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
-                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskRequest.FromString,
-                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.SerializeToString,
             ),
             'ApproveTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ApproveTask,
@@ -655,8 +656,8 @@ def add_InvoiceDeskServicer_to_server(servicer, server):
             ),
             'RejectTask': grpc.unary_unary_rpc_method_handler(
                     servicer.RejectTask,
-                    request_deserializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.FromString,
-                    response_serializer=onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.SerializeToString,
             ),
             'AdjustCreditLine': grpc.unary_unary_rpc_method_handler(
                     servicer.AdjustCreditLine,
@@ -690,8 +691,8 @@ class InvoiceDesk:
             request,
             target,
             '/onestop.invoice.v1.InvoiceDesk/ListTasks',
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksRequest.SerializeToString,
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ListTasksResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -717,7 +718,7 @@ class InvoiceDesk:
             request,
             target,
             '/onestop.invoice.v1.InvoiceDesk/GetTask',
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
             onestop_dot_invoice_dot_v1_dot_invoice__pb2.GetTaskResponse.FromString,
             options,
             channel_credentials,
@@ -744,8 +745,8 @@ class InvoiceDesk:
             request,
             target,
             '/onestop.invoice.v1.InvoiceDesk/ClaimTask',
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskRequest.SerializeToString,
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.ClaimTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -798,8 +799,8 @@ class InvoiceDesk:
             request,
             target,
             '/onestop.invoice.v1.InvoiceDesk/RejectTask',
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskRequest.SerializeToString,
-            onestop_dot_invoice_dot_v1_dot_invoice__pb2.RejectTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -391,26 +391,6 @@ class SealsRevoked(_message.Message):
     reason: str
     def __init__(self, case_id: _Optional[str] = ..., uscc: _Optional[str] = ..., seal_codes: _Optional[_Iterable[str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
-class ListTasksRequest(_message.Message):
-    __slots__ = ("query",)
-    QUERY_FIELD_NUMBER: _ClassVar[int]
-    query: _desk_pb2.TaskQuery
-    def __init__(self, query: _Optional[_Union[_desk_pb2.TaskQuery, _Mapping]] = ...) -> None: ...
-
-class ListTasksResponse(_message.Message):
-    __slots__ = ("tasks", "next_page_token")
-    TASKS_FIELD_NUMBER: _ClassVar[int]
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    tasks: _containers.RepeatedCompositeFieldContainer[_desk_pb2.DeskTask]
-    next_page_token: str
-    def __init__(self, tasks: _Optional[_Iterable[_Union[_desk_pb2.DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
-
-class GetTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
 class GetTaskResponse(_message.Message):
     __slots__ = ("task", "seals")
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -418,18 +398,6 @@ class GetTaskResponse(_message.Message):
     task: _desk_pb2.DeskTask
     seals: _containers.RepeatedCompositeFieldContainer[Seal]
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., seals: _Optional[_Iterable[_Union[Seal, _Mapping]]] = ...) -> None: ...
-
-class ClaimTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
-class ClaimTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
 
 class MarkEngravedRequest(_message.Message):
     __slots__ = ("task_id", "seal_codes")
@@ -460,21 +428,3 @@ class CompleteTaskResponse(_message.Message):
     task: _desk_pb2.DeskTask
     seals: _containers.RepeatedCompositeFieldContainer[Seal]
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., seals: _Optional[_Iterable[_Union[Seal, _Mapping]]] = ...) -> None: ...
-
-class RejectTaskRequest(_message.Message):
-    __slots__ = ("task_id", "reason", "correctable", "fields")
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
-    CORRECTABLE_FIELD_NUMBER: _ClassVar[int]
-    FIELDS_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    reason: str
-    correctable: bool
-    fields: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
-    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., correctable: _Optional[bool] = ..., fields: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
-
-class RejectTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...

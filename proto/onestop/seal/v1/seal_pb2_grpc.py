@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
+from onestop.common.v1 import desk_pb2 as onestop_dot_common_dot_v1_dot_desk__pb2
 from onestop.seal.v1 import seal_pb2 as onestop_dot_seal_dot_v1_dot_seal__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -555,18 +556,18 @@ class SealDeskStub:
         """
         self.ListTasks = channel.unary_unary(
                 '/onestop.seal.v1.SealDesk/ListTasks',
-                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksRequest.SerializeToString,
-                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/onestop.seal.v1.SealDesk/GetTask',
-                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskResponse.FromString,
                 _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/onestop.seal.v1.SealDesk/ClaimTask',
-                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
         self.MarkEngraved = channel.unary_unary(
                 '/onestop.seal.v1.SealDesk/MarkEngraved',
@@ -580,8 +581,8 @@ class SealDeskStub:
                 _registered_method=True)
         self.RejectTask = channel.unary_unary(
                 '/onestop.seal.v1.SealDesk/RejectTask',
-                request_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
                 _registered_method=True)
 
 
@@ -630,18 +631,18 @@ def add_SealDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
-                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksRequest.FromString,
-                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.SerializeToString,
             ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
-                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.FromString,
                     response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
-                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskRequest.FromString,
-                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.SerializeToString,
             ),
             'MarkEngraved': grpc.unary_unary_rpc_method_handler(
                     servicer.MarkEngraved,
@@ -655,8 +656,8 @@ def add_SealDeskServicer_to_server(servicer, server):
             ),
             'RejectTask': grpc.unary_unary_rpc_method_handler(
                     servicer.RejectTask,
-                    request_deserializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskRequest.FromString,
-                    response_serializer=onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -685,8 +686,8 @@ class SealDesk:
             request,
             target,
             '/onestop.seal.v1.SealDesk/ListTasks',
-            onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksRequest.SerializeToString,
-            onestop_dot_seal_dot_v1_dot_seal__pb2.ListTasksResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -712,7 +713,7 @@ class SealDesk:
             request,
             target,
             '/onestop.seal.v1.SealDesk/GetTask',
-            onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
             onestop_dot_seal_dot_v1_dot_seal__pb2.GetTaskResponse.FromString,
             options,
             channel_credentials,
@@ -739,8 +740,8 @@ class SealDesk:
             request,
             target,
             '/onestop.seal.v1.SealDesk/ClaimTask',
-            onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskRequest.SerializeToString,
-            onestop_dot_seal_dot_v1_dot_seal__pb2.ClaimTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -820,8 +821,8 @@ class SealDesk:
             request,
             target,
             '/onestop.seal.v1.SealDesk/RejectTask',
-            onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskRequest.SerializeToString,
-            onestop_dot_seal_dot_v1_dot_seal__pb2.RejectTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -165,26 +165,6 @@ class EmployerRegistrationCancelled(_message.Message):
     registration_number: str
     def __init__(self, case_id: _Optional[str] = ..., registration_number: _Optional[str] = ...) -> None: ...
 
-class ListTasksRequest(_message.Message):
-    __slots__ = ("query",)
-    QUERY_FIELD_NUMBER: _ClassVar[int]
-    query: _desk_pb2.TaskQuery
-    def __init__(self, query: _Optional[_Union[_desk_pb2.TaskQuery, _Mapping]] = ...) -> None: ...
-
-class ListTasksResponse(_message.Message):
-    __slots__ = ("tasks", "next_page_token")
-    TASKS_FIELD_NUMBER: _ClassVar[int]
-    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
-    tasks: _containers.RepeatedCompositeFieldContainer[_desk_pb2.DeskTask]
-    next_page_token: str
-    def __init__(self, tasks: _Optional[_Iterable[_Union[_desk_pb2.DeskTask, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
-
-class GetTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
 class GetTaskResponse(_message.Message):
     __slots__ = ("task", "employer")
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -193,26 +173,6 @@ class GetTaskResponse(_message.Message):
     employer: Employer
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., employer: _Optional[_Union[Employer, _Mapping]] = ...) -> None: ...
 
-class ClaimTaskRequest(_message.Message):
-    __slots__ = ("task_id",)
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    def __init__(self, task_id: _Optional[str] = ...) -> None: ...
-
-class ClaimTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...
-
-class ApproveTaskRequest(_message.Message):
-    __slots__ = ("task_id", "comment")
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    COMMENT_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    comment: str
-    def __init__(self, task_id: _Optional[str] = ..., comment: _Optional[str] = ...) -> None: ...
-
 class ApproveTaskResponse(_message.Message):
     __slots__ = ("task", "employer")
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -220,21 +180,3 @@ class ApproveTaskResponse(_message.Message):
     task: _desk_pb2.DeskTask
     employer: Employer
     def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ..., employer: _Optional[_Union[Employer, _Mapping]] = ...) -> None: ...
-
-class RejectTaskRequest(_message.Message):
-    __slots__ = ("task_id", "reason", "correctable", "fields")
-    TASK_ID_FIELD_NUMBER: _ClassVar[int]
-    REASON_FIELD_NUMBER: _ClassVar[int]
-    CORRECTABLE_FIELD_NUMBER: _ClassVar[int]
-    FIELDS_FIELD_NUMBER: _ClassVar[int]
-    task_id: str
-    reason: str
-    correctable: bool
-    fields: _containers.RepeatedCompositeFieldContainer[_common_pb2.Rejection]
-    def __init__(self, task_id: _Optional[str] = ..., reason: _Optional[str] = ..., correctable: _Optional[bool] = ..., fields: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ...) -> None: ...
-
-class RejectTaskResponse(_message.Message):
-    __slots__ = ("task",)
-    TASK_FIELD_NUMBER: _ClassVar[int]
-    task: _desk_pb2.DeskTask
-    def __init__(self, task: _Optional[_Union[_desk_pb2.DeskTask, _Mapping]] = ...) -> None: ...

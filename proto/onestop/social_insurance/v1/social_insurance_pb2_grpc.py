@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from onestop.common.v1 import application_pb2 as onestop_dot_common_dot_v1_dot_application__pb2
+from onestop.common.v1 import desk_pb2 as onestop_dot_common_dot_v1_dot_desk__pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -244,28 +245,28 @@ class SocialInsuranceDeskStub:
         """
         self.ListTasks = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceDesk/ListTasks',
-                request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksRequest.SerializeToString,
-                response_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
         self.GetTask = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceDesk/GetTask',
-                request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskResponse.FromString,
                 _registered_method=True)
         self.ClaimTask = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceDesk/ClaimTask',
-                request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
                 _registered_method=True)
         self.ApproveTask = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceDesk/ApproveTask',
-                request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskRequest.SerializeToString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.SerializeToString,
                 response_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskResponse.FromString,
                 _registered_method=True)
         self.RejectTask = channel.unary_unary(
                 '/onestop.social_insurance.v1.SocialInsuranceDesk/RejectTask',
-                request_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskRequest.SerializeToString,
-                response_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskResponse.FromString,
+                request_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+                response_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
                 _registered_method=True)
 
 
@@ -308,28 +309,28 @@ def add_SocialInsuranceDeskServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'ListTasks': grpc.unary_unary_rpc_method_handler(
                     servicer.ListTasks,
-                    request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksRequest.FromString,
-                    response_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.SerializeToString,
             ),
             'GetTask': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTask,
-                    request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.FromString,
                     response_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskResponse.SerializeToString,
             ),
             'ClaimTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ClaimTask,
-                    request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskRequest.FromString,
-                    response_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.SerializeToString,
             ),
             'ApproveTask': grpc.unary_unary_rpc_method_handler(
                     servicer.ApproveTask,
-                    request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskRequest.FromString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.FromString,
                     response_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskResponse.SerializeToString,
             ),
             'RejectTask': grpc.unary_unary_rpc_method_handler(
                     servicer.RejectTask,
-                    request_deserializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskRequest.FromString,
-                    response_serializer=onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskResponse.SerializeToString,
+                    request_deserializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.FromString,
+                    response_serializer=onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -358,8 +359,8 @@ class SocialInsuranceDesk:
             request,
             target,
             '/onestop.social_insurance.v1.SocialInsuranceDesk/ListTasks',
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksRequest.SerializeToString,
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ListTasksResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ListTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -385,7 +386,7 @@ class SocialInsuranceDesk:
             request,
             target,
             '/onestop.social_insurance.v1.SocialInsuranceDesk/GetTask',
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.GetTaskRequest.SerializeToString,
             onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.GetTaskResponse.FromString,
             options,
             channel_credentials,
@@ -412,8 +413,8 @@ class SocialInsuranceDesk:
             request,
             target,
             '/onestop.social_insurance.v1.SocialInsuranceDesk/ClaimTask',
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskRequest.SerializeToString,
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ClaimTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ClaimTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -439,7 +440,7 @@ class SocialInsuranceDesk:
             request,
             target,
             '/onestop.social_insurance.v1.SocialInsuranceDesk/ApproveTask',
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.ApproveTaskRequest.SerializeToString,
             onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.ApproveTaskResponse.FromString,
             options,
             channel_credentials,
@@ -466,8 +467,8 @@ class SocialInsuranceDesk:
             request,
             target,
             '/onestop.social_insurance.v1.SocialInsuranceDesk/RejectTask',
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskRequest.SerializeToString,
-            onestop_dot_social__insurance_dot_v1_dot_social__insurance__pb2.RejectTaskResponse.FromString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskRequest.SerializeToString,
+            onestop_dot_common_dot_v1_dot_desk__pb2.RejectTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,
