@@ -402,13 +402,14 @@ def test_many_open_watch_streams_do_not_starve_other_calls(platform, stub):
     # No seal service: the case waits at the seal step, and its watchers stay open.
     case_id = submit_sample(stub, settings, applicant="walter", key="watched").case_id
     _wait_for_step(stub, settings, case_id, "walter", "seal", common_pb2.STEP_STATE_DISPATCHED)
+    # Officers at their screens (one caller may hold only so many streams: test_watch_limits).
     watchers = [
         stub.WatchApplication(
             pb.WatchApplicationRequest(case_id=case_id),
-            metadata=credential(settings, "entrepreneur", "walter"),
+            metadata=credential(settings, "officer", f"watcher-{n}"),
             timeout=60,
         )
-        for _ in range(WATCHERS)
+        for n in range(WATCHERS)
     ]
     try:
         for watcher in watchers:
