@@ -3,9 +3,18 @@ representative) with a bad value each and the exact rejection it gets."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
-from svc_registration.domain import EnterpriseType, IdType, Officer, OfficerRole, Person
+from svc_registration.domain import (
+    Application,
+    EnterpriseType,
+    IdType,
+    Officer,
+    OfficerRole,
+    Person,
+)
 from tests.support.registration_forms import (
     BASE,
     LI,
@@ -21,16 +30,22 @@ from tests.support.registration_forms import (
     v,
 )
 
+
+def second_shareholder(**changes: Any) -> Callable[[Application], Application]:
+    """The sample with its second shareholder (LI) changed as ``changes`` say."""
+    return lambda a: replace(
+        a,
+        shareholders=(
+            a.shareholders[0],
+            replace(a.shareholders[1], person=replace(LI, **changes)),
+        ),
+    )
+
+
 CASES: list[Case] = [
     (
         "person without a name",
-        lambda a: replace(
-            a,
-            shareholders=(
-                a.shareholders[0],
-                replace(a.shareholders[1], person=replace(LI, name="")),
-            ),
-        ),
+        second_shareholder(name=""),
         [
             v(
                 "form.shareholders[1].person.name",
@@ -42,13 +57,7 @@ CASES: list[Case] = [
     ),
     (
         "person without a document type",
-        lambda a: replace(
-            a,
-            shareholders=(
-                a.shareholders[0],
-                replace(a.shareholders[1], person=replace(LI, id_type=IdType.UNSPECIFIED)),
-            ),
-        ),
+        second_shareholder(id_type=IdType.UNSPECIFIED),
         [
             v(
                 "form.shareholders[1].person.id_type",
@@ -60,13 +69,7 @@ CASES: list[Case] = [
     ),
     (
         "person without a document number",
-        lambda a: replace(
-            a,
-            shareholders=(
-                a.shareholders[0],
-                replace(a.shareholders[1], person=replace(LI, id_number="")),
-            ),
-        ),
+        second_shareholder(id_number=""),
         [
             v(
                 "form.shareholders[1].person.id_number",
@@ -78,13 +81,7 @@ CASES: list[Case] = [
     ),
     (
         "citizen ID with a wrong check character",
-        lambda a: replace(
-            a,
-            shareholders=(
-                a.shareholders[0],
-                replace(a.shareholders[1], person=replace(LI, id_number="120115199006070042")),
-            ),
-        ),
+        second_shareholder(id_number="120115199006070042"),
         [
             v(
                 "form.shareholders[1].person.id_number",

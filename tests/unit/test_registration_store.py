@@ -160,26 +160,16 @@ def test_the_credit_list_finds_listed_people_and_accounts(sessions):
             session, "alice", {"legal_representative": clean, "shareholders[1]": listed}, NOW
         )
         assert status == domain.CreditStatus(False, frozenset({"shareholders[1]"}))
-        row = store.add_credit(
-            session,
-            kind="account",
-            subject_id="alice",
-            person_name="",
-            reason="commitment overdue",
-            origin="case:OS-1",
-            source="test",
-            now=NOW,
-        )
-        again = store.add_credit(
-            session,
-            kind="account",
-            subject_id="alice",
-            person_name="",
-            reason="commitment overdue",
-            origin="case:OS-1",
-            source="test",
-            now=NOW,
-        )
+        overdue = {
+            "kind": "account",
+            "subject_id": "alice",
+            "person_name": "",
+            "reason": "commitment overdue",
+            "origin": "case:OS-1",
+            "source": "test",
+        }
+        row = store.add_credit(session, **overdue, now=NOW)
+        again = store.add_credit(session, **overdue, now=NOW)
         assert again.id == row.id  # recording the same case twice lists once
         assert store.credit_status(session, "alice", {}, NOW).applicant_listed
         store.remove_credit(session, row.id, by="admin", reason="appeal upheld", now=NOW)
