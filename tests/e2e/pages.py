@@ -40,6 +40,15 @@ def login(page: Any, username: str, password: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def signed_in_page(new_page: Any, user: User, at: str = "", **viewport: int) -> Any:
+    """A new page (a browser context of its own) signed in as ``user``, then at ``at``."""
+    page = new_page(**viewport)
+    login(page, user.username, user.password)
+    if at:
+        page.goto(at)
+    return page
+
+
 def fill_application(page: Any, form: application_pb2.ApplicationForm) -> dict[str, str]:
     """Fills the form on the current page with ``form``; returns the fields as typed."""
     fields = formdata.from_proto(form)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -21,11 +20,9 @@ from onestop_cli.verify import verify_bundle
 from onestop_common.pki import PkiStore
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
-from tests.integration.conftest import PlatformFactory
 from tests.support.cases import EventRecorder
-from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import credential
-from tests.support.staff import PLATFORM
+from tests.support.staff import whole_platform
 
 # On the bank's seeded risk list (svc_bank/data/risk_list.csv, a fictional person).
 RISKY_NAME, RISKY_ID = "测试甲", "120115197001010016"
@@ -33,18 +30,8 @@ RISKY_NAME, RISKY_ID = "测试甲", "120115197001010016"
 
 @pytest.fixture(scope="module")
 def automatic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    tmp = tmp_path_factory.mktemp("automatic")
-    with rabbit_vhost() as vhost, databases(Path(tmp)) as database_url:
-        factory = PlatformFactory(Path(tmp), vhost, database_url)
-        try:
-            supervisor = factory.start(
-                PLATFORM,
-                ONESTOP_AUTO_APPROVE="all",
-                ONESTOP_CLOCK_START="2026-11-26T09:30:00+08:00",
-            )
-            yield supervisor.settings
-        finally:
-            factory.stop()
+    with whole_platform(tmp_path_factory.mktemp("automatic"), auto_approve="all") as settings:
+        yield settings
 
 
 def electronic_only(form):

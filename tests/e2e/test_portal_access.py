@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from tests.e2e.conftest import Platform
-from tests.e2e.pages import fresh_form, login
+from tests.e2e.pages import fresh_form, signed_in_page
 from tests.support.participant import channel_to, credential
 
 
@@ -33,8 +33,7 @@ def test_an_entrepreneur_cannot_open_another_entrepreneurs_case(
     owner = platform.user("entrepreneur")
     case_id = _submit_as(platform, owner.username)
     other = platform.user("entrepreneur")
-    page = new_page()
-    login(page, other.username, other.password)
+    page = signed_in_page(new_page, other)
 
     for path in (f"/cases/{case_id}", f"/cases/{case_id}/events", f"/cases/{case_id}/bundle"):
         response = page.goto(path)
@@ -43,8 +42,7 @@ def test_an_entrepreneur_cannot_open_another_entrepreneurs_case(
     page.goto("/cases")
     expect(page.locator(f'a[href="/cases/{case_id}"]')).to_have_count(0)
 
-    mine = new_page()
-    login(mine, owner.username, owner.password)
+    mine = signed_in_page(new_page, owner)
     response = mine.goto(f"/cases/{case_id}")
     assert response is not None and response.status == 200
     expect(mine.locator('li.step[data-step="license"]')).to_be_visible()
@@ -54,8 +52,7 @@ def test_a_seal_maker_cannot_open_the_officer_desk(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
     sealer = platform.user("seal_maker")
-    page = new_page()
-    login(page, sealer.username, sealer.password)
+    page = signed_in_page(new_page, sealer)
     expect(page).to_have_url(f"{platform.url}/desk/seal_maker")
     for path in ("/desk/officer", "/desk/bank_clerk", "/admin", "/apply"):
         response = page.goto(path)
@@ -66,9 +63,7 @@ def test_a_seal_maker_cannot_open_the_officer_desk(
 
 def test_a_form_posted_without_its_csrf_token_is_refused(platform: Platform, new_page: Any) -> None:
     applicant = platform.user("entrepreneur")
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, applicant, "/apply")
     page.locator('[name="name.trade_name"]').fill("无令牌")
     page.evaluate("document.querySelector('#application-form input[name=csrf_token]').remove()")
     with page.expect_navigation() as navigation:
@@ -88,8 +83,7 @@ def test_the_admin_dashboard_draws_cases_by_state_and_step_times(
 ) -> None:
     _submit_as(platform, platform.user("entrepreneur").username)
     admin = platform.user("admin")
-    page = new_page()
-    login(page, admin.username, admin.password)
+    page = signed_in_page(new_page, admin)
     expect(page).to_have_url(f"{platform.url}/admin")
     expect(page.locator("svg.chart").first).to_be_visible()
     expect(page.locator("svg.chart title").first).to_have_text("案件状态分布")
@@ -101,9 +95,7 @@ def test_the_portal_fits_a_phone_screen(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
     applicant = platform.user("entrepreneur")
-    page = new_page(width=390, height=844)
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, applicant, "/apply", width=390, height=844)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the form is {overflow}px wider than the phone"
     page.screenshot(path=str(screenshots / "form-phone.png"))

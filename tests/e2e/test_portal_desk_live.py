@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from tests.e2e.conftest import Platform
-from tests.e2e.pages import fresh_form, login
+from tests.e2e.pages import fresh_form, signed_in_page
 from tests.support.participant import credential
 
 # The page refreshes its queue every few seconds (portal.routes.desks.QUEUE_REFRESH_SECONDS).
@@ -23,9 +23,7 @@ def test_a_case_submitted_meanwhile_appears_on_the_open_officer_desk(
     platform: Platform, new_page: Any
 ) -> None:
     officer = platform.user("officer")
-    page = new_page()
-    login(page, officer.username, officer.password)
-    page.goto("/desk/officer")
+    page = signed_in_page(new_page, officer, "/desk/officer")
     # A mark in the page's own memory: gone if the page were reloaded.
     page.evaluate("window.__sameDocument = true")
 

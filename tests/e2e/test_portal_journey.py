@@ -14,8 +14,8 @@ from typing import Any
 from playwright.sync_api import expect
 
 from onestop_common.pki import PkiStore
-from tests.e2e.conftest import Platform
-from tests.e2e.pages import fill_application, fresh_form, login, review_and_submit
+from tests.e2e.conftest import Platform, User
+from tests.e2e.pages import fill_application, fresh_form, review_and_submit, signed_in_page
 
 LIVE_TIMEOUT = 60_000
 
@@ -23,10 +23,7 @@ LIVE_TIMEOUT = 60_000
 def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_them_and_submits(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
-    applicant = platform.user("entrepreneur")
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, platform.user("entrepreneur"), "/apply")
     form = fresh_form()
     good_subscription = form.shareholders[1].subscribed.amount
     good_supervisor_id = form.officers[2].person.id_number
@@ -73,10 +70,7 @@ def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_th
 def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
-    applicant = platform.user("entrepreneur")
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, platform.user("entrepreneur"), "/apply")
     form = fresh_form()
     fill_application(page, form)
     page.screenshot(path=str(screenshots / "form.png"), full_page=True)
@@ -87,17 +81,14 @@ def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     expect(step("license")).to_have_attribute("data-state", "ACCEPTED", timeout=LIVE_TIMEOUT)
     expect(page.locator("#live-indicator")).to_have_class("on")
 
-    officer = new_page()
-    login(officer, *_credentials(platform.user("officer")))
-    officer.goto("/desk/officer")
+    officer = signed_in_page(new_page, platform.user("officer"), "/desk/officer")
     row = officer.locator(f'tr[data-case="{case_id}"]')
     expect(row).to_be_visible()
     officer.screenshot(path=str(screenshots / "desk-officer.png"), full_page=True)
     row.get_by_role("link").click()
     expect(officer.locator("h1")).to_contain_text(form.name.trade_name)
     officer.screenshot(path=str(screenshots / "task-officer.png"), full_page=True)
-    officer.locator("#action-approve").click()
-    expect(officer.locator("#task-state")).to_have_attribute("data-state", "DONE")
+    _finish_task(officer)
 
     expect(step("license")).to_have_attribute("data-state", "DONE", timeout=LIVE_TIMEOUT)
     expect(page.locator("#case-uscc")).to_have_text(re.compile(r"^9[0-9A-Z]{17}$"))
@@ -105,39 +96,26 @@ def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
         expect(step(name)).to_have_attribute("data-state", "ACCEPTED", timeout=LIVE_TIMEOUT)
     page.screenshot(path=str(screenshots / "case-in-progress.png"), full_page=True)
 
-    sealer = new_page()
-    login(sealer, *_credentials(platform.user("seal_maker")))
-    _open_task(sealer, "seal_maker", case_id)
+    sealer = _task_page(new_page, platform.user("seal_maker"), case_id)
     sealer.screenshot(path=str(screenshots / "task-seal-maker.png"), full_page=True)
     sealer.locator("#action-engrave").click()
     expect(sealer.locator(".seal-state").first).to_have_text("已刻制")
-    sealer.locator("#action-complete").click()
-    expect(sealer.locator("#task-state")).to_have_attribute("data-state", "DONE")
+    _finish_task(sealer, "#action-complete")
     expect(step("seal")).to_have_attribute("data-state", "DONE", timeout=LIVE_TIMEOUT)
 
-    tax = new_page()
-    login(tax, *_credentials(platform.user("tax_staff")))
-    _open_task(tax, "tax_staff", case_id)
+    tax = _task_page(new_page, platform.user("tax_staff"), case_id)
     expect(tax.locator("#q-qty")).to_have_value(str(form.invoice.monthly_quantity))
     tax.locator("#q-qty").fill("40")
-    tax.locator("#action-approve").click()
-    expect(tax.locator("#task-state")).to_have_attribute("data-state", "DONE")
+    _finish_task(tax)
     expect(step("invoice")).to_have_attribute("data-state", "DONE", timeout=LIVE_TIMEOUT)
 
-    clerk = new_page()
-    login(clerk, *_credentials(platform.user("si_clerk")))
-    _open_task(clerk, "si_clerk", case_id)
-    clerk.locator("#action-approve").click()
-    expect(clerk.locator("#task-state")).to_have_attribute("data-state", "DONE")
+    _finish_task(_task_page(new_page, platform.user("si_clerk"), case_id))
     expect(step("social_insurance")).to_have_attribute("data-state", "DONE", timeout=LIVE_TIMEOUT)
 
     expect(step("bank")).to_have_attribute("data-state", "ACCEPTED", timeout=LIVE_TIMEOUT)
-    banker = new_page()
-    login(banker, *_credentials(platform.user("bank_clerk", org=form.bank.bank_code)))
-    _open_task(banker, "bank_clerk", case_id)
+    banker = _task_page(new_page, platform.user("bank_clerk", org=form.bank.bank_code), case_id)
     banker.screenshot(path=str(screenshots / "task-bank-clerk.png"), full_page=True)
-    banker.locator("#action-approve").click()
-    expect(banker.locator("#task-state")).to_have_attribute("data-state", "DONE")
+    _finish_task(banker)
     expect(step("bank")).to_have_attribute("data-state", "DONE", timeout=LIVE_TIMEOUT)
 
     expect(page.locator("#case-state")).to_have_attribute(
@@ -161,21 +139,24 @@ def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     assert report.ok, report.pretty()
     (screenshots.parent / "bundle.sha256").write_text(hashlib.sha256(pdf).hexdigest() + "\n")
 
-    admin = new_page()
-    login(admin, *_credentials(platform.user("admin")))
+    admin = signed_in_page(new_page, platform.user("admin"))
     expect(admin.locator("svg.chart line.limit:not(.legend)")).to_have_count(6)
     completed = admin.locator("table.steps tr", has_text="营业执照").locator("td.completed")
     expect(completed).not_to_have_text("0")
     admin.screenshot(path=str(screenshots / "admin-dashboard.png"), full_page=True)
 
 
-def _credentials(user: Any) -> tuple[str, str]:
-    return user.username, user.password
-
-
-def _open_task(page: Any, role: str, case_id: str) -> None:
-    page.goto(f"/desk/{role}")
+def _task_page(new_page: Any, user: User, case_id: str) -> Any:
+    """A new page signed in as ``user``, at the case's task on their desk."""
+    page = signed_in_page(new_page, user, f"/desk/{user.role}")
     row = page.locator(f'tr[data-case="{case_id}"]')
     expect(row).to_be_visible()
     row.get_by_role("link").click()
     expect(page.locator("#actions")).to_be_visible()
+    return page
+
+
+def _finish_task(desk: Any, action: str = "#action-approve") -> None:
+    """The desk takes ``action`` on the task it has open, and the task is done."""
+    desk.locator(action).click()
+    expect(desk.locator("#task-state")).to_have_attribute("data-state", "DONE")

@@ -37,6 +37,7 @@ from tests.e2e.pages import (
     leave_the_form,
     login,
     review_and_submit,
+    signed_in_page,
 )
 from tests.support.cases import watch_for
 from tests.support.flawed_applications import FLAWS, Flaw, FlawContext, matching
@@ -90,9 +91,7 @@ def test_a_flaw_is_shown_next_to_its_field_before_submission_and_no_case_is_crea
     form = flaw.form(ctx)
     applicant = platform.user("entrepreneur")
     expected = _expected(platform, applicant.username, flaw, form)
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, applicant, "/apply")
     page.evaluate("window.__sameDocument = true")
 
     fields = fill_application(page, form)
@@ -127,9 +126,7 @@ def test_an_english_page_shows_the_flaw_in_english_only(platform: Platform, new_
     form = flaw.form(ctx)
     applicant = platform.user("entrepreneur")
     expected = _expected(platform, applicant.username, flaw, form)
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/lang?to=en&next=/apply")
+    page = signed_in_page(new_page, applicant, "/lang?to=en&next=/apply")
     expect(page.locator("h1")).to_have_text("Company start-up application")
 
     fields = fill_application(page, form)
@@ -165,9 +162,7 @@ def test_a_clean_application_is_reviewed_whole_then_submitted(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
     applicant = platform.user("entrepreneur")
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto("/apply")
+    page = signed_in_page(new_page, applicant, "/apply")
 
     # Required fields are marked, the contact person, their phone and the bank branch among them.
     for name in ("contact.person.name", "contact.phone", "bank.branch_name", "name.trade_name"):
@@ -283,9 +278,7 @@ def test_a_case_sent_back_for_correction_is_corrected_in_only_the_named_fields(
         )
 
     # The applicant follows the case live.
-    page = new_page()
-    login(page, applicant.username, applicant.password)
-    page.goto(f"/cases/{case_id}")
+    page = signed_in_page(new_page, applicant, f"/cases/{case_id}")
     page.evaluate("window.__sameDocument = true")
 
     # The social insurance clerk sends the employees back for correction.

@@ -25,7 +25,7 @@ from tests.e2e.pages import (
     complete_case,
     csrf_token,
     http_session,
-    login,
+    signed_in_page,
     validate_signed,
 )
 from tests.support.pdfs import sample_pdf
@@ -425,8 +425,7 @@ def test_owner_opens_the_seals_page_and_authorises_a_user_in_a_browser(
     platform: Platform, company: Company, new_page: Any, screenshots: Path
 ) -> None:
     helper = platform.user("entrepreneur")
-    page = new_page()
-    login(page, company.owner.username, company.owner.password)
+    page = signed_in_page(new_page, company.owner)
     page.get_by_role("navigation").get_by_role("link", name="电子印章").click()
     page.locator(f'tr[data-uscc="{company.uscc}"]').get_by_role("link", name="打开").click()
     expect(page.locator("h1")).to_contain_text(company.name)
@@ -448,9 +447,7 @@ def test_owner_opens_the_seals_page_and_authorises_a_user_in_a_browser(
     page.screenshot(path=str(screenshots / "seals.png"), full_page=True)
 
     # On a phone: nothing wider than the screen, and the skip link comes first.
-    phone = new_page(width=390, height=844)
-    login(phone, company.owner.username, company.owner.password)
-    phone.goto(company.page)
+    phone = signed_in_page(new_page, company.owner, company.page, width=390, height=844)
     overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the seals page is {overflow}px wider than the phone"
     phone.screenshot(path=str(screenshots / "seals-phone.png"), full_page=True)

@@ -1,4 +1,5 @@
-"""Fixtures that start real platform processes against a throwaway vhost and fresh databases."""
+"""Fixtures that start real platform processes against a throwaway vhost and fresh databases.
+(Modules that start their own import PlatformFactory from here.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import grpc
 import pytest
 
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc
-from onestop_cli.supervisor import Supervisor
-from tests.support.infra import databases, free_port_base, platform_env, rabbit_vhost, settings_for
+from tests.support.infra import PlatformFactory, databases, rabbit_vhost
+from tests.support.participant import CommandDriver
+from tests.support.seal_platform import SealPlatform, seal_service
 
 
 @pytest.fixture
@@ -23,37 +25,6 @@ def vhost() -> Iterator[str]:
 def database_url(tmp_path: Path) -> Iterator[str]:
     with databases(tmp_path) as url:
         yield url
-
-
-class PlatformFactory:
-    def __init__(self, tmp_path: Path, vhost: str, database_url: str) -> None:
-        self.tmp_path = tmp_path
-        self.vhost = vhost
-        self.database_url = database_url
-        self.port_base = free_port_base()
-        self.supervisors: list[Supervisor] = []
-
-    def env(self, **extra: str) -> dict[str, str]:
-        return platform_env(
-            self.tmp_path / "data", self.vhost, self.database_url, self.port_base, **extra
-        )
-
-    def start(self, components: tuple[str, ...], **extra: str) -> Supervisor:
-        env = self.env(**extra)
-        supervisor = Supervisor(
-            settings_for(env),
-            env,
-            components=components,
-            log_dir=self.tmp_path / "logs",
-            restart_on_exit=False,
-        )
-        self.supervisors.append(supervisor)
-        supervisor.start()
-        return supervisor
-
-    def stop(self) -> None:
-        for supervisor in self.supervisors:
-            supervisor.stop()
 
 
 @pytest.fixture
@@ -74,3 +45,20 @@ def orchestrator_channel(platform: PlatformFactory) -> Iterator[grpc.Channel]:
 @pytest.fixture
 def stub(orchestrator_channel: grpc.Channel) -> orchestrator_pb2_grpc.OneStopServiceStub:
     return orchestrator_pb2_grpc.OneStopServiceStub(orchestrator_channel)
+
+
+@pytest.fixture
+def driver_factory() -> Iterator[list[CommandDriver | grpc.Channel]]:
+    """Collects the test's command drivers and channels and closes them afterwards."""
+    opened: list[CommandDriver | grpc.Channel] = []
+    yield opened
+    for item in opened:
+        item.close()
+
+
+@pytest.fixture(scope="module")
+def seals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SealPlatform]:
+    """One seal service for the module, automatic approval off (every test uses its own
+    companies and cases)."""
+    with seal_service(tmp_path_factory.mktemp("seal"), ONESTOP_AUTO_APPROVE="none") as found:
+        yield found

@@ -16,6 +16,7 @@ from grpc_status import rpc_status
 from sqlalchemy import make_url
 
 from onestop.common.v1 import common_pb2
+from onestop.common.v1.application_pb2 import ApplicationForm
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
@@ -61,6 +62,21 @@ def refusal(call) -> tuple[grpc.RpcError, dict[str, common_pb2.Rejection]]:
     return error, {r.field: r for r in rejections}
 
 
+def refused_submission(
+    api: pb_grpc.OneStopServiceStub,
+    orchestrator: Settings,
+    form: ApplicationForm,
+    applicant: str,
+    key: str,
+    timeout: float = 30,
+) -> tuple[grpc.RpcError, dict[str, common_pb2.Rejection]]:
+    """The applicant's SubmitApplication of ``form``, which must fail: the error and its
+    rejections by field."""
+    request = pb.SubmitApplicationRequest(idempotency_key=key, form=form)
+    metadata = credential(orchestrator, "entrepreneur", applicant)
+    return refusal(lambda: api.SubmitApplication(request, metadata=metadata, timeout=timeout))
+
+
 def cases_of(api: pb_grpc.OneStopServiceStub, settings: Settings, applicant: str) -> int:
     listed = api.ListApplications(
         pb.ListApplicationsRequest(),
@@ -73,12 +89,7 @@ def cases_of(api: pb_grpc.OneStopServiceStub, settings: Settings, applicant: str
 def test_10_mb_field_is_invalid_argument_at_submit(api, orchestrator):
     form = load_form(SAMPLE)
     form.domicile.detail = "x" * TEN_MB
-    request = pb.SubmitApplicationRequest(idempotency_key="big-1", form=form)
-    error, rejections = refusal(
-        lambda: api.SubmitApplication(
-            request, metadata=credential(orchestrator, "entrepreneur", "gina"), timeout=60
-        )
-    )
+    error, rejections = refused_submission(api, orchestrator, form, "gina", "big-1", timeout=60)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert list(rejections) == ["form.domicile.detail"]
     rejection = rejections["form.domicile.detail"]
@@ -124,13 +135,7 @@ def test_too_many_items_and_control_characters_name_their_fields(api, orchestrat
     for _ in range(51 - len(form.shareholders)):
         form.shareholders.add().CopyFrom(form.shareholders[0])
     form.legal_representative.name = "张\x00伟"
-    error, rejections = refusal(
-        lambda: api.SubmitApplication(
-            pb.SubmitApplicationRequest(idempotency_key="many", form=form),
-            metadata=credential(orchestrator, "entrepreneur", "ivan"),
-            timeout=30,
-        )
-    )
+    error, rejections = refused_submission(api, orchestrator, form, "ivan", "many")
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert rejections["form.shareholders"].rule == "max_items"
     assert rejections["form.legal_representative.name"].rule == "control_characters"
@@ -144,13 +149,7 @@ def test_a_thousand_rejections_still_arrive_as_invalid_argument(api, orchestrato
         employee.monthly_wage.amount = "eight thousand"
     for _ in range(1000 - len(form.employees)):
         form.employees.add().CopyFrom(form.employees[0])
-    error, rejections = refusal(
-        lambda: api.SubmitApplication(
-            pb.SubmitApplicationRequest(idempotency_key="wages", form=form),
-            metadata=credential(orchestrator, "entrepreneur", "jin"),
-            timeout=30,
-        )
-    )
+    error, rejections = refused_submission(api, orchestrator, form, "jin", "wages")
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "(+999 more)" in (error.details() or "")
     assert rejections["form.employees[0].monthly_wage"].rule == "decimal"

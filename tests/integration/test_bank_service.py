@@ -22,7 +22,7 @@ from onestop.bank.v1 import bank_pb2_grpc as pb_grpc
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop_cli.client import load_form
 from orchestrator.definition import SagaData
-from orchestrator.open_company import issue_license, issue_seals, open_account
+from orchestrator.open_company import open_account
 from svc_bank.domain import valid_account_number
 from tests.support.cases import SAMPLE
 from tests.support.infra import signing_server
@@ -94,40 +94,13 @@ def sample_form(
     return form
 
 
-def done(driver: CommandDriver, key: str):  # type: ignore[no-untyped-def]
-    """The step's DONE result; fails with the participant's answer when it says anything else."""
-    result = driver.result(key, timeout=30)
-    assert result.status.outcome == Outcome.OUTCOME_DONE, result.status
-    return result
-
-
 def licensed_company(driver: CommandDriver, form: application_pb2.ApplicationForm) -> Company:
     """A license (decided automatically) and electronic seals (issued at once) for the form."""
     case_id = f"OS-BANK-{uuid.uuid4().hex[:8].upper()}"
     data = SagaData(case_id=case_id, applicant_id="alice", form=form, results={})
-    license_result = done(
-        driver,
-        driver.send(
-            "registration",
-            "IssueLicense",
-            issue_license(data),
-            case_id=case_id,
-            step="license",
-            applicant_id="alice",
-        ),
-    )
+    license_result = driver.done(driver.send_step("license", data))
     data = SagaData(case_id, "alice", form, {"license": license_result})
-    seal_result = done(
-        driver,
-        driver.send(
-            "seal",
-            "IssueSeals",
-            issue_seals(data),
-            case_id=case_id,
-            step="seal",
-            applicant_id="alice",
-        ),
-    )
+    seal_result = driver.done(driver.send_step("seal", data))
     results = {"license": license_result, "seal": seal_result}
     return Company(case_id, form, SagaData(case_id, "alice", form, results))
 

@@ -15,7 +15,6 @@ import random
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 import grpc
 import pytest
@@ -27,7 +26,6 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
-from tests.integration.conftest import PlatformFactory
 from tests.support.flawed_applications import (
     FLAWS,
     PARTICIPANTS,
@@ -42,9 +40,8 @@ from tests.support.flawed_applications import (
     put_on_credit_list,
     random_citizen_id,
 )
-from tests.support.infra import databases, rabbit_vhost
 from tests.support.participant import credential
-from tests.support.staff import PLATFORM
+from tests.support.staff import whole_platform
 
 CTX = FlawContext()
 CLEAN = FlawContext.fresh(random.Random(11))
@@ -73,34 +70,28 @@ class Corpus:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Corpus]:
-    tmp = tmp_path_factory.mktemp("flawed")
-    with rabbit_vhost() as vhost, databases(Path(tmp)) as database_url:
-        factory = PlatformFactory(Path(tmp), vhost, database_url)
-        try:
-            supervisor = factory.start(
-                PLATFORM,
-                ONESTOP_AUTO_APPROVE="all",
-                ONESTOP_CLOCK_START="2026-11-26T09:30:00+08:00",
-                # A loaded machine must not let a flawed form through because a participant's
-                # check came late (an unanswered check does not block).
-                ONESTOP_PRECHECK_SECONDS="30",
-                ONESTOP_LOG_LEVEL="WARNING",
-            )
-            settings = supervisor.settings
-            with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
-                found = Corpus(settings, pb_grpc.OneStopServiceStub(channel))
-                for setup, make in (
-                    (Setup.CREDIT_LIST, lambda: put_on_credit_list(settings, CTX)),
-                    (Setup.OTHER_COMPANY, lambda: establish_other_company(settings, CTX)),
-                ):
-                    try:
-                        make()
-                        found.setups[setup] = None
-                    except Exception as problem:  # reported by the flaws needing it
-                        found.setups[setup] = problem
-                yield found
-        finally:
-            factory.stop()
+    with (
+        whole_platform(
+            tmp_path_factory.mktemp("flawed"),
+            auto_approve="all",
+            # A loaded machine must not let a flawed form through because a participant's check
+            # came late (an unanswered check does not block).
+            ONESTOP_PRECHECK_SECONDS="30",
+            ONESTOP_LOG_LEVEL="WARNING",
+        ) as settings,
+        grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel,
+    ):
+        found = Corpus(settings, pb_grpc.OneStopServiceStub(channel))
+        for setup, make in (
+            (Setup.CREDIT_LIST, lambda: put_on_credit_list(settings, CTX)),
+            (Setup.OTHER_COMPANY, lambda: establish_other_company(settings, CTX)),
+        ):
+            try:
+                make()
+                found.setups[setup] = None
+            except Exception as problem:  # reported by the flaws needing it
+                found.setups[setup] = problem
+        yield found
 
 
 def context_for(flaw: Flaw) -> FlawContext:

@@ -4,35 +4,23 @@ buyer has booked (also when the compensation reverses them)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import grpc
-import pytest
 
 from onestop.invoice.v1 import invoice_pb2 as pb
+from tests.support.identities import new_uscc
 from tests.support.invoice_platform import (
     APPLICANT,
     Invoicing,
+    cancel_registration,
     cny,
+    form_request,
     invoice_request,
-    new_uscc,
     red_request,
     refused,
     register_request,
     registered,
     start,
 )
-from tests.support.participant import CommandDriver
-
-
-@pytest.fixture
-def driver_factory() -> Iterator[list[CommandDriver | grpc.Channel]]:
-    """Collects the test's command drivers and channels and closes them afterwards."""
-    opened: list[CommandDriver | grpc.Channel] = []
-    yield opened
-    for item in opened:
-        item.close()
-
 
 # --------------------------------------------------------------------------- credit line
 
@@ -226,13 +214,7 @@ def test_booked_invoice_is_reversed_only_through_a_confirmed_form(platform, driv
         red_request(seller_id, blue.number, "f-r1", amount="100.00")
     )
     assert direct.invoice.confirmation_number == ""
-    early = pb.RequestRedLetterFormRequest(
-        seller_taxpayer_id=seller_id,
-        invoice_number=blue.number,
-        acting_as=pb.RED_LETTER_PARTY_SELLER,
-        amount="1.00",
-        reason="x",
-    )
+    early = form_request(seller_id, blue.number, pb.RED_LETTER_PARTY_SELLER, "x", amount="1.00")
     assert refused(
         lambda: seller.RequestRedLetterForm(early), grpc.StatusCode.FAILED_PRECONDITION
     ) == {("invoice_number", "confirmation_not_needed")}
@@ -256,13 +238,13 @@ def test_booked_invoice_is_reversed_only_through_a_confirmed_form(platform, driv
     ) == {("invoice_number", "red_letter_confirmation_required")}
 
     # The seller requests a form for 400.00; it waits for the buyer.
-    ask = pb.RequestRedLetterFormRequest(
-        seller_taxpayer_id=seller_id,
-        invoice_number=blue.number,
-        acting_as=pb.RED_LETTER_PARTY_SELLER,
+    ask = form_request(
+        seller_id,
+        blue.number,
+        pb.RED_LETTER_PARTY_SELLER,
+        "部分退货",
         amount="400.00",
-        reason="部分退货",
-        idempotency_key="form-1",
+        key="form-1",
     )
     refused(lambda: buyer.RequestRedLetterForm(ask), grpc.StatusCode.PERMISSION_DENIED)
     form = seller.RequestRedLetterForm(ask).form
@@ -277,12 +259,8 @@ def test_booked_invoice_is_reversed_only_through_a_confirmed_form(platform, driv
     assert {r.rule: r.verified for r in form.rules}["red_letter_confirmation_form"] == "unverified"
     assert seller.RequestRedLetterForm(ask).form.number == form.number  # retried: same form
     # While it waits, its 400.00 is held: only 500.00 is left for another form.
-    greedy = pb.RequestRedLetterFormRequest(
-        seller_taxpayer_id=seller_id,
-        invoice_number=blue.number,
-        acting_as=pb.RED_LETTER_PARTY_BUYER,
-        amount="500.01",
-        reason="退货",
+    greedy = form_request(
+        seller_id, blue.number, pb.RED_LETTER_PARTY_BUYER, "退货", amount="500.01"
     )
     assert refused(
         lambda: buyer.RequestRedLetterForm(greedy), grpc.StatusCode.FAILED_PRECONDITION
@@ -308,12 +286,7 @@ def test_booked_invoice_is_reversed_only_through_a_confirmed_form(platform, driv
     assert buyer.ConfirmRedLetterForm(confirm).invoice.number == confirmed.invoice.number
 
     # The buyer asks for the rest; the seller declines it; nothing is reversed by it.
-    rest = pb.RequestRedLetterFormRequest(
-        seller_taxpayer_id=seller_id,
-        invoice_number=blue.number,
-        acting_as=pb.RED_LETTER_PARTY_BUYER,
-        reason="全部退货",
-    )
+    rest = form_request(seller_id, blue.number, pb.RED_LETTER_PARTY_BUYER, "全部退货")
     second = buyer.RequestRedLetterForm(rest).form
     assert second.total_amount.amount == "-500.00"
     decline = pb.DeclineRedLetterFormRequest(
@@ -372,16 +345,7 @@ def test_compensation_asks_the_buyer_to_confirm_what_it_booked(platform, driver_
         pb.RecordInvoiceBookingRequest(seller_taxpayer_id=seller_id, invoice_number=booked.number)
     )
 
-    step_key = f"{case_id}:invoice:CancelTaxRegistration:1"
-    driver.send(
-        "invoice",
-        "CancelTaxRegistration",
-        pb.CancelTaxRegistrationRequest(reason="bank rejected"),
-        case_id=case_id,
-        step="invoice",
-        key=step_key,
-    )
-    cancelled = driver.result(step_key)
+    cancelled = cancel_registration(driver, case_id)
     assert list(cancelled.original_invoice_numbers) == [plain.number]
     (form_number,) = cancelled.pending_form_numbers
     (event,) = driver.events("invoice.TaxRegistrationCancelled")

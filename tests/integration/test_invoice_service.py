@@ -4,15 +4,14 @@ Invoicing against the credit line and red-letter invoices are in test_invoice_is
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import grpc
-import pytest
 
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.invoice.v1 import invoice_pb2 as pb
+from tests.support.identities import new_uscc
 from tests.support.invoice_platform import (
     ACCEPTED,
     APPLICANT,
@@ -20,23 +19,13 @@ from tests.support.invoice_platform import (
     ORDINARY,
     REJECTED,
     Invoicing,
+    cancel_registration,
     invoice_request,
-    new_uscc,
     refused,
     register_request,
     start,
 )
-from tests.support.participant import CommandDriver, channel_to
-
-
-@pytest.fixture
-def driver_factory() -> Iterator[list[CommandDriver | grpc.Channel]]:
-    """Collects the test's command drivers and channels and closes them afterwards."""
-    opened: list[CommandDriver | grpc.Channel] = []
-    yield opened
-    for item in opened:
-        item.close()
-
+from tests.support.participant import channel_to
 
 # --------------------------------------------------------------------------- desk path
 
@@ -294,15 +283,7 @@ def test_compensation_withdraws_the_open_task(platform, driver_factory):
     key = driver.send("invoice", "RegisterTaxpayer", register_request(uscc), applicant_id=APPLICANT)
     accepted = driver.result(key)
     case_id = accepted.context.case_id
-    cancel = driver.send(
-        "invoice",
-        "CancelTaxRegistration",
-        pb.CancelTaxRegistrationRequest(reason="rejected"),
-        case_id=case_id,
-        step="invoice",
-        key=f"{case_id}:invoice:CancelTaxRegistration:1",
-    )
-    assert driver.result(cancel).status.outcome == DONE
+    assert cancel_registration(driver, case_id, "rejected").status.outcome == DONE
     task = staff.GetTask(desk_pb2.GetTaskRequest(task_id=accepted.status.task_id)).task
     assert task.state == desk_pb2.TASK_STATE_CANCELLED
     refused(
@@ -412,16 +393,7 @@ def test_compensation_reverses_issued_invoices_before_cancelling(platform, drive
         )
     ).invoice
 
-    step_key = f"{case_id}:invoice:CancelTaxRegistration:1"
-    driver.send(
-        "invoice",
-        "CancelTaxRegistration",
-        pb.CancelTaxRegistrationRequest(reason="bank rejected"),
-        case_id=case_id,
-        step="invoice",
-        key=step_key,
-    )
-    cancelled = driver.result(step_key)
+    cancelled = cancel_registration(driver, case_id)
     assert cancelled.status.outcome == DONE
     assert cancelled.taxpayer_id == uscc
     assert list(cancelled.original_invoice_numbers) == [first.number, second.number]
@@ -445,16 +417,7 @@ def test_compensation_reverses_issued_invoices_before_cancelling(platform, drive
     assert event.case_id == case_id
 
     # Idempotent: a new compensation round changes nothing and names the same invoices.
-    again_key = f"{case_id}:invoice:CancelTaxRegistration:2"
-    driver.send(
-        "invoice",
-        "CancelTaxRegistration",
-        pb.CancelTaxRegistrationRequest(reason="bank rejected"),
-        case_id=case_id,
-        step="invoice",
-        key=again_key,
-    )
-    again = driver.result(again_key)
+    again = cancel_registration(driver, case_id, round_=2)
     assert list(again.reversed_invoice_numbers) == reds
     assert len(admin.GetTaxpayer(pb.GetTaxpayerRequest(taxpayer_id=uscc)).invoices) == 6
     assert len(driver.events("invoice.TaxRegistrationCancelled")) == 1

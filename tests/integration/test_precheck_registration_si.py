@@ -7,13 +7,11 @@ failing the case, and takes the corrected form as a fresh action."""
 from __future__ import annotations
 
 import base64
-import random
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import grpc
 import pytest
@@ -26,21 +24,13 @@ from onestop.registration.v1 import registration_pb2 as reg_pb
 from onestop.registration.v1 import registration_pb2_grpc
 from onestop.social_insurance.v1 import social_insurance_pb2 as si_pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as si_grpc
-from onestop_cli.supervisor import Supervisor
 from onestop_common import messaging as m
-from onestop_common.identifiers import citizen_id_check_char, make_orgcode, make_uscc
 from onestop_common.settings import Settings
 from orchestrator.amqp import declare_topology
-from tests.support.infra import (
-    databases,
-    free_port_base,
-    platform_env,
-    rabbit_vhost,
-    settings_for,
-    signing_server,
-)
-from tests.support.participant import CommandDriver, channel_to, credential
-from tests.support.registration import license_deadline, nameko_rpc, sample_form
+from tests.support.identities import new_person_id, new_uscc
+from tests.support.infra import services_with_signer
+from tests.support.participant import CommandDriver, channel_to, credential, nameko_rpc
+from tests.support.registration import license_deadline, sample_form
 
 Outcome = common_pb2.Outcome
 REG, SI = "registration", "social_insurance"
@@ -121,42 +111,21 @@ class Platform:
 def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """Registration (with the signing server it needs for licenses) and social insurance, on a
     throwaway vhost and fresh databases, shared by the module's tests."""
-    tmp: Path = tmp_path_factory.mktemp("precheck")
-    with rabbit_vhost() as vhost, databases(tmp) as database_url:
-        env = platform_env(tmp / "data", vhost, database_url, free_port_base())
-        settings = settings_for(env)
-        with signing_server(settings):
-            supervisor = Supervisor(
-                settings, env, components=(REG, SI), log_dir=tmp / "logs", restart_on_exit=False
-            )
-            try:
-                supervisor.start()
-                driver = CommandDriver(supervisor.settings)
-                declare_topology(driver.channel, [m.service_queue(REG), m.service_queue(SI)])
-                reg_channel = channel_to(supervisor.settings, REG)
-                si_channel = channel_to(supervisor.settings, SI)
-                try:
-                    yield Platform(supervisor.settings, driver, reg_channel, si_channel)
-                finally:
-                    reg_channel.close()
-                    si_channel.close()
-                    driver.close()
-            finally:
-                supervisor.stop()
+    with services_with_signer(tmp_path_factory.mktemp("precheck"), (REG, SI)) as supervisor:
+        driver = CommandDriver(supervisor.settings)
+        declare_topology(driver.channel, [m.service_queue(REG), m.service_queue(SI)])
+        reg_channel = channel_to(supervisor.settings, REG)
+        si_channel = channel_to(supervisor.settings, SI)
+        try:
+            yield Platform(supervisor.settings, driver, reg_channel, si_channel)
+        finally:
+            reg_channel.close()
+            si_channel.close()
+            driver.close()
 
 
 def new_case() -> str:
     return f"OS-PRE-{uuid.uuid4().hex[:8].upper()}"
-
-
-def new_uscc() -> str:
-    body = "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
-    return make_uscc("9", "1", "120115", make_orgcode(body))
-
-
-def new_person_id(birth: str = "19950218") -> str:
-    first17 = f"120115{birth}{random.randint(0, 999):03d}"
-    return first17 + citizen_id_check_char(first17)
 
 
 def wrong_check_char(id_number: str) -> str:

@@ -15,10 +15,8 @@ the saga's command builders (orchestrator/open_company.py), as the bank's tests 
 from __future__ import annotations
 
 import base64
-import json
 import random
 import re
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +24,6 @@ from functools import partial
 from typing import Any
 
 import grpc
-import pika
 import pytest
 import sqlalchemy
 from grpc_status import rpc_status
@@ -45,18 +42,12 @@ from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
 from orchestrator.definition import SagaData
 from orchestrator.open_company import (
-    cancel_tax_registration,
-    close_account,
-    issue_license,
-    issue_seals,
     open_account,
     register_taxpayer,
-    revoke_seals,
 )
-from tests.integration.conftest import PlatformFactory
 from tests.support.cases import SAMPLE
-from tests.support.infra import databases, rabbit_vhost, settings_for, signing_server
-from tests.support.participant import CommandDriver, channel_to, credential
+from tests.support.infra import services_with_signer
+from tests.support.participant import CommandDriver, channel_to, credential, kombu_bytes, nameko_rpc
 
 Outcome = common_pb2.Outcome
 A = application_pb2
@@ -105,8 +96,8 @@ class Platform:
         body = CheckApplicationRequest(form=form, applicant_id="alice").SerializeToString()
         # nameko's json serializer is kombu's: bytes travel as its base64 type.
         packed = {"__type__": "base64", "__value__": base64.b64encode(body).decode()}
-        reply = nameko_rpc(self.settings, f"{participant}.check_application", packed)
-        return CheckApplicationResponse.FromString(unpack_bytes(reply))
+        reply = nameko_rpc(self.settings, participant, "check_application", packed)
+        return CheckApplicationResponse.FromString(kombu_bytes(reply))
 
     def desk(self, participant: str) -> Any:
         stubs = {
@@ -131,67 +122,21 @@ class Platform:
         return counts
 
 
-def unpack_bytes(value: dict[str, str]) -> bytes:
-    """Bytes as kombu's json carries them: as text when they are UTF-8, else in base64."""
-    if value["__type__"] == "bytes":
-        return value["__value__"].encode("utf-8")
-    assert value["__type__"] == "base64", value
-    return base64.b64decode(value["__value__"])
-
-
-def nameko_rpc(settings: Settings, route: str, *args: Any) -> Any:
-    """Calls a service's nameko RPC the way another service does (json over AMQP)."""
-    connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
-    try:
-        channel = connection.channel()
-        queue = channel.queue_declare("", exclusive=True).method.queue
-        channel.queue_bind(queue, "nameko-rpc", routing_key=queue)
-        correlation = uuid.uuid4().hex
-        channel.basic_publish(
-            "nameko-rpc",
-            route,
-            json.dumps({"args": list(args), "kwargs": {}}),
-            pika.BasicProperties(
-                content_type="application/json", reply_to=queue, correlation_id=correlation
-            ),
-        )
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            frame, properties, body = channel.basic_get(queue, auto_ack=True)
-            if frame is None:
-                connection.process_data_events(time_limit=0.05)
-                continue
-            if properties.correlation_id == correlation:
-                reply = json.loads(body)
-                assert reply["error"] is None, reply["error"]
-                return reply["result"]
-        raise TimeoutError(f"no reply from {route}")
-    finally:
-        connection.close()
-
-
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     """Registration, seal, invoice and bank for the module (each test its own companies)."""
-    tmp = tmp_path_factory.mktemp("precheck")
-    with rabbit_vhost() as vhost, databases(tmp) as url:
-        factory = PlatformFactory(tmp, vhost, url)
-        extra = {"ONESTOP_AUTO_APPROVE": AUTO}
-        # The PKI and the signing server exist before the services, as under `onestop up`.
-        with signing_server(settings_for(factory.env(**extra))):
-            try:
-                supervisor = factory.start(("registration", *CHECKED), **extra)
-                settings = supervisor.settings
-                driver = CommandDriver(settings)
-                channels = {name: channel_to(settings, name) for name in CHECKED}
-                try:
-                    yield Platform(settings, url, driver, channels)
-                finally:
-                    for channel in channels.values():
-                        channel.close()
-                    driver.close()
-            finally:
-                factory.stop()
+    with services_with_signer(
+        tmp_path_factory.mktemp("precheck"), ("registration", *CHECKED), ONESTOP_AUTO_APPROVE=AUTO
+    ) as supervisor:
+        settings = supervisor.settings
+        driver = CommandDriver(settings)
+        channels = {name: channel_to(settings, name) for name in CHECKED}
+        try:
+            yield Platform(settings, settings.database_url, driver, channels)
+        finally:
+            for channel in channels.values():
+                channel.close()
+            driver.close()
 
 
 def sample() -> ApplicationForm:
@@ -205,44 +150,17 @@ def new_case() -> str:
     return f"OS-PRE-{uuid.uuid4().hex[:8].upper()}"
 
 
-def done(driver: CommandDriver, key: str) -> Any:
-    result = driver.result(key, timeout=30)
-    assert result.status.outcome == Outcome.OUTCOME_DONE, result.status
-    return result
-
-
 def licensed(platform: Platform, form: ApplicationForm) -> SagaData:
     """The case's license, decided automatically, as the saga's first step gets it."""
     case_id = new_case()
     data = SagaData(case_id, "alice", form, {})
-    key = platform.driver.send(
-        "registration",
-        "IssueLicense",
-        issue_license(data),
-        case_id=case_id,
-        step="license",
-        applicant_id="alice",
-    )
-    return SagaData(case_id, "alice", form, {"license": done(platform.driver, key)})
+    key = platform.driver.send_step("license", data)
+    return SagaData(case_id, "alice", form, {"license": platform.driver.done(key)})
 
 
 def with_results(data: SagaData, form: ApplicationForm, **results: Any) -> SagaData:
     """The same case with the applicant's corrected form and more step results."""
     return SagaData(data.case_id, data.applicant_id, form, {**data.results, **results})
-
-
-def send(
-    platform: Platform, participant: str, rpc: str, request: Any, data: SagaData, key: str
-) -> str:
-    return platform.driver.send(
-        participant,
-        rpc,
-        request,
-        case_id=data.case_id,
-        step=participant,
-        key=key,
-        applicant_id="alice",
-    )
 
 
 def correction_key(data: SagaData, step: str, action: str, n: int = 1) -> str:
@@ -255,6 +173,33 @@ def refused(call: Callable[[], Any], code: grpc.StatusCode) -> list[common_pb2.R
     assert info.value.code() == code, info.value.details()
     status = rpc_status.from_call(info.value)  # type: ignore[arg-type]
     return [] if status is None else list(rejections_from_status(status))
+
+
+def ask_for_correction(
+    desk: Any,
+    reject_type: Any,
+    task_id: str,
+    staff: tuple[tuple[str, str], ...],
+    reason: str,
+    fields: list[common_pb2.Rejection],
+) -> None:
+    """The desk sends the task back to the applicant to correct ``fields``; a correction that
+    names no field is refused first, in both languages, and changes nothing."""
+    errors = refused(
+        lambda: desk.RejectTask(
+            reject_type(task_id=task_id, reason=reason, correctable=True),
+            metadata=staff,
+            timeout=10,
+        ),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
+    assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
+    assert errors[0].message_zh and errors[0].message_en
+    desk.RejectTask(
+        reject_type(task_id=task_id, reason=reason, correctable=True, fields=fields),
+        metadata=staff,
+        timeout=10,
+    )
 
 
 def well_worded(rejection: common_pb2.Rejection, participant: str) -> None:
@@ -424,38 +369,21 @@ def test_seal_maker_asks_for_a_correction_and_the_corrected_order_completes(
 ) -> None:
     form = sample()
     data = licensed(platform, form)
-    key = send(
-        platform, "seal", "IssueSeals", issue_seals(data), data, f"{data.case_id}:seal:IssueSeals"
-    )
+    key = platform.driver.send_step("seal", data)
     first = platform.driver.result(key, timeout=30)
     assert first.status.outcome == Outcome.OUTCOME_ACCEPTED  # physical seals: the seal maker
     task_id = first.status.task_id
     maker = credential(platform.settings, "seal_maker", "maker-wang", org="001")
     desk = platform.desk("seal")
 
-    errors = refused(
-        lambda: desk.RejectTask(
-            desk_pb2.RejectTaskRequest(task_id=task_id, reason="印模样式需确认", correctable=True),
-            metadata=maker,
-            timeout=10,
-        ),
-        grpc.StatusCode.INVALID_ARGUMENT,
-    )
-    assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
-    assert errors[0].message_zh and errors[0].message_en
     wanted = common_pb2.Rejection(
         field="form.seals[0]",
         rule="engraving_not_possible",
         message_zh="公章暂无法刻制实物印章，请改为只申请电子印章",
         message_en="the official seal cannot be engraved now: ask for the electronic seal only",
     )
-    desk.RejectTask(
-        desk_pb2.RejectTaskRequest(
-            task_id=task_id, reason="暂无法刻制实物公章", correctable=True, fields=[wanted]
-        ),
-        metadata=maker,
-        timeout=10,
-    )
+    reason = "暂无法刻制实物公章"
+    ask_for_correction(desk, desk_pb2.RejectTaskRequest, task_id, maker, reason, [wanted])
     asked = platform.driver.result(key, outcome=Outcome.OUTCOME_CORRECTION_REQUESTED)
     assert asked.status.task_id == task_id and asked.status.decided_by == "maker-wang"
     assert [(r.field, r.rule, r.participant) for r in asked.status.rejections] == [
@@ -477,27 +405,17 @@ def test_seal_maker_asks_for_a_correction_and_the_corrected_order_completes(
         seal.physical, seal.electronic = False, True
     again = with_results(data, corrected)
     fresh_key = correction_key(data, "seal", "IssueSeals")
-    made = done(
-        platform.driver, send(platform, "seal", "IssueSeals", issue_seals(again), data, fresh_key)
-    )
+    made = platform.driver.done(platform.driver.send_step("seal", again, key=fresh_key))
     fresh = {s.seal_code for s in made.seals}
     assert len(fresh) == 4 and not fresh & withdrawn
     assert {s.state for s in made.seals} == {seal_pb2.SEAL_STATE_ACTIVE}
     # A replay of the first command still gets its own answer, the correction request.
-    send(platform, "seal", "IssueSeals", issue_seals(data), data, key)
+    platform.driver.send_step("seal", data, key=key)
     replayed = platform.driver.results(key, count=3)[-1]
     assert replayed.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
 
-    revoked = done(
-        platform.driver,
-        send(
-            platform,
-            "seal",
-            "RevokeSeals",
-            revoke_seals(with_results(again, corrected, seal=made)),
-            data,
-            f"{data.case_id}:seal:RevokeSeals:1",
-        ),
+    revoked = platform.driver.done(
+        platform.driver.send_compensation("seal", with_results(again, corrected, seal=made))
     )
     assert set(revoked.revoked_seal_codes) == fresh | withdrawn
     after = service.ListSeals(seal_pb2.ListSealsRequest(case_id=data.case_id), metadata=owner)
@@ -515,7 +433,7 @@ def test_a_seal_set_against_the_policy_is_sent_back_not_refused(platform: Platfo
     _drop_finance_seal(short)
     key = f"{data.case_id}:seal:IssueSeals"
     asked = platform.driver.result(
-        send(platform, "seal", "IssueSeals", issue_seals(with_results(data, short)), data, key),
+        platform.driver.send_step("seal", with_results(data, short), key=key),
         timeout=30,
     )
     assert asked.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
@@ -531,11 +449,8 @@ def test_a_seal_set_against_the_policy_is_sent_back_not_refused(platform: Platfo
     for seal in form.seals:
         seal.physical, seal.electronic = False, True
     fixed_key = correction_key(data, "seal", "IssueSeals")
-    made = done(
-        platform.driver,
-        send(
-            platform, "seal", "IssueSeals", issue_seals(with_results(data, form)), data, fixed_key
-        ),
+    made = platform.driver.done(
+        platform.driver.send_step("seal", with_results(data, form), key=fixed_key)
     )
     assert len(made.seals) == 4
 
@@ -548,32 +463,16 @@ def test_tax_staff_ask_for_a_correction_and_the_corrected_registration_completes
     uscc = data.result("license").license.uscc
     key = f"{data.case_id}:invoice:RegisterTaxpayer"
     first = platform.driver.result(
-        send(platform, "invoice", "RegisterTaxpayer", register_taxpayer(data), data, key),
+        platform.driver.send_step("invoice", data, key=key),
         timeout=30,
     )
     assert first.status.outcome == Outcome.OUTCOME_ACCEPTED
     task_id = first.status.task_id
     staff = credential(platform.settings, "tax_staff", "tax-officer-1")
     desk = platform.desk("invoice")
-    errors = refused(
-        lambda: desk.RejectTask(
-            desk_pb2.RejectTaskRequest(
-                task_id=task_id, reason="财务负责人信息有误", correctable=True
-            ),
-            metadata=staff,
-            timeout=10,
-        ),
-        grpc.StatusCode.INVALID_ARGUMENT,
-    )
-    assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
     field = common_pb2.Rejection(field="form.invoice.finance_contact.id_number")
-    desk.RejectTask(
-        desk_pb2.RejectTaskRequest(
-            task_id=task_id, reason="财务负责人身份核验未通过", correctable=True, fields=[field]
-        ),
-        metadata=staff,
-        timeout=10,
-    )
+    reason = "财务负责人身份核验未通过"
+    ask_for_correction(desk, desk_pb2.RejectTaskRequest, task_id, staff, reason, [field])
     asked = platform.driver.result(key, outcome=Outcome.OUTCOME_CORRECTION_REQUESTED)
     (named,) = asked.status.rejections
     assert (named.field, named.participant) == ("form.invoice.finance_contact.id_number", "invoice")
@@ -592,7 +491,7 @@ def test_tax_staff_ask_for_a_correction_and_the_corrected_registration_completes
     fresh_key = correction_key(data, "invoice", "RegisterTaxpayer")
     request = register_taxpayer(with_results(data, corrected))
     again = platform.driver.result(
-        send(platform, "invoice", "RegisterTaxpayer", request, data, fresh_key), timeout=30
+        platform.driver.send_step("invoice", data, key=fresh_key, command=request), timeout=30
     )
     assert again.status.outcome == Outcome.OUTCOME_ACCEPTED, again.status
     assert again.status.task_id != task_id
@@ -603,17 +502,7 @@ def test_tax_staff_ask_for_a_correction_and_the_corrected_registration_completes
     assert registered.taxpayer.taxpayer_id == uscc
     assert registered.taxpayer.state == invoice_pb2.TAXPAYER_STATE_ACTIVE
 
-    cancelled = done(
-        platform.driver,
-        send(
-            platform,
-            "invoice",
-            "CancelTaxRegistration",
-            cancel_tax_registration(data),
-            data,
-            f"{data.case_id}:invoice:CancelTaxRegistration:1",
-        ),
-    )
+    cancelled = platform.driver.done(platform.driver.send_compensation("invoice", data))
     assert cancelled.taxpayer_id == uscc
     shown = service.GetTaxpayer(
         invoice_pb2.GetTaxpayerRequest(taxpayer_id=uscc), metadata=staff, timeout=10
@@ -630,7 +519,7 @@ def test_invoice_choices_against_the_rules_are_sent_back_not_refused(platform: P
     key = f"{data.case_id}:invoice:RegisterTaxpayer"
     request = register_taxpayer(with_results(data, special))
     asked = platform.driver.result(
-        send(platform, "invoice", "RegisterTaxpayer", request, data, key), timeout=30
+        platform.driver.send_step("invoice", data, key=key, command=request), timeout=30
     )
     assert asked.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
     assert [(r.field, r.rule, r.participant) for r in asked.status.rejections] == [
@@ -639,7 +528,7 @@ def test_invoice_choices_against_the_rules_are_sent_back_not_refused(platform: P
     assert not asked.HasField("taxpayer")
     fixed_key = correction_key(data, "invoice", "RegisterTaxpayer")
     again = platform.driver.result(
-        send(platform, "invoice", "RegisterTaxpayer", register_taxpayer(data), data, fixed_key),
+        platform.driver.send_step("invoice", data, key=fixed_key),
         timeout=30,
     )
     assert again.status.outcome == Outcome.OUTCOME_ACCEPTED
@@ -647,10 +536,8 @@ def test_invoice_choices_against_the_rules_are_sent_back_not_refused(platform: P
 
 def _with_seals(platform: Platform, data: SagaData) -> SagaData:
     """Electronic seals for the case (issued at once), as the bank's step needs them."""
-    key = send(
-        platform, "seal", "IssueSeals", issue_seals(data), data, f"{data.case_id}:seal:IssueSeals"
-    )
-    return with_results(data, data.form, seal=done(platform.driver, key))
+    key = platform.driver.send_step("seal", data)
+    return with_results(data, data.form, seal=platform.driver.done(key))
 
 
 def electronic_sample() -> ApplicationForm:
@@ -667,33 +554,14 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
     data = _with_seals(platform, licensed(platform, form))
     uscc = data.result("license").license.uscc
     key = f"{data.case_id}:bank:OpenAccount"
-    first = platform.driver.result(
-        send(platform, "bank", "OpenAccount", open_account(data), data, key), timeout=30
-    )
+    first = platform.driver.result(platform.driver.send_step("bank", data, key=key), timeout=30)
     assert first.status.outcome == Outcome.OUTCOME_ACCEPTED, first.status
     task_id = first.status.task_id
     clerk = credential(platform.settings, "bank_clerk", "clerk-icbc", org="102")
     desk = platform.desk("bank")
-    errors = refused(
-        lambda: desk.RejectTask(
-            desk_pb2.RejectTaskRequest(task_id=task_id, reason="证件需补正", correctable=True),
-            metadata=clerk,
-            timeout=10,
-        ),
-        grpc.StatusCode.INVALID_ARGUMENT,
-    )
-    assert [(e.field, e.rule) for e in errors] == [("fields", "required")]
-    assert errors[0].message_zh and errors[0].message_en
-    desk.RejectTask(
-        desk_pb2.RejectTaskRequest(
-            task_id=task_id,
-            reason="法定代表人证件影像不清晰",
-            correctable=True,
-            fields=[common_pb2.Rejection(field="form.legal_representative.id_number")],
-        ),
-        metadata=clerk,
-        timeout=10,
-    )
+    field = common_pb2.Rejection(field="form.legal_representative.id_number")
+    reason = "法定代表人证件影像不清晰"
+    ask_for_correction(desk, desk_pb2.RejectTaskRequest, task_id, clerk, reason, [field])
     asked = platform.driver.result(key, outcome=Outcome.OUTCOME_CORRECTION_REQUESTED)
     assert [(r.field, r.participant) for r in asked.status.rejections] == [
         ("form.legal_representative.id_number", "bank")
@@ -707,7 +575,7 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
 
     fresh_key = correction_key(data, "bank", "OpenAccount")
     again = platform.driver.result(
-        send(platform, "bank", "OpenAccount", open_account(data), data, fresh_key), timeout=30
+        platform.driver.send_step("bank", data, key=fresh_key), timeout=30
     )
     assert again.status.outcome == Outcome.OUTCOME_ACCEPTED, again.status
     assert again.status.task_id != task_id
@@ -719,17 +587,7 @@ def test_bank_clerk_asks_for_a_correction_and_the_corrected_account_opens(
     opened = platform.driver.result(fresh_key, outcome=Outcome.OUTCOME_DONE)
     assert opened.account.account_number and opened.account.state == "open"
 
-    closed = done(
-        platform.driver,
-        send(
-            platform,
-            "bank",
-            "CloseAccount",
-            close_account(data),
-            data,
-            f"{data.case_id}:bank:CloseAccount:1",
-        ),
-    )
+    closed = platform.driver.done(platform.driver.send_compensation("bank", data))
     assert closed.account_number == opened.account.account_number
     after = service.GetAccount(bank_pb2.GetAccountRequest(uscc=uscc), metadata=admin, timeout=10)
     assert after.account.state == "closed"
@@ -740,9 +598,7 @@ def test_an_unknown_branch_is_sent_back_but_the_risk_list_is_final(platform: Pla
     form.bank.branch_name = "中国工商银行北京王府井支行"
     data = _with_seals(platform, licensed(platform, form))
     key = f"{data.case_id}:bank:OpenAccount"
-    asked = platform.driver.result(
-        send(platform, "bank", "OpenAccount", open_account(data), data, key), timeout=30
-    )
+    asked = platform.driver.result(platform.driver.send_step("bank", data, key=key), timeout=30)
     assert asked.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED, asked.status
     assert [(r.field, r.rule, r.participant) for r in asked.status.rejections] == [
         ("form.bank.branch_name", "unknown_branch", "bank")
@@ -753,7 +609,7 @@ def test_an_unknown_branch_is_sent_back_but_the_risk_list_is_final(platform: Pla
     fixed = correction_key(data, "bank", "OpenAccount")
     request = open_account(with_results(data, corrected))
     again = platform.driver.result(
-        send(platform, "bank", "OpenAccount", request, data, fixed), timeout=30
+        platform.driver.send_step("bank", data, key=fixed, command=request), timeout=30
     )
     assert again.status.outcome == Outcome.OUTCOME_ACCEPTED, again.status
 
@@ -761,14 +617,7 @@ def test_an_unknown_branch_is_sent_back_but_the_risk_list_is_final(platform: Pla
     _listed_shareholder(risky)
     listed = _with_seals(platform, licensed(platform, risky))
     refusal = platform.driver.result(
-        send(
-            platform,
-            "bank",
-            "OpenAccount",
-            open_account(listed),
-            listed,
-            f"{listed.case_id}:bank:OpenAccount",
-        ),
+        platform.driver.send_step("bank", listed),
         timeout=30,
     )
     assert refusal.status.outcome == Outcome.OUTCOME_REJECTED

@@ -22,6 +22,7 @@ from tests.support.registration import (
     new_case,
     registration_service,
     sample_form,
+    send_issue_license,
 )
 
 Outcome = common_pb2.Outcome
@@ -72,21 +73,11 @@ def issue_submitted(
     """IssueLicense as the saga sends it for a case submitted at ``submitted`` (None: a command
     without ``submitted_at``), the license step's clock started at ``step_started``."""
     case_id = new_case()
-    key = f"{case_id}:license:IssueLicense"
     request = pb.IssueLicenseRequest(form=form)
     if submitted is not None:
         request.submitted_at.CopyFrom(timestamp(submitted))
-    reg.driver.send(
-        "registration",
-        "IssueLicense",
-        request,
-        case_id=case_id,
-        step="license",
-        key=key,
-        applicant_id=applicant,
-        deadline=license_deadline(step_started),
-    )
-    return case_id, key
+    deadline = license_deadline(step_started)
+    return case_id, send_issue_license(reg.driver, request, case_id, applicant, deadline=deadline)
 
 
 def last_day(committed: datetime) -> date:
@@ -168,13 +159,7 @@ def test_an_overdue_commitment_is_revoked_and_both_people_are_recorded_as_dishon
     case_id, key = reg.issue(committed_form("逾期承诺", rep_id), applicant="dave")
     uscc = approve_on_desk(reg, key).license.uscc
 
-    revoke = reg.send(
-        "RevokeLicense",
-        pb.RevokeLicenseRequest(reason="commitment_overdue"),
-        case_id=case_id,
-        key=f"{case_id}:license:RevokeLicense:1",
-        applicant="dave",
-    )
+    revoke = reg.revoke(case_id, "commitment_overdue", applicant="dave")
     assert reg.result(revoke, outcome=Outcome.OUTCOME_DONE).uscc == uscc
     status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=uscc))
     assert (status.status, status.revocation_reason) == (
@@ -195,13 +180,7 @@ def test_an_overdue_commitment_is_revoked_and_both_people_are_recorded_as_dishon
     assert listed.seed_version.startswith("credit_list.csv@")
 
     # The same revocation again (a new compensation round) records nobody twice.
-    again = reg.send(
-        "RevokeLicense",
-        pb.RevokeLicenseRequest(reason="commitment_overdue"),
-        case_id=case_id,
-        key=f"{case_id}:license:RevokeLicense:2",
-        applicant="dave",
-    )
+    again = reg.revoke(case_id, "commitment_overdue", round_=2, applicant="dave")
     reg.result(again, outcome=Outcome.OUTCOME_DONE)
     relisted = reg.service.ListCreditEntries(pb.ListCreditEntriesRequest(), metadata=reg.officer())
     assert len([e for e in relisted.entries if e.origin == f"case:{case_id}"]) == 2
@@ -300,13 +279,7 @@ def test_a_commitment_first_agreed_in_a_correction_runs_from_the_correction(reg)
     assert "commitment_made_at" not in review_task(reg, asked.status.task_id).task.details
 
     before = SystemClock().now()
-    correction = reg.send(
-        "ApplyCorrection",
-        pb.ApplyCorrectionRequest(form=committed_form("补正承诺")),
-        case_id=case_id,
-        key=f"{case_id}:license:ApplyCorrection:1",
-        applicant="hana",
-    )
+    correction = reg.correct(case_id, committed_form("补正承诺"), applicant="hana")
     back = reg.result(correction, outcome=Outcome.OUTCOME_ACCEPTED)
     made = datetime.fromisoformat(
         review_task(reg, back.status.task_id).task.details["commitment_made_at"]

@@ -77,13 +77,7 @@ def test_a_case_waits_for_an_officer_who_corrects_it_with_the_applicant_then_app
     # A correction that is still wrong comes straight back with the rule it breaks.
     still_wrong = sample_form("柜台审查")
     still_wrong.domicile.division_code = "120116"
-    first = reg.send(
-        "ApplyCorrection",
-        pb.ApplyCorrectionRequest(form=still_wrong),
-        case_id=case_id,
-        key=f"{case_id}:license:ApplyCorrection:1",
-        applicant="alice",
-    )
+    first = reg.correct(case_id, still_wrong, applicant="alice")
     again = reg.result(first)
     assert again.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
     assert [(r.field, r.rule) for r in again.status.rejections] == [
@@ -92,13 +86,7 @@ def test_a_case_waits_for_an_officer_who_corrects_it_with_the_applicant_then_app
 
     corrected = sample_form("柜台审查")
     corrected.domicile.detail = "宝坻经济开发区宝旺道8号"
-    second = reg.send(
-        "ApplyCorrection",
-        pb.ApplyCorrectionRequest(form=corrected),
-        case_id=case_id,
-        key=f"{case_id}:license:ApplyCorrection:2",
-        applicant="alice",
-    )
+    second = reg.correct(case_id, corrected, round_=2, applicant="alice")
     back = reg.result(second)
     assert (back.status.outcome, back.status.task_id) == (Outcome.OUTCOME_ACCEPTED, task_id)
     (requeued,) = [t for t in queue(reg) if t.task_id == task_id]
@@ -165,20 +153,8 @@ def test_an_automatic_correction_request_names_every_problem_and_reserves_nothin
     # The task waits on the applicant, outside the officer's queue.
     assert case_id not in [t.case_id for t in queue(reg)]
     # A compensation withdraws it.
-    revoke = reg.send(
-        "RevokeLicense",
-        pb.RevokeLicenseRequest(reason="cancelled"),
-        case_id=case_id,
-        key=f"{case_id}:license:RevokeLicense:1",
-        applicant="carol",
-    )
+    revoke = reg.revoke(case_id, "cancelled", applicant="carol")
     revoked = reg.result(revoke, outcome=Outcome.OUTCOME_DONE)
     assert revoked.uscc == ""
-    late = reg.send(
-        "ApplyCorrection",
-        pb.ApplyCorrectionRequest(form=sample_form("自动补正")),
-        case_id=case_id,
-        key=f"{case_id}:license:ApplyCorrection:9",
-        applicant="carol",
-    )
+    late = reg.correct(case_id, sample_form("自动补正"), round_=9, applicant="carol")
     assert reg.result(late).status.outcome == Outcome.OUTCOME_REJECTED

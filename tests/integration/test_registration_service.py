@@ -19,13 +19,13 @@ from onestop_common.identifiers import validate_uscc
 from onestop_common.pki import PkiStore
 from onestop_common.signing import list_attachments, validate_pdf
 from orchestrator.amqp import declare_topology
-from tests.support.participant import CommandDriver
+from tests.support.participant import CommandDriver, kombu_bytes, nameko_rpc
 from tests.support.registration import (
     Registration,
-    nameko_rpc,
     new_case,
     registration_service,
     sample_form,
+    send_issue_license,
 )
 
 DONE = common_pb2.OUTCOME_DONE
@@ -39,13 +39,6 @@ def license_lookup(reg: Registration, uscc: str) -> pb.LookUpLicenseStatusRespon
     packed = {"__type__": "base64", "__value__": base64.b64encode(body).decode()}
     answer = nameko_rpc(reg.settings, "registration", "license_status", packed)
     return pb.LookUpLicenseStatusResponse.FromString(kombu_bytes(answer))
-
-
-def kombu_bytes(value: dict[str, str]) -> bytes:
-    if value["__type__"] == "bytes":
-        return value["__value__"].encode("utf-8")
-    assert value["__type__"] == "base64", value
-    return base64.b64decode(value["__value__"])
 
 
 @pytest.fixture(scope="module")
@@ -130,19 +123,9 @@ def test_two_concurrent_identical_names_in_one_industry_exactly_one_wins(reg):
         barrier = threading.Barrier(2)
 
         def race(driver: CommandDriver, applicant: str) -> None:
-            case_id = new_case()
-            key = f"{case_id}:license:IssueLicense"
             request = pb.IssueLicenseRequest(form=sample_form("并发竞名"))
             barrier.wait()
-            driver.send(
-                "registration",
-                "IssueLicense",
-                request,
-                case_id=case_id,
-                step="license",
-                key=key,
-                applicant_id=applicant,
-            )
+            key = send_issue_license(driver, request, new_case(), applicant)
             with lock:
                 keys.append(key)
 
@@ -176,20 +159,10 @@ def test_two_concurrent_identical_names_in_one_industry_exactly_one_wins(reg):
 def test_revocation_is_idempotent_retires_the_uscc_and_keeps_the_name_a_year(reg):
     case_id, key = reg.issue(sample_form("撤销示例"), applicant="alice")
     uscc = reg.result(key, outcome=DONE).license.uscc
-    first_key = reg.send(
-        "RevokeLicense",
-        pb.RevokeLicenseRequest(reason="bank refused the account"),
-        case_id=case_id,
-        key=f"{case_id}:license:RevokeLicense:1",
-    )
+    first_key = reg.revoke(case_id, "bank refused the account")
     first = reg.result(first_key, outcome=DONE)
     assert first.uscc == uscc
-    second_key = reg.send(
-        "RevokeLicense",
-        pb.RevokeLicenseRequest(reason="bank refused the account"),
-        case_id=case_id,
-        key=f"{case_id}:license:RevokeLicense:2",
-    )
+    second_key = reg.revoke(case_id, "bank refused the account", round_=2)
     second = reg.result(second_key, outcome=DONE)
     assert second.revoked_at == first.revoked_at
     assert len(reg.events("registration.LicenseRevoked", case_id)) == 1

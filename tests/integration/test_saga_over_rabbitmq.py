@@ -250,19 +250,24 @@ def test_service_killed_mid_case_completes_after_restart(platform, stub):
         assert final.state == common_pb2.CASE_STATE_COMPLETED
 
 
+def audit_verify(env: dict[str, str], case_id: str) -> subprocess.CompletedProcess[str]:
+    """`onestop audit verify` of the case, as an operator runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "onestop_cli.main", "audit", "verify", case_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_edited_audit_row_is_detected_by_audit_verify(platform, stub):
     supervisor = platform.start(PLATFORM, **ECHO)
     settings = supervisor.settings
     app = submit_sample(stub, settings, applicant="kim", key="k-audit")
     watch_until(stub, settings, app.case_id, applicant="kim")
     env = platform.env()
-    ok = subprocess.run(
-        [sys.executable, "-m", "onestop_cli.main", "audit", "verify", app.case_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    ok = audit_verify(env, app.case_id)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "intact" in ok.stdout
     engine = create_engine(settings.database_url_for("orchestrator"))
@@ -272,13 +277,7 @@ def test_edited_audit_row_is_detected_by_audit_verify(platform, stub):
             {"c": app.case_id},
         )
     engine.dispose()
-    broken = subprocess.run(
-        [sys.executable, "-m", "onestop_cli.main", "audit", "verify", app.case_id],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    broken = audit_verify(env, app.case_id)
     assert broken.returncode == 1
     assert "entry 2: entry content does not match its hash" in broken.stdout
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from onestop.seal.v1 import seal_pb2
 from onestop_common.signing import cert_chain_is_trusted, validate_pdf
 from svc_seal.impression import MM, SealKind, SealSpec, render_seal_pdf, render_seal_png
 from tests.integration.conftest import PlatformFactory
+from tests.support.identities import new_uscc
 from tests.support.participant import credential
 from tests.support.pdfs import sample_pdf
 from tests.support.seal_platform import (
@@ -36,18 +36,9 @@ from tests.support.seal_platform import (
     Outcome,
     SealPlatform,
     grpc_error,
-    new_uscc,
-    seal_service,
     start_seal_service,
 )
 from tests.unit.test_seal_impression import MAX_MEAN_DIFF, MAX_SHARE_DIFFERING, _difference, regen
-
-
-@pytest.fixture(scope="module")
-def seals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SealPlatform]:
-    """One seal service for the module (every test uses its own companies and cases)."""
-    with seal_service(tmp_path_factory.mktemp("seal"), ONESTOP_AUTO_APPROVE="none") as found:
-        yield found
 
 
 def seal_pixels(image: Image.Image) -> int:

@@ -5,7 +5,6 @@ register, and a grant expires on the business clock."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from onestop_common.clock import SHANGHAI
 from onestop_common.protoconv import from_timestamp, rejections_from_status
 from onestop_common.signing import validate_pdf
 from tests.integration.conftest import PlatformFactory
+from tests.support.identities import new_uscc
 from tests.support.infra import free_port_base, signing_server
 from tests.support.participant import channel_to, credential
 from tests.support.pdfs import sample_pdf
@@ -27,18 +27,8 @@ from tests.support.seal_platform import (
     K,
     SealPlatform,
     grpc_error,
-    new_uscc,
-    seal_service,
     start_seal_service,
 )
-
-
-@pytest.fixture(scope="module")
-def seals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SealPlatform]:
-    """One seal service for the module (every test uses its own companies and cases)."""
-    with seal_service(tmp_path_factory.mktemp("seal"), ONESTOP_AUTO_APPROVE="none") as found:
-        yield found
-
 
 # --------------------------------------------------------------------------- authorised users
 

@@ -4,7 +4,6 @@ compensation freeing them."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -14,21 +13,11 @@ import pytest
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop.social_insurance.v1 import social_insurance_pb2_grpc as pb_grpc
-from onestop_common.identifiers import citizen_id_check_char, make_orgcode, make_uscc
+from tests.support.identities import new_person_id, new_uscc
 from tests.support.participant import CommandDriver, channel_to, credential
 
 Outcome = common_pb2.Outcome
 SI = "social_insurance"
-
-
-def new_uscc() -> str:
-    body = "".join(random.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(8))
-    return make_uscc("9", "1", "120115", make_orgcode(body))
-
-
-def new_person_id(birth: str = "19950218") -> str:
-    first17 = f"120115{birth}{random.randint(0, 999):03d}"
-    return first17 + citizen_id_check_char(first17)
 
 
 def employee(name: str, id_number: str, wage: str, hired: date) -> application_pb2.Employee:

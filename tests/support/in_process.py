@@ -1,35 +1,26 @@
-"""Runs a participant's use cases in the test's own process: its database on a SQLite file,
-migrated by the service's own Alembic migrations; a unit of work in one transaction, as
-``nameko_kit.Store`` opens it; saga commands built by the saga definition's builders from the
-sample form, with the context the orchestrator puts on them; and what a transaction staged in
-the outbox, decoded. No broker, no subprocess, no network.
+"""Runs a participant's use cases in the test's own process, on its own database
+(tests/support/service_db.py): saga commands built by the saga definition's builders from the
+sample form, with the context the orchestrator puts on them. No broker, no subprocess, no
+network.
 """
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from google.protobuf.message import Message
-from sqlalchemy import MetaData, func, select, table
-from sqlalchemy.orm import Session, sessionmaker
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_cli.client import load_form
-from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import SHANGHAI
-from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.identifiers import make_orgcode, make_uscc
-from onestop_common.outbox import InboxMixin, OutboxMixin
-from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import timestamp
 from orchestrator.definition import SagaData, StepDef
 from orchestrator.engine.core import action_key
@@ -52,114 +43,6 @@ def uscc(org_body: str = "MA07T2K1") -> str:
 
 def sample_form() -> application_pb2.ApplicationForm:
     return load_form(SAMPLE)
-
-
-# --------------------------------------------------------------------------- the database
-
-
-@dataclass(frozen=True)
-class Staged:
-    """One outbox row: where it goes and the message it carries, decoded by its type header."""
-
-    exchange: str
-    routing_key: str
-    headers: Mapping[str, Any]
-    # Its class is known only from the header at run time: Any spares each test a cast.
-    message: Any
-
-
-@dataclass
-class ServiceDb:
-    """A participant's own database, and units of work on it."""
-
-    participant: str
-    sessions: sessionmaker[Session]
-    outbox: type[OutboxMixin]
-    inbox: type[InboxMixin]
-
-    @contextmanager
-    def unit_of_work(self) -> Iterator[UnitOfWork]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with transaction(self.sessions) as session:
-            yield UnitOfWork(session, self.participant, self.outbox, self.inbox)
-
-    def read(self, statement: Any) -> list[Any]:
-        with transaction(self.sessions) as session:
-            return list(session.scalars(statement))
-
-    def rows(self, model: Any) -> list[Any]:
-        return self.read(select(model))
-
-    def staged(self) -> list[Staged]:
-        """Everything staged for publishing, in the order it was staged."""
-        rows = self.read(select(self.outbox).order_by(self.outbox.id))
-        return [
-            Staged(
-                row.exchange,
-                row.routing_key,
-                row.headers,
-                m.decode_body(row.headers[m.H_TYPE], row.body),
-            )
-            for row in rows
-        ]
-
-    def results(self, rpc: str) -> list[Staged]:
-        """The results of ``rpc`` routed to the orchestrator."""
-        key = m.result_routing_key(self.participant, rpc)
-        return [s for s in self.staged() if s.routing_key == key]
-
-    def events(self, name: str) -> list[Staged]:
-        key = f"{self.participant}.{name}"
-        return [s for s in self.staged() if s.routing_key == key]
-
-    def row_counts(self) -> dict[str, int]:
-        """Rows per table (the migrations' version table aside): what a use case wrote."""
-        metadata = MetaData()
-        with transaction(self.sessions) as session:
-            metadata.reflect(bind=session.connection())
-            return {
-                name: session.execute(select(func.count()).select_from(table(name))).scalar_one()
-                for name in metadata.tables
-                if not name.startswith("alembic_version")
-            }
-
-
-def migrated(directory: Path, participant: str, migrations: Path) -> Path:
-    """A database file brought to head by the participant's own migrations, to be copied for each
-    test: migrating takes a tenth of a second or more, a copy a millisecond."""
-    path = directory / f"{participant}.db"
-    engine = make_engine(f"sqlite:///{path}")
-    try:
-        upgrade_schema(engine, migrations, f"alembic_version_{participant}")
-    finally:
-        engine.dispose()
-    # The last connection closed checkpoints the write-ahead log into the file: nothing is left
-    # beside it that a copy of the file alone would miss.
-    assert not path.with_name(f"{path.name}-wal").exists(), "the template's WAL was not merged"
-    return path
-
-
-@contextmanager
-def service_db(
-    directory: Path,
-    participant: str,
-    migrations: Path,
-    outbox: type[OutboxMixin],
-    inbox: type[InboxMixin],
-    *,
-    template: Path | None = None,
-) -> Iterator[ServiceDb]:
-    """The participant's database in ``directory`` (a copy of ``template`` if given), migrated as
-    the service migrates it at start (``nameko_kit.Store.setup``; a no-op on the copy)."""
-    path = directory / f"{participant}.db"
-    if template is not None:
-        shutil.copyfile(template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade_schema(engine, migrations, f"alembic_version_{participant}")
-    try:
-        yield ServiceDb(participant, make_session_factory(engine), outbox, inbox)
-    finally:
-        engine.dispose()
 
 
 # --------------------------------------------------------------------------- saga commands
@@ -241,6 +124,34 @@ def compensation(step: str, data: SagaData, *, round_: int = 1) -> Any:
     assert step_def.compensation and step_def.compensation_command
     key = f"{data.case_id}:{step}:{step_def.compensation}:{round_}"
     return with_context(step_def.compensation_command(data), data, step, key)
+
+
+@dataclass(frozen=True)
+class StepCommands:
+    """One step's action and compensation commands for a case, as the engine sends them: built
+    from the sample form (or ``form``) once the license is issued to ``issued_uscc`` (None for
+    the license step itself) and the steps in ``earlier`` have answered."""
+
+    step: str
+    issued_uscc: str | None = None
+    earlier: Mapping[str, Message] = field(default_factory=dict)
+
+    def action(
+        self,
+        case_id: str,
+        form: application_pb2.ApplicationForm | None = None,
+        *,
+        corrections: int = 0,
+    ) -> Any:
+        results = dict(self.earlier)
+        if self.issued_uscc is not None:
+            results["license"] = license_result(self.issued_uscc)
+        data = saga_data(case_id, form, results=results)
+        return action(self.step, data, corrections=corrections)
+
+    def compensation(self, case_id: str, reason: str, *, round_: int = 1) -> Any:
+        """The compensation of the case's step, for ``reason``, in round ``round_``."""
+        return compensation(self.step, saga_data(case_id, reason=reason), round_=round_)
 
 
 def rejected_fields(status: common_pb2.StepStatus) -> list[tuple[str, str]]:

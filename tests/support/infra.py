@@ -20,6 +20,7 @@ from typing import IO
 
 import psycopg2
 
+from onestop_cli.supervisor import Supervisor
 from onestop_common.settings import COMPONENTS, Settings, load_settings
 
 RABBIT_API = os.environ.get("ONESTOP_TEST_RABBIT_API", "http://127.0.0.1:15672/api")
@@ -191,3 +192,62 @@ def signing_server(settings: Settings) -> Iterator[str]:
         yield settings.tsa_url
     finally:
         server.stop(grace=0)
+
+
+class PlatformFactory:
+    def __init__(self, tmp_path: Path, vhost: str, database_url: str) -> None:
+        self.tmp_path = tmp_path
+        self.vhost = vhost
+        self.database_url = database_url
+        self.port_base = free_port_base()
+        self.supervisors: list[Supervisor] = []
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return platform_env(
+            self.tmp_path / "data", self.vhost, self.database_url, self.port_base, **extra
+        )
+
+    def start(self, components: tuple[str, ...], **extra: str) -> Supervisor:
+        env = self.env(**extra)
+        supervisor = Supervisor(
+            settings_for(env),
+            env,
+            components=components,
+            log_dir=self.tmp_path / "logs",
+            restart_on_exit=False,
+        )
+        self.supervisors.append(supervisor)
+        supervisor.start()
+        return supervisor
+
+    def stop(self) -> None:
+        """Stops what was started (once: a second call finds nothing left to stop)."""
+        for supervisor in self.supervisors:
+            supervisor.stop()
+        self.supervisors.clear()
+
+
+@contextmanager
+def fresh_platform(tmp: Path) -> Iterator[PlatformFactory]:
+    """Platform processes on a throwaway vhost and fresh databases under ``tmp``, for a module
+    (the ``platform`` fixture is the same for one test); all stopped at the end."""
+    with rabbit_vhost() as vhost, databases(tmp) as database_url:
+        factory = PlatformFactory(tmp, vhost, database_url)
+        try:
+            yield factory
+        finally:
+            factory.stop()
+
+
+@contextmanager
+def services_with_signer(
+    tmp: Path, components: tuple[str, ...], **extra: str
+) -> Iterator[Supervisor]:
+    """``components`` on a throwaway vhost and fresh databases under ``tmp``, the PKI and the
+    signing server (with its TSA) started before them, as under `onestop up`; stopped in the
+    reverse order at the end."""
+    with fresh_platform(tmp) as factory, signing_server(settings_for(factory.env(**extra))):
+        try:
+            yield factory.start(components, **extra)
+        finally:
+            factory.stop()

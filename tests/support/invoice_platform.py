@@ -4,8 +4,6 @@ day, and the requests the tests send."""
 
 from __future__ import annotations
 
-import uuid
-
 import grpc
 import pytest
 from grpc_status import rpc_status
@@ -14,7 +12,6 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.invoice.v1 import invoice_pb2 as pb
 from onestop.invoice.v1 import invoice_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
-from onestop_common.identifiers import make_orgcode, make_uscc
 from onestop_common.protoconv import rejections_from_status
 from onestop_common.settings import Settings
 from tests.support.cases import SAMPLE
@@ -29,15 +26,6 @@ ORDINARY = application_pb2.INVOICE_KIND_DIGITAL_ORDINARY
 # A fixed business day: the 1% small-scale rate is in force (to 2027-12-31) and numbers start 26.
 CLOCK = {"ONESTOP_CLOCK_START": "2026-11-26T10:00:00+08:00"}
 APPLICANT = "alice"
-_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def new_uscc() -> str:
-    body = "".join(_ALPHABET[b % 31] for b in uuid.uuid4().bytes[:8])
-    org = make_orgcode(body).replace("-", "")
-    if not all(ch in _ALPHABET for ch in org):
-        return new_uscc()
-    return make_uscc("9", "1", "120115", org)
 
 
 def register_request(uscc: str, **invoice: object) -> pb.RegisterTaxpayerRequest:
@@ -115,6 +103,42 @@ def registered(driver: CommandDriver, uscc: str, applicant: str, **invoice: obje
     done = driver.result(key)
     assert done.status.outcome == DONE, done.status
     return done.taxpayer
+
+
+def cancel_registration(
+    driver: CommandDriver, case_id: str, reason: str = "bank rejected", *, round_: int = 1
+) -> pb.CancelTaxRegistrationResponse:
+    """The saga's compensation of the case's invoice step, round ``round_``: its result."""
+    key = driver.send(
+        "invoice",
+        "CancelTaxRegistration",
+        pb.CancelTaxRegistrationRequest(reason=reason),
+        case_id=case_id,
+        step="invoice",
+        key=f"{case_id}:invoice:CancelTaxRegistration:{round_}",
+    )
+    return driver.result(key)
+
+
+def form_request(
+    seller_id: str,
+    invoice_number: str,
+    acting_as: int,
+    reason: str,
+    *,
+    amount: str = "",
+    key: str = "",
+) -> pb.RequestRedLetterFormRequest:
+    """A red-letter confirmation form asked for on the seller's invoice by the party
+    ``acting_as`` (pb.RED_LETTER_PARTY_*): for ``amount``, or for all that is left of it."""
+    return pb.RequestRedLetterFormRequest(
+        seller_taxpayer_id=seller_id,
+        invoice_number=invoice_number,
+        acting_as=acting_as,
+        amount=amount,
+        reason=reason,
+        idempotency_key=key,
+    )
 
 
 def cny(amount: str) -> common_pb2.Money:

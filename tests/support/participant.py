@@ -1,9 +1,12 @@
 """Drive one service the way the saga does: publish its AMQP commands and wait for its result
-events on a test queue; call its gRPC endpoints with a credential for a role."""
+events on a test queue; call its gRPC endpoints with a credential for a role, and its nameko
+RPC methods as another service does."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import time
 import uuid
 from typing import Any
@@ -17,6 +20,8 @@ from onestop_common import messaging as m
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import Settings
 from orchestrator.amqp import ConfirmingPublisher, connect, declare_topology
+from orchestrator.definition import SagaData
+from orchestrator.open_company import OPEN_COMPANY
 
 
 def credential(
@@ -27,6 +32,56 @@ def credential(
 
 def channel_to(settings: Settings, component: str) -> grpc.Channel:
     return grpc.insecure_channel(settings.grpc_target(component))
+
+
+def nameko_rpc(
+    settings: Settings, service: str, method: str, *args: Any, timeout: float = 15.0
+) -> Any:
+    """Calls a nameko ``@rpc`` method over AMQP the way nameko does (JSON body, reply queue bound
+    to the ``nameko-rpc`` exchange), without importing nameko/eventlet into the test process."""
+    connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
+    try:
+        channel = connection.channel()
+        channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
+        reply = f"test-rpc-reply-{uuid.uuid4().hex[:8]}"
+        channel.queue_declare(reply, exclusive=True, auto_delete=True)
+        channel.queue_bind(reply, "nameko-rpc", routing_key=reply)
+        correlation = uuid.uuid4().hex
+        channel.basic_publish(
+            "nameko-rpc",
+            f"{service}.{method}",
+            json.dumps({"args": list(args), "kwargs": {}}).encode(),
+            pika.BasicProperties(
+                reply_to=reply,
+                correlation_id=correlation,
+                content_type="application/json",
+                delivery_mode=2,
+            ),
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            method_frame, properties, body = channel.basic_get(reply, auto_ack=True)
+            if method_frame is None:
+                connection.process_data_events(time_limit=0.05)
+                continue
+            if properties.correlation_id != correlation:
+                continue
+            answer = json.loads(body)
+            if answer.get("error"):
+                raise RuntimeError(f"{service}.{method} failed: {answer['error']}")
+            return answer["result"]
+        raise TimeoutError(f"no answer from {service}.{method} in {timeout} s")
+    finally:
+        connection.close()
+
+
+def kombu_bytes(value: dict[str, str]) -> bytes:
+    """Bytes as kombu's json carries them in a nameko RPC: as text when they are UTF-8, else in
+    base64."""
+    if value["__type__"] == "bytes":
+        return value["__value__"].encode("utf-8")
+    assert value["__type__"] == "base64", value
+    return base64.b64decode(value["__value__"])
 
 
 class CommandDriver:
@@ -138,6 +193,42 @@ class CommandDriver:
             if outcome is None or found[-1].status.outcome == outcome:
                 return found[-1]
             count = len(found) + 1
+
+    def done(self, key: str, timeout: float = 30.0) -> Any:
+        """The step's DONE result; fails with the participant's answer when it says anything
+        else."""
+        result = self.result(key, timeout=timeout)
+        assert result.status.outcome == common_pb2.Outcome.OUTCOME_DONE, result.status
+        return result
+
+    def send_step(self, step: str, data: SagaData, *, key: str = "", command: Any = None) -> str:
+        """Sends the case's ``step`` as the saga does: ``command``, else the one the saga
+        definition builds from ``data``; returns its idempotency key."""
+        step_def = OPEN_COMPANY.get(step)
+        return self.send(
+            step_def.participant,
+            step_def.action,
+            command if command is not None else step_def.command(data),
+            case_id=data.case_id,
+            step=step,
+            key=key,
+            applicant_id=data.applicant_id,
+        )
+
+    def send_compensation(self, step: str, data: SagaData, round_: int = 1) -> str:
+        """Sends the compensation of the case's ``step`` (built by the saga definition from
+        ``data``) as the saga does in round ``round_``; returns its idempotency key."""
+        step_def = OPEN_COMPANY.get(step)
+        assert step_def.compensation and step_def.compensation_command
+        return self.send(
+            step_def.participant,
+            step_def.compensation,
+            step_def.compensation_command(data),
+            case_id=data.case_id,
+            step=step,
+            key=f"{data.case_id}:{step}:{step_def.compensation}:{round_}",
+            applicant_id=data.applicant_id,
+        )
 
     def _pump(self, deadline: float) -> None:
         method, properties, body = self.channel.basic_get(self.queue, auto_ack=True)

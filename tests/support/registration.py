@@ -19,21 +19,13 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.registration.v1 import registration_pb2 as pb
 from onestop.registration.v1 import registration_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
-from onestop_cli.supervisor import Supervisor
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import SystemClock
 from onestop_common.protoconv import timestamp
 from onestop_common.settings import Settings
 from orchestrator.amqp import declare_topology
-from tests.support.infra import (
-    databases,
-    free_port_base,
-    platform_env,
-    rabbit_vhost,
-    settings_for,
-    signing_server,
-)
+from tests.support.infra import services_with_signer
 from tests.support.participant import CommandDriver, channel_to, credential
 
 SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "application.json"
@@ -59,6 +51,30 @@ def license_deadline(now: datetime | None = None, limit: str = LIMIT) -> common_
     deadline.due_at.CopyFrom(timestamp(due))
     deadline.warn_at.CopyFrom(timestamp(calendar.warning_at(start, due)))
     return deadline
+
+
+def send_issue_license(
+    driver: CommandDriver,
+    request: pb.IssueLicenseRequest,
+    case_id: str,
+    applicant: str,
+    *,
+    key: str = "",
+    deadline: common_pb2.Deadline | None = None,
+) -> str:
+    """Sends IssueLicense as the saga's license step does (under the step's own key unless
+    ``key`` says otherwise, the license's deadline started now unless ``deadline`` is given);
+    returns the idempotency key."""
+    return driver.send(
+        "registration",
+        "IssueLicense",
+        request,
+        case_id=case_id,
+        step="license",
+        key=key,
+        applicant_id=applicant,
+        deadline=deadline or license_deadline(),
+    )
 
 
 def new_case() -> str:
@@ -94,18 +110,8 @@ class Registration:
     ) -> tuple[str, str]:
         """Sends IssueLicense as the saga does; returns (case id, idempotency key)."""
         case_id = case_id or new_case()
-        key = key or f"{case_id}:license:IssueLicense"
-        self.driver.send(
-            "registration",
-            "IssueLicense",
-            pb.IssueLicenseRequest(form=form),
-            case_id=case_id,
-            step="license",
-            key=key,
-            applicant_id=applicant,
-            deadline=license_deadline(),
-        )
-        return case_id, key
+        request = pb.IssueLicenseRequest(form=form)
+        return case_id, send_issue_license(self.driver, request, case_id, applicant, key=key)
 
     def send(
         self, rpc: str, request: Any, *, case_id: str, key: str, applicant: str = "applicant-1"
@@ -120,6 +126,29 @@ class Registration:
             applicant_id=applicant,
             deadline=license_deadline(),
         )
+
+    def correct(
+        self,
+        case_id: str,
+        form: application_pb2.ApplicationForm,
+        *,
+        round_: int = 1,
+        applicant: str = "applicant-1",
+    ) -> str:
+        """Sends the applicant's corrected form as the saga does (ApplyCorrection, its
+        ``round_``-th correction of the case); returns the idempotency key."""
+        key = f"{case_id}:license:ApplyCorrection:{round_}"
+        request = pb.ApplyCorrectionRequest(form=form)
+        return self.send("ApplyCorrection", request, case_id=case_id, key=key, applicant=applicant)
+
+    def revoke(
+        self, case_id: str, reason: str, *, round_: int = 1, applicant: str = "applicant-1"
+    ) -> str:
+        """Sends the license step's compensation (RevokeLicense) in round ``round_``; returns
+        the idempotency key."""
+        key = f"{case_id}:license:RevokeLicense:{round_}"
+        request = pb.RevokeLicenseRequest(reason=reason)
+        return self.send("RevokeLicense", request, case_id=case_id, key=key, applicant=applicant)
 
     def result(self, key: str, outcome: int | None = None, timeout: float = 20.0) -> Any:
         return self.driver.result(key, timeout=timeout, outcome=outcome)
@@ -149,74 +178,14 @@ class Registration:
 def registration_service(tmp: Path, **extra: str) -> Iterator[Registration]:
     """A throwaway vhost and databases, the PKI and the signing server (with its TSA), then the
     registration service: one per test module, so its tests share the start-up cost."""
-    with rabbit_vhost() as vhost, databases(tmp) as database_url:
-        env = platform_env(tmp / "data", vhost, database_url, free_port_base(), **extra)
-        settings = settings_for(env)
-        with signing_server(settings):
-            supervisor = Supervisor(
-                settings,
-                env,
-                components=("registration",),
-                log_dir=tmp / "logs",
-                restart_on_exit=False,
-            )
-            try:
-                supervisor.start()
-                driver = CommandDriver(supervisor.settings)
-                # gRPC health can answer before the command consumer has declared its queue:
-                # declare it here (same arguments, a no-op for the service) so none is dropped.
-                declare_topology(driver.channel, [m.service_queue("registration")])
-                channel = channel_to(supervisor.settings, "registration")
-                try:
-                    yield Registration(supervisor.settings, driver, channel)
-                finally:
-                    channel.close()
-                    driver.close()
-            finally:
-                supervisor.stop()
-
-
-def nameko_rpc(
-    settings: Settings, service: str, method: str, *args: Any, timeout: float = 15.0
-) -> Any:
-    """Calls a nameko ``@rpc`` method over AMQP the way nameko does (JSON body, reply queue bound
-    to the ``nameko-rpc`` exchange), without importing nameko/eventlet into the test process."""
-    import json
-    import time
-
-    import pika
-
-    connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
-    try:
-        channel = connection.channel()
-        channel.exchange_declare("nameko-rpc", exchange_type="topic", durable=True)
-        reply = f"test-rpc-reply-{uuid.uuid4().hex[:8]}"
-        channel.queue_declare(reply, exclusive=True, auto_delete=True)
-        channel.queue_bind(reply, "nameko-rpc", routing_key=reply)
-        correlation = uuid.uuid4().hex
-        channel.basic_publish(
-            "nameko-rpc",
-            f"{service}.{method}",
-            json.dumps({"args": list(args), "kwargs": {}}).encode(),
-            pika.BasicProperties(
-                reply_to=reply,
-                correlation_id=correlation,
-                content_type="application/json",
-                delivery_mode=2,
-            ),
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            method_frame, properties, body = channel.basic_get(reply, auto_ack=True)
-            if method_frame is None:
-                connection.process_data_events(time_limit=0.05)
-                continue
-            if properties.correlation_id != correlation:
-                continue
-            answer = json.loads(body)
-            if answer.get("error"):
-                raise RuntimeError(f"{service}.{method} failed: {answer['error']}")
-            return answer["result"]
-        raise TimeoutError(f"no answer from {service}.{method} in {timeout} s")
-    finally:
-        connection.close()
+    with services_with_signer(tmp, ("registration",), **extra) as supervisor:
+        driver = CommandDriver(supervisor.settings)
+        # gRPC health can answer before the command consumer has declared its queue: declare it
+        # here (same arguments, a no-op for the service) so none is dropped.
+        declare_topology(driver.channel, [m.service_queue("registration")])
+        channel = channel_to(supervisor.settings, "registration")
+        try:
+            yield Registration(supervisor.settings, driver, channel)
+        finally:
+            channel.close()
+            driver.close()

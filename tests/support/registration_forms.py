@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from onestop_common.errors import RuleViolation
 from onestop_common.identifiers import citizen_id_check_char
 from svc_registration import domain, grpc_api
@@ -59,6 +61,20 @@ def v(field: str, rule: str, zh: str, en: str) -> RuleViolation:
 
 # A bad value: what it is, how it changes the sample, the rejections it gets.
 Case = tuple[str, Callable[[Application], Application], list[RuleViolation]]
+
+
+def rejections(cases: list[Case]) -> Callable[..., None]:
+    """The test each rule module runs on its CASES table: the sample changed by a case gets
+    exactly the case's rejections, in order. One test per case, the case's name its id."""
+
+    @pytest.mark.parametrize(
+        ("mutate", "expected"), [pytest.param(m, e, id=name) for name, m, e in cases]
+    )
+    def test(mutate: Callable[[Application], Application], expected: list[RuleViolation]) -> None:
+        assert list(check(mutate(BASE)).violations) == expected
+
+    return test
+
 
 SOLE = replace(
     BASE,

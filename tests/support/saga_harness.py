@@ -129,6 +129,14 @@ class Harness:
         self.engine.handle_results([envelope])
         return envelope
 
+    def past_license(self) -> tuple[str, list[Command]]:
+        """A new case whose license step is done: its id and the commands the engine sent next
+        (the steps that wait only for the license)."""
+        case_id = self.submit()
+        [license_cmd] = self.take_commands()
+        self.answer(license_cmd)
+        return case_id, self.take_commands()
+
     def run_until_quiet(self, reject_step: str = "", **kwargs: Any) -> list[Command]:
         """Answers every command DONE (or REJECTED at reject_step) until none is left."""
         seen: list[Command] = []

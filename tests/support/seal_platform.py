@@ -5,8 +5,6 @@ authorised users make to it."""
 from __future__ import annotations
 
 import base64
-import json
-import random
 import time
 import urllib.error
 import urllib.request
@@ -20,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import grpc
-import pika
 import pytest
 from grpc_status import rpc_status
 
@@ -28,14 +25,13 @@ from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.seal.v1 import seal_pb2, seal_pb2_grpc
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
-from onestop_common.identifiers import make_orgcode, make_uscc
 from onestop_common.pki import PkiStore
 from onestop_common.protoconv import rejections_from_status, timestamp
 from onestop_common.settings import Settings
 from svc_seal.impression import SealKind
-from tests.integration.conftest import PlatformFactory
-from tests.support.infra import databases, rabbit_vhost, settings_for, signing_server
-from tests.support.participant import CommandDriver, channel_to, credential
+from tests.support.identities import new_uscc
+from tests.support.infra import PlatformFactory, fresh_platform, settings_for, signing_server
+from tests.support.participant import CommandDriver, channel_to, credential, nameko_rpc
 from tests.unit.test_seal_impression import regen
 
 Outcome = common_pb2.Outcome
@@ -50,11 +46,6 @@ KIND_NAMES = {
 }
 MAKER = "001"
 SEAL_RED = (0xD0, 0, 0)
-
-
-def new_uscc() -> str:
-    body = "".join(random.choice("0123456789") for _ in range(8))
-    return make_uscc("9", "1", "120115", make_orgcode(body).replace("-", ""))
 
 
 @dataclass
@@ -207,42 +198,12 @@ class SealPlatform:
         with urllib.request.urlopen(f"{self.settings.crl_base_url}/root.crl", timeout=10) as r:
             return r.read()  # type: ignore[no-any-return]
 
-    def nameko_rpc(self, method: str, *args: Any) -> Any:
-        """Calls the service's nameko RPC the way the bank's ServiceRpc does (json over AMQP)."""
-        connection = pika.BlockingConnection(pika.URLParameters(self.settings.amqp_url))
-        try:
-            channel = connection.channel()
-            queue = channel.queue_declare("", exclusive=True).method.queue
-            channel.queue_bind(queue, "nameko-rpc", routing_key=queue)
-            correlation = uuid.uuid4().hex
-            channel.basic_publish(
-                "nameko-rpc",
-                f"seal.{method}",
-                json.dumps({"args": list(args), "kwargs": {}}),
-                pika.BasicProperties(
-                    content_type="application/json", reply_to=queue, correlation_id=correlation
-                ),
-            )
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline:
-                frame, properties, body = channel.basic_get(queue, auto_ack=True)
-                if frame is None:
-                    connection.process_data_events(time_limit=0.05)
-                    continue
-                if properties.correlation_id == correlation:
-                    reply = json.loads(body)
-                    assert reply["error"] is None, reply["error"]
-                    return reply["result"]
-            raise TimeoutError(f"no reply from seal.{method}")
-        finally:
-            connection.close()
-
     def looked_up_filing(self, seal_code: str) -> seal_pb2.LookUpSealFilingResponse:
         """The bank's lookup: the seal_filing RPC with a serialized LookUpSealFilingRequest. In
         nameko's json the bytes travel as kombu encodes them: base64, or text when UTF-8."""
         asked = seal_pb2.LookUpSealFilingRequest(seal_code=seal_code).SerializeToString()
         packed = {"__type__": "base64", "__value__": base64.b64encode(asked).decode()}
-        reply = self.nameko_rpc("seal_filing", packed)
+        reply = nameko_rpc(self.settings, "seal", "seal_filing", packed, timeout=10)
         if reply["__type__"] == "bytes":
             answer = reply["__value__"].encode("utf-8")
         else:
@@ -270,11 +231,7 @@ def start_seal_service(factory: PlatformFactory, **extra: str) -> Iterator[SealP
 @contextmanager
 def seal_service(tmp: Path, **extra: str) -> Iterator[SealPlatform]:
     """A seal service on a fresh vhost and fresh databases under ``tmp``."""
-    with (
-        rabbit_vhost() as vhost,
-        databases(tmp) as url,
-        start_seal_service(PlatformFactory(tmp, vhost, url), **extra) as found,
-    ):
+    with fresh_platform(tmp) as factory, start_seal_service(factory, **extra) as found:
         yield found
 
 

@@ -3,16 +3,31 @@ chosen desk approves every task of the cases it is told about, through the desk 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 import grpc
 
 from onestop_cli.demo import StaffBots, desks
 from onestop_common.settings import SERVICES, SIGNER, Settings
+from tests.support.infra import fresh_platform
 
 # What a test of whole cases starts: the signing server too (licenses, seals, bundles).
 PLATFORM = (SIGNER, "orchestrator", *SERVICES)
+# A Thursday morning, a working day: where the business clock of a whole-case test starts.
+THURSDAY_MORNING = "2026-11-26T09:30:00+08:00"
+
+
+@contextmanager
+def whole_platform(tmp: Path, *, auto_approve: str, **env: str) -> Iterator[Settings]:
+    """Every component (PLATFORM) on a fresh vhost and fresh databases under ``tmp``, automatic
+    approval as ``auto_approve`` says (ONESTOP_AUTO_APPROVE), the business clock starting on
+    THURSDAY_MORNING unless ``env`` (more ONESTOP_* settings) says otherwise: its settings."""
+    env = {"ONESTOP_CLOCK_START": THURSDAY_MORNING, **env}
+    with fresh_platform(tmp) as factory:
+        yield factory.start(PLATFORM, ONESTOP_AUTO_APPROVE=auto_approve, **env).settings
 
 
 class Staff:

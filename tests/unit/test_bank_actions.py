@@ -13,9 +13,7 @@ workflow the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -26,28 +24,21 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
 from onestop_common import messaging as m
-from onestop_common.participant import run_saga_action
 from svc_bank import lookups, workflow
 from svc_bank.lookups import Facts
 from svc_bank.models import CLOSED, OPEN, PENDING, WITHDRAWN, Account, Inbox, Outbox, Task
 from tests.support.in_process import (
     COMPANY_NAME,
     NOW,
-    ServiceDb,
-    action,
-    compensation,
-    license_result,
-    migrated,
+    StepCommands,
     rejected_fields,
-    saga_data,
     sample_form,
     seal_result,
-    service_db,
     uscc,
 )
+from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
-MIGRATIONS = Path(svc_bank.__file__).parent / "migrations"
 PARTICIPANT = "bank"
 CASE = "OS20261126-BANK00001"
 OTHER_CASE = "OS20261126-BANK00002"
@@ -57,6 +48,8 @@ SEAL_CODES = {
     application_pb2.SEAL_KIND_FINANCE: FINANCE_SEAL,
     application_pb2.SEAL_KIND_LEGAL_REP: LEGAL_REP_SEAL,
 }
+SCHEMA = ServiceSchema(PARTICIPANT, svc_bank, Outbox, Inbox)
+COMMANDS = StepCommands("bank", USCC, earlier={"seal": seal_result(SEAL_CODES)})
 
 
 def facts(
@@ -100,25 +93,21 @@ class Bank:
         self, request: pb.OpenAccountRequest, *, auto: bool = True, known: Facts | None = None
     ) -> pb.OpenAccountResponse:
         gathered = known or facts()
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                workflow.RPC,
-                request,
-                pb.OpenAccountResponse,
-                lambda u: workflow.open_account(u, request, gathered, now=NOW, auto_approve=auto),
-                compensated_by=workflow.COMPENSATION,
-            )
+        return self.db.run_saga_action(
+            workflow.RPC,
+            request,
+            pb.OpenAccountResponse,
+            lambda u: workflow.open_account(u, request, gathered, now=NOW, auto_approve=auto),
+            compensated_by=workflow.COMPENSATION,
+        )
 
     def close(self, request: pb.CloseAccountRequest) -> pb.CloseAccountResponse:
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                workflow.COMPENSATION,
-                request,
-                pb.CloseAccountResponse,
-                lambda u: workflow.close_account(u, request, now=NOW),
-            )
+        return self.db.run_saga_action(
+            workflow.COMPENSATION,
+            request,
+            pb.CloseAccountResponse,
+            lambda u: workflow.close_account(u, request, now=NOW),
+        )
 
     def already_answered(self, request: pb.OpenAccountRequest) -> bool:
         with self.db.unit_of_work() as uow:
@@ -129,23 +118,16 @@ class Bank:
         return row
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated(tmp_path_factory.mktemp("template"), PARTICIPANT, MIGRATIONS)
-
-
 @pytest.fixture
-def bank(tmp_path: Path, template: Path) -> Iterator[Bank]:
-    with service_db(tmp_path, PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template) as db:
-        yield Bank(db)
+def bank(open_service_db: OpenServiceDb) -> Bank:
+    return Bank(open_service_db(SCHEMA))
 
 
 def opening(
     case_id: str = CASE, form: application_pb2.ApplicationForm | None = None
 ) -> pb.OpenAccountRequest:
     """OpenAccount as the saga builds it once the license and the seals are issued."""
-    results = {"license": license_result(USCC), "seal": seal_result(SEAL_CODES)}
-    return action("bank", saga_data(case_id, form, results=results))
+    return COMMANDS.action(case_id, form)
 
 
 # --------------------------------------------------------------------------- OpenAccount
@@ -243,9 +225,9 @@ def test_a_second_case_for_the_same_company_gets_no_second_basic_account(bank: B
 
 def test_closing_closes_the_account_and_frees_the_companys_one_basic_account(bank: Bank) -> None:
     opened = bank.open(opening())
-    data = saga_data(CASE, reason="the case was withdrawn")
+    reason = "the case was withdrawn"
 
-    response = bank.close(compensation("bank", data))
+    response = bank.close(COMMANDS.compensation(CASE, reason))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert response.account_number == opened.account.account_number
@@ -256,7 +238,7 @@ def test_closing_closes_the_account_and_frees_the_companys_one_basic_account(ban
     assert event.message.account_number == opened.account.account_number
 
     # A second round finds nothing open: the same number, no second event.
-    again = bank.close(compensation("bank", data, round_=2))
+    again = bank.close(COMMANDS.compensation(CASE, reason, round_=2))
     assert again.account_number == response.account_number
     assert len(bank.db.events("AccountClosed")) == 1
     assert len(bank.db.results(workflow.COMPENSATION)) == 2
@@ -268,7 +250,7 @@ def test_closing_closes_the_account_and_frees_the_companys_one_basic_account(ban
 def test_closing_a_pending_account_withdraws_it_and_the_clerks_task(bank: Bank) -> None:
     bank.open(opening(), auto=False)
 
-    response = bank.close(compensation("bank", saga_data(CASE, reason="withdrawn")))
+    response = bank.close(COMMANDS.compensation(CASE, "withdrawn"))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE and response.account_number == ""
     assert bank.account().state == WITHDRAWN
@@ -277,7 +259,7 @@ def test_closing_a_pending_account_withdraws_it_and_the_clerks_task(bank: Bank) 
 
 def test_an_opening_overtaken_by_its_compensation_is_refused(bank: Bank) -> None:
     request = opening()
-    bank.close(compensation("bank", saga_data(CASE, reason="withdrawn")))
+    bank.close(COMMANDS.compensation(CASE, "withdrawn"))
     assert bank.already_answered(request)  # the service would not even gather the facts
 
     late = bank.open(request)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pypdfium2
@@ -24,7 +24,6 @@ from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_cli.verify import verify_bundle
 from onestop_common.identifiers import citizen_id_check_char, mask_id_number
-from onestop_common.pki import generate_key, issue_seal_certificate
 from onestop_common.protoconv import money, timestamp
 from orchestrator.bundle import BundleInputs, render_pages
 from orchestrator.bundle.layout import (
@@ -40,21 +39,18 @@ from orchestrator.bundle.layout import (
 )
 from svc_invoice.domain import decide_vat_status
 from svc_invoice.rulebook import default_book
-from svc_seal.domain import filing_number as seal_filing_number
-from svc_seal.impression import SealKind, SealSpec, render_seal_pdf, seal_size_mm
+from svc_seal.impression import SealKind, SealSpec, render_seal_pdf
 from svc_social_insurance.domain import monthly_contribution
 from svc_social_insurance.reference import rate_table
-from tests.unit.test_bundle import (
-    CRL_URL,
-    PEM,
+from tests.support.bundle import (
     SEAL_KINDS,
     USCC,
     World,
     _at,
     _timing,
     build,
+    certified_seal,
     make_inputs,
-    make_world,
 )
 
 # Character boxes are computed from the font's outlines; allow a hair for rounding.
@@ -170,40 +166,18 @@ def layout_problems(page: PageText, inputs: BundleInputs, total: int) -> list[st
 
 def _seals(world: World) -> tuple[seal_pb2.Seal, ...]:
     ca = world.pki.load_identity("seal")
-    now = datetime.now(UTC)
     kinds = [*SEAL_KINDS, (application_pb2.SEAL_KIND_CONTRACT, SealKind.CONTRACT)]
     seals = []
     for serial in range(SEALS):
         proto_kind, kind = kinds[serial % len(kinds)]
         code = f"1201002{serial:06d}"
-        cert = issue_seal_certificate(
+        seal = certified_seal(
             ca,
-            generate_key().public_key(),
-            company_name=LONG_NAME[:14],  # an X.509 common name holds 64 bytes
-            uscc=USCC,
-            seal_type=kind.label_zh,
-            seal_code=code,
-            not_before=now - timedelta(minutes=5),
-            not_after=now + timedelta(days=3 * 365),
-            crl_url=CRL_URL,
-        )
-        width, height = seal_size_mm(kind)
-        seal = seal_pb2.Seal(
-            seal_code=code,
-            kind=proto_kind,
-            state=seal_pb2.SEAL_STATE_ACTIVE,
-            physical=True,
-            electronic=True,
-            width_mm=width,
-            height_mm=height,
-            certificate_pem=cert.public_bytes(PEM).decode(),
-            certificate_serial=f"{cert.serial_number:x}",
-            certificate_not_before=timestamp(cert.not_valid_before_utc),
-            certificate_not_after=timestamp(cert.not_valid_after_utc),
-            filing_number=seal_filing_number(code, _at(24, 9, 40)),
-            filed_at=timestamp(_at(24, 9, 40)),
-            uscc=USCC,
+            proto_kind,
+            kind,
+            code,
             company_name=SEAL_NAME,
+            certificate_name=LONG_NAME[:14],  # an X.509 common name holds 64 bytes
         )
         if serial % 3:  # the others are drawn from the seal's facts
             spec = SealSpec(kind, SEAL_NAME, code, uscc=USCC, person_name="欧阳建国")
@@ -352,23 +326,8 @@ def make_worst_inputs(world: World) -> BundleInputs:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("pki") / "pki")
-
-
-@pytest.fixture(scope="module")
-def sample(world: World) -> BundleInputs:
-    return make_inputs(world)
-
-
-@pytest.fixture(scope="module")
 def worst(world: World) -> BundleInputs:
     return make_worst_inputs(world)
-
-
-@pytest.fixture(scope="module")
-def sample_pdf(world: World, sample: BundleInputs) -> bytes:
-    return build(world, sample)
 
 
 @pytest.fixture(scope="module")
@@ -384,12 +343,12 @@ def worst_pages(worst_pdf: bytes) -> list[PageText]:
 # --- the tests ----------------------------------------------------------------------------------
 
 
-def test_sample_pages_fit_inside_their_boxes(sample_pdf: bytes, sample: BundleInputs) -> None:
-    pages = read_pages(sample_pdf)
+def test_sample_pages_fit_inside_their_boxes(bundle: bytes, inputs: BundleInputs) -> None:
+    pages = read_pages(bundle)
     assert len(pages) == 6
     for page in pages:
         assert page.media == pytest.approx((0, 0, PAGE_WIDTH, PAGE_HEIGHT), abs=0.01)
-    problems = [p for page in pages for p in layout_problems(page, sample, len(pages))]
+    problems = [p for page in pages for p in layout_problems(page, inputs, len(pages))]
     assert not problems, "\n".join(problems[:20])
 
 
@@ -401,9 +360,9 @@ def test_worst_case_pages_fit_inside_their_boxes(
     assert not problems, "\n".join(problems[:20])
 
 
-def test_the_render_check_catches_text_in_the_footer(world: World, sample: BundleInputs) -> None:
+def test_the_render_check_catches_text_in_the_footer(world: World, inputs: BundleInputs) -> None:
     # The check itself: text drawn over the footer, or off the page, must be reported.
-    pages = read_pages(render_pages(sample, trust_root=world.root))
+    pages = read_pages(render_pages(inputs, trust_root=world.root))
     page = pages[3]
     stray = dataclasses.replace(
         page,
@@ -414,8 +373,8 @@ def test_the_render_check_catches_text_in_the_footer(world: World, sample: Bundl
             Glyph("y", MARGIN + 40, FOOTER_RULE - 3, MARGIN + 44, FOOTER_RULE + 4),
         ),
     )
-    assert not layout_problems(page, sample, len(pages))
-    problems = "\n".join(layout_problems(stray, sample, len(pages)))
+    assert not layout_problems(page, inputs, len(pages))
+    problems = "\n".join(layout_problems(stray, inputs, len(pages)))
     assert "the footer holds '漏' besides its own text" in problems
     assert "'x' at x 590.3" in problems and "outside the media box" in problems
     assert "'y' at x" in problems and "crosses the header or the footer rule" in problems
@@ -488,9 +447,9 @@ def test_worst_case_bundle_verifies(worst_pdf: bytes, world: World) -> None:
 
 
 def test_cover_explains_the_two_clocks(
-    world: World, sample: BundleInputs, worst_pages: list[PageText]
+    world: World, inputs: BundleInputs, worst_pages: list[PageText]
 ) -> None:
-    cover = read_pages(render_pages(sample, trust_root=world.root))[0].flat
+    cover = read_pages(render_pages(inputs, trust_root=world.root))[0].flat
     for phrase in (
         "提交时间（业务时钟）",
         "办结时间（业务时钟）",
@@ -531,12 +490,12 @@ WORKING_NOTES = (
 )
 
 
-def test_pages_carry_no_working_notes(sample_pdf: bytes, worst_pages: list[PageText]) -> None:
-    for page in [*read_pages(sample_pdf), *worst_pages]:
+def test_pages_carry_no_working_notes(bundle: bytes, worst_pages: list[PageText]) -> None:
+    for page in [*read_pages(bundle), *worst_pages]:
         text = page.flat.lower()
         found = [note for note in WORKING_NOTES if flat(note).lower() in text]
         assert not found, f"page {page.number} ({page.title}) carries {found}"
     # What the sample's pages used to print next to the figures.
-    sample_text = "".join(page.flat for page in read_pages(sample_pdf))
+    sample_text = "".join(page.flat for page in read_pages(bundle))
     assert "费率为配置值" not in sample_text and "tianjin-2026-v1" not in sample_text
     assert "小规模纳税人" in sample_text and "养老保险pension" in sample_text

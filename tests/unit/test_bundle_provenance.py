@@ -22,18 +22,8 @@ from orchestrator.bundle import (
 )
 from orchestrator.bundle.provenance import official_text, weakest
 from svc_invoice.domain import Rule
-from tests.unit.test_bundle import World, make_inputs, make_world, platform_signer
+from tests.support.bundle import World, platform_signer
 from tests.unit.test_bundle_layout import make_worst_inputs
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("pki") / "pki")
-
-
-@pytest.fixture(scope="module")
-def sample(world: World) -> BundleInputs:
-    return make_inputs(world)
 
 
 def manifest_of(attachments: tuple[Attachment, ...]) -> dict[str, Any]:
@@ -43,8 +33,8 @@ def manifest_of(attachments: tuple[Attachment, ...]) -> dict[str, Any]:
     return manifest
 
 
-def test_manifest_records_the_provenance_of_every_rule_and_rate(sample: BundleInputs) -> None:
-    manifest = manifest_of(bundle_attachments(sample))
+def test_manifest_records_the_provenance_of_every_rule_and_rate(inputs: BundleInputs) -> None:
+    manifest = manifest_of(bundle_attachments(inputs))
     assert manifest["format"] == MANIFEST_FORMAT == "onestop-bundle-manifest/2"
     provenance = manifest["provenance"]
     items = {(item["step"], item["figure"]): item for item in provenance["items"]}
@@ -60,7 +50,7 @@ def test_manifest_records_the_provenance_of_every_rule_and_rate(sample: BundleIn
     assert rate["source"] == "财政部 税务总局公告2023年第19号"
     assert (rate["verification"], rate["verified"]) == ("partial", False)
     basis = items[("invoice", "vat_status_legal_basis")]
-    assert basis["value"] == sample.taxpayer.vat_status_legal_basis  # it carries no caveat
+    assert basis["value"] == inputs.taxpayer.vat_status_legal_basis  # it carries no caveat
     assert "caveats" not in basis
     for insurance in ("pension", "medical", "unemployment", "work_injury", "maternity"):
         item = items[("social_insurance", f"rates.{insurance}")]
@@ -71,7 +61,7 @@ def test_manifest_records_the_provenance_of_every_rule_and_rate(sample: BundleIn
     assert provenance["not_verified"] == 6
     assert provenance["notes"]["social_insurance"] == {
         "rate_table_version": "tianjin-2026-v1",
-        "rate_table_note": sample.employer.rate_table_note,
+        "rate_table_note": inputs.employer.rate_table_note,
     }
     assert manifest["clock"]["business_clock_speed"] is None
     assert "business-clock times" in manifest["clock"]["about"]
@@ -134,20 +124,20 @@ def _signed_with_manifest(world: World, inputs: BundleInputs, manifest: dict[str
     )
 
 
-def test_verify_reports_the_provenance(world: World, sample: BundleInputs) -> None:
-    manifest = manifest_of(bundle_attachments(sample))
-    report = verify_bundle(_signed_with_manifest(world, sample, manifest), trust_root=world.root)
+def test_verify_reports_the_provenance(world: World, inputs: BundleInputs) -> None:
+    manifest = manifest_of(bundle_attachments(inputs))
+    report = verify_bundle(_signed_with_manifest(world, inputs, manifest), trust_root=world.root)
     assert report.ok, report.pretty()
     detail = next(check.detail for check in report.checks if check.name == "manifest")
-    assert detail.startswith(f"{MANIFEST_FORMAT}: case {sample.case_id}")
+    assert detail.startswith(f"{MANIFEST_FORMAT}: case {inputs.case_id}")
     assert detail.endswith("provenance of 8 rule(s) and rate(s), 2 checked against their sources")
 
 
-def test_verify_reads_a_format_1_manifest(world: World, sample: BundleInputs) -> None:
-    manifest = manifest_of(bundle_attachments(sample))
+def test_verify_reads_a_format_1_manifest(world: World, inputs: BundleInputs) -> None:
+    manifest = manifest_of(bundle_attachments(inputs))
     old = {k: v for k, v in manifest.items() if k not in {"provenance", "clock"}}
     old["format"] = "onestop-bundle-manifest/1"
-    report = verify_bundle(_signed_with_manifest(world, sample, old), trust_root=world.root)
+    report = verify_bundle(_signed_with_manifest(world, inputs, old), trust_root=world.root)
     assert report.ok, report.pretty()
     detail = next(check.detail for check in report.checks if check.name == "manifest")
     assert detail.startswith("onestop-bundle-manifest/1: case") and "provenance" not in detail
@@ -163,10 +153,10 @@ def test_verify_reads_a_format_1_manifest(world: World, sample: BundleInputs) ->
     ids=["unknown format", "no provenance", "malformed provenance"],
 )
 def test_verify_refuses_an_unreadable_manifest(
-    world: World, sample: BundleInputs, change: dict[str, Any], expected: str
+    world: World, inputs: BundleInputs, change: dict[str, Any], expected: str
 ) -> None:
-    manifest = manifest_of(bundle_attachments(sample)) | change
-    report = verify_bundle(_signed_with_manifest(world, sample, manifest), trust_root=world.root)
+    manifest = manifest_of(bundle_attachments(inputs)) | change
+    report = verify_bundle(_signed_with_manifest(world, inputs, manifest), trust_root=world.root)
     assert not report.ok
     failed = {check.name: check.detail for check in report.checks if not check.ok}
     assert list(failed) == ["manifest"]

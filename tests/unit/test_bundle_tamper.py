@@ -14,8 +14,8 @@ from pypdf import PdfWriter
 
 from onestop_cli.verify import verify_bundle
 from onestop_common.signing import list_attachments
-from orchestrator.bundle import MANIFEST_NAME, SIGNATURE_FIELD, BundleInputs
-from tests.unit.test_bundle import (
+from orchestrator.bundle import MANIFEST_NAME, SIGNATURE_FIELD
+from tests.support.bundle import (
     World,
     _embedded_stream,
     _failed,
@@ -23,28 +23,9 @@ from tests.unit.test_bundle import (
     _flip,
     _signature_gaps,
     _timestamp_gap,
-    build,
-    make_inputs,
-    make_world,
     sample_form,
     signed_license,
 )
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("pki") / "pki")
-
-
-@pytest.fixture(scope="module")
-def inputs(world: World) -> BundleInputs:
-    return make_inputs(world)
-
-
-@pytest.fixture(scope="module")
-def bundle(world: World, inputs: BundleInputs) -> bytes:
-    return build(world, inputs)
-
 
 # --- one changed byte -------------------------------------------------------------------------
 

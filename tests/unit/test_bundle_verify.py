@@ -25,7 +25,7 @@ from orchestrator.bundle import (
     render_pages,
     sign_bundle,
 )
-from tests.unit.test_bundle import (
+from tests.support.bundle import (
     DER,
     PEM,
     World,
@@ -37,21 +37,6 @@ from tests.unit.test_bundle import (
     make_world,
     platform_signer,
 )
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return make_world(tmp_path_factory.mktemp("pki") / "pki")
-
-
-@pytest.fixture(scope="module")
-def inputs(world: World) -> BundleInputs:
-    return make_inputs(world)
-
-
-@pytest.fixture(scope="module")
-def bundle(world: World, inputs: BundleInputs) -> bytes:
-    return build(world, inputs)
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,8 @@ tests wrap the actions the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -22,7 +20,6 @@ from onestop_common import desk
 from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.identity import Principal, Role
-from onestop_common.participant import run_saga_action
 from svc_invoice import actions
 from svc_invoice.actions import Env
 from svc_invoice.domain import PARTICIPANT, TaxpayerState
@@ -32,24 +29,20 @@ from tests.support.in_process import (
     APPLICANT,
     COMPANY_NAME,
     NOW,
-    ServiceDb,
-    action,
-    compensation,
-    license_result,
-    migrated,
+    StepCommands,
     rejected_fields,
-    saga_data,
     sample_form,
-    service_db,
     uscc,
 )
+from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
-MIGRATIONS = Path(svc_invoice.__file__).parent / "migrations"
 CASE = "OS20261126-TAX0000001"
 OTHER_CASE = "OS20261126-TAX0000002"
 USCC = uscc()
 CANCEL = "CancelTaxRegistration"
+SCHEMA = ServiceSchema(PARTICIPANT, svc_invoice, Outbox, Inbox)
+COMMANDS = StepCommands("invoice", USCC)
 
 
 @dataclass
@@ -61,47 +54,37 @@ class Invoicing:
         self, request: pb.RegisterTaxpayerRequest, *, auto: bool = True
     ) -> pb.RegisterTaxpayerResponse:
         env = replace(self.env, auto_approve=auto)
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                actions.REGISTER,
-                request,
-                pb.RegisterTaxpayerResponse,
-                lambda u: actions.register_taxpayer(u, request, env),
-                compensated_by=CANCEL,
-            )
+        return self.db.run_saga_action(
+            actions.REGISTER,
+            request,
+            pb.RegisterTaxpayerResponse,
+            lambda u: actions.register_taxpayer(u, request, env),
+            compensated_by=CANCEL,
+        )
 
     def cancel(self, request: pb.CancelTaxRegistrationRequest) -> pb.CancelTaxRegistrationResponse:
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                CANCEL,
-                request,
-                pb.CancelTaxRegistrationResponse,
-                lambda u: actions.cancel_tax_registration(u, request, self.env),
-            )
+        return self.db.run_saga_action(
+            CANCEL,
+            request,
+            pb.CancelTaxRegistrationResponse,
+            lambda u: actions.cancel_tax_registration(u, request, self.env),
+        )
 
     def taxpayer(self) -> Taxpayer:
         [row] = self.db.rows(Taxpayer)
         return row
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated(tmp_path_factory.mktemp("template"), PARTICIPANT, MIGRATIONS)
-
-
 @pytest.fixture
-def tax(tmp_path: Path, template: Path) -> Iterator[Invoicing]:
-    with service_db(tmp_path, PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template) as db:
-        yield Invoicing(db, Env(default_book(), NOW, True, BusinessCalendar()))
+def tax(open_service_db: OpenServiceDb) -> Invoicing:
+    return Invoicing(open_service_db(SCHEMA), Env(default_book(), NOW, True, BusinessCalendar()))
 
 
 def registration(
     case_id: str = CASE, form: application_pb2.ApplicationForm | None = None
 ) -> pb.RegisterTaxpayerRequest:
     """RegisterTaxpayer as the saga builds it once the license is issued."""
-    return action("invoice", saga_data(case_id, form, results={"license": license_result(USCC)}))
+    return COMMANDS.action(case_id, form)
 
 
 # --------------------------------------------------------------------------- RegisterTaxpayer
@@ -189,9 +172,7 @@ def test_the_same_key_again_gets_the_stored_answer_and_one_registration(tax: Inv
 
 def test_the_same_case_under_a_new_key_gets_the_registration_it_has(tax: Invoicing) -> None:
     tax.register(registration(), auto=False)
-    retried = action(
-        "invoice", saga_data(CASE, results={"license": license_result(USCC)}), corrections=1
-    )
+    retried = COMMANDS.action(CASE, corrections=1)
 
     again = tax.register(retried, auto=False)
 
@@ -218,9 +199,9 @@ def test_cancelling_reverses_what_was_invoiced_and_ends_the_registration(tax: In
             ),
             tax.env,
         ).invoice
-    data = saga_data(CASE, reason="bank refused the account")
+    reason = "bank refused the account"
 
-    response = tax.cancel(compensation("invoice", data))
+    response = tax.cancel(COMMANDS.compensation(CASE, reason))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert response.taxpayer_id == USCC
@@ -237,7 +218,7 @@ def test_cancelling_reverses_what_was_invoiced_and_ends_the_registration(tax: In
     assert list(event.message.reversed_invoice_numbers) == [red_number]
 
     # A second round finds it cancelled: the same answer, nothing reversed twice.
-    again = tax.cancel(compensation("invoice", data, round_=2))
+    again = tax.cancel(COMMANDS.compensation(CASE, reason, round_=2))
     assert list(again.reversed_invoice_numbers) == [red_number]
     assert len(tax.db.rows(Invoice)) == 2
     assert len(tax.db.events("TaxRegistrationCancelled")) == 1
@@ -247,7 +228,7 @@ def test_cancelling_reverses_what_was_invoiced_and_ends_the_registration(tax: In
 def test_cancelling_a_pending_registration_withdraws_the_staff_task(tax: Invoicing) -> None:
     tax.register(registration(), auto=False)
 
-    response = tax.cancel(compensation("invoice", saga_data(CASE, reason="withdrawn")))
+    response = tax.cancel(COMMANDS.compensation(CASE, "withdrawn"))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert [t.state for t in tax.db.rows(Task)] == [desk.CANCELLED]
@@ -255,7 +236,7 @@ def test_cancelling_a_pending_registration_withdraws_the_staff_task(tax: Invoici
 
 
 def test_a_registration_overtaken_by_its_compensation_is_refused(tax: Invoicing) -> None:
-    tax.cancel(compensation("invoice", saga_data(CASE, reason="withdrawn")))
+    tax.cancel(COMMANDS.compensation(CASE, "withdrawn"))
 
     late = tax.register(registration())
 

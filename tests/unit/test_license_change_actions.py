@@ -3,7 +3,7 @@ change registration (变更登记). The changed form is checked like an applicat
 reviews the changed items, and the license is re-issued under the same USCC and number as the
 next version, its first version kept; a refusal leaves the license as it was."""
 
-# The registration action tests' fixtures are used by name (reg, template): F811 is pytest's way.
+# The registration action tests' fixture is used by name (reg): F811 is pytest's way.
 # ruff: noqa: F811
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from tests.unit.test_registration_actions import (  # noqa: F401 - fixtures, use
     SIGNED_PDF,
     Registration,
     reg,
-    template,
 )
 
 Outcome = common_pb2.Outcome

@@ -207,7 +207,12 @@ def test_every_identity_loads(pki: PkiStore) -> None:
         pki.load_identity("nobody")
 
 
-def _seal(pki: PkiStore, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> x509.Certificate:
+def _seal(
+    pki: PkiStore,
+    key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey,
+    valid_for: timedelta = timedelta(days=5 * 365),
+) -> x509.Certificate:
+    """The sample company's official seal certified by the seal CA from NOW for ``valid_for``."""
     return issue_seal_certificate(
         pki.load_identity("seal"),
         key.public_key(),
@@ -216,7 +221,7 @@ def _seal(pki: PkiStore, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) ->
         seal_type="公章",
         seal_code="1202240012345",
         not_before=NOW,
-        not_after=NOW + timedelta(days=5 * 365),
+        not_after=NOW + valid_for,
         crl_url=f"{CRL_BASE}/seal.crl",
     )
 
@@ -242,17 +247,7 @@ def test_seal_certificate_names_company_uscc_type_and_code(pki: PkiStore) -> Non
 
 def test_seal_certificate_cannot_outlive_its_ca(pki: PkiStore) -> None:
     with pytest.raises(PkiError, match="outlive"):
-        issue_seal_certificate(
-            pki.load_identity("seal"),
-            generate_key().public_key(),
-            company_name="X",
-            uscc="91120224MA05XXXX1X",
-            seal_type="公章",
-            seal_code="1",
-            not_before=NOW,
-            not_after=NOW + timedelta(days=30 * 365),
-            crl_url=f"{CRL_BASE}/seal.crl",
-        )
+        _seal(pki, generate_key(), valid_for=timedelta(days=30 * 365))
 
 
 def test_build_crl_lists_revoked_serials_with_reasons(pki: PkiStore) -> None:

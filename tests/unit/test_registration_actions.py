@@ -10,7 +10,7 @@ tests play the service's part (``Service._transact``) with a stand-in for the si
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,22 +34,20 @@ from tests.support.in_process import (
     APPLICANT,
     COMPANY_NAME,
     NOW,
-    ServiceDb,
-    action,
-    compensation,
-    migrated,
+    StepCommands,
     rejected_fields,
     saga_data,
     sample_form,
-    service_db,
     with_context,
 )
+from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
 T = TypeVar("T")
-MIGRATIONS = Path(svc_registration.__file__).parent / "migrations"
 SIGNED_PDF = b"%PDF-1.7 stand-in for the signing server's PAdES signature"
 CASE = "OS20261126-REG0000001"
+SCHEMA = ServiceSchema(domain.PARTICIPANT, svc_registration, Outbox, Inbox)
+LICENSE = StepCommands("license")
 
 
 @dataclass
@@ -86,23 +84,15 @@ def without_automatic_approval(env: Env) -> Env:
     return replace(env, settings=env.settings.with_overrides(auto_approve=frozenset()))
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated(tmp_path_factory.mktemp("template"), domain.PARTICIPANT, MIGRATIONS)
-
-
 @pytest.fixture
-def reg(tmp_path: Path, template: Path) -> Iterator[Registration]:
-    with service_db(
-        tmp_path, domain.PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template
-    ) as db:
-        env = Env(
-            settings=Settings(data_dir=tmp_path),
-            now=NOW,
-            calendar=BusinessCalendar(),
-            ref=reference(),
-        )
-        yield Registration(db, env)
+def reg(tmp_path: Path, open_service_db: OpenServiceDb) -> Registration:
+    env = Env(
+        settings=Settings(data_dir=tmp_path),
+        now=NOW,
+        calendar=BusinessCalendar(),
+        ref=reference(),
+    )
+    return Registration(open_service_db(SCHEMA), env)
 
 
 def flawed(
@@ -123,7 +113,7 @@ def holds(db: ServiceDb, case_id: str) -> set[str]:
 def test_a_clean_application_is_granted_automatically_once_the_license_is_signed(
     reg: Registration,
 ) -> None:
-    request = action("license", saga_data(CASE))
+    request = LICENSE.action(CASE)
 
     response = reg.issue(request)
 
@@ -155,7 +145,7 @@ def test_asking_for_a_signature_rolls_back_everything_the_attempt_wrote(
 ) -> None:
     before = reg.db.row_counts()
     with pytest.raises(actions.NeedsSignature) as need, reg.db.unit_of_work() as uow:
-        actions.issue_license(uow, action("license", saga_data(CASE)), reg.env)
+        actions.issue_license(uow, LICENSE.action(CASE), reg.env)
 
     assert need.value.case_id == CASE
     assert need.value.facts.company_name == COMPANY_NAME
@@ -165,7 +155,7 @@ def test_asking_for_a_signature_rolls_back_everything_the_attempt_wrote(
 def test_with_automatic_approval_off_an_officer_task_is_opened_and_nothing_signed(
     reg: Registration,
 ) -> None:
-    request = action("license", saga_data(CASE))
+    request = LICENSE.action(CASE)
 
     response = reg.issue(request, auto=False)
 
@@ -199,7 +189,7 @@ def test_with_automatic_approval_off_an_officer_task_is_opened_and_nothing_signe
 def test_a_form_breaking_a_rule_is_returned_for_correction_naming_the_field(
     reg: Registration, mutate: Callable[[application_pb2.ApplicationForm], Any], expected: Any
 ) -> None:
-    response = reg.issue(action("license", saga_data(CASE, flawed(mutate))))
+    response = reg.issue(LICENSE.action(CASE, flawed(mutate)))
 
     assert response.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
     assert expected in rejected_fields(response.status)
@@ -211,8 +201,7 @@ def test_a_form_breaking_a_rule_is_returned_for_correction_naming_the_field(
 def test_a_corrected_form_is_granted_as_the_answer_to_the_original_issue_command(
     reg: Registration,
 ) -> None:
-    data = saga_data(CASE, flawed(lambda form: setattr(form.name, "trade_name", "博彩")))
-    issue = action("license", data)
+    issue = LICENSE.action(CASE, flawed(lambda form: setattr(form.name, "trade_name", "博彩")))
     asked = reg.issue(issue)
     corrected = with_context(
         pb.ApplyCorrectionRequest(form=sample_form()),
@@ -251,7 +240,7 @@ def test_a_corrected_form_is_granted_as_the_answer_to_the_original_issue_command
 def test_the_same_key_again_gets_the_stored_answer_and_no_second_license(
     reg: Registration,
 ) -> None:
-    request = action("license", saga_data(CASE))
+    request = LICENSE.action(CASE)
     first = reg.issue(request)
 
     again = reg.issue(request)
@@ -266,9 +255,9 @@ def test_the_same_key_again_gets_the_stored_answer_and_no_second_license(
 
 
 def test_the_same_case_under_a_new_key_gets_the_license_it_has(reg: Registration) -> None:
-    first = reg.issue(action("license", saga_data(CASE)))
+    first = reg.issue(LICENSE.action(CASE))
 
-    again = reg.issue(action("license", saga_data(CASE), corrections=1))
+    again = reg.issue(LICENSE.action(CASE, corrections=1))
 
     assert again.status.outcome == Outcome.OUTCOME_DONE
     assert again.license == first.license
@@ -281,10 +270,10 @@ def test_the_same_case_under_a_new_key_gets_the_license_it_has(reg: Registration
 def test_revoking_undoes_the_grant_and_running_it_again_changes_nothing(
     reg: Registration,
 ) -> None:
-    issued = reg.issue(action("license", saga_data(CASE)))
-    data = saga_data(CASE, reason="bank refused the account")
+    issued = reg.issue(LICENSE.action(CASE))
+    reason = "bank refused the account"
 
-    response = reg.revoke(compensation("license", data))
+    response = reg.revoke(LICENSE.compensation(CASE, reason))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert response.uscc == issued.license.uscc
@@ -298,16 +287,16 @@ def test_revoking_undoes_the_grant_and_running_it_again_changes_nothing(
     assert result.message == response
 
     # A second compensation round (a new key) finds the license revoked already.
-    again = reg.revoke(compensation("license", data, round_=2))
+    again = reg.revoke(LICENSE.compensation(CASE, reason, round_=2))
     assert again.status.outcome == Outcome.OUTCOME_DONE and again.uscc == response.uscc
     assert len(reg.db.events("LicenseRevoked")) == 1
     assert len(reg.db.results("RevokeLicense")) == 2
 
 
 def test_revoking_withdraws_the_officers_open_task(reg: Registration) -> None:
-    reg.issue(action("license", saga_data(CASE)), auto=False)
+    reg.issue(LICENSE.action(CASE), auto=False)
 
-    response = reg.revoke(compensation("license", saga_data(CASE, reason="withdrawn")))
+    response = reg.revoke(LICENSE.compensation(CASE, "withdrawn"))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE and response.uscc == ""
     [task] = reg.db.rows(Task)
@@ -317,9 +306,9 @@ def test_revoking_withdraws_the_officers_open_task(reg: Registration) -> None:
 
 
 def test_an_issue_command_overtaken_by_its_compensation_is_refused(reg: Registration) -> None:
-    reg.revoke(compensation("license", saga_data(CASE, reason="withdrawn")))
+    reg.revoke(LICENSE.compensation(CASE, "withdrawn"))
 
-    late = reg.issue(action("license", saga_data(CASE)))
+    late = reg.issue(LICENSE.action(CASE))
 
     assert late.status.outcome == Outcome.OUTCOME_REJECTED
     assert "withdrawn" in late.status.reason
@@ -332,7 +321,7 @@ def test_an_issue_command_overtaken_by_its_compensation_is_refused(reg: Registra
 
 def test_check_application_finds_what_issue_would_and_writes_nothing(reg: Registration) -> None:
     # Another case holds the name (waiting for its officer).
-    reg.issue(action("license", saga_data(CASE)), auto=False)
+    reg.issue(LICENSE.action(CASE), auto=False)
     before = reg.db.row_counts()
 
     def check(form: application_pb2.ApplicationForm) -> application_pb2.CheckApplicationResponse:

@@ -48,6 +48,12 @@ def claim(
         return [h.case_id for h in blocked]  # type: ignore[misc]
 
 
+def settle(sessions: sessionmaker[Session], case: str, outcome: str, now: datetime) -> None:
+    """The case's names settled as ``outcome`` (registered, deregistered, released) at ``now``."""
+    with transaction(sessions) as session:
+        store.settle_names(session, case, outcome, now)
+
+
 def test_a_name_has_one_holder_and_the_second_case_is_told_who_holds_it(sessions):
     assert claim(sessions, "case-1", "alice") == []
     assert claim(sessions, "case-2", "bob") == ["case-1", "case-1"]
@@ -84,8 +90,7 @@ def test_the_same_applicant_may_move_a_reservation_to_a_new_case_but_never_a_reg
     claim(sessions, "case-1", "alice")
     assert claim(sessions, "case-2", "alice") == []
     assert claim(sessions, "case-3", "bob") == ["case-2", "case-2"]
-    with transaction(sessions) as session:
-        store.settle_names(session, "case-2", store.REGISTERED, NOW)
+    settle(sessions, "case-2", store.REGISTERED, NOW)
     assert claim(sessions, "case-4", "alice") == ["case-2", "case-2"]
 
 
@@ -97,12 +102,10 @@ def test_a_reservation_lapses_after_two_months(sessions):
 
 def test_a_registered_name_never_lapses_and_a_revoked_one_is_held_a_year(sessions):
     claim(sessions, "case-1", "alice")
-    with transaction(sessions) as session:
-        store.settle_names(session, "case-1", store.REGISTERED, NOW)
+    settle(sessions, "case-1", store.REGISTERED, NOW)
     later = NOW + timedelta(days=3650)
     assert claim(sessions, "case-2", "bob", later) == ["case-1", "case-1"]
-    with transaction(sessions) as session:
-        store.settle_names(session, "case-1", store.DEREGISTERED, later)
+    settle(sessions, "case-1", store.DEREGISTERED, later)
     assert claim(sessions, "case-2", "bob", later + timedelta(days=364)) == ["case-1", "case-1"]
     # ... except for the same applicant, who may take back their own name,
     assert claim(sessions, "case-3", "alice", later + timedelta(days=1)) == []
@@ -110,15 +113,13 @@ def test_a_registered_name_never_lapses_and_a_revoked_one_is_held_a_year(session
 
 def test_a_deregistered_name_is_free_after_a_year(sessions):
     claim(sessions, "case-1", "alice")
-    with transaction(sessions) as session:
-        store.settle_names(session, "case-1", store.DEREGISTERED, NOW)
+    settle(sessions, "case-1", store.DEREGISTERED, NOW)
     assert claim(sessions, "case-2", "bob", NOW + timedelta(days=366)) == []
 
 
 def test_a_released_reservation_is_free_at_once(sessions):
     claim(sessions, "case-1", "alice")
-    with transaction(sessions) as session:
-        store.settle_names(session, "case-1", store.RELEASED, NOW)
+    settle(sessions, "case-1", store.RELEASED, NOW)
     assert claim(sessions, "case-2", "bob", NOW + timedelta(seconds=1)) == []
 
 
@@ -160,26 +161,16 @@ def test_the_credit_list_finds_listed_people_and_accounts(sessions):
             session, "alice", {"legal_representative": clean, "shareholders[1]": listed}, NOW
         )
         assert status == domain.CreditStatus(False, frozenset({"shareholders[1]"}))
-        row = store.add_credit(
-            session,
-            kind="account",
-            subject_id="alice",
-            person_name="",
-            reason="commitment overdue",
-            origin="case:OS-1",
-            source="test",
-            now=NOW,
-        )
-        again = store.add_credit(
-            session,
-            kind="account",
-            subject_id="alice",
-            person_name="",
-            reason="commitment overdue",
-            origin="case:OS-1",
-            source="test",
-            now=NOW,
-        )
+        overdue = {
+            "kind": "account",
+            "subject_id": "alice",
+            "person_name": "",
+            "reason": "commitment overdue",
+            "origin": "case:OS-1",
+            "source": "test",
+        }
+        row = store.add_credit(session, **overdue, now=NOW)
+        again = store.add_credit(session, **overdue, now=NOW)
         assert again.id == row.id  # recording the same case twice lists once
         assert store.credit_status(session, "alice", {}, NOW).applicant_listed
         store.remove_credit(session, row.id, by="admin", reason="appeal upheld", now=NOW)

@@ -110,10 +110,7 @@ def test_duplicate_results_have_no_second_effect(h):
 
 
 def test_cancellation_undoes_started_steps_including_open_tasks(h):
-    case_id = h.submit()
-    [license_cmd] = h.take_commands()
-    h.answer(license_cmd)
-    second = h.take_commands()
+    case_id, second = h.past_license()
     seal = next(c for c in second if c.step == "seal")
     h.answer(seal, Outcome.OUTCOME_ACCEPTED, task_id="T-1")  # waits for the seal maker
     h.engine.cancel(case_id, h.applicant, "changed my mind")
@@ -135,10 +132,7 @@ def test_cancellation_undoes_started_steps_including_open_tasks(h):
 
 
 def test_late_done_after_compensation_is_undone_again(h):
-    case_id = h.submit()
-    [license_cmd] = h.take_commands()
-    h.answer(license_cmd)
-    second = h.take_commands()
+    case_id, second = h.past_license()
     invoice = next(c for c in second if c.step == "invoice")
     h.engine.cancel(case_id, h.applicant, "")
     h.run_until_quiet()
@@ -165,10 +159,8 @@ def test_transient_failures_are_retried_with_backoff(h):
 
 
 def test_failing_compensation_escalates_to_stuck_and_keeps_retrying(h):
-    case_id = h.submit()
-    [license_cmd] = h.take_commands()
-    h.answer(license_cmd)
-    for command in h.take_commands():
+    case_id, second = h.past_license()
+    for command in second:
         if command.step == "seal":
             h.answer(command, Outcome.OUTCOME_REJECTED, reason="no seal maker")
     # compensate: social_insurance (in flight), invoice (in flight), then license

@@ -8,9 +8,7 @@ real on a PKI created in the test's directory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -27,25 +25,15 @@ from svc_seal.actions import Env
 from svc_seal.dependencies import SealPki
 from svc_seal.domain import PARTICIPANT, OrderState, SealState
 from svc_seal.models import Inbox, IssuedCrl, Outbox, SealOrder, SealRecord, Task
-from tests.support.in_process import (
-    NOW,
-    ServiceDb,
-    action,
-    compensation,
-    license_result,
-    migrated,
-    rejected_fields,
-    saga_data,
-    sample_form,
-    service_db,
-    uscc,
-)
+from tests.support.in_process import NOW, StepCommands, rejected_fields, sample_form, uscc
+from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
-MIGRATIONS = Path(svc_seal.__file__).parent / "migrations"
 KEK = b"k" * 32
 CASE = "OS20261126-SEAL000001"
 USCC = uscc()
+SCHEMA = ServiceSchema(PARTICIPANT, svc_seal, Outbox, Inbox)
+COMMANDS = StepCommands("seal", USCC)
 
 
 @dataclass
@@ -68,11 +56,6 @@ class Seals:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated(tmp_path_factory.mktemp("template"), PARTICIPANT, MIGRATIONS)
-
-
-@pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The platform PKI, created once: the seal actions read its seal CA and never write to it
     (the CRLs they issue go to the service's database)."""
@@ -82,9 +65,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture
-def seals(tmp_path: Path, template: Path, settings: Settings) -> Iterator[Seals]:
-    with service_db(tmp_path, PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template) as db:
-        yield Seals(db, Env(settings=settings, pki=SealPki(settings), now=NOW))
+def seals(open_service_db: OpenServiceDb, settings: Settings) -> Seals:
+    return Seals(open_service_db(SCHEMA), Env(settings=settings, pki=SealPki(settings), now=NOW))
 
 
 def order(
@@ -94,9 +76,7 @@ def order(
     issued_uscc: str = USCC,
 ) -> seal_pb2.IssueSealsRequest:
     """IssueSeals as the saga builds it once the license is issued."""
-    return action(
-        "seal", saga_data(case_id, form, results={"license": license_result(issued_uscc)})
-    )
+    return StepCommands("seal", issued_uscc).action(case_id, form)
 
 
 def electronic_only() -> application_pb2.ApplicationForm:
@@ -193,11 +173,7 @@ def test_the_same_key_again_gets_the_stored_answer_and_one_seal_set(seals: Seals
 
 def test_the_same_case_under_a_new_key_gets_the_order_it_has(seals: Seals) -> None:
     first = seals.issue(order())
-    retried = action(
-        "seal",
-        saga_data(CASE, results={"license": license_result(USCC)}),
-        corrections=1,
-    )
+    retried = COMMANDS.action(CASE, corrections=1)
 
     again = seals.issue(retried)
 
@@ -211,9 +187,9 @@ def test_the_same_case_under_a_new_key_gets_the_order_it_has(seals: Seals) -> No
 
 def test_revoking_revokes_every_certificate_on_a_new_crl(seals: Seals) -> None:
     issued = seals.issue(order(form=electronic_only()))
-    data = saga_data(CASE, reason="bank refused the account")
+    reason = "bank refused the account"
 
-    response = seals.revoke(compensation("seal", data))
+    response = seals.revoke(COMMANDS.compensation(CASE, reason))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert sorted(response.revoked_seal_codes) == sorted(s.seal_code for s in issued.seals)
@@ -231,7 +207,7 @@ def test_revoking_revokes_every_certificate_on_a_new_crl(seals: Seals) -> None:
     assert event.message.reason == "bank refused the account"
 
     # A second round finds nothing live: no new CRL, no second event.
-    again = seals.revoke(compensation("seal", data, round_=2))
+    again = seals.revoke(COMMANDS.compensation(CASE, reason, round_=2))
     assert again.crl_number == response.crl_number
     assert len(seals.db.rows(IssuedCrl)) == 1 and len(seals.db.events("SealsRevoked")) == 1
     assert len(seals.db.results("RevokeSeals")) == 2
@@ -242,7 +218,7 @@ def test_revoking_an_order_in_the_making_cancels_it_and_withdraws_the_task(
 ) -> None:
     seals.issue(order())
 
-    response = seals.revoke(compensation("seal", saga_data(CASE, reason="withdrawn")))
+    response = seals.revoke(COMMANDS.compensation(CASE, "withdrawn"))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert {r.state for r in seals.db.rows(SealRecord)} == {SealState.CANCELLED}
@@ -252,7 +228,7 @@ def test_revoking_an_order_in_the_making_cancels_it_and_withdraws_the_task(
 
 
 def test_an_order_overtaken_by_its_compensation_is_refused(seals: Seals) -> None:
-    seals.revoke(compensation("seal", saga_data(CASE, reason="withdrawn")))
+    seals.revoke(COMMANDS.compensation(CASE, "withdrawn"))
 
     late = seals.issue(order(form=electronic_only()))
 

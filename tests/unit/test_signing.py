@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import cast
@@ -35,6 +36,7 @@ from onestop_common.signing import (
     FieldSpec,
     HttpTimestamper,
     InProcessTimestamper,
+    SignatureReport,
     SigningError,
     ValidationMaterial,
     cert_chain_is_trusted,
@@ -197,9 +199,7 @@ def test_edit_after_certification_is_illegal(
     writer.write(output)
     edited = output.getvalue()
     assert edited.startswith(certified)
-    report = validate_pdf(edited, trust_root=pki.root_certificate(), extra_crls=crls)
-    assert not report.ok
-    signature = report.by_field("Platform")
+    signature = failed_signature(edited, pki.root_certificate(), crls, "Platform")
     assert signature.intact and signature.trusted
     assert not signature.docmdp_ok
     assert "ILLEGAL_MODIFICATIONS" in signature.summary_en
@@ -209,9 +209,7 @@ def test_signature_under_another_root_is_untrusted(
     pki: PkiStore, foreign_pki: PkiStore, crls: tuple[bytes, ...], document: bytes
 ) -> None:
     signed = sign_pdf(document, foreign_pki.load_identity("platform-signer"), field_name="P")
-    report = validate_pdf(signed, trust_root=pki.root_certificate(), extra_crls=crls)
-    assert not report.ok
-    signature = report.by_field("P")
+    signature = failed_signature(signed, pki.root_certificate(), crls, "P")
     assert signature.intact and not signature.trusted
     assert "UNTRUSTED" in signature.summary_en
 
@@ -231,9 +229,7 @@ def test_revoked_seal_is_reported_revoked(
     )
     crls = [pki.load_crl(name).public_bytes(DER) for name in CA_NAMES if name != "seal"]
     crls.append(revocation.public_bytes(DER))
-    report = validate_pdf(signed, trust_root=pki.root_certificate(), extra_crls=crls)
-    assert not report.ok
-    signature = report.by_field("Seal")
+    signature = failed_signature(signed, pki.root_certificate(), crls, "Seal")
     assert signature.revoked and not signature.trusted
     assert "REVOKED" in signature.summary_en
 
@@ -255,13 +251,7 @@ def test_certification_then_seal_in_precreated_field_both_valid(
         docmdp="fill_forms",
         extra_empty_fields=[FieldSpec("CompanySeal", page=0, box=SEAL_BOX)],
     )
-    sealed = sign_pdf(
-        certified,
-        seal,
-        field_name="CompanySeal",
-        timestamper=tsa,
-        appearance=Appearance(seal_pdf, box=SEAL_BOX),
-    )
+    sealed = with_seal_impression(certified, seal, "CompanySeal", tsa, seal_pdf)
     report = validate_pdf(sealed, trust_root=pki.root_certificate(), extra_crls=crls)
     assert report.ok, report.pretty()
     certification = report.by_field("Registration")
@@ -307,13 +297,7 @@ def test_rsa_and_ecdsa_signers(
     algorithm: KeyAlgorithm,
 ) -> None:
     signer = _seal_identity(pki, algorithm)
-    signed = sign_pdf(
-        document,
-        signer,
-        field_name="Seal",
-        timestamper=tsa,
-        appearance=Appearance(seal_pdf, box=SEAL_BOX),
-    )
+    signed = with_seal_impression(document, signer, "Seal", tsa, seal_pdf)
     report = validate_pdf(signed, trust_root=pki.root_certificate(), extra_crls=crls)
     assert report.ok, report.pretty()
     # pyHanko raises the catalog /Version to 2.0 for ECDSA; RSA stays at 1.7.
@@ -371,17 +355,54 @@ def _dss_crl_issuers(pdf: bytes) -> set[str]:
     }
 
 
-def test_b_lt_embeds_crls_and_validates_from_the_dss_alone(
-    pki: PkiStore, tsa: InProcessTimestamper, crls: tuple[bytes, ...], document: bytes
-) -> None:
-    root = pki.root_certificate()
-    signed = sign_pdf(
+def failed_signature(
+    pdf: bytes, root: x509.Certificate, crls: Sequence[bytes], field_name: str
+) -> SignatureReport:
+    """The signature in ``field_name`` of a document that fails validation under ``root``."""
+    report = validate_pdf(pdf, trust_root=root, extra_crls=crls)
+    assert not report.ok
+    return report.by_field(field_name)
+
+
+def with_seal_impression(
+    pdf: bytes, signer: SigningIdentity, field_name: str, tsa: InProcessTimestamper, seal_pdf: bytes
+) -> bytes:
+    """``pdf`` signed in ``field_name`` and timestamped, the seal's impression (``seal_pdf``)
+    its visible appearance."""
+    return sign_pdf(
+        pdf,
+        signer,
+        field_name=field_name,
+        timestamper=tsa,
+        appearance=Appearance(seal_pdf, box=SEAL_BOX),
+    )
+
+
+def bundle_signed_with_validation(
+    pki: PkiStore,
+    tsa: InProcessTimestamper,
+    crls: tuple[bytes, ...],
+    document: bytes,
+    *,
+    lta: bool = False,
+) -> bytes:
+    """``document`` signed by the platform in field "Bundle", timestamped, with its validation
+    material (the root and ``crls``) embedded: PAdES B-LT, or B-LTA with ``lta``."""
+    return sign_pdf(
         document,
         pki.load_identity("platform-signer"),
         field_name="Bundle",
         timestamper=tsa,
-        embed_validation=ValidationMaterial(root, crls),
+        embed_validation=ValidationMaterial(pki.root_certificate(), crls),
+        lta=lta,
     )
+
+
+def test_b_lt_embeds_crls_and_validates_from_the_dss_alone(
+    pki: PkiStore, tsa: InProcessTimestamper, crls: tuple[bytes, ...], document: bytes
+) -> None:
+    root = pki.root_certificate()
+    signed = bundle_signed_with_validation(pki, tsa, crls, document)
     expected = {pki.load_certificate(n).subject.rfc4514_string() for n in ("root", "platform")}
     expected.add(pki.load_certificate("tsa").subject.rfc4514_string())
     assert expected <= _dss_crl_issuers(signed)
@@ -397,14 +418,7 @@ def test_b_lta_adds_a_valid_document_timestamp(
     pki: PkiStore, tsa: InProcessTimestamper, crls: tuple[bytes, ...], document: bytes
 ) -> None:
     root = pki.root_certificate()
-    signed = sign_pdf(
-        document,
-        pki.load_identity("platform-signer"),
-        field_name="Bundle",
-        timestamper=tsa,
-        embed_validation=ValidationMaterial(root, crls),
-        lta=True,
-    )
+    signed = bundle_signed_with_validation(pki, tsa, crls, document, lta=True)
     report = validate_pdf(signed, trust_root=root)
     assert report.ok, report.pretty()
     kinds = [signature.kind for signature in report.signatures]

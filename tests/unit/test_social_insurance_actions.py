@@ -8,9 +8,7 @@ the tests wrap the workflow the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +17,6 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common import messaging as m
-from onestop_common.participant import run_saga_action
 from svc_social_insurance import workflow
 from svc_social_insurance.models import (
     ACTIVE,
@@ -32,22 +29,10 @@ from svc_social_insurance.models import (
     Outbox,
     Task,
 )
-from tests.support.in_process import (
-    NOW,
-    ServiceDb,
-    action,
-    compensation,
-    license_result,
-    migrated,
-    rejected_fields,
-    saga_data,
-    sample_form,
-    service_db,
-    uscc,
-)
+from tests.support.in_process import NOW, StepCommands, rejected_fields, sample_form, uscc
+from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
-MIGRATIONS = Path(svc_social_insurance.__file__).parent / "migrations"
 PARTICIPANT = workflow.PARTICIPANT
 CASE = "OS20261126-SI00000001"
 OTHER_CASE = "OS20261126-SI00000002"
@@ -55,6 +40,8 @@ USCC = uscc("MA07T2K1")
 OTHER_USCC = uscc("MA07T2K2")
 CANCEL = "CancelEmployerRegistration"
 EMPLOYEE_IDS = ["form.employees[0].person.id_number", "form.employees[1].person.id_number"]
+SCHEMA = ServiceSchema(PARTICIPANT, svc_social_insurance, Outbox, Inbox)
+COMMANDS = StepCommands(PARTICIPANT, USCC)
 
 
 @dataclass
@@ -64,27 +51,23 @@ class SocialInsurance:
     def register(
         self, request: pb.RegisterEmployerRequest, *, auto: bool = True
     ) -> pb.RegisterEmployerResponse:
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                workflow.RPC,
-                request,
-                pb.RegisterEmployerResponse,
-                lambda u: workflow.register_employer(u, request, now=NOW, auto_approve=auto),
-                compensated_by=CANCEL,
-            )
+        return self.db.run_saga_action(
+            workflow.RPC,
+            request,
+            pb.RegisterEmployerResponse,
+            lambda u: workflow.register_employer(u, request, now=NOW, auto_approve=auto),
+            compensated_by=CANCEL,
+        )
 
     def cancel(
         self, request: pb.CancelEmployerRegistrationRequest
     ) -> pb.CancelEmployerRegistrationResponse:
-        with self.db.unit_of_work() as uow:
-            return run_saga_action(
-                uow,
-                CANCEL,
-                request,
-                pb.CancelEmployerRegistrationResponse,
-                lambda u: workflow.cancel_registration(u, request, now=NOW),
-            )
+        return self.db.run_saga_action(
+            CANCEL,
+            request,
+            pb.CancelEmployerRegistrationResponse,
+            lambda u: workflow.cancel_registration(u, request, now=NOW),
+        )
 
     def employer(self, case_id: str = CASE) -> Employer:
         [row] = [e for e in self.db.rows(Employer) if e.case_id == case_id]
@@ -94,15 +77,9 @@ class SocialInsurance:
         return [e.state for e in self.db.rows(Enrolment)]
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return migrated(tmp_path_factory.mktemp("template"), PARTICIPANT, MIGRATIONS)
-
-
 @pytest.fixture
-def si(tmp_path: Path, template: Path) -> Iterator[SocialInsurance]:
-    with service_db(tmp_path, PARTICIPANT, MIGRATIONS, Outbox, Inbox, template=template) as db:
-        yield SocialInsurance(db)
+def si(open_service_db: OpenServiceDb) -> SocialInsurance:
+    return SocialInsurance(open_service_db(SCHEMA))
 
 
 def registration(
@@ -113,8 +90,7 @@ def registration(
     corrections: int = 0,
 ) -> pb.RegisterEmployerRequest:
     """RegisterEmployer as the saga builds it once the license is issued."""
-    data = saga_data(case_id, form, results={"license": license_result(company)})
-    return action("social_insurance", data, corrections=corrections)
+    return StepCommands(PARTICIPANT, company).action(case_id, form, corrections=corrections)
 
 
 # --------------------------------------------------------------------------- RegisterEmployer
@@ -214,9 +190,9 @@ def test_the_same_case_under_a_new_key_gets_the_registration_it_has(si: SocialIn
 
 def test_cancelling_ends_every_enrolment_and_frees_the_people(si: SocialInsurance) -> None:
     registered = si.register(registration())
-    data = saga_data(CASE, reason="bank refused the account")
+    reason = "bank refused the account"
 
-    response = si.cancel(compensation("social_insurance", data))
+    response = si.cancel(COMMANDS.compensation(CASE, reason))
 
     assert response.status.outcome == Outcome.OUTCOME_DONE
     assert response.registration_number == registered.employer.registration_number
@@ -229,7 +205,7 @@ def test_cancelling_ends_every_enrolment_and_frees_the_people(si: SocialInsuranc
     assert event.message.registration_number == employer.registration_number
 
     # A second round finds nothing live.
-    again = si.cancel(compensation("social_insurance", data, round_=2))
+    again = si.cancel(COMMANDS.compensation(CASE, reason, round_=2))
     assert again.registration_number == response.registration_number
     assert again.enrolments_cancelled == 0
     assert len(si.db.events("EmployerRegistrationCancelled")) == 1
@@ -242,14 +218,14 @@ def test_cancelling_ends_every_enrolment_and_frees_the_people(si: SocialInsuranc
 def test_cancelling_a_pending_registration_withdraws_the_clerks_task(si: SocialInsurance) -> None:
     si.register(registration(), auto=False)
 
-    si.cancel(compensation("social_insurance", saga_data(CASE, reason="withdrawn")))
+    si.cancel(COMMANDS.compensation(CASE, "withdrawn"))
 
     assert [t.state for t in si.db.rows(Task)] == [desk.CANCELLED]
     assert si.employer().state == CANCELLED and si.enrolment_states() == [CANCELLED, CANCELLED]
 
 
 def test_a_registration_overtaken_by_its_compensation_is_refused(si: SocialInsurance) -> None:
-    si.cancel(compensation("social_insurance", saga_data(CASE, reason="withdrawn")))
+    si.cancel(COMMANDS.compensation(CASE, "withdrawn"))
 
     late = si.register(registration())
 
