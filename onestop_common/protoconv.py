@@ -157,3 +157,19 @@ def rejections_from_status(status: status_pb2.Status) -> Sequence[common_pb2.Rej
         if detail.Unpack(box):
             found.extend(box.rejections)
     return found
+
+
+CITIZEN_ID_TYPE = "citizen_id"
+# A document type the form names by a number this version does not know (a newer or a forged
+# client): the domains refuse it rather than guess.
+UNKNOWN_ID_TYPE = "unknown"
+
+
+def id_type_name(id_type: int) -> str:
+    """The form's document type as the domains name it ("citizen_id", "passport", …); an
+    unspecified type is read as the citizen ID (the form's default)."""
+    if id_type in (common_pb2.ID_TYPE_UNSPECIFIED, common_pb2.ID_TYPE_CITIZEN_ID):
+        return CITIZEN_ID_TYPE
+    if id_type not in common_pb2.IdType.values():
+        return UNKNOWN_ID_TYPE
+    return common_pb2.IdType.Name(id_type).removeprefix("ID_TYPE_").lower()

@@ -27,6 +27,9 @@ from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import mask_id_number, validate_citizen_id
 
 CITIZEN_ID = "citizen_id"
+# A document type the form names by a number this version does not know: refused, never sent
+# to the clerk as some other document (protoconv.UNKNOWN_ID_TYPE).
+UNKNOWN_ID_TYPE = "unknown"
 # 受益所有人: a natural person holding 25% or more (银发〔2017〕235号; 2024 受益所有人信息管理办法).
 OWNER_THRESHOLD = Decimal("0.25")
 BASIC = "basic"
@@ -358,6 +361,15 @@ def _check_identity(
             "required",
             "开户尽职调查须提供证件号码",
             "due diligence for the account needs the ID document number",
+        )
+        return False
+    if person.id_type == UNKNOWN_ID_TYPE:
+        found.check(check, False, "unknown ID document type")
+        found.refuse(
+            field_,
+            "id_type.unknown",
+            "证件类型无法识别，请选择列出的证件类型",
+            "the ID document type is not one listed; choose a listed type",
         )
         return False
     if person.id_type != CITIZEN_ID:

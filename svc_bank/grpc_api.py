@@ -18,7 +18,7 @@ from onestop_common.errors import (
 )
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.protoconv import money, timestamp
+from onestop_common.protoconv import id_type_name, money, timestamp
 from svc_bank import domain
 from svc_bank.models import CLOSED, Account
 
@@ -27,15 +27,8 @@ CLERKS = frozenset({Role.BANK_CLERK})
 PLATFORM = frozenset({Role.SYSTEM})
 
 
-def _id_type(id_type: int) -> str:
-    """The form's document type; an unspecified type is read as the citizen ID (the default)."""
-    if id_type in (common_pb2.ID_TYPE_UNSPECIFIED, common_pb2.ID_TYPE_CITIZEN_ID):
-        return domain.CITIZEN_ID
-    return common_pb2.IdType.Name(id_type).removeprefix("ID_TYPE_").lower()
-
-
 def _person(person: common_pb2.Person) -> domain.PersonInput:
-    return domain.PersonInput(person.name, _id_type(person.id_type), person.id_number)
+    return domain.PersonInput(person.name, id_type_name(person.id_type), person.id_number)
 
 
 def application_of(request: pb.OpenAccountRequest) -> domain.AccountApplication:

@@ -39,6 +39,9 @@ _INSURANCE_PREFIXES = {
 }
 _VERIFIED_ORDER = {"yes": 2, "partial": 1, "unverified": 0}
 CITIZEN_ID = "citizen_id"
+# A document type the form names by a number this version does not know: refused, never sent
+# to the clerk as some other document (protoconv.UNKNOWN_ID_TYPE).
+UNKNOWN_ID_TYPE = "unknown"
 
 
 class RateTableError(ValueError):
@@ -383,6 +386,15 @@ def _employee_violations(
                     "the employee is under 16 and may not be employed (Labour Law Art. 15)",
                 )
             )
+    elif employee.id_type == UNKNOWN_ID_TYPE:
+        found.append(
+            violation(
+                id_field,
+                "id_type.unknown",
+                "证件类型无法识别，请选择列出的证件类型",
+                "the ID document type is not one listed; choose a listed type",
+            )
+        )
     elif not employee.id_number.strip():
         found.append(
             violation(id_field, "required", "证件号码必填", "the ID document number is required")

@@ -16,7 +16,7 @@ from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common.errors import InvalidInput, NotFound, PermissionDenied, violation
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Principal, Role, require_role
-from onestop_common.protoconv import money, timestamp
+from onestop_common.protoconv import id_type_name, money, timestamp
 from svc_social_insurance.domain import CITIZEN_ID, EmployeeInput
 from svc_social_insurance.models import ACTIVE, CANCELLED, Employer, Enrolment
 
@@ -26,13 +26,6 @@ PLATFORM = frozenset({Role.SYSTEM})
 FULL_VIEW = frozenset({Role.SI_CLERK, Role.ADMIN, Role.SYSTEM})
 # A path into the application form: "form.employees[1].person.id_number".
 _FORM_FIELD = re.compile(r"^form(\.[a-z_]+(\[\d+\])?)+$")
-
-
-def id_type_name(id_type: int) -> str:
-    """The form's document type; an unspecified type is read as the citizen ID (the default)."""
-    if id_type in (common_pb2.ID_TYPE_UNSPECIFIED, common_pb2.ID_TYPE_CITIZEN_ID):
-        return CITIZEN_ID
-    return common_pb2.IdType.Name(id_type).removeprefix("ID_TYPE_").lower()
 
 
 def employees_of(request: pb.RegisterEmployerRequest) -> list[EmployeeInput]:
