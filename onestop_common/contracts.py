@@ -4,6 +4,7 @@ of each RPC, looked up from the generated descriptors so the two transports neve
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from google.protobuf.descriptor import MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
@@ -46,6 +47,19 @@ def request_type(participant: str, rpc: str) -> type[Message]:
 @cache
 def response_type(participant: str, rpc: str) -> type[Message]:
     return GetMessageClass(method(participant, rpc).output_type)
+
+
+def new_request(participant: str, rpc: str, **fields: Any) -> Any:
+    """A request of ``rpc`` with ``fields`` set: its class is known only at run time, so the
+    fields are not checked statically (the message checks them when it is made)."""
+    cls: Any = request_type(participant, rpc)
+    return cls(**fields)
+
+
+def new_response(participant: str, rpc: str, **fields: Any) -> Any:
+    """A response of ``rpc`` with ``fields`` set (see :func:`new_request`)."""
+    cls: Any = response_type(participant, rpc)
+    return cls(**fields)
 
 
 def saga_rpcs(participant: str) -> list[str]:

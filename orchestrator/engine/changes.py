@@ -100,8 +100,8 @@ class ChangeMixin(EngineCore):
             self._set_step(tx, row, PENDING, "waiting_for_change", {"record": record.name})
         record.clock_generation += 1
         self._set_step(tx, record, ACCEPTED, "change_sent", {"command": record_def.change_command})
-        request = contracts.request_type(record_def.participant, record_def.change_command)(
-            form=corrected
+        request = contracts.new_request(
+            record_def.participant, record_def.change_command, form=corrected
         )
         if hasattr(request, "corrected_fields"):
             request.corrected_fields.extend(update_mask)
@@ -195,7 +195,7 @@ class ChangeMixin(EngineCore):
 def _as_action_result(step_def: StepDef, response: Any, status: common_pb2.StepStatus) -> Any:
     """The change's answer as the step's action result, so the step reads as it always did: the
     fields both messages share by name (the record itself, e.g. the license) copied over."""
-    result = contracts.response_type(step_def.participant, step_def.action)(status=status)
+    result = contracts.new_response(step_def.participant, step_def.action, status=status)
     given = response.DESCRIPTOR.fields_by_name
     for field in result.DESCRIPTOR.fields:
         theirs = given.get(field.name)

@@ -291,7 +291,7 @@ class IntakeMixin(ChangeMixin):
         step_def = tx.definition.get(row.name)
         if "ApplyCorrection" in tx.definition.side_commands.get(row.name, ()):
             # The officer asked: the corrected form goes back to the officer's task.
-            request = contracts.request_type(step_def.participant, "ApplyCorrection")(form=form)
+            request = contracts.new_request(step_def.participant, "ApplyCorrection", form=form)
             self._send(
                 tx,
                 step_def,
@@ -330,7 +330,9 @@ class IntakeMixin(ChangeMixin):
                 )
             tx = self._tx(session, saga, actor=principal.subject)
             step_def = tx.definition.get(tx.definition.commitment_step)
-            request = contracts.request_type(step_def.participant, "SupplyMaterial")(
+            request = contracts.new_request(
+                step_def.participant,
+                "SupplyMaterial",
                 material_code=code,
                 file_name=file_name,
                 content=content,
