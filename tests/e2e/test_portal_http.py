@@ -25,6 +25,8 @@ from portal import formdata
 from portal.app import create_app
 from portal.store import AccountError, PortalStore
 
+pytestmark = pytest.mark.db_independent
+
 PASSWORD = "a long enough password"
 
 

@@ -18,6 +18,8 @@ from tests.e2e.test_portal_http import (  # noqa: F401 - fixtures, used by name
     store,
 )
 
+pytestmark = pytest.mark.db_independent
+
 USCC = "91120116MA05X0YK3J"
 ACTING_ROUTES = [
     "/apply",

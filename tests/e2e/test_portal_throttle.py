@@ -25,6 +25,8 @@ from portal.models import SignInThrottle
 from portal.store import PortalStore
 from portal.throttle import ONE_ACCOUNT_ONE_ADDRESS, SIGN_UPS, sign_in_keys
 
+pytestmark = pytest.mark.db_independent
+
 PASSWORD = "a long enough password"
 WRONG = "not the password at all"
 ATTACKER, OWNER_ELSEWHERE = "203.0.113.5", "198.51.100.7"

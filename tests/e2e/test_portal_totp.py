@@ -20,6 +20,8 @@ from portal.app import create_app
 from portal.models import User
 from portal.store import PortalStore
 
+pytestmark = pytest.mark.db_independent
+
 PASSWORD = "a long enough password"
 
 

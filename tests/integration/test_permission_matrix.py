@@ -22,6 +22,8 @@ from tests.integration.conftest import PlatformFactory
 from tests.integration.test_partner_mtls import issue
 from tests.support.participant import credential
 
+pytestmark = pytest.mark.db_independent
+
 UNDECODABLE = b"\xff"  # field 31 with wire type 7: no protobuf message parses it
 STREAMING = {"/onestop.orchestrator.v1.OneStopService/WatchApplication"}
 # Served with grpcio's generated registration, whose decoder fails as INTERNAL: these get an

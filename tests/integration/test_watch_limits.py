@@ -14,6 +14,8 @@ from onestop_cli.client import load_form
 from tests.support.cases import SAMPLE
 from tests.support.participant import credential
 
+pytestmark = pytest.mark.db_independent
+
 PER_CALLER = 20  # OneStopApi.watch_streams_per_caller
 
 
