@@ -41,6 +41,11 @@ CLOCK_START = "2026-06-01T09:30:00+08:00"
 LEGAL_STEPS = ("license", "seal", "invoice", "social_insurance", "bank")
 
 
+# 104 s of wall time by design: run once (SQLite); on PostgreSQL the commitment's revocation is
+# covered by tests/integration/test_registration_commitment.py.
+pytestmark = pytest.mark.once
+
+
 @pytest.fixture(scope="module")
 def fast(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     tmp = Path(tmp_path_factory.mktemp("overdue"))
