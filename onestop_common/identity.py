@@ -58,6 +58,10 @@ class Principal:
     # The organisation a staff member works for: a seal maker's id, a bank code.
     org: str = ""
     name: str = ""
+    # The ID number of the natural person behind the credential, verified by the real-name
+    # identity provider (OpenID Connect); empty when nobody's identity was verified. Only a
+    # verified person may confirm and sign an application that names them.
+    person_id: str = ""
 
     @property
     def is_staff(self) -> bool:
@@ -83,6 +87,7 @@ def issue_token(
     role: Role | str,
     org: str = "",
     name: str = "",
+    person_id: str = "",
     ttl: timedelta = timedelta(hours=12),
     now: datetime | None = None,
 ) -> str:
@@ -93,6 +98,7 @@ def issue_token(
         "role": Role(role).value,
         "org": org,
         "name": name,
+        "pid": person_id,
         "iat": int(issued.timestamp()),
         "exp": int((issued + ttl).timestamp()),
     }
@@ -118,6 +124,7 @@ def verify_token(secret: str, token: str) -> Principal:
         role=role,
         org=str(claims.get("org") or ""),
         name=str(claims.get("name") or ""),
+        person_id=str(claims.get("pid") or ""),
     )
 
 

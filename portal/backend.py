@@ -134,6 +134,7 @@ class Backend:
             role=account.role,
             org=account.org,
             name=account.display_name,
+            person_id=account.person_id,
             ttl=TOKEN_TTL,
         )
         return bearer(token)

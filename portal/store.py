@@ -59,6 +59,9 @@ class Account:
     session_epoch: int
     # Signs in with a one-time code as well (portal.totp).
     totp: bool = False
+    # The ID number the real-name identity provider verified for this person (OpenID
+    # Connect sign-in); empty for local accounts, whose identity nobody verified.
+    person_id: str = ""
 
 
 def _account(row: User) -> Account:
