@@ -37,6 +37,7 @@ from onestop_cli.corrections import (
     DemoCorrection,
     corrections_for,
 )
+from onestop_cli.person_signing import awaits_signatures, sign_as_persons
 from onestop_cli.platform import BrokerUnavailable, check_broker
 from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
@@ -321,6 +322,7 @@ def run_case(
     on_submit: Callable[[str], None],
     *,
     corrector: Corrector | None = None,
+    token_secret: str = "",
 ) -> CaseRun:
     started = time.perf_counter()
     response = stub.SubmitApplication(
@@ -332,6 +334,10 @@ def run_case(
     on_submit(run.case_id)
     if say:
         say(f"submitted case {run.case_id}: {response.application.company_name}")
+    if awaits_signatures(response.application):
+        if say:
+            say("every person the form names confirms and signs it (real-name identity):")
+        sign_as_persons(stub, token_secret, run.case_id, form, say)
     last: dict[str, int] = {}
     for update in stub.WatchApplication(
         pb.WatchApplicationRequest(case_id=run.case_id), metadata=metadata, timeout=600
@@ -475,7 +481,17 @@ def play(
             corrector = (
                 Corrector(stub, metadata, say, corrections=corrections) if correct_at else None
             )
-            runs = [run_case(stub, metadata, forms[0], say, case_ids.add, corrector=corrector)]
+            runs = [
+                run_case(
+                    stub,
+                    metadata,
+                    forms[0],
+                    say,
+                    case_ids.add,
+                    corrector=corrector,
+                    token_secret=settings.token_secret,
+                )
+            ]
         else:
             say(f"submitting {count} cases at once…")
             runs = run_many(
@@ -485,6 +501,7 @@ def play(
                 case_ids.add,
                 correct=bool(correct_at),
                 corrections=corrections,
+                token_secret=settings.token_secret,
             )
         for note in bots.errors:
             say(f"note: {note}")
@@ -509,10 +526,13 @@ def run_many(
     *,
     correct: bool = False,
     corrections: Mapping[str, DemoCorrection] = CORRECTIONS,
+    token_secret: str = "",
 ) -> list[CaseRun]:
     def one(form: Any) -> CaseRun:
         corrector = Corrector(stub, metadata, None, corrections=corrections) if correct else None
-        return run_case(stub, metadata, form, None, on_submit, corrector=corrector)
+        return run_case(
+            stub, metadata, form, None, on_submit, corrector=corrector, token_secret=token_secret
+        )
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
         return list(pool.map(one, forms))

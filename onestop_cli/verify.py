@@ -21,6 +21,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.x509.oid import NameOID
 
+from onestop_cli.verify_application import application_checks
 from onestop_common.clock import to_shanghai
 from onestop_common.signing import (
     SignatureReport,
@@ -29,6 +30,7 @@ from onestop_common.signing import (
     validate_pdf,
 )
 from orchestrator.bundle import (
+    APPLICATION_NAME,
     CERTIFICATE_DIR,
     CRL_DIR,
     MANIFEST_FORMAT,
@@ -490,6 +492,7 @@ def _content_checks(
     checks.append(manifest_files_check(attachments, manifest))
     crls = tuple(data for name, data in sorted(attachments.items()) if name.startswith(CRL_DIR))
     checks += _signed_original_checks(attachments, manifest, root, crls)
+    checks += [Check(*found) for found in application_checks(attachments, manifest, root, crls)]
     checks += _seal_checks(attachments, manifest, root, crls, signed_at)
     return checks
 
@@ -570,7 +573,8 @@ def _signed_original_checks(
         else None
     )
     for name, data in sorted(attachments.items()):
-        if not name.lower().endswith(".pdf"):
+        # The application carries the persons' approval signatures (application_checks).
+        if not name.lower().endswith(".pdf") or name == APPLICATION_NAME:
             continue
         report = validate_pdf(data, trust_root=root, extra_crls=crls)
         certifications = [s for s in report.signatures if s.certification is not None]

@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     PUBLIC = "public"
     CHECK_APPLICATION = "application.check"
     SUBMIT_CASE = "case.submit"
+    SIGN_APPLICATION = "application.sign"
     READ_CASES = "case.read"
     READ_BUNDLE = "case.bundle"
     ACT_ON_CASE = "case.act"
@@ -76,6 +77,8 @@ ALLOWED: Mapping[Action, frozenset[Role]] = {
     Action.PUBLIC: EVERYONE,
     Action.CHECK_APPLICATION: EVERYONE - {P},
     Action.SUBMIT_CASE: APPLICANTS,
+    # A person the form names, verified by the real-name provider (checked by the handler).
+    Action.SIGN_APPLICATION: frozenset({E}),
     Action.READ_CASES: APPLICANTS | STAFF_ROLES | {A},
     Action.READ_BUNDLE: APPLICANTS | {A},
     Action.ACT_ON_CASE: APPLICANTS,
@@ -111,6 +114,7 @@ DESCRIPTIONS: Mapping[Action, tuple[str, str]] = {
     Action.PUBLIC: ("read public records", "查询公开信息"),
     Action.CHECK_APPLICATION: ("check an application", "校验申请"),
     Action.SUBMIT_CASE: ("submit an application", "提交申请"),
+    Action.SIGN_APPLICATION: ("confirm and sign an application naming oneself", "确认并签署申请"),
     Action.READ_CASES: ("read cases", "查看案件"),
     Action.READ_BUNDLE: ("download a bundle", "下载电子证照包"),
     Action.ACT_ON_CASE: ("act on a case as its applicant", "以申请人身份办理案件"),
@@ -166,6 +170,10 @@ METHODS: Mapping[str, Action] = {
         FulfillCommitment=Ac.ACT_ON_CASE,
         GetBundle=Ac.READ_BUNDLE,
         GetStatistics=Ac.STATISTICS,
+        ListSignatureRequests=Ac.SIGN_APPLICATION,
+        GetApplicationToSign=Ac.READ_CASES,
+        SignApplication=Ac.SIGN_APPLICATION,
+        DeclineApplication=Ac.SIGN_APPLICATION,
     ),
     **_service("orchestrator.v1.BundleService", BuildBundle=Ac.SAGA),
     **_service("calendar.v1.CalendarService", ListCalendarYears=Ac.READ_CALENDAR),

@@ -92,6 +92,10 @@ class Settings:
     # The reverse proxies in front of the portal (addresses or networks): only their
     # X-Forwarded-For is believed when the portal decides a client's address (sign-in throttle).
     portal_trusted_proxies: tuple[str, ...] = ()
+    # ONESTOP_PERSON_SIGNATURES ("required" or "off"): every natural person an application names
+    # verifies their identity and signs it before the case starts (全程电子化). Off only for
+    # development and the tests of other features.
+    person_signatures: bool = True
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -176,6 +180,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         listen_port=_port(env, "ONESTOP_LISTEN_PORT"),
         precheck_seconds=_float(env, "ONESTOP_PRECHECK_SECONDS", defaults.precheck_seconds),
         portal_trusted_proxies=_networks(env, "ONESTOP_PORTAL_TRUSTED_PROXIES"),
+        person_signatures=_choice(env, "ONESTOP_PERSON_SIGNATURES", "required", ("required", "off"))
+        == "required",
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -41,6 +41,10 @@ _DOCMDP = {
     "no_changes": pb.DOC_MDP_NO_CHANGES,
     "annotate": pb.DOC_MDP_ANNOTATE,
 }
+
+
+# A platform key (pb.PlatformKey), a wrapped seal key, or a person's one-signature key.
+SignerKey: TypeAlias = int | pb.WrappedKey | pb.PersonKey
 
 
 class SignerUnavailable(Unavailable):
@@ -82,7 +86,7 @@ def wrapped_key(
     )
 
 
-def sign_request(pdf: bytes, key: int | pb.WrappedKey, spec: SignatureSpec) -> pb.SignPdfRequest:
+def sign_request(pdf: bytes, key: SignerKey, spec: SignatureSpec) -> pb.SignPdfRequest:
     request = pb.SignPdfRequest(
         pdf=pdf,
         field_name=spec.field_name,
@@ -106,6 +110,8 @@ def sign_request(pdf: bytes, key: int | pb.WrappedKey, spec: SignatureSpec) -> p
     )
     if isinstance(key, pb.WrappedKey):
         request.wrapped_key.CopyFrom(key)
+    elif isinstance(key, pb.PersonKey):
+        request.person.CopyFrom(key)
     else:
         request.platform_key = key  # type: ignore[assignment]
     if spec.appearance is not None:
@@ -128,12 +134,10 @@ class SignerClient:
     subject: str
     timeout: float = SIGN_TIMEOUT_SECONDS
 
-    def sign(self, pdf: bytes, key: int | pb.WrappedKey, spec: SignatureSpec) -> bytes:
+    def sign(self, pdf: bytes, key: SignerKey, spec: SignatureSpec) -> bytes:
         return self.sign_response(pdf, key, spec).signed_pdf
 
-    def sign_response(
-        self, pdf: bytes, key: int | pb.WrappedKey, spec: SignatureSpec
-    ) -> pb.SignPdfResponse:
+    def sign_response(self, pdf: bytes, key: SignerKey, spec: SignatureSpec) -> pb.SignPdfResponse:
         token = issue_token(self.token_secret, subject=self.subject, role=Role.SYSTEM)
         return self.transport.sign(sign_request(pdf, key, spec), bearer(token), self.timeout)
 

@@ -55,6 +55,7 @@ from orchestrator.engine import SagaEngine, corrected_form
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
 from orchestrator.precheck import ParticipantChecks, name_subject
+from orchestrator.signing_api import PersonSigner, SigningRpcs
 from orchestrator.views import (
     CASE_STATE_NAMES,
     application_message,
@@ -229,7 +230,7 @@ def _first_line(error: BaseException) -> str:
 
 
 @dataclass
-class OneStopApi(pb_grpc.OneStopServiceServicer):
+class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
     engine: SagaEngine
     token_secret: str
     notifier: CaseNotifier = field(default_factory=CaseNotifier)
@@ -245,6 +246,8 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
     # The participants' checks of a whole application; None: the form's completeness only
     # (echo participants, which have no rules).
     checks: ParticipantChecks | None = None
+    # Signs the application PDF for each person who confirms it (the signing server).
+    person_signer: PersonSigner | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -556,6 +559,30 @@ class OneStopApi(pb_grpc.OneStopServiceServicer):
                 chunk.sha256 = digest
                 chunk.file_name = f"{request.case_id}-bundle.pdf"
             yield chunk
+
+    @_guarded
+    def ListSignatureRequests(
+        self, request: pb.ListSignatureRequestsRequest, context: grpc.ServicerContext
+    ) -> pb.ListSignatureRequestsResponse:
+        return self.list_signature_requests(request, context)
+
+    @_guarded
+    def GetApplicationToSign(
+        self, request: pb.GetApplicationToSignRequest, context: grpc.ServicerContext
+    ) -> pb.GetApplicationToSignResponse:
+        return self.get_application_to_sign(request, context)
+
+    @_guarded
+    def SignApplication(
+        self, request: pb.SignApplicationRequest, context: grpc.ServicerContext
+    ) -> pb.SignApplicationResponse:
+        return self.sign_application(request, context)
+
+    @_guarded
+    def DeclineApplication(
+        self, request: pb.DeclineApplicationRequest, context: grpc.ServicerContext
+    ) -> pb.DeclineApplicationResponse:
+        return self.decline_application(request, context)
 
     @_guarded
     def GetStatistics(

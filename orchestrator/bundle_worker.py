@@ -141,6 +141,8 @@ class BundleWorker:
             submitted_at = saga.submitted_at
             form = application_pb2.ApplicationForm.FromString(saga.form)
             company_name = saga.company_name
+            signed_application = saga.application_pdf or b""
+            person_signatures = tuple(_person_signed(row) for row in saga.signatures)
         license_ = results["license"].license
         completed_at = self.clock.now()
         seals = tuple(results["seal"].seals)
@@ -162,6 +164,8 @@ class BundleWorker:
             certificates=self._certificates(seals),
             business_clock_speed=self.settings.clock_speed,
             crls=self._crls(),
+            signed_application=signed_application,
+            person_signatures=person_signatures,
         )
 
     def _timing(self, row: Any) -> Any:
@@ -303,3 +307,17 @@ class BundleWorker:
                 idempotency_key=context.idempotency_key,
             ),
         )
+
+
+def _person_signed(row: Any) -> Any:
+    from orchestrator.bundle import PersonSigned
+    from orchestrator.signatures import signature_field
+
+    return PersonSigned(
+        name=row.name,
+        masked_id_number=row.masked_id_number,
+        roles=tuple(row.roles),
+        signed_at=row.signed_at,
+        certificate_serial=row.certificate_serial,
+        field_name=signature_field(row.position),
+    )

@@ -78,6 +78,34 @@ class Saga(Base):
     steps: Mapped[list[SagaStep]] = relationship(
         back_populates="saga", order_by="SagaStep.position", lazy="selectin"
     )
+    # The application PDF the persons the form names sign, with their signatures so far; None
+    # when the platform asked for none.
+    application_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    # While the case awaits signatures: unsigned by then, it ends.
+    signatures_due_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    signatures: Mapped[list[PersonSignature]] = relationship(
+        order_by="PersonSignature.position", lazy="selectin"
+    )
+
+
+class PersonSignature(Base):
+    """One natural person the case's form names, and their confirmation of it."""
+
+    __tablename__ = "person_signatures"
+    __table_args__ = (Index("ix_person_signatures_person", "person_digest", "state"),)
+
+    saga_id: Mapped[str] = mapped_column(ForeignKey("sagas.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    masked_id_number: Mapped[str] = mapped_column(String(32))
+    # orchestrator.signatures.person_digest of the ID number: how the person is found.
+    person_digest: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    # "waiting", "signed", "declined".
+    state: Mapped[str] = mapped_column(String(20))
+    signed_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+    certificate_serial: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
 
 
 class SagaStep(Base):

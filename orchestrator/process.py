@@ -41,6 +41,7 @@ from onestop_common.pki import (
     private_key_pem,
 )
 from onestop_common.settings import Settings
+from onestop_common.signer_client import GrpcioTransport, SignerClient
 from onestop_common.transient import backoff, describe
 from orchestrator import calendar_store
 from orchestrator.amqp import BatchConsumer, ConfirmingPublisher, connect, declare_topology
@@ -53,6 +54,8 @@ from orchestrator.open_company import DEFINITIONS, OPEN_COMPANY
 from orchestrator.precheck import PARTICIPANTS, ParticipantChecks
 
 log = logging.getLogger(__name__)
+# A signed application PDF grows by a signature and its certificates per person.
+MAX_SIGNED_APPLICATION_BYTES = 8 * 1024 * 1024
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
@@ -107,6 +110,8 @@ class Orchestrator:
             ),
             sends_before_stuck=settings.sends_before_stuck,
             default_definition=OPEN_COMPANY.name,
+            person_signatures=settings.person_signatures,
+            person_key_secret=settings.token_secret,
         )
         self._declare()
         self.consumer = BatchConsumer(
@@ -207,6 +212,11 @@ class Orchestrator:
             self.notifier,
             partner_trust=partners[1] if partners else None,
             checks=self._participant_checks(),
+            person_signer=SignerClient(
+                GrpcioTransport(self.settings.signing_targets(), MAX_SIGNED_APPLICATION_BYTES),
+                self.settings.token_secret,
+                subject="orchestrator",
+            ),
         )
         self.api.add_to_server(self.server)
         calendar_pb2_grpc.add_CalendarServiceServicer_to_server(

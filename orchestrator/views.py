@@ -12,7 +12,7 @@ from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCale
 from onestop_common.protoconv import enum_values, set_time, timestamp
 from orchestrator import engine as e
 from orchestrator.definition import SagaDef
-from orchestrator.models import AuditEntry, Saga, SagaStep
+from orchestrator.models import AuditEntry, PersonSignature, Saga, SagaStep
 
 CASE_STATES = enum_values(
     common_pb2.CaseState,
@@ -25,6 +25,7 @@ CASE_STATES = enum_values(
         e.STUCK,
         e.FAILED,
         e.CASE_AWAITING_APPLICANT,
+        e.AWAITING_SIGNATURES,
     ),
 )
 CASE_STATE_NAMES = {value: key for key, value in CASE_STATES.items()}
@@ -191,7 +192,28 @@ def application_message(
         message.form.CopyFrom(application_pb2.ApplicationForm.FromString(saga.form))
     message.steps.extend(step_message(row, definition, calendar, now) for row in saga.steps)
     message.submitted_at.CopyFrom(timestamp(saga.submitted_at))
+    message.signatures.extend(person_signature_message(row) for row in saga.signatures)
+    if saga.state == e.AWAITING_SIGNATURES:
+        set_time(message.signatures_due_at, saga.signatures_due_at)
     _add_ending(message, saga)
+    return message
+
+
+SIGNATURE_STATES = enum_values(
+    pb.SignatureState, "SIGNATURE_STATE", ("waiting", "signed", "declined")
+)
+
+
+def person_signature_message(row: PersonSignature) -> pb.PersonSignature:
+    message = pb.PersonSignature(
+        name=row.name,
+        masked_id_number=row.masked_id_number,
+        roles=list(row.roles),
+        state=SIGNATURE_STATES.get(row.state, pb.SIGNATURE_STATE_UNSPECIFIED),
+        certificate_serial=row.certificate_serial,
+        reason=row.reason,
+    )
+    set_time(message.signed_at, row.signed_at)
     return message
 
 

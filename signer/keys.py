@@ -9,6 +9,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from cryptography import x509
@@ -19,6 +20,10 @@ from onestop_common.pki import (
     PkiError,
     PkiStore,
     SigningIdentity,
+    Validity,
+    crl_urls,
+    generate_key,
+    issue_person_certificate,
     key_algorithm,
     load_private_key,
 )
@@ -32,6 +37,11 @@ PLATFORM_IDENTITIES = {
     pb.PLATFORM_KEY_PLATFORM: "platform-signer",
 }
 TSA_IDENTITY = "tsa-signer"
+# The CA that certifies persons' one-signature keys, and the certificate whose CRL location it
+# shares.
+PERSON_CA = "platform"
+PERSON_CA_SIBLING = "platform-signer"
+_CLOCK_SKEW = timedelta(minutes=5)
 UNWRAPPED_KEYS_KEPT = 512
 
 
@@ -93,6 +103,28 @@ class KeyRing:
                 self._unwrapped.popitem(last=False)
         return identity
 
+    def person(self, person: pb.PersonKey) -> SigningIdentity:
+        """A new key certified for one person's one signature; it is never stored, so the
+        certificate cannot sign anything else."""
+        _check_person(person)
+        ca = self._identity(PERSON_CA)
+        published = crl_urls(self._identity(PERSON_CA_SIBLING).certificate)
+        key = generate_key(ca.algorithm)
+        now = datetime.now(UTC)
+        certificate = issue_person_certificate(
+            ca,
+            key.public_key(),
+            name=person.name,
+            masked_id_number=person.masked_id_number,
+            person_digest=person.person_digest,
+            not_before=now - _CLOCK_SKEW,
+            # As long as the platform's own signers: the timestamp proves when it signed, and
+            # the key is gone once the signature is made.
+            not_after=min(now + Validity().signer, ca.certificate.not_valid_after_utc),
+            crl_url=published[0] if published else None,
+        )
+        return SigningIdentity(key, certificate, (ca.certificate, *ca.chain), key_algorithm(key))
+
     def _identity(self, name: str) -> SigningIdentity:
         with self._lock:
             identity = self._identities.get(name)
@@ -111,6 +143,27 @@ class KeyRing:
                 "the platform with `onestop up`, then retry",
                 message_zh="平台证书体系尚未就绪，请先初始化证书（onestop pki init）后重试",
             ) from None
+
+
+def _check_person(person: pb.PersonKey) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("name", person.name),
+            ("masked_id_number", person.masked_id_number),
+            ("person_digest", person.person_digest),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise InvalidInput.of(
+            [
+                violation(
+                    f"person.{name}", "required", "签名人信息不完整", f"person.{name} is empty"
+                )
+                for name in missing
+            ]
+        )
 
 
 def _unwrapped_identity(wrapped: pb.WrappedKey, kek: bytes) -> SigningIdentity:

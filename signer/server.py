@@ -52,6 +52,9 @@ PLATFORM_KEY_USERS = {
     pb.PLATFORM_KEY_PLATFORM: "orchestrator",
 }
 WRAPPED_KEY_USERS = frozenset({"seal"})
+# The orchestrator signs an application for each person who confirms it (after checking who
+# they are).
+PERSON_KEY_USERS = frozenset({"orchestrator"})
 TSA_PKI_POLL_SECONDS = 2.0
 _DOCMDP = {
     pb.DOC_MDP_UNSPECIFIED: "fill_forms",
@@ -121,6 +124,13 @@ class SigningServicer(pb_grpc.SigningServiceServicer):
                     message_zh="该组件无权使用封装密钥签名",
                 )
             return self.keys.unwrap(request.wrapped_key)
+        if which == "person":
+            if principal.subject not in PERSON_KEY_USERS:
+                raise PermissionDenied(
+                    f"{principal.subject} may not sign for persons",
+                    message_zh="该组件无权代表个人签名",
+                )
+            return self.keys.person(request.person)
         raise InvalidInput.of(
             [violation("key", "required", "请指定签名密钥", "name the key to sign with")]
         )

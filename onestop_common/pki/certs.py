@@ -281,6 +281,47 @@ def issue_seal_certificate(
     )
 
 
+# Marks a person's event certificate: one key for one confirmation of one application, issued
+# after the platform verified the person (a private arc under the platform's test enterprise
+# number space; a production CA uses its own registered policy OID).
+PERSON_CONSENT_POLICY = x509.ObjectIdentifier("1.3.6.1.4.1.55555.1.1")
+
+
+def issue_person_certificate(
+    ca: SigningIdentity,
+    public_key: PublicKey,
+    *,
+    name: str,
+    masked_id_number: str,
+    person_digest: str,
+    not_before: datetime,
+    not_after: datetime,
+    crl_url: str | None,
+) -> x509.Certificate:
+    """Certify a natural person's one-signature key (an event certificate, 事件证书): the common
+    name is the person's verified name, the pseudonym their masked ID number and the serial
+    number the platform's keyed digest of the full ID number, which the platform can re-check
+    but a reader of the document cannot reverse."""
+    key_algorithm(public_key)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.PSEUDONYM, masked_id_number),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, person_digest),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    policies = x509.CertificatePolicies([x509.PolicyInformation(PERSON_CONSENT_POLICY, None)])
+    return _build_certificate(
+        _Issuer(ca, crl_url),
+        subject,
+        public_key,
+        not_before=not_before,
+        not_after=not_after,
+        extensions=[*_end_entity_extensions(_key_usage(signing=True)), (policies, False)],
+    )
+
+
 def issue_tls_certificate(
     ca: SigningIdentity,
     public_key: PublicKey,
@@ -373,6 +414,10 @@ def _crl_urls(cert: x509.Certificate) -> list[str]:
     except x509.ExtensionNotFound:
         return []
     return [str(name.value) for point in points for name in point.full_name or ()]
+
+
+# Where a certificate says its issuer's revocation list is published.
+crl_urls = _crl_urls
 
 
 def _chain_without_root(chain: Sequence[x509.Certificate]) -> tuple[x509.Certificate, ...]:

@@ -24,6 +24,7 @@ from orchestrator.bundle.manifest import (
     sha256_hex,
 )
 from orchestrator.bundle.model import (
+    APPLICATION_NAME,
     CERTIFICATE_DIR,
     CRL_DIR,
     LICENSE_NAME,
@@ -31,11 +32,13 @@ from orchestrator.bundle.model import (
     SIGNATURE_FIELD,
     BundleError,
     BundleInputs,
+    PersonSigned,
     StepTiming,
 )
 from orchestrator.bundle.pages import render_pages
 
 __all__ = [
+    "APPLICATION_NAME",
     "CERTIFICATE_DIR",
     "CRL_DIR",
     "LICENSE_NAME",
@@ -45,6 +48,7 @@ __all__ = [
     "SIGNATURE_FIELD",
     "BundleError",
     "BundleInputs",
+    "PersonSigned",
     "SignatureSpan",
     "StepTiming",
     "build_bundle",

@@ -24,6 +24,7 @@ from onestop_common.logs import mask_ids
 from onestop_common.signing import Attachment
 from orchestrator.bundle.layout import decimal_text
 from orchestrator.bundle.model import (
+    APPLICATION_NAME,
     CERTIFICATE_DIR,
     CRL_DIR,
     LICENSE_NAME,
@@ -62,6 +63,8 @@ def load_certificate(name: str, data: bytes) -> x509.Certificate:
 def bundle_attachments(inputs: BundleInputs) -> tuple[Attachment, ...]:
     """license.pdf, certificates/*, crls/* and manifest.json (with every other file's hash)."""
     files: dict[str, tuple[bytes, str]] = {LICENSE_NAME: (inputs.license_pdf, "application/pdf")}
+    if inputs.signed_application:
+        files[APPLICATION_NAME] = (inputs.signed_application, "application/pdf")
     certificates = _certificate_files(inputs)
     for name, (data, _cert) in certificates.items():
         mime = "application/x-pem-file" if name.endswith(".pem") else "application/pkix-cert"
@@ -138,6 +141,8 @@ def _add_unique(files: dict[str, Any], name: str, value: Any) -> None:
 def _describe(name: str) -> str:
     if name == LICENSE_NAME:
         return "营业执照原件（登记机关认证签名）/ business license as signed by the authority"
+    if name == APPLICATION_NAME:
+        return "申请书（各签署人电子签名）/ the application as every person it names signed it"
     if name == MANIFEST_NAME:
         return "清单：各环节结果与附件哈希 / manifest: step results and file hashes"
     if name.startswith(CRL_DIR):
@@ -204,6 +209,18 @@ def build_manifest(
             "bank": {"account": account},
         },
         "application": _masked_form(inputs.form),
+        "person_signatures": [
+            {
+                "name": p.name,
+                "id_number_masked": p.masked_id_number,
+                "roles": list(p.roles),
+                "signed_at": _iso(p.signed_at),
+                "certificate_serial": p.certificate_serial,
+                "signature_field": p.field_name,
+                "file": APPLICATION_NAME,
+            }
+            for p in inputs.person_signatures
+        ],
         "seal_certificates": dict(seal_files),
         "files": {
             name: {"sha256": sha256_hex(data), "size": len(data)}

@@ -15,6 +15,8 @@ from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 
 SIGNATURE_FIELD = "OneStopPlatform"
+# The application as every person it names signed it (orchestrator.bundle.application).
+APPLICATION_NAME = "application-signed.pdf"
 MANIFEST_NAME = "manifest.json"
 LICENSE_NAME = "license.pdf"
 CERTIFICATE_DIR = "certificates/"
@@ -35,6 +37,18 @@ class StepTiming:
     started_at: datetime
     finished_at: datetime
     working_hours: Decimal
+
+
+@dataclass(frozen=True)
+class PersonSigned:
+    """One person's confirmation of the application, as the case recorded it."""
+
+    name: str
+    masked_id_number: str
+    roles: tuple[str, ...]
+    signed_at: datetime
+    certificate_serial: str
+    field_name: str
 
 
 @dataclass(frozen=True)
@@ -68,3 +82,7 @@ class BundleInputs:
     certificates: Mapping[str, bytes]
     crls: Mapping[str, bytes]
     business_clock_speed: float | None = None
+    # The application PDF with every named person's signature, and who signed it when; empty
+    # when the platform asked for no signatures.
+    signed_application: bytes = b""
+    person_signatures: tuple[PersonSigned, ...] = ()

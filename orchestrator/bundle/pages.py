@@ -53,8 +53,9 @@ from orchestrator.bundle.layout import (
     when,
 )
 from orchestrator.bundle.manifest import mask_account_number, sha256_hex
-from orchestrator.bundle.model import BundleInputs
+from orchestrator.bundle.model import APPLICATION_NAME, BundleInputs
 from orchestrator.bundle.provenance import official_text
+from orchestrator.signatures import role_text
 
 _SEAL_KINDS = {
     application_pb2.SEAL_KIND_OFFICIAL: SealKind.OFFICIAL,
@@ -112,6 +113,8 @@ def render_pages(
         ("社会保险登记", "Social insurance registration", _social_insurance),
         ("银行基本存款账户", "Basic deposit bank account", _bank),
     ]
+    if inputs.person_signatures:
+        sections.append(("申请人签署", "Who confirmed and signed the application", _signatures))
 
     def story(state: RenderState) -> list[Flowable]:
         flow = cover_story(state, attachments, trust_root, signer, lta)
@@ -665,3 +668,40 @@ def _bank(state: RenderState) -> list[Flowable]:
     )
     flow += [Spacer(0, 3 * mm), para(note, sheet["note"])]
     return flow
+
+
+def _signatures(state: RenderState) -> list[Flowable]:
+    sheet = state.styles()
+    data = [
+        [
+            p.name,
+            p.masked_id_number,
+            role_text(list(p.roles)),
+            when(p.signed_at),
+            p.certificate_serial[:20],
+        ]
+        for p in state.inputs.person_signatures
+    ]
+    widths = [26 * mm, 38 * mm, 44 * mm, 30 * mm, CONTENT_WIDTH - 138 * mm]
+    note = (
+        f"每位签署人经实名认证后对申请书进行了电子签名（PAdES），签名后的申请书作为附件 "
+        f"{APPLICATION_NAME} 嵌入本证照包，可用 onestop verify 校验。Each person, identified by "
+        f"the real-name provider, signed the application (PAdES); the signed application is "
+        f"embedded as {APPLICATION_NAME} and checked by onestop verify."
+    )
+    return [
+        grid_table(
+            [
+                "姓名 name",
+                "证件号码 ID (masked)",
+                "身份 role",
+                "签署时间 signed",
+                "证书 certificate",
+            ],
+            data,
+            sheet,
+            widths,
+        ),
+        Spacer(0, 3 * mm),
+        para(note, sheet["note"]),
+    ]

@@ -11,6 +11,7 @@ It names no step: what is particular to a saga is declared on its definition
 
 - core.py    — settings, one transaction on a case, state changes, outbox, timers
 - intake.py  — submissions and the applicant's actions (cancel, correct, supply a material)
+- consent.py — every person the form names confirms and signs before the case starts
 - changes.py — a correction that changes a done step's record: a change registration (变更登记)
 - results.py — participants' answers and dead letters
 - timers.py  — answers overdue, SLA warnings and breaches, retries, a commitment's due time
@@ -23,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from orchestrator.engine.clock import ClockMixin
+from orchestrator.engine.consent import ConsentMixin, SigningTarget, StaleApplicationPdf
 from orchestrator.engine.core import (
     EngineCore,
     _company_name,
@@ -41,6 +43,7 @@ from orchestrator.engine.states import (
     AWAITING_ANSWER,
     AWAITING_APPLICANT,
     AWAITING_RESULT,
+    AWAITING_SIGNATURES,
     CANCELLED,
     CASE_AWAITING_APPLICANT,
     COMPENSATED,
@@ -71,7 +74,9 @@ from orchestrator.engine.timers import TimersMixin
 
 
 @dataclass
-class SagaEngine(IntakeMixin, ResultsMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore):
+class SagaEngine(
+    IntakeMixin, ConsentMixin, ResultsMixin, TimersMixin, FlowMixin, ClockMixin, EngineCore
+):
     """The engine, its parts put together."""
 
 
@@ -81,6 +86,7 @@ __all__ = [
     "AWAITING_ANSWER",
     "AWAITING_APPLICANT",
     "AWAITING_RESULT",
+    "AWAITING_SIGNATURES",
     "CANCELLED",
     "CASE_AWAITING_APPLICANT",
     "COMPENSATED",
@@ -107,6 +113,8 @@ __all__ = [
     "EngineCore",
     "Outcome",
     "SagaEngine",
+    "SigningTarget",
+    "StaleApplicationPdf",
     "_Tx",
     "_company_name",
     "_iso",

@@ -68,6 +68,10 @@ class EngineCore:
     sends_before_stuck: int | None = None
     # The saga a submission starts unless it names another.
     default_definition: str = "open_company"
+    # Every natural person the form names confirms and signs before the case starts
+    # (engine.consent); the secret keys the digests their requests are found by.
+    person_signatures: bool = False
+    person_key_secret: str = field(default="", repr=False)
 
     @property
     def readers(self) -> sessionmaker[Session]:
@@ -277,6 +281,17 @@ class EngineCore:
         raise NotImplementedError
 
     def _note_unknown_deadline(self, tx: _Tx, step: str) -> None:
+        raise NotImplementedError
+
+    def _start(self, tx: _Tx) -> None:
+        raise NotImplementedError
+
+    def _signatures_due(self, tx: _Tx) -> str:
+        raise NotImplementedError
+
+    def _request_signatures(
+        self, tx: _Tx, form: application_pb2.ApplicationForm, key_secret: str
+    ) -> bool:
         raise NotImplementedError
 
     def _resume_clock(self, tx: _Tx, row: SagaStep, *, case_clock: bool = True) -> None:

@@ -38,6 +38,7 @@ from orchestrator.engine.core import (
 )
 from orchestrator.engine.states import (
     AWAITING_APPLICANT,
+    AWAITING_SIGNATURES,
     PENDING,
     RUNNING,
     _Tx,
@@ -170,6 +171,13 @@ class IntakeMixin(ChangeMixin):
                 "checked_before": precheck or {},
             },
         )
+        if not self._request_signatures(tx, form, self.person_key_secret):
+            self._start(tx)
+
+    def _start(self, tx: _Tx) -> None:
+        """The case's clock starts and its first steps go out."""
+        due, warn = self._deadline(tx.now, tx.definition.limit)
+        tx.saga.due_at, tx.saga.warn_at = due, warn
         if due is not None and warn is not None:
             self._schedule(tx, "case_warning", warn)
             self._schedule(tx, "case_breach", due)
@@ -181,7 +189,7 @@ class IntakeMixin(ChangeMixin):
         def work(session: Session) -> set[str]:
             saga = self._lock(session, case_id)
             self._check_owner(saga, principal)
-            if saga.state != RUNNING:
+            if saga.state not in (RUNNING, AWAITING_SIGNATURES):
                 raise Conflict(
                     f"case {case_id} is {saga.state}; only a running case can be cancelled",
                     message_zh=f"案件 {case_id} 状态为 {saga.state}，无法撤回",

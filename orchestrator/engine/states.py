@@ -32,6 +32,9 @@ RUNNING, COMPLETED, COMPENSATING, COMPENSATED, STUCK, FAILED = (
     "failed",
 )
 TERMINAL_CASE_STATES = frozenset({COMPLETED, COMPENSATED, FAILED})
+# Stored: filed, but waiting for every person the form names to confirm and sign it
+# (engine.consent); no step has started.
+AWAITING_SIGNATURES = "awaiting_signatures"
 # Shown, never stored: a running case one of whose steps waits for the applicant's correction.
 CASE_AWAITING_APPLICANT = "awaiting_applicant"
 # Step states.

@@ -104,6 +104,7 @@ class TimersMixin(EngineCore):
             "commitment_due": self._commitment_timer,
             "answer_due": self._answer_timer,
             "answer_lost": self._answer_timer,
+            "signatures_due": lambda tx, _timer: self._signatures_due(tx),
         }
         return handlers[timer.kind](tx, timer)
 

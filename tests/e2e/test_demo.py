@@ -21,7 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def demo_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     with rabbit_vhost() as vhost, databases(tmp_path) as database_url:
-        yield platform_env(tmp_path / "data", vhost, database_url, free_port_base())
+        # As the platform runs by default: every person the form names signs before a case starts.
+        yield platform_env(
+            tmp_path / "data",
+            vhost,
+            database_url,
+            free_port_base(),
+            ONESTOP_PERSON_SIGNATURES="required",
+        )
 
 
 def run_demo(env: dict[str, str], cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -42,6 +49,8 @@ def test_demo_ends_with_a_bundle_that_verifies(demo_env, tmp_path):
     for role in ("officer", "seal_maker", "tax_staff", "si_clerk", "bank_clerk"):
         assert f"↳ {role} " in out, role
     assert "ended completed" in out
+    for person in ("张伟", "李娜", "王芳"):
+        assert f"signed by {person}" in out, person
     bundle = tmp_path / "bundle.pdf"
     settings = load_settings(demo_env)
     report = verify_bundle(
@@ -56,6 +65,7 @@ def test_demo_ends_with_a_bundle_that_verifies(demo_env, tmp_path):
         timeout=120,
     )
     assert verified.returncode == 0, verified.stdout
+    assert verified.stdout.count("application signed by") == 3, verified.stdout
 
 
 def test_demo_fail_at_bank_compensates_every_completed_step(demo_env, tmp_path):

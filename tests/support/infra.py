@@ -108,6 +108,9 @@ def platform_env(
             "ONESTOP_OUTBOX_POLL_SECONDS": "0.2",
             # One signing server per test platform unless a test asks for more.
             "ONESTOP_SIGNER_REPLICAS": "1",
+            # Cases start at once: the persons' confirmation before a case starts has its own
+            # tests (test_person_signatures), which turn it on.
+            "ONESTOP_PERSON_SIGNATURES": "off",
         }
     )
     env.update(extra)

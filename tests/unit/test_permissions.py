@@ -26,6 +26,7 @@ PROTO_MODULES = (
 # company's seal, or send the platform's own commands.
 NOT_FOR_ADMINS = {
     Action.SUBMIT_CASE,
+    Action.SIGN_APPLICATION,
     Action.ACT_ON_CASE,
     Action.SAGA,
     Action.PLATFORM_SIGNING,

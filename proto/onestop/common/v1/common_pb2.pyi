@@ -36,6 +36,7 @@ class CaseState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     CASE_STATE_STUCK: _ClassVar[CaseState]
     CASE_STATE_FAILED: _ClassVar[CaseState]
     CASE_STATE_AWAITING_APPLICANT: _ClassVar[CaseState]
+    CASE_STATE_AWAITING_SIGNATURES: _ClassVar[CaseState]
 
 class StepState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -76,6 +77,7 @@ CASE_STATE_COMPENSATED: CaseState
 CASE_STATE_STUCK: CaseState
 CASE_STATE_FAILED: CaseState
 CASE_STATE_AWAITING_APPLICANT: CaseState
+CASE_STATE_AWAITING_SIGNATURES: CaseState
 STEP_STATE_UNSPECIFIED: StepState
 STEP_STATE_PENDING: StepState
 STEP_STATE_DISPATCHED: StepState

@@ -14,6 +14,13 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class SignatureState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SIGNATURE_STATE_UNSPECIFIED: _ClassVar[SignatureState]
+    SIGNATURE_STATE_WAITING: _ClassVar[SignatureState]
+    SIGNATURE_STATE_SIGNED: _ClassVar[SignatureState]
+    SIGNATURE_STATE_DECLINED: _ClassVar[SignatureState]
+
 class CommitmentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     COMMITMENT_STATE_UNSPECIFIED: _ClassVar[CommitmentState]
@@ -31,6 +38,10 @@ class ProgressEventKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     PROGRESS_EVENT_KIND_CASE_CHANGED: _ClassVar[ProgressEventKind]
     PROGRESS_EVENT_KIND_SLA_WARNING: _ClassVar[ProgressEventKind]
     PROGRESS_EVENT_KIND_SLA_BREACH: _ClassVar[ProgressEventKind]
+SIGNATURE_STATE_UNSPECIFIED: SignatureState
+SIGNATURE_STATE_WAITING: SignatureState
+SIGNATURE_STATE_SIGNED: SignatureState
+SIGNATURE_STATE_DECLINED: SignatureState
 COMMITMENT_STATE_UNSPECIFIED: CommitmentState
 COMMITMENT_STATE_NONE: CommitmentState
 COMMITMENT_STATE_OPEN: CommitmentState
@@ -214,6 +225,96 @@ class FulfillCommitmentResponse(_message.Message):
     application: Application
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
+class PersonSignature(_message.Message):
+    __slots__ = ("name", "masked_id_number", "roles", "state", "signed_at", "certificate_serial", "reason")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MASKED_ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    SIGNED_AT_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_SERIAL_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    masked_id_number: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    state: SignatureState
+    signed_at: _timestamp_pb2.Timestamp
+    certificate_serial: str
+    reason: str
+    def __init__(self, name: _Optional[str] = ..., masked_id_number: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[SignatureState, str]] = ..., signed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., certificate_serial: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class ListSignatureRequestsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SignatureRequest(_message.Message):
+    __slots__ = ("case_id", "company_name", "roles", "submitted_at", "expires_at", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    ROLES_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_AT_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    company_name: str
+    roles: _containers.RepeatedScalarFieldContainer[str]
+    submitted_at: _timestamp_pb2.Timestamp
+    expires_at: _timestamp_pb2.Timestamp
+    state: SignatureState
+    def __init__(self, case_id: _Optional[str] = ..., company_name: _Optional[str] = ..., roles: _Optional[_Iterable[str]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[_Union[SignatureState, str]] = ...) -> None: ...
+
+class ListSignatureRequestsResponse(_message.Message):
+    __slots__ = ("requests",)
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    requests: _containers.RepeatedCompositeFieldContainer[SignatureRequest]
+    def __init__(self, requests: _Optional[_Iterable[_Union[SignatureRequest, _Mapping]]] = ...) -> None: ...
+
+class GetApplicationToSignRequest(_message.Message):
+    __slots__ = ("case_id",)
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+
+class GetApplicationToSignResponse(_message.Message):
+    __slots__ = ("request", "pdf", "form_sha256", "signatures")
+    REQUEST_FIELD_NUMBER: _ClassVar[int]
+    PDF_FIELD_NUMBER: _ClassVar[int]
+    FORM_SHA256_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    request: SignatureRequest
+    pdf: bytes
+    form_sha256: str
+    signatures: _containers.RepeatedCompositeFieldContainer[PersonSignature]
+    def __init__(self, request: _Optional[_Union[SignatureRequest, _Mapping]] = ..., pdf: _Optional[bytes] = ..., form_sha256: _Optional[str] = ..., signatures: _Optional[_Iterable[_Union[PersonSignature, _Mapping]]] = ...) -> None: ...
+
+class SignApplicationRequest(_message.Message):
+    __slots__ = ("case_id", "form_sha256")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    FORM_SHA256_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    form_sha256: str
+    def __init__(self, case_id: _Optional[str] = ..., form_sha256: _Optional[str] = ...) -> None: ...
+
+class SignApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
+class DeclineApplicationRequest(_message.Message):
+    __slots__ = ("case_id", "reason")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    reason: str
+    def __init__(self, case_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class DeclineApplicationResponse(_message.Message):
+    __slots__ = ("application",)
+    APPLICATION_FIELD_NUMBER: _ClassVar[int]
+    application: Application
+    def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
+
 class GetBundleRequest(_message.Message):
     __slots__ = ("case_id",)
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
@@ -325,7 +426,7 @@ class CommitmentStatus(_message.Message):
     def __init__(self, state: _Optional[_Union[CommitmentState, str]] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., outstanding: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ..., supplied: _Optional[_Iterable[_Union[_application_pb2.MissingMaterial, _Mapping]]] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("case_id", "applicant_id", "state", "form", "steps", "deadline", "submitted_at", "finished_at", "failure_reason", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version", "failure_reason_zh")
+    __slots__ = ("case_id", "applicant_id", "state", "form", "steps", "deadline", "submitted_at", "finished_at", "failure_reason", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version", "failure_reason_zh", "signatures", "signatures_due_at")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
@@ -342,6 +443,8 @@ class Application(_message.Message):
     BUNDLE_READY_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     FAILURE_REASON_ZH_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURES_DUE_AT_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     applicant_id: str
     state: _common_pb2.CaseState
@@ -358,7 +461,9 @@ class Application(_message.Message):
     bundle_ready: bool
     version: int
     failure_reason_zh: str
-    def __init__(self, case_id: _Optional[str] = ..., applicant_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[CommitmentStatus, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ..., failure_reason_zh: _Optional[str] = ...) -> None: ...
+    signatures: _containers.RepeatedCompositeFieldContainer[PersonSignature]
+    signatures_due_at: _timestamp_pb2.Timestamp
+    def __init__(self, case_id: _Optional[str] = ..., applicant_id: _Optional[str] = ..., state: _Optional[_Union[_common_pb2.CaseState, str]] = ..., form: _Optional[_Union[_application_pb2.ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submitted_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[CommitmentStatus, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ..., failure_reason_zh: _Optional[str] = ..., signatures: _Optional[_Iterable[_Union[PersonSignature, _Mapping]]] = ..., signatures_due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ProgressEvent(_message.Message):
     __slots__ = ("case_id", "sequence", "occurred_at", "kind", "step", "step_state", "case_state", "message")

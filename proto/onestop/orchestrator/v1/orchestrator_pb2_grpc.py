@@ -84,6 +84,26 @@ class OneStopServiceStub:
                 request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsRequest.SerializeToString,
                 response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsResponse.FromString,
                 _registered_method=True)
+        self.ListSignatureRequests = channel.unary_unary(
+                '/onestop.orchestrator.v1.OneStopService/ListSignatureRequests',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsResponse.FromString,
+                _registered_method=True)
+        self.GetApplicationToSign = channel.unary_unary(
+                '/onestop.orchestrator.v1.OneStopService/GetApplicationToSign',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignResponse.FromString,
+                _registered_method=True)
+        self.SignApplication = channel.unary_unary(
+                '/onestop.orchestrator.v1.OneStopService/SignApplication',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationResponse.FromString,
+                _registered_method=True)
+        self.DeclineApplication = channel.unary_unary(
+                '/onestop.orchestrator.v1.OneStopService/DeclineApplication',
+                request_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationRequest.SerializeToString,
+                response_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationResponse.FromString,
+                _registered_method=True)
 
 
 class OneStopServiceServicer:
@@ -161,6 +181,36 @@ class OneStopServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListSignatureRequests(self, request, context):
+        """A person whose identity the real-name provider verified: the applications that name them and
+        wait for their signature (the caller's credential carries the verified ID number).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetApplicationToSign(self, request, context):
+        """The application PDF a person is asked to sign, with the signatures it carries so far.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignApplication(self, request, context):
+        """The person confirms the application: the platform signs the application PDF for them (PAdES)
+        with a key certified for this one signature. The case starts when the last person has signed.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclineApplication(self, request, context):
+        """The person refuses: the application ends (FAILED) and the applicant is told who declined.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OneStopServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +263,26 @@ def add_OneStopServiceServicer_to_server(servicer, server):
                     servicer.GetStatistics,
                     request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsRequest.FromString,
                     response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsResponse.SerializeToString,
+            ),
+            'ListSignatureRequests': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSignatureRequests,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsResponse.SerializeToString,
+            ),
+            'GetApplicationToSign': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetApplicationToSign,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignResponse.SerializeToString,
+            ),
+            'SignApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignApplication,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationResponse.SerializeToString,
+            ),
+            'DeclineApplication': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclineApplication,
+                    request_deserializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationRequest.FromString,
+                    response_serializer=onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -485,6 +555,114 @@ class OneStopService:
             '/onestop.orchestrator.v1.OneStopService/GetStatistics',
             onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsRequest.SerializeToString,
             onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetStatisticsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSignatureRequests(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.OneStopService/ListSignatureRequests',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.ListSignatureRequestsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetApplicationToSign(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.OneStopService/GetApplicationToSign',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.GetApplicationToSignResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.OneStopService/SignApplication',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.SignApplicationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclineApplication(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/onestop.orchestrator.v1.OneStopService/DeclineApplication',
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationRequest.SerializeToString,
+            onestop_dot_orchestrator_dot_v1_dot_orchestrator__pb2.DeclineApplicationResponse.FromString,
             options,
             channel_credentials,
             insecure,

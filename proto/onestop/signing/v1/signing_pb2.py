@@ -22,33 +22,42 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from onestop.common.v1 import limits_pb2 as onestop_dot_common_dot_v1_dot_limits__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n onestop/signing/v1/signing.proto\x12\x12onestop.signing.v1\"O\n\nWrappedKey\x12\x15\n\rencrypted_key\x18\x01 \x01(\x0c\x12\x17\n\x0f\x63\x65rtificate_der\x18\x02 \x01(\x0c\x12\x11\n\tchain_der\x18\x03 \x03(\x0c\"5\n\x03\x42ox\x12\n\n\x02x1\x18\x01 \x01(\x01\x12\n\n\x02y1\x18\x02 \x01(\x01\x12\n\n\x02x2\x18\x03 \x01(\x01\x12\n\n\x02y2\x18\x04 \x01(\x01\"M\n\nAppearance\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12$\n\x03\x62ox\x18\x02 \x01(\x0b\x32\x17.onestop.signing.v1.Box\x12\x0c\n\x04page\x18\x03 \x01(\x05\"M\n\tFieldSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12$\n\x03\x62ox\x18\x03 \x01(\x0b\x32\x17.onestop.signing.v1.Box\"K\n\nAttachment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04mime\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\x8f\x04\n\x0eSignPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x37\n\x0cplatform_key\x18\x02 \x01(\x0e\x32\x1f.onestop.signing.v1.PlatformKeyH\x00\x12\x35\n\x0bwrapped_key\x18\x03 \x01(\x0b\x32\x1e.onestop.signing.v1.WrappedKeyH\x00\x12\x12\n\nfield_name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08location\x18\x06 \x01(\t\x12\x11\n\ttimestamp\x18\x07 \x01(\x08\x12\x0f\n\x07\x63\x65rtify\x18\x08 \x01(\x08\x12*\n\x06\x64ocmdp\x18\t \x01(\x0e\x32\x1a.onestop.signing.v1.DocMdp\x12\x32\n\nappearance\x18\n \x01(\x0b\x32\x1e.onestop.signing.v1.Appearance\x12\x18\n\x10\x65mbed_validation\x18\x0b \x01(\x08\x12\x0c\n\x04\x63rls\x18\x0c \x03(\x0c\x12\x1a\n\x12\x65xtra_certificates\x18\r \x03(\x0c\x12\x33\n\x0b\x61ttachments\x18\x0e \x03(\x0b\x32\x1e.onestop.signing.v1.Attachment\x12\x0b\n\x03lta\x18\x0f \x01(\x08\x12\x39\n\x12\x65xtra_empty_fields\x18\x10 \x03(\x0b\x32\x1d.onestop.signing.v1.FieldSpecB\x05\n\x03key\"A\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x02 \x01(\t*e\n\x0bPlatformKey\x12\x1c\n\x18PLATFORM_KEY_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLATFORM_KEY_REGISTRATION\x10\x01\x12\x19\n\x15PLATFORM_KEY_PLATFORM\x10\x02*g\n\x06\x44ocMdp\x12\x17\n\x13\x44OC_MDP_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44OC_MDP_FILL_FORMS\x10\x01\x12\x16\n\x12\x44OC_MDP_NO_CHANGES\x10\x02\x12\x14\n\x10\x44OC_MDP_ANNOTATE\x10\x03\x32\x64\n\x0eSigningService\x12R\n\x07SignPdf\x12\".onestop.signing.v1.SignPdfRequest\x1a#.onestop.signing.v1.SignPdfResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n onestop/signing/v1/signing.proto\x12\x12onestop.signing.v1\x1a\x1eonestop/common/v1/limits.proto\"O\n\nWrappedKey\x12\x15\n\rencrypted_key\x18\x01 \x01(\x0c\x12\x17\n\x0f\x63\x65rtificate_der\x18\x02 \x01(\x0c\x12\x11\n\tchain_der\x18\x03 \x03(\x0c\"5\n\x03\x42ox\x12\n\n\x02x1\x18\x01 \x01(\x01\x12\n\n\x02y1\x18\x02 \x01(\x01\x12\n\n\x02x2\x18\x03 \x01(\x01\x12\n\n\x02y2\x18\x04 \x01(\x01\"M\n\nAppearance\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12$\n\x03\x62ox\x18\x02 \x01(\x0b\x32\x17.onestop.signing.v1.Box\x12\x0c\n\x04page\x18\x03 \x01(\x05\"M\n\tFieldSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04page\x18\x02 \x01(\x05\x12$\n\x03\x62ox\x18\x03 \x01(\x0b\x32\x17.onestop.signing.v1.Box\"K\n\nAttachment\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12\x0c\n\x04mime\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\"\\\n\tPersonKey\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x64\x12\x1e\n\x10masked_id_number\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x1b\n\rperson_digest\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\"\xc0\x04\n\x0eSignPdfRequest\x12\x0b\n\x03pdf\x18\x01 \x01(\x0c\x12\x37\n\x0cplatform_key\x18\x02 \x01(\x0e\x32\x1f.onestop.signing.v1.PlatformKeyH\x00\x12\x35\n\x0bwrapped_key\x18\x03 \x01(\x0b\x32\x1e.onestop.signing.v1.WrappedKeyH\x00\x12/\n\x06person\x18\x11 \x01(\x0b\x32\x1d.onestop.signing.v1.PersonKeyH\x00\x12\x12\n\nfield_name\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x10\n\x08location\x18\x06 \x01(\t\x12\x11\n\ttimestamp\x18\x07 \x01(\x08\x12\x0f\n\x07\x63\x65rtify\x18\x08 \x01(\x08\x12*\n\x06\x64ocmdp\x18\t \x01(\x0e\x32\x1a.onestop.signing.v1.DocMdp\x12\x32\n\nappearance\x18\n \x01(\x0b\x32\x1e.onestop.signing.v1.Appearance\x12\x18\n\x10\x65mbed_validation\x18\x0b \x01(\x08\x12\x0c\n\x04\x63rls\x18\x0c \x03(\x0c\x12\x1a\n\x12\x65xtra_certificates\x18\r \x03(\x0c\x12\x33\n\x0b\x61ttachments\x18\x0e \x03(\x0b\x32\x1e.onestop.signing.v1.Attachment\x12\x0b\n\x03lta\x18\x0f \x01(\x08\x12\x39\n\x12\x65xtra_empty_fields\x18\x10 \x03(\x0b\x32\x1d.onestop.signing.v1.FieldSpecB\x05\n\x03key\"A\n\x0fSignPdfResponse\x12\x12\n\nsigned_pdf\x18\x01 \x01(\x0c\x12\x1a\n\x12\x63\x65rtificate_serial\x18\x02 \x01(\t*e\n\x0bPlatformKey\x12\x1c\n\x18PLATFORM_KEY_UNSPECIFIED\x10\x00\x12\x1d\n\x19PLATFORM_KEY_REGISTRATION\x10\x01\x12\x19\n\x15PLATFORM_KEY_PLATFORM\x10\x02*g\n\x06\x44ocMdp\x12\x17\n\x13\x44OC_MDP_UNSPECIFIED\x10\x00\x12\x16\n\x12\x44OC_MDP_FILL_FORMS\x10\x01\x12\x16\n\x12\x44OC_MDP_NO_CHANGES\x10\x02\x12\x14\n\x10\x44OC_MDP_ANNOTATE\x10\x03\x32\x64\n\x0eSigningService\x12R\n\x07SignPdf\x12\".onestop.signing.v1.SignPdfRequest\x1a#.onestop.signing.v1.SignPdfResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'onestop.signing.v1.signing_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PLATFORMKEY']._serialized_start=1024
-  _globals['_PLATFORMKEY']._serialized_end=1125
-  _globals['_DOCMDP']._serialized_start=1127
-  _globals['_DOCMDP']._serialized_end=1230
-  _globals['_WRAPPEDKEY']._serialized_start=56
-  _globals['_WRAPPEDKEY']._serialized_end=135
-  _globals['_BOX']._serialized_start=137
-  _globals['_BOX']._serialized_end=190
-  _globals['_APPEARANCE']._serialized_start=192
-  _globals['_APPEARANCE']._serialized_end=269
-  _globals['_FIELDSPEC']._serialized_start=271
-  _globals['_FIELDSPEC']._serialized_end=348
-  _globals['_ATTACHMENT']._serialized_start=350
-  _globals['_ATTACHMENT']._serialized_end=425
-  _globals['_SIGNPDFREQUEST']._serialized_start=428
-  _globals['_SIGNPDFREQUEST']._serialized_end=955
-  _globals['_SIGNPDFRESPONSE']._serialized_start=957
-  _globals['_SIGNPDFRESPONSE']._serialized_end=1022
-  _globals['_SIGNINGSERVICE']._serialized_start=1232
-  _globals['_SIGNINGSERVICE']._serialized_end=1332
+  _globals['_PERSONKEY'].fields_by_name['name']._loaded_options = None
+  _globals['_PERSONKEY'].fields_by_name['name']._serialized_options = b'\310\363\030d'
+  _globals['_PERSONKEY'].fields_by_name['masked_id_number']._loaded_options = None
+  _globals['_PERSONKEY'].fields_by_name['masked_id_number']._serialized_options = b'\310\363\030 '
+  _globals['_PERSONKEY'].fields_by_name['person_digest']._loaded_options = None
+  _globals['_PERSONKEY'].fields_by_name['person_digest']._serialized_options = b'\310\363\030@'
+  _globals['_PLATFORMKEY']._serialized_start=1199
+  _globals['_PLATFORMKEY']._serialized_end=1300
+  _globals['_DOCMDP']._serialized_start=1302
+  _globals['_DOCMDP']._serialized_end=1405
+  _globals['_WRAPPEDKEY']._serialized_start=88
+  _globals['_WRAPPEDKEY']._serialized_end=167
+  _globals['_BOX']._serialized_start=169
+  _globals['_BOX']._serialized_end=222
+  _globals['_APPEARANCE']._serialized_start=224
+  _globals['_APPEARANCE']._serialized_end=301
+  _globals['_FIELDSPEC']._serialized_start=303
+  _globals['_FIELDSPEC']._serialized_end=380
+  _globals['_ATTACHMENT']._serialized_start=382
+  _globals['_ATTACHMENT']._serialized_end=457
+  _globals['_PERSONKEY']._serialized_start=459
+  _globals['_PERSONKEY']._serialized_end=551
+  _globals['_SIGNPDFREQUEST']._serialized_start=554
+  _globals['_SIGNPDFREQUEST']._serialized_end=1130
+  _globals['_SIGNPDFRESPONSE']._serialized_start=1132
+  _globals['_SIGNPDFRESPONSE']._serialized_end=1197
+  _globals['_SIGNINGSERVICE']._serialized_start=1407
+  _globals['_SIGNINGSERVICE']._serialized_end=1507
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from onestop.common.v1 import limits_pb2 as _limits_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -81,11 +82,22 @@ class Attachment(_message.Message):
     description: str
     def __init__(self, name: _Optional[str] = ..., data: _Optional[bytes] = ..., mime: _Optional[str] = ..., description: _Optional[str] = ...) -> None: ...
 
+class PersonKey(_message.Message):
+    __slots__ = ("name", "masked_id_number", "person_digest")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MASKED_ID_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    PERSON_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    masked_id_number: str
+    person_digest: str
+    def __init__(self, name: _Optional[str] = ..., masked_id_number: _Optional[str] = ..., person_digest: _Optional[str] = ...) -> None: ...
+
 class SignPdfRequest(_message.Message):
-    __slots__ = ("pdf", "platform_key", "wrapped_key", "field_name", "reason", "location", "timestamp", "certify", "docmdp", "appearance", "embed_validation", "crls", "extra_certificates", "attachments", "lta", "extra_empty_fields")
+    __slots__ = ("pdf", "platform_key", "wrapped_key", "person", "field_name", "reason", "location", "timestamp", "certify", "docmdp", "appearance", "embed_validation", "crls", "extra_certificates", "attachments", "lta", "extra_empty_fields")
     PDF_FIELD_NUMBER: _ClassVar[int]
     PLATFORM_KEY_FIELD_NUMBER: _ClassVar[int]
     WRAPPED_KEY_FIELD_NUMBER: _ClassVar[int]
+    PERSON_FIELD_NUMBER: _ClassVar[int]
     FIELD_NAME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     LOCATION_FIELD_NUMBER: _ClassVar[int]
@@ -102,6 +114,7 @@ class SignPdfRequest(_message.Message):
     pdf: bytes
     platform_key: PlatformKey
     wrapped_key: WrappedKey
+    person: PersonKey
     field_name: str
     reason: str
     location: str
@@ -115,7 +128,7 @@ class SignPdfRequest(_message.Message):
     attachments: _containers.RepeatedCompositeFieldContainer[Attachment]
     lta: bool
     extra_empty_fields: _containers.RepeatedCompositeFieldContainer[FieldSpec]
-    def __init__(self, pdf: _Optional[bytes] = ..., platform_key: _Optional[_Union[PlatformKey, str]] = ..., wrapped_key: _Optional[_Union[WrappedKey, _Mapping]] = ..., field_name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[str] = ..., timestamp: _Optional[bool] = ..., certify: _Optional[bool] = ..., docmdp: _Optional[_Union[DocMdp, str]] = ..., appearance: _Optional[_Union[Appearance, _Mapping]] = ..., embed_validation: _Optional[bool] = ..., crls: _Optional[_Iterable[bytes]] = ..., extra_certificates: _Optional[_Iterable[bytes]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., lta: _Optional[bool] = ..., extra_empty_fields: _Optional[_Iterable[_Union[FieldSpec, _Mapping]]] = ...) -> None: ...
+    def __init__(self, pdf: _Optional[bytes] = ..., platform_key: _Optional[_Union[PlatformKey, str]] = ..., wrapped_key: _Optional[_Union[WrappedKey, _Mapping]] = ..., person: _Optional[_Union[PersonKey, _Mapping]] = ..., field_name: _Optional[str] = ..., reason: _Optional[str] = ..., location: _Optional[str] = ..., timestamp: _Optional[bool] = ..., certify: _Optional[bool] = ..., docmdp: _Optional[_Union[DocMdp, str]] = ..., appearance: _Optional[_Union[Appearance, _Mapping]] = ..., embed_validation: _Optional[bool] = ..., crls: _Optional[_Iterable[bytes]] = ..., extra_certificates: _Optional[_Iterable[bytes]] = ..., attachments: _Optional[_Iterable[_Union[Attachment, _Mapping]]] = ..., lta: _Optional[bool] = ..., extra_empty_fields: _Optional[_Iterable[_Union[FieldSpec, _Mapping]]] = ...) -> None: ...
 
 class SignPdfResponse(_message.Message):
     __slots__ = ("signed_pdf", "certificate_serial")
