@@ -10,9 +10,8 @@ import sqlite3
 import statistics
 import threading
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +34,6 @@ from onestop_common.errors import (
     NotFound,
     OneStopError,
     PermissionDenied,
-    ResourceExhausted,
     RuleViolation,
     Unavailable,
     violation,
@@ -51,6 +49,7 @@ from onestop_common.limits import enforce_limits, excerpt
 from onestop_common.protoconv import internal_status, rejections, status_for, violations_of
 from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
+from orchestrator.caller_slots import CallerSlots
 from orchestrator.engine import SagaEngine, corrected_form
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
@@ -239,8 +238,9 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
     watch_max_seconds: float = 3600.0
     # Open Watch streams one caller may hold at once (each holds a server thread).
     watch_streams_per_caller: int = 20
-    _watching: Counter[str] = field(default_factory=Counter, init=False, repr=False)
-    _watching_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # Other calls one caller may have in progress at once: beyond them, RESOURCE_EXHAUSTED,
+    # so one partner's burst cannot take every server thread from the others.
+    calls_per_caller: int = 32
     # The partner port's certificate checks (issuing CA, revocations); None: no partner port.
     partner_trust: PartnerTrust | None = None
     # The participants' checks of a whole application; None: the form's completeness only
@@ -257,8 +257,16 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
             server, self, pb.DESCRIPTOR.services_by_name["OneStopService"], self._gate
         )
 
+    def __post_init__(self) -> None:
+        self._watch_slots = CallerSlots(self.watch_streams_per_caller, "watch streams", "进度订阅")
+        self._call_slots = CallerSlots(self.calls_per_caller, "calls", "请求")
+
     def _gate(self, context: grpc.ServicerContext, method: str) -> None:
-        permissions.authorize(self._principal(context), method)
+        principal = self._principal(context)
+        permissions.authorize(principal, method)
+        # The platform's own processes are not throttled; a Watch holds a stream slot instead.
+        if principal.role is not Role.SYSTEM and not method.endswith("/WatchApplication"):
+            self._call_slots.take(principal, context)
 
     def _principal(self, context: grpc.ServicerContext) -> Principal:
         return principal_from_context(context, self.token_secret, self.partner_trust)
@@ -381,36 +389,8 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         self, request: pb.WatchApplicationRequest, context: grpc.ServicerContext
     ) -> Iterator[pb.WatchApplicationResponse]:
         principal = self._require(context, READERS)
-        with self._watch_slot(principal, context):
-            yield from self._watch(request, context, principal)
-
-    @contextmanager
-    def _watch_slot(self, principal: Principal, context: grpc.ServicerContext) -> Iterator[None]:
-        """One of the caller's open streams, given back as soon as the call ends for any
-        reason (a client's cancel ends it at once, not at the stream's next wake-up)."""
-        caller = f"{principal.role.value}:{principal.subject}"
-        with self._watching_lock:
-            if self._watching[caller] >= self.watch_streams_per_caller:
-                raise ResourceExhausted(
-                    f"{self.watch_streams_per_caller} watch streams are open for this caller "
-                    "already; close one first",
-                    message_zh=f"该调用方已打开 {self.watch_streams_per_caller} 个进度订阅，"
-                    "请先关闭其中一个",
-                )
-            self._watching[caller] += 1
-        released = threading.Event()
-
-        def release() -> None:
-            with self._watching_lock:
-                if not released.is_set():
-                    released.set()
-                    self._watching[caller] -= 1
-
-        context.add_callback(release)
-        try:
-            yield
-        finally:
-            release()
+        self._watch_slots.take(principal, context)
+        yield from self._watch(request, context, principal)
 
     def _watch(
         self,
