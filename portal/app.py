@@ -20,7 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from onestop_common.settings import Settings
 from portal.backend import Backend, BackendError, Forbidden, Missing, Unavailable
-from portal.routes import admin, apply, auth, cases, desks, seals
+from portal.routes import admin, apply, auth, cases, desks, seals, signing
 from portal.security import SessionCodec, SessionMiddleware
 from portal.store import PortalStore
 from portal.web import (
@@ -104,6 +104,7 @@ def routes() -> list[BaseRoute]:
         *apply.routes(),
         *cases.routes(),
         *seals.routes(),
+        *signing.routes(),
         *desks.routes(),
         *admin.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),

@@ -1,0 +1,199 @@
+"""A person named in an application confirms it: the requests waiting for the signed-in person
+(found by the ID number the real-name provider verified), the application to read (the PDF and
+who has signed so far), and signing or declining it. The orchestrator has the platform sign the
+application PDF for the person (engine.consent); a local account, whose identity nobody verified,
+is sent to real-name sign-in instead."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop_common.clock import to_shanghai
+from onestop_common.permissions import Action
+from onestop_common.protoconv import from_timestamp
+from portal.backend import BackendError, Missing, Unavailable
+from portal.i18n import translate
+from portal.store import Account
+from portal.web import (
+    APPLICANTS,
+    call_orchestrator,
+    form_items,
+    lang_of,
+    post,
+    redirect,
+    render,
+    require,
+    require_to,
+    session,
+)
+
+SIGNATURE_STATES = {
+    pb.SIGNATURE_STATE_WAITING: "waiting",
+    pb.SIGNATURE_STATE_SIGNED: "signed",
+    pb.SIGNATURE_STATE_DECLINED: "declined",
+}
+ROLES = (
+    "legal_representative",
+    "shareholder",
+    "chair",
+    "director",
+    "sole_director",
+    "supervisor",
+    "manager",
+    "executive_partner",
+    "officer",
+)
+MAX_REASON = 500
+
+
+def _when(ts: Any) -> str:
+    value = from_timestamp(ts)
+    return "" if value is None else f"{to_shanghai(value):%Y-%m-%d %H:%M}"
+
+
+def _roles(roles: Any, lang: str) -> str:
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(translate(f"sign.role.{r}", lang) if r in ROLES else r for r in roles)
+
+
+def _request_view(item: pb.SignatureRequest, lang: str) -> dict[str, str]:
+    return {
+        "case_id": item.case_id,
+        "company_name": item.company_name,
+        "roles": _roles(item.roles, lang),
+        "submitted": _when(item.submitted_at),
+        "expires": _when(item.expires_at),
+        "state": SIGNATURE_STATES.get(item.state, "waiting"),
+    }
+
+
+def _signature_view(item: pb.PersonSignature, lang: str) -> dict[str, str]:
+    return {
+        "name": item.name,
+        "id": item.masked_id_number,
+        "roles": _roles(item.roles, lang),
+        "state": SIGNATURE_STATES.get(item.state, "waiting"),
+        "signed_at": _when(item.signed_at),
+        "reason": item.reason,
+    }
+
+
+async def _verified(request: Request, action: Action | None = None) -> Account | None:
+    """The signed-in person if the real-name provider verified them; None for a local account."""
+    account = await (require_to(request, action) if action else require(request, APPLICANTS))
+    return account if account.person_id else None
+
+
+async def requests_page(request: Request) -> Response:
+    account = await _verified(request)
+    if account is None:
+        return render(request, "sign_list.html", verified=False, requests=[])
+    found = await call_orchestrator(
+        request, account, "ListSignatureRequests", pb.ListSignatureRequestsRequest()
+    )
+    lang = lang_of(request)
+    return render(
+        request,
+        "sign_list.html",
+        verified=True,
+        requests=[_request_view(r, lang) for r in found.requests],
+    )
+
+
+async def application_page(request: Request, *, error: str = "", status: int = 200) -> Response:
+    account = await _verified(request)
+    if account is None:
+        return redirect("/sign")
+    case_id = request.path_params["case_id"][:32]
+    shown = await call_orchestrator(
+        request, account, "GetApplicationToSign", pb.GetApplicationToSignRequest(case_id=case_id)
+    )
+    lang = lang_of(request)
+    return render(
+        request,
+        "sign.html",
+        status,
+        case_id=case_id,
+        mine=_request_view(shown.request, lang) if shown.HasField("request") else None,
+        signatures=[_signature_view(s, lang) for s in shown.signatures],
+        form_sha256=shown.form_sha256,
+        error=error,
+    )
+
+
+async def application_pdf(request: Request) -> Response:
+    account = await _verified(request)
+    if account is None:
+        return redirect("/sign")
+    case_id = request.path_params["case_id"][:32]
+    shown = await call_orchestrator(
+        request, account, "GetApplicationToSign", pb.GetApplicationToSignRequest(case_id=case_id)
+    )
+    return Response(
+        shown.pdf,
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'inline; filename="application-{case_id}.pdf"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+async def sign(request: Request) -> Response:
+    account = await _verified(request, Action.SIGN_APPLICATION)
+    if account is None:
+        return redirect("/sign")
+    case_id = request.path_params["case_id"][:32]
+    form = await form_items(request)
+    message = pb.SignApplicationRequest(
+        case_id=case_id, form_sha256=str(form.get("form_sha256", ""))[:64]
+    )
+    try:
+        await call_orchestrator(request, account, "SignApplication", message)
+    except BackendError as refused:
+        return await _refused(request, refused)
+    session(request).flash("sign.done")
+    return redirect("/sign")
+
+
+async def decline(request: Request) -> Response:
+    account = await _verified(request, Action.SIGN_APPLICATION)
+    if account is None:
+        return redirect("/sign")
+    case_id = request.path_params["case_id"][:32]
+    form = await form_items(request)
+    reason = str(form.get("reason", "")).strip()
+    if not reason:
+        # Checked before anything is sent: a refusal without a reason tells the applicant nothing.
+        error = translate("sign.reason_required", lang_of(request))
+        return await application_page(request, error=error, status=422)
+    message = pb.DeclineApplicationRequest(case_id=case_id, reason=reason[:MAX_REASON])
+    try:
+        await call_orchestrator(request, account, "DeclineApplication", message)
+    except BackendError as refused:
+        return await _refused(request, refused)
+    session(request).flash("sign.declined")
+    return redirect("/sign")
+
+
+async def _refused(request: Request, refused: BackendError) -> Response:
+    """The application again with the platform's reason (already signed, no longer waiting, a
+    name that differs from the verified one); an outage goes to the error page."""
+    if isinstance(refused, (Unavailable, Missing)):
+        raise refused
+    return await application_page(request, error=refused.message, status=409)
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        Route("/sign", requests_page),
+        Route("/sign/{case_id}", application_page),
+        Route("/sign/{case_id}/application.pdf", application_pdf),
+        post("/sign/{case_id}", sign),
+        post("/sign/{case_id}/decline", decline),
+    ]
