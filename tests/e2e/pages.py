@@ -36,7 +36,8 @@ def login(page: Any, username: str, password: str) -> None:
     page.goto("/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Exactly: the real-name sign-in button above ("实名认证登录") contains the word too.
+    page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_url(lambda url: "/login" not in url)
 
 
