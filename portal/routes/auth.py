@@ -119,7 +119,7 @@ async def realname_callback(request: Request) -> Response:
     except SignInFailed as failure:
         return await realname_refused(request, failure.reason, failure.status)
     except NotForRealNameSignIn:
-        log.warning("a real-name sign-in maps to a staff or disabled account; refused")
+        log.warning("%r is linked to a staff or disabled account: not signed in", identity)
         return await realname_refused(request, "oidc.not_applicant", 403)
     log.info("%r signed in as %s", identity, account.username)
     session(request).sign_in(account.username, account.session_epoch)
