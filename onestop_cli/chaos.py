@@ -41,7 +41,7 @@ from onestop_cli.broker_node import BrokerNode
 from onestop_cli.demo import StaffBots, demo_forms, platform_channels
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
 from onestop_common.identity import Role, bearer, issue_token
-from onestop_common.settings import SERVICES, SIGNER, Settings, load_settings
+from onestop_common.settings import IDP, SERVICES, SIGNER, Settings, load_settings
 
 FINAL = frozenset(
     {
@@ -141,7 +141,8 @@ def run_chaos(plan: ChaosPlan, out: Callable[[str], None] = print) -> ChaosResul
     supervisor = Supervisor(
         settings,
         env,
-        components=COMPONENT_ORDER[:-1],  # no portal: partners and staff use gRPC
+        # No portal (partners and staff use gRPC), so no identity provider either.
+        components=tuple(c for c in COMPONENT_ORDER if c not in ("portal", IDP)),
         log_dir=base / "logs",
         restart_on_exit=False,
         report=lambda line: out(f"  {line}"),

@@ -206,6 +206,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     portal.set_defaults(handler=_portal)
 
+    idp = sub.add_parser(
+        "idp",
+        help="run the local OpenID Connect provider with test identities (development and tests; "
+        "`onestop up` starts it when ONESTOP_OIDC_ISSUER is not set)",
+    )
+    idp.set_defaults(handler=_idp)
+
     user = sub.add_parser("user", help="portal accounts")
     user_sub = user.add_subparsers(metavar="ACTION")
     user_add = user_sub.add_parser("add", help="create a portal account (asks for the password)")
@@ -386,6 +393,16 @@ def _signer(_args: argparse.Namespace) -> int:
     from signer.server import serve
 
     return _serve("signer", serve)
+
+
+def _idp(_args: argparse.Namespace) -> int:
+    from idp.main import ProviderConfigured, serve
+
+    try:
+        return _serve("idp", serve)
+    except ProviderConfigured as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
 
 def _service(args: argparse.Namespace) -> int:

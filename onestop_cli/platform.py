@@ -36,6 +36,16 @@ def _safe_url(url: str) -> str:
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
 
 
+def sign_in_note(settings: Settings) -> str:
+    """Where citizens sign in: a developer must not mistake the test provider for a real one."""
+    if settings.local_oidc_provider:
+        return (
+            f"citizens sign in at {settings.portal_url}/login with the local test identity "
+            f"provider ({settings.oidc_issuer_url}); set ONESTOP_OIDC_ISSUER for a real one"
+        )
+    return f"citizens sign in at {settings.portal_url}/login with {settings.oidc_issuer_url}"
+
+
 def run_up(*, echo: bool) -> int:
     settings = load_settings()
     try:
@@ -61,6 +71,7 @@ def run_up(*, echo: bool) -> int:
         f"OneStop is up: public API on {settings.grpc_target('orchestrator')}; Ctrl-C stops.",
         flush=True,
     )
+    print(sign_in_note(settings), flush=True)
     watcher = threading.Thread(target=supervisor.watch, daemon=True)
     watcher.start()
     stop.wait()

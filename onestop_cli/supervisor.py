@@ -1,6 +1,6 @@
-"""Starts the platform's processes (signing servers, orchestrator, five services, portal) as
-children, waits until each answers its health check, restarts one that dies, and stops them all
-cleanly.
+"""Starts the platform's processes (signing servers, orchestrator, five services, the local
+identity provider when no real one is configured, portal) as children, waits until each answers
+its health check, restarts one that dies, and stops them all cleanly.
 
 Used by ``onestop up``, by the demo and by the end-to-end tests, so all three start the platform
 the same way.
@@ -24,9 +24,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from onestop_common.lifeline import PARENT_PID_VARIABLE
-from onestop_common.settings import SERVICES, SIGNER, Settings
+from onestop_common.settings import IDP, SERVICES, SIGNER, Settings
 
-COMPONENT_ORDER = (SIGNER, "orchestrator", *SERVICES, "portal")
+COMPONENT_ORDER = (SIGNER, "orchestrator", *SERVICES, IDP, "portal")
 # Replicas of a component are children named "<component>-<n>" from the second one on.
 REPLICA_SEPARATOR = "-"
 HEALTH_TIMEOUT_SECONDS = 60.0
@@ -40,9 +40,12 @@ def component_of(child_name: str) -> str:
 
 
 def with_replicas(components: Sequence[str], settings: Settings) -> list[str]:
-    """Child names: the signing server as many times as configured (they share its ports)."""
+    """Child names: the signing server as many times as configured (they share its ports); the
+    local identity provider only when no real one is configured (ONESTOP_OIDC_ISSUER)."""
     names: list[str] = []
     for name in components:
+        if name == IDP and not settings.local_oidc_provider:
+            continue
         names.append(name)
         if name == SIGNER:
             names += [
@@ -55,7 +58,7 @@ def component_command(name: str) -> list[str]:
     name = component_of(name)
     if name == "orchestrator":
         return [sys.executable, "-m", "onestop_cli.main", "orchestrator"]
-    if name in ("portal", SIGNER):
+    if name in ("portal", SIGNER, IDP):
         return [sys.executable, "-m", "onestop_cli.main", name]
     return [sys.executable, "-m", "onestop_cli.service_main", name]
 
@@ -67,6 +70,13 @@ def shared_clock_env(settings: Settings) -> dict[str, str]:
     origin = settings.clock_origin or datetime.now(UTC)
     start = settings.clock_start or origin
     return {"ONESTOP_CLOCK_ORIGIN": origin.isoformat(), "ONESTOP_CLOCK_START": start.isoformat()}
+
+
+# Components that answer health checks over HTTP (the others over gRPC), and where.
+HTTP_HEALTH: dict[str, Callable[[Settings], str]] = {
+    "portal": lambda settings: f"http://127.0.0.1:{settings.http_port('portal')}/healthz",
+    IDP: lambda settings: f"{settings.oidc_issuer_url}/healthz",
+}
 
 
 def check_health(target: str, timeout: float = 1.0) -> bool:
@@ -171,11 +181,11 @@ class Supervisor:
                         f"see {child.log_path}:\n{tail(child.log_path)}"
                     )
                 component = component_of(name)
-                if component == "portal":
-                    url = f"http://127.0.0.1:{self.settings.http_port('portal')}/healthz"
+                if component in HTTP_HEALTH:
+                    url = HTTP_HEALTH[component](self.settings)
                     if check_http_health(url):
                         pending.remove(name)
-                        self.report(f"portal healthy on {url.removesuffix('healthz')}")
+                        self.report(f"{name} healthy on {url.removesuffix('healthz')}")
                 elif check_health(self.settings.grpc_target(component)):
                     # Signing server replicas share one port: any answer there will do.
                     pending.remove(name)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from onestop_common.clock import Clock, clock_from_settings
 
@@ -31,8 +32,13 @@ COMPONENTS = (
 SERVICES = ("registration", "seal", "invoice", "social_insurance", "bank")
 # The signing server holds the signing keys and no database.
 SIGNER = "signer"
+# The local OpenID Connect provider with verified test identities: development and tests only;
+# production points the portal at the real-name provider (ONESTOP_OIDC_ISSUER) instead.
+IDP = "idp"
+# Where the provider sends the citizen back to the portal (the registered redirect URI's path).
+OIDC_CALLBACK_PATH = "/login/oidc/callback"
 
-_PORT_OFFSETS = {name: i for i, name in enumerate((*COMPONENTS, SIGNER))}
+_PORT_OFFSETS = {name: i for i, name in enumerate((*COMPONENTS, SIGNER, IDP))}
 # The orchestrator's mutual-TLS port for integration partners, well above the components' ports.
 PARTNER_PORT_OFFSET = 40
 
@@ -96,6 +102,24 @@ class Settings:
     # verifies their identity and signs it before the case starts (全程电子化). Off only for
     # development and the tests of other features.
     person_signatures: bool = True
+    # ONESTOP_PORTAL_PUBLIC_URL: the portal's address as browsers reach it (scheme, host, port;
+    # behind a TLS proxy, the proxy's); empty: http://127.0.0.1:<its HTTP port>. The identity
+    # provider sends citizens back to it.
+    portal_public_url: str = ""
+    # ONESTOP_OIDC_ISSUER: the real-name identity provider (OpenID Connect) citizens sign in
+    # with; empty: the local provider with test identities, which `onestop up` then starts.
+    oidc_issuer: str = ""
+    # ONESTOP_OIDC_CLIENT_ID / ONESTOP_OIDC_CLIENT_SECRET: the portal's registration there (the
+    # secret defaults to a file in the data directory, which the local provider reads too).
+    oidc_client_id: str = "onestop-portal"
+    oidc_client_secret: str = field(default="", repr=False)
+    # ONESTOP_OIDC_ID_NUMBER_CLAIM: the ID token claim in which the provider states the citizen
+    # ID number it verified (providers name it differently).
+    oidc_id_number_claim: str = "id_number"
+    # ONESTOP_OIDC_PROVIDER_HOST / ONESTOP_OIDC_PROVIDER_PORT: where the local provider listens
+    # (the port defaults to its place among the HTTP ports).
+    oidc_provider_host: str = "127.0.0.1"
+    oidc_provider_port: int | None = None
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -141,6 +165,35 @@ class Settings:
         return clock_from_settings(self.clock_speed, self.clock_start, self.clock_origin)
 
     @property
+    def portal_url(self) -> str:
+        """The portal's public address, without a trailing slash."""
+        return (self.portal_public_url or f"http://127.0.0.1:{self.http_port('portal')}").rstrip(
+            "/"
+        )
+
+    @property
+    def oidc_redirect_uri(self) -> str:
+        return f"{self.portal_url}{OIDC_CALLBACK_PATH}"
+
+    @property
+    def local_oidc_provider(self) -> bool:
+        """No real-name provider is configured: the platform runs its own with test identities."""
+        return not self.oidc_issuer
+
+    @property
+    def oidc_provider_listen_port(self) -> int:
+        if self.oidc_provider_port is not None:
+            return self.oidc_provider_port
+        return self.http_port(IDP)
+
+    @property
+    def oidc_issuer_url(self) -> str:
+        """The issuer citizens sign in with: the configured one, else the local provider."""
+        if self.oidc_issuer:
+            return self.oidc_issuer
+        return f"http://{self.oidc_provider_host}:{self.oidc_provider_listen_port}"
+
+    @property
     def pki_dir(self) -> Path:
         return self.data_dir / "pki"
 
@@ -182,10 +235,28 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         portal_trusted_proxies=_networks(env, "ONESTOP_PORTAL_TRUSTED_PROXIES"),
         person_signatures=_choice(env, "ONESTOP_PERSON_SIGNATURES", "required", ("required", "off"))
         == "required",
+        portal_public_url=_http_url(env, "ONESTOP_PORTAL_PUBLIC_URL"),
+        oidc_issuer=_http_url(env, "ONESTOP_OIDC_ISSUER"),
+        oidc_client_id=env.get("ONESTOP_OIDC_CLIENT_ID") or defaults.oidc_client_id,
+        oidc_id_number_claim=(
+            env.get("ONESTOP_OIDC_ID_NUMBER_CLAIM") or defaults.oidc_id_number_claim
+        ),
+        oidc_provider_host=env.get("ONESTOP_OIDC_PROVIDER_HOST") or defaults.oidc_provider_host,
+        oidc_provider_port=_port(env, "ONESTOP_OIDC_PROVIDER_PORT"),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
-    return replace(settings, token_secret=token_secret, kek=kek)
+    oidc_client_secret = env.get("ONESTOP_OIDC_CLIENT_SECRET", "")
+    if settings.oidc_issuer and not oidc_client_secret:
+        # A made-up secret would only fail later, at the first citizen's sign-in.
+        raise SettingsError(
+            "ONESTOP_OIDC_ISSUER is set: set ONESTOP_OIDC_CLIENT_SECRET to the secret that "
+            "provider registered the portal with"
+        )
+    oidc_client_secret = oidc_client_secret or _secret_file(data_dir, "oidc_client.key").decode()
+    return replace(
+        settings, token_secret=token_secret, kek=kek, oidc_client_secret=oidc_client_secret
+    )
 
 
 def _secret_file(data_dir: Path, name: str) -> bytes:
@@ -248,6 +319,20 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[str, ...]:
                 f"{name} takes IP addresses or networks separated by commas, got {network!r}"
             ) from error
     return networks
+
+
+def _http_url(env: Mapping[str, str], name: str) -> str:
+    """An absolute http(s) URL (kept as written: an issuer is compared character for character
+    with the tokens' "iss"); empty when not set."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError(
+            f"{name} must be an absolute http(s) URL such as https://id.example.gov.cn, got {raw!r}"
+        )
+    return raw
 
 
 def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ template. Every page checks the signed-in account's role; every POST checks the 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
@@ -20,6 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from onestop_common.settings import Settings
 from portal.backend import Backend, BackendError, Forbidden, Missing, Unavailable
+from portal.oidc import RealNameSignIn
 from portal.routes import admin, apply, auth, cases, desks, seals, signing
 from portal.security import SessionCodec, SessionMiddleware
 from portal.store import PortalStore
@@ -111,6 +112,11 @@ def routes() -> list[BaseRoute]:
     ]
 
 
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def create_app(
     settings: Settings,
     *,
@@ -133,10 +139,13 @@ def create_app(
             HTTPException: on_http,
         },
     )
-    app.state.portal = Portal(settings, store, backend, templates())
+    app.state.portal = Portal(settings, store, backend, templates(), RealNameSignIn(settings))
     app.state.secure_cookies = secure_cookies
     app.add_middleware(
-        SessionMiddleware, codec=SessionCodec(settings.token_secret), secure=secure_cookies
+        SessionMiddleware,
+        codec=SessionCodec(settings.token_secret),
+        secure=secure_cookies,
+        form_origins=(origin(settings.oidc_issuer_url),),
     )
     if settings.portal_trusted_proxies:
         # Outermost: the client address every route sees is the one the trusted proxies name.

@@ -1,5 +1,5 @@
-"""The portal's own tables: accounts (with their argon2 password hashes), saved drafts and the
-sign-in throttle every replica shares."""
+"""The portal's own tables: accounts (with their argon2 password hashes, or the real-name
+identity they sign in with), saved drafts and the sign-in throttle every replica shares."""
 
 from __future__ import annotations
 
@@ -19,13 +19,17 @@ class Base(DeclarativeBase):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (UniqueConstraint("username_skeleton", name="uq_users_username_skeleton"),)
+    __table_args__ = (
+        UniqueConstraint("username_skeleton", name="uq_users_username_skeleton"),
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
     # portal.usernames.skeleton: one account per look-alike family of names.
     username_skeleton: Mapped[str] = mapped_column(String(80))
-    # argon2id, encoded with its parameters ("$argon2id$v=19$m=…").
+    # argon2id, encoded with its parameters ("$argon2id$v=19$m=…"); empty for a citizen who
+    # signs in through the real-name identity provider only.
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     # A seal maker's id, a bank's code; empty for single-queue authorities and applicants.
@@ -38,6 +42,13 @@ class User(Base):
     totp_secret: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # The time step of the last one-time code accepted: no code counts twice.
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The real-name identity (OpenID Connect) this account is: the provider and its subject;
+    # both empty (NULL) for local accounts, which no provider vouches for.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # What the provider verified at the last sign-in: the name and the citizen ID number.
+    verified_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    person_id: Mapped[str] = mapped_column(String(18), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(TS)
     last_login_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
@@ -32,15 +32,22 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SCOPE_KEY = "onestop.session"
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
-    "object-src 'none'"
-)
+
+def content_security_policy(form_origins: tuple[str, ...] = ()) -> str:
+    """Our own scripts and styles only; forms go to this site, and on to ``form_origins``: the
+    real-name sign-in form is answered with a redirect to the identity provider, which browsers
+    hold to form-action too."""
+    form_action = " ".join(("'self'", *form_origins))
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; form-action {form_action}; frame-ancestors 'none'; "
+        "base-uri 'none'; object-src 'none'"
+    )
+
+
 # The production profile (Secure cookies, a TLS proxy in front): a year, subdomains included.
 HSTS = "max-age=31536000; includeSubDomains"
 SECURITY_HEADERS = (
-    ("content-security-policy", CONTENT_SECURITY_POLICY),
     ("x-content-type-options", "nosniff"),
     ("x-frame-options", "DENY"),
     ("referrer-policy", "same-origin"),
@@ -101,6 +108,32 @@ class Session:
         return message
 
 
+class SessionItems(MutableMapping[str, Any]):
+    """The session as the dict Starlette's ``request.session`` is, for a library that keeps its
+    own state there: Authlib keeps a real-name sign-in's state, nonce and PKCE verifier until
+    the provider sends the citizen back. Signing in starts a new session, which drops them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def __getitem__(self, key: str) -> Any:
+        return self._session.data[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._session.data[key] = value
+        self._session.modified = True
+
+    def __delitem__(self, key: str) -> None:
+        del self._session.data[key]
+        self._session.modified = True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._session.data))
+
+    def __len__(self) -> int:
+        return len(self._session.data)
+
+
 class SessionCodec:
     def __init__(self, token_secret: str) -> None:
         self._serializer = URLSafeTimedSerializer(
@@ -136,10 +169,21 @@ class SessionMiddleware:
     """Loads the signed session cookie into the scope, writes it back when it changed, and
     adds the security headers to every response."""
 
-    def __init__(self, app: ASGIApp, codec: SessionCodec, *, secure: bool) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        codec: SessionCodec,
+        *,
+        secure: bool,
+        form_origins: tuple[str, ...] = (),
+    ) -> None:
         self.app = app
         self.codec = codec
         self.secure = secure
+        self.headers = (
+            ("content-security-policy", content_security_policy(form_origins)),
+            *SECURITY_HEADERS,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -149,11 +193,12 @@ class SessionMiddleware:
         data = self.codec.loads(raw) if raw else None
         session = Session(data) if data is not None else Session.fresh()
         scope[SCOPE_KEY] = session
+        scope["session"] = SessionItems(session)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS:
+                for name, value in self.headers:
                     if name not in headers:
                         headers[name] = value
                 if self.secure:  # served over TLS: browsers must not come back over plain HTTP

@@ -6,6 +6,7 @@ one verification so that timing does not reveal which names exist.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Sequence
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
+from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Role
 from portal import totp, usernames
 from portal.models import Draft, SignInThrottle, User
@@ -50,6 +52,25 @@ class AccountError(ValueError):
     """A bad username, password, role or organisation; the message says what to change."""
 
 
+class NotForRealNameSignIn(AccountError):
+    """The identity maps to an account that does not sign in through the identity provider:
+    a staff account (staff sign in locally) or a disabled one."""
+
+
+@dataclass(frozen=True)
+class RealNameIdentity:
+    """A person as the real-name identity provider vouched for them in a verified ID token."""
+
+    issuer: str
+    subject: str
+    name: str
+    id_number: str
+
+    def __repr__(self) -> str:
+        masked = mask_id_number(self.id_number)
+        return f"RealNameIdentity({self.issuer!r}, {self.subject!r}, {self.name!r}, {masked!r})"
+
+
 @dataclass(frozen=True)
 class Account:
     username: str
@@ -72,6 +93,7 @@ def _account(row: User) -> Account:
         row.display_name,
         row.session_epoch,
         totp=bool(row.totp_secret),
+        person_id=row.person_id,
     )
 
 
@@ -204,7 +226,8 @@ class PortalStore:
         username = username.strip().lower()
         with transaction(self.sessions) as session:
             row = session.scalar(select(User).where(User.username == username))
-            if row is None or row.disabled:
+            # A citizen's account has no password: it signs in through the identity provider.
+            if row is None or row.disabled or not row.password_hash:
                 _verify(_DUMMY_HASH, password)
                 return None
             if not _verify(row.password_hash, password):
@@ -213,6 +236,35 @@ class PortalStore:
                 row.password_hash = _hasher.hash(password)
             row.last_login_at = datetime.now(UTC)
             return _account(row)
+
+    def sign_in_verified(self, identity: RealNameIdentity, now: datetime | None = None) -> Account:
+        """The entrepreneur account of a person the identity provider verified, made at their
+        first sign-in; what the provider verified is recorded again at each one."""
+        now = now or datetime.now(UTC)
+        for attempt in range(2):
+            try:
+                with transaction(self.sessions) as session:
+                    row = session.scalar(
+                        select(User)
+                        .where(
+                            User.oidc_issuer == identity.issuer,
+                            User.oidc_subject == identity.subject,
+                        )
+                        .with_for_update()
+                    )
+                    if row is None:
+                        row = _citizen(identity, now)
+                        session.add(row)
+                    _check_real_name_account(row)
+                    row.verified_name = identity.name[:120]
+                    row.person_id = identity.id_number
+                    row.last_login_at = now
+                    session.flush()
+                    return _account(row)
+            except IntegrityError:  # their first sign-in in two tabs at once: the other made it
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
     def enable_totp(self, username: str, kek: bytes) -> str:
         """A new one-time-code secret for the account (replacing any); its provisioning URI."""
@@ -307,6 +359,39 @@ class PortalStore:
                 return False
             session.delete(row)
             return True
+
+
+# Accounts made for verified citizens are named after their identity, not their name (names
+# repeat; an ID number must not be shown): "citizen-" and a digest of issuer and subject.
+CITIZEN_PREFIX = "citizen-"
+
+
+def _citizen(identity: RealNameIdentity, now: datetime) -> User:
+    digest = hashlib.sha256(f"{identity.issuer}\n{identity.subject}".encode()).hexdigest()
+    username = f"{CITIZEN_PREFIX}{digest[:16]}"
+    return User(
+        username=username,
+        username_skeleton=usernames.skeleton(username),
+        password_hash="",
+        role=Role.ENTREPRENEUR.value,
+        org="",
+        display_name=identity.name[:120],
+        session_epoch=0,
+        disabled=False,
+        oidc_issuer=identity.issuer,
+        oidc_subject=identity.subject,
+        created_at=now,
+    )
+
+
+def _check_real_name_account(row: User) -> None:
+    if row.role != Role.ENTREPRENEUR.value:
+        raise NotForRealNameSignIn(
+            "工作人员账号不能通过实名认证登录，请使用用户名和密码登录 / a staff account does not "
+            "sign in with a real-name identity: sign in with its username and password"
+        )
+    if row.disabled:
+        raise NotForRealNameSignIn("该账号已停用 / this account is disabled")
 
 
 def _verify(encoded: str, password: str) -> bool:

@@ -1,5 +1,6 @@
-"""Usernames that could pass for someone else's: the platform's own names are reserved for
-self-registration, and no name may look like one already taken ("a1ice" beside "alice").
+"""Usernames that could pass for someone else's: the platform's own names (and the beginning of
+the names it gives verified citizens' accounts) are reserved for self-registration, and no name
+may look like one already taken ("a1ice" beside "alice").
 
 A name's *skeleton* folds what a reader's eye confuses: case, separators ('.', '_', '-'), digits
 that read as letters (0→o, 1→l, 3→e, 4→a, 5→s, 7→t, 8→b), 'i' and 'l', "rn" and "m", "vv" and
@@ -51,7 +52,11 @@ def skeleton(username: str) -> str:
 
 
 _RESERVED_SKELETONS = frozenset(skeleton(name) for name in RESERVED)
+# The platform names the accounts of citizens the real-name identity provider verified
+# "citizen-…" (portal.store): a self-registered name beginning so could pass for one.
+_CITIZEN_SKELETON = skeleton("citizen")
 
 
 def is_reserved(username: str) -> bool:
-    return skeleton(username) in _RESERVED_SKELETONS
+    look = skeleton(username)
+    return look in _RESERVED_SKELETONS or look.startswith(_CITIZEN_SKELETON)

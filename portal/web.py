@@ -29,6 +29,7 @@ from onestop_common.settings import Settings
 from portal.backend import Backend
 from portal.desks import DESKS
 from portal.i18n import enum_label, pair, pick_lang, translator
+from portal.oidc import RealNameSignIn
 from portal.security import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -72,6 +73,7 @@ class Portal:
     store: PortalStore
     backend: Backend
     templates: jinja2.Environment
+    realname: RealNameSignIn
 
 
 def portal_of(request: Request) -> Portal:

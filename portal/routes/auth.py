@@ -1,8 +1,13 @@
 """Signing in and out, signing up (entrepreneurs only), the page language, and the health check
-the process runner probes."""
+the process runner probes.
+
+Citizens sign in with their real-name identity (OpenID Connect, :mod:`portal.oidc`); staff and
+local accounts with a username, a password and, where enabled, a one-time code. Either way the
+session is signed in the same way (a new session id, the account's session epoch)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -11,9 +16,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from onestop_common.identity import Role
+from onestop_common.settings import OIDC_CALLBACK_PATH
 from portal.i18n import pick_lang, translator
+from portal.oidc import SignInFailed
 from portal.security import LANG_COOKIE
-from portal.store import AccountError, check_password
+from portal.store import AccountError, NotForRealNameSignIn, check_password
 from portal.throttle import retry_after_seconds, sign_in_keys, sign_up_key
 from portal.web import (
     HOME_BY_ROLE,
@@ -27,6 +34,10 @@ from portal.web import (
     safe_next,
     session,
 )
+
+log = logging.getLogger(__name__)
+# Where a real-name sign-in goes afterwards, kept in the session while the citizen is away.
+AFTER_SIGN_IN = "after_sign_in"
 
 
 async def healthz(request: Request) -> Response:
@@ -85,6 +96,42 @@ async def login(request: Request) -> Response:
     await run_in_threadpool(store.clear_throttled, [keys[0].key])
     session(request).sign_in(account.username, account.session_epoch)
     return redirect(target or HOME_BY_ROLE.get(account.role, "/"))
+
+
+async def realname_begin(request: Request) -> Response:
+    """Off to the identity provider; Authlib keeps the state, nonce and PKCE verifier."""
+    form = await form_items(request)
+    try:
+        response = await portal_of(request).realname.begin(request)
+    except SignInFailed as failure:
+        return await realname_refused(request, failure.reason, failure.status)
+    request.session[AFTER_SIGN_IN] = safe_next(str(form.get("next", "")), "")
+    return response
+
+
+async def realname_callback(request: Request) -> Response:
+    """Back from the identity provider: a verified identity signs its account in."""
+    target = safe_next(str(request.session.pop(AFTER_SIGN_IN, "")), "")
+    portal = portal_of(request)
+    try:
+        identity = await portal.realname.finish(request)
+        account = await run_in_threadpool(portal.store.sign_in_verified, identity)
+    except SignInFailed as failure:
+        return await realname_refused(request, failure.reason, failure.status)
+    except NotForRealNameSignIn:
+        log.warning("%r is linked to a staff or disabled account: not signed in", identity)
+        return await realname_refused(request, "oidc.not_applicant", 403)
+    log.info("%r signed in as %s", identity, account.username)
+    session(request).sign_in(account.username, account.session_epoch)
+    return redirect(target or HOME_BY_ROLE.get(account.role, "/"))
+
+
+async def realname_refused(request: Request, reason: str, status: int) -> Response:
+    """Nobody is signed in by a failed attempt: the page says why, in the page's language."""
+    await account_of(request)
+    return render(
+        request, "error.html", status, title_key="oidc.failed", body_key=reason, detail=""
+    )
 
 
 async def logout(request: Request) -> Response:
@@ -174,6 +221,8 @@ def routes() -> list[BaseRoute]:
         Route("/", home),
         Route("/login", login_page),
         post("/login", login),
+        post("/login/oidc", realname_begin),
+        Route(OIDC_CALLBACK_PATH, realname_callback),
         post("/logout", logout),
         Route("/signup", signup_page),
         post("/signup", signup),

@@ -34,9 +34,11 @@ def fresh_form(seed: int | None = None) -> application_pb2.ApplicationForm:
 
 def login(page: Any, username: str, password: str) -> None:
     page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    # Exactly: the password form's section ("用户名和密码登录") and the real-name sign-in
+    # button above it ("实名认证登录") contain these words too.
+    page.get_by_label("用户名", exact=True).fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_url(lambda url: "/login" not in url)
 
 
