@@ -216,6 +216,9 @@ class CaseView:
     seals_ready: bool
     # Why working time stands still right now (night, weekend, holiday), in the page's language.
     standstill: str = ""
+    # The persons the form names and their confirmation: name, masked ID, state key, when.
+    signatures: tuple[dict[str, str], ...] = ()
+    signatures_due: str = ""
 
 
 def case_view(app: pb.Application, lang: str) -> CaseView:
@@ -244,11 +247,33 @@ def case_view(app: pb.Application, lang: str) -> CaseView:
         outstanding=tuple(app.commitment.outstanding),
         supplied=tuple(app.commitment.supplied),
         cancellable=app.state
-        in (common_pb2.CASE_STATE_RUNNING, common_pb2.CASE_STATE_AWAITING_APPLICANT),
+        in (
+            common_pb2.CASE_STATE_RUNNING,
+            common_pb2.CASE_STATE_AWAITING_APPLICANT,
+            common_pb2.CASE_STATE_AWAITING_SIGNATURES,
+        ),
         version=app.version,
         seals_ready=bool(app.uscc) and any(s.name == "seal" and s.state == "DONE" for s in steps),
         standstill="" if terminal else standstill_text(app, lang),
+        signatures=tuple(signature_row(s) for s in app.signatures),
+        signatures_due=until(from_timestamp(app.signatures_due_at)),
     )
+
+
+_SIGNATURE_STATES = {
+    pb.SIGNATURE_STATE_WAITING: "waiting",
+    pb.SIGNATURE_STATE_SIGNED: "signed",
+    pb.SIGNATURE_STATE_DECLINED: "declined",
+}
+
+
+def signature_row(signature: pb.PersonSignature) -> dict[str, str]:
+    return {
+        "name": signature.name,
+        "id": signature.masked_id_number,
+        "state": _SIGNATURE_STATES.get(signature.state, "waiting"),
+        "signed_at": when(from_timestamp(signature.signed_at)),
+    }
 
 
 # ---------------------------------------------------------------------------- rejections

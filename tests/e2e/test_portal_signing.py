@@ -36,6 +36,7 @@ from tests.support.staff import PLATFORM, THURSDAY_MORNING
 pytestmark = pytest.mark.db_independent
 
 APPLICANT = "signing-applicant"
+PASSWORD = "a long enough password"
 
 
 @dataclass
@@ -46,6 +47,18 @@ class World:
     def browser(self) -> TestClient:
         app = create_app(self.settings, store=self.store)
         return TestClient(app, base_url=self.settings.portal_url, follow_redirects=False)
+
+    def password_browser(self, username: str) -> TestClient:
+        """A browser signed in with a local account of that name (made if missing)."""
+        if self.store.get(username) is None:
+            self.store.add_user(username, PASSWORD, "entrepreneur")
+        browser = self.browser()
+        answer = browser.post(
+            "/login",
+            data={"csrf_token": csrf_of(browser), "username": username, "password": PASSWORD},
+        )
+        assert answer.status_code == 303
+        return browser
 
     def signed_in(self, identity: tuple[str, str, str]) -> TestClient:
         """A browser signed in through the provider as ``identity`` (subject, name, ID)."""
@@ -100,6 +113,12 @@ def test_each_person_signs_in_the_portal_and_only_then_the_case_runs(world: Worl
         ).application
         assert waiting.state == common_pb2.CASE_STATE_AWAITING_SIGNATURES
         assert all(s.state == common_pb2.STEP_STATE_PENDING for s in waiting.steps)
+        # The applicant's case page says who has signed and who has not.
+        applicant = world.password_browser(APPLICANT)
+        page = applicant.get(f"/cases/{case_id}").text
+        assert "待各签署人确认签名" in page
+        assert re.search(r"王芳 <code>[^<]+</code> — <span class=\"badge sign-waiting\">", page)
+        assert re.search(r"李娜 <code>[^<]+</code> — <span class=\"badge sign-signed\">", page)
 
         last = world.signed_in(WANG_FANG)
         sign_in_portal(last, case_id)
@@ -145,17 +164,7 @@ def test_declining_needs_a_reason_and_ends_the_application(world: World) -> None
 
 
 def test_a_local_account_is_sent_to_real_name_sign_in(world: World) -> None:
-    world.store.add_user("local-applicant", "a long enough password", "entrepreneur")
-    browser = world.browser()
-    signed_in = browser.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(browser),
-            "username": "local-applicant",
-            "password": "a long enough password",
-        },
-    )
-    assert signed_in.status_code == 303
+    browser = world.password_browser("local-applicant")
     page = browser.get("/sign")
     assert page.status_code == 200 and "实名认证" in page.text
     assert 'href="/sign/' not in page.text
