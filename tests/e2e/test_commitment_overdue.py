@@ -100,7 +100,7 @@ def test_an_unfulfilled_commitment_revokes_the_company_and_lists_both_people(
         ).application.case_id
         cases.add(case_id)
 
-        case_event(driver, "completed", case_id, timeout=100)
+        case_event(driver, "completed", case_id, timeout=240)
         case_event(driver, "compensated", case_id, timeout=240)
         final = stub.GetApplication(
             pb.GetApplicationRequest(case_id=case_id), metadata=me, timeout=30
