@@ -177,14 +177,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         precheck_seconds=_float(env, "ONESTOP_PRECHECK_SECONDS", defaults.precheck_seconds),
         portal_trusted_proxies=_networks(env, "ONESTOP_PORTAL_TRUSTED_PROXIES"),
     )
-    token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
-    kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
+    token_secret = env.get("ONESTOP_TOKEN_SECRET") or secret_file(data_dir, "token.key").decode()
+    kek = (env.get("ONESTOP_KEK") or "").encode() or secret_file(data_dir, "kek")
     return replace(settings, token_secret=token_secret, kek=kek)
 
 
-def _secret_file(data_dir: Path, name: str) -> bytes:
+def secret_path(data_dir: Path, name: str) -> Path:
+    """Where the secret ``name`` ("kek", "token.key") is kept when no variable gives it."""
+    return data_dir / "secrets" / name
+
+
+def secret_file(data_dir: Path, name: str) -> bytes:
     """A random secret kept in the data directory (mode 0600), made on first use."""
-    path = data_dir / "secrets" / name
+    path = secret_path(data_dir, name)
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
