@@ -165,12 +165,15 @@ class FieldKeys:
     @property
     def current(self) -> int:
         """The id of the data key new values are sealed with."""
+        self._check_loaded()
+        return max(self._data)
+
+    def _check_loaded(self) -> None:
         if not self._data:
             raise SealedFieldError(
                 "the data keys of this database are not loaded: open it with make_engine(url, "
                 "kek=settings.kek) and upgrade_schema, which loads them"
             )
-        return max(self._data)
 
     def _insert(self, connection: Connection, key_id: int, purpose: str) -> None:
         wrapped = self._wrap(key_id, purpose, os.urandom(32))
@@ -241,8 +244,7 @@ class FieldKeys:
 
     def index(self, value: str) -> str:
         """The blind index of ``value``: equal values, equal indexes; nothing else learnt."""
-        if not self._index:
-            self.current  # noqa: B018 - raises the "not loaded" error
+        self._check_loaded()
         return hmac.new(self._index, value.encode(), hashlib.sha256).hexdigest()
 
 

@@ -50,8 +50,9 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class SealedColumns:
-    """One table's sealed columns as stored: text (``SealedText``, ``SealedJSON``) and binary
-    (``SealedBytes``); ``indexes`` names the blind index a plain value also fills."""
+    """One table's columns to rewrite, read and written as stored: text (``SealedText``,
+    ``SealedJSON``) and binary (``SealedBytes``, or a key the KEK encrypts itself); ``indexes``
+    names the blind index a plain value also fills."""
 
     table: str
     key: tuple[str, ...]
@@ -79,14 +80,13 @@ def rewrite(
     *,
     batch: int = BATCH,
     progress: Progress | None = None,
-    extra: tuple[str, ...] = (),
 ) -> int:
-    """Applies ``change`` to every row of ``spec.table``, ``batch`` rows per transaction; how
-    many rows changed. ``extra``: further columns (as stored text) the change reads or writes."""
+    """Applies ``change`` to every row of ``spec.table``, ``batch`` rows per transaction, and
+    reports each batch to ``progress`` (rows read, rows changed); how many rows changed."""
     stored = table(
         spec.table,
         *(column(name) for name in spec.key),
-        *(column(name, Text) for name in (*spec.text, *extra)),
+        *(column(name, Text) for name in spec.text),
         *(column(name, LargeBinary) for name in spec.binary),
         *(column(name, String) for name in spec.indexes.values()),
     )
