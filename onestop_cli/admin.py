@@ -17,7 +17,7 @@ def audit_verify(case_id: str | None, out: TextIO = sys.stdout) -> int:
     from orchestrator.process import MIGRATIONS
 
     settings = load_settings()
-    engine = make_engine(settings.database_url_for("orchestrator"))
+    engine = make_engine(settings.database_url_for("orchestrator"), kek=settings.kek)
     upgrade_schema(engine, MIGRATIONS, "alembic_version_orchestrator")
     sessions = make_session_factory(engine)
     broken = 0

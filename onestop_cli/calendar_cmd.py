@@ -128,7 +128,7 @@ def _orchestrator_sessions() -> Any:
     from orchestrator.process import MIGRATIONS
 
     settings = load_settings()
-    engine = make_engine(settings.database_url_for("orchestrator"))
+    engine = make_engine(settings.database_url_for("orchestrator"), kek=settings.kek)
     upgrade_schema(engine, MIGRATIONS, "alembic_version_orchestrator")
     return make_session_factory(engine)
 

@@ -480,10 +480,12 @@ def _audit(settings: Settings) -> list[str]:
     from sqlalchemy import select
 
     from onestop_common.db import make_engine, make_session_factory
+    from onestop_common.sealed_fields import load_keys
     from orchestrator import audit
     from orchestrator.models import Saga
 
-    engine = make_engine(settings.database_url_for("orchestrator"))
+    engine = make_engine(settings.database_url_for("orchestrator"), kek=settings.kek)
+    load_keys(engine)
     sessions = make_session_factory(engine)
     broken = []
     with sessions() as session:

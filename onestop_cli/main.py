@@ -198,6 +198,30 @@ def build_parser() -> argparse.ArgumentParser:
     pki_init.set_defaults(handler=_pki_init)
     _partner_commands(pki_sub)
 
+    keys = sub.add_parser("keys", help="the key-encryption key (KEK) and what it protects")
+    keys_sub = keys.add_subparsers(metavar="ACTION")
+    rotate = keys_sub.add_parser(
+        "rotate-kek",
+        help="replace the KEK: re-wrap every store's data keys, re-seal every protected value, "
+        "re-encrypt the PKI's and the seals' private keys and the one-time-code secrets",
+        description=(
+            "Stop the platform first. Without --new-kek-file a new KEK is made at random and "
+            "kept in the data directory (secrets/kek.next) until the rotation is installed. "
+            "Interrupted, the same command run again finishes the rotation. Progress is "
+            "printed; keys and values never are."
+        ),
+    )
+    rotate.add_argument(
+        "--new-kek-file", metavar="FILE", help="the new KEK, read from this file (not a value)"
+    )
+    rotate.add_argument(
+        "--batch", type=int, default=500, help="rows re-sealed per transaction (500)"
+    )
+    rotate.add_argument(
+        "--force", action="store_true", help="rotate even if something answers on its ports"
+    )
+    rotate.set_defaults(handler=_keys_rotate)
+
     portal = sub.add_parser("portal", help="run the web portal process alone")
     portal.add_argument(
         "--secure-cookies",
@@ -498,6 +522,15 @@ def _partner_list(_args: argparse.Namespace) -> int:
     from onestop_cli.partners import partner_list
 
     return partner_list()
+
+
+def _keys_rotate(args: argparse.Namespace) -> int:
+    from onestop_cli.keys import rotate_kek
+
+    if args.batch < 1:
+        print("--batch must be at least 1", file=sys.stderr)
+        return 2
+    return rotate_kek(args.new_kek_file, batch=args.batch, force=args.force)
 
 
 def _portal(args: argparse.Namespace) -> int:

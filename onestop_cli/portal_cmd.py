@@ -51,7 +51,7 @@ def add_user(
     settings = load_settings()
     if role == "seal_maker" and not org:
         org = settings.seal_maker_id
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     try:
         account = store.add_user(username, password, role, org=org, display_name=display_name)
     except AccountError as error:
@@ -80,7 +80,7 @@ def set_totp(username: str, *, off: bool = False, out: TextIO = sys.stdout) -> i
     from portal.store import AccountError, PortalStore
 
     settings = load_settings()
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     try:
         if off:
             store.disable_totp(username)
@@ -113,7 +113,7 @@ def seed_accounts(settings: Settings, bank_codes: Iterable[str] = ("102",)) -> l
         *[(f"demo-bank-{code}", "bank_clerk", code) for code in sorted(set(bank_codes))],
         ("demo-admin", "admin", ""),
     ]
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     created: list[SeededAccount] = []
     try:
         for username, role, org in wanted:

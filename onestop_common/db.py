@@ -19,6 +19,7 @@ from sqlalchemy import URL, DateTime, Dialect, Engine, TypeDecorator, create_eng
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from onestop_common import sealed_fields
 from onestop_common.clock import SHANGHAI
 
 _migration_lock = threading.Lock()
@@ -55,12 +56,20 @@ def is_sqlite(url: str | URL) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """An engine tuned for our use: SQLite in WAL mode with immediate write transactions."""
+def make_engine(url: str, *, kek: bytes = b"", pool_size: int = 10) -> Engine:
+    """An engine tuned for our use: SQLite in WAL mode with immediate write transactions.
+
+    ``kek``: the store holds sealed personal data (``sealed_fields``); its key ring, unwrapped
+    with the KEK, is loaded by ``upgrade_schema``.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed)
-    return create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+        engine = _sqlite_engine(parsed)
+    else:
+        engine = create_engine(parsed, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+    if kek:
+        sealed_fields.attach(engine, sealed_fields.FieldKeys(kek))
+    return engine
 
 
 def _sqlite_engine(url: URL) -> Engine:
@@ -139,14 +148,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def upgrade_schema(
     engine: Engine, migrations_dir: Path, version_table: str, revision: str = "head"
 ) -> None:
-    """Applies the component's Alembic migrations up to ``revision`` (idempotent); a test of a
-    migration stops at the revision before it."""
+    """Applies the component's Alembic migrations up to ``revision`` (idempotent), then loads the
+    store's key ring if the engine has one; a test of a migration stops at the revision before
+    it."""
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.attributes["version_table"] = version_table
     with _migration_lock, engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        sealed_fields.load_attached(connection)
 
 
 def run_migration_env(metadata: Any) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, Index, LargeBinary, String, Text, select
+from sqlalchemy import Index, LargeBinary, String, Text, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from onestop.common.v1 import common_pb2, desk_pb2
@@ -23,6 +23,7 @@ from onestop_common.db import UtcDateTime
 from onestop_common.errors import Conflict, InvalidInput, NotFound, PermissionDenied, violation
 from onestop_common.identity import Principal, Role
 from onestop_common.protoconv import from_timestamp, timestamp
+from onestop_common.sealed_fields import SealedBytes, SealedJSON
 
 OPEN, CLAIMED, AWAITING_APPLICANT, DONE, REJECTED, CANCELLED = (
     "open",
@@ -79,10 +80,12 @@ class TaskMixin:
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     # The saga command this task answers: its context (to route the final result) and request.
+    # The request carries the application form (ID numbers, phones) and the details may name
+    # people by ID number (the bank's beneficial owners): both sealed at rest.
     context: Mapped[bytes] = mapped_column(LargeBinary)
     request_type: Mapped[str] = mapped_column(String(200), default="")
-    request: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
-    details: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    request: Mapped[bytes] = mapped_column(SealedBytes(), default=b"")
+    details: Mapped[dict[str, str]] = mapped_column(SealedJSON(), default=dict)
 
     @property
     def command_context(self) -> common_pb2.CommandContext:

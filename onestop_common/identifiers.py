@@ -213,6 +213,21 @@ def mask_id_number(value: str) -> str:
     return value[:3] + "*" * (len(value) - shown) + value[-4:]
 
 
+def mask_phone(value: str) -> str:
+    """A phone number as receipts show it, ``138****0001``: the carrier prefix and the last 4
+    digits; all masked if that would show more than half."""
+    if len(value) < 11:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_account_number(number: str) -> str:
+    """The first 4 and last 4 digits, the rest masked: ``1020 ********* 0428``."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return f"{number[:4]} {'*' * (len(number) - 8)} {number[-4:]}"
+
+
 # --- shared helpers -----------------------------------------------------------------------
 
 

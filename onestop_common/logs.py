@@ -1,5 +1,6 @@
 """Logging for every OneStop process: one line per record with the process name and case id,
-optionally JSON, and citizen ID numbers masked wherever they appear in a message."""
+optionally JSON, and citizen ID numbers, bank account numbers and mobile phone numbers masked
+wherever they appear in a message."""
 
 from __future__ import annotations
 
@@ -10,31 +11,41 @@ import sys
 from datetime import UTC, datetime
 
 from onestop_common.errors import OneStopError
-from onestop_common.identifiers import mask_id_number
+from onestop_common.identifiers import mask_account_number, mask_id_number, mask_phone
 
 # 17 digits and a digit or X: the shape of a citizen ID (GB 11643). Masking a lookalike too is
 # the safe side.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+# The basic accounts the bank service opens have 17 digits; mainland mobile numbers 11, from 13.
+_ACCOUNT_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}(?![0-9A-Za-z])")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 def mask_ids(text: str) -> str:
     return _ID_NUMBER.sub(lambda match: mask_id_number(match.group(0)), text)
 
 
+def mask_numbers(text: str) -> str:
+    """``text`` with ID numbers, account numbers and mobile numbers masked (what logs carry)."""
+    text = _ACCOUNT_NUMBER.sub(lambda match: mask_account_number(match.group(0)), mask_ids(text))
+    return _MOBILE.sub(lambda match: mask_phone(match.group(0)), text)
+
+
 class MaskingFilter(logging.Filter):
-    """Rewrites each record's final message with ID numbers masked (args included)."""
+    """Rewrites each record's final message with ID, account and phone numbers masked (args
+    included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "case_id"):
             record.case_id = ""
         _downgrade_expected(record)
         message = record.getMessage()
-        masked = mask_ids(message)
+        masked = mask_numbers(message)
         if masked != message or record.args:
             record.msg = masked
             record.args = None
         if record.exc_info and record.exc_text is None:
-            record.exc_text = mask_ids(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = mask_numbers(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 

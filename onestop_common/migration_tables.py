@@ -1,5 +1,6 @@
 """The tables every participant service has — the outbox, the inbox and the desk's tasks — made
-by one function each way, so the five services' first migrations stay the same schema.
+by one function each way, so the five services' first migrations stay the same schema; and the
+changes to them later revisions make, one function each way too.
 
 Called from each service's initial Alembic revision; a later change to these tables is a new
 revision in each service (calling a new function here), never an edit of these.
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import onestop_common.db
+from onestop_common.sealed_rows import SealedColumns, open_sealed, seal_plaintext
 
 
 def create_participant_tables() -> None:
@@ -89,3 +91,46 @@ def drop_participant_tables() -> None:
 
     op.drop_table("outbox")
     op.drop_table("inbox")
+
+
+# What every participant keeps sealed (onestop_common.sealed_fields): the messages it sends, a
+# command's result, and the desk's copy of the command and its details.
+PARTICIPANT_SEALED = (
+    SealedColumns("outbox", ("id",), binary=("body",)),
+    SealedColumns("inbox", ("key",), binary=("result",)),
+    SealedColumns("tasks", ("id",), text=("details",), binary=("request",)),
+)
+
+
+def create_data_keys() -> None:
+    """The store's key ring (``sealed_fields.DataKeyMixin``), each key wrapped with the KEK."""
+    op.create_table(
+        "data_keys",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("purpose", sa.String(length=10), nullable=False),
+        sa.Column("kek_id", sa.String(length=16), nullable=False),
+        sa.Column("wrapped", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
+def seal_participant_tables(*own: SealedColumns) -> None:
+    """The revision that seals personal data at rest: the key ring made, then the outbox's messages,
+    the inbox's results, the tasks' requests and details, and the service's ``own`` columns
+    (already altered to hold sealed values) sealed."""
+    create_data_keys()
+    with op.batch_alter_table("tasks") as batch:
+        batch.alter_column(
+            "details", existing_type=sa.JSON(), type_=sa.Text(), postgresql_using="details::text"
+        )
+    seal_plaintext(op.get_bind(), *PARTICIPANT_SEALED, *own)
+
+
+def open_participant_tables(*own: SealedColumns) -> None:
+    """Its downgrade: every sealed value opened again, the key ring dropped."""
+    open_sealed(op.get_bind(), *PARTICIPANT_SEALED, *own)
+    with op.batch_alter_table("tasks") as batch:
+        batch.alter_column(
+            "details", existing_type=sa.Text(), type_=sa.JSON(), postgresql_using="details::json"
+        )
+    op.drop_table("data_keys")

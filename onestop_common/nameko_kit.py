@@ -280,7 +280,7 @@ class Store(DependencyProvider):
 
     def setup(self) -> None:
         settings = current_settings()
-        self.engine = make_engine(settings.database_url_for(self.participant))
+        self.engine = make_engine(settings.database_url_for(self.participant), kek=settings.kek)
         upgrade_schema(self.engine, self.migrations_dir, f"alembic_version_{self.participant}")
         self.sessions = make_session_factory(self.engine)
         self.relay_runner.register(OutboxRelay(self.sessions, self.outbox_model))

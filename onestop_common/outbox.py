@@ -19,7 +19,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Integer,
-    LargeBinary,
     String,
     and_,
     delete,
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from onestop_common.db import UtcDateTime, transaction
 from onestop_common.messaging import Envelope
+from onestop_common.sealed_fields import SealedBytes
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL wants a BIGINT.
 BigId = BigInteger().with_variant(Integer, "sqlite")
@@ -53,7 +53,9 @@ class OutboxMixin:
     exchange: Mapped[str] = mapped_column(String(100))
     routing_key: Mapped[str] = mapped_column(String(200))
     headers: Mapped[dict[str, Any]] = mapped_column(JSON)
-    body: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed at rest (sealed_fields): commands carry the form, results and events an account
+    # number; the rows stay after they are published.
+    body: Mapped[bytes] = mapped_column(SealedBytes())
     claimed_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     published_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
@@ -67,7 +69,8 @@ class InboxMixin:
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     handled_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     result_type: Mapped[str] = mapped_column(String(200))
-    result: Mapped[bytes] = mapped_column(LargeBinary)
+    # Sealed at rest: a result may carry an account number or a person (sealed_fields).
+    result: Mapped[bytes] = mapped_column(SealedBytes())
 
 
 def stage(session: Session, model: type[OutboxMixin], envelope: Envelope) -> None:

@@ -1,21 +1,27 @@
 """Conversions between protobuf messages and Python values: timestamps, Decimal money, rejections,
-and the gRPC status code and google.rpc.Status an error travels in."""
+the gRPC status code and google.rpc.Status an error travels in, and a message as someone not
+entitled to the people's numbers in it sees it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 import grpc
 from google.protobuf import any_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import code_pb2, status_pb2
 
 from onestop.common.v1 import common_pb2
 from onestop_common.clock import SHANGHAI
 from onestop_common.errors import ErrorCode, InvalidInput, OneStopError, RuleViolation, violation
+from onestop_common.identifiers import mask_account_number, mask_id_number, mask_phone
+
+M = TypeVar("M", bound=Message)
 
 # The one place an error's kind becomes a gRPC status code.
 _GRPC_CODES = {
@@ -163,6 +169,34 @@ CITIZEN_ID_TYPE = "citizen_id"
 # A document type the form names by a number this version does not know (a newer or a forged
 # client): the domains refuse it rather than guess.
 UNKNOWN_ID_TYPE = "unknown"
+
+
+# Fields that name a person or an account, and how each is shown to whoever may not see it whole.
+_MASKS = {
+    "id_number": mask_id_number,
+    "social_security_number": mask_id_number,
+    "phone": mask_phone,
+    "account_number": mask_account_number,
+}
+
+
+def with_numbers_masked(message: M) -> M:
+    """A copy of ``message`` with every ID number, phone and account number in it masked, at any
+    depth: what a viewer who is not entitled to them sees."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    _mask_in_place(copy)
+    return copy
+
+
+def _mask_in_place(message: Message) -> None:
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is not None:
+            for item in [value] if isinstance(value, Message) else value:
+                if isinstance(item, Message):
+                    _mask_in_place(item)
+        elif descriptor.name in _MASKS and isinstance(value, str):
+            setattr(message, descriptor.name, _MASKS[descriptor.name](value))
 
 
 def id_type_name(id_type: int) -> str:

@@ -244,8 +244,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         oidc_provider_host=env.get("ONESTOP_OIDC_PROVIDER_HOST") or defaults.oidc_provider_host,
         oidc_provider_port=_port(env, "ONESTOP_OIDC_PROVIDER_PORT"),
     )
-    token_secret = env.get("ONESTOP_TOKEN_SECRET") or _secret_file(data_dir, "token.key").decode()
-    kek = (env.get("ONESTOP_KEK") or "").encode() or _secret_file(data_dir, "kek")
+    token_secret = env.get("ONESTOP_TOKEN_SECRET") or secret_file(data_dir, "token.key").decode()
+    kek = (env.get("ONESTOP_KEK") or "").encode() or secret_file(data_dir, "kek")
     oidc_client_secret = env.get("ONESTOP_OIDC_CLIENT_SECRET", "")
     if settings.oidc_issuer and not oidc_client_secret:
         # A made-up secret would only fail later, at the first citizen's sign-in.
@@ -253,15 +253,20 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
             "ONESTOP_OIDC_ISSUER is set: set ONESTOP_OIDC_CLIENT_SECRET to the secret that "
             "provider registered the portal with"
         )
-    oidc_client_secret = oidc_client_secret or _secret_file(data_dir, "oidc_client.key").decode()
+    oidc_client_secret = oidc_client_secret or secret_file(data_dir, "oidc_client.key").decode()
     return replace(
         settings, token_secret=token_secret, kek=kek, oidc_client_secret=oidc_client_secret
     )
 
 
-def _secret_file(data_dir: Path, name: str) -> bytes:
+def secret_path(data_dir: Path, name: str) -> Path:
+    """Where the secret ``name`` ("kek", "token.key") is kept when no variable gives it."""
+    return data_dir / "secrets" / name
+
+
+def secret_file(data_dir: Path, name: str) -> bytes:
     """A random secret kept in the data directory (mode 0600), made on first use."""
-    path = data_dir / "secrets" / name
+    path = secret_path(data_dir, name)
     if path.exists():
         return path.read_bytes().strip()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -300,6 +300,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
             self.engine.calendar,
             self.engine.clock.now(),
             with_form=with_form,
+            full_numbers=_sees_full_numbers(saga, principal),
         )
         session.expunge(saga)
         return saga, message
@@ -679,6 +680,13 @@ def _check_can_read(saga: Saga, principal: Principal) -> None:
     raise PermissionDenied(
         "this case belongs to another applicant", message_zh="该案件属于其他申请人"
     )
+
+
+def _sees_full_numbers(saga: Saga, principal: Principal) -> bool:
+    """The applicant sees the form as they gave it; staff and administrators, who may read any
+    case, see its people's ID numbers and phones masked (the desk that decides on a person shows
+    that person in full, to the staff whose step it is)."""
+    return principal.owns(saga.applicant_id) or principal.role is Role.SYSTEM
 
 
 def _page(request: pb.ListApplicationsRequest) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from onestop_common.db import UtcDateTime
 from onestop_common.outbox import BigId, InboxMixin, OutboxMixin, utcnow
+from onestop_common.sealed_fields import DataKeyMixin, SealedBytes
 
 TS = UtcDateTime()
 
@@ -46,10 +47,12 @@ class Saga(Base):
     # Optimistic concurrency: every change bumps it; a stale writer retries.
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-    form: Mapped[bytes] = mapped_column(LargeBinary)
+    # The application form (protobuf bytes), sealed at rest: it names people by ID number and
+    # phone (onestop_common.sealed_fields).
+    form: Mapped[bytes] = mapped_column(SealedBytes())
     # A correction waiting for a change registration (变更登记) of a step's record: it becomes
     # ``form`` when the change is granted and is dropped when it is refused.
-    pending_form: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    pending_form: Mapped[bytes | None] = mapped_column(SealedBytes(), nullable=True)
     company_name: Mapped[str] = mapped_column(String(200), default="")
     uscc: Mapped[str] = mapped_column(String(18), default="")
     submitted_at: Mapped[datetime] = mapped_column(TS)
@@ -142,7 +145,8 @@ class SagaStep(Base):
     actor: Mapped[str] = mapped_column(String(40), default="")
     task_id: Mapped[str] = mapped_column(String(80), default="")
     result_type: Mapped[str] = mapped_column(String(200), default="")
-    result: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # Sealed at rest: the bank's result carries the account number.
+    result: Mapped[bytes] = mapped_column(SealedBytes(), default=b"")
     rejections: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     summary: Mapped[str] = mapped_column(Text, default="")
 
@@ -211,6 +215,10 @@ class CalendarImport(Base):
 
 class Outbox(OutboxMixin, Base):
     pass
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal forms and results at rest (onestop_common.sealed_fields)."""
 
 
 class Inbox(InboxMixin, Base):

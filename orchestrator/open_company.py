@@ -20,6 +20,7 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_common.commitment import commitment_due
+from onestop_common.identifiers import mask_account_number
 from onestop_common.protoconv import from_timestamp, timestamp
 from orchestrator.definition import (
     CaseFacts,
@@ -208,11 +209,7 @@ def social_insurance_summary(response: Any) -> str:
 
 def bank_summary(response: Any) -> str:
     number = response.account.account_number
-    return f"account {mask_account(number)}" if number else ""
-
-
-def mask_account(number: str) -> str:
-    return number if len(number) <= 8 else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+    return f"account {mask_account_number(number)}" if number else ""
 
 
 def build_bundle(data: SagaData) -> orchestrator_pb2.BuildBundleRequest:

@@ -86,7 +86,7 @@ class Orchestrator:
 
     def start(self) -> None:
         settings = self.settings
-        db = make_engine(settings.database_url_for("orchestrator"), pool_size=20)
+        db = make_engine(settings.database_url_for("orchestrator"), kek=settings.kek, pool_size=20)
         upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
         # The imported holiday schedules, before any deadline is computed.
         calendar_store.refresh(make_session_factory(db))

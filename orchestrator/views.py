@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_common.calendar import BusinessCalendar, CalendarError, UnknownCalendarYear
-from onestop_common.protoconv import enum_values, set_time, timestamp
+from onestop_common.protoconv import enum_values, set_time, timestamp, with_numbers_masked
 from orchestrator import engine as e
 from orchestrator.definition import SagaDef
 from orchestrator.models import AuditEntry, PersonSignature, Saga, SagaStep
@@ -172,7 +172,10 @@ def application_message(
     now: datetime,
     *,
     with_form: bool = True,
+    full_numbers: bool = True,
 ) -> pb.Application:
+    """The case as the API shows it; ``full_numbers`` False: the form's ID numbers, phones and
+    account numbers masked (a viewer other than the applicant)."""
     message = pb.Application(
         case_id=saga.id,
         applicant_id=saga.applicant_id,
@@ -189,7 +192,8 @@ def application_message(
         commitment=commitment_message(saga),
     )
     if with_form:
-        message.form.CopyFrom(application_pb2.ApplicationForm.FromString(saga.form))
+        form = application_pb2.ApplicationForm.FromString(saga.form)
+        message.form.CopyFrom(form if full_numbers else with_numbers_masked(form))
     message.steps.extend(step_message(row, definition, calendar, now) for row in saga.steps)
     message.submitted_at.CopyFrom(timestamp(saga.submitted_at))
     message.signatures.extend(person_signature_message(row) for row in saga.signatures)

@@ -1,14 +1,16 @@
 """The portal's own tables: accounts (with their argon2 password hashes, or the real-name
-identity they sign in with), saved drafts and the sign-in throttle every replica shares."""
+identity they sign in with), saved drafts (sealed at rest, with the keys that seal them) and the
+sign-in throttle every replica shares."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onestop_common.db import UtcDateTime
+from onestop_common.sealed_fields import DataKeyMixin, SealedJSON, SealedText
 
 TS = UtcDateTime()
 
@@ -48,13 +50,15 @@ class User(Base):
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
     # What the provider verified at the last sign-in: the name and the citizen ID number.
     verified_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
-    person_id: Mapped[str] = mapped_column(String(18), default="", server_default="")
+    # Sealed at rest like every ID number; accounts are found by the provider's subject.
+    person_id: Mapped[str] = mapped_column(SealedText(), default="")
     created_at: Mapped[datetime] = mapped_column(TS)
     last_login_at: Mapped[datetime | None] = mapped_column(TS, nullable=True)
 
 
 class Draft(Base):
-    """A form saved half-way: the fields exactly as typed (strings), resumed later."""
+    """A form saved half-way: the fields exactly as typed (strings), resumed later. Sealed at
+    rest: they hold ID numbers and phones (onestop_common.sealed_fields)."""
 
     __tablename__ = "drafts"
     __table_args__ = (Index("ix_drafts_owner", "owner", "updated_at"),)
@@ -62,7 +66,7 @@ class Draft(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     owner: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200), default="")
-    fields: Mapped[dict[str, str]] = mapped_column(JSON)
+    fields: Mapped[dict[str, str]] = mapped_column(SealedJSON())
     created_at: Mapped[datetime] = mapped_column(TS)
     updated_at: Mapped[datetime] = mapped_column(TS)
 
@@ -77,3 +81,7 @@ class SignInThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime] = mapped_column(TS)
     blocked_until: Mapped[datetime | None] = mapped_column(TS, nullable=True)
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal drafts at rest."""

@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Role
+from onestop_common.sealed_fields import load_keys
+from onestop_common.settings import load_settings
 from portal import totp, usernames
 from portal.models import Draft, SignInThrottle, User
 from portal.throttle import ThrottleKey
@@ -103,10 +105,14 @@ class PortalStore:
         self.sessions: sessionmaker[Session] = make_session_factory(engine)
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True) -> PortalStore:
-        engine = make_engine(url)
+    def open(cls, url: str, *, migrate: bool = True, kek: bytes | None = None) -> PortalStore:
+        """``kek`` unseals the drafts; None: the KEK this process's settings name (what the portal
+        process, which loads its settings from the same environment, would pass)."""
+        engine = make_engine(url, kek=load_settings().kek if kek is None else kek)
         if migrate:
             upgrade_schema(engine, MIGRATIONS, VERSION_TABLE)
+        else:
+            load_keys(engine)
         return cls(engine)
 
     def close(self) -> None:

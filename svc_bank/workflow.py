@@ -28,6 +28,7 @@ from onestop_common import desk
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.decisions import AUTO, route
 from onestop_common.errors import Conflict, RuleViolation, violation
+from onestop_common.identifiers import mask_account_number
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
 from svc_bank import domain, store
@@ -233,7 +234,8 @@ def close_account(
             "AccountClosed",
             case_id=case_id,
         )
-    log.info("account closed: %s", number or "nothing open", extra={"case_id": case_id})
+    shown = mask_account_number(number) if number else "nothing open"
+    log.info("account closed: %s", shown, extra={"case_id": case_id})
     if not number:
         previous = store.account_for_case(session, case_id)
         number = (previous.account_number or "") if previous is not None else ""

@@ -17,6 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onestop_common.db import UtcDateTime
 from onestop_common.participant import participant_tables
+from onestop_common.sealed_fields import DataKeyMixin, SealedText
 
 
 class Base(DeclarativeBase):
@@ -24,6 +25,10 @@ class Base(DeclarativeBase):
 
 
 Outbox, Inbox, Task = participant_tables(Base)
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal personal data at rest (onestop_common.sealed_fields)."""
 
 
 MONEY = 32
@@ -45,15 +50,15 @@ class Taxpayer(Base):
     state: Mapped[str] = mapped_column(String(20))
     vat_status: Mapped[str] = mapped_column(String(20))
     vat_legal_basis: Mapped[str] = mapped_column(Text)
-    # Real-name information (实名信息); ID numbers are shown masked.
+    # Real-name information (实名信息): ID numbers and phones sealed at rest, shown masked.
     legal_rep_name: Mapped[str] = mapped_column(String(100))
     legal_rep_id_type: Mapped[str] = mapped_column(String(40))
-    legal_rep_id_number: Mapped[str] = mapped_column(String(40))
-    legal_rep_phone: Mapped[str] = mapped_column(String(40), default="")
+    legal_rep_id_number: Mapped[str] = mapped_column(SealedText())
+    legal_rep_phone: Mapped[str] = mapped_column(SealedText(), default="")
     finance_name: Mapped[str] = mapped_column(String(100))
     finance_id_type: Mapped[str] = mapped_column(String(40))
-    finance_id_number: Mapped[str] = mapped_column(String(40))
-    finance_phone: Mapped[str] = mapped_column(String(40), default="")
+    finance_id_number: Mapped[str] = mapped_column(SealedText())
+    finance_phone: Mapped[str] = mapped_column(SealedText(), default="")
     declares_proper_accounts: Mapped[bool] = mapped_column(default=False)
     # What the applicant asked for: kinds, max_amount_per_invoice, monthly_quantity,
     # credit_line, expected_annual_sales, request_general_taxpayer.

@@ -28,6 +28,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, deferred, mapped_column
 from onestop_common.db import UtcDateTime
 from onestop_common.desk import TaskMixin
 from onestop_common.outbox import InboxMixin, OutboxMixin
+from onestop_common.sealed_fields import (
+    BlindIndex,
+    DataKeyMixin,
+    SealedBytes,
+    SealedText,
+    index_follows,
+)
 
 _ID = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -42,6 +49,10 @@ class Outbox(OutboxMixin, Base):
 
 class Inbox(InboxMixin, Base):
     pass
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal ID numbers and forms at rest (onestop_common.sealed_fields)."""
 
 
 class Task(TaskMixin, Base):
@@ -74,7 +85,7 @@ class License(Base):
     enterprise_type: Mapped[str] = mapped_column(String(40))
     legal_representative: Mapped[str] = mapped_column(String(120))
     legal_rep_id_type: Mapped[str] = mapped_column(String(40))
-    legal_rep_id_number: Mapped[str] = mapped_column(String(40))
+    legal_rep_id_number: Mapped[str] = mapped_column(SealedText())
     registered_capital: Mapped[str] = mapped_column(String(40))
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     date_of_establishment: Mapped[date] = mapped_column(Date())
@@ -94,8 +105,8 @@ class License(Base):
     # When the applicant made the commitment (the day the 60 days run from) and when they end.
     committed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     commitment_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    # The ApplicationForm (protobuf bytes) the license was granted on.
-    form: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    # The ApplicationForm (protobuf bytes, sealed: it names people) the license was granted on.
+    form: Mapped[bytes] = deferred(mapped_column(SealedBytes()))
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     # 1 as first issued; a change registration re-issues the license as the next version (the
@@ -120,7 +131,7 @@ class LicenseChangeRow(Base):
     decided_by: Mapped[str] = mapped_column(String(120))
     decided_at: Mapped[datetime] = mapped_column(UtcDateTime())
     task_id: Mapped[str] = mapped_column(String(40), default="")
-    previous_form: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    previous_form: Mapped[bytes] = deferred(mapped_column(SealedBytes()))
     previous_pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     previous_pdf_sha256: Mapped[str] = mapped_column(String(64))
 
@@ -170,17 +181,23 @@ class CommittedMaterialRow(Base):
 
 
 class CreditEntryRow(Base):
-    """One entry of the bad-credit list (失信名单): a person by ID number, or a platform account."""
+    """One entry of the bad-credit list (失信名单): a person by ID number, or a platform account.
+
+    The subject is sealed; it is looked up, and kept unique, by its blind index.
+    """
 
     __tablename__ = "credit_entries"
     __table_args__ = (
-        UniqueConstraint("subject_kind", "subject_id", "origin", name="uq_credit_subject_origin"),
-        Index("ix_credit_subject", "subject_kind", "subject_id"),
+        UniqueConstraint(
+            "subject_kind", "subject_index", "origin", name="uq_credit_subject_origin"
+        ),
+        Index("ix_credit_subject", "subject_kind", "subject_index"),
     )
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     subject_kind: Mapped[str] = mapped_column(String(20))  # account | id_number
-    subject_id: Mapped[str] = mapped_column(String(120))
+    subject_id: Mapped[str] = mapped_column(SealedText())
+    subject_index: Mapped[str] = mapped_column(BlindIndex())
     person_name: Mapped[str] = mapped_column(String(120), default="")
     reason: Mapped[str] = mapped_column(Text)
     # seed | case:<case id> | admin:<subject>
@@ -217,3 +234,6 @@ class ReferenceSeed(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     version: Mapped[str] = mapped_column(String(120))
     applied_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+index_follows(CreditEntryRow.subject_id, "subject_index")

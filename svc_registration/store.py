@@ -302,7 +302,7 @@ def _listed(session: Session, kind: str, ids: Iterable[str]) -> set[str]:
     rows = session.scalars(
         select(CreditEntryRow.subject_id).where(
             CreditEntryRow.subject_kind == kind,
-            CreditEntryRow.subject_id.in_(wanted),
+            CreditEntryRow.subject_index.in_(wanted),
             CreditEntryRow.removed_at.is_(None),
         )
     ).all()
@@ -334,7 +334,7 @@ def _listed_reasons(session: Session, ids: Iterable[str]) -> dict[str, list[str]
     rows = session.execute(
         select(CreditEntryRow.subject_id, CreditEntryRow.reason).where(
             CreditEntryRow.subject_kind == "id_number",
-            CreditEntryRow.subject_id.in_(wanted),
+            CreditEntryRow.subject_index.in_(wanted),
             CreditEntryRow.removed_at.is_(None),
         )
     ).all()
@@ -369,7 +369,7 @@ def add_credit(
     row = session.scalars(
         select(CreditEntryRow).where(
             CreditEntryRow.subject_kind == kind,
-            CreditEntryRow.subject_id == subject_id,
+            CreditEntryRow.subject_index == subject_id,
             CreditEntryRow.origin == origin,
         )
     ).first()

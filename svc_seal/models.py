@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from onestop_common.db import UtcDateTime
 from onestop_common.outbox import BigId
 from onestop_common.participant import participant_tables
+from onestop_common.sealed_fields import DataKeyMixin
 
 
 class Base(DeclarativeBase):
@@ -30,6 +31,10 @@ class Base(DeclarativeBase):
 
 
 Outbox, Inbox, Task = participant_tables(Base)
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal personal data at rest (onestop_common.sealed_fields)."""
 
 
 class SealOrder(Base):

@@ -2,8 +2,9 @@
 and the clerk's tasks.
 
 A person may be actively enrolled with one employer only: a partial unique index on the ID number
-over enrolments that are ``pending`` (reserved while the clerk decides) or ``active`` enforces it in
-the database, so two cases racing for the same person cannot both win.
+(its blind index: the number itself is sealed at rest) over enrolments that are ``pending``
+(reserved while the clerk decides) or ``active`` enforces it in the database, so two cases racing
+for the same person cannot both win.
 
 Amounts are stored as decimal strings ("8000.00"): exact on SQLite and PostgreSQL alike.
 """
@@ -18,7 +19,6 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     text,
@@ -27,6 +27,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from onestop_common.db import UtcDateTime
 from onestop_common.participant import participant_tables
+from onestop_common.sealed_fields import (
+    BlindIndex,
+    DataKeyMixin,
+    SealedBytes,
+    SealedText,
+    index_follows,
+)
 from onestop_common.serials import CounterMixin
 
 # Employer states.
@@ -43,6 +50,10 @@ class Base(DeclarativeBase):
 
 
 Outbox, Inbox, Task = participant_tables(Base)
+
+
+class DataKey(DataKeyMixin, Base):
+    """The keys that seal personal data at rest (onestop_common.sealed_fields)."""
 
 
 class Counter(CounterMixin, Base):
@@ -83,8 +94,9 @@ class Employer(Base):
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     reason: Mapped[str] = mapped_column(Text, default="")
-    # The saga command, kept so the clerk's decision can answer it later.
-    context: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    # The saga command, kept so the clerk's decision can answer it later; sealed, as it carries
+    # the form.
+    context: Mapped[bytes] = mapped_column(SealedBytes(), default=b"")
 
     enrolments: Mapped[list[Enrolment]] = relationship(
         back_populates="employer", order_by="Enrolment.position"
@@ -96,7 +108,7 @@ class Enrolment(Base):
     __table_args__ = (
         Index(
             "uq_enrolments_person_holding",
-            "id_number",
+            "id_number_index",
             unique=True,
             sqlite_where=_HOLDING_SQL,
             postgresql_where=_HOLDING_SQL,
@@ -109,7 +121,8 @@ class Enrolment(Base):
     name: Mapped[str] = mapped_column(String(100))
     id_type: Mapped[str] = mapped_column(String(40))
     # The citizen ID number is the social-security number.
-    id_number: Mapped[str] = mapped_column(String(40))
+    id_number: Mapped[str] = mapped_column(SealedText())
+    id_number_index: Mapped[str] = mapped_column(BlindIndex())
     hire_date: Mapped[date] = mapped_column(Date)
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -125,3 +138,6 @@ class Enrolment(Base):
     state: Mapped[str] = mapped_column(String(20), default=PENDING)
 
     employer: Mapped[Employer] = relationship(back_populates="enrolments")
+
+
+index_follows(Enrolment.id_number, "id_number_index")

@@ -52,7 +52,7 @@ def enrolled_elsewhere(
     statement = (
         select(Enrolment.id_number)
         .join(Employer, Enrolment.employer_id == Employer.id)
-        .where(Enrolment.id_number.in_(wanted), Enrolment.state.in_(HOLDING))
+        .where(Enrolment.id_number_index.in_(wanted), Enrolment.state.in_(HOLDING))
     )
     if except_case:
         statement = statement.where(Employer.case_id != except_case)

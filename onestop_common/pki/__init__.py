@@ -61,6 +61,7 @@ from onestop_common.pki.store import (
     DEFAULT_CRL_BASE_URL,
     PkiStore,
     load_private_key,
+    rewrapped_private_key,
     serialize_private_key,
 )
 
@@ -105,5 +106,6 @@ __all__ = [
     "load_private_key",
     "parse_serial",
     "private_key_pem",
+    "rewrapped_private_key",
     "serialize_private_key",
 ]

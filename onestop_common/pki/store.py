@@ -91,6 +91,16 @@ def load_private_key(data: bytes, kek: bytes, *, what: str = "the private key") 
     return key
 
 
+def rewrapped_private_key(data: bytes, kek: bytes, older: bytes) -> bytes | None:
+    """A key written by ``serialize_private_key`` with the ``older`` KEK, encrypted with ``kek``
+    instead (a KEK rotation); None if ``kek`` opens it already (the rotation ran before)."""
+    try:
+        load_private_key(data, kek)
+        return None
+    except PkiError:
+        return serialize_private_key(load_private_key(data, older), kek)
+
+
 def _check_kek(kek: bytes) -> None:
     if not isinstance(kek, bytes) or not 1 <= len(kek) <= 1023:
         raise PkiError("the key-encryption key must be 1 to 1023 bytes; set ONESTOP_KEK")
@@ -195,6 +205,21 @@ class PkiStore:
         _write_file(self._directory / f"{name}.pem", pem, 0o644)
         key_pem = serialize_private_key(identity.private_key, self._kek)
         _write_file(self._directory / f"{name}.key.pem", key_pem, 0o600)
+
+    def rewrap_keys(self, older: bytes) -> int:
+        """Encrypts with this store's KEK every private key the ``older`` KEK encrypted (a KEK
+        rotation); keys under this store's KEK already are left as they are, so running it again
+        finishes an interrupted rotation. How many keys were rewritten."""
+        if not self._directory.is_dir():
+            return 0
+        rewritten = 0
+        with self.locked():
+            for path in sorted(self._directory.glob("*.key.pem")):
+                data = rewrapped_private_key(path.read_bytes(), self._kek, older)
+                if data is not None:
+                    _write_file(path, data, 0o600)
+                    rewritten += 1
+        return rewritten
 
     def load_certificate(self, name: str) -> x509.Certificate:
         """The certificate ``<name>.pem`` (a CA, an end entity, or ``root``)."""

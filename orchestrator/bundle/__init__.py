@@ -9,6 +9,7 @@ results and the validation material; ``onestop_cli.verify`` checks the result of
 ``cover`` and ``pages`` the pages, ``assemble`` the signing.
 """
 
+from onestop_common.identifiers import mask_account_number
 from orchestrator.bundle.assemble import (
     SignatureSpan,
     build_bundle,
@@ -20,7 +21,6 @@ from orchestrator.bundle.manifest import (
     MANIFEST_FORMATS,
     build_manifest,
     bundle_attachments,
-    mask_account_number,
     sha256_hex,
 )
 from orchestrator.bundle.model import (

@@ -19,7 +19,7 @@ from onestop.common.v1 import application_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.clock import to_shanghai
-from onestop_common.identifiers import mask_id_number
+from onestop_common.identifiers import mask_account_number, mask_id_number
 from onestop_common.logs import mask_ids
 from onestop_common.signing import Attachment
 from orchestrator.bundle.layout import decimal_text
@@ -281,13 +281,6 @@ def _mask_strings(value: Any, key: str = "") -> Any:
         # Free text may quote an ID number; base64 (a PEM) may hold a lookalike digit run.
         return value if key.endswith("_pem") else mask_ids(value)
     return value
-
-
-def mask_account_number(number: str) -> str:
-    """The first 4 and last 4 digits, the rest masked: ``1020 ********* 0428``."""
-    if len(number) <= 8:
-        return "*" * len(number)
-    return f"{number[:4]} {'*' * (len(number) - 8)} {number[-4:]}"
 
 
 def _iso(value: datetime) -> str:

@@ -27,7 +27,7 @@ from onestop.invoice.v1 import invoice_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
-from onestop_common.identifiers import mask_id_number
+from onestop_common.identifiers import mask_account_number, mask_id_number
 from onestop_common.seal_drawing import draw_seal
 from onestop_common.seal_spec import SealKind, SealSpec, seal_size_mm
 from onestop_common.signing import Attachment
@@ -52,7 +52,7 @@ from orchestrator.bundle.layout import (
     table,
     when,
 )
-from orchestrator.bundle.manifest import mask_account_number, sha256_hex
+from orchestrator.bundle.manifest import sha256_hex
 from orchestrator.bundle.model import APPLICATION_NAME, BundleInputs
 from orchestrator.bundle.provenance import official_text
 from orchestrator.signatures import role_text

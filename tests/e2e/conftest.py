@@ -84,7 +84,9 @@ def platform() -> Iterator[Platform]:
                 ONESTOP_CLOCK_START=CLOCK_START,
                 ONESTOP_LOG_LEVEL="WARNING",
             )
-            store = PortalStore.open(supervisor.settings.database_url_for("portal"))
+            store = PortalStore.open(
+                supervisor.settings.database_url_for("portal"), kek=supervisor.settings.kek
+            )
             try:
                 yield Platform(supervisor, store)
             finally:

@@ -45,7 +45,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
     """Accounts made once (argon2 is slow on purpose); each test gets a fresh app and cookies."""
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     for username, role, org in (
         ("alice", "entrepreneur", ""),
         ("bob", "entrepreneur", ""),
@@ -521,7 +521,7 @@ def test_user_add_reads_the_password_from_stdin(
     )
     assert code == 0, err.getvalue()
     assert "li.ming (seal_maker of 001)" in out.getvalue()
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     try:
         assert store.authenticate("li.ming", PASSWORD) is not None
     finally:

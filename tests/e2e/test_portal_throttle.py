@@ -47,7 +47,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     for username in ("alice", "bob"):
         store.add_user(username, PASSWORD, "entrepreneur")
     yield store
@@ -108,7 +108,9 @@ def test_an_attacked_account_stays_open_elsewhere_and_other_accounts_stay_open(
 
 def test_every_replica_sees_the_same_failures(settings, store) -> None:
     first = client_for(settings, store)
-    second_store = PortalStore.open(settings.database_url_for("portal"), migrate=False)
+    second_store = PortalStore.open(
+        settings.database_url_for("portal"), migrate=False, kek=settings.kek
+    )
     try:
         second = client_for(settings, second_store)
         fail_until_blocked(first, "alice", ATTACKER)

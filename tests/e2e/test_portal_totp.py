@@ -38,7 +38,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     store.add_user("li.ming", PASSWORD, "officer")
     yield store
     store.close()

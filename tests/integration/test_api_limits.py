@@ -21,7 +21,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
 from onestop_common.grpc_options import channel_options
-from onestop_common.protoconv import rejections_from_status
+from onestop_common.protoconv import rejections_from_status, with_numbers_masked
 from onestop_common.settings import Settings
 from tests.integration.conftest import PlatformFactory
 from tests.support.cases import SAMPLE
@@ -128,6 +128,13 @@ def test_submit_answers_the_case_id_state_and_name_without_the_form(api, orchest
         pb.GetApplicationRequest(case_id=submitted.case_id), metadata=me, timeout=10
     )
     assert stored.application.form == form
+    # Staff may read any case, but not its people's numbers: they see them masked.
+    staff = credential(orchestrator, "tax_staff", "zhao")
+    seen = api.GetApplication(
+        pb.GetApplicationRequest(case_id=submitted.case_id), metadata=staff, timeout=10
+    ).application.form
+    assert seen == with_numbers_masked(form) != form
+    assert seen.legal_representative.phone == "138****0001"
 
 
 def test_too_many_items_and_control_characters_name_their_fields(api, orchestrator):

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 import svc_invoice
 from onestop_common.db import UtcDateTime, make_engine
 from tests.support.infra import databases
+from tests.support.service_db import TEST_KEK
 
 BEFORE = "397201212ab7"
 AFTER = "27f491a41406"
@@ -29,7 +30,7 @@ MIGRATIONS = Path(svc_invoice.__file__).parent / "migrations"
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     with databases(tmp_path) as template:
-        engine = make_engine(template.format(component="invoice"))
+        engine = make_engine(template.format(component="invoice"), kek=TEST_KEK)
         try:
             yield engine
         finally:

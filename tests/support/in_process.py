@@ -45,6 +45,20 @@ def sample_form() -> application_pb2.ApplicationForm:
     return load_form(SAMPLE)
 
 
+def personal_numbers(message: Message) -> set[str]:
+    """Every ID number and phone number ``message`` (a form, a command) carries, at any depth."""
+    found: set[str] = set()
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None:
+            if descriptor.name in ("id_number", "phone") and isinstance(value, str):
+                found.add(value)
+            continue
+        for item in [value] if isinstance(value, Message) else value:
+            if isinstance(item, Message):
+                found |= personal_numbers(item)
+    return found
+
+
 # --------------------------------------------------------------------------- saga commands
 
 

@@ -22,6 +22,7 @@ from orchestrator import engine as e
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox, Saga
 from orchestrator.open_company import DEFINITIONS
+from tests.support.service_db import TEST_KEK
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "orchestrator" / "migrations"
 Outcome = common_pb2.Outcome
@@ -57,9 +58,10 @@ class Harness:
     applicant: Principal = field(
         default_factory=lambda: Principal(subject="applicant-1", role=Role.ENTREPRENEUR)
     )
+    kek: bytes = TEST_KEK
 
     def __post_init__(self) -> None:
-        db = make_engine(self.db_url)
+        self.db = db = make_engine(self.db_url, kek=self.kek)
         upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
         self.sessions = make_session_factory(db, autoflush=False)
         self.clock = ManualClock(self.start)
@@ -129,10 +131,12 @@ class Harness:
         self.engine.handle_results([envelope])
         return envelope
 
-    def past_license(self) -> tuple[str, list[Command]]:
+    def past_license(
+        self, form: application_pb2.ApplicationForm | None = None
+    ) -> tuple[str, list[Command]]:
         """A new case whose license step is done: its id and the commands the engine sent next
         (the steps that wait only for the license)."""
-        case_id = self.submit()
+        case_id = self.submit(form)
         [license_cmd] = self.take_commands()
         self.answer(license_cmd)
         return case_id, self.take_commands()

@@ -6,15 +6,17 @@ open it with the ``open_service_db`` fixture (tests/unit/conftest.py)."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
+from alembic import command
+from alembic.config import Config
 from google.protobuf.message import Message
-from sqlalchemy import MetaData, func, select, table
+from sqlalchemy import MetaData, func, select, table, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from onestop_common import messaging as m
@@ -23,6 +25,8 @@ from onestop_common.outbox import InboxMixin, OutboxMixin
 from onestop_common.participant import UnitOfWork, run_saga_action
 
 R = TypeVar("R", bound=Message)
+# The tests' key-encryption key: their databases seal personal data as the services' do.
+TEST_KEK = b"onestop test key-encryption key"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,18 @@ class ServiceDb:
     sessions: sessionmaker[Session]
     outbox: type[OutboxMixin]
     inbox: type[InboxMixin]
+    migrations: Path | None = None
+
+    def migrate(self, revision: str, *, down: bool = False) -> None:
+        """Brings the schema to ``revision`` with the service's own migrations, downwards too."""
+        assert self.migrations is not None, "made without its migrations"
+        config = Config()
+        config.set_main_option("script_location", str(self.migrations))
+        config.attributes["version_table"] = f"alembic_version_{self.participant}"
+        engine = self.sessions.kw["bind"]
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            (command.downgrade if down else command.upgrade)(config, revision)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
@@ -115,6 +131,25 @@ class ServiceDb:
         key = f"{self.participant}.{name}"
         return [s for s in self.staged() if s.routing_key == key]
 
+    def stored_as_is(self, values: Iterable[str]) -> list[str]:
+        """Where any of ``values`` is stored in plaintext: every table read with plain SQL (no
+        column types, so nothing is unsealed), each "table.column" holding one of them."""
+        wanted = [v for v in values if v]
+        found = []
+        metadata = MetaData()
+        with transaction(self.sessions) as session:
+            metadata.reflect(bind=session.connection())
+            for name in metadata.tables:
+                result = session.execute(text(f'SELECT * FROM "{name}"'))
+                columns = list(result.keys())
+                for row in result:
+                    found += [
+                        f"{name}.{column}"
+                        for column, value in zip(columns, row, strict=True)
+                        if _holds(value, wanted)
+                    ]
+        return sorted(set(found))
+
     def row_counts(self) -> dict[str, int]:
         """Rows per table (the migrations' version table aside): what a use case wrote."""
         metadata = MetaData()
@@ -127,11 +162,18 @@ class ServiceDb:
             }
 
 
+def _holds(value: object, wanted: Iterable[str]) -> bool:
+    if isinstance(value, bytes | memoryview):
+        raw = bytes(value)
+        return any(w.encode() in raw for w in wanted)
+    return isinstance(value, str) and any(w in value for w in wanted)
+
+
 def migrated(directory: Path, schema: ServiceSchema) -> Path:
     """A database file brought to head by the participant's own migrations, to be copied for each
     test: migrating takes a tenth of a second or more, a copy a millisecond."""
     path = directory / f"{schema.participant}.db"
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", kek=TEST_KEK)
     try:
         upgrade_schema(engine, schema.migrations, f"alembic_version_{schema.participant}")
     finally:
@@ -151,11 +193,15 @@ def service_db(
     path = directory / f"{schema.participant}.db"
     if template is not None:
         shutil.copyfile(template, path)
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(f"sqlite:///{path}", kek=TEST_KEK)
     upgrade_schema(engine, schema.migrations, f"alembic_version_{schema.participant}")
     try:
         yield ServiceDb(
-            schema.participant, make_session_factory(engine), schema.outbox, schema.inbox
+            schema.participant,
+            make_session_factory(engine),
+            schema.outbox,
+            schema.inbox,
+            schema.migrations,
         )
     finally:
         engine.dispose()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 import svc_bank
 from onestop.bank.v1 import bank_pb2 as pb
@@ -31,6 +32,7 @@ from tests.support.in_process import (
     COMPANY_NAME,
     NOW,
     StepCommands,
+    personal_numbers,
     rejected_fields,
     sample_form,
     seal_result,
@@ -284,3 +286,40 @@ def test_check_application_runs_due_diligence_on_the_form_alone() -> None:
 
     assert clean.participant == PARTICIPANT and list(clean.rejections) == []
     assert [r.field for r in flawed.rejections] == ["form.bank.branch_name"]
+
+
+# --------------------------------------------------------------------------- data at rest
+
+
+def test_account_and_id_numbers_are_sealed_at_rest_and_the_bank_reads_them_back(
+    bank: Bank,
+) -> None:
+    request = opening()
+    response = bank.open(request)
+
+    number = response.account.account_number
+    assert bank.db.stored_as_is([*personal_numbers(request), number]) == []
+    assert "accounts.uscc" in bank.db.stored_as_is([USCC])  # what is not sealed is seen
+    account = bank.account()
+    assert account.account_number == number
+    owners = {str(o["id_number"]) for o in account.beneficial_owners}
+    assert owners and owners <= personal_numbers(request)
+    # The revision that sealed them opens them on the way down, and seals them on the way up.
+    bank.db.migrate("b3a471fe91cb", down=True)
+    assert "accounts.account_number" in bank.db.stored_as_is([number])
+    bank.db.migrate("head")
+    assert bank.db.stored_as_is([*personal_numbers(request), number]) == []
+    assert bank.account().account_number == number
+    # A second account cannot take the same number: its blind index is unique.
+    with pytest.raises(IntegrityError, match="account_number_index"), bank.db.unit_of_work() as uow:
+        copy = Account(
+            case_id=OTHER_CASE,
+            uscc=uscc("MA07T2K9"),
+            company_name=COMPANY_NAME,
+            bank_code="102",
+            bank_name="工商银行",
+            created_at=NOW,
+            state=CLOSED,
+        )
+        copy.account_number = number
+        uow.session.add(copy)

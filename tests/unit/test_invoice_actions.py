@@ -30,6 +30,7 @@ from tests.support.in_process import (
     COMPANY_NAME,
     NOW,
     StepCommands,
+    personal_numbers,
     rejected_fields,
     sample_form,
     uscc,
@@ -259,3 +260,24 @@ def test_check_application_runs_the_registration_rules_on_the_form_alone(tax: In
 
     assert clean.participant == PARTICIPANT and list(clean.rejections) == []
     assert [r.field for r in flawed.rejections] == ["form.invoice.declares_proper_accounts"]
+
+
+# --------------------------------------------------------------------------- data at rest
+
+
+def test_real_name_information_is_sealed_at_rest_and_read_back(tax: Invoicing) -> None:
+    request = registration()
+    tax.register(request, auto=False)  # the staff's task keeps the command too
+
+    assert tax.db.stored_as_is(personal_numbers(request)) == []
+    assert "taxpayers.taxpayer_id" in tax.db.stored_as_is([USCC])
+    row = tax.taxpayer()
+    legal_rep, finance = request.legal_representative, request.invoice.finance_contact
+    assert (row.legal_rep_id_number, row.legal_rep_phone) == (legal_rep.id_number, legal_rep.phone)
+    assert (row.finance_id_number, row.finance_phone) == (finance.id_number, finance.phone)
+    # The revision that sealed them opens them on the way down, and seals them on the way up.
+    tax.db.migrate("27f491a41406", down=True)
+    assert "taxpayers.finance_phone" in tax.db.stored_as_is([finance.phone])
+    tax.db.migrate("head")
+    assert tax.db.stored_as_is(personal_numbers(request)) == []
+    assert tax.taxpayer().finance_id_number == finance.id_number

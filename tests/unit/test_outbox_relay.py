@@ -14,6 +14,7 @@ from onestop_common.db import make_engine, make_session_factory, transaction, up
 from onestop_common.outbox import OutboxRelay, stage
 from orchestrator.models import Outbox
 from tests.support.saga_harness import MIGRATIONS
+from tests.support.service_db import TEST_KEK
 
 
 class BrokerGone(ConnectionError):
@@ -21,7 +22,7 @@ class BrokerGone(ConnectionError):
 
 
 def test_a_failed_publish_leaves_the_rows_free_for_the_next_relay(tmp_path: Path) -> None:
-    db = make_engine(f"sqlite:///{tmp_path}/o.db")
+    db = make_engine(f"sqlite:///{tmp_path}/o.db", kek=TEST_KEK)
     upgrade_schema(db, MIGRATIONS, "alembic_version_orchestrator")
     sessions = make_session_factory(db)
     with transaction(sessions) as session:

@@ -26,6 +26,7 @@ from svc_social_insurance import store
 from svc_social_insurance.domain import EmployeeInput, assess_registration
 from svc_social_insurance.reference import rate_table
 from tests.support.registration import sample_form
+from tests.support.service_db import TEST_KEK
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
 MIGRATIONS = Path(svc_social_insurance.__file__).parent / "migrations"
@@ -45,7 +46,7 @@ def test_the_social_insurance_command_from_the_form_is_the_sagas_before_the_lice
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path}/social_insurance.db")
+    engine = make_engine(f"sqlite:///{tmp_path}/social_insurance.db", kek=TEST_KEK)
     upgrade_schema(engine, MIGRATIONS, "alembic_version_social_insurance")
     yield make_session_factory(engine)
     engine.dispose()

@@ -26,7 +26,7 @@ from onestop_common import messaging as m
 from onestop_common.calendar import BusinessCalendar
 from onestop_common.participant import UnitOfWork
 from onestop_common.settings import Settings
-from svc_registration import actions, domain
+from svc_registration import actions, domain, store
 from svc_registration.actions import Env
 from svc_registration.models import Inbox, License, NameHold, Outbox, Task, UsccRecord
 from svc_registration.reference import reference
@@ -35,6 +35,7 @@ from tests.support.in_process import (
     COMPANY_NAME,
     NOW,
     StepCommands,
+    personal_numbers,
     rejected_fields,
     saga_data,
     sample_form,
@@ -335,3 +336,45 @@ def test_check_application_finds_what_issue_would_and_writes_nothing(reg: Regist
     assert [r.field for r in taken.rejections] == ["form.name.trade_name"]
     assert list(renamed.rejections) == []
     assert reg.db.row_counts() == before
+
+
+# --------------------------------------------------------------------------- data at rest
+
+
+def test_id_numbers_and_the_form_are_sealed_at_rest_and_read_back(reg: Registration) -> None:
+    request = LICENSE.action(CASE)
+    reg.issue(request)
+    listed = request.form.shareholders[1].person.id_number
+    with reg.db.unit_of_work() as uow:
+        store.add_credit(
+            uow.session,
+            kind="id_number",
+            subject_id=listed,
+            person_name="李娜",
+            reason="judgment defaulter",
+            origin="admin:test",
+            source="",
+            now=NOW,
+        )
+
+    assert reg.db.stored_as_is(personal_numbers(request)) == []
+    [license_] = reg.db.rows(License)
+    assert license_.legal_rep_id_number == request.form.legal_representative.id_number
+    assert (
+        application_pb2.ApplicationForm.FromString(reg.db.read(select(License.form))[0])
+        == request.form
+    )
+    # The credit list finds the person by the blind index of the ID number.
+    with reg.db.unit_of_work() as uow:
+        people = {"shareholders[1]": domain.Person("李娜", domain.IdType.CITIZEN_ID, listed)}
+        assert store.credit_status(uow.session, APPLICANT, people, NOW).listed_people == {
+            "shareholders[1]"
+        }
+    # The revision that sealed them opens them on the way down, and seals them on the way up.
+    reg.db.migrate("8a079eec1bce", down=True)
+    assert "credit_entries.subject_id" in reg.db.stored_as_is([listed])
+    reg.db.migrate("head")
+    assert reg.db.stored_as_is(personal_numbers(request)) == []
+    with reg.db.unit_of_work() as uow:
+        listed_now = store.credit_status(uow.session, APPLICANT, people, NOW).listed_people
+        assert listed_now == {"shareholders[1]"}

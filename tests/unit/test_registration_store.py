@@ -19,6 +19,7 @@ from svc_registration import domain, store
 from svc_registration.domain import EnterpriseType, Person
 from svc_registration.models import CreditEntryRow, NameHold, UsccRecord
 from svc_registration.reference import credit_seed
+from tests.support.service_db import TEST_KEK
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
 KEYS = ("trade|120115|I|宝坻示例", "full|120115|天津宝坻示例科技有限公司")
@@ -27,7 +28,7 @@ MIGRATIONS = Path(svc_registration.__file__).parent / "migrations"
 
 @pytest.fixture
 def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path}/registration.db")
+    engine = make_engine(f"sqlite:///{tmp_path}/registration.db", kek=TEST_KEK)
     upgrade_schema(engine, MIGRATIONS, "alembic_version_registration")
     yield make_session_factory(engine)
     engine.dispose()

@@ -6,15 +6,21 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from onestop.bank.v1 import bank_pb2
 from onestop_common.clock import SHANGHAI
 from onestop_common.protoconv import from_timestamp
 from orchestrator import audit
+from orchestrator.models import Inbox, Outbox
 from orchestrator.open_company import LEGAL_STEPS, OPEN_COMPANY
+from orchestrator.process import MIGRATIONS
+from tests.support.in_process import personal_numbers, sample_form
 from tests.support.saga_harness import Harness, Outcome, e, minimal_form
+from tests.support.service_db import ServiceDb
 
 # A Thursday morning, 2026-11-26 09:00.
 THURSDAY = datetime(2026, 11, 26, 9, 0, tzinfo=SHANGHAI)
 ALL_STEPS = ["license", "seal", "invoice", "social_insurance", "bank"]
+ACCOUNT_NUMBER = "10201201150000000042"
 
 
 @pytest.fixture
@@ -255,3 +261,26 @@ def test_audit_chain_detects_an_edited_row(h):
     with transaction(h.sessions) as session:
         _, problems = audit.verify(session, case_id)
     assert [p.seq for p in problems] == [3]
+
+
+def test_the_form_and_the_results_are_sealed_at_rest(h):
+    form = sample_form()
+    case_id, after_license = h.past_license(form)
+    for command in after_license:
+        h.answer(command)
+    [bank] = h.take_commands()
+    h.answer(bank, account=bank_pb2.Account(account_number=ACCOUNT_NUMBER))
+
+    orchestrator_db = ServiceDb("orchestrator", h.sessions, Outbox, Inbox, MIGRATIONS)
+    assert orchestrator_db.stored_as_is([*personal_numbers(form), ACCOUNT_NUMBER]) == []
+    assert h.engine.case_form(case_id, h.applicant) == form
+    [step] = [s for s in h.case(case_id).steps if s.name == "bank"]
+    assert bank_pb2.OpenAccountResponse.FromString(step.result).account.account_number == (
+        ACCOUNT_NUMBER
+    )
+    # The revision that sealed them opens them on the way down, and seals them on the way up.
+    orchestrator_db.migrate("6e3b9c1f4a70", down=True)
+    assert "sagas.form" in orchestrator_db.stored_as_is([ACCOUNT_NUMBER, *personal_numbers(form)])
+    orchestrator_db.migrate("head")
+    assert orchestrator_db.stored_as_is([*personal_numbers(form), ACCOUNT_NUMBER]) == []
+    assert h.engine.case_form(case_id, h.applicant) == form

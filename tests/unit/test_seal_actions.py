@@ -12,11 +12,13 @@ from dataclasses import dataclass, replace
 
 import pytest
 from cryptography import x509
+from sqlalchemy import LargeBinary, select, table
+from sqlalchemy import column as sa_column
 
 import svc_seal
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop.seal.v1 import seal_pb2
-from onestop_common import desk
+from onestop_common import desk, sealed_fields
 from onestop_common import messaging as m
 from onestop_common.pki import PkiStore
 from onestop_common.settings import Settings
@@ -25,7 +27,13 @@ from svc_seal.actions import Env
 from svc_seal.dependencies import SealPki
 from svc_seal.domain import PARTICIPANT, OrderState, SealState
 from svc_seal.models import Inbox, IssuedCrl, Outbox, SealOrder, SealRecord, Task
-from tests.support.in_process import NOW, StepCommands, rejected_fields, sample_form, uscc
+from tests.support.in_process import (
+    NOW,
+    StepCommands,
+    rejected_fields,
+    sample_form,
+    uscc,
+)
 from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
@@ -250,3 +258,26 @@ def test_check_application_runs_the_order_rules_on_the_form_alone() -> None:
 
     assert clean.participant == PARTICIPANT and list(clean.rejections) == []
     assert [(r.field, r.rule) for r in flawed.rejections] == [("form.seals", "required_seal")]
+
+
+# --------------------------------------------------------------------------- data at rest
+
+
+def test_the_seal_command_kept_for_the_seal_maker_is_sealed_at_rest(seals: Seals) -> None:
+    # The seal service holds no ID number of its own; the desk's copy of the command (the form's
+    # seal part) is sealed as every participant's is.
+    request = order()
+    seals.issue(request)  # physical seals: a task for the seal maker, holding the command
+
+    def stored_request() -> bytes:
+        [raw] = seals.db.read(select(sa_column("request", LargeBinary)).select_from(table("tasks")))
+        return bytes(raw)
+
+    assert stored_request().startswith(sealed_fields.MAGIC)
+    assert seal_pb2.IssueSealsRequest.FromString(seals.db.rows(Task)[0].request) == request
+    # The revision that sealed it opens it on the way down, and seals it on the way up.
+    seals.db.migrate("66353197816e", down=True)
+    assert seal_pb2.IssueSealsRequest.FromString(stored_request()) == request
+    seals.db.migrate("head")
+    assert stored_request().startswith(sealed_fields.MAGIC)
+    assert seal_pb2.IssueSealsRequest.FromString(seals.db.rows(Task)[0].request) == request

@@ -17,7 +17,7 @@ from onestop.common.v1 import application_pb2, common_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common import messaging as m
-from svc_social_insurance import workflow
+from svc_social_insurance import store, workflow
 from svc_social_insurance.models import (
     ACTIVE,
     CANCELLED,
@@ -29,7 +29,14 @@ from svc_social_insurance.models import (
     Outbox,
     Task,
 )
-from tests.support.in_process import NOW, StepCommands, rejected_fields, sample_form, uscc
+from tests.support.in_process import (
+    NOW,
+    StepCommands,
+    personal_numbers,
+    rejected_fields,
+    sample_form,
+    uscc,
+)
 from tests.support.service_db import OpenServiceDb, ServiceDb, ServiceSchema
 
 Outcome = common_pb2.Outcome
@@ -257,3 +264,33 @@ def test_check_application_sees_people_enrolled_elsewhere_and_writes_nothing(
     assert [r.field for r in taken.rejections] == EMPLOYEE_IDS
     assert list(own_case.rejections) == []
     assert si.db.row_counts() == before
+
+
+# --------------------------------------------------------------------------- data at rest
+
+
+def test_id_numbers_are_sealed_at_rest_and_the_service_reads_them_back(
+    si: SocialInsurance,
+) -> None:
+    request = registration()
+    si.register(request, auto=False)  # the clerk's task keeps the command too
+
+    numbers = personal_numbers(request)
+    assert si.db.stored_as_is(numbers) == []
+    employees = {e.person.id_number for e in request.employees}
+    assert {e.id_number for e in si.db.rows(Enrolment)} == employees
+    [task] = si.db.rows(Task)
+    assert personal_numbers(pb.RegisterEmployerRequest.FromString(task.request)) == numbers
+    # Found by the blind index: the people are held, another case cannot enrol them.
+    with si.db.unit_of_work() as uow:
+        assert store.enrolled_elsewhere(uow.session, employees, except_case=OTHER_CASE) == (
+            employees
+        )
+    # The revision that sealed them opens them on the way down, and seals them on the way up.
+    si.db.migrate("1b787d0a8552", down=True)
+    assert "enrolments.id_number" in si.db.stored_as_is(employees)
+    si.db.migrate("head")
+    assert si.db.stored_as_is(numbers) == []
+    assert {e.id_number for e in si.db.rows(Enrolment)} == employees
+    with si.db.unit_of_work() as uow:
+        assert store.enrolled_elsewhere(uow.session, employees) == employees

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from onestop_common.db import make_engine, upgrade_schema
 from portal.store import MIGRATIONS, VERSION_TABLE, AccountError, PortalStore
 from portal.usernames import is_reserved, skeleton
+from tests.support.service_db import TEST_KEK
 
 PASSWORD = "a long enough password"
 
@@ -42,7 +43,7 @@ def test_ordinary_names_are_not_reserved() -> None:
 
 @pytest.fixture
 def store(tmp_path: Path) -> PortalStore:
-    return PortalStore.open(f"sqlite:///{tmp_path}/portal.db")
+    return PortalStore.open(f"sqlite:///{tmp_path}/portal.db", kek=TEST_KEK)
 
 
 def test_self_registration_may_not_take_a_reserved_name(store: PortalStore) -> None:
@@ -65,7 +66,7 @@ def test_existing_accounts_get_their_skeleton_when_the_database_is_upgraded(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path}/old.db"
-    engine = make_engine(url)
+    engine = make_engine(url, kek=TEST_KEK)
     upgrade_schema(engine, MIGRATIONS, VERSION_TABLE, revision="826a57c5181b")
     with engine.begin() as connection:
         for name in ("alice", "a1ice"):  # look-alikes from before the rule
