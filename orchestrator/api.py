@@ -18,8 +18,6 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import Message
-from google.rpc import status_pb2
-from grpc_status import rpc_status
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
@@ -30,8 +28,8 @@ from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common import permissions
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import (
+    Conflict,
     InvalidInput,
-    NotFound,
     OneStopError,
     PermissionDenied,
     RuleViolation,
@@ -45,12 +43,12 @@ from onestop_common.identity import (
     Role,
     principal_from_context,
 )
-from onestop_common.limits import enforce_limits, excerpt
-from onestop_common.protoconv import internal_status, rejections, status_for, violations_of
+from onestop_common.limits import enforce_limits
+from onestop_common.protoconv import rejections, violations_of
 from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
 from orchestrator.caller_slots import CallerSlots
-from orchestrator.engine import SagaEngine, corrected_form
+from orchestrator.engine import CASE_ID_FORMAT, SagaEngine, corrected_form
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
 from orchestrator.precheck import ParticipantChecks, name_subject
@@ -70,10 +68,6 @@ DEFAULT_PAGE = 20
 # A page token is the offset of the page's first case.
 PAGE_TOKEN = re.compile(r"[0-9]{1,9}")
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
-# The rejections of an error travel in a gRPC trailer (grpc-status-details-bin); grpcio may
-# refuse trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of
-# the rejections): beyond this size only the first rejections are sent.
-MAX_STATUS_BYTES = 3000
 # SQLite's words for "the database cannot be used now" (its OperationalError also covers bugs
 # such as a syntax error).
 SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "is full")
@@ -132,15 +126,16 @@ class CaseNotifier:
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Checks the request's size limits before anything else, maps OneStop errors to their gRPC
-    status (with rejections), a database outage to UNAVAILABLE, and hides internal errors."""
+    """Checks the request's size limits and case id before anything else, maps OneStop errors to
+    their gRPC status (with rejections and the standard details), a database outage to
+    UNAVAILABLE, and hides internal errors."""
 
     def wrapper(self: OneStopApi, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             _intake(request)
             return method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, error)
+            _abort(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
@@ -152,7 +147,7 @@ def _guarded_stream(method: Callable[..., Iterator[Any]]) -> Callable[..., Itera
             _intake(request)
             yield from method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, error)
+            _abort(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
@@ -168,35 +163,66 @@ def _intake(request: Message) -> None:
         # Its own wording names both bounds (the generic limit knows only the upper one).
         raise InvalidInput.of([_material_size_violation(len(request.content))])
     enforce_limits(request)
+    _check_case_id(request)
 
 
-def _abort(context: grpc.ServicerContext, name: str, error: Exception) -> None:
+def _check_case_id(request: Message) -> None:
+    """A request naming a case names one the platform could have made: an empty or malformed id
+    is the caller's mistake (INVALID_ARGUMENT), not an unknown case."""
+    if "case_id" not in request.DESCRIPTOR.fields_by_name:
+        return
+    case_id = getattr(request, "case_id")  # noqa: B009 - not every request has one
+    if not case_id:
+        raise InvalidInput.of(
+            [violation("case_id", "required", "请提供案件编号", "a case_id is required")]
+        )
+    if not CASE_ID_FORMAT.fullmatch(case_id):
+        raise InvalidInput.of(
+            [
+                violation(
+                    "case_id",
+                    "format",
+                    "案件编号格式不正确（应如 OS20250301-3F2A9C01B7）",
+                    "a case_id looks like OS20250301-3F2A9C01B7",
+                )
+            ]
+        )
+
+
+def _case_info(request: Any) -> dict[str, str]:
+    """The request's case, for an error's ErrorInfo, when it names one well-formed (never an
+    arbitrary string the caller sent)."""
+    case_id = getattr(request, "case_id", "")
+    if isinstance(case_id, str) and CASE_ID_FORMAT.fullmatch(case_id):
+        return {"caseId": case_id}
+    return {}
+
+
+def _abort(context: grpc.ServicerContext, name: str, request: Any, error: Exception) -> None:
+    request_id = grpc_handlers.new_request_id()
     if isinstance(error, OneStopError):
-        status = _bounded_status(error)
+        refusal = error
     elif database_unavailable(error):
-        log.warning("%s: the database is unavailable: %s", name, _first_line(error))
-        status = status_for(
-            Unavailable(
-                "the case database is unavailable at the moment; try again in a minute",
-                message_zh="案件数据库暂时不可用，请稍后重试",
-            )
+        log.warning(
+            "%s (request %s): the database is unavailable: %s",
+            name,
+            request_id,
+            _first_line(error),
+        )
+        refusal = Unavailable(
+            "the case database is unavailable at the moment; try again in a minute",
+            message_zh="案件数据库暂时不可用，请稍后重试",
+            reason="DATABASE_UNAVAILABLE",
         )
     else:
-        log.exception("%s failed", name, exc_info=error)
-        status = internal_status("internal error; the platform team has been alerted")
-    context.abort_with_status(rpc_status.to_status(status))
-
-
-def _bounded_status(error: OneStopError) -> status_pb2.Status:
-    """The error's status, with only as many rejections as fit in a trailer (its message
-    already counts them all)."""
-    status = status_for(error)
-    kept = list(error.violations)
-    while kept and status.ByteSize() > MAX_STATUS_BYTES:
-        kept = kept[: len(kept) // 2]
-        trimmed = type(error)(error.message, message_zh=error.message_zh, violations=kept)
-        status = status_for(trimmed)
-    return status
+        log.exception("%s failed (request %s)", name, request_id, exc_info=error)
+        refusal = OneStopError(
+            "internal error; the platform team has been alerted",
+            message_zh="平台内部错误，运维人员已收到告警",
+        )
+    grpc_handlers.refuse(
+        context, refusal, method=name, info=_case_info(request), request_id=request_id
+    )
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -291,8 +317,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
     ) -> tuple[Saga, pb.Application]:
         saga = session.get(Saga, case_id)
         if saga is None:
-            shown = excerpt(case_id)
-            raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+            raise e.CaseNotFound(case_id)
         _check_can_read(saga, principal)
         message = application_message(
             saga,
@@ -522,13 +547,15 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         with self.engine.readers() as session:
             saga = session.get(Saga, request.case_id)
             if saga is None:
-                shown = excerpt(request.case_id)
-                raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+                raise e.CaseNotFound(request.case_id)
             _check_can_read(saga, principal)
             if not saga.bundle:
-                raise NotFound(
+                # The case exists and is the caller's: it is its state that does not allow it.
+                raise Conflict(
                     "the bundle is not ready: the case has not completed",
                     message_zh="电子证照包尚未生成：案件尚未办结",
+                    reason="BUNDLE_NOT_READY",
+                    info={"state": saga.state},
                 )
             data = saga.bundle
         digest = hashlib.sha256(data).hexdigest()
@@ -676,9 +703,8 @@ def _check_can_read(saga: Saga, principal: Principal) -> None:
         return
     if principal.owns(saga.applicant_id):
         return
-    raise PermissionDenied(
-        "this case belongs to another applicant", message_zh="该案件属于其他申请人"
-    )
+    # Answered as an unknown id: whether another applicant's case exists is not the caller's.
+    raise e.CaseNotFound(saga.id)
 
 
 def _page(request: pb.ListApplicationsRequest) -> tuple[int, int]:

@@ -10,6 +10,7 @@ import grpc
 import psycopg2
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
+from google.rpc import error_details_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import exc as sa_exc
@@ -22,6 +23,7 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_cli.client import load_form
+from onestop_common.error_details import details_of, standard_status
 from onestop_common.errors import InvalidInput
 from onestop_common.grpc_options import MAX_DOCUMENT_BYTES, MAX_MESSAGE_BYTES, channel_options
 from onestop_common.limits import (
@@ -34,7 +36,7 @@ from onestop_common.limits import (
     limit_violations,
 )
 from onestop_common.protoconv import grpc_code
-from orchestrator import api
+from orchestrator import api, grpc_handlers
 from orchestrator.intake import form_violations
 from tests.support.cases import SAMPLE
 
@@ -368,12 +370,17 @@ def test_many_rejections_are_trimmed_to_fit_a_trailer_and_the_message_counts_the
         form.employees.add().CopyFrom(template)
     error = InvalidInput.of(form_violations(form))
     assert len(error.violations) == 1000
-    status = api._bounded_status(error)
-    assert status.ByteSize() <= api.MAX_STATUS_BYTES
+    status = standard_status(
+        error, locale="en", request_id="r-1", max_bytes=grpc_handlers.MAX_STATUS_BYTES
+    )
+    assert status.ByteSize() <= grpc_handlers.MAX_STATUS_BYTES
     assert "(+999 more)" in status.message
     box = common_pb2.Rejections()
     assert status.details[0].Unpack(box)
     assert 0 < len(box.rejections) < 1000
+    # The standard BadRequest keeps the same rejections as the old Rejections.
+    (bad_request,) = details_of(status, error_details_pb2.BadRequest)
+    assert len(bad_request.field_violations) == len(box.rejections)
 
 
 def _wrapped(orig: Exception, **kwargs: object) -> sa_exc.DBAPIError:

@@ -1,0 +1,238 @@
+"""The public API as partner engineers hold it against Google's API design guide (issue 16), over
+real gRPC to a real orchestrator process: server reflection, standard error details (AIP-193),
+codes that tell malformed input from state and never reveal another applicant's case, signed
+page tokens (AIP-158), and Watch streams that resume from a sequence number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import grpc
+import pytest
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from onestop.common.v1 import common_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_cli.client import load_form
+from onestop_common.error_details import DOMAIN, details_of
+from onestop_common.settings import Settings
+from tests.support.cases import SAMPLE, submit_sample
+from tests.support.infra import fresh_platform
+from tests.support.participant import credential
+
+ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
+UNKNOWN_CASE = "OS20250301-0000000000"
+
+
+@pytest.fixture(scope="module")
+def running_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The orchestrator alone: no participant answers, so every case stays running (or
+    compensating once cancelled). Tests use applicants of their own."""
+    with fresh_platform(tmp_path_factory.mktemp("running-only")) as factory:
+        yield factory.start(("orchestrator",), **ECHO).settings
+
+
+@pytest.fixture(scope="module")
+def api(running_only: Settings) -> Iterator[pb_grpc.OneStopServiceStub]:
+    with grpc.insecure_channel(running_only.grpc_target("orchestrator")) as channel:
+        yield pb_grpc.OneStopServiceStub(channel)
+
+
+def as_entrepreneur(settings: Settings, who: str, language: str = "") -> tuple[Any, ...]:
+    extra = (("accept-language", language),) if language else ()
+    return (*credential(settings, "entrepreneur", who), *extra)
+
+
+def refused(call: Callable[[], Any]) -> tuple[grpc.RpcError, status_pb2.Status]:
+    """Runs ``call``, which must fail: the error and its rich status."""
+    with pytest.raises(grpc.RpcError) as raised:
+        result = call()
+        if isinstance(result, Iterator):
+            list(result)  # a stream fails while it is read
+    status = rpc_status.from_call(raised.value)  # type: ignore[arg-type]
+    assert status is not None, raised.value
+    return raised.value, status
+
+
+def one(status: status_pb2.Status, kind: type[Message]) -> Any:
+    (found,) = details_of(status, kind)
+    return found
+
+
+# --------------------------------------------------------------------------- standard errors
+
+
+@pytest.mark.db_independent
+def test_bad_input_carries_the_standard_details_in_the_callers_language(api, running_only):
+    form = load_form(SAMPLE)
+    form.legal_representative.name = ""
+    form.contact.phone = "12"
+    request = pb.SubmitApplicationRequest(idempotency_key="bad-1", form=form)
+
+    error, status = refused(
+        lambda: api.SubmitApplication(
+            request, metadata=as_entrepreneur(running_only, "ada", "en-GB,en;q=0.9"), timeout=30
+        )
+    )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    info = one(status, error_details_pb2.ErrorInfo)
+    assert (info.reason, info.domain) == ("INVALID_ARGUMENT", DOMAIN)
+    violations = {v.field: v for v in one(status, error_details_pb2.BadRequest).field_violations}
+    assert set(violations) == {"form.legal_representative.name", "form.contact.phone"}
+    phone = violations["form.contact.phone"]
+    assert phone.reason == "PHONE_FORMAT" and "11-digit" in phone.description
+    assert phone.localized_message.locale == "en"
+    localized = one(status, error_details_pb2.LocalizedMessage)
+    assert localized.locale == "en" and "required" in localized.message + phone.description
+    request_id = one(status, error_details_pb2.RequestInfo).request_id
+    assert len(request_id) == 32
+    # The old detail is still there, first, for clients written before these.
+    old = common_pb2.Rejections()
+    assert status.details[0].Unpack(old) and len(old.rejections) == 2
+
+    # No accept-language: Chinese, the platform's language; and a new request id.
+    _, chinese = refused(
+        lambda: api.SubmitApplication(
+            request, metadata=as_entrepreneur(running_only, "ada"), timeout=30
+        )
+    )
+    assert one(chinese, error_details_pb2.LocalizedMessage).locale == "zh-CN"
+    violations = {v.field: v for v in one(chinese, error_details_pb2.BadRequest).field_violations}
+    assert "格式不正确" in violations["form.contact.phone"].localized_message.message
+    assert one(chinese, error_details_pb2.RequestInfo).request_id != request_id
+
+
+@pytest.mark.db_independent
+def test_refusals_before_any_handler_carry_the_details_too(api, running_only):
+    # No credential: the permission gate refuses before the request is looked at.
+    _, status = refused(
+        lambda: api.GetApplication(pb.GetApplicationRequest(case_id=UNKNOWN_CASE), timeout=10)
+    )
+    assert status.code == grpc.StatusCode.UNAUTHENTICATED.value[0]
+    assert one(status, error_details_pb2.ErrorInfo).reason == "UNAUTHENTICATED"
+    assert one(status, error_details_pb2.RequestInfo).request_id
+    # A role the table refuses, in English.
+    officer = (*credential(running_only, "officer", "li.ming"), ("accept-language", "en"))
+    _, status = refused(
+        lambda: api.CancelApplication(
+            pb.CancelApplicationRequest(case_id=UNKNOWN_CASE), metadata=officer, timeout=10
+        )
+    )
+    assert status.code == grpc.StatusCode.PERMISSION_DENIED.value[0]
+    assert one(status, error_details_pb2.LocalizedMessage).locale == "en"
+
+
+# --------------------------------------------------------------------------- codes
+
+
+@pytest.mark.db_independent
+@pytest.mark.parametrize(("case_id", "rule"), [("", "required"), ("OS-NO-SUCH", "format")])
+def test_an_empty_or_malformed_case_id_is_invalid_argument_naming_it(
+    api, running_only, case_id, rule
+):
+    me = as_entrepreneur(running_only, "bo")
+    calls = {
+        "get": lambda: api.GetApplication(pb.GetApplicationRequest(case_id=case_id), metadata=me),
+        "watch": lambda: api.WatchApplication(
+            pb.WatchApplicationRequest(case_id=case_id), metadata=me, timeout=10
+        ),
+        "cancel": lambda: api.CancelApplication(
+            pb.CancelApplicationRequest(case_id=case_id), metadata=me
+        ),
+        "bundle": lambda: api.GetBundle(pb.GetBundleRequest(case_id=case_id), metadata=me),
+    }
+    for name, call in calls.items():
+        error, status = refused(call)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, name
+        (violation,) = one(status, error_details_pb2.BadRequest).field_violations
+        assert (violation.field, violation.reason) == ("case_id", rule.upper()), name
+        # A malformed id is not echoed back as a fact about a case.
+        assert "caseId" not in one(status, error_details_pb2.ErrorInfo).metadata
+
+
+def _not_found_answer(call: Callable[[], Any]) -> tuple[Any, ...]:
+    """What a caller learns from a refusal, less the request id (new for every call)."""
+    error, status = refused(call)
+    info = one(status, error_details_pb2.ErrorInfo)
+    localized = one(status, error_details_pb2.LocalizedMessage)
+    return error.code(), error.details(), info.reason, dict(info.metadata), localized.message
+
+
+@pytest.mark.db_independent
+def test_another_applicants_case_is_not_found_exactly_like_an_unknown_id(api, running_only):
+    owner = as_entrepreneur(running_only, "carla")
+    mallory = as_entrepreneur(running_only, "mallory")
+    theirs = submit_sample(api, running_only, applicant="carla", key="carla-1").case_id
+
+    def answers(case_id: str) -> dict[str, tuple[Any, ...]]:
+        calls: dict[str, Callable[[], Any]] = {
+            "get": lambda: api.GetApplication(
+                pb.GetApplicationRequest(case_id=case_id), metadata=mallory
+            ),
+            "watch": lambda: api.WatchApplication(
+                pb.WatchApplicationRequest(case_id=case_id), metadata=mallory, timeout=10
+            ),
+            "cancel": lambda: api.CancelApplication(
+                pb.CancelApplicationRequest(case_id=case_id), metadata=mallory
+            ),
+            "correct": lambda: api.CorrectApplication(
+                pb.CorrectApplicationRequest(case_id=case_id, form=load_form(SAMPLE)),
+                metadata=mallory,
+            ),
+            "bundle": lambda: api.GetBundle(pb.GetBundleRequest(case_id=case_id), metadata=mallory),
+        }
+        return {name: _not_found_answer(call) for name, call in calls.items()}
+
+    foreign, unknown = answers(theirs), answers(UNKNOWN_CASE)
+    for name, answer in foreign.items():
+        assert answer[0] == grpc.StatusCode.NOT_FOUND, name
+        assert answer[2] == "CASE_NOT_FOUND", name
+        # Word for word the same, but for the id each names.
+        assert answer[1:] == tuple(
+            _swap_id(part, UNKNOWN_CASE, theirs) for part in unknown[name][1:]
+        ), name
+    # Its owner, staff and administrators still read it; nobody else changed it.
+    for reader in (owner, credential(running_only, "officer", "li.ming")):
+        seen = api.GetApplication(pb.GetApplicationRequest(case_id=theirs), metadata=reader)
+        assert seen.application.state == common_pb2.CASE_STATE_RUNNING
+    admin = credential(running_only, "admin", "root")
+    assert api.GetApplication(pb.GetApplicationRequest(case_id=theirs), metadata=admin)
+
+
+def _swap_id(part: Any, old: str, new: str) -> Any:
+    if isinstance(part, str):
+        return part.replace(old, new)
+    if isinstance(part, dict):
+        return {key: _swap_id(value, old, new) for key, value in part.items()}
+    return part
+
+
+@pytest.mark.db_independent
+def test_the_bundle_of_a_running_case_is_failed_precondition(api, running_only):
+    me = as_entrepreneur(running_only, "dora", "en")
+    case_id = submit_sample(api, running_only, applicant="dora", key="dora-1").case_id
+    error, status = refused(
+        lambda: list(api.GetBundle(pb.GetBundleRequest(case_id=case_id), metadata=me))
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    info = one(status, error_details_pb2.ErrorInfo)
+    assert info.reason == "BUNDLE_NOT_READY"
+    assert dict(info.metadata) == {"caseId": case_id, "state": "running"}
+
+
+@pytest.mark.db_independent
+def test_cancelling_twice_returns_the_cancelled_case(api, running_only):
+    me = as_entrepreneur(running_only, "emil")
+    case_id = submit_sample(api, running_only, applicant="emil", key="emil-1").case_id
+    cancel = pb.CancelApplicationRequest(case_id=case_id, reason="changed my mind")
+    first = api.CancelApplication(cancel, metadata=me, timeout=10).application
+    again = api.CancelApplication(cancel, metadata=me, timeout=10).application
+    assert first.state in (common_pb2.CASE_STATE_COMPENSATING, common_pb2.CASE_STATE_FAILED)
+    assert again.state == first.state
+    assert "changed my mind" in again.failure_reason
+    # Recorded once.
+    assert again.version == first.version
