@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sqlite3
 import statistics
 import threading
@@ -51,6 +50,7 @@ from orchestrator.caller_slots import CallerSlots
 from orchestrator.engine import CASE_ID_FORMAT, SagaEngine, corrected_form
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
+from orchestrator.page_tokens import PageTokens, Position, query_fingerprint
 from orchestrator.precheck import ParticipantChecks, name_subject
 from orchestrator.signing_api import PersonSigner, SigningRpcs
 from orchestrator.views import (
@@ -64,9 +64,7 @@ log = logging.getLogger(__name__)
 
 BUNDLE_CHUNK = 64 * 1024
 MAX_PAGE = 200
-DEFAULT_PAGE = 20
-# A page token is the offset of the page's first case.
-PAGE_TOKEN = re.compile(r"[0-9]{1,9}")
+DEFAULT_PAGE = 50
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
 # SQLite's words for "the database cannot be used now" (its OperationalError also covers bugs
 # such as a syntax error).
@@ -284,6 +282,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         )
 
     def __post_init__(self) -> None:
+        self._page_tokens = PageTokens(self.token_secret)
         self._watch_slots = CallerSlots(self.watch_streams_per_caller, "watch streams", "进度订阅")
         self._call_slots = CallerSlots(self.calls_per_caller, "calls", "请求")
 
@@ -469,18 +468,25 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         applicant = request.applicant_id
         if principal.role in SUBMITTERS:
             applicant = principal.applicant_id
-        page_size, offset = _page(request)
+        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
+        fingerprint = query_fingerprint(
+            f"{principal.role.value}:{principal.subject}", applicant, states
+        )
+        page_size, after = _page(request, self._page_tokens, fingerprint)
         query = select(Saga)
         if applicant:
             query = query.where(Saga.applicant_id == applicant)
-        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
         if states:
             query = query.where(_in_states(states))
         with self.engine.readers() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if after is not None:
+                query = query.where(_listed_after(after))
+            # One more than the page: whether there is a next page, without a second query.
             rows = session.scalars(
-                query.order_by(Saga.submitted_at.desc(), Saga.id).offset(offset).limit(page_size)
+                query.order_by(Saga.submitted_at.desc(), Saga.id).limit(page_size + 1)
             ).all()
+            more, rows = len(rows) > page_size, rows[:page_size]
             now = self.engine.clock.now()
             apps = [
                 application_message(
@@ -492,7 +498,10 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
                 )
                 for r in rows
             ]
-        next_token = str(offset + page_size) if offset + page_size < total else ""
+        next_token = ""
+        if more:
+            last = Position(rows[-1].submitted_at, rows[-1].id)
+            next_token = self._page_tokens.issue(fingerprint, last)
         return pb.ListApplicationsResponse(
             applications=apps, next_page_token=next_token, total=total
         )
@@ -707,31 +716,33 @@ def _check_can_read(saga: Saga, principal: Principal) -> None:
     raise e.CaseNotFound(saga.id)
 
 
-def _page(request: pb.ListApplicationsRequest) -> tuple[int, int]:
-    """The page size and the offset the page token stands for."""
-    problems = []
-    if request.page_size < 0:
-        problems.append(
-            violation(
-                "page_size",
-                "not_negative",
-                "每页条数不能为负数",
-                "page_size must not be negative",
-            )
+def _page(
+    request: pb.ListApplicationsRequest, tokens: PageTokens, fingerprint: str
+) -> tuple[int, Position | None]:
+    """The page size (0: the default) and the last case before the page, from the page token
+    (None: the first page)."""
+    if not 0 <= request.page_size <= MAX_PAGE:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "page_size",
+                    "range",
+                    f"每页条数须在 0 到 {MAX_PAGE} 之间（0 为默认的 {DEFAULT_PAGE} 条）",
+                    f"page_size must be 0 to {MAX_PAGE} (0: the default, {DEFAULT_PAGE})",
+                )
+            ]
         )
-    token = request.page_token
-    if token and not PAGE_TOKEN.fullmatch(token):
-        problems.append(
-            violation(
-                "page_token",
-                "format",
-                "分页标记无效，请使用上一页返回的 next_page_token",
-                "invalid page_token; pass the next_page_token of the previous page",
-            )
-        )
-    if problems:
-        raise InvalidInput.of(problems)
-    return min(request.page_size or DEFAULT_PAGE, MAX_PAGE), int(token or 0)
+    after = tokens.read(request.page_token, fingerprint) if request.page_token else None
+    return request.page_size or DEFAULT_PAGE, after
+
+
+def _listed_after(last: Position) -> Any:
+    """The cases after ``last`` in the list's order: submitted earlier, or at the same moment
+    with a greater id."""
+    return or_(
+        Saga.submitted_at < last.submitted_at,
+        and_(Saga.submitted_at == last.submitted_at, Saga.id > last.case_id),
+    )
 
 
 def _idempotency_violation() -> RuleViolation:

@@ -236,3 +236,73 @@ def test_cancelling_twice_returns_the_cancelled_case(api, running_only):
     assert "changed my mind" in again.failure_reason
     # Recorded once.
     assert again.version == first.version
+
+
+# --------------------------------------------------------------------------- pagination
+
+
+def list_page(
+    api: pb_grpc.OneStopServiceStub,
+    settings: Settings,
+    who: str,
+    size: int,
+    token: str = "",
+    states: tuple[int, ...] = (),
+) -> pb.ListApplicationsResponse:
+    request = pb.ListApplicationsRequest(page_size=size, page_token=token, states=states)
+    return api.ListApplications(request, metadata=as_entrepreneur(settings, who), timeout=10)
+
+
+def test_paging_while_cases_arrive_neither_repeats_nor_skips_a_case(api, running_only):
+    existing = [
+        submit_sample(api, running_only, applicant="fay", key=f"fay-{n}").case_id for n in range(7)
+    ]
+    seen: list[str] = []
+    arrived: list[str] = []
+    token = ""
+    while True:
+        page = list_page(api, running_only, "fay", 3, token)
+        assert page.total == len(existing) + len(arrived)
+        seen += [a.case_id for a in page.applications]
+        # A new case between two pages: an offset would now show one case again.
+        key = f"fay-new-{len(arrived)}"
+        arrived.append(submit_sample(api, running_only, applicant="fay", key=key).case_id)
+        token = page.next_page_token
+        if not token:
+            break
+    assert len(seen) == len(set(seen)) == len(existing)
+    assert set(seen) == set(existing)
+    # Newest first; and a new list starts with the newest of all.
+    assert seen == existing[::-1]
+    assert list_page(api, running_only, "fay", 1).applications[0].case_id == arrived[-1]
+
+
+@pytest.mark.db_independent
+def test_bad_tampered_or_foreign_page_tokens_and_sizes_are_invalid_argument(api, running_only):
+    for n in range(3):
+        submit_sample(api, running_only, applicant="gus", key=f"gus-{n}")
+    token = list_page(api, running_only, "gus", 2).next_page_token
+    assert token
+    payload, mac = token.split(".")
+    running = (common_pb2.CASE_STATE_RUNNING,)
+    refusals = {
+        "malformed": lambda: list_page(api, running_only, "gus", 2, "abc"),
+        "tampered": lambda: list_page(api, running_only, "gus", 2, f"{payload}x.{mac}"),
+        "other filters": lambda: list_page(api, running_only, "gus", 2, token, running),
+        "other caller": lambda: list_page(api, running_only, "hal", 2, token),
+    }
+    for what, call in refusals.items():
+        error, status = refused(call)
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, what
+        assert one(status, error_details_pb2.ErrorInfo).reason == "INVALID_PAGE_TOKEN", what
+        (violation,) = one(status, error_details_pb2.BadRequest).field_violations
+        assert violation.field == "page_token", what
+    for size in (-1, 201):
+        error, status = refused(lambda size=size: list_page(api, running_only, "gus", size))
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, size
+        (violation,) = one(status, error_details_pb2.BadRequest).field_violations
+        assert violation.field == "page_size", size
+    # The page size may change from one page to the next.
+    rest = list_page(api, running_only, "gus", 200, token)
+    assert len(rest.applications) == 1 and not rest.next_page_token
+    assert len(list_page(api, running_only, "gus", 0).applications) == 3  # 0: the default

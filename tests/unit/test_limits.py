@@ -38,6 +38,7 @@ from onestop_common.limits import (
 from onestop_common.protoconv import grpc_code
 from orchestrator import api, grpc_handlers
 from orchestrator.intake import form_violations
+from orchestrator.page_tokens import PageTokens
 from tests.support.cases import SAMPLE
 
 TEN_MB = 10 * 1024 * 1024
@@ -332,25 +333,26 @@ def test_intake_answers_a_material_out_of_bounds_in_its_own_words():
     [
         (0, "abc", "page_token"),
         (0, "-5", "page_token"),
-        (0, "²", "page_token"),  # a digit to str.isdigit, not to int()
+        (0, "²", "page_token"),
         (0, "1" * 10, "page_token"),
+        (0, "a.b", "page_token"),
         (-1, "", "page_size"),
+        (api.MAX_PAGE + 1, "", "page_size"),
     ],
 )
 def test_a_bad_page_is_invalid_argument_naming_the_field(page_size, page_token, field):
+    request = pb.ListApplicationsRequest(page_size=page_size, page_token=page_token)
     with pytest.raises(InvalidInput) as raised:
-        api._page(pb.ListApplicationsRequest(page_size=page_size, page_token=page_token))
+        api._page(request, PageTokens("secret"), "query")
     (only,) = raised.value.violations
     assert only.field == field
     assert only.message_zh and only.message_en
 
 
-def test_a_good_page_token_is_the_offset():
-    assert api._page(pb.ListApplicationsRequest(page_token="40", page_size=500)) == (
-        api.MAX_PAGE,
-        40,
-    )
-    assert api._page(pb.ListApplicationsRequest()) == (api.DEFAULT_PAGE, 0)
+def test_page_sizes_default_and_stop_at_the_maximum():
+    tokens = PageTokens("secret")
+    sizes = [api._page(pb.ListApplicationsRequest(page_size=n), tokens, "q")[0] for n in (0, 200)]
+    assert sizes == [api.DEFAULT_PAGE, api.MAX_PAGE] == [50, 200]
 
 
 def test_an_amount_that_is_not_a_number_is_shown_only_as_an_excerpt():
