@@ -55,8 +55,8 @@ from orchestrator.precheck import ParticipantChecks, name_subject
 from orchestrator.signing_api import PersonSigner, SigningRpcs
 from orchestrator.views import (
     CASE_STATE_NAMES,
+    StateAtEvent,
     application_message,
-    displayed_state,
     progress_event,
 )
 
@@ -329,19 +329,16 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         return saga, message
 
     def _read_with_events(
-        self, case_id: str, principal: Principal, after_seq: int, *, snapshot: bool
+        self, case_id: str, principal: Principal, after_seq: int
     ) -> tuple[Saga, pb.Application, list[AuditEntry]] | None:
-        """The case and its audit entries after ``after_seq`` from one database snapshot, so
-        the view sent with the last entry is never older (or newer) than that entry.
-
-        ``snapshot`` is the first read of a watch: it always returns the view, with the form.
-        Later reads return None when nothing new happened and leave the unchanging form out.
-        """
+        """The case (without its unchanging form) and its audit entries after ``after_seq``
+        from one database snapshot, so the view sent with the last entry is never older (or
+        newer) than that entry; None when there are none."""
         with self.engine.readers() as session:
             entries = audit.entries_after(session, case_id, after_seq)
-            if not entries and not snapshot:
+            if not entries:
                 return None
-            saga, application = self._read(session, case_id, principal, with_form=snapshot)
+            saga, application = self._read(session, case_id, principal, with_form=False)
             return saga, application, entries
 
     # ------------------------------------------------------------------ RPCs
@@ -422,21 +419,33 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         context: grpc.ServicerContext,
         principal: Principal,
     ) -> Iterator[pb.WatchApplicationResponse]:
-        first = self._read_with_events(request.case_id, principal, 0, snapshot=True)
-        assert first is not None  # the first read always returns the view
-        saga, application, entries = first
-        seen_seq = entries[-1].seq if entries else 0
+        saga, application = self._load(request.case_id, principal)
+        replay_after = _replay_after(request, saga)
         yield pb.WatchApplicationResponse(
             event=pb.ProgressEvent(
                 case_id=saga.id,
-                sequence=seen_seq,
+                sequence=saga.audit_seq,
                 kind=pb.PROGRESS_EVENT_KIND_SNAPSHOT,
                 case_state=application.state,
             ),
             application=application,
         )
-        if saga.state in e.TERMINAL_CASE_STATES:
+        if saga.state in e.TERMINAL_CASE_STATES and replay_after >= saga.audit_seq:
             return
+        yield from self._follow(request.case_id, context, principal, replay_after)
+
+    def _follow(
+        self,
+        case_id: str,
+        context: grpc.ServicerContext,
+        principal: Principal,
+        sent_seq: int,
+    ) -> Iterator[pb.WatchApplicationResponse]:
+        """The case's events after ``sent_seq``: those already in its trail (the replay), then
+        each as it happens, until the case ends. The whole trail is read, so each event carries
+        the case's state right after it, as a live watcher saw it."""
+        states = StateAtEvent()
+        read_seq = 0
         ends_at = time.monotonic() + self.watch_max_seconds
         while context.is_active():
             if time.monotonic() >= ends_at:
@@ -446,17 +455,20 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
             self._principal(context)
             # Read the version before the database: a change committed after the read
             # below bumps it, so the wait returns at once instead of missing the change.
-            version = self.notifier.version(request.case_id)
-            update = self._read_with_events(request.case_id, principal, seen_seq, snapshot=False)
+            version = self.notifier.version(case_id)
+            update = self._read_with_events(case_id, principal, read_seq)
             if update is None:
-                self.notifier.wait(request.case_id, version, self.watch_poll_seconds)
+                self.notifier.wait(case_id, version, self.watch_poll_seconds)
                 continue
             saga, application, entries = update
             for entry in entries:
-                yield pb.WatchApplicationResponse(
-                    event=progress_event(entry, displayed_state(saga)), application=application
-                )
-            seen_seq = entries[-1].seq
+                state = states.after(entry)
+                if entry.seq > sent_seq:
+                    yield pb.WatchApplicationResponse(
+                        event=progress_event(entry, state), application=application
+                    )
+            read_seq = entries[-1].seq
+            sent_seq = max(sent_seq, read_seq)
             if saga.state in e.TERMINAL_CASE_STATES:
                 return
 
@@ -743,6 +755,26 @@ def _listed_after(last: Position) -> Any:
         Saga.submitted_at < last.submitted_at,
         and_(Saga.submitted_at == last.submitted_at, Saga.id > last.case_id),
     )
+
+
+def _replay_after(request: pb.WatchApplicationRequest, saga: Saga) -> int:
+    """The sequence after which a watch replays the case's events: the client's, or else none
+    of a running case's (it sees what happens from now on) and all of a finished one's."""
+    if not request.HasField("after_sequence"):
+        return 0 if saga.state in e.TERMINAL_CASE_STATES else saga.audit_seq
+    if not 0 <= request.after_sequence <= saga.audit_seq:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "after_sequence",
+                    "range",
+                    f"after_sequence 须在 0 到该案件最后一个事件的序号 {saga.audit_seq} 之间",
+                    f"after_sequence must be 0 to the case's last event's sequence "
+                    f"({saga.audit_seq})",
+                )
+            ]
+        )
+    return request.after_sequence
 
 
 def _idempotency_violation() -> RuleViolation:

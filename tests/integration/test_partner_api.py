@@ -5,13 +5,19 @@ page tokens (AIP-158), and Watch streams that resume from a sequence number."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
 from grpc_status import rpc_status
 
 from onestop.common.v1 import common_pb2
@@ -19,9 +25,10 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
 from onestop_common.error_details import DOMAIN, details_of
-from onestop_common.settings import Settings
-from tests.support.cases import SAMPLE, submit_sample
-from tests.support.infra import fresh_platform
+from onestop_common.settings import SERVICES, Settings
+from tests.integration.test_partner_mtls import issue
+from tests.support.cases import SAMPLE, submit_sample, watch_until
+from tests.support.infra import PlatformFactory, fresh_platform
 from tests.support.participant import credential
 
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
@@ -29,11 +36,31 @@ UNKNOWN_CASE = "OS20250301-0000000000"
 
 
 @pytest.fixture(scope="module")
-def running_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def running_platform(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[PlatformFactory, Settings]]:
     """The orchestrator alone: no participant answers, so every case stays running (or
     compensating once cancelled). Tests use applicants of their own."""
     with fresh_platform(tmp_path_factory.mktemp("running-only")) as factory:
-        yield factory.start(("orchestrator",), **ECHO).settings
+        yield factory, factory.start(("orchestrator",), **ECHO).settings
+
+
+@pytest.fixture(scope="module")
+def running_only(running_platform: tuple[PlatformFactory, Settings]) -> Settings:
+    return running_platform[1]
+
+
+@pytest.fixture(scope="module")
+def whole_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The orchestrator and the five services as echo participants: cases run to their end."""
+    with fresh_platform(tmp_path_factory.mktemp("whole")) as factory:
+        yield factory.start(("orchestrator", *SERVICES), **ECHO).settings
+
+
+@pytest.fixture(scope="module")
+def whole_api(whole_platform: Settings) -> Iterator[pb_grpc.OneStopServiceStub]:
+    with grpc.insecure_channel(whole_platform.grpc_target("orchestrator")) as channel:
+        yield pb_grpc.OneStopServiceStub(channel)
 
 
 @pytest.fixture(scope="module")
@@ -306,3 +333,177 @@ def test_bad_tampered_or_foreign_page_tokens_and_sizes_are_invalid_argument(api,
     rest = list_page(api, running_only, "gus", 200, token)
     assert len(rest.applications) == 1 and not rest.next_page_token
     assert len(list_page(api, running_only, "gus", 0).applications) == 3  # 0: the default
+
+
+# --------------------------------------------------------------------------- reflection
+
+
+class ReflectedApi:
+    """A client built from what the server says about itself (server reflection), with no
+    generated code: message classes come from the descriptors the server sends."""
+
+    def __init__(self, channel: grpc.Channel, service: str) -> None:
+        self.channel = channel
+        self.database = ProtoReflectionDescriptorDatabase(channel)
+        self.pool = descriptor_pool.DescriptorPool(self.database)
+        self.service = self.pool.FindServiceByName(service)
+
+    def services(self) -> set[str]:
+        return set(self.database.get_services())
+
+    def call(self, method: str, fields: dict[str, Any], metadata: Any) -> dict[str, Any]:
+        descriptor, request = self._request(method, fields)
+        output = message_factory.GetMessageClass(descriptor.output_type)
+        unary = self.channel.unary_unary(
+            f"/{self.service.full_name}/{method}",
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=output.FromString,
+        )
+        return json_format.MessageToDict(unary(request, metadata=metadata, timeout=30))
+
+    def stream(self, method: str, fields: dict[str, Any], metadata: Any) -> Iterator[dict]:
+        descriptor, request = self._request(method, fields)
+        output = message_factory.GetMessageClass(descriptor.output_type)
+        streaming = self.channel.unary_stream(
+            f"/{self.service.full_name}/{method}",
+            request_serializer=type(request).SerializeToString,
+            response_deserializer=output.FromString,
+        )
+        for message in streaming(request, metadata=metadata, timeout=120):
+            yield json_format.MessageToDict(message)
+
+    def _request(self, method: str, fields: dict[str, Any]) -> tuple[Any, Message]:
+        descriptor = self.service.methods_by_name[method]
+        request = message_factory.GetMessageClass(descriptor.input_type)()
+        return descriptor, json_format.ParseDict(fields, request)
+
+
+ONE_STOP = "onestop.orchestrator.v1.OneStopService"
+
+
+@pytest.mark.db_independent
+def test_a_client_with_only_reflection_submits_and_watches_a_case_to_its_end(whole_platform):
+    settings = whole_platform
+    me = credential(settings, "entrepreneur", "rei")
+    with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
+        api = ReflectedApi(channel, ONE_STOP)
+        assert {ONE_STOP, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} <= (
+            api.services()
+        )
+        form = json.loads(Path(SAMPLE).read_text(encoding="utf-8"))
+        submitted = api.call("SubmitApplication", {"idempotencyKey": "rei-1", "form": form}, me)
+        case_id = submitted["application"]["caseId"]
+        assert submitted["created"] is True
+        updates = list(api.stream("WatchApplication", {"caseId": case_id}, me))
+    assert updates[0]["event"]["kind"] == "PROGRESS_EVENT_KIND_SNAPSHOT"
+    assert updates[-1]["application"]["state"] == "CASE_STATE_COMPLETED"
+    sequences = [int(u["event"].get("sequence", 0)) for u in updates[1:]]
+    assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+
+
+@pytest.mark.db_independent
+def test_reflection_only_describes_and_the_partner_port_still_wants_a_certificate(
+    running_platform,
+):
+    factory, settings = running_platform
+    with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
+        api = ReflectedApi(channel, ONE_STOP)  # no credential needed to read the contract
+        assert "SubmitApplication" in api.service.methods_by_name
+        with pytest.raises(grpc.RpcError) as refused_call:
+            api.call("GetApplication", {"caseId": UNKNOWN_CASE}, ())
+        assert refused_call.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    partner = issue(factory, "acme-bank")
+    with grpc.secure_channel(
+        settings.partner_grpc_target(),
+        grpc.ssl_channel_credentials(partner.trust, partner.key, partner.certificate_chain),
+    ) as channel:
+        assert ONE_STOP in ReflectedApi(channel, ONE_STOP).services()
+    with grpc.secure_channel(
+        settings.partner_grpc_target(), grpc.ssl_channel_credentials(partner.trust)
+    ) as channel:
+        with pytest.raises(grpc.RpcError) as refused_handshake:
+            ProtoReflectionDescriptorDatabase(channel).get_services()
+        assert refused_handshake.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+# --------------------------------------------------------------------------- watch
+
+
+def watch(
+    api: pb_grpc.OneStopServiceStub, settings: Settings, who: str, case_id: str, **fields: Any
+) -> Iterator[pb.WatchApplicationResponse]:
+    request = pb.WatchApplicationRequest(case_id=case_id, **fields)
+    return api.WatchApplication(request, metadata=as_entrepreneur(settings, who), timeout=60)
+
+
+@pytest.mark.db_independent
+def test_a_finished_case_replays_its_history_and_a_watch_resumes_after_a_sequence(
+    whole_api, whole_platform
+):
+    settings = whole_platform
+    case_id = submit_sample(whole_api, settings, applicant="ulla", key="ulla-1").case_id
+    _, live = watch_until(whole_api, settings, case_id, applicant="ulla")
+    head = live[-1].sequence
+
+    snapshot, *history = list(watch(whole_api, settings, "ulla", case_id))
+    assert snapshot.event.kind == pb.PROGRESS_EVENT_KIND_SNAPSHOT
+    assert snapshot.event.sequence == head
+    assert [u.event.sequence for u in history] == list(range(1, head + 1))
+    assert all(u.application.state == common_pb2.CASE_STATE_COMPLETED for u in history)
+    # The replay is what a live watcher was told, event for event.
+    replayed = {u.event.sequence: u.event for u in history}
+    for event in live[1:]:
+        assert replayed[event.sequence] == event
+
+    _, *rest = list(watch(whole_api, settings, "ulla", case_id, after_sequence=3))
+    assert [u.event for u in rest] == [u.event for u in history[3:]]
+    assert len(list(watch(whole_api, settings, "ulla", case_id, after_sequence=head))) == 1
+    for wrong in (-1, head + 1):
+        error, status = refused(
+            lambda wrong=wrong: watch(whole_api, settings, "ulla", case_id, after_sequence=wrong)
+        )
+        assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, wrong
+        (violation,) = one(status, error_details_pb2.BadRequest).field_violations
+        assert violation.field == "after_sequence"
+
+    # A completed case cannot be withdrawn any more.
+    error, status = refused(
+        lambda: whole_api.CancelApplication(
+            pb.CancelApplicationRequest(case_id=case_id),
+            metadata=as_entrepreneur(settings, "ulla"),
+        )
+    )
+    assert error.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert one(status, error_details_pb2.ErrorInfo).reason == "CASE_ALREADY_ENDED"
+
+
+@pytest.mark.db_independent
+def test_a_running_case_is_replayed_from_the_start_then_followed_live(api, running_only):
+    case_id = submit_sample(api, running_only, applicant="vera", key="vera-1").case_id
+    stream = watch(api, running_only, "vera", case_id, after_sequence=0)
+    snapshot = next(stream)
+    head = snapshot.event.sequence
+    replay = [next(stream) for _ in range(head)]
+    assert [u.event.sequence for u in replay] == list(range(1, head + 1))
+    # Live from here: the applicant withdraws the case.
+    api.CancelApplication(
+        pb.CancelApplicationRequest(case_id=case_id, reason="wrong office"),
+        metadata=as_entrepreneur(running_only, "vera"),
+        timeout=10,
+    )
+    following = next(stream)
+    stream.cancel()
+    assert following.event.sequence == head + 1
+    assert "cancel_requested" in following.event.message
+
+
+@pytest.mark.db_independent
+def test_compensation_events_say_the_step_is_compensating(whole_api, whole_platform):
+    settings = whole_platform
+    applicant = "wim-fail-at-seal"
+    case_id = submit_sample(whole_api, settings, applicant=applicant, key="wim-1").case_id
+    watch_until(whole_api, settings, case_id, applicant=applicant)
+    _, *history = list(watch(whole_api, settings, applicant, case_id))
+    sent = [u.event for u in history if u.event.message.startswith("compensation_dispatched")]
+    assert "license" in {e.step for e in sent}
+    assert {e.step_state for e in sent} == {common_pb2.STEP_STATE_COMPENSATING}
