@@ -103,15 +103,16 @@ def field_violation(
     violation: RuleViolation, locale: str
 ) -> error_details_pb2.BadRequest.FieldViolation:
     """A rejection as AIP-193 has it: the field's path, the English description, the rule as a
-    reason constant, and the description in the caller's language."""
+    reason constant, and, for a Chinese reader, the description in Chinese (an English reader
+    has it already: the trailer has no room to say things twice)."""
     english = _with_subject(violation.subject_en, violation.message_en)
     chinese = _with_subject(violation.subject_zh, violation.message_zh)
-    return error_details_pb2.BadRequest.FieldViolation(
-        field=violation.field,
-        description=english,
-        reason=reason_constant(violation.rule),
-        localized_message=localized(english, chinese, locale),
+    found = error_details_pb2.BadRequest.FieldViolation(
+        field=violation.field, description=english, reason=reason_constant(violation.rule)
     )
+    if locale == ZH and chinese:
+        found.localized_message.CopyFrom(localized(english, chinese, locale))
+    return found
 
 
 def localized(english: str, chinese: str, locale: str) -> error_details_pb2.LocalizedMessage:

@@ -180,8 +180,9 @@ def _check_case_id(request: Message) -> None:
                 violation(
                     "case_id",
                     "format",
-                    "案件编号格式不正确（应如 OS20250301-3F2A9C01B7）",
-                    "a case_id looks like OS20250301-3F2A9C01B7",
+                    "案件编号格式不正确：应为提交申请时返回的编号，如 OS20250301-3F2A9C01B7",
+                    "not a case id: pass the one SubmitApplication returned, such as "
+                    "OS20250301-3F2A9C01B7",
                 )
             ]
         )

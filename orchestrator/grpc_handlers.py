@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # Raises a OneStopError when the caller may not call the method (full path) at all.
 Gate = Callable[[grpc.ServicerContext, str], None]
-# An error travels in a gRPC trailer (grpc-status-details-bin, base64); grpcio may refuse
-# trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of the
-# error): beyond this size only the first rejections are sent.
-MAX_STATUS_BYTES = 3000
+# An error travels in a gRPC trailer (grpc-status-details-bin, base64: a third more); grpcio may
+# refuse trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of
+# the error): beyond this size only the first rejections are sent. 4 KiB leaves room for the
+# message trailer and keeps a form's twenty-odd rejections whole, in Rejections and BadRequest.
+MAX_STATUS_BYTES = 4096
 
 
 def new_request_id() -> str:
