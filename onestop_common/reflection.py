@@ -7,6 +7,10 @@ v1 file is described too (the v1alpha file renamed), so a client can describe v1
 
 Reflection only describes: every method it names still asks for the caller's credential, and on
 the partner port the transport asked for a client certificate before any call, reflection's too.
+
+The nameko services serve it through nameko-grpc (``nameko_kit``), v1alpha only: nameko-grpc
+routes a method by the generated stub it was declared with, and there is no stub for v1.
+Clients that ask for v1 first (grpcurl) fall back to v1alpha when v1 is UNIMPLEMENTED.
 """
 
 from __future__ import annotations
@@ -16,9 +20,11 @@ from collections.abc import Iterable
 import grpc
 from google.protobuf import descriptor_pb2, descriptor_pool
 from google.protobuf.descriptor_pb2 import DescriptorProto
-from grpc_reflection.v1alpha import reflection, reflection_pb2
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 V1ALPHA_SERVICE = reflection.SERVICE_NAME
+# For nameko-grpc, which routes a method by its generated stub.
+V1ALPHA_STUB = reflection_pb2_grpc.ServerReflectionStub
 V1_SERVICE = "grpc.reflection.v1.ServerReflection"
 V1_FILE = "grpc/reflection/v1/reflection.proto"
 _V1ALPHA_PREFIX = ".grpc.reflection.v1alpha."
@@ -41,6 +47,11 @@ def enable_reflection(server: grpc.Server, service_names: Iterable[str]) -> None
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(service, {"ServerReflectionInfo": handler}),)
         )
+
+
+def describing(service_names: Iterable[str]) -> reflection.ReflectionServicer:
+    """A servicer answering reflection requests about ``service_names`` (and v1alpha itself)."""
+    return reflection.ReflectionServicer((*service_names, V1ALPHA_SERVICE))
 
 
 def _describe_v1() -> None:

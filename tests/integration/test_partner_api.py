@@ -15,6 +15,7 @@ import pytest
 from google.protobuf import descriptor_pool, json_format, message_factory
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
@@ -112,7 +113,6 @@ def test_bad_input_carries_the_standard_details_in_the_callers_language(api, run
     assert set(violations) == {"form.legal_representative.name", "form.contact.phone"}
     phone = violations["form.contact.phone"]
     assert phone.reason == "PHONE_FORMAT" and "11-digit" in phone.description
-    assert phone.localized_message.locale == "en"
     localized = one(status, error_details_pb2.LocalizedMessage)
     assert localized.locale == "en" and "required" in localized.message + phone.description
     request_id = one(status, error_details_pb2.RequestInfo).request_id
@@ -424,6 +424,30 @@ def test_reflection_only_describes_and_the_partner_port_still_wants_a_certificat
         with pytest.raises(grpc.RpcError) as refused_handshake:
             ProtoReflectionDescriptorDatabase(channel).get_services()
         assert refused_handshake.value.code() == grpc.StatusCode.UNAVAILABLE
+
+
+@pytest.mark.db_independent
+def test_the_nameko_services_describe_themselves_over_v1alpha(platform):
+    settings = platform.start(("registration",)).settings
+    registration = "onestop.registration.v1.RegistrationService"
+    with grpc.insecure_channel(settings.grpc_target("registration")) as channel:
+        api = ReflectedApi(channel, registration)
+        assert api.services() == {
+            registration,
+            "onestop.registration.v1.RegistrationDesk",
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1alpha.ServerReflection",
+        }
+        assert "CheckName" in api.service.methods_by_name
+        with pytest.raises(grpc.RpcError) as refused_call:
+            api.call("GetLicense", {"uscc": "91120115MA05U1XX3X"}, ())
+        assert refused_call.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        # nameko-grpc has no v1: clients fall back to v1alpha on UNIMPLEMENTED.
+        v1 = channel.stream_stream("/grpc.reflection.v1.ServerReflection/ServerReflectionInfo")
+        ask = reflection_pb2.ServerReflectionRequest(list_services="").SerializeToString()
+        with pytest.raises(grpc.RpcError) as unimplemented:
+            list(v1(iter([ask]), timeout=10))
+        assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
 # --------------------------------------------------------------------------- watch
