@@ -26,10 +26,10 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
 from onestop_common.error_details import DOMAIN, details_of
-from onestop_common.settings import SERVICES, Settings
+from onestop_common.settings import SERVICES, SIGNER, Settings
 from tests.integration.test_partner_mtls import issue
 from tests.support.cases import SAMPLE, submit_sample, watch_until
-from tests.support.infra import PlatformFactory, fresh_platform
+from tests.support.infra import PlatformFactory, fresh_platform, settings_for, signing_server
 from tests.support.participant import credential
 
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
@@ -448,6 +448,18 @@ def test_the_nameko_services_describe_themselves_over_v1alpha(platform):
         with pytest.raises(grpc.RpcError) as unimplemented:
             list(v1(iter([ask]), timeout=10))
         assert unimplemented.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+@pytest.mark.db_independent
+def test_the_signing_server_describes_itself(platform):
+    settings = settings_for(platform.env())
+    with signing_server(settings), grpc.insecure_channel(settings.grpc_target(SIGNER)) as channel:
+        api = ReflectedApi(channel, "onestop.signing.v1.SigningService")
+        assert "onestop.signing.v1.SigningService" in api.services()
+        assert "SignPdf" in api.service.methods_by_name
+        with pytest.raises(grpc.RpcError) as refused_call:
+            api.call("SignPdf", {"fieldName": "x"}, ())
+        assert refused_call.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 
 # --------------------------------------------------------------------------- watch
