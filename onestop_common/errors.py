@@ -7,7 +7,7 @@ transport: the gRPC layer maps each code to a status once (``protoconv.grpc_code
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar
@@ -51,11 +51,18 @@ class OneStopError(Exception):
         *,
         message_zh: str = "",
         violations: Sequence[RuleViolation] = (),
+        reason: str = "",
+        info: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.message_zh = message_zh
         self.violations = tuple(violations)
+        # Why, as a constant a program can branch on (google.rpc.ErrorInfo.reason, UPPER_SNAKE):
+        # the code's own name unless the raiser knows a more precise one.
+        self.reason = reason or self.code.name
+        # Facts a program may use (ErrorInfo.metadata, lowerCamelCase keys): a limit, a state.
+        self.info = dict(info or {})
 
     def __str__(self) -> str:
         if self.message_zh:
@@ -67,13 +74,14 @@ class InvalidInput(OneStopError):
     code = ErrorCode.INVALID_ARGUMENT
 
     @classmethod
-    def of(cls, violations: Sequence[RuleViolation]) -> InvalidInput:
+    def of(cls, violations: Sequence[RuleViolation], *, reason: str = "") -> InvalidInput:
         first = violations[0]
         more = f" (+{len(violations) - 1} more)" if len(violations) > 1 else ""
         return cls(
             f"{first.field}: {first.message_en}{more}",
             message_zh=f"{first.field}：{first.message_zh}{more}",
             violations=violations,
+            reason=reason,
         )
 
 

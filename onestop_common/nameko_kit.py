@@ -34,7 +34,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.mixins import ConsumerMixin
 from nameko import config
-from nameko.extensions import DependencyProvider, Entrypoint, SharedExtension
+from nameko.extensions import (
+    ENTRYPOINT_EXTENSIONS_ATTR,
+    DependencyProvider,
+    Entrypoint,
+    SharedExtension,
+)
 from nameko.rpc import Rpc, RpcConsumer
 from nameko_grpc.constants import Cardinality
 from nameko_grpc.entrypoint import Grpc
@@ -68,6 +73,7 @@ from onestop_common.outbox import (
 # Re-exported: services imported them from here before they moved.
 from onestop_common.participant import UnitOfWork, run_saga_action, withdrawn  # noqa: F401
 from onestop_common.protoconv import grpc_code, status_for
+from onestop_common.reflection import V1ALPHA_STUB, describing
 from onestop_common.settings import Settings
 from onestop_common.transient import (
     TRANSIENT_PATIENCE_SECONDS,
@@ -658,10 +664,33 @@ class _CheckedGrpc(Grpc):  # type: ignore[misc]
 
 grpc_entrypoint = _CheckedGrpc.implementing
 _health = Grpc.implementing(health_pb2_grpc.HealthStub)
+_reflection = Grpc.implementing(V1ALPHA_STUB)
 
 
-class HealthCheck:
-    """grpc.health.v1.Health for probes: SERVING when the service's database answers."""
+def grpc_services(service_class: type) -> tuple[str, ...]:
+    """The gRPC services a nameko service class answers: those of its gRPC entrypoints."""
+    names = set()
+    for attribute in dir(service_class):
+        function = getattr(service_class, attribute, None)
+        for entrypoint in getattr(function, ENTRYPOINT_EXTENSIONS_ATTR, ()):
+            if isinstance(entrypoint, Grpc):
+                names.add(Inspector(entrypoint.stub).service_name)
+    return tuple(sorted(names))
+
+
+class ServerReflection:
+    """gRPC server reflection (v1alpha, see ``onestop_common.reflection``): grpcurl and
+    partners' tools learn the service's contracts from the service itself. It only describes:
+    every method still asks for its credential."""
+
+    @_reflection
+    def ServerReflectionInfo(self, requests: Any, context: Any) -> Any:
+        return describing(grpc_services(type(self))).ServerReflectionInfo(requests, context)
+
+
+class HealthCheck(ServerReflection):
+    """grpc.health.v1.Health for probes: SERVING when the service's database answers (and
+    server reflection, which every service has too)."""
 
     @_health
     def Check(self, request: Any, context: Any) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import sqlite3
 import statistics
 import threading
@@ -18,8 +17,6 @@ from typing import Any
 
 import grpc
 from google.protobuf.message import Message
-from google.rpc import status_pb2
-from grpc_status import rpc_status
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
@@ -30,8 +27,8 @@ from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common import permissions
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.errors import (
+    Conflict,
     InvalidInput,
-    NotFound,
     OneStopError,
     PermissionDenied,
     RuleViolation,
@@ -45,20 +42,21 @@ from onestop_common.identity import (
     Role,
     principal_from_context,
 )
-from onestop_common.limits import enforce_limits, excerpt
-from onestop_common.protoconv import internal_status, rejections, status_for, violations_of
+from onestop_common.limits import enforce_limits
+from onestop_common.protoconv import rejections, violations_of
 from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
 from orchestrator.caller_slots import CallerSlots
-from orchestrator.engine import SagaEngine, corrected_form
+from orchestrator.engine import CASE_ID_FORMAT, SagaEngine, corrected_form
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
+from orchestrator.page_tokens import PageTokens, Position, query_fingerprint
 from orchestrator.precheck import ParticipantChecks, name_subject
 from orchestrator.signing_api import PersonSigner, SigningRpcs
 from orchestrator.views import (
     CASE_STATE_NAMES,
+    StateAtEvent,
     application_message,
-    displayed_state,
     progress_event,
 )
 
@@ -66,14 +64,8 @@ log = logging.getLogger(__name__)
 
 BUNDLE_CHUNK = 64 * 1024
 MAX_PAGE = 200
-DEFAULT_PAGE = 20
-# A page token is the offset of the page's first case.
-PAGE_TOKEN = re.compile(r"[0-9]{1,9}")
+DEFAULT_PAGE = 50
 MAX_MATERIAL_BYTES = 10 * 1024 * 1024
-# The rejections of an error travel in a gRPC trailer (grpc-status-details-bin); grpcio may
-# refuse trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of
-# the rejections): beyond this size only the first rejections are sent.
-MAX_STATUS_BYTES = 3000
 # SQLite's words for "the database cannot be used now" (its OperationalError also covers bugs
 # such as a syntax error).
 SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly", "is full")
@@ -132,15 +124,16 @@ class CaseNotifier:
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Checks the request's size limits before anything else, maps OneStop errors to their gRPC
-    status (with rejections), a database outage to UNAVAILABLE, and hides internal errors."""
+    """Checks the request's size limits and case id before anything else, maps OneStop errors to
+    their gRPC status (with rejections and the standard details), a database outage to
+    UNAVAILABLE, and hides internal errors."""
 
     def wrapper(self: OneStopApi, request: Any, context: grpc.ServicerContext) -> Any:
         try:
             _intake(request)
             return method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, error)
+            _abort(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
@@ -152,7 +145,7 @@ def _guarded_stream(method: Callable[..., Iterator[Any]]) -> Callable[..., Itera
             _intake(request)
             yield from method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, error)
+            _abort(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
     return wrapper
@@ -168,35 +161,67 @@ def _intake(request: Message) -> None:
         # Its own wording names both bounds (the generic limit knows only the upper one).
         raise InvalidInput.of([_material_size_violation(len(request.content))])
     enforce_limits(request)
+    _check_case_id(request)
 
 
-def _abort(context: grpc.ServicerContext, name: str, error: Exception) -> None:
+def _check_case_id(request: Message) -> None:
+    """A request naming a case names one the platform could have made: an empty or malformed id
+    is the caller's mistake (INVALID_ARGUMENT), not an unknown case."""
+    if "case_id" not in request.DESCRIPTOR.fields_by_name:
+        return
+    case_id = getattr(request, "case_id")  # noqa: B009 - not every request has one
+    if not case_id:
+        raise InvalidInput.of(
+            [violation("case_id", "required", "请提供案件编号", "a case_id is required")]
+        )
+    if not CASE_ID_FORMAT.fullmatch(case_id):
+        raise InvalidInput.of(
+            [
+                violation(
+                    "case_id",
+                    "format",
+                    "案件编号格式不正确：应为提交申请时返回的编号，如 OS20250301-3F2A9C01B7",
+                    "not a case id: pass the one SubmitApplication returned, such as "
+                    "OS20250301-3F2A9C01B7",
+                )
+            ]
+        )
+
+
+def _case_info(request: Any) -> dict[str, str]:
+    """The request's case, for an error's ErrorInfo, when it names one well-formed (never an
+    arbitrary string the caller sent)."""
+    case_id = getattr(request, "case_id", "")
+    if isinstance(case_id, str) and CASE_ID_FORMAT.fullmatch(case_id):
+        return {"caseId": case_id}
+    return {}
+
+
+def _abort(context: grpc.ServicerContext, name: str, request: Any, error: Exception) -> None:
+    request_id = grpc_handlers.new_request_id()
     if isinstance(error, OneStopError):
-        status = _bounded_status(error)
+        refusal = error
     elif database_unavailable(error):
-        log.warning("%s: the database is unavailable: %s", name, _first_line(error))
-        status = status_for(
-            Unavailable(
-                "the case database is unavailable at the moment; try again in a minute",
-                message_zh="案件数据库暂时不可用，请稍后重试",
-            )
+        log.warning(
+            "%s (request %s): the database is unavailable: %s",
+            name,
+            request_id,
+            _first_line(error),
+        )
+        refusal = Unavailable(
+            "the case database is unavailable at the moment; try again in a minute",
+            message_zh="案件数据库暂时不可用，请稍后重试",
+            reason="DATABASE_UNAVAILABLE",
         )
     else:
-        log.exception("%s failed", name, exc_info=error)
-        status = internal_status("internal error; the platform team has been alerted")
-    context.abort_with_status(rpc_status.to_status(status))
-
-
-def _bounded_status(error: OneStopError) -> status_pb2.Status:
-    """The error's status, with only as many rejections as fit in a trailer (its message
-    already counts them all)."""
-    status = status_for(error)
-    kept = list(error.violations)
-    while kept and status.ByteSize() > MAX_STATUS_BYTES:
-        kept = kept[: len(kept) // 2]
-        trimmed = type(error)(error.message, message_zh=error.message_zh, violations=kept)
-        status = status_for(trimmed)
-    return status
+        log.exception("%s failed (request %s)", name, request_id, exc_info=error)
+        refusal = OneStopError(
+            "internal error; the platform team has been alerted",
+            message_zh="平台内部错误，运维人员已收到告警",
+        )
+    grpc_handlers.refuse(
+        context, refusal, method=name, info=_case_info(request), request_id=request_id
+    )
 
 
 def database_unavailable(error: BaseException) -> bool:
@@ -258,6 +283,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         )
 
     def __post_init__(self) -> None:
+        self._page_tokens = PageTokens(self.token_secret)
         self._watch_slots = CallerSlots(self.watch_streams_per_caller, "watch streams", "进度订阅")
         self._call_slots = CallerSlots(self.calls_per_caller, "calls", "请求")
 
@@ -291,8 +317,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
     ) -> tuple[Saga, pb.Application]:
         saga = session.get(Saga, case_id)
         if saga is None:
-            shown = excerpt(case_id)
-            raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+            raise e.CaseNotFound(case_id)
         _check_can_read(saga, principal)
         message = application_message(
             saga,
@@ -306,19 +331,16 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         return saga, message
 
     def _read_with_events(
-        self, case_id: str, principal: Principal, after_seq: int, *, snapshot: bool
+        self, case_id: str, principal: Principal, after_seq: int
     ) -> tuple[Saga, pb.Application, list[AuditEntry]] | None:
-        """The case and its audit entries after ``after_seq`` from one database snapshot, so
-        the view sent with the last entry is never older (or newer) than that entry.
-
-        ``snapshot`` is the first read of a watch: it always returns the view, with the form.
-        Later reads return None when nothing new happened and leave the unchanging form out.
-        """
+        """The case (without its unchanging form) and its audit entries after ``after_seq``
+        from one database snapshot, so the view sent with the last entry is never older (or
+        newer) than that entry; None when there are none."""
         with self.engine.readers() as session:
             entries = audit.entries_after(session, case_id, after_seq)
-            if not entries and not snapshot:
+            if not entries:
                 return None
-            saga, application = self._read(session, case_id, principal, with_form=snapshot)
+            saga, application = self._read(session, case_id, principal, with_form=False)
             return saga, application, entries
 
     # ------------------------------------------------------------------ RPCs
@@ -399,21 +421,33 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         context: grpc.ServicerContext,
         principal: Principal,
     ) -> Iterator[pb.WatchApplicationResponse]:
-        first = self._read_with_events(request.case_id, principal, 0, snapshot=True)
-        assert first is not None  # the first read always returns the view
-        saga, application, entries = first
-        seen_seq = entries[-1].seq if entries else 0
+        saga, application = self._load(request.case_id, principal)
+        replay_after = _replay_after(request, saga)
         yield pb.WatchApplicationResponse(
             event=pb.ProgressEvent(
                 case_id=saga.id,
-                sequence=seen_seq,
+                sequence=saga.audit_seq,
                 kind=pb.PROGRESS_EVENT_KIND_SNAPSHOT,
                 case_state=application.state,
             ),
             application=application,
         )
-        if saga.state in e.TERMINAL_CASE_STATES:
+        if saga.state in e.TERMINAL_CASE_STATES and replay_after >= saga.audit_seq:
             return
+        yield from self._follow(request.case_id, context, principal, replay_after)
+
+    def _follow(
+        self,
+        case_id: str,
+        context: grpc.ServicerContext,
+        principal: Principal,
+        sent_seq: int,
+    ) -> Iterator[pb.WatchApplicationResponse]:
+        """The case's events after ``sent_seq``: those already in its trail (the replay), then
+        each as it happens, until the case ends. The whole trail is read, so each event carries
+        the case's state right after it, as a live watcher saw it."""
+        states = StateAtEvent()
+        read_seq = 0
         ends_at = time.monotonic() + self.watch_max_seconds
         while context.is_active():
             if time.monotonic() >= ends_at:
@@ -423,17 +457,20 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
             self._principal(context)
             # Read the version before the database: a change committed after the read
             # below bumps it, so the wait returns at once instead of missing the change.
-            version = self.notifier.version(request.case_id)
-            update = self._read_with_events(request.case_id, principal, seen_seq, snapshot=False)
+            version = self.notifier.version(case_id)
+            update = self._read_with_events(case_id, principal, read_seq)
             if update is None:
-                self.notifier.wait(request.case_id, version, self.watch_poll_seconds)
+                self.notifier.wait(case_id, version, self.watch_poll_seconds)
                 continue
             saga, application, entries = update
             for entry in entries:
-                yield pb.WatchApplicationResponse(
-                    event=progress_event(entry, displayed_state(saga)), application=application
-                )
-            seen_seq = entries[-1].seq
+                state = states.after(entry)
+                if entry.seq > sent_seq:
+                    yield pb.WatchApplicationResponse(
+                        event=progress_event(entry, state), application=application
+                    )
+            read_seq = entries[-1].seq
+            sent_seq = max(sent_seq, read_seq)
             if saga.state in e.TERMINAL_CASE_STATES:
                 return
 
@@ -445,18 +482,25 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         applicant = request.applicant_id
         if principal.role in SUBMITTERS:
             applicant = principal.applicant_id
-        page_size, offset = _page(request)
+        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
+        fingerprint = query_fingerprint(
+            f"{principal.role.value}:{principal.subject}", applicant, states
+        )
+        page_size, after = _page(request, self._page_tokens, fingerprint)
         query = select(Saga)
         if applicant:
             query = query.where(Saga.applicant_id == applicant)
-        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
         if states:
             query = query.where(_in_states(states))
         with self.engine.readers() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if after is not None:
+                query = query.where(_listed_after(after))
+            # One more than the page: whether there is a next page, without a second query.
             rows = session.scalars(
-                query.order_by(Saga.submitted_at.desc(), Saga.id).offset(offset).limit(page_size)
+                query.order_by(Saga.submitted_at.desc(), Saga.id).limit(page_size + 1)
             ).all()
+            more, rows = len(rows) > page_size, rows[:page_size]
             now = self.engine.clock.now()
             apps = [
                 application_message(
@@ -468,7 +512,10 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
                 )
                 for r in rows
             ]
-        next_token = str(offset + page_size) if offset + page_size < total else ""
+        next_token = ""
+        if more:
+            last = Position(rows[-1].submitted_at, rows[-1].id)
+            next_token = self._page_tokens.issue(fingerprint, last)
         return pb.ListApplicationsResponse(
             applications=apps, next_page_token=next_token, total=total
         )
@@ -523,13 +570,15 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         with self.engine.readers() as session:
             saga = session.get(Saga, request.case_id)
             if saga is None:
-                shown = excerpt(request.case_id)
-                raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+                raise e.CaseNotFound(request.case_id)
             _check_can_read(saga, principal)
             if not saga.bundle:
-                raise NotFound(
+                # The case exists and is the caller's: it is its state that does not allow it.
+                raise Conflict(
                     "the bundle is not ready: the case has not completed",
                     message_zh="电子证照包尚未生成：案件尚未办结",
+                    reason="BUNDLE_NOT_READY",
+                    info={"state": saga.state},
                 )
             data = saga.bundle
         digest = hashlib.sha256(data).hexdigest()
@@ -677,8 +726,36 @@ def _check_can_read(saga: Saga, principal: Principal) -> None:
         return
     if principal.owns(saga.applicant_id):
         return
-    raise PermissionDenied(
-        "this case belongs to another applicant", message_zh="该案件属于其他申请人"
+    # Answered as an unknown id: whether another applicant's case exists is not the caller's.
+    raise e.CaseNotFound(saga.id)
+
+
+def _page(
+    request: pb.ListApplicationsRequest, tokens: PageTokens, fingerprint: str
+) -> tuple[int, Position | None]:
+    """The page size (0: the default) and the last case before the page, from the page token
+    (None: the first page)."""
+    if not 0 <= request.page_size <= MAX_PAGE:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "page_size",
+                    "range",
+                    f"每页条数须在 0 到 {MAX_PAGE} 之间（0 为默认的 {DEFAULT_PAGE} 条）",
+                    f"page_size must be 0 to {MAX_PAGE} (0: the default, {DEFAULT_PAGE})",
+                )
+            ]
+        )
+    after = tokens.read(request.page_token, fingerprint) if request.page_token else None
+    return request.page_size or DEFAULT_PAGE, after
+
+
+def _listed_after(last: Position) -> Any:
+    """The cases after ``last`` in the list's order: submitted earlier, or at the same moment
+    with a greater id."""
+    return or_(
+        Saga.submitted_at < last.submitted_at,
+        and_(Saga.submitted_at == last.submitted_at, Saga.id > last.case_id),
     )
 
 
@@ -689,31 +766,24 @@ def _sees_full_numbers(saga: Saga, principal: Principal) -> bool:
     return principal.owns(saga.applicant_id) or principal.role is Role.SYSTEM
 
 
-def _page(request: pb.ListApplicationsRequest) -> tuple[int, int]:
-    """The page size and the offset the page token stands for."""
-    problems = []
-    if request.page_size < 0:
-        problems.append(
-            violation(
-                "page_size",
-                "not_negative",
-                "每页条数不能为负数",
-                "page_size must not be negative",
-            )
+def _replay_after(request: pb.WatchApplicationRequest, saga: Saga) -> int:
+    """The sequence after which a watch replays the case's events: the client's, or else none
+    of a running case's (it sees what happens from now on) and all of a finished one's."""
+    if not request.HasField("after_sequence"):
+        return 0 if saga.state in e.TERMINAL_CASE_STATES else saga.audit_seq
+    if not 0 <= request.after_sequence <= saga.audit_seq:
+        raise InvalidInput.of(
+            [
+                violation(
+                    "after_sequence",
+                    "range",
+                    f"after_sequence 须在 0 到该案件最后一个事件的序号 {saga.audit_seq} 之间",
+                    f"after_sequence must be 0 to the case's last event's sequence "
+                    f"({saga.audit_seq})",
+                )
+            ]
         )
-    token = request.page_token
-    if token and not PAGE_TOKEN.fullmatch(token):
-        problems.append(
-            violation(
-                "page_token",
-                "format",
-                "分页标记无效，请使用上一页返回的 next_page_token",
-                "invalid page_token; pass the next_page_token of the previous page",
-            )
-        )
-    if problems:
-        raise InvalidInput.of(problems)
-    return min(request.page_size or DEFAULT_PAGE, MAX_PAGE), int(token or 0)
+    return request.after_sequence
 
 
 def _idempotency_violation() -> RuleViolation:

@@ -35,6 +35,8 @@ class CallerSlots:
                     f"{self.limit} {self.what_en} are open for this caller already; wait for "
                     "one to finish",
                     message_zh=f"该调用方已有 {self.limit} 个{self.what_zh}在进行，请稍后再试",
+                    reason="CONCURRENCY_LIMIT_EXCEEDED",
+                    info={"limit": str(self.limit), "resource": self.what_en},
                 )
             self._held[caller] += 1
         released = threading.Event()

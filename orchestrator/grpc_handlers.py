@@ -1,5 +1,6 @@
 """Registers a grpcio servicer from its service descriptor, answering a request that cannot be
-decoded (garbage bytes, invalid UTF-8 in a string) with INVALID_ARGUMENT.
+decoded (garbage bytes, invalid UTF-8 in a string) with INVALID_ARGUMENT; and :func:`refuse`, the
+one way the orchestrator's API answers with an error (with the standard details, AIP-193).
 
 The generated ``add_*Servicer_to_server`` functions hand grpcio the message's own ``FromString``:
 when it fails, grpcio answers INTERNAL ("Exception deserializing request") before any OneStop
@@ -10,9 +11,10 @@ marker instead and the handler aborts with a bilingual rejection.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from google.protobuf import message_factory
@@ -20,14 +22,60 @@ from google.protobuf.descriptor import Descriptor, ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 from grpc_status import rpc_status
 
+from onestop_common.error_details import locale_for, standard_status
 from onestop_common.errors import InvalidInput, OneStopError, violation
-from onestop_common.protoconv import status_for
 
 log = logging.getLogger(__name__)
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # Raises a OneStopError when the caller may not call the method (full path) at all.
 Gate = Callable[[grpc.ServicerContext, str], None]
+# An error travels in a gRPC trailer (grpc-status-details-bin, base64: a third more); grpcio may
+# refuse trailers over 8 KiB and always refuses them over 16 KiB (RESOURCE_EXHAUSTED instead of
+# the error): beyond this size only the first rejections are sent. 4 KiB leaves room for the
+# message trailer and keeps a form's twenty-odd rejections whole, in Rejections and BadRequest.
+MAX_STATUS_BYTES = 4096
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def refuse(
+    context: grpc.ServicerContext,
+    error: OneStopError,
+    *,
+    method: str,
+    info: Mapping[str, str] | None = None,
+    request_id: str = "",
+) -> NoReturn:
+    """Ends the call with ``error``: its status with the standard details, the message in the
+    language the caller's ``accept-language`` prefers, and a request id, logged here so an
+    operator finds the call a partner quotes."""
+    request_id = request_id or new_request_id()
+    log.info(
+        "%s: %s %s (request %s)",
+        method.rsplit("/", 1)[-1],
+        error.code.name,
+        error.reason,
+        request_id,
+    )
+    status = standard_status(
+        error,
+        locale=locale_for(_metadata_value(context, "accept-language")),
+        request_id=request_id,
+        info=info,
+        max_bytes=MAX_STATUS_BYTES,
+    )
+    context.abort_with_status(rpc_status.to_status(status))
+    raise AssertionError("abort_with_status returned")  # it always raises
+
+
+def _metadata_value(context: grpc.ServicerContext, key: str) -> str:
+    for name, value in context.invocation_metadata() or ():
+        if name == key and isinstance(value, str):
+            return value
+    return ""
 
 
 @dataclass(frozen=True)
@@ -92,7 +140,7 @@ def _gated(behaviour: Behaviour, gate: Gate, method: str) -> Behaviour:
         try:
             gate(context, method)
         except OneStopError as error:
-            context.abort_with_status(rpc_status.to_status(status_for(error)))
+            refuse(context, error, method=method)
         return behaviour(request, context)
 
     return gated
@@ -124,5 +172,7 @@ def _refuse(request: Undecodable, context: grpc.ServicerContext) -> None:
         "that is not UTF-8)"
     )
     # The field is the empty path: the request as a whole.
-    error = InvalidInput(en, message_zh=zh, violations=[violation("", "decode", zh, en)])
-    context.abort_with_status(rpc_status.to_status(status_for(error)))
+    error = InvalidInput(
+        en, message_zh=zh, violations=[violation("", "decode", zh, en)], reason="UNDECODABLE"
+    )
+    refuse(context, error, method=request.type_name)

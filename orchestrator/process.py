@@ -40,6 +40,7 @@ from onestop_common.pki import (
     certificates_pem,
     private_key_pem,
 )
+from onestop_common.reflection import enable_reflection
 from onestop_common.settings import Settings
 from onestop_common.signer_client import GrpcioTransport, SignerClient
 from onestop_common.transient import backoff, describe
@@ -59,6 +60,8 @@ MAX_SIGNED_APPLICATION_BYTES = 8 * 1024 * 1024
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
+# What server reflection describes: every service this server answers.
+SERVED_SERVICES = (SERVICE_NAME, "onestop.calendar.v1.CalendarService", health.SERVICE_NAME)
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
 MAX_CONCURRENT_RPCS = 2 * GRPC_THREADS
@@ -224,6 +227,8 @@ class Orchestrator:
         )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        # Both ports: the partner port's transport has checked the certificate by then.
+        enable_reflection(self.server, SERVED_SERVICES)
         port = (
             self.grpc_port
             if self.grpc_port is not None

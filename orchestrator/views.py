@@ -3,6 +3,7 @@ messages, with each deadline's remaining working time computed at the moment of 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -45,6 +46,13 @@ STEP_STATES = enum_values(
         e.STEP_STUCK,
     ),
 )
+# Audit entries of a step that record no change of its state, but happen in one known state: a
+# compensation sent (or sent again) or retried is the step compensating. Read here rather than
+# stored, so the histories of cases that ran before say it too.
+STEP_STATE_OF_ACTION = {
+    "compensation_dispatched": e.STEP_COMPENSATING,
+    "compensation_retry_scheduled": e.STEP_COMPENSATING,
+}
 COMMITMENT_STATES = enum_values(
     pb.CommitmentState, "COMMITMENT_STATE", ("none", "open", "supplied", "fulfilled", "overdue")
 )
@@ -54,11 +62,34 @@ def displayed_state(saga: Saga) -> str:
     """The case's state as people see it: a running case with a stuck step is stuck (it needs an
     operator), though the engine keeps running it and it recovers when the step is answered; one
     with a step waiting for the applicant's correction awaits the applicant."""
-    if saga.state == e.RUNNING and any(row.state == e.STEP_STUCK for row in saga.steps):
+    return _displayed(saga.state, [row.state for row in saga.steps])
+
+
+def _displayed(case_state: str, step_states: Iterable[str]) -> str:
+    steps = set(step_states)
+    if case_state == e.RUNNING and e.STEP_STUCK in steps:
         return e.STUCK
-    if saga.state == e.RUNNING and any(row.state == e.AWAITING_APPLICANT for row in saga.steps):
+    if case_state == e.RUNNING and e.AWAITING_APPLICANT in steps:
         return e.CASE_AWAITING_APPLICANT
-    return saga.state
+    return case_state
+
+
+class StateAtEvent:
+    """The case's displayed state right after each entry of its audit trail, read from the
+    trail alone (every change of the case's or a step's state is an entry): a replayed event
+    tells what a live watcher was told then, not how the case stands now."""
+
+    def __init__(self) -> None:
+        self._case = ""
+        self._steps: dict[str, str] = {}
+
+    def after(self, entry: AuditEntry) -> str:
+        """Takes ``entry`` in (entries in sequence order, from the first)."""
+        if entry.to_state and entry.step:
+            self._steps[entry.step] = entry.to_state
+        elif entry.to_state:
+            self._case = entry.to_state
+        return _displayed(self._case, self._steps.values())
 
 
 def deadline(
@@ -252,7 +283,8 @@ def progress_event(entry: AuditEntry, case_state: str) -> pb.ProgressEvent:
         case_state=CASE_STATES.get(case_state, common_pb2.CASE_STATE_UNSPECIFIED),
         message=f"{entry.action}" + (f": {entry.detail}" if entry.detail else ""),
     )
-    if entry.step and entry.to_state in STEP_STATES:
-        event.step_state = STEP_STATES[entry.to_state]
+    step_state = entry.to_state or STEP_STATE_OF_ACTION.get(entry.action, "")
+    if entry.step and step_state in STEP_STATES:
+        event.step_state = STEP_STATES[step_state]
     event.occurred_at.CopyFrom(timestamp(entry.at))
     return event

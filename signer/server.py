@@ -28,6 +28,7 @@ from onestop_common.identity import Principal, Role, principal_from_metadata
 from onestop_common.lifeline import wait_for_stop_signal
 from onestop_common.pki import SigningIdentity
 from onestop_common.protoconv import internal_status, status_for
+from onestop_common.reflection import enable_reflection
 from onestop_common.settings import SIGNER, Settings
 from onestop_common.signing import (
     Appearance,
@@ -242,6 +243,7 @@ class SigningServer:
         )
         self.health = health.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+        enable_reflection(self.server, (SERVICE_NAME, health.SERVICE_NAME))
         port = self.grpc_port or self.settings.grpc_listen_port(SIGNER)
         address = f"{self.settings.grpc_host}:{port}"
         self.bound_port = self.server.add_insecure_port(address)

@@ -23,12 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import application_pb2
-from onestop_common.errors import Conflict, NotFound, PermissionDenied
+from onestop_common.errors import Conflict, PermissionDenied
 from onestop_common.identity import Principal
 from onestop_common.limits import excerpt
 from orchestrator.bundle.application import application_pdf
 from orchestrator.engine.core import EngineCore, _company_name, note
-from orchestrator.engine.states import AWAITING_SIGNATURES, RUNNING, _Tx
+from orchestrator.engine.states import AWAITING_SIGNATURES, RUNNING, CaseNotFound, _Tx
 from orchestrator.models import PersonSignature, Saga
 from orchestrator.signatures import (
     SIGNING_PERIOD,
@@ -300,6 +300,5 @@ class ConsentMixin(EngineCore):
     def _saga_named(session: Session, case_id: str) -> Saga:
         saga = session.get(Saga, case_id)
         if saga is None:
-            shown = excerpt(case_id)
-            raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+            raise CaseNotFound(case_id)
         return saga

@@ -220,7 +220,7 @@ class EngineCore:
     def _lock(session: Session, case_id: str, *, missing_ok: bool = False) -> Any:
         saga = session.scalars(select(Saga).where(Saga.id == case_id).with_for_update()).first()
         if saga is None and not missing_ok:
-            raise CaseNotFound(f"no case {case_id}", message_zh=f"案件 {case_id} 不存在")
+            raise CaseNotFound(case_id)
         return saga
 
     @staticmethod
@@ -229,9 +229,13 @@ class EngineCore:
             return
         if principal.owns(saga.applicant_id):
             return
-        raise PermissionDenied(
-            "only the applicant may act on this case", message_zh="只有申请人本人可以操作该案件"
-        )
+        if principal.is_staff:
+            # Staff read every case: hiding it from them would hide nothing.
+            raise PermissionDenied(
+                "only the applicant may act on this case",
+                message_zh="只有申请人本人可以操作该案件",
+            )
+        raise CaseNotFound(saga.id)
 
     def _with_retry(self, work: Callable[[Session], set[str]]) -> set[str]:
         """Runs one transaction, again if another writer changed the case meanwhile."""

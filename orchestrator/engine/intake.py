@@ -19,7 +19,6 @@ from onestop_common.db import transaction
 from onestop_common.errors import (
     Conflict,
     InvalidInput,
-    NotFound,
     violation,
 )
 from onestop_common.identity import Principal
@@ -39,8 +38,10 @@ from orchestrator.engine.core import (
 from orchestrator.engine.states import (
     AWAITING_APPLICANT,
     AWAITING_SIGNATURES,
+    CANCELLED_CODE,
     PENDING,
     RUNNING,
+    CaseNotFound,
     _Tx,
 )
 from orchestrator.models import Saga, SagaStep
@@ -97,8 +98,7 @@ class IntakeMixin(ChangeMixin):
         with self.readers() as session:
             saga = session.get(Saga, case_id)
             if saga is None:
-                shown = excerpt(case_id)
-                raise NotFound(f"no case {shown}", message_zh=f"案件 {shown} 不存在")
+                raise CaseNotFound(case_id)
             self._check_owner(saga, principal)
             return application_pb2.ApplicationForm.FromString(saga.form)
 
@@ -186,13 +186,20 @@ class IntakeMixin(ChangeMixin):
         self._advance(tx)
 
     def cancel(self, case_id: str, principal: Principal, reason: str) -> None:
+        """Withdraws the case; a case withdrawn already stays as it is (a repeated request, say
+        after a lost answer, is not an error). One that ended otherwise cannot be withdrawn."""
+
         def work(session: Session) -> set[str]:
             saga = self._lock(session, case_id)
             self._check_owner(saga, principal)
+            if saga.compensation_reason == CANCELLED_CODE:
+                return set()
             if saga.state not in (RUNNING, AWAITING_SIGNATURES):
                 raise Conflict(
                     f"case {case_id} is {saga.state}; only a running case can be cancelled",
                     message_zh=f"案件 {case_id} 状态为 {saga.state}，无法撤回",
+                    reason="CASE_ALREADY_ENDED",
+                    info={"state": saga.state},
                 )
             tx = self._tx(session, saga, actor=principal.subject)
             text = reason.strip() or "withdrawn by the applicant"
@@ -201,7 +208,7 @@ class IntakeMixin(ChangeMixin):
                 action="cancel_requested",
                 detail={"reason": text},
             )
-            self._fail(tx, f"cancelled: {text}", code="cancelled")
+            self._fail(tx, f"cancelled: {text}", code=CANCELLED_CODE)
             self._touch(tx)
             return {case_id}
 

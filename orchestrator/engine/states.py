@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -12,6 +13,7 @@ from onestop.common.v1 import common_pb2
 from onestop_common.errors import (
     NotFound,
 )
+from onestop_common.limits import excerpt
 from orchestrator.definition import (
     SagaDef,
 )
@@ -75,8 +77,21 @@ TIMER_CLAIM = timedelta(seconds=60)
 MAX_STALE_RETRIES = 5
 
 
+# Saga.compensation_reason of a case its applicant withdrew.
+CANCELLED_CODE = "cancelled"
+# What new_case_id makes: "OS" + the day + 10 hexadecimal digits ("OS20250301-3F2A9C01B7").
+CASE_ID_FORMAT = re.compile(r"OS[0-9]{8}-[0-9A-F]{10}")
+
+
 class CaseNotFound(NotFound):
-    pass
+    """No such case, or none the caller may see: both answered alike, so an answer never tells
+    whether another applicant's case exists."""
+
+    def __init__(self, case_id: str) -> None:
+        shown = excerpt(case_id)
+        super().__init__(
+            f"no case {shown}", message_zh=f"案件 {shown} 不存在", reason="CASE_NOT_FOUND"
+        )
 
 
 @dataclass

@@ -212,16 +212,20 @@ def test_a_bad_page_is_invalid_argument_naming_the_field(api, orchestrator, requ
     assert "x" * 40 not in (error.details() or "")
 
 
-def test_a_long_case_id_is_refused_and_an_unknown_one_not_found(api, orchestrator):
+def test_a_long_or_malformed_case_id_is_refused_and_an_unknown_one_not_found(api, orchestrator):
     me = credential(orchestrator, "entrepreneur", "mia")
     error, rejections = refusal(
         lambda: api.GetApplication(pb.GetApplicationRequest(case_id="C" * 5000), metadata=me)
     )
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert rejections["case_id"].rule == "max_length"
-    error, _ = refusal(
+    error, rejections = refusal(
         lambda: api.GetApplication(pb.GetApplicationRequest(case_id="OS-NO-SUCH"), metadata=me)
     )
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert rejections["case_id"].rule == "format"
+    unknown = pb.GetApplicationRequest(case_id="OS20250301-0000000000")
+    error, _ = refusal(lambda: api.GetApplication(unknown, metadata=me))
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 

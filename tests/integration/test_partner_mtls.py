@@ -125,20 +125,21 @@ def test_partner_submits_and_reads_its_case_by_certificate_alone(platform, stub)
     with pytest.raises(grpc.RpcError) as caught:
         stub.GetApplication(pb.GetApplicationRequest(case_id=app.case_id), timeout=10)
     assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
-    # An entrepreneur account that happens to bear the partner's name owns nothing of it.
+    # An entrepreneur account that happens to bear the partner's name owns nothing of it (nor
+    # learns that it exists).
     namesake = credential(settings, "entrepreneur", "acme-bank")
     with pytest.raises(grpc.RpcError) as refused:
         stub.GetApplication(
             pb.GetApplicationRequest(case_id=app.case_id), metadata=namesake, timeout=10
         )
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as refused:
         stub.CancelApplication(
             pb.CancelApplicationRequest(case_id=app.case_id, reason="not mine"),
             metadata=namesake,
             timeout=10,
         )
-    assert refused.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
 
 
 def test_handshake_fails_without_a_certificate_or_with_another_pkis(platform, tmp_path):
@@ -189,7 +190,7 @@ def test_partners_see_only_their_own_cases_and_no_token_changes_who_they_are(pla
         case_id = submit(acme_api, "acme-1").case_id
         with pytest.raises(grpc.RpcError) as caught:
             globex_api.GetApplication(pb.GetApplicationRequest(case_id=case_id), timeout=10)
-        assert caught.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND
         listed = globex_api.ListApplications(
             pb.ListApplicationsRequest(applicant_id="acme-bank"), timeout=10
         )

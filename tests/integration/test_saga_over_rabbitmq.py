@@ -115,7 +115,7 @@ def test_cancellation_by_the_applicant_compensates(platform, stub):
     assert list(dict.fromkeys(undone)) == UNDO_ORDER
 
 
-def test_another_applicant_cannot_read_or_cancel_the_case(platform, stub):
+def test_another_applicant_cannot_read_or_cancel_the_case_nor_learn_that_it_exists(platform, stub):
     supervisor = platform.start(PLATFORM, **ECHO)
     settings = supervisor.settings
     app = submit_sample(stub, settings, applicant="dave", key="k-own")
@@ -125,7 +125,8 @@ def test_another_applicant_cannot_read_or_cancel_the_case(platform, stub):
     ):
         with pytest.raises(grpc.RpcError) as error:
             call(request, metadata=credential(settings, "entrepreneur", "mallory"))
-        assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
+        # Answered as an unknown id would be.
+        assert error.value.code() == grpc.StatusCode.NOT_FOUND
     with pytest.raises(grpc.RpcError) as error:
         stub.GetApplication(pb.GetApplicationRequest(case_id=app.case_id))
     assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
@@ -390,7 +391,7 @@ def test_cli_submits_shows_and_watches_a_case(platform):
     assert lines[0].startswith(f"case {case_id}") and "completed" in lines[0]
     assert any(line.split()[:2] == ["bank", "done"] for line in lines[2:])
     other = onestop("status", case_id, "--subject", "oscar")
-    assert other.returncode == 1 and "PERMISSION_DENIED" in other.stdout
+    assert other.returncode == 1 and "NOT_FOUND" in other.stdout
 
 
 def test_many_open_watch_streams_do_not_starve_other_calls(platform, stub):

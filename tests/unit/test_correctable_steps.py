@@ -14,7 +14,7 @@ from onestop_common.errors import Conflict, InvalidInput
 from orchestrator import audit
 from orchestrator.engine import corrected_form
 from orchestrator.open_company import OPEN_COMPANY
-from orchestrator.views import displayed_state, failure_reason_zh
+from orchestrator.views import StateAtEvent, displayed_state, failure_reason_zh
 from tests.support.saga_harness import Command, Harness, Outcome, e, minimal_form
 
 # A Thursday morning, 2026-11-26 09:00.
@@ -157,3 +157,20 @@ def test_a_withdrawal_is_told_in_chinese_with_the_applicants_own_words(h):
     case_id = h.submit()
     h.engine.cancel(case_id, h.applicant, "改用线下办理")
     assert failure_reason_zh(h.case(case_id), OPEN_COMPANY) == "申请人已撤回申请：改用线下办理"
+
+
+def test_the_audit_trail_alone_tells_the_state_after_each_event(h):
+    # What a replayed Watch event says: the case's state then, not now.
+    case_id, commands = license_done_then(h, "seal")
+    h.answer(
+        commands["seal"],
+        Outcome.OUTCOME_CORRECTION_REQUESTED,
+        reason="the seal set lacks the finance seal",
+        rejections=[finance_seal_missing()],
+    )
+    with h.sessions() as session:
+        entries = audit.entries_after(session, case_id, 0)
+    states = StateAtEvent()
+    seen = [states.after(entry) for entry in entries]
+    assert seen[0] == e.RUNNING
+    assert seen[-1] == displayed_state(h.case(case_id)) == e.CASE_AWAITING_APPLICANT

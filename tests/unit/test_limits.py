@@ -10,6 +10,7 @@ import grpc
 import psycopg2
 import pytest
 from google.protobuf.descriptor import FieldDescriptor
+from google.rpc import error_details_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import exc as sa_exc
@@ -22,6 +23,7 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_cli.client import load_form
+from onestop_common.error_details import details_of, standard_status
 from onestop_common.errors import InvalidInput
 from onestop_common.grpc_options import MAX_DOCUMENT_BYTES, MAX_MESSAGE_BYTES, channel_options
 from onestop_common.limits import (
@@ -34,8 +36,9 @@ from onestop_common.limits import (
     limit_violations,
 )
 from onestop_common.protoconv import grpc_code
-from orchestrator import api
+from orchestrator import api, grpc_handlers
 from orchestrator.intake import form_violations
+from orchestrator.page_tokens import PageTokens
 from tests.support.cases import SAMPLE
 
 TEN_MB = 10 * 1024 * 1024
@@ -330,25 +333,26 @@ def test_intake_answers_a_material_out_of_bounds_in_its_own_words():
     [
         (0, "abc", "page_token"),
         (0, "-5", "page_token"),
-        (0, "²", "page_token"),  # a digit to str.isdigit, not to int()
+        (0, "²", "page_token"),
         (0, "1" * 10, "page_token"),
+        (0, "a.b", "page_token"),
         (-1, "", "page_size"),
+        (api.MAX_PAGE + 1, "", "page_size"),
     ],
 )
 def test_a_bad_page_is_invalid_argument_naming_the_field(page_size, page_token, field):
+    request = pb.ListApplicationsRequest(page_size=page_size, page_token=page_token)
     with pytest.raises(InvalidInput) as raised:
-        api._page(pb.ListApplicationsRequest(page_size=page_size, page_token=page_token))
+        api._page(request, PageTokens("secret"), "query")
     (only,) = raised.value.violations
     assert only.field == field
     assert only.message_zh and only.message_en
 
 
-def test_a_good_page_token_is_the_offset():
-    assert api._page(pb.ListApplicationsRequest(page_token="40", page_size=500)) == (
-        api.MAX_PAGE,
-        40,
-    )
-    assert api._page(pb.ListApplicationsRequest()) == (api.DEFAULT_PAGE, 0)
+def test_page_sizes_default_and_stop_at_the_maximum():
+    tokens = PageTokens("secret")
+    sizes = [api._page(pb.ListApplicationsRequest(page_size=n), tokens, "q")[0] for n in (0, 200)]
+    assert sizes == [api.DEFAULT_PAGE, api.MAX_PAGE] == [50, 200]
 
 
 def test_an_amount_that_is_not_a_number_is_shown_only_as_an_excerpt():
@@ -368,12 +372,17 @@ def test_many_rejections_are_trimmed_to_fit_a_trailer_and_the_message_counts_the
         form.employees.add().CopyFrom(template)
     error = InvalidInput.of(form_violations(form))
     assert len(error.violations) == 1000
-    status = api._bounded_status(error)
-    assert status.ByteSize() <= api.MAX_STATUS_BYTES
+    status = standard_status(
+        error, locale="en", request_id="r-1", max_bytes=grpc_handlers.MAX_STATUS_BYTES
+    )
+    assert status.ByteSize() <= grpc_handlers.MAX_STATUS_BYTES
     assert "(+999 more)" in status.message
     box = common_pb2.Rejections()
     assert status.details[0].Unpack(box)
     assert 0 < len(box.rejections) < 1000
+    # The standard BadRequest keeps the same rejections as the old Rejections.
+    (bad_request,) = details_of(status, error_details_pb2.BadRequest)
+    assert len(bad_request.field_violations) == len(box.rejections)
 
 
 def _wrapped(orig: Exception, **kwargs: object) -> sa_exc.DBAPIError:

@@ -140,10 +140,12 @@ class GetApplicationResponse(_message.Message):
     def __init__(self, application: _Optional[_Union[Application, _Mapping]] = ...) -> None: ...
 
 class WatchApplicationRequest(_message.Message):
-    __slots__ = ("case_id",)
+    __slots__ = ("case_id", "after_sequence")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    AFTER_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
     case_id: str
-    def __init__(self, case_id: _Optional[str] = ...) -> None: ...
+    after_sequence: int
+    def __init__(self, case_id: _Optional[str] = ..., after_sequence: _Optional[int] = ...) -> None: ...
 
 class WatchApplicationResponse(_message.Message):
     __slots__ = ("event", "application")

@@ -134,7 +134,9 @@ class OneStopServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchApplication(self, request, context):
-        """Streams the case's progress: the current state first, then every change until the case ends.
+        """Streams the case's progress: a SNAPSHOT of the case now first, then the events missed since
+        after_sequence (a finished case: its whole history, unless after_sequence says otherwise),
+        then every change as it happens until the case ends.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
