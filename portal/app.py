@@ -124,7 +124,7 @@ def create_app(
     backend: Backend | None = None,
     secure_cookies: bool = False,
 ) -> Starlette:
-    store = store or PortalStore.open(settings.database_url_for("portal"))
+    store = store or PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     backend = backend or Backend(settings)
     app = Starlette(
         routes=routes(),

@@ -77,7 +77,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             ONESTOP_PERSON_SIGNATURES="required",
             ONESTOP_CLOCK_START=THURSDAY_MORNING,
         )
-        store = PortalStore.open(supervisor.settings.database_url_for("portal"))
+        store = PortalStore.open(
+            supervisor.settings.database_url_for("portal"), kek=supervisor.settings.kek
+        )
         try:
             yield World(supervisor.settings, store)
         finally:
