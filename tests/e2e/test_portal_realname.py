@@ -76,7 +76,7 @@ def realm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Realm]:
     settings = load_settings(env)
     supervisor = Supervisor(settings, env, components=(IDP,), restart_on_exit=False)
     supervisor.start()
-    store = PortalStore.open(settings.database_url_for("portal"))
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     try:
         yield Realm(settings, supervisor, store)
     finally:
