@@ -61,19 +61,26 @@ def standard_status(
     max_bytes: int = 0,
 ) -> status_pb2.Status:
     """The error's status with every detail above; ``info`` adds facts of the request (the
-    case id) to ErrorInfo. With ``max_bytes``, only as many rejections as fit are kept (each in
-    Rejections and in BadRequest): the message already counts them all."""
+    case id) to ErrorInfo. With ``max_bytes``, the status is made to fit: BadRequest (which
+    repeats the rejections for generic clients) gives way first, then the rejections themselves
+    (the message already counts them all) — so a client reading Rejections keeps every one as
+    long as they fit at all."""
     kept = list(error.violations)
-    status = _status(error, kept, locale, request_id, info or {})
+    bad_request = kept
+    status = _status(error, kept, bad_request, locale, request_id, info or {})
+    while bad_request and max_bytes and status.ByteSize() > max_bytes:
+        bad_request = bad_request[: len(bad_request) // 2]
+        status = _status(error, kept, bad_request, locale, request_id, info or {})
     while kept and max_bytes and status.ByteSize() > max_bytes:
         kept = kept[: len(kept) // 2]
-        status = _status(error, kept, locale, request_id, info or {})
+        status = _status(error, kept, [], locale, request_id, info or {})
     return status
 
 
 def _status(
     error: OneStopError,
     kept: Sequence[RuleViolation],
+    bad_request: Sequence[RuleViolation],
     locale: str,
     request_id: str,
     info: Mapping[str, str],
@@ -87,11 +94,11 @@ def _status(
             reason=error.reason, domain=DOMAIN, metadata={**info, **error.info}
         ),
     )
-    if error.code is ErrorCode.INVALID_ARGUMENT and kept:
+    if error.code is ErrorCode.INVALID_ARGUMENT and bad_request:
         _add(
             status,
             error_details_pb2.BadRequest(
-                field_violations=[field_violation(v, locale) for v in kept]
+                field_violations=[field_violation(v, locale) for v in bad_request]
             ),
         )
     _add(status, localized(error.message, error.message_zh, locale))
