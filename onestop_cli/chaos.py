@@ -39,6 +39,7 @@ from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.broker_node import BrokerNode
 from onestop_cli.demo import StaffBots, demo_forms, platform_channels
+from onestop_cli.person_signing import awaits_signatures, sign_as_persons
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
 from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import IDP, SERVICES, SIGNER, Settings, load_settings
@@ -183,7 +184,7 @@ def _experiment(
     started = time.monotonic()
     bots.start()
     try:
-        submitted = _submit_all(stub, metadata, forms)
+        submitted = _submit_all(stub, metadata, forms, settings.token_secret)
         case_ids.update(submitted)
         out(f"submitted {len(submitted)} cases in {time.monotonic() - started:.1f} s")
         faults.start()
@@ -208,9 +209,14 @@ def _experiment(
 
 
 def _submit_all(
-    stub: pb_grpc.OneStopServiceStub, metadata: Any, forms: list[application_pb2.ApplicationForm]
+    stub: pb_grpc.OneStopServiceStub,
+    metadata: Any,
+    forms: list[application_pb2.ApplicationForm],
+    token_secret: str,
 ) -> list[str]:
-    """Every form at the same moment, each retried with its key as a partner would."""
+    """Every form at the same moment, each retried with its key as a partner would; then every
+    person each form names signs it, as they do after real-name sign-in (the case starts only
+    when the last has signed)."""
     barrier = threading.Barrier(len(forms))
 
     def submit(form: application_pb2.ApplicationForm) -> str:
@@ -222,7 +228,12 @@ def _submit_all(
                 request, metadata=metadata, timeout=30, wait_for_ready=True
             )
         )
-        return str(response.application.case_id)
+        case_id = str(response.application.case_id)
+        if awaits_signatures(response.application):
+            # Signing skips the persons who already signed, so a retry after a fault goes on
+            # from where it stopped.
+            _retrying(lambda: sign_as_persons(stub, token_secret, case_id, form))
+        return case_id
 
     with ThreadPoolExecutor(max_workers=len(forms)) as pool:
         return list(pool.map(submit, forms))
