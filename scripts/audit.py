@@ -1,6 +1,8 @@
 """Known vulnerabilities in the installed dependencies, checked with pip-audit.
 
-Fails (exit 1) when pip-audit reports a vulnerability in any package the platform installs.
+Fails (exit 1) when pip-audit reports a vulnerability in a package the platform installs for which
+a fixed release exists (upgrade it); one with no fixed release yet is printed, not failed, as
+there is nothing to upgrade to.
 When the vulnerability data cannot be reached (a machine whose network does not resolve
 api.osv.dev and whose package index has no per-version JSON, as CI's here), nothing was
 checked: the script says so loudly, names how many packages went unchecked and exits 0, unless
@@ -71,15 +73,21 @@ def main() -> int:
         vulnerable, unchecked, total = result
         if len(unchecked) == total:
             continue  # this service knew none of them: try the next
+        fixable = 0
         for dep in vulnerable:
             for vuln in dep["vulns"]:
-                fixed = ", ".join(vuln.get("fix_versions") or []) or "no fixed release"
-                print(f"VULNERABLE {dep['name']} {dep['version']}: {vuln['id']} (fixed in {fixed})")
+                fixed = ", ".join(vuln.get("fix_versions") or [])
+                fixable += bool(fixed)
+                where = f"fixed in {fixed}" if fixed else "no fixed release yet"
+                print(f"VULNERABLE {dep['name']} {dep['version']}: {vuln['id']} ({where})")
         for dep in unchecked:
             print(f"unchecked: {dep['skip_reason']}")
-        if vulnerable or (unchecked and required):
+        if fixable or (unchecked and required):
             return 1
-        print("no known vulnerabilities in the checked dependencies")
+        if vulnerable:
+            print("no vulnerability that a fixed release would remove")
+        else:
+            print("no known vulnerabilities in the checked dependencies")
         return 0
     print(
         "NOT CHECKED: no vulnerability service answered for the installed packages "

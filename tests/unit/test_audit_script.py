@@ -26,6 +26,16 @@ VULNERABLE = {
     ],
     "fixes": [],
 }
+UNFIXED = {
+    "dependencies": [
+        {
+            "name": "grpcio",
+            "version": "1.85.1",
+            "vulns": [{"id": "PYSEC-0000-1", "fix_versions": []}],
+        }
+    ],
+    "fixes": [],
+}
 CLEAN = {"dependencies": [{"name": "grpcio", "version": "1.85.1", "vulns": []}], "fixes": []}
 UNKNOWN = {
     "dependencies": [
@@ -89,3 +99,9 @@ def test_an_unchecked_run_says_so_and_fails_only_when_required(
     assert done.returncode == code
     assert "NOT CHECKED" in done.stdout
     assert "no known vulnerabilities" not in done.stdout
+
+
+def test_a_vulnerability_without_a_fixed_release_is_shown_but_does_not_fail(tmp_path: Path) -> None:
+    done = run_audit(stand_in(tmp_path, {"osv": UNFIXED, "pypi": CLEAN}))
+    assert done.returncode == 0
+    assert "VULNERABLE grpcio 1.85.1: PYSEC-0000-1 (no fixed release yet)" in done.stdout
