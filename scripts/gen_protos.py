@@ -7,6 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
+from google.api import http_pb2
 from grpc_tools import protoc
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,10 +19,14 @@ def main() -> int:
     for stale in PROTO_ROOT.rglob("*_pb2*.py*"):
         stale.unlink()
     well_known = str(resources.files("grpc_tools") / "_proto")
+    # google/api (http, field_behavior) and google/type (date, money): the .proto files that
+    # googleapis-common-protos installs beside its generated modules, which are imported from it.
+    googleapis = str(Path(http_pb2.__file__).resolve().parents[2])
     args = [
         "protoc",
         f"-I{PROTO_ROOT}",
         f"-I{well_known}",
+        f"-I{googleapis}",
         f"--python_out={PROTO_ROOT}",
         f"--pyi_out={PROTO_ROOT}",
         f"--grpc_python_out={PROTO_ROOT}",
