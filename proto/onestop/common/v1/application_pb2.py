@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from onestop.common.v1 import common_pb2 as onestop_dot_common_dot_v1_dot_common__pb2
 from onestop.common.v1 import limits_pb2 as onestop_dot_common_dot_v1_dot_limits__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#onestop/common/v1/application.proto\x12\x11onestop.common.v1\x1a\x1eonestop/common/v1/common.proto\x1a\x1eonestop/common/v1/limits.proto\"\x97\x01\n\x0b\x43ompanyName\x12\x16\n\x08\x64ivision\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x18\n\ntrade_name\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x16\n\x08industry\x18\x03 \x01(\tB\x04\xc8\xf3\x18\x32\x12!\n\x13organisational_form\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x32\x12\x1b\n\rindustry_code\x18\x05 \x01(\tB\x04\xc8\xf3\x18\n\"\xb1\x01\n\x0bShareholder\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12,\n\nsubscribed\x18\x02 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x31\n\x04\x66orm\x18\x03 \x01(\x0e\x32#.onestop.common.v1.ContributionForm\x12\x16\n\x08\x64ue_date\x18\x04 \x01(\tB\x04\xc8\xf3\x18 \"b\n\x07Officer\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12,\n\x04role\x18\x02 \x01(\x0e\x32\x1e.onestop.common.v1.OfficerRole\"8\n\x11\x42usinessScopeItem\x12\x12\n\x04\x63ode\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x0f\n\x07name_zh\x18\x02 \x01(\t\"_\n\x07\x43ontact\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12\x13\n\x05phone\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x14\n\x05\x65mail\x18\x03 \x01(\tB\x05\xc8\xf3\x18\xfe\x01\"^\n\x0bSealRequest\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.onestop.common.v1.SealKind\x12\x10\n\x08physical\x18\x02 \x01(\x08\x12\x12\n\nelectronic\x18\x03 \x01(\x08\"\xc8\x02\n\x0cInvoiceNeeds\x12\x33\n\x05kinds\x18\x01 \x03(\x0e\x32\x1e.onestop.common.v1.InvoiceKindB\x04\xd0\xf3\x18\n\x12\x38\n\x16max_amount_per_invoice\x18\x02 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x18\n\x10monthly_quantity\x18\x03 \x01(\x05\x12\x37\n\x15\x65xpected_annual_sales\x18\x04 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12 \n\x18request_general_taxpayer\x18\x05 \x01(\x08\x12 \n\x18\x64\x65\x63lares_proper_accounts\x18\x06 \x01(\x08\x12\x32\n\x0f\x66inance_contact\x18\x07 \x01(\x0b\x32\x19.onestop.common.v1.Person\"\x96\x01\n\x08\x45mployee\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12\x17\n\thire_date\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12.\n\x0cmonthly_wage\x18\x03 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x16\n\x08position\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x64\"@\n\nBankChoice\x12\x17\n\tbank_code\x18\x01 \x01(\tB\x04\xc8\xf3\x18\x10\x12\x19\n\x0b\x62ranch_name\x18\x02 \x01(\tB\x04\xc8\xf3\x18\x64\"G\n\x0fMissingMaterial\x12\x12\n\x04\x63ode\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\"w\n\nCommitment\x12\x35\n\tmaterials\x18\x01 \x03(\x0b\x32\".onestop.common.v1.MissingMaterial\x12\"\n\x0f\x63ommitment_text\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x0e\n\x06\x61greed\x18\x03 \x01(\x08\"\xa9\x06\n\x0f\x41pplicationForm\x12,\n\x04name\x18\x01 \x01(\x0b\x32\x1e.onestop.common.v1.CompanyName\x12:\n\x0f\x65nterprise_type\x18\x02 \x01(\x0e\x32!.onestop.common.v1.EnterpriseType\x12\x34\n\x12registered_capital\x18\x03 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x42\n\x0e\x62usiness_scope\x18\x04 \x03(\x0b\x32$.onestop.common.v1.BusinessScopeItemB\x04\xd0\xf3\x18\x64\x12,\n\x08\x64omicile\x18\x05 \x01(\x0b\x32\x1a.onestop.common.v1.Address\x12\x37\n\x14legal_representative\x18\x06 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12\x34\n\x0cshareholders\x18\x07 \x03(\x0b\x32\x1e.onestop.common.v1.Shareholder\x12,\n\x08officers\x18\x08 \x03(\x0b\x32\x1a.onestop.common.v1.Officer\x12+\n\x07\x63ontact\x18\t \x01(\x0b\x32\x1a.onestop.common.v1.Contact\x12\x33\n\x05seals\x18\n \x03(\x0b\x32\x1e.onestop.common.v1.SealRequestB\x04\xd0\xf3\x18\x14\x12\x30\n\x07invoice\x18\x0b \x01(\x0b\x32\x1f.onestop.common.v1.InvoiceNeeds\x12\x35\n\temployees\x18\x0c \x03(\x0b\x32\x1b.onestop.common.v1.EmployeeB\x05\xd0\xf3\x18\xe8\x07\x12+\n\x04\x62\x61nk\x18\r \x01(\x0b\x32\x1d.onestop.common.v1.BankChoice\x12\x31\n\ncommitment\x18\x0e \x01(\x0b\x32\x1d.onestop.common.v1.Commitment\x12\x1c\n\x14operating_term_years\x18\x0f \x01(\x05\x12\x1e\n\x16work_injury_risk_class\x18\x10 \x01(\x05\"\x7f\n\x17\x43heckApplicationRequest\x12\x30\n\x04\x66orm\x18\x01 \x01(\x0b\x32\".onestop.common.v1.ApplicationForm\x12\x1b\n\x0c\x61pplicant_id\x18\x02 \x01(\tB\x05\xc8\xf3\x18\x80\x01\x12\x15\n\x07\x63\x61se_id\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \"\x86\x01\n\x18\x43heckApplicationResponse\x12\x37\n\nrejections\x18\x01 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\x12\x19\n\x0bparticipant\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x16\n\x08rule_set\x18\x03 \x01(\tB\x04\xc8\xf3\x18@*\xb8\x01\n\x0e\x45nterpriseType\x12\x1f\n\x1b\x45NTERPRISE_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NTERPRISE_TYPE_LLC\x10\x01\x12\"\n\x1e\x45NTERPRISE_TYPE_ONE_PERSON_LLC\x10\x02\x12\'\n#ENTERPRISE_TYPE_SOLE_PROPRIETORSHIP\x10\x03\x12\x1f\n\x1b\x45NTERPRISE_TYPE_PARTNERSHIP\x10\x04*\xc7\x01\n\x10\x43ontributionForm\x12!\n\x1d\x43ONTRIBUTION_FORM_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43ONTRIBUTION_FORM_CURRENCY\x10\x01\x12\x1d\n\x19\x43ONTRIBUTION_FORM_IN_KIND\x10\x02\x12+\n\'CONTRIBUTION_FORM_INTELLECTUAL_PROPERTY\x10\x03\x12$\n CONTRIBUTION_FORM_LAND_USE_RIGHT\x10\x04*\xd9\x01\n\x0bOfficerRole\x12\x1c\n\x18OFFICER_ROLE_UNSPECIFIED\x10\x00\x12\x16\n\x12OFFICER_ROLE_CHAIR\x10\x01\x12\x19\n\x15OFFICER_ROLE_DIRECTOR\x10\x02\x12\x1e\n\x1aOFFICER_ROLE_SOLE_DIRECTOR\x10\x03\x12\x1b\n\x17OFFICER_ROLE_SUPERVISOR\x10\x04\x12\x18\n\x14OFFICER_ROLE_MANAGER\x10\x05\x12\"\n\x1eOFFICER_ROLE_EXECUTIVE_PARTNER\x10\x06*\x9c\x01\n\x08SealKind\x12\x19\n\x15SEAL_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SEAL_KIND_OFFICIAL\x10\x01\x12\x15\n\x11SEAL_KIND_FINANCE\x10\x02\x12\x15\n\x11SEAL_KIND_INVOICE\x10\x03\x12\x17\n\x13SEAL_KIND_LEGAL_REP\x10\x04\x12\x16\n\x12SEAL_KIND_CONTRACT\x10\x05*p\n\x0bInvoiceKind\x12\x1c\n\x18INVOICE_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dINVOICE_KIND_DIGITAL_ORDINARY\x10\x01\x12 \n\x1cINVOICE_KIND_DIGITAL_SPECIAL\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#onestop/common/v1/application.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1eonestop/common/v1/common.proto\x1a\x1eonestop/common/v1/limits.proto\"\xa7\x01\n\x0b\x43ompanyName\x12\x1a\n\x08\x64ivision\x18\x01 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x32\x12\x1c\n\ntrade_name\x18\x02 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x32\x12\x1a\n\x08industry\x18\x03 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x32\x12%\n\x13organisational_form\x18\x04 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x32\x12\x1b\n\rindustry_code\x18\x05 \x01(\tB\x04\xc8\xf3\x18\n\"\xb1\x01\n\x0bShareholder\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12,\n\nsubscribed\x18\x02 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x31\n\x04\x66orm\x18\x03 \x01(\x0e\x32#.onestop.common.v1.ContributionForm\x12\x16\n\x08\x64ue_date\x18\x04 \x01(\tB\x04\xc8\xf3\x18 \"b\n\x07Officer\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12,\n\x04role\x18\x02 \x01(\x0e\x32\x1e.onestop.common.v1.OfficerRole\"8\n\x11\x42usinessScopeItem\x12\x12\n\x04\x63ode\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x0f\n\x07name_zh\x18\x02 \x01(\t\"i\n\x07\x43ontact\x12/\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.PersonB\x04\xe2\x41\x01\x02\x12\x17\n\x05phone\x18\x02 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18 \x12\x14\n\x05\x65mail\x18\x03 \x01(\tB\x05\xc8\xf3\x18\xfe\x01\"^\n\x0bSealRequest\x12)\n\x04kind\x18\x01 \x01(\x0e\x32\x1b.onestop.common.v1.SealKind\x12\x10\n\x08physical\x18\x02 \x01(\x08\x12\x12\n\nelectronic\x18\x03 \x01(\x08\"\xc8\x02\n\x0cInvoiceNeeds\x12\x33\n\x05kinds\x18\x01 \x03(\x0e\x32\x1e.onestop.common.v1.InvoiceKindB\x04\xd0\xf3\x18\n\x12\x38\n\x16max_amount_per_invoice\x18\x02 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x18\n\x10monthly_quantity\x18\x03 \x01(\x05\x12\x37\n\x15\x65xpected_annual_sales\x18\x04 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12 \n\x18request_general_taxpayer\x18\x05 \x01(\x08\x12 \n\x18\x64\x65\x63lares_proper_accounts\x18\x06 \x01(\x08\x12\x32\n\x0f\x66inance_contact\x18\x07 \x01(\x0b\x32\x19.onestop.common.v1.Person\"\x96\x01\n\x08\x45mployee\x12)\n\x06person\x18\x01 \x01(\x0b\x32\x19.onestop.common.v1.Person\x12\x17\n\thire_date\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12.\n\x0cmonthly_wage\x18\x03 \x01(\x0b\x32\x18.onestop.common.v1.Money\x12\x16\n\x08position\x18\x04 \x01(\tB\x04\xc8\xf3\x18\x64\"H\n\nBankChoice\x12\x1b\n\tbank_code\x18\x01 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x10\x12\x1d\n\x0b\x62ranch_name\x18\x02 \x01(\tB\x08\xe2\x41\x01\x02\xc8\xf3\x18\x64\"G\n\x0fMissingMaterial\x12\x12\n\x04\x63ode\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x0f\n\x07name_zh\x18\x02 \x01(\t\x12\x0f\n\x07name_en\x18\x03 \x01(\t\"w\n\nCommitment\x12\x35\n\tmaterials\x18\x01 \x03(\x0b\x32\".onestop.common.v1.MissingMaterial\x12\"\n\x0f\x63ommitment_text\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x0e\n\x06\x61greed\x18\x03 \x01(\x08\"\xd9\x06\n\x0f\x41pplicationForm\x12\x32\n\x04name\x18\x01 \x01(\x0b\x32\x1e.onestop.common.v1.CompanyNameB\x04\xe2\x41\x01\x02\x12@\n\x0f\x65nterprise_type\x18\x02 \x01(\x0e\x32!.onestop.common.v1.EnterpriseTypeB\x04\xe2\x41\x01\x02\x12:\n\x12registered_capital\x18\x03 \x01(\x0b\x32\x18.onestop.common.v1.MoneyB\x04\xe2\x41\x01\x02\x12\x42\n\x0e\x62usiness_scope\x18\x04 \x03(\x0b\x32$.onestop.common.v1.BusinessScopeItemB\x04\xd0\xf3\x18\x64\x12\x32\n\x08\x64omicile\x18\x05 \x01(\x0b\x32\x1a.onestop.common.v1.AddressB\x04\xe2\x41\x01\x02\x12=\n\x14legal_representative\x18\x06 \x01(\x0b\x32\x19.onestop.common.v1.PersonB\x04\xe2\x41\x01\x02\x12:\n\x0cshareholders\x18\x07 \x03(\x0b\x32\x1e.onestop.common.v1.ShareholderB\x04\xe2\x41\x01\x02\x12,\n\x08officers\x18\x08 \x03(\x0b\x32\x1a.onestop.common.v1.Officer\x12\x31\n\x07\x63ontact\x18\t \x01(\x0b\x32\x1a.onestop.common.v1.ContactB\x04\xe2\x41\x01\x02\x12\x33\n\x05seals\x18\n \x03(\x0b\x32\x1e.onestop.common.v1.SealRequestB\x04\xd0\xf3\x18\x14\x12\x30\n\x07invoice\x18\x0b \x01(\x0b\x32\x1f.onestop.common.v1.InvoiceNeeds\x12\x35\n\temployees\x18\x0c \x03(\x0b\x32\x1b.onestop.common.v1.EmployeeB\x05\xd0\xf3\x18\xe8\x07\x12\x31\n\x04\x62\x61nk\x18\r \x01(\x0b\x32\x1d.onestop.common.v1.BankChoiceB\x04\xe2\x41\x01\x02\x12\x31\n\ncommitment\x18\x0e \x01(\x0b\x32\x1d.onestop.common.v1.Commitment\x12\x1c\n\x14operating_term_years\x18\x0f \x01(\x05\x12\x1e\n\x16work_injury_risk_class\x18\x10 \x01(\x05\"\x7f\n\x17\x43heckApplicationRequest\x12\x30\n\x04\x66orm\x18\x01 \x01(\x0b\x32\".onestop.common.v1.ApplicationForm\x12\x1b\n\x0c\x61pplicant_id\x18\x02 \x01(\tB\x05\xc8\xf3\x18\x80\x01\x12\x15\n\x07\x63\x61se_id\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \"\x86\x01\n\x18\x43heckApplicationResponse\x12\x37\n\nrejections\x18\x01 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x05\xd0\xf3\x18\xc8\x01\x12\x19\n\x0bparticipant\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x16\n\x08rule_set\x18\x03 \x01(\tB\x04\xc8\xf3\x18@*\xb8\x01\n\x0e\x45nterpriseType\x12\x1f\n\x1b\x45NTERPRISE_TYPE_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45NTERPRISE_TYPE_LLC\x10\x01\x12\"\n\x1e\x45NTERPRISE_TYPE_ONE_PERSON_LLC\x10\x02\x12\'\n#ENTERPRISE_TYPE_SOLE_PROPRIETORSHIP\x10\x03\x12\x1f\n\x1b\x45NTERPRISE_TYPE_PARTNERSHIP\x10\x04*\xc7\x01\n\x10\x43ontributionForm\x12!\n\x1d\x43ONTRIBUTION_FORM_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x43ONTRIBUTION_FORM_CURRENCY\x10\x01\x12\x1d\n\x19\x43ONTRIBUTION_FORM_IN_KIND\x10\x02\x12+\n\'CONTRIBUTION_FORM_INTELLECTUAL_PROPERTY\x10\x03\x12$\n CONTRIBUTION_FORM_LAND_USE_RIGHT\x10\x04*\xd9\x01\n\x0bOfficerRole\x12\x1c\n\x18OFFICER_ROLE_UNSPECIFIED\x10\x00\x12\x16\n\x12OFFICER_ROLE_CHAIR\x10\x01\x12\x19\n\x15OFFICER_ROLE_DIRECTOR\x10\x02\x12\x1e\n\x1aOFFICER_ROLE_SOLE_DIRECTOR\x10\x03\x12\x1b\n\x17OFFICER_ROLE_SUPERVISOR\x10\x04\x12\x18\n\x14OFFICER_ROLE_MANAGER\x10\x05\x12\"\n\x1eOFFICER_ROLE_EXECUTIVE_PARTNER\x10\x06*\x9c\x01\n\x08SealKind\x12\x19\n\x15SEAL_KIND_UNSPECIFIED\x10\x00\x12\x16\n\x12SEAL_KIND_OFFICIAL\x10\x01\x12\x15\n\x11SEAL_KIND_FINANCE\x10\x02\x12\x15\n\x11SEAL_KIND_INVOICE\x10\x03\x12\x17\n\x13SEAL_KIND_LEGAL_REP\x10\x04\x12\x16\n\x12SEAL_KIND_CONTRACT\x10\x05*p\n\x0bInvoiceKind\x12\x1c\n\x18INVOICE_KIND_UNSPECIFIED\x10\x00\x12!\n\x1dINVOICE_KIND_DIGITAL_ORDINARY\x10\x01\x12 \n\x1cINVOICE_KIND_DIGITAL_SPECIAL\x10\x02\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,21 +35,23 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'onestop.common.v1.applicati
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_COMPANYNAME'].fields_by_name['division']._loaded_options = None
-  _globals['_COMPANYNAME'].fields_by_name['division']._serialized_options = b'\310\363\0302'
+  _globals['_COMPANYNAME'].fields_by_name['division']._serialized_options = b'\342A\001\002\310\363\0302'
   _globals['_COMPANYNAME'].fields_by_name['trade_name']._loaded_options = None
-  _globals['_COMPANYNAME'].fields_by_name['trade_name']._serialized_options = b'\310\363\0302'
+  _globals['_COMPANYNAME'].fields_by_name['trade_name']._serialized_options = b'\342A\001\002\310\363\0302'
   _globals['_COMPANYNAME'].fields_by_name['industry']._loaded_options = None
-  _globals['_COMPANYNAME'].fields_by_name['industry']._serialized_options = b'\310\363\0302'
+  _globals['_COMPANYNAME'].fields_by_name['industry']._serialized_options = b'\342A\001\002\310\363\0302'
   _globals['_COMPANYNAME'].fields_by_name['organisational_form']._loaded_options = None
-  _globals['_COMPANYNAME'].fields_by_name['organisational_form']._serialized_options = b'\310\363\0302'
+  _globals['_COMPANYNAME'].fields_by_name['organisational_form']._serialized_options = b'\342A\001\002\310\363\0302'
   _globals['_COMPANYNAME'].fields_by_name['industry_code']._loaded_options = None
   _globals['_COMPANYNAME'].fields_by_name['industry_code']._serialized_options = b'\310\363\030\n'
   _globals['_SHAREHOLDER'].fields_by_name['due_date']._loaded_options = None
   _globals['_SHAREHOLDER'].fields_by_name['due_date']._serialized_options = b'\310\363\030 '
   _globals['_BUSINESSSCOPEITEM'].fields_by_name['code']._loaded_options = None
   _globals['_BUSINESSSCOPEITEM'].fields_by_name['code']._serialized_options = b'\310\363\030 '
+  _globals['_CONTACT'].fields_by_name['person']._loaded_options = None
+  _globals['_CONTACT'].fields_by_name['person']._serialized_options = b'\342A\001\002'
   _globals['_CONTACT'].fields_by_name['phone']._loaded_options = None
-  _globals['_CONTACT'].fields_by_name['phone']._serialized_options = b'\310\363\030 '
+  _globals['_CONTACT'].fields_by_name['phone']._serialized_options = b'\342A\001\002\310\363\030 '
   _globals['_CONTACT'].fields_by_name['email']._loaded_options = None
   _globals['_CONTACT'].fields_by_name['email']._serialized_options = b'\310\363\030\376\001'
   _globals['_INVOICENEEDS'].fields_by_name['kinds']._loaded_options = None
@@ -58,19 +61,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EMPLOYEE'].fields_by_name['position']._loaded_options = None
   _globals['_EMPLOYEE'].fields_by_name['position']._serialized_options = b'\310\363\030d'
   _globals['_BANKCHOICE'].fields_by_name['bank_code']._loaded_options = None
-  _globals['_BANKCHOICE'].fields_by_name['bank_code']._serialized_options = b'\310\363\030\020'
+  _globals['_BANKCHOICE'].fields_by_name['bank_code']._serialized_options = b'\342A\001\002\310\363\030\020'
   _globals['_BANKCHOICE'].fields_by_name['branch_name']._loaded_options = None
-  _globals['_BANKCHOICE'].fields_by_name['branch_name']._serialized_options = b'\310\363\030d'
+  _globals['_BANKCHOICE'].fields_by_name['branch_name']._serialized_options = b'\342A\001\002\310\363\030d'
   _globals['_MISSINGMATERIAL'].fields_by_name['code']._loaded_options = None
   _globals['_MISSINGMATERIAL'].fields_by_name['code']._serialized_options = b'\310\363\030 '
   _globals['_COMMITMENT'].fields_by_name['commitment_text']._loaded_options = None
   _globals['_COMMITMENT'].fields_by_name['commitment_text']._serialized_options = b'\310\363\030\320\017\340\363\030\001'
+  _globals['_APPLICATIONFORM'].fields_by_name['name']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['name']._serialized_options = b'\342A\001\002'
+  _globals['_APPLICATIONFORM'].fields_by_name['enterprise_type']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['enterprise_type']._serialized_options = b'\342A\001\002'
+  _globals['_APPLICATIONFORM'].fields_by_name['registered_capital']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['registered_capital']._serialized_options = b'\342A\001\002'
   _globals['_APPLICATIONFORM'].fields_by_name['business_scope']._loaded_options = None
   _globals['_APPLICATIONFORM'].fields_by_name['business_scope']._serialized_options = b'\320\363\030d'
+  _globals['_APPLICATIONFORM'].fields_by_name['domicile']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['domicile']._serialized_options = b'\342A\001\002'
+  _globals['_APPLICATIONFORM'].fields_by_name['legal_representative']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['legal_representative']._serialized_options = b'\342A\001\002'
+  _globals['_APPLICATIONFORM'].fields_by_name['shareholders']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['shareholders']._serialized_options = b'\342A\001\002'
+  _globals['_APPLICATIONFORM'].fields_by_name['contact']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['contact']._serialized_options = b'\342A\001\002'
   _globals['_APPLICATIONFORM'].fields_by_name['seals']._loaded_options = None
   _globals['_APPLICATIONFORM'].fields_by_name['seals']._serialized_options = b'\320\363\030\024'
   _globals['_APPLICATIONFORM'].fields_by_name['employees']._loaded_options = None
   _globals['_APPLICATIONFORM'].fields_by_name['employees']._serialized_options = b'\320\363\030\350\007'
+  _globals['_APPLICATIONFORM'].fields_by_name['bank']._loaded_options = None
+  _globals['_APPLICATIONFORM'].fields_by_name['bank']._serialized_options = b'\342A\001\002'
   _globals['_CHECKAPPLICATIONREQUEST'].fields_by_name['applicant_id']._loaded_options = None
   _globals['_CHECKAPPLICATIONREQUEST'].fields_by_name['applicant_id']._serialized_options = b'\310\363\030\200\001'
   _globals['_CHECKAPPLICATIONREQUEST'].fields_by_name['case_id']._loaded_options = None
@@ -81,42 +100,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CHECKAPPLICATIONRESPONSE'].fields_by_name['participant']._serialized_options = b'\310\363\030 '
   _globals['_CHECKAPPLICATIONRESPONSE'].fields_by_name['rule_set']._loaded_options = None
   _globals['_CHECKAPPLICATIONRESPONSE'].fields_by_name['rule_set']._serialized_options = b'\310\363\030@'
-  _globals['_ENTERPRISETYPE']._serialized_start=2630
-  _globals['_ENTERPRISETYPE']._serialized_end=2814
-  _globals['_CONTRIBUTIONFORM']._serialized_start=2817
-  _globals['_CONTRIBUTIONFORM']._serialized_end=3016
-  _globals['_OFFICERROLE']._serialized_start=3019
-  _globals['_OFFICERROLE']._serialized_end=3236
-  _globals['_SEALKIND']._serialized_start=3239
-  _globals['_SEALKIND']._serialized_end=3395
-  _globals['_INVOICEKIND']._serialized_start=3397
-  _globals['_INVOICEKIND']._serialized_end=3509
-  _globals['_COMPANYNAME']._serialized_start=123
-  _globals['_COMPANYNAME']._serialized_end=274
-  _globals['_SHAREHOLDER']._serialized_start=277
-  _globals['_SHAREHOLDER']._serialized_end=454
-  _globals['_OFFICER']._serialized_start=456
-  _globals['_OFFICER']._serialized_end=554
-  _globals['_BUSINESSSCOPEITEM']._serialized_start=556
-  _globals['_BUSINESSSCOPEITEM']._serialized_end=612
-  _globals['_CONTACT']._serialized_start=614
-  _globals['_CONTACT']._serialized_end=709
-  _globals['_SEALREQUEST']._serialized_start=711
-  _globals['_SEALREQUEST']._serialized_end=805
-  _globals['_INVOICENEEDS']._serialized_start=808
-  _globals['_INVOICENEEDS']._serialized_end=1136
-  _globals['_EMPLOYEE']._serialized_start=1139
-  _globals['_EMPLOYEE']._serialized_end=1289
-  _globals['_BANKCHOICE']._serialized_start=1291
-  _globals['_BANKCHOICE']._serialized_end=1355
-  _globals['_MISSINGMATERIAL']._serialized_start=1357
-  _globals['_MISSINGMATERIAL']._serialized_end=1428
-  _globals['_COMMITMENT']._serialized_start=1430
-  _globals['_COMMITMENT']._serialized_end=1549
-  _globals['_APPLICATIONFORM']._serialized_start=1552
-  _globals['_APPLICATIONFORM']._serialized_end=2361
-  _globals['_CHECKAPPLICATIONREQUEST']._serialized_start=2363
-  _globals['_CHECKAPPLICATIONREQUEST']._serialized_end=2490
-  _globals['_CHECKAPPLICATIONRESPONSE']._serialized_start=2493
-  _globals['_CHECKAPPLICATIONRESPONSE']._serialized_end=2627
+  _globals['_ENTERPRISETYPE']._serialized_start=2745
+  _globals['_ENTERPRISETYPE']._serialized_end=2929
+  _globals['_CONTRIBUTIONFORM']._serialized_start=2932
+  _globals['_CONTRIBUTIONFORM']._serialized_end=3131
+  _globals['_OFFICERROLE']._serialized_start=3134
+  _globals['_OFFICERROLE']._serialized_end=3351
+  _globals['_SEALKIND']._serialized_start=3354
+  _globals['_SEALKIND']._serialized_end=3510
+  _globals['_INVOICEKIND']._serialized_start=3512
+  _globals['_INVOICEKIND']._serialized_end=3624
+  _globals['_COMPANYNAME']._serialized_start=156
+  _globals['_COMPANYNAME']._serialized_end=323
+  _globals['_SHAREHOLDER']._serialized_start=326
+  _globals['_SHAREHOLDER']._serialized_end=503
+  _globals['_OFFICER']._serialized_start=505
+  _globals['_OFFICER']._serialized_end=603
+  _globals['_BUSINESSSCOPEITEM']._serialized_start=605
+  _globals['_BUSINESSSCOPEITEM']._serialized_end=661
+  _globals['_CONTACT']._serialized_start=663
+  _globals['_CONTACT']._serialized_end=768
+  _globals['_SEALREQUEST']._serialized_start=770
+  _globals['_SEALREQUEST']._serialized_end=864
+  _globals['_INVOICENEEDS']._serialized_start=867
+  _globals['_INVOICENEEDS']._serialized_end=1195
+  _globals['_EMPLOYEE']._serialized_start=1198
+  _globals['_EMPLOYEE']._serialized_end=1348
+  _globals['_BANKCHOICE']._serialized_start=1350
+  _globals['_BANKCHOICE']._serialized_end=1422
+  _globals['_MISSINGMATERIAL']._serialized_start=1424
+  _globals['_MISSINGMATERIAL']._serialized_end=1495
+  _globals['_COMMITMENT']._serialized_start=1497
+  _globals['_COMMITMENT']._serialized_end=1616
+  _globals['_APPLICATIONFORM']._serialized_start=1619
+  _globals['_APPLICATIONFORM']._serialized_end=2476
+  _globals['_CHECKAPPLICATIONREQUEST']._serialized_start=2478
+  _globals['_CHECKAPPLICATIONREQUEST']._serialized_end=2605
+  _globals['_CHECKAPPLICATIONRESPONSE']._serialized_start=2608
+  _globals['_CHECKAPPLICATIONRESPONSE']._serialized_end=2742
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from google.api import field_behavior_pb2 as _field_behavior_pb2
 from onestop.common.v1 import common_pb2 as _common_pb2
 from onestop.common.v1 import limits_pb2 as _limits_pb2
 from google.protobuf.internal import containers as _containers

@@ -678,7 +678,8 @@ class OneStopService:
 
 class BundleServiceStub:
     """Internal: the saga's last step, carried out by the orchestrator itself over the same command
-    queue conventions as the services. It assembles and signs the e-license bundle.
+    queue conventions as the services. It assembles and signs the e-license bundle. Not offered
+    to partners.
     """
 
     def __init__(self, channel):
@@ -696,11 +697,14 @@ class BundleServiceStub:
 
 class BundleServiceServicer:
     """Internal: the saga's last step, carried out by the orchestrator itself over the same command
-    queue conventions as the services. It assembles and signs the e-license bundle.
+    queue conventions as the services. It assembles and signs the e-license bundle. Not offered
+    to partners.
     """
 
     def BuildBundle(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """Assembles the case's e-license bundle (license, seals, tax, social insurance and bank
+        results in one PDF) and signs it; answered like every saga command, with a StepStatus.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -723,7 +727,8 @@ def add_BundleServiceServicer_to_server(servicer, server):
  # This class is part of an EXPERIMENTAL API.
 class BundleService:
     """Internal: the saga's last step, carried out by the orchestrator itself over the same command
-    queue conventions as the services. It assembles and signs the e-license bundle.
+    queue conventions as the services. It assembles and signs the e-license bundle. Not offered
+    to partners.
     """
 
     @staticmethod
