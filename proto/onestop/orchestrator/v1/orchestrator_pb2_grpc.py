@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class OneStopServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -107,7 +111,11 @@ class OneStopServiceStub:
 
 
 class OneStopServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     def SubmitApplication(self, request, context):
         """Starts a case. Repeating a request with the same idempotency key returns the same case.
@@ -295,7 +303,11 @@ def add_OneStopServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class OneStopService:
-    """Missing associated documentation comment in .proto file."""
+    """HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     @staticmethod
     def SubmitApplication(request,
