@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import grpc
 import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -23,9 +25,13 @@ from schemathesis.specs.openapi.checks import (
 
 from gateway.app import OPENAPI_PATH, SERVICE
 from gateway.openapi import openapi_document
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop_common.identity import Role, bearer, issue_token
 from onestop_common.settings import GATEWAY, SERVICES, Settings
+from tests.integration.test_partner_mtls import Partner, _onestop, issue
 from tests.support.cases import SAMPLE
-from tests.support.infra import fresh_platform
+from tests.support.infra import PlatformFactory, fresh_platform
 from tests.support.participant import credential
 
 # HTTP only: what it tests does not change with the orchestrator's database server.
@@ -36,13 +42,18 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """The orchestrator, the five services as echo participants and the gateway; no signing
-    server, so no bundle is ever ready."""
+def factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlatformFactory]:
+    """The orchestrator, the five services as echo participants and the gateway (with the PKI
+    `onestop up` makes, so its partner port is open); no signing server, so no bundle is ever
+    ready."""
     with fresh_platform(tmp_path_factory.mktemp("gateway")) as factory:
-        yield factory.start(
-            ("orchestrator", *SERVICES, GATEWAY), ONESTOP_PARTICIPANTS="echo"
-        ).settings
+        factory.start(("orchestrator", *SERVICES, GATEWAY), ONESTOP_PARTICIPANTS="echo")
+        yield factory
+
+
+@pytest.fixture(scope="module")
+def platform(factory: PlatformFactory) -> Settings:
+    return factory.supervisors[0].settings
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +67,7 @@ def http() -> Iterator[requests.Session]:
         yield session
 
 
-def bearer(settings: Settings, who: str, role: str = "entrepreneur") -> dict[str, str]:
+def authorization(settings: Settings, who: str, role: str = "entrepreneur") -> dict[str, str]:
     ((_, value),) = credential(settings, role, who)
     return {"Authorization": value}
 
@@ -73,7 +84,7 @@ def detail(body: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def test_submit_get_and_list_by_pages(http, base_url, platform):
-    me = bearer(platform, "http-ada")
+    me = authorization(platform, "http-ada")
     submitted = []
     for n in range(3):
         response = http.post(
@@ -125,7 +136,7 @@ def test_bad_input_is_400_with_field_violations_in_the_callers_language(http, ba
     response = http.post(
         f"{base_url}/v1/applications",
         json={"idempotencyKey": "http-bad", "form": form},
-        headers={**bearer(platform, "http-bob"), "Accept-Language": "en-GB,en;q=0.9"},
+        headers={**authorization(platform, "http-bob"), "Accept-Language": "en-GB,en;q=0.9"},
         timeout=30,
     )
     assert response.status_code == 400
@@ -141,14 +152,16 @@ def test_a_field_the_contract_does_not_know_is_400(http, base_url, platform):
     response = http.post(
         f"{base_url}/v1/applications",
         json={"idempotencyKey": "http-x", "formm": {}},
-        headers=bearer(platform, "http-bob"),
+        headers=authorization(platform, "http-bob"),
         timeout=10,
     )
     assert response.status_code == 400
     assert response.json()["error"]["status"] == "INVALID_ARGUMENT"
     assert "formm" in response.json()["error"]["message"]
     unknown_query = http.get(
-        f"{base_url}/v1/applications", params={"colour": "red"}, headers=bearer(platform, "b")
+        f"{base_url}/v1/applications",
+        params={"colour": "red"},
+        headers=authorization(platform, "b"),
     )
     assert unknown_query.status_code == 400
     assert detail(unknown_query.json(), "BadRequest")["fieldViolations"][0]["field"] == "colour"
@@ -156,7 +169,9 @@ def test_a_field_the_contract_does_not_know_is_400(http, base_url, platform):
 
 def test_unknown_case_is_404_and_no_credential_401(http, base_url, platform):
     unknown = http.get(
-        f"{base_url}/v1/applications/{UNKNOWN_CASE}", headers=bearer(platform, "c"), timeout=10
+        f"{base_url}/v1/applications/{UNKNOWN_CASE}",
+        headers=authorization(platform, "c"),
+        timeout=10,
     )
     assert unknown.status_code == 404
     assert unknown.json()["error"]["status"] == "NOT_FOUND"
@@ -168,7 +183,7 @@ def test_unknown_case_is_404_and_no_credential_401(http, base_url, platform):
 
 
 def test_a_bundle_not_ready_is_400_failed_precondition(http, base_url, platform):
-    me = bearer(platform, "http-dora")
+    me = authorization(platform, "http-dora")
     created = http.post(
         f"{base_url}/v1/applications",
         json={"idempotencyKey": "http-bundle", "form": sample_form("网关包")},
@@ -189,12 +204,91 @@ def test_the_served_document_is_the_generated_one_and_docs_copy_is_current(http,
     assert committed == generated, "docs/openapi.json is stale: run scripts/gen_openapi.py"
 
 
-schema = schemathesis.openapi.from_dict(openapi_document(SERVICE))
+def partner_session(factory: PlatformFactory, partner: Partner) -> requests.Session:
+    """A session holding the files `onestop pki partner issue` hands over."""
+    folder = factory.tmp_path / "handover" / partner.partner_id
+    session = requests.Session()
+    session.cert = (
+        str(folder / f"{partner.partner_id}.cert.pem"),
+        str(folder / f"{partner.partner_id}.key.pem"),
+    )
+    session.verify = str(folder / "ca.pem")
+    # REQUESTS_CA_BUNDLE (set on CI machines) would otherwise replace the platform's CA.
+    session.trust_env = False
+    return session
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_partners_use_their_client_certificate_until_it_is_revoked(factory, platform, http):
+    partner_url = f"https://127.0.0.1:{platform.gateway_partner_listen_port()}"
+    acme = issue(factory, "gw-acme")
+    with partner_session(factory, acme) as acme_http:
+        created = acme_http.post(
+            f"{partner_url}/v1/applications",
+            json={"idempotencyKey": "acme-1", "form": sample_form("网关伙伴")},
+            # The certificate decides who is calling: a header naming someone else is not read.
+            headers=authorization(platform, "mallory"),
+            timeout=30,
+        )
+        assert created.status_code == 200, created.text
+        assert created.json()["application"]["applicantId"] == "partner:gw-acme"
+        mine = acme_http.get(f"{partner_url}/v1/applications", timeout=10).json()
+        assert [a["applicantId"] for a in mine["applications"]] == ["partner:gw-acme"]
+
+        _onestop(factory, "pki", "partner", "revoke", acme.serial, "--reason", "key lost")
+        refused = acme_http.get(f"{partner_url}/v1/applications", timeout=10)
+        assert refused.status_code == 401
+        assert "revoked" in refused.json()["error"]["message"]
+
+    # No certificate, no TLS session on that port (TLS 1.3 says so after the handshake).
+    with pytest.raises((requests.exceptions.SSLError, requests.exceptions.ConnectionError)):
+        http.get(f"{partner_url}/v1/applications", verify=False, timeout=10)
+    # A partner credential on the plain port is refused ...
+    as_partner = {
+        "Authorization": bearer(
+            issue_token(platform.token_secret, subject="gw-acme", role=Role.PARTNER)
+        )[0][1]
+    }
+    assert (
+        http.get(f"{_base(platform)}/v1/applications", headers=as_partner, timeout=10).status_code
+        == 401
+    )
+    # ... and the orchestrator checks the revocation list again for the gateway's credential.
+    with (
+        grpc.insecure_channel(platform.grpc_target("orchestrator")) as channel,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        pb_grpc.OneStopServiceStub(channel).ListApplications(
+            pb.ListApplicationsRequest(),
+            metadata=bearer(
+                issue_token(
+                    platform.token_secret,
+                    subject="gw-acme",
+                    role=Role.PARTNER,
+                    certificate_serial=int(acme.serial, 16),
+                )
+            ),
+            timeout=10,
+        )
+    assert caught.value.code() == grpc.StatusCode.UNAUTHENTICATED
+    assert "revoked" in caught.value.details()
+
+
+def _base(settings: Settings) -> str:
+    return f"http://{settings.gateway_host}:{settings.http_port(GATEWAY)}"
+
+
+# The fuzzing phase only (max_examples per operation): the coverage phase's boundary cases for
+# every field of the one form cost more time than CI has for this module.
+schema = schemathesis.openapi.from_dict(
+    openapi_document(SERVICE),
+    config=SchemathesisConfig.from_dict({"phases": {"coverage": {"enabled": False}}}),
+)
 
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
@@ -205,7 +299,7 @@ def test_every_operation_answers_as_its_schema_says(case, base_url, platform, ht
     case.call_and_validate(
         base_url=base_url,
         session=http,
-        headers=bearer(platform, "schemathesis"),
+        headers=authorization(platform, "schemathesis"),
         checks=[
             not_a_server_error,
             status_code_conformance,
