@@ -42,7 +42,7 @@ from onestop_cli.demo import StaffBots, demo_forms, platform_channels
 from onestop_cli.person_signing import awaits_signatures, sign_as_persons
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
 from onestop_common.identity import Role, bearer, issue_token
-from onestop_common.settings import IDP, SERVICES, SIGNER, Settings, load_settings
+from onestop_common.settings import GATEWAY, IDP, SERVICES, SIGNER, Settings, load_settings
 
 FINAL = frozenset(
     {
@@ -142,8 +142,9 @@ def run_chaos(plan: ChaosPlan, out: Callable[[str], None] = print) -> ChaosResul
     supervisor = Supervisor(
         settings,
         env,
-        # No portal (partners and staff use gRPC), so no identity provider either.
-        components=tuple(c for c in COMPONENT_ORDER if c not in ("portal", IDP)),
+        # No portal (partners and staff use gRPC), so no identity provider either; no HTTP
+        # gateway (the cases go over gRPC).
+        components=tuple(c for c in COMPONENT_ORDER if c not in ("portal", IDP, GATEWAY)),
         log_dir=base / "logs",
         restart_on_exit=False,
         report=lambda line: out(f"  {line}"),

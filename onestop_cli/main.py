@@ -230,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     portal.set_defaults(handler=_portal)
 
+    gateway = sub.add_parser(
+        "gateway",
+        help="run the HTTP/JSON gateway alone (the public API as JSON over HTTP, OpenAPI at "
+        "/v1/openapi.json)",
+    )
+    gateway.set_defaults(handler=_gateway)
+
     idp = sub.add_parser(
         "idp",
         help="run the local OpenID Connect provider with test identities (development and tests; "
@@ -531,6 +538,12 @@ def _keys_rotate(args: argparse.Namespace) -> int:
         print("--batch must be at least 1", file=sys.stderr)
         return 2
     return rotate_kek(args.new_kek_file, batch=args.batch, force=args.force)
+
+
+def _gateway(_args: argparse.Namespace) -> int:
+    from gateway.main import serve
+
+    return _serve("gateway", serve)
 
 
 def _portal(args: argparse.Namespace) -> int:

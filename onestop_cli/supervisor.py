@@ -1,6 +1,6 @@
 """Starts the platform's processes (signing servers, orchestrator, five services, the local
-identity provider when no real one is configured, portal) as children, waits until each answers
-its health check, restarts one that dies, and stops them all cleanly.
+identity provider when no real one is configured, portal, HTTP/JSON gateway) as children, waits
+until each answers its health check, restarts one that dies, and stops them all cleanly.
 
 Used by ``onestop up``, by the demo and by the end-to-end tests, so all three start the platform
 the same way.
@@ -24,9 +24,9 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from onestop_common.lifeline import PARENT_PID_VARIABLE
-from onestop_common.settings import IDP, SERVICES, SIGNER, Settings
+from onestop_common.settings import GATEWAY, IDP, SERVICES, SIGNER, Settings
 
-COMPONENT_ORDER = (SIGNER, "orchestrator", *SERVICES, IDP, "portal")
+COMPONENT_ORDER = (SIGNER, "orchestrator", *SERVICES, IDP, "portal", GATEWAY)
 # Replicas of a component are children named "<component>-<n>" from the second one on.
 REPLICA_SEPARATOR = "-"
 HEALTH_TIMEOUT_SECONDS = 60.0
@@ -58,7 +58,7 @@ def component_command(name: str) -> list[str]:
     name = component_of(name)
     if name == "orchestrator":
         return [sys.executable, "-m", "onestop_cli.main", "orchestrator"]
-    if name in ("portal", SIGNER, IDP):
+    if name in ("portal", SIGNER, IDP, GATEWAY):
         return [sys.executable, "-m", "onestop_cli.main", name]
     return [sys.executable, "-m", "onestop_cli.service_main", name]
 
@@ -76,6 +76,9 @@ def shared_clock_env(settings: Settings) -> dict[str, str]:
 HTTP_HEALTH: dict[str, Callable[[Settings], str]] = {
     "portal": lambda settings: f"http://127.0.0.1:{settings.http_port('portal')}/healthz",
     IDP: lambda settings: f"{settings.oidc_issuer_url}/healthz",
+    GATEWAY: lambda settings: (
+        f"http://{settings.gateway_host}:{settings.http_port(GATEWAY)}/healthz"
+    ),
 }
 
 

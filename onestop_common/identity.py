@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 ALGORITHM = "HS256"
 ISSUER = "onestop"
 METADATA_KEY = "authorization"
+# The claim naming the client certificate a partner credential stands for (hex serial).
+CERTIFICATE_SERIAL_CLAIM = "x5s"
 
 
 class Role(enum.StrEnum):
@@ -62,6 +64,10 @@ class Principal:
     # identity provider (OpenID Connect); empty when nobody's identity was verified. Only a
     # verified person may confirm and sign an application that names them.
     person_id: str = ""
+    # A partner's credential issued by the HTTP/JSON gateway for one request, after the partner
+    # completed mutual TLS there: the serial of that client certificate, which the orchestrator
+    # checks against the revocation list again (:func:`principal_from_metadata`).
+    certificate_serial: int | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -88,11 +94,12 @@ def issue_token(
     org: str = "",
     name: str = "",
     person_id: str = "",
+    certificate_serial: int | None = None,
     ttl: timedelta = timedelta(hours=12),
     now: datetime | None = None,
 ) -> str:
     issued = now or datetime.now(UTC)
-    claims = {
+    claims: dict[str, object] = {
         "iss": ISSUER,
         "sub": subject,
         "role": Role(role).value,
@@ -102,6 +109,8 @@ def issue_token(
         "iat": int(issued.timestamp()),
         "exp": int((issued + ttl).timestamp()),
     }
+    if certificate_serial is not None:
+        claims[CERTIFICATE_SERIAL_CLAIM] = format_serial(certificate_serial)
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -119,12 +128,18 @@ def verify_token(secret: str, token: str) -> Principal:
     subject = str(claims.get("sub") or "")
     if not subject:
         raise Unauthenticated("credential names no subject")
+    serial_text = str(claims.get(CERTIFICATE_SERIAL_CLAIM) or "")
+    try:
+        serial = int(serial_text.replace(":", ""), 16) if serial_text else None
+    except ValueError as exc:
+        raise Unauthenticated("credential names a malformed certificate serial") from exc
     return Principal(
         subject=subject,
         role=role,
         org=str(claims.get("org") or ""),
         name=str(claims.get("name") or ""),
         person_id=str(claims.get("pid") or ""),
+        certificate_serial=serial,
     )
 
 
@@ -138,11 +153,14 @@ def principal_from_metadata(
     metadata: Mapping[str, object] | Iterable[tuple[str, object]],
     *,
     partner_port: bool = False,
+    partners: PartnerTrust | None = None,
 ) -> Principal:
-    """The bearer credential's principal. A partner's credential counts only on the partner
-    port, beside the client certificate that names it (``partner_port``): elsewhere a partner
-    token is refused, so a partner whose certificate is revoked cannot go round the mTLS port
-    and its revocation list."""
+    """The bearer credential's principal. A partner's credential counts on the partner port,
+    beside the client certificate that names it (``partner_port``), and elsewhere only as the
+    HTTP/JSON gateway issues it after the partner completed mutual TLS there: naming that
+    certificate's serial, which must not be on the revocation list ``partners`` follows. Any
+    other partner token is refused, so a partner whose certificate is revoked cannot go round
+    the mTLS ports and their revocation list."""
     items = metadata.items() if isinstance(metadata, Mapping) else metadata
     for key, value in items:
         if key.lower() != METADATA_KEY:
@@ -153,13 +171,28 @@ def principal_from_metadata(
             raise Unauthenticated("authorization metadata must be 'Bearer <token>'")
         principal = verify_token(secret, token.strip())
         if principal.role is Role.PARTNER and not partner_port:
-            raise Unauthenticated(
-                "partners call the partner port with their client certificate (mutual TLS); "
-                "a partner credential is not accepted on this port",
-                message_zh="合作方须通过合作方端口以客户端证书（双向TLS）调用，此端口不接受合作方凭证",
-            )
+            _check_gateway_partner(principal, partners)
         return principal
     raise Unauthenticated("no credential: send 'authorization: Bearer <token>' metadata")
+
+
+def _check_gateway_partner(principal: Principal, partners: PartnerTrust | None) -> None:
+    serial = principal.certificate_serial
+    if serial is None or partners is None:
+        raise Unauthenticated(
+            "partners call the partner port (gRPC) or the gateway's HTTPS port with their client "
+            "certificate (mutual TLS); a partner credential is not accepted on this port",
+            message_zh=(
+                "合作方须通过合作方端口（gRPC）或网关HTTPS端口以客户端证书（双向TLS）调用，"
+                "此端口不接受合作方凭证"
+            ),
+        )
+    if serial in partners.revoked_serials():
+        raise Unauthenticated(
+            f"partner certificate {format_serial(serial)} has been revoked; ask the platform "
+            "for a new one",
+            message_zh=f"合作方证书 {format_serial(serial)} 已被吊销，请向平台申请新证书",
+        )
 
 
 class PartnerTrust(Protocol):
@@ -191,7 +224,7 @@ def principal_from_context(
     """
     auth = context.auth_context() or {}
     if _first(auth, _TRANSPORT_SECURITY) != b"ssl":
-        return principal_from_metadata(secret, context.invocation_metadata())
+        return principal_from_metadata(secret, context.invocation_metadata(), partners=partners)
     pem = _first(auth, _PEER_CERTIFICATE)
     if partners is None or pem is None:
         raise Unauthenticated(

@@ -35,12 +35,16 @@ SIGNER = "signer"
 # The local OpenID Connect provider with verified test identities: development and tests only;
 # production points the portal at the real-name provider (ONESTOP_OIDC_ISSUER) instead.
 IDP = "idp"
+# The HTTP/JSON gateway: the public gRPC API transcoded to JSON over HTTP (no database).
+GATEWAY = "gateway"
 # Where the provider sends the citizen back to the portal (the registered redirect URI's path).
 OIDC_CALLBACK_PATH = "/login/oidc/callback"
 
-_PORT_OFFSETS = {name: i for i, name in enumerate((*COMPONENTS, SIGNER, IDP))}
+_PORT_OFFSETS = {name: i for i, name in enumerate((*COMPONENTS, SIGNER, IDP, GATEWAY))}
 # The orchestrator's mutual-TLS port for integration partners, well above the components' ports.
 PARTNER_PORT_OFFSET = 40
+# The gateway's HTTPS (mutual TLS) port for integration partners, as far above the HTTP base.
+GATEWAY_PARTNER_PORT_OFFSET = 40
 
 
 class SettingsError(ValueError):
@@ -120,6 +124,11 @@ class Settings:
     # (the port defaults to its place among the HTTP ports).
     oidc_provider_host: str = "127.0.0.1"
     oidc_provider_port: int | None = None
+    # ONESTOP_GATEWAY_HOST: where the HTTP/JSON gateway listens (both its ports).
+    gateway_host: str = "127.0.0.1"
+    # ONESTOP_GATEWAY_PARTNER_PORT: the gateway's HTTPS port for partners (mutual TLS); None:
+    # http_port_base + GATEWAY_PARTNER_PORT_OFFSET.
+    gateway_partner_port: int | None = None
 
     def database_url_for(self, component: str) -> str:
         if component not in COMPONENTS:
@@ -147,6 +156,12 @@ class Settings:
 
     def http_port(self, component: str) -> int:
         return self.http_port_base + _PORT_OFFSETS[component]
+
+    def gateway_partner_listen_port(self) -> int:
+        """The gateway's HTTPS port for integration partners (client certificates required)."""
+        if self.gateway_partner_port is not None:
+            return self.gateway_partner_port
+        return self.http_port_base + GATEWAY_PARTNER_PORT_OFFSET
 
     def signing_targets(self) -> tuple[str, ...]:
         """Where the signing server's replicas answer gRPC."""
@@ -243,6 +258,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         oidc_provider_host=env.get("ONESTOP_OIDC_PROVIDER_HOST") or defaults.oidc_provider_host,
         oidc_provider_port=_port(env, "ONESTOP_OIDC_PROVIDER_PORT"),
+        gateway_host=env.get("ONESTOP_GATEWAY_HOST") or defaults.gateway_host,
+        gateway_partner_port=_port(env, "ONESTOP_GATEWAY_PARTNER_PORT"),
     )
     token_secret = env.get("ONESTOP_TOKEN_SECRET") or secret_file(data_dir, "token.key").decode()
     kek = (env.get("ONESTOP_KEK") or "").encode() or secret_file(data_dir, "kek")

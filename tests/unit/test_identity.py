@@ -104,6 +104,32 @@ def test_a_partner_credential_counts_only_on_the_partner_port(watcher: CrlWatche
     assert principal_from_metadata(SECRET, partner, partner_port=True).subject == "acme-bank"
 
 
+def test_the_gateways_partner_credential_counts_while_its_certificate_is_not_revoked(
+    store: PkiStore, watcher: CrlWatcher
+) -> None:
+    # The HTTP/JSON gateway checked the client certificate and names its serial in the credential.
+    cert = _partner_cert(store, "acme-bank", "Acme Bank")
+    via_gateway = bearer(
+        issue_token(
+            SECRET,
+            subject="acme-bank",
+            role=Role.PARTNER,
+            certificate_serial=cert.serial_number,
+            ttl=timedelta(seconds=60),
+        )
+    )
+    principal = principal_from_context(FakeContext(INSECURE, via_gateway), SECRET, watcher)
+    assert (principal.subject, principal.role) == ("acme-bank", Role.PARTNER)
+    assert principal.certificate_serial == cert.serial_number
+    # A server that follows no partner revocation list (a service's plain port) refuses it.
+    with pytest.raises(Unauthenticated, match="partner port"):
+        principal_from_metadata(SECRET, via_gateway)
+
+    store.revoke_partner(cert.serial_number, "key lost")
+    with pytest.raises(Unauthenticated, match="revoked"):
+        principal_from_context(FakeContext(INSECURE, via_gateway), SECRET, watcher)
+
+
 def test_partner_is_named_by_its_certificate_without_a_token(
     store: PkiStore, watcher: CrlWatcher
 ) -> None:

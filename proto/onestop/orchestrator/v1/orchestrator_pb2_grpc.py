@@ -26,7 +26,16 @@ if _version_not_supported:
 
 
 class OneStopServiceStub:
-    """Missing associated documentation comment in .proto file."""
+    """The one-stop case API: an applicant's (or a partner's) application for a new company, from
+    submission through every person's signature, the five participants' steps and corrections to
+    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
+    the gateway, over HTTP/JSON.
+
+    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -107,7 +116,16 @@ class OneStopServiceStub:
 
 
 class OneStopServiceServicer:
-    """Missing associated documentation comment in .proto file."""
+    """The one-stop case API: an applicant's (or a partner's) application for a new company, from
+    submission through every person's signature, the five participants' steps and corrections to
+    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
+    the gateway, over HTTP/JSON.
+
+    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     def SubmitApplication(self, request, context):
         """Starts a case. Repeating a request with the same idempotency key returns the same case.
@@ -128,7 +146,9 @@ class OneStopServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetApplication(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The case as it stands now: state, every step, signatures, commitment and deadlines.
+        NOT_FOUND for an unknown case and for a case the caller may not see alike.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -143,7 +163,9 @@ class OneStopServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListApplications(self, request, context):
-        """Missing associated documentation comment in .proto file."""
+        """The caller's cases, newest first, a page at a time (opaque page tokens bound to the query;
+        INVALID_ARGUMENT for a token that was not issued for it), optionally filtered by state.
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -295,7 +317,16 @@ def add_OneStopServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class OneStopService:
-    """Missing associated documentation comment in .proto file."""
+    """The one-stop case API: an applicant's (or a partner's) application for a new company, from
+    submission through every person's signature, the five participants' steps and corrections to
+    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
+    the gateway, over HTTP/JSON.
+
+    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
+    The two server streams: WatchApplication answers newline-delimited JSON, one
+    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
+    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    """
 
     @staticmethod
     def SubmitApplication(request,
