@@ -16,7 +16,9 @@ import pytest
 from onestop_cli.chaos import ChaosPlan, ChaosResult, run_chaos
 from tests.support.infra import PG_ADMIN_DSN, backend, free_port_base
 
-pytestmark = pytest.mark.chaos
+# The run bounds itself: cases must be final within the plan's timeout (300 s), then 30 bundles are
+# verified; pytest's limit only catches a hang beyond both.
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(720)]
 
 
 def _run(plan: ChaosPlan, capsys: pytest.CaptureFixture[str]) -> tuple[ChaosResult, str]:

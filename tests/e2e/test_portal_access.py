@@ -8,6 +8,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
@@ -15,6 +16,9 @@ from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from tests.e2e.conftest import Platform
 from tests.e2e.pages import fresh_form, signed_in_page
 from tests.support.participant import channel_to, credential
+
+# Who may open what is the permission gate and the session, not the database server.
+pytestmark = pytest.mark.db_independent
 
 
 def _submit_as(platform: Platform, username: str) -> str:

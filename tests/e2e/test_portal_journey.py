@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from onestop_common.pki import PkiStore
@@ -20,6 +21,8 @@ from tests.e2e.pages import fill_application, fresh_form, review_and_submit, sig
 LIVE_TIMEOUT = 60_000
 
 
+# What the browser shows does not depend on the database server.
+@pytest.mark.db_independent
 def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_them_and_submits(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
@@ -67,6 +70,9 @@ def test_entrepreneur_sees_two_mistakes_in_chinese_next_to_their_fields_fixes_th
     expect(page.locator('[data-step="license"]')).to_be_visible()
 
 
+# Its database paths (every desk's decision, the bundle) run on PostgreSQL in the desk
+# integration tests and the demo's PostgreSQL pass.
+@pytest.mark.once
 def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:

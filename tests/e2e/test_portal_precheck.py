@@ -44,6 +44,10 @@ from tests.support.flawed_applications import FLAWS, Flaw, FlawContext, matching
 from tests.support.participant import credential
 from tests.support.staff import Staff
 
+# What the browser shows next to a field does not depend on the database server; the checks
+# behind it run on PostgreSQL in the integration tests.
+pytestmark = pytest.mark.db_independent
+
 LIVE_TIMEOUT = 60_000
 # Flaws a person can type into the web form (the others need values the form does not offer,
 # e.g. an enterprise type outside the list), at least one of every participant's rules.

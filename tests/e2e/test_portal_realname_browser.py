@@ -9,9 +9,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Platform
+
+# The browser's round trip to the identity provider does not depend on the database server
+# (the account it lands on is test_portal_realname's, also run once).
+pytestmark = pytest.mark.db_independent
 
 
 def test_a_citizen_signs_in_in_a_browser_with_a_real_name_identity(

@@ -22,6 +22,9 @@ from tests.integration.conftest import PlatformFactory
 from tests.support.cases import SAMPLE
 from tests.support.participant import credential
 
+# Who a partner is comes from its TLS certificate and the CRL, not from the database server.
+pytestmark = pytest.mark.db_independent
+
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
 
 

@@ -30,6 +30,10 @@ from tests.support.seal_platform import (
     start_seal_service,
 )
 
+# Grant rules and the business clock; the seal service's store is run on PostgreSQL by
+# test_seal_service.
+pytestmark = pytest.mark.db_independent
+
 # --------------------------------------------------------------------------- authorised users
 
 
