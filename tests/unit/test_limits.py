@@ -4,7 +4,6 @@ refused, how the refusal names the field and the rule, and that it never repeats
 from __future__ import annotations
 
 import sqlite3
-import time
 
 import grpc
 import psycopg2
@@ -66,19 +65,12 @@ def by_field(request: object) -> dict[str, tuple[str, str, str]]:
 # --------------------------------------------------------------------------- the sample
 
 
-def test_the_sample_form_is_within_every_limit_and_checks_in_well_under_a_millisecond():
+def test_the_sample_form_is_within_every_limit():
+    # How fast the check is is measured by a benchmark, never asserted here (a loaded machine
+    # failed the old wall-clock assertion).
     request = sample_request()
     assert limit_violations(request) == []
     enforce_limits(request)
-    best = min(_seconds(lambda: limit_violations(request), 200) for _ in range(5))
-    assert best < 0.001, f"{best * 1e6:.0f} µs per check"
-
-
-def _seconds(action, repeat: int) -> float:
-    started = time.perf_counter()
-    for _ in range(repeat):
-        action()
-    return (time.perf_counter() - started) / repeat
 
 
 # --------------------------------------------------------------------------- strings
