@@ -8,8 +8,10 @@ from typing import Any
 
 from cryptography import x509
 
+from onestop_common.clock import SHANGHAI
 from onestop_common.signing import validate_pdf
 from orchestrator.bundle import APPLICATION_NAME
+from orchestrator.signatures import role_text
 
 # One thing verified: its name, whether it holds, what was found (onestop_cli.verify.Check).
 Check = tuple[str, bool, str]
@@ -41,7 +43,7 @@ def application_checks(
 
 def _person_check(entry: Mapping[str, Any], signature: Any) -> Check:
     name = str(entry.get("name", ""))
-    label = f"application signed by {name} ({', '.join(entry.get('roles') or [])})"
+    label = f"application signed by {name} ({role_text(list(entry.get('roles') or []), 'en')})"
     if signature is None:
         return (label, False, f"no signature in field {entry.get('signature_field')!r}")
     if not signature.ok:
@@ -53,4 +55,7 @@ def _person_check(entry: Mapping[str, Any], signature: Any) -> Check:
     if name not in signature.signer_subject or masked not in signature.signer_subject:
         return (label, False, f"the certificate names {signature.signer_subject}")
     when = signature.timestamp_time or signature.signing_time
-    return (label, True, f"intact and trusted, signed {when:%Y-%m-%d %H:%M} UTC")
+    if when is None:
+        return (label, True, "intact and trusted")
+    shown = when.astimezone(SHANGHAI)
+    return (label, True, f"intact and trusted, signed {shown:%Y-%m-%d %H:%M:%S %z} (Asia/Shanghai)")
