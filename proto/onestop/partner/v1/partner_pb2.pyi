@@ -225,7 +225,7 @@ class PersonSignature(_message.Message):
     def __init__(self, name: _Optional[str] = ..., masked_id_number: _Optional[str] = ..., state: _Optional[_Union[PersonSignature.State, str]] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Application(_message.Message):
-    __slots__ = ("case_id", "state", "form", "steps", "deadline", "submit_time", "end_time", "failure_reason", "failure_reason_zh", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version", "signatures", "signatures_due_time")
+    __slots__ = ("case_id", "state", "form", "steps", "deadline", "submit_time", "end_time", "failure_reason", "failure_reason_zh", "rejections", "commitment", "company_name", "uscc", "bundle_ready", "version", "signatures", "signatures_due_time", "applicant_id")
     CASE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     FORM_FIELD_NUMBER: _ClassVar[int]
@@ -243,6 +243,7 @@ class Application(_message.Message):
     VERSION_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_FIELD_NUMBER: _ClassVar[int]
     SIGNATURES_DUE_TIME_FIELD_NUMBER: _ClassVar[int]
+    APPLICANT_ID_FIELD_NUMBER: _ClassVar[int]
     case_id: str
     state: CaseState
     form: ApplicationForm
@@ -260,7 +261,8 @@ class Application(_message.Message):
     version: int
     signatures: _containers.RepeatedCompositeFieldContainer[PersonSignature]
     signatures_due_time: _timestamp_pb2.Timestamp
-    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[CaseState, str]] = ..., form: _Optional[_Union[ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., failure_reason_zh: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[Commitment, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ..., signatures: _Optional[_Iterable[_Union[PersonSignature, _Mapping]]] = ..., signatures_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    applicant_id: str
+    def __init__(self, case_id: _Optional[str] = ..., state: _Optional[_Union[CaseState, str]] = ..., form: _Optional[_Union[ApplicationForm, _Mapping]] = ..., steps: _Optional[_Iterable[_Union[Step, _Mapping]]] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., submit_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., failure_reason: _Optional[str] = ..., failure_reason_zh: _Optional[str] = ..., rejections: _Optional[_Iterable[_Union[_common_pb2.Rejection, _Mapping]]] = ..., commitment: _Optional[_Union[Commitment, _Mapping]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., bundle_ready: _Optional[bool] = ..., version: _Optional[int] = ..., signatures: _Optional[_Iterable[_Union[PersonSignature, _Mapping]]] = ..., signatures_due_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., applicant_id: _Optional[str] = ...) -> None: ...
 
 class SubmitApplicationRequest(_message.Message):
     __slots__ = ("idempotency_key", "form", "validate_only")
