@@ -25,6 +25,7 @@ from orchestrator.partner_convert import (
     application_from_internal,
     case_state,
     form_to_internal,
+    mask_to_internal,
     parse_filter,
 )
 from orchestrator.views import STEP_STATE_OF_ACTION, STEP_STATES
@@ -178,7 +179,7 @@ class PartnerApi:
         correction = v1.CorrectApplicationRequest(
             case_id=request.case_id, form=form_to_internal(request.form)
         )
-        correction.update_mask.CopyFrom(request.update_mask)
+        correction.update_mask.paths.extend(mask_to_internal(request.update_mask.paths))
         answer = self._call("CorrectApplication", correction, context)
         return pb.CorrectApplicationResponse(
             application=application_from_internal(answer.application)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from google.protobuf import field_mask_pb2
 from google.protobuf.message import Message
 from google.type import date_pb2, money_pb2
 
@@ -26,6 +27,8 @@ FEN_NANOS = 10_000_000
 MAX_UNITS = 10**15
 # The form's fields whose types differ between the partner and the internal form.
 CONVERTED = ("registered_capital", "shareholders", "invoice", "employees")
+# Values the internal form holds whole (a decimal string and currency, an ISO date string).
+WHOLE_VALUES = frozenset({"google.type.Money", "google.type.Date"})
 
 STEP_KINDS = {
     "license": pb.Step.KIND_LICENSE,
@@ -262,6 +265,45 @@ def form_from_internal(internal: application_pb2.ApplicationForm) -> pb.Applicat
         date(employee.hire_date, row, "hire_date")
         money(employee, "monthly_wage", row)
     return form
+
+
+def mask_to_internal(paths: Sequence[str]) -> list[str]:
+    """A correction's update_mask, in the partner form's terms, for the internal form: a path
+    into an amount or a date ("registered_capital.units") takes the whole field, which the
+    internal form holds as one string or one Money. A path the partner form does not have is
+    refused naming update_mask."""
+    bad = [
+        p
+        for p in paths
+        if not field_mask_pb2.FieldMask(paths=[p]).IsValidForDescriptor(
+            pb.ApplicationForm.DESCRIPTOR
+        )
+    ]
+    if bad:
+        shown = ", ".join(p[:60] for p in bad[:5])
+        raise InvalidInput.of(
+            [
+                violation(
+                    "update_mask",
+                    "unknown_field",
+                    f"更正字段不存在：{shown}",
+                    f"no such field in the form: {shown}",
+                )
+            ]
+        )
+    internal: list[str] = []
+    for path in paths:
+        descriptor = pb.ApplicationForm.DESCRIPTOR
+        kept: list[str] = []
+        for name in path.split("."):
+            kept.append(name)
+            field = descriptor.fields_by_name[name]
+            if field.message_type is None or field.message_type.full_name in WHOLE_VALUES:
+                break
+            descriptor = field.message_type
+        if ".".join(kept) not in internal:
+            internal.append(".".join(kept))
+    return internal
 
 
 # ------------------------------------------------------------------ the case

@@ -20,6 +20,7 @@ from orchestrator.partner_convert import (
     date_to_internal,
     form_from_internal,
     form_to_internal,
+    mask_to_internal,
     money_from_internal,
     money_to_internal,
     parse_filter,
@@ -193,3 +194,25 @@ def test_the_partner_sample_is_the_sample_in_the_public_package() -> None:
         pb.ApplicationForm(),
     )
     assert committed == form_from_internal(_sample())
+
+
+def test_a_correction_mask_into_an_amount_or_date_takes_the_whole_field() -> None:
+    assert mask_to_internal(
+        [
+            "registered_capital.units",
+            "registered_capital.nanos",
+            "invoice.max_amount_per_invoice.nanos",
+            "invoice.monthly_quantity",
+            "employees",
+            "bank.branch_name",
+        ]
+    ) == [
+        "registered_capital",
+        "invoice.max_amount_per_invoice",
+        "invoice.monthly_quantity",
+        "employees",
+        "bank.branch_name",
+    ]
+    with pytest.raises(InvalidInput) as refused:
+        mask_to_internal(["registered_capital.amount", "bank"])
+    assert [v.field for v in refused.value.violations] == ["update_mask"]
