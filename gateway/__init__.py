@@ -1,2 +1,3 @@
-"""The HTTP/JSON gateway: the public gRPC API (``OneStopService``) as JSON over HTTP, transcoded by
-the ``google.api.http`` rules in the contract, with an OpenAPI document generated from it."""
+"""The HTTP/JSON gateway: the public partner API (``onestop.partner.v1.ApplicationService``) as
+JSON over HTTP, transcoded by the ``google.api.http`` rules in the contract, with an OpenAPI
+document generated from it."""

@@ -26,12 +26,13 @@ from starlette.types import Receive, Scope, Send
 from gateway import errors
 from gateway.openapi import openapi_document
 from gateway.rules import Route, TranscodingError, build_request, routes
-from onestop.orchestrator.v1 import orchestrator_pb2
+from onestop.partner.v1 import partner_pb2
 from onestop_common.grpc_options import MAX_MESSAGE_BYTES, channel_options
 
 log = logging.getLogger(__name__)
 
-SERVICE = orchestrator_pb2.DESCRIPTOR.services_by_name["OneStopService"]
+# The public partner API; the internal onestop.orchestrator.v1 has no HTTP rules.
+SERVICE = partner_pb2.DESCRIPTOR.services_by_name["ApplicationService"]
 OPENAPI_PATH = "/v1/openapi.json"
 # A JSON body carries bytes fields in base64: a 10 MiB material is about 14 MiB of JSON.
 MAX_BODY_BYTES = MAX_MESSAGE_BYTES

@@ -48,6 +48,7 @@ from orchestrator import audit, grpc_handlers
 from orchestrator import engine as e
 from orchestrator.caller_slots import CallerSlots
 from orchestrator.engine import CASE_ID_FORMAT, SagaEngine, corrected_form
+from orchestrator.engine.states import CANCELLED_CODE
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
 from orchestrator.page_tokens import PageTokens, Position, query_fingerprint
@@ -72,6 +73,14 @@ SQLITE_UNAVAILABLE = ("locked", "busy", "unable to open", "disk i/o", "readonly"
 # Case versions kept for watch streams before the ones nobody waits on are forgotten.
 MAX_TRACKED_VERSIONS = 10_000
 SUBMITTERS = frozenset({Role.ENTREPRENEUR, Role.PARTNER})
+# A withdrawn case, as the partner API lists it apart (the engine keeps it compensated or failed).
+CANCELLED_STATE = "cancelled"
+_SUBMITTED: dict[str, Callable[[datetime], Any]] = {
+    ">=": lambda moment: Saga.submitted_at >= moment,
+    ">": lambda moment: Saga.submitted_at > moment,
+    "<=": lambda moment: Saga.submitted_at <= moment,
+    "<": lambda moment: Saga.submitted_at < moment,
+}
 READERS = frozenset({Role.ENTREPRENEUR, Role.PARTNER, *STAFF_ROLES})
 
 
@@ -133,9 +142,10 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
             _intake(request)
             return method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, request, error)
+            refuse_call(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -145,9 +155,10 @@ def _guarded_stream(method: Callable[..., Iterator[Any]]) -> Callable[..., Itera
             _intake(request)
             yield from method(self, request, context)
         except Exception as error:
-            _abort(context, method.__name__, request, error)
+            refuse_call(context, method.__name__, request, error)
 
     wrapper.__name__ = method.__name__
+    wrapper.__wrapped__ = method  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -197,7 +208,9 @@ def _case_info(request: Any) -> dict[str, str]:
     return {}
 
 
-def _abort(context: grpc.ServicerContext, name: str, request: Any, error: Exception) -> None:
+def refuse_call(context: grpc.ServicerContext, name: str, request: Any, error: Exception) -> None:
+    """Ends a failed call: a OneStop error with its status and details, a database outage as
+    UNAVAILABLE, anything else as INTERNAL (logged, never shown)."""
     request_id = grpc_handlers.new_request_id()
     if isinstance(error, OneStopError):
         refusal = error
@@ -251,6 +264,18 @@ def _first_line(error: BaseException) -> str:
     cause = getattr(error, "orig", None) or error
     lines = str(cause).strip().splitlines()
     return f"{type(cause).__name__}: {lines[0][:200] if lines else ''}"
+
+
+@dataclass(frozen=True)
+class WatchItem:
+    """One message of a watch stream before either API renders it: the snapshot (no entry; the
+    case with its form) or an audit entry with the case's displayed state right after it and
+    the case, without its form, as read with it."""
+
+    entry: AuditEntry | None
+    state: str
+    application: pb.Application
+    sequence: int
 
 
 @dataclass
@@ -421,17 +446,26 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         context: grpc.ServicerContext,
         principal: Principal,
     ) -> Iterator[pb.WatchApplicationResponse]:
+        for item in self.watch_entries(request, context, principal):
+            if item.entry is None:
+                event = pb.ProgressEvent(
+                    case_id=item.application.case_id,
+                    sequence=item.sequence,
+                    kind=pb.PROGRESS_EVENT_KIND_SNAPSHOT,
+                    case_state=item.application.state,
+                )
+            else:
+                event = progress_event(item.entry, item.state)
+            yield pb.WatchApplicationResponse(event=event, application=item.application)
+
+    def watch_entries(
+        self, request: Any, context: grpc.ServicerContext, principal: Principal
+    ) -> Iterator[WatchItem]:
+        """A watch stream's content, for either API to render: the snapshot first, then each
+        audit entry to send. ``request`` has ``case_id`` and an optional ``after_sequence``."""
         saga, application = self._load(request.case_id, principal)
         replay_after = _replay_after(request, saga)
-        yield pb.WatchApplicationResponse(
-            event=pb.ProgressEvent(
-                case_id=saga.id,
-                sequence=saga.audit_seq,
-                kind=pb.PROGRESS_EVENT_KIND_SNAPSHOT,
-                case_state=application.state,
-            ),
-            application=application,
-        )
+        yield WatchItem(None, "", application, saga.audit_seq)
         if saga.state in e.TERMINAL_CASE_STATES and replay_after >= saga.audit_seq:
             return
         yield from self._follow(request.case_id, context, principal, replay_after)
@@ -442,7 +476,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         context: grpc.ServicerContext,
         principal: Principal,
         sent_seq: int,
-    ) -> Iterator[pb.WatchApplicationResponse]:
+    ) -> Iterator[WatchItem]:
         """The case's events after ``sent_seq``: those already in its trail (the replay), then
         each as it happens, until the case ends. The whole trail is read, so each event carries
         the case's state right after it, as a live watcher saw it."""
@@ -466,9 +500,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
             for entry in entries:
                 state = states.after(entry)
                 if entry.seq > sent_seq:
-                    yield pb.WatchApplicationResponse(
-                        event=progress_event(entry, state), application=application
-                    )
+                    yield WatchItem(entry, state, application, entry.seq)
             read_seq = entries[-1].seq
             sent_seq = max(sent_seq, read_seq)
             if saga.state in e.TERMINAL_CASE_STATES:
@@ -479,19 +511,38 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         self, request: pb.ListApplicationsRequest, context: grpc.ServicerContext
     ) -> pb.ListApplicationsResponse:
         principal = self._require(context, READERS)
-        applicant = request.applicant_id
+        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
+        return self.list_cases(request, principal, request.applicant_id, states)
+
+    def list_cases(
+        self,
+        request: Any,
+        principal: Principal,
+        applicant: str,
+        states: list[str],
+        *,
+        submitted: tuple[tuple[str, datetime], ...] = (),
+        query_key: str = "",
+        cancelled_apart: bool = False,
+    ) -> pb.ListApplicationsResponse:
+        """One page of cases for either API: ``request`` has ``page_size`` and ``page_token``;
+        ``states`` are displayed state names, ``submitted`` bounds on the submission time
+        (operator, moment); ``query_key`` names any other part of the query the page token is
+        bound to. ``cancelled_apart``: "cancelled" is a state of its own (a withdrawn case),
+        and "compensated" and "failed" leave such cases out."""
         if principal.role in SUBMITTERS:
             applicant = principal.applicant_id
-        states = [CASE_STATE_NAMES[s] for s in request.states if s in CASE_STATE_NAMES]
         fingerprint = query_fingerprint(
-            f"{principal.role.value}:{principal.subject}", applicant, states
+            f"{principal.role.value}:{principal.subject}", applicant, [*states, query_key]
         )
         page_size, after = _page(request, self._page_tokens, fingerprint)
         query = select(Saga)
         if applicant:
             query = query.where(Saga.applicant_id == applicant)
         if states:
-            query = query.where(_in_states(states))
+            query = query.where(_in_states(states, cancelled_apart=cancelled_apart))
+        for op, moment in submitted:
+            query = query.where(_SUBMITTED[op](moment))
         with self.engine.readers() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if after is not None:
@@ -681,10 +732,11 @@ def calendar_coverage(calendar: BusinessCalendar, now: datetime) -> pb.CalendarC
     return coverage
 
 
-def _in_states(states: list[str]) -> Any:
+def _in_states(states: list[str], *, cancelled_apart: bool = False) -> Any:
     """Cases in these states as people see them (views.displayed_state): "stuck" takes in running
     cases with a stuck step, "awaiting_applicant" those waiting for a correction, "running" the
-    rest."""
+    rest. ``cancelled_apart``: "cancelled" takes compensated and failed cases the applicant
+    withdrew, and "compensated" and "failed" the others."""
 
     def has_step(state: str) -> Any:
         return (
@@ -694,8 +746,16 @@ def _in_states(states: list[str]) -> Any:
         )
 
     stuck, awaiting = has_step(e.STEP_STUCK), has_step(e.AWAITING_APPLICANT)
-    stored = [s for s in states if s not in (e.RUNNING, e.CASE_AWAITING_APPLICANT)]
+    shown = (e.RUNNING, e.CASE_AWAITING_APPLICANT, CANCELLED_STATE)
+    stored = [s for s in states if s not in shown]
+    withdrawn = and_(
+        Saga.state.in_((e.COMPENSATED, e.FAILED)), Saga.compensation_reason == CANCELLED_CODE
+    )
     clauses: list[Any] = [Saga.state.in_(stored)]
+    if cancelled_apart:
+        clauses = [and_(Saga.state.in_(stored), ~withdrawn)]
+        if CANCELLED_STATE in states:
+            clauses.append(withdrawn)
     if e.RUNNING in states:
         clauses.append(and_(Saga.state == e.RUNNING, ~stuck, ~awaiting))
     if e.STUCK in states:

@@ -52,6 +52,7 @@ from orchestrator.calendar_store import CalendarServicer
 from orchestrator.engine import SagaEngine
 from orchestrator.models import Outbox
 from orchestrator.open_company import DEFINITIONS, OPEN_COMPANY
+from orchestrator.partner_api import PartnerApi
 from orchestrator.precheck import PARTICIPANTS, ParticipantChecks
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,15 @@ MAX_SIGNED_APPLICATION_BYTES = 8 * 1024 * 1024
 
 MIGRATIONS = __import__("pathlib").Path(__file__).parent / "migrations"
 SERVICE_NAME = "onestop.orchestrator.v1.OneStopService"
+# The public API for partners, beside the internal one on both ports.
+PARTNER_SERVICE_NAME = "onestop.partner.v1.ApplicationService"
 # What server reflection describes: every service this server answers.
-SERVED_SERVICES = (SERVICE_NAME, "onestop.calendar.v1.CalendarService", health.SERVICE_NAME)
+SERVED_SERVICES = (
+    SERVICE_NAME,
+    PARTNER_SERVICE_NAME,
+    "onestop.calendar.v1.CalendarService",
+    health.SERVICE_NAME,
+)
 # Each WatchApplication stream holds a server thread while it waits: leave room for many.
 GRPC_THREADS = 256
 MAX_CONCURRENT_RPCS = 2 * GRPC_THREADS
@@ -222,6 +230,7 @@ class Orchestrator:
             ),
         )
         self.api.add_to_server(self.server)
+        PartnerApi(self.api).add_to_server(self.server)
         calendar_pb2_grpc.add_CalendarServiceServicer_to_server(
             CalendarServicer(self.read_sessions, self.settings.token_secret), self.server
         )

@@ -31,6 +31,7 @@ OUTPUT = ROOT / "docs" / "api-reference.md"
 
 # The partner-facing contracts, in the order the reference shows them.
 PUBLIC_FILES = (
+    "onestop/partner/v1/partner.proto",
     "onestop/orchestrator/v1/orchestrator.proto",
     "onestop/common/v1/application.proto",
     "onestop/common/v1/common.proto",

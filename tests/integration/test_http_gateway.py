@@ -1,7 +1,7 @@
-"""The public API as JSON over HTTP (issue 16): the gateway process, started as `onestop up`
-starts it, transcodes each google.api.http rule to a real gRPC call to a real orchestrator;
-errors come back as AIP-193 JSON with the HTTP status google.rpc.Code maps them to; and
-schemathesis holds every operation to the OpenAPI document generated from the protos."""
+"""The public API (onestop.partner.v1) as JSON over HTTP (issue 16): the gateway process, started
+as `onestop up` starts it, transcodes each google.api.http rule to a real gRPC call to a real
+orchestrator; errors come back as AIP-193 JSON with the HTTP status google.rpc.Code maps them to;
+and schemathesis holds every operation to the OpenAPI document generated from the protos."""
 
 from __future__ import annotations
 
@@ -73,7 +73,8 @@ def authorization(settings: Settings, who: str, role: str = "entrepreneur") -> d
 
 
 def sample_form(trade_name: str) -> dict[str, Any]:
-    form = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    """The sample form in the partner package's JSON (amounts as Money, dates as Date)."""
+    form = json.loads((SAMPLE.parent / "partner-application.json").read_text(encoding="utf-8"))
     form["name"]["trade_name"] = trade_name
     return form
 
@@ -114,6 +115,17 @@ def test_submit_get_and_list_by_pages(http, base_url, platform):
         if not token:
             break
     assert sorted(seen) == sorted(submitted)
+    # The AIP-160 filter, and its refusal naming the parameter.
+    running = http.get(
+        f"{base_url}/v1/applications",
+        params={"filter": "state = RUNNING OR state = COMPLETED", "page_size": 50},
+        headers=me,
+        timeout=10,
+    )
+    assert {a["caseId"] for a in running.json()["applications"]} == set(submitted)
+    bad = http.get(f"{base_url}/v1/applications", params={"filter": "state ="}, headers=me)
+    assert bad.status_code == 400
+    assert detail(bad.json(), "BadRequest")["fieldViolations"][0]["field"] == "filter"
 
     # Watch: newline-delimited JSON, the snapshot first.
     with http.get(

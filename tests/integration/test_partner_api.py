@@ -24,6 +24,7 @@ from grpc_status import rpc_status
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
+from onestop.partner.v1 import partner_pb2, partner_pb2_grpc
 from onestop_cli.client import load_form
 from onestop_common.error_details import DOMAIN, details_of
 from onestop_common.settings import SERVICES, SIGNER, Settings
@@ -34,6 +35,8 @@ from tests.support.participant import credential
 
 ECHO = {"ONESTOP_PARTICIPANTS": "echo"}
 UNKNOWN_CASE = "OS20250301-0000000000"
+# The sample form in the public partner package's JSON (Money and Date).
+PARTNER_SAMPLE = Path(SAMPLE).parent / "partner-application.json"
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +71,18 @@ def whole_api(whole_platform: Settings) -> Iterator[pb_grpc.OneStopServiceStub]:
 def api(running_only: Settings) -> Iterator[pb_grpc.OneStopServiceStub]:
     with grpc.insecure_channel(running_only.grpc_target("orchestrator")) as channel:
         yield pb_grpc.OneStopServiceStub(channel)
+
+
+@pytest.fixture(scope="module")
+def partner_api(running_only: Settings) -> Iterator[partner_pb2_grpc.ApplicationServiceStub]:
+    with grpc.insecure_channel(running_only.grpc_target("orchestrator")) as channel:
+        yield partner_pb2_grpc.ApplicationServiceStub(channel)
+
+
+def partner_form() -> partner_pb2.ApplicationForm:
+    return json_format.Parse(
+        PARTNER_SAMPLE.read_text(encoding="utf-8"), partner_pb2.ApplicationForm()
+    )
 
 
 def as_entrepreneur(settings: Settings, who: str, language: str = "") -> tuple[Any, ...]:
@@ -379,26 +394,77 @@ class ReflectedApi:
 
 
 ONE_STOP = "onestop.orchestrator.v1.OneStopService"
+PARTNER = "onestop.partner.v1.ApplicationService"
 
 
 @pytest.mark.db_independent
 def test_a_client_with_only_reflection_submits_and_watches_a_case_to_its_end(whole_platform):
+    """The public partner package, from what the server says about itself: typed events from
+    the snapshot to the completed case, and the list's filter."""
     settings = whole_platform
     me = credential(settings, "entrepreneur", "rei")
     with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
-        api = ReflectedApi(channel, ONE_STOP)
-        assert {ONE_STOP, "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection"} <= (
-            api.services()
-        )
-        form = json.loads(Path(SAMPLE).read_text(encoding="utf-8"))
+        api = ReflectedApi(channel, PARTNER)
+        assert {
+            PARTNER,
+            ONE_STOP,
+            "grpc.health.v1.Health",
+            "grpc.reflection.v1.ServerReflection",
+        } <= api.services()
+        form = json.loads(PARTNER_SAMPLE.read_text(encoding="utf-8"))
         submitted = api.call("SubmitApplication", {"idempotencyKey": "rei-1", "form": form}, me)
         case_id = submitted["application"]["caseId"]
         assert submitted["created"] is True
         updates = list(api.stream("WatchApplication", {"caseId": case_id}, me))
-    assert updates[0]["event"]["kind"] == "PROGRESS_EVENT_KIND_SNAPSHOT"
+        since = submitted["application"]["submitTime"]
+        listed = {
+            text: api.call("ListApplications", {"filter": text}, me).get("applications", [])
+            for text in (
+                f'state = COMPLETED AND submit_time >= "{since}"',
+                f'state = RUNNING OR state = CANCELLED AND submit_time >= "{since}"',
+                f'submit_time < "{since}"',
+            )
+        }
+        with pytest.raises(grpc.RpcError) as bad_filter:
+            api.call("ListApplications", {"filter": "state = DONE"}, me)
+    first, *events = [u["event"] for u in updates]
+    assert "snapshot" in first
     assert updates[-1]["application"]["state"] == "CASE_STATE_COMPLETED"
-    sequences = [int(u["event"].get("sequence", 0)) for u in updates[1:]]
+    # Every event typed: no free text, no JSON in a string.
+    assert all(len(set(e) & DETAILS) == 1 and "message" not in e for e in events)
+    changed = [e["stepChanged"] for e in events if "stepChanged" in e]
+    assert changed[0]["step"] == "KIND_LICENSE"
+    assert {c["step"] for c in changed if c["toState"] == "STEP_STATE_DONE"} == {
+        "KIND_LICENSE",
+        "KIND_SEAL",
+        "KIND_INVOICE",
+        "KIND_SOCIAL_INSURANCE",
+        "KIND_BANK",
+        "KIND_BUNDLE",
+    }
+    assert events[-1]["caseChanged"]["toState"] == "CASE_STATE_COMPLETED"
+    sequences = [int(e.get("sequence", 0)) for e in events]
     assert sequences == sorted(sequences) and len(set(sequences)) == len(sequences)
+    assert [a["caseId"] for a in listed[f'state = COMPLETED AND submit_time >= "{since}"']] == [
+        case_id
+    ]
+    assert all(not found for text, found in listed.items() if "COMPLETED" not in text)
+    assert bad_filter.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(bad_filter.value)  # type: ignore[arg-type]
+    assert status is not None
+    (violation,) = one(status, error_details_pb2.BadRequest).field_violations
+    assert violation.field == "filter"
+
+
+DETAILS = {
+    "snapshot",
+    "stepChanged",
+    "caseChanged",
+    "deadlineAlert",
+    "signatureChanged",
+    "materialChanged",
+    "other",
+}
 
 
 @pytest.mark.db_independent
@@ -407,7 +473,7 @@ def test_reflection_only_describes_and_the_partner_port_still_wants_a_certificat
 ):
     factory, settings = running_platform
     with grpc.insecure_channel(settings.grpc_target("orchestrator")) as channel:
-        api = ReflectedApi(channel, ONE_STOP)  # no credential needed to read the contract
+        api = ReflectedApi(channel, PARTNER)  # no credential needed to read the contract
         assert "SubmitApplication" in api.service.methods_by_name
         with pytest.raises(grpc.RpcError) as refused_call:
             api.call("GetApplication", {"caseId": UNKNOWN_CASE}, ())
@@ -417,7 +483,13 @@ def test_reflection_only_describes_and_the_partner_port_still_wants_a_certificat
         settings.partner_grpc_target(),
         grpc.ssl_channel_credentials(partner.trust, partner.key, partner.certificate_chain),
     ) as channel:
-        assert ONE_STOP in ReflectedApi(channel, ONE_STOP).services()
+        api = ReflectedApi(channel, PARTNER)
+        assert {PARTNER, ONE_STOP} <= api.services()
+        # The certificate alone says who is calling, on the public package as on v1.
+        assert api.call("ListApplications", {}, ()) == {}
+        with pytest.raises(grpc.RpcError) as unknown:
+            api.call("GetApplication", {"caseId": UNKNOWN_CASE}, ())
+        assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     with grpc.secure_channel(
         settings.partner_grpc_target(), grpc.ssl_channel_credentials(partner.trust)
     ) as channel:
@@ -543,3 +615,89 @@ def test_compensation_events_say_the_step_is_compensating(whole_api, whole_platf
     sent = [u.event for u in history if u.event.message.startswith("compensation_dispatched")]
     assert "license" in {e.step for e in sent}
     assert {e.step_state for e in sent} == {common_pb2.STEP_STATE_COMPENSATING}
+
+
+# --------------------------------------------------------------------------- onestop.partner.v1
+
+
+@pytest.mark.db_independent
+def test_the_partner_package_converts_money_cancels_idempotently_and_filters(
+    partner_api, running_only
+):
+    me = as_entrepreneur(running_only, "pia", "en")
+    submit = partner_pb2.SubmitApplicationRequest(idempotency_key="pia-1", form=partner_form())
+    kept = partner_api.SubmitApplication(submit, metadata=me, timeout=30).application
+    assert kept.applicant_id == "pia"
+    assert kept.state == partner_pb2.CASE_STATE_RUNNING
+    assert kept.steps[0].kind == partner_pb2.Step.KIND_LICENSE
+    submit.idempotency_key = "pia-2"
+    withdrawn = partner_api.SubmitApplication(submit, metadata=me, timeout=30).application
+
+    # Amounts are whole fen in CNY: anything else names the field.
+    bad = partner_pb2.SubmitApplicationRequest(idempotency_key="pia-3", form=partner_form())
+    bad.form.registered_capital.currency_code = "USD"
+    bad.form.employees[0].monthly_wage.nanos = 5_000_000
+    error, status = refused(lambda: partner_api.SubmitApplication(bad, metadata=me, timeout=30))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert {v.field for v in one(status, error_details_pb2.BadRequest).field_violations} == {
+        "form.registered_capital.currency_code",
+        "form.employees[0].monthly_wage.nanos",
+    }
+
+    # The form comes back as it was sent.
+    got = partner_api.GetApplication(
+        partner_pb2.GetApplicationRequest(case_id=kept.case_id), metadata=me, timeout=10
+    ).application
+    assert got.form == partner_form()
+
+    # Another applicant's case is unknown, as on v1.
+    error, status = refused(
+        lambda: partner_api.GetApplication(
+            partner_pb2.GetApplicationRequest(case_id=kept.case_id),
+            metadata=as_entrepreneur(running_only, "mallory"),
+        )
+    )
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert one(status, error_details_pb2.ErrorInfo).reason == "CASE_NOT_FOUND"
+
+    cancel = partner_pb2.CancelApplicationRequest(case_id=withdrawn.case_id, reason="no")
+    first = partner_api.CancelApplication(cancel, metadata=me, timeout=10).application
+    again = partner_api.CancelApplication(cancel, metadata=me, timeout=10).application
+    assert first.state in (partner_pb2.CASE_STATE_COMPENSATING, partner_pb2.CASE_STATE_CANCELLED)
+    assert (again.state, again.version) == (first.state, first.version)
+
+    def listed(text: str, token: str = "") -> partner_pb2.ListApplicationsResponse:
+        request = partner_pb2.ListApplicationsRequest(filter=text, page_size=1, page_token=token)
+        return partner_api.ListApplications(request, metadata=me, timeout=10)
+
+    running = listed("state = RUNNING")
+    assert [a.case_id for a in running.applications] == [kept.case_id]
+    assert running.total_size == 1 and not running.next_page_token
+    either = listed("state = RUNNING OR state = COMPENSATING OR state = CANCELLED")
+    assert either.total_size == 2
+    assert [a.case_id for a in either.applications] == [withdrawn.case_id]
+    rest = listed(
+        "state = RUNNING OR state = COMPENSATING OR state = CANCELLED", either.next_page_token
+    )
+    assert [a.case_id for a in rest.applications] == [kept.case_id]
+    # A page token belongs to its filter.
+    error, status = refused(lambda: listed("state = RUNNING", either.next_page_token))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert one(status, error_details_pb2.ErrorInfo).reason == "INVALID_PAGE_TOKEN"
+
+    # The withdrawn case's history, typed: the request, then its steps compensating.
+    stream = partner_api.WatchApplication(
+        partner_pb2.WatchApplicationRequest(case_id=withdrawn.case_id, after_sequence=0),
+        metadata=me,
+        timeout=30,
+    )
+    snapshot = next(stream)
+    history = [next(stream).event for _ in range(snapshot.event.sequence)]
+    stream.cancel()
+    assert snapshot.event.WhichOneof("detail") == "snapshot"
+    assert "cancel_requested" in {e.other.action for e in history if e.HasField("other")}
+    assert any(
+        e.step_changed.step == partner_pb2.Step.KIND_LICENSE
+        and e.step_changed.to_state == common_pb2.STEP_STATE_COMPENSATING
+        for e in history
+    )

@@ -25,7 +25,10 @@ from tests.support.participant import credential
 pytestmark = pytest.mark.db_independent
 
 UNDECODABLE = b"\xff"  # field 31 with wire type 7: no protobuf message parses it
-STREAMING = {"/onestop.orchestrator.v1.OneStopService/WatchApplication"}
+STREAMING = {
+    "/onestop.orchestrator.v1.OneStopService/WatchApplication",
+    "/onestop.partner.v1.ApplicationService/WatchApplication",
+}
 # Served with grpcio's generated registration, whose decoder fails as INTERNAL: these get an
 # empty (valid) request instead; still nothing changes (a read, or a signature of nothing).
 EMPTY_REQUEST = {
@@ -36,6 +39,7 @@ EMPTY_REQUEST = {
 NOT_SERVED = {"/onestop.orchestrator.v1.BundleService/BuildBundle"}
 PACKAGE_COMPONENT = {
     "orchestrator": "orchestrator",
+    "partner": "orchestrator",
     "calendar": "orchestrator",
     "signing": SIGNER,
     **{service: service for service in SERVICES},
@@ -127,7 +131,7 @@ def test_partners_on_their_port_get_exactly_the_applicants_rights(platform, runn
     )
     with grpc.secure_channel(settings.partner_grpc_target(), credentials) as channel:
         for method, action in sorted(METHODS.items()):
-            if component_of(method) != "orchestrator" or method.split(".")[1] != "orchestrator":
+            if method.split(".")[1] not in ("orchestrator", "partner"):
                 continue
             if method in NOT_SERVED:
                 continue

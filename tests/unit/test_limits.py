@@ -18,6 +18,7 @@ from onestop.bank.v1 import bank_pb2
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2, limits_pb2
 from onestop.invoice.v1 import invoice_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop.partner.v1 import partner_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
@@ -46,6 +47,7 @@ CONTRACTS = (
     application_pb2,
     desk_pb2,
     pb,
+    partner_pb2,
     registration_pb2,
     seal_pb2,
     invoice_pb2,

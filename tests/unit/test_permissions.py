@@ -14,6 +14,7 @@ from onestop_common.permissions import ALLOWED, DESCRIPTIONS, METHODS, Action, a
 
 PROTO_MODULES = (
     "onestop.orchestrator.v1.orchestrator_pb2",
+    "onestop.partner.v1.partner_pb2",
     "onestop.calendar.v1.calendar_pb2",
     "onestop.signing.v1.signing_pb2",
     "onestop.registration.v1.registration_pb2",

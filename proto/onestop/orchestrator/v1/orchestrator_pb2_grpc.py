@@ -28,13 +28,9 @@ if _version_not_supported:
 class OneStopServiceStub:
     """The one-stop case API: an applicant's (or a partner's) application for a new company, from
     submission through every person's signature, the five participants' steps and corrections to
-    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
-    the gateway, over HTTP/JSON.
-
-    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
-    The two server streams: WatchApplication answers newline-delimited JSON, one
-    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
-    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    the signed e-license bundle. The platform's internal API (portal, CLI, administrators), served
+    over gRPC; integration partners use onestop.partner.v1.ApplicationService (also as HTTP/JSON,
+    through the gateway), and existing partner clients of this service keep working.
     """
 
     def __init__(self, channel):
@@ -118,13 +114,9 @@ class OneStopServiceStub:
 class OneStopServiceServicer:
     """The one-stop case API: an applicant's (or a partner's) application for a new company, from
     submission through every person's signature, the five participants' steps and corrections to
-    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
-    the gateway, over HTTP/JSON.
-
-    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
-    The two server streams: WatchApplication answers newline-delimited JSON, one
-    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
-    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    the signed e-license bundle. The platform's internal API (portal, CLI, administrators), served
+    over gRPC; integration partners use onestop.partner.v1.ApplicationService (also as HTTP/JSON,
+    through the gateway), and existing partner clients of this service keep working.
     """
 
     def SubmitApplication(self, request, context):
@@ -319,13 +311,9 @@ def add_OneStopServiceServicer_to_server(servicer, server):
 class OneStopService:
     """The one-stop case API: an applicant's (or a partner's) application for a new company, from
     submission through every person's signature, the five participants' steps and corrections to
-    the signed e-license bundle. Served over gRPC (partners on the mutual-TLS port) and, through
-    the gateway, over HTTP/JSON.
-
-    HTTP/JSON (AIP-127): the gateway (gateway/) transcodes the google.api.http rules below.
-    The two server streams: WatchApplication answers newline-delimited JSON, one
-    WatchApplicationResponse a line (application/x-ndjson); GetBundle answers the PDF itself
-    (application/pdf). GetStatistics has no HTTP rule: it is the administrators' internal view.
+    the signed e-license bundle. The platform's internal API (portal, CLI, administrators), served
+    over gRPC; integration partners use onestop.partner.v1.ApplicationService (also as HTTP/JSON,
+    through the gateway), and existing partner clients of this service keep working.
     """
 
     @staticmethod
