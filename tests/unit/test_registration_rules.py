@@ -200,7 +200,7 @@ def facts(etype: EnterpriseType) -> LicenseFacts:
         business_scope="一般项目：软件开发。",
         registration_authority=domain.REGISTRATION_AUTHORITY_ZH,
         issued_on=TODAY,
-        qr_payload=domain.qr_payload("91120115MA05W2DY4U", "1201152026112600A1B2"),
+        qr_payload=domain.qr_payload("", "91120115MA05W2DY4U", "1201152026112600A1B2", 1),
     )
 
 
@@ -222,10 +222,12 @@ def test_the_labels_follow_the_enterprise_type():
     assert facts(EnterpriseType.SOLE_PROPRIETORSHIP).legal_rep_label == "投资人"
 
 
-def test_the_qr_code_carries_the_uscc_and_the_status_lookup():
-    payload = domain.qr_payload("91120115MA05W2DY4U", "1201152026112600A1B2")
+def test_the_qr_code_carries_the_public_verification_page_of_the_license_version():
+    payload = domain.qr_payload(
+        "https://onestop.example.gov.cn", "91120115MA05W2DY4U", "1201152026112600A1B2", 2
+    )
     assert payload == (
-        "onestop://registration/license-status?uscc=91120115MA05W2DY4U&no=1201152026112600A1B2"
+        "https://onestop.example.gov.cn/verify/91120115MA05W2DY4U/1201152026112600A1B2?v=2"
     )
 
 
