@@ -184,8 +184,12 @@ def uscc_error(uscc: str) -> str:
     verdict = validate_uscc(uscc)
     if verdict.ok:
         return ""
-    zh = say("error.uscc_invalid", "zh", zh=verdict.reason_zh)
-    en = say("error.uscc_invalid", "en", en=verdict.reason_en)
+    # The identifiers' reasons mostly name the code already; the field is named once either way.
+    zh, en = verdict.reason_zh, verdict.reason_en
+    if not zh.startswith("统一社会信用代码"):
+        zh = say("error.uscc_invalid", "zh", zh=zh)
+    if not en.startswith("USCC"):
+        en = say("error.uscc_invalid", "en", en=en)
     return f"{zh} / {en}"
 
 

@@ -183,7 +183,10 @@ def test_the_uscc_is_checked_exactly_with_a_bilingual_error_naming_the_field(cli
     wrong = USCC[:-1] + "X"  # a wrong check character
     page = client.get("/verify", params={"uscc": wrong, "license_number": NUMBER})
     assert page.status_code == 400
-    assert "统一社会信用代码：" in page.text and "USCC: " in page.text
+    errors = re.findall(r'<p class="field-error" id="uscc-error">([^<]+)</p>', page.text)
+    assert errors == [
+        "统一社会信用代码第18位校验码为X，按 GB 32100 应为U。 / USCC: check character (position 18) is X, GB 32100 gives U."
+    ]
     assert FakeRegistration.asked == []
     ok = client.get("/verify", params={"uscc": USCC.lower(), "license_number": NUMBER})
     assert (ok.status_code, ok.headers["location"]) == (303, f"/verify/{USCC}/{NUMBER}")
