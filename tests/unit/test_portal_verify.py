@@ -185,7 +185,8 @@ def test_the_uscc_is_checked_exactly_with_a_bilingual_error_naming_the_field(cli
     assert page.status_code == 400
     errors = re.findall(r'<p class="field-error" id="uscc-error">([^<]+)</p>', page.text)
     assert errors == [
-        "统一社会信用代码第18位校验码为X，按 GB 32100 应为U。 / USCC: check character (position 18) is X, GB 32100 gives U."
+        "统一社会信用代码第18位校验码为X，按 GB 32100 应为U。 / "
+        "USCC: check character (position 18) is X, GB 32100 gives U."
     ]
     assert FakeRegistration.asked == []
     ok = client.get("/verify", params={"uscc": USCC.lower(), "license_number": NUMBER})

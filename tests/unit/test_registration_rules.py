@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onestop_common.identifiers import validate_orgcode, validate_uscc
-from svc_registration import domain, grpc_api
+from svc_registration import domain, grpc_api, license_pdf
 from svc_registration.domain import CreditStatus, EnterpriseType, LicenseFacts
 from svc_registration.reference import credit_seed, reference
 from tests.support.registration import sample_form
@@ -229,6 +229,19 @@ def test_the_qr_code_carries_the_public_verification_page_of_the_license_version
     assert payload == (
         "https://onestop.example.gov.cn/verify/91120115MA05W2DY4U/1201152026112600A1B2?v=2"
     )
+
+
+def test_the_license_pdf_draws_its_qr_code_from_the_verification_url(monkeypatch):
+    drawn: list[str] = []
+    widget = license_pdf.QrCodeWidget
+
+    def spy(payload: str, **options: object) -> object:
+        drawn.append(payload)
+        return widget(payload, **options)
+
+    monkeypatch.setattr(license_pdf, "QrCodeWidget", spy)
+    assert license_pdf.render_license(facts(EnterpriseType.LLC)).startswith(b"%PDF")
+    assert drawn == ["https://onestop.invalid/verify/91120115MA05W2DY4U/1201152026112600A1B2?v=1"]
 
 
 def test_scope_prints_general_items_then_licensed_ones_with_the_proviso():
