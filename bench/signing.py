@@ -121,5 +121,5 @@ def _facts() -> LicenseFacts:
         business_scope="一般项目：软件开发；信息系统集成服务；技术服务、技术开发、技术咨询。",
         registration_authority="天津市宝坻区市场监督管理局",
         issued_on=date(2026, 11, 26),
-        qr_payload=qr_payload(USCC, "120115000000001"),
+        qr_payload=qr_payload("", USCC, "120115000000001", 1),
     )

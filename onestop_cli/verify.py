@@ -516,6 +516,8 @@ def _read_manifest(attachments: Mapping[str, bytes]) -> tuple[dict[str, Any] | N
         f"{manifest['format']}: case {manifest.get('case_id')}, {manifest.get('company_name')} "
         f"(USCC {manifest.get('uscc')}), completed {manifest.get('completed_at')}"
     )
+    if isinstance(manifest.get("verification_url"), str):
+        detail += f"; current status online: {manifest['verification_url']}"
     if manifest["format"] == MANIFEST_FORMAT:
         items = _provenance_items(manifest)
         if items is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from onestop_common.clock import Clock, clock_from_settings
+from onestop_common.verification import PLACEHOLDER_BASE
 
 COMPONENTS = (
     "orchestrator",
@@ -108,7 +109,8 @@ class Settings:
     person_signatures: bool = True
     # ONESTOP_PORTAL_PUBLIC_URL: the portal's address as browsers reach it (scheme, host, port;
     # behind a TLS proxy, the proxy's); empty: http://127.0.0.1:<its HTTP port>. The identity
-    # provider sends citizens back to it.
+    # provider sends citizens back to it. Licenses and bundles print its /verify page (empty:
+    # https://onestop.invalid/verify/..., see onestop_common.verification).
     portal_public_url: str = ""
     # ONESTOP_OIDC_ISSUER: the real-name identity provider (OpenID Connect) citizens sign in
     # with; empty: the local provider with test identities, which `onestop up` then starts.
@@ -185,6 +187,12 @@ class Settings:
         return (self.portal_public_url or f"http://127.0.0.1:{self.http_port('portal')}").rstrip(
             "/"
         )
+
+    @property
+    def verification_base_url(self) -> str:
+        """Where licenses and bundles send a scanner (onestop_common.verification): the public
+        address when one is configured, never the loopback default of :attr:`portal_url`."""
+        return (self.portal_public_url or PLACEHOLDER_BASE).rstrip("/")
 
     @property
     def oidc_redirect_uri(self) -> str:

@@ -37,6 +37,7 @@ from onestop_common.outbox import remember_result, remembered_result, stage
 from onestop_common.pki import PkiStore
 from onestop_common.settings import Settings
 from onestop_common.signer_client import GrpcioTransport, RemotePdfSigner, SignerClient
+from onestop_common.verification import verification_url
 from orchestrator.models import Inbox, Outbox, Saga
 from orchestrator.open_company import LEGAL_STEPS, OPEN_COMPANY
 
@@ -166,6 +167,9 @@ class BundleWorker:
             crls=self._crls(),
             signed_application=signed_application,
             person_signatures=person_signatures,
+            verification_url=verification_url(
+                self.settings.verification_base_url, license_.uscc, license_.license_number
+            ),
         )
 
     def _timing(self, row: Any) -> Any:

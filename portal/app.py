@@ -21,7 +21,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from onestop_common.settings import Settings
 from portal.backend import Backend, BackendError, Forbidden, Missing, Unavailable
 from portal.oidc import RealNameSignIn
-from portal.routes import admin, apply, auth, cases, desks, seals, signing
+from portal.routes import admin, apply, auth, cases, desks, seals, signing, verify
 from portal.security import SessionCodec, SessionMiddleware
 from portal.store import PortalStore
 from portal.web import (
@@ -108,6 +108,7 @@ def routes() -> list[BaseRoute]:
         *signing.routes(),
         *desks.routes(),
         *admin.routes(),
+        *verify.routes(),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
 

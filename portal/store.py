@@ -11,7 +11,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -155,6 +155,33 @@ class PortalStore:
         wait = item.policy.wait_after(row.failures)
         row.blocked_until = now + wait if wait else None
         s.flush()
+
+    def count_request(
+        self, key: str, limit: int, window: timedelta, now: datetime
+    ) -> datetime | None:
+        """One more request under ``key`` in its fixed window (the sign-in throttle's table: the
+        window starts at ``last_failure_at``); the time until which it must wait when this one
+        goes over ``limit``, else None. A request refused while waiting is not counted."""
+        for attempt in range(2):
+            try:
+                with transaction(self.sessions) as s:
+                    row = s.get(SignInThrottle, key, with_for_update=True)
+                    if row is None:
+                        row = SignInThrottle(key=key, failures=0, last_failure_at=now)
+                        s.add(row)
+                    if row.blocked_until is not None and row.blocked_until > now:
+                        return row.blocked_until
+                    if now - row.last_failure_at >= window:
+                        row.failures, row.last_failure_at = 0, now
+                    row.failures += 1
+                    over = row.failures > limit
+                    row.blocked_until = row.last_failure_at + window if over else None
+                    s.flush()
+                    return row.blocked_until
+            except IntegrityError:  # another replica made the same row first: count on it
+                if attempt:
+                    raise
+        return None
 
     def clear_throttled(self, keys: Sequence[str]) -> None:
         with transaction(self.sessions) as s:

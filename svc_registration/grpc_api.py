@@ -219,10 +219,20 @@ def status_response(row: License) -> registration_pb2.GetLicenseStatusResponse:
         company_name=row.company_name,
         revocation_reason=row.revocation_reason,
         legal_representative=row.legal_representative,
+        license_number=row.license_number,
+        version=row.version,
+        date_of_establishment=row.date_of_establishment.isoformat(),
     )
     response.issued_at.CopyFrom(timestamp(row.issued_at))
     if row.revoked_at is not None:
         response.revoked_at.CopyFrom(timestamp(row.revoked_at))
+        response.revocation_category = (
+            registration_pb2.REVOCATION_CATEGORY_COMMITMENT_UNFULFILLED
+            if row.revocation_reason == domain.COMMITMENT_OVERDUE
+            else registration_pb2.REVOCATION_CATEGORY_OPENING_UNDONE
+        )
+    if row.changed_at is not None:
+        response.changed_at.CopyFrom(timestamp(row.changed_at))
     return response
 
 

@@ -86,7 +86,8 @@ def cover_story(
         "所依据规则的出处及每个附件的 SHA-256。The original license keeps the authority's "
         "certification signature; manifest.json lists every step's result, where the rules "
         "behind the figures come from, and each file's SHA-256.",
-        "离线验证 Verify offline: onestop verify bundle.pdf --root root.pem　"
+        (f"在线核验 Current status online: {inputs.public_url}　" if inputs.public_url else "")
+        + "离线验证 Verify offline: onestop verify bundle.pdf --root root.pem　"
         f"平台根证书 Platform root: {trust_root.subject.rfc4514_string()}",
         "根证书 SHA-256 fingerprint: " + _fingerprint(trust_root),
     ]

@@ -180,6 +180,8 @@ def build_manifest(
         "case_id": inputs.case_id,
         "company_name": inputs.company_name,
         "uscc": inputs.license.uscc,
+        # Format 2 readers ignore keys they do not know: older bundles simply lack this one.
+        **({"verification_url": inputs.public_url} if inputs.public_url else {}),
         "submitted_at": _iso(inputs.submitted_at),
         "completed_at": _iso(inputs.completed_at),
         "case": {

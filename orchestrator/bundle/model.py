@@ -86,3 +86,14 @@ class BundleInputs:
     # when the platform asked for no signatures.
     signed_application: bytes = b""
     person_signatures: tuple[PersonSigned, ...] = ()
+    # The portal's public verification page of the license (onestop_common.verification);
+    # empty: the license's own QR payload when that is a web address.
+    verification_url: str = ""
+
+    @property
+    def public_url(self) -> str:
+        """Where a reader checks the license's current status; empty when nothing says."""
+        if self.verification_url:
+            return self.verification_url
+        payload = self.license.qr_payload
+        return payload if payload.startswith(("https://", "http://")) else ""

@@ -183,7 +183,7 @@ def _license(state: RenderState) -> list[Flowable]:
         field_table(head, sheet, text_w),
     ]
     right = [
-        _QrCode(lic.qr_payload or lic.uscc, qr_size),
+        _QrCode(state.inputs.public_url or lic.qr_payload or lic.uscc, qr_size),
         para("扫码查询执照状态 · status lookup", caption),
     ]
     top = Table([[left, right]], colWidths=[text_w + gap, qr_size], hAlign="LEFT")

@@ -156,7 +156,7 @@ def approve_change(
     a = assess_to_decide(uow, request.form, ctx, env)
     items = change_items(row, request.form)
     facts = dataclasses.replace(
-        license_facts(a.app, env, row.uscc, row.license_number),
+        license_facts(a.app, env, row.uscc, row.license_number, row.version + 1),
         date_of_establishment=row.date_of_establishment,
     )
     prepared = env.prepared

@@ -21,7 +21,9 @@ from svc_registration.models import CommittedMaterialRow, License
 log = logging.getLogger(__name__)
 
 
-def license_facts(app: Application, env: Env, uscc: str, number: str) -> domain.LicenseFacts:
+def license_facts(
+    app: Application, env: Env, uscc: str, number: str, version: int = 1
+) -> domain.LicenseFacts:
     wordings = [domain.normalise_wording(item.name_zh) for item in app.scope]
     return domain.LicenseFacts(
         uscc=uscc,
@@ -36,7 +38,7 @@ def license_facts(app: Application, env: Env, uscc: str, number: str) -> domain.
         business_scope=domain.business_scope_text(wordings, env.ref),
         registration_authority=domain.REGISTRATION_AUTHORITY_ZH,
         issued_on=env.today,
-        qr_payload=domain.qr_payload(uscc, number),
+        qr_payload=domain.qr_payload(env.settings.verification_base_url, uscc, number, version),
     )
 
 

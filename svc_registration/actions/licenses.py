@@ -46,4 +46,12 @@ def get_license_status(
             f"no license with USCC {uscc} was issued by this registration authority",
             message_zh=f"本登记机关未核发统一社会信用代码为 {uscc} 的营业执照",
         )
+    number = request.license_number.strip()
+    if number and number != row.license_number:
+        # Answered like an unknown license: the pair printed together must match.
+        raise NotFound(
+            f"no license with USCC {uscc} and license number {number} was issued by this "
+            "registration authority",
+            message_zh=f"本登记机关未核发统一社会信用代码为 {uscc}、执照编号为 {number} 的营业执照",
+        )
     return grpc_api.status_response(row)

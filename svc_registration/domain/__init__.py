@@ -83,7 +83,6 @@ from svc_registration.domain.form import (
     Shareholder,
 )
 from svc_registration.domain.license_text import (
-    STATUS_LOOKUP,
     LicenseFacts,
     business_scope_text,
     license_number_for,
@@ -160,7 +159,6 @@ __all__ = [
     "ROLE_LABELS",
     "RULESETS",
     "RULESET_VERSION",
-    "STATUS_LOOKUP",
     "TYPE_LABELS",
     "USCC_CATEGORY",
     "Address",

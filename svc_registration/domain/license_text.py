@@ -8,11 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from onestop_common.verification import verification_url
 from svc_registration.domain.form import LLC_TYPES, TYPE_LABELS, EnterpriseType
 from svc_registration.domain.reference_data import ReferenceData
-
-# What the QR code on the license points at: the public status lookup (GetLicenseStatus).
-STATUS_LOOKUP = "onestop://registration/license-status"
 
 _DIGITS_ZH = "零壹贰叁肆伍陆柒捌玖"
 _UNITS_ZH = ("", "拾", "佰", "仟")
@@ -151,8 +149,10 @@ def business_scope_text(wordings: Sequence[str], ref: ReferenceData) -> str:
     return "".join(parts)
 
 
-def qr_payload(uscc: str, license_number: str) -> str:
-    return f"{STATUS_LOOKUP}?uscc={uscc}&no={license_number}"
+def qr_payload(base_url: str, uscc: str, license_number: str, version: int) -> str:
+    """What the QR code on the license carries: the portal's public verification page for this
+    license and version (``base_url`` is Settings.verification_base_url)."""
+    return verification_url(base_url, uscc, license_number, version)
 
 
 def license_number_for(area: str, issued_on: date, random_part: str) -> str:

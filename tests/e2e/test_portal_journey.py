@@ -145,6 +145,16 @@ def test_every_desk_acts_and_the_case_page_follows_live_to_a_verified_bundle(
     assert report.ok, report.pretty()
     (screenshots.parent / "bundle.sha256").write_text(hashlib.sha256(pdf).hexdigest() + "\n")
 
+    # Uploaded to the public verification page (no sign-in), it passes the same checks there.
+    public = new_page()
+    public.goto(f"{platform.url}/verify")
+    bundle = {"name": "bundle.pdf", "mimeType": "application/pdf", "buffer": pdf}
+    public.locator("#bundle").set_input_files(bundle)
+    public.locator("#verify-upload").click()
+    expect(public.locator("#bundle-verdict")).to_have_attribute("data-ok", "true")
+    expect(public.locator("#bundle-checks td.bad")).to_have_count(0)
+    expect(public.locator("#bundle-checks tbody tr")).to_have_count(len(report.checks))
+
     admin = signed_in_page(new_page, platform.user("admin"))
     expect(admin.locator("svg.chart line.limit:not(.legend)")).to_have_count(6)
     completed = admin.locator("table.steps tr", has_text="营业执照").locator("td.completed")

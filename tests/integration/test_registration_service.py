@@ -59,9 +59,8 @@ def test_a_standard_application_is_approved_automatically_with_a_signed_license(
         lic.operating_term == "长期" and lic.registration_authority == "天津市宝坻区市场监督管理局"
     )
     assert lic.business_scope.startswith("一般项目：软件开发；信息系统集成服务；")
-    assert lic.qr_payload == (
-        f"onestop://registration/license-status?uscc={lic.uscc}&no={lic.license_number}"
-    )
+    # No public address configured: a reserved name, never the loopback address.
+    assert lic.qr_payload == (f"https://onestop.invalid/verify/{lic.uscc}/{lic.license_number}?v=1")
     assert lic.status == pb.LICENSE_STATUS_VALID and not lic.committed_materials
     assert len(reg.events("registration.LicenseIssued", case_id)) == 1
 
@@ -92,6 +91,13 @@ def test_a_standard_application_is_approved_automatically_with_a_signed_license(
     assert officer_copy.pdf == got.pdf
     status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=lic.uscc))
     assert (status.status, status.company_name) == (pb.LICENSE_STATUS_VALID, lic.company_name)
+    assert (status.license_number, status.version) == (lic.license_number, 1)
+    assert status.date_of_establishment == lic.date_of_establishment
+    with pytest.raises(grpc.RpcError) as unknown:
+        reg.service.GetLicenseStatus(
+            pb.GetLicenseStatusRequest(uscc=lic.uscc, license_number="120115200001010000AA")
+        )
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
     looked_up = license_lookup(reg, lic.uscc)
     assert looked_up.license == status
     assert looked_up.license.legal_representative == "张伟"
@@ -169,6 +175,7 @@ def test_revocation_is_idempotent_retires_the_uscc_and_keeps_the_name_a_year(reg
     status = reg.service.GetLicenseStatus(pb.GetLicenseStatusRequest(uscc=uscc))
     assert status.status == pb.LICENSE_STATUS_REVOKED
     assert status.revocation_reason == "bank refused the account"
+    assert status.revocation_category == pb.REVOCATION_CATEGORY_OPENING_UNDONE
     record = license_lookup(reg, uscc).license
     assert record.status == pb.LICENSE_STATUS_REVOKED and record.revoked_at.seconds > 0
     assert not license_lookup(reg, "91350100M000100Y43").HasField("license")

@@ -34,6 +34,7 @@ from onestop_common.pki import PkiStore, SigningIdentity, generate_key, issue_se
 from onestop_common.protoconv import money, timestamp
 from onestop_common.signer_client import LocalPdfSigner
 from onestop_common.signing import InProcessTimestamper, ValidationMaterial, sign_pdf
+from onestop_common.verification import PLACEHOLDER_BASE, verification_url
 from orchestrator.bundle import SIGNATURE_FIELD, BundleInputs, StepTiming, build_bundle
 from svc_bank.domain import account_number
 from svc_bank.domain import filing_number as account_filing_number
@@ -108,6 +109,8 @@ def company_name(form: application_pb2.ApplicationForm) -> str:
 
 USCC = make_uscc("9", "1", "120115", make_orgcode("MA07T2K1"))
 LICENSE_NUMBER = "1201152026112300A7K2"
+# Where the bundle's cover and manifest send a reader (ONESTOP_PORTAL_PUBLIC_URL).
+PUBLIC_BASE = "https://onestop.example.gov.cn"
 
 
 def signed_license(world: World, form: application_pb2.ApplicationForm) -> bytes:
@@ -124,7 +127,7 @@ def signed_license(world: World, form: application_pb2.ApplicationForm) -> bytes
         business_scope="一般项目：软件开发；信息系统集成服务；技术服务、技术开发、技术咨询。",
         registration_authority="天津市宝坻区市场监督管理局",
         issued_on=_at(23, 15).date(),
-        qr_payload=qr_payload(USCC, LICENSE_NUMBER),
+        qr_payload=qr_payload(PLACEHOLDER_BASE, USCC, LICENSE_NUMBER, 1),
     )
     crls = tuple(world.pki.load_crl(ca).public_bytes(DER) for ca in ("root", "registration", "tsa"))
     return sign_pdf(
@@ -355,7 +358,7 @@ def make_inputs(world: World) -> BundleInputs:
         business_scope="一般项目：软件开发；信息系统集成服务；技术服务、技术开发、技术咨询。",
         registration_authority="天津市宝坻区市场监督管理局",
         issued_at=timestamp(_at(23, 15)),
-        qr_payload=qr_payload(USCC, LICENSE_NUMBER),
+        qr_payload=qr_payload(PLACEHOLDER_BASE, USCC, LICENSE_NUMBER, 1),
         status=registration_pb2.LICENSE_STATUS_VALID,
         division_code="120115",
         pdf_sha256=hashlib.sha256(license_pdf).hexdigest(),
@@ -390,6 +393,7 @@ def make_inputs(world: World) -> BundleInputs:
         account=make_account(name, seals),
         certificates=certificates,
         crls={ca: world.pki.load_crl(ca).public_bytes(DER) for ca in USED_CAS},
+        verification_url=verification_url(PUBLIC_BASE, USCC, LICENSE_NUMBER),
     )
 
 

@@ -91,6 +91,7 @@ def test_pages_and_masked_ids(bundle: bytes, inputs: BundleInputs) -> None:
     cover, license, seals, tax, social, bank = texts
     assert inputs.company_name in cover and USCC in cover and CASE_ID in cover
     assert "2026-11-23 09:30" in cover and "2026-11-24 16:32" in cover
+    assert inputs.verification_url in cover.replace("\n", "")
     assert LICENSE_NUMBER in license and "天津市宝坻区市场监督管理局" in license
     for seal in inputs.seals:
         assert seal.seal_code in seals and seal.filing_number in seals
@@ -170,6 +171,9 @@ def test_manifest_contents(bundle: bytes, inputs: BundleInputs) -> None:
     raw = list_attachments(bundle)[MANIFEST_NAME]
     manifest = json.loads(raw)
     assert manifest["case_id"] == CASE_ID and manifest["uscc"] == USCC
+    assert manifest["verification_url"] == (
+        f"https://onestop.example.gov.cn/verify/{USCC}/{LICENSE_NUMBER}"
+    )
     assert [s["name"] for s in manifest["steps"]] == [t.name for t in inputs.timings]
     assert all(s["within_limit"] for s in manifest["steps"])
     seals = manifest["results"]["seal"]["seals"]

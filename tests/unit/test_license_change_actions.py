@@ -92,6 +92,9 @@ def test_an_approved_change_reissues_the_license_under_the_same_uscc(reg: Regist
     [row] = reg.db.rows(License)
     assert (row.uscc, row.license_number, row.status) == (first.uscc, first.license_number, "valid")
     assert (row.version, row.registered_capital) == (2, "500000.00")
+    # The new version's QR code opens the verification page naming it, so a scan of the old
+    # one can be told apart.
+    assert row.qr_payload.endswith(f"/verify/{row.uscc}/{row.license_number}?v=2")
     assert row.date_of_establishment == first.date_of_establishment
     assert row.changed_at is not None
     # A new signed PDF for the new facts; the first version is kept with its own.

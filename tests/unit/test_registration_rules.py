@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onestop_common.identifiers import validate_orgcode, validate_uscc
-from svc_registration import domain, grpc_api
+from svc_registration import domain, grpc_api, license_pdf
 from svc_registration.domain import CreditStatus, EnterpriseType, LicenseFacts
 from svc_registration.reference import credit_seed, reference
 from tests.support.registration import sample_form
@@ -200,7 +200,7 @@ def facts(etype: EnterpriseType) -> LicenseFacts:
         business_scope="一般项目：软件开发。",
         registration_authority=domain.REGISTRATION_AUTHORITY_ZH,
         issued_on=TODAY,
-        qr_payload=domain.qr_payload("91120115MA05W2DY4U", "1201152026112600A1B2"),
+        qr_payload=domain.qr_payload("", "91120115MA05W2DY4U", "1201152026112600A1B2", 1),
     )
 
 
@@ -222,11 +222,26 @@ def test_the_labels_follow_the_enterprise_type():
     assert facts(EnterpriseType.SOLE_PROPRIETORSHIP).legal_rep_label == "投资人"
 
 
-def test_the_qr_code_carries_the_uscc_and_the_status_lookup():
-    payload = domain.qr_payload("91120115MA05W2DY4U", "1201152026112600A1B2")
-    assert payload == (
-        "onestop://registration/license-status?uscc=91120115MA05W2DY4U&no=1201152026112600A1B2"
+def test_the_qr_code_carries_the_public_verification_page_of_the_license_version():
+    payload = domain.qr_payload(
+        "https://onestop.example.gov.cn", "91120115MA05W2DY4U", "1201152026112600A1B2", 2
     )
+    assert payload == (
+        "https://onestop.example.gov.cn/verify/91120115MA05W2DY4U/1201152026112600A1B2?v=2"
+    )
+
+
+def test_the_license_pdf_draws_its_qr_code_from_the_verification_url(monkeypatch):
+    drawn: list[str] = []
+    widget = license_pdf.QrCodeWidget
+
+    def spy(payload: str, **options: object) -> object:
+        drawn.append(payload)
+        return widget(payload, **options)
+
+    monkeypatch.setattr(license_pdf, "QrCodeWidget", spy)
+    assert license_pdf.render_license(facts(EnterpriseType.LLC)).startswith(b"%PDF")
+    assert drawn == ["https://onestop.invalid/verify/91120115MA05W2DY4U/1201152026112600A1B2?v=1"]
 
 
 def test_scope_prints_general_items_then_licensed_ones_with_the_proviso():

@@ -20,6 +20,12 @@ class LicenseStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     LICENSE_STATUS_VALID: _ClassVar[LicenseStatus]
     LICENSE_STATUS_REVOKED: _ClassVar[LicenseStatus]
 
+class RevocationCategory(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    REVOCATION_CATEGORY_UNSPECIFIED: _ClassVar[RevocationCategory]
+    REVOCATION_CATEGORY_OPENING_UNDONE: _ClassVar[RevocationCategory]
+    REVOCATION_CATEGORY_COMMITMENT_UNFULFILLED: _ClassVar[RevocationCategory]
+
 class CreditSubjectKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     CREDIT_SUBJECT_KIND_UNSPECIFIED: _ClassVar[CreditSubjectKind]
@@ -28,6 +34,9 @@ class CreditSubjectKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
 LICENSE_STATUS_UNSPECIFIED: LicenseStatus
 LICENSE_STATUS_VALID: LicenseStatus
 LICENSE_STATUS_REVOKED: LicenseStatus
+REVOCATION_CATEGORY_UNSPECIFIED: RevocationCategory
+REVOCATION_CATEGORY_OPENING_UNDONE: RevocationCategory
+REVOCATION_CATEGORY_COMMITMENT_UNFULFILLED: RevocationCategory
 CREDIT_SUBJECT_KIND_UNSPECIFIED: CreditSubjectKind
 CREDIT_SUBJECT_KIND_ACCOUNT: CreditSubjectKind
 CREDIT_SUBJECT_KIND_ID_NUMBER: CreditSubjectKind
@@ -277,13 +286,15 @@ class GetLicenseResponse(_message.Message):
     def __init__(self, license: _Optional[_Union[License, _Mapping]] = ..., pdf: _Optional[bytes] = ...) -> None: ...
 
 class GetLicenseStatusRequest(_message.Message):
-    __slots__ = ("uscc",)
+    __slots__ = ("uscc", "license_number")
     USCC_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_NUMBER_FIELD_NUMBER: _ClassVar[int]
     uscc: str
-    def __init__(self, uscc: _Optional[str] = ...) -> None: ...
+    license_number: str
+    def __init__(self, uscc: _Optional[str] = ..., license_number: _Optional[str] = ...) -> None: ...
 
 class GetLicenseStatusResponse(_message.Message):
-    __slots__ = ("uscc", "status", "company_name", "revocation_reason", "revoked_at", "legal_representative", "issued_at")
+    __slots__ = ("uscc", "status", "company_name", "revocation_reason", "revoked_at", "legal_representative", "issued_at", "license_number", "version", "date_of_establishment", "revocation_category", "changed_at")
     USCC_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
@@ -291,6 +302,11 @@ class GetLicenseStatusResponse(_message.Message):
     REVOKED_AT_FIELD_NUMBER: _ClassVar[int]
     LEGAL_REPRESENTATIVE_FIELD_NUMBER: _ClassVar[int]
     ISSUED_AT_FIELD_NUMBER: _ClassVar[int]
+    LICENSE_NUMBER_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    DATE_OF_ESTABLISHMENT_FIELD_NUMBER: _ClassVar[int]
+    REVOCATION_CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_AT_FIELD_NUMBER: _ClassVar[int]
     uscc: str
     status: LicenseStatus
     company_name: str
@@ -298,7 +314,12 @@ class GetLicenseStatusResponse(_message.Message):
     revoked_at: _timestamp_pb2.Timestamp
     legal_representative: str
     issued_at: _timestamp_pb2.Timestamp
-    def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., legal_representative: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    license_number: str
+    version: int
+    date_of_establishment: str
+    revocation_category: RevocationCategory
+    changed_at: _timestamp_pb2.Timestamp
+    def __init__(self, uscc: _Optional[str] = ..., status: _Optional[_Union[LicenseStatus, str]] = ..., company_name: _Optional[str] = ..., revocation_reason: _Optional[str] = ..., revoked_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., legal_representative: _Optional[str] = ..., issued_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., license_number: _Optional[str] = ..., version: _Optional[int] = ..., date_of_establishment: _Optional[str] = ..., revocation_category: _Optional[_Union[RevocationCategory, str]] = ..., changed_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class LookUpLicenseStatusRequest(_message.Message):
     __slots__ = ("uscc",)
