@@ -397,10 +397,12 @@ def step_line(step: pb.Step) -> str:
 
 
 def undo_line(step: pb.Step) -> str:
-    line = step_line(step)
+    """A step of the compensation: the platform undoes it (no staff, no working time)."""
+    state = common_pb2.StepState.Name(step.state).removeprefix("STEP_STATE_").lower()
+    line = f"  {step.name:<17} {state:<19}"
     if step.state == common_pb2.STEP_STATE_COMPENSATED:
-        return f"{line} — {UNDO_DESCRIPTIONS.get(step.name, 'undone')}"
-    return line
+        return f"{line} {UNDO_DESCRIPTIONS.get(step.name, 'undone')}"
+    return line.rstrip()
 
 
 def undo_order(steps: list[pb.Step], app: pb.Application) -> list[pb.Step]:

@@ -57,7 +57,7 @@ DESK_PEOPLE = (
 # What the automatic rule of each service approves on its own, under ONESTOP_AUTO_APPROVE.
 AUTOMATIC = {
     "registration": "standard cases (limited companies the rule set approves)",
-    "seal": "electronic-only seal sets; physical seals always wait to be engraved",
+    "seal": "electronic-only seal sets",
     "invoice": "the requested invoice package within the standard limits",
     "social_insurance": "standard enrolments (citizens, on time)",
     "bank": "accounts whose due diligence raises nothing",
@@ -81,7 +81,14 @@ def waiting_steps(settings: Settings) -> list[str]:
         )
     for step, person, role in DESK_PEOPLE:
         service = STEP_SERVICES[step]
-        if service in settings.auto_approve:
+        if service == "seal":
+            # Hands engrave a physical seal whatever the settings (the sample asks for some).
+            how = f"physical seals always wait for {person} to engrave them" + (
+                f"; automatic for {AUTOMATIC[service]}"
+                if service in settings.auto_approve
+                else "; so does every other seal set"
+            )
+        elif service in settings.auto_approve:
             how = f"automatic for {AUTOMATIC[service]}; anything else waits for {person}"
         else:
             how = f"every case waits for {person}"

@@ -141,7 +141,6 @@ def accounts_note(settings: Settings) -> list[str]:
             for role, org in STAFF_ACCOUNT_HINTS
             if role in missing
         ]
-        lines.append("  (or run `onestop demo` once: it makes one demo-… account per role)")
     return lines
 
 

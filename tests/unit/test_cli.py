@@ -189,5 +189,5 @@ def test_up_names_the_accounts_without_their_passwords(portal_store: PortalStore
     assert "li.ming" in lines and "onestop user password NAME --generate" in lines
     assert "first-password" not in lines
     assert "onestop user add NAME --role seal_maker --org 001" in lines
-    assert "seal: automatic for electronic-only seal sets" in lines
-    assert "waits for the seal maker" in lines
+    assert "seal: physical seals always wait for the seal maker" in lines
+    assert "license: automatic for standard cases" in lines
