@@ -402,7 +402,14 @@ def report_error(error: Any, settings: Settings, caller: Caller | None = None) -
         )
         return 1
     print(f"error: {code.name}: {error.details()}", file=sys.stderr)
-    if code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND) and caller:
+    denied = code in (grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+    if denied and caller and not caller.named:
+        print(
+            "  acted as the case's applicant (a partner's case as administrator: only the "
+            "partner, with its certificate, downloads its bundle or acts on it)",
+            file=sys.stderr,
+        )
+    elif denied and caller:
         print(
             f"  acting as {caller.role or 'entrepreneur'} {caller.subject or default_subject()!r}: "
             "a case is shown only to its applicant and to staff. Leave out --role and --subject "

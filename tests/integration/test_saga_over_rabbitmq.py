@@ -413,6 +413,10 @@ def test_cli_submits_lists_shows_and_watches_a_case(platform, stub):
     mine = onestop("status", case_id)
     assert mine.returncode == 0, mine.stderr
     assert mine.stdout.startswith(f"case {case_id}")
+    # Echo participants make no bundle: the applicant is told it is not ready (not that the
+    # case is unknown or not theirs).
+    bundle = onestop("bundle", case_id, "-o", os.devnull)
+    assert bundle.returncode == 1 and "FAILED_PRECONDITION" in bundle.stderr, bundle.stderr
 
     # The operator sees every case; the table names it, its company and state in words.
     listed = onestop("cases")
