@@ -48,7 +48,9 @@ def credentials(settings: Settings, subject: str, role: str) -> Metadata:
     return bearer(issue_token(settings.token_secret, subject=subject, role=Role(role)))
 
 
-def submit(file: str, key: str | None, subject: str, role: str, out: TextIO = sys.stdout) -> int:
+def submit(file: str, key: str | None, subject: str, role: str, out: TextIO | None = None) -> int:
+    # Looked up at the call: a caller (or a test) may have replaced sys.stdout.
+    out = out or sys.stdout
     settings = load_settings()
     form = load_form(file)
     key = key or hashlib.sha256(Path(file).read_bytes()).hexdigest()[:32]
@@ -126,7 +128,8 @@ def as_applicant(
     return credentials(settings, applicant, "entrepreneur")
 
 
-def status(case_id: str, caller: Caller, out: TextIO = sys.stdout) -> int:
+def status(case_id: str, caller: Caller, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     settings = load_settings()
     with orchestrator_stub(settings) as stub:
         try:
@@ -142,7 +145,8 @@ def status(case_id: str, caller: Caller, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def watch(case_id: str, caller: Caller, out: TextIO = sys.stdout) -> int:
+def watch(case_id: str, caller: Caller, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     settings = load_settings()
     with orchestrator_stub(settings) as stub:
         try:
@@ -163,8 +167,9 @@ def watch(case_id: str, caller: Caller, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def bundle(case_id: str, out_file: str, caller: Caller, out: TextIO = sys.stdout) -> int:
+def bundle(case_id: str, out_file: str, caller: Caller, out: TextIO | None = None) -> int:
     """``onestop bundle CASE_ID -o FILE``."""
+    out = out or sys.stdout
     from onestop_cli.demo import download_bundle
 
     settings = load_settings()
@@ -256,9 +261,10 @@ def list_cases(
             return found, total
 
 
-def cases(query: CaseQuery, caller: Caller, *, as_json: bool, out: TextIO = sys.stdout) -> int:
+def cases(query: CaseQuery, caller: Caller, *, as_json: bool, out: TextIO | None = None) -> int:
     """``onestop cases``: the operator (no ``--role``/``--subject``) sees every case, as
     administrator; an applicant sees their own."""
+    out = out or sys.stdout
     settings = load_settings()
     metadata = (
         caller.metadata(settings)

@@ -21,6 +21,7 @@ from sqlalchemy import create_engine, text
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_cli.client import CaseQuery, list_cases
+from onestop_cli.main import main as cli_main
 from onestop_common import messaging as m
 from onestop_common.protoconv import from_timestamp, rejections_from_status
 from onestop_common.settings import SERVICES
@@ -370,7 +371,7 @@ class Duplicator(threading.Thread):
         connection.close()
 
 
-def test_cli_submits_lists_shows_and_watches_a_case(platform, stub):
+def test_cli_submits_lists_shows_and_watches_a_case(platform, stub, capsys):
     supervisor = platform.start(PLATFORM, **ECHO)
     env = platform.env()
 
@@ -396,10 +397,24 @@ def test_cli_submits_lists_shows_and_watches_a_case(platform, stub):
     lines = status.stdout.splitlines()
     assert lines[0].startswith(f"case {case_id}") and "completed" in lines[0]
     assert any(line.split()[:2] == ["bank", "done"] for line in lines[2:])
-    other = onestop("status", case_id, "--subject", "oscar")
-    assert other.returncode == 1 and "NOT_FOUND" in other.stderr
-    assert "--role entrepreneur --subject APPLICANT" in other.stderr
-    assert "Leave out --role and --subject to act as the case's applicant" in other.stderr
+
+    def in_process(*args: str) -> tuple[int, str, str]:
+        """``onestop ARGS`` as main() in this process (each start of a process costs seconds)."""
+        with pytest.MonkeyPatch.context() as patch:
+            for key in [k for k in os.environ if k.startswith("ONESTOP_")]:
+                patch.delenv(key)
+            for key, value in env.items():
+                if key.startswith("ONESTOP_"):
+                    patch.setenv(key, value)
+            capsys.readouterr()
+            code = cli_main(list(args))
+            captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, _out, err = in_process("status", case_id, "--subject", "oscar")
+    assert code == 1 and "NOT_FOUND" in err
+    assert "--role entrepreneur --subject APPLICANT" in err
+    assert "Leave out --role and --subject to act as the case's applicant" in err
 
     # The operator, naming nobody, acts as the case's applicant; `| head -1` left early.
     read_end, write_end = os.pipe()
@@ -410,27 +425,24 @@ def test_cli_submits_lists_shows_and_watches_a_case(platform, stub):
         os.close(write_end)
     assert piped.returncode in (0, 141), piped.stderr
     assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr
-    mine = onestop("status", case_id)
-    assert mine.returncode == 0, mine.stderr
-    assert mine.stdout.startswith(f"case {case_id}")
+    code, out, err = in_process("status", case_id)
+    assert code == 0 and out.startswith(f"case {case_id}"), err
     # Echo participants make no bundle: the applicant is told it is not ready (not that the
     # case is unknown or not theirs).
-    bundle = onestop("bundle", case_id, "-o", os.devnull)
-    assert bundle.returncode == 1 and "FAILED_PRECONDITION" in bundle.stderr, bundle.stderr
+    code, _out, err = in_process("bundle", case_id, "-o", os.devnull)
+    assert code == 1 and "FAILED_PRECONDITION" in err, err
 
     # The operator sees every case; the table names it, its company and state in words.
-    listed = onestop("cases")
-    assert listed.returncode == 0, listed.stderr
-    row = next(line for line in listed.stdout.splitlines() if line.startswith(case_id))
+    code, out, err = in_process("cases")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith(case_id))
     assert "completed" in row and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", row), row
-    as_json = json.loads(onestop("cases", "--json", "--state", "completed").stdout)
+    as_json = json.loads(in_process("cases", "--json", "--state", "completed")[1])
     assert [c["case_id"] for c in as_json["cases"]] == [case_id]
     assert as_json["cases"][0]["submitted_at"].endswith("+08:00")
-    assert json.loads(onestop("cases", "--json", "--state", "running").stdout)["cases"] == []
-    theirs = json.loads(
-        onestop("cases", "--json", "--role", "entrepreneur", "--subject", "oscar").stdout
-    )
-    assert theirs["cases"] == []
+    assert json.loads(in_process("cases", "--json", "--state", "running")[1])["cases"] == []
+    theirs = in_process("cases", "--json", "--role", "entrepreneur", "--subject", "oscar")
+    assert json.loads(theirs[1])["cases"] == []
 
     # Page after page with the platform's page tokens, newest first, none twice; and since.
     settings = supervisor.settings
