@@ -369,12 +369,19 @@ def render_application(app: pb.Application) -> str:
 def _standstill(app: pb.Application) -> str:
     """Why the case's working time is not moving now (nights, weekends, holidays), if it is not."""
     from onestop_common.calendar import BusinessCalendar
+    from onestop_common.clock import to_shanghai
 
     as_of = from_timestamp(app.deadline.as_of)
     if as_of is None or app.state != common_pb2.CASE_STATE_RUNNING:
         return ""
     still = BusinessCalendar().standstill(as_of)
-    return f"at {as_of:%Y-%m-%d %H:%M} {still[1]} / {still[0]}" if still else ""
+    if not still:
+        return ""
+    shown = to_shanghai(as_of, "as_of")
+    return (
+        f"business clock paused at {shown:%Y-%m-%d %H:%M} (Asia/Shanghai): {still[1]} / "
+        f"业务计时暂停：{still[0]}"
+    )
 
 
 def deadline_text(deadline: common_pb2.Deadline) -> str:

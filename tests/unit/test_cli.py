@@ -194,3 +194,18 @@ def test_up_names_the_accounts_without_their_passwords(portal_store: PortalStore
     assert "onestop user add NAME --role seal_maker --org 001" in lines
     assert "seal: physical seals always wait for the seal maker" in lines
     assert "license: automatic for standard cases" in lines
+
+
+def test_status_says_when_the_business_clock_is_paused() -> None:
+    from datetime import UTC, datetime
+
+    from onestop.common.v1 import common_pb2
+    from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+
+    app = pb.Application(case_id="OS1", state=common_pb2.CASE_STATE_RUNNING)
+    # 2026-12-05 is a Saturday; 01:00 UTC is 09:00 in Shanghai.
+    app.deadline.as_of.FromDatetime(datetime(2026, 12, 5, 1, 0, tzinfo=UTC))
+    shown = client.render_application(app)
+    assert "business clock paused at 2026-12-05 09:00 (Asia/Shanghai): a weekend" in shown
+    app.deadline.as_of.FromDatetime(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # Friday 10:00
+    assert "paused" not in client.render_application(app)
