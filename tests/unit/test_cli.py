@@ -209,3 +209,49 @@ def test_status_says_when_the_business_clock_is_paused() -> None:
     assert "business clock paused at 2026-12-05 09:00 (Asia/Shanghai): a weekend" in shown
     app.deadline.as_of.FromDatetime(datetime(2026, 12, 4, 2, 0, tzinfo=UTC))  # Friday 10:00
     assert "paused" not in client.render_application(app)
+
+
+def test_without_automatic_approval_every_desk_waits_for_its_person() -> None:
+    from onestop_cli.platform import waiting_steps
+
+    settings = load_settings(
+        {
+            "ONESTOP_DATA_DIR": "/nonexistent",
+            "ONESTOP_AUTO_APPROVE": "none",
+            "ONESTOP_TOKEN_SECRET": "x",
+            "ONESTOP_KEK": "k" * 44,
+        }
+    )
+    lines = "\n".join(waiting_steps(settings))
+    for person in ("registration officer", "tax desk", "social insurance clerk", "bank clerk"):
+        assert f"every case waits for the {person}" in lines
+    assert "so does every other seal set" in lines and "automatic" not in lines
+
+
+def test_the_cases_table_lines_up_chinese_names() -> None:
+    from onestop.common.v1 import common_pb2
+    from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+
+    apps = [
+        pb.Application(
+            case_id="OS1",
+            company_name="天津宏盛弘科技有限公司",
+            applicant_id="nina",
+            state=common_pb2.CASE_STATE_AWAITING_SIGNATURES,
+        ),
+        pb.Application(
+            case_id="OS2",
+            company_name="Acme",
+            applicant_id="oscar",
+            state=common_pb2.CASE_STATE_COMPENSATED,
+        ),
+    ]
+    apps[0].submitted_at.FromJsonString("2026-12-03T18:30:00Z")
+    table = client.cases_table(apps).splitlines()
+    assert "awaiting signatures" in table[1] and "2026-12-04 02:30" in table[1]
+    assert "undone (compensated)" in table[2]
+    columns = {
+        client.display_width(line[: line.index(state)])
+        for line, state in zip(table, ("STATE", "awaiting", "undone"), strict=True)
+    }
+    assert len(columns) == 1, table
