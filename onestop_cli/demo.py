@@ -43,6 +43,7 @@ from onestop_cli.supervisor import Supervisor, check_health
 from onestop_common.grpc_options import channel_options
 from onestop_common.identifiers import citizen_id_check_char
 from onestop_common.identity import Role, bearer, issue_token
+from onestop_common.protoconv import from_timestamp
 from onestop_common.settings import SERVICES, Settings, load_settings
 from portal.desks import DESKS
 
@@ -60,6 +61,19 @@ TERMINAL = (
     common_pb2.CASE_STATE_FAILED,
 )
 TRADE_NAME_CHARACTERS = "瑞华新泰博远启恒星禾嘉信达锦润弘腾睿宏源盛拓联创"
+# What each step's compensation does, in the words of the service that runs it (the
+# compensation's answer carries no description, so the demo names it by step).
+UNDO_DESCRIPTIONS = {
+    "license": "business license revoked (RevokeLicense), its open tasks withdrawn",
+    "seal": "seals destroyed and revoked, e-seal certificates revoked on a fresh CRL, "
+    "public-security filings cancelled (RevokeSeals)",
+    "invoice": "invoices voided (reversed), tax registration and credit line cancelled "
+    "(CancelTaxRegistration)",
+    "social_insurance": "social insurance registration cancelled, employees' enrolment ended "
+    "(CancelEmployerRegistration)",
+    "bank": "basic account closed and its filing cancelled (CloseAccount)",
+}
+UNDOING = (common_pb2.STEP_STATE_COMPENSATING, common_pb2.STEP_STATE_COMPENSATED)
 
 
 # ---------------------------------------------------------------------------- the staff
@@ -339,6 +353,9 @@ def run_case(
             say("every person the form names confirms and signs it (real-name identity):")
         sign_as_persons(stub, token_secret, run.case_id, form, say)
     last: dict[str, int] = {}
+    # The compensation is said as one block when the case ends, so the lines of the staff's
+    # threads (and of other cases) never fall between its lines.
+    undoing: list[str] = []
     for update in stub.WatchApplication(
         pb.WatchApplicationRequest(case_id=run.case_id), metadata=metadata, timeout=600
     ):
@@ -346,13 +363,22 @@ def run_case(
         if corrector is not None:
             corrector.maybe_correct(app)
         if say:
-            for step in app.steps:
-                if last.get(step.name) != step.state:
-                    last[step.name] = step.state
-                    if step.state != common_pb2.STEP_STATE_PENDING:
-                        say(step_line(step))
+            changed = [s for s in app.steps if last.get(s.name) != s.state]
+            for step in changed:
+                last[step.name] = step.state
+            # An update showing several undo steps at once: in the order they were undone.
+            ordered = [s for s in changed if s.state not in UNDOING] + undo_order(
+                [s for s in changed if s.state in UNDOING], app
+            )
+            for step in ordered:
+                if step.state in UNDOING:
+                    undoing.append(undo_line(step))
+                elif step.state != common_pb2.STEP_STATE_PENDING:
+                    say(step_line(step))
         if app.state in TERMINAL:
             run.application = app
+            if say and undoing:
+                say("\n".join([f"compensation of case {run.case_id}, as it happened:", *undoing]))
             break
     run.finished = time.perf_counter()
     return run
@@ -368,6 +394,29 @@ def step_line(step: pb.Step) -> str:
         used = f" — {limit_h - left_h:4.1f} of {limit_h:4.1f} working hours used"
     actor = f" ({step.actor})" if step.actor else ""
     return f"  {step.name:<17} {state:<19}{actor}{used}"
+
+
+def undo_line(step: pb.Step) -> str:
+    """A step of the compensation: the platform undoes it (no staff, no working time)."""
+    state = common_pb2.StepState.Name(step.state).removeprefix("STEP_STATE_").lower()
+    line = f"  {step.name:<17} {state:<19}"
+    if step.state == common_pb2.STEP_STATE_COMPENSATED:
+        return f"{line} {UNDO_DESCRIPTIONS.get(step.name, 'undone')}"
+    return line.rstrip()
+
+
+def undo_order(steps: list[pb.Step], app: pb.Application) -> list[pb.Step]:
+    """``steps`` in the order they were undone: compensated ones by when their undo finished,
+    then those still being undone; ties (one instant) in reverse order of the saga, the order
+    the platform compensates in."""
+    position = {s.name: i for i, s in enumerate(app.steps)}
+
+    def key(step: pb.Step) -> tuple[int, float, int]:
+        done = step.state == common_pb2.STEP_STATE_COMPENSATED
+        finished = from_timestamp(step.finished_at) if done else None
+        return (0 if done else 1, finished.timestamp() if finished else 0.0, -position[step.name])
+
+    return sorted(steps, key=key)
 
 
 # ---------------------------------------------------------------------------- the command
@@ -579,8 +628,14 @@ def single_summary(
     say(f"  whole case: {deadline_text(app.deadline)}")
     if app.state != common_pb2.CASE_STATE_COMPLETED:
         say(f"  reason: {app.failure_reason}")
-        undone = [s.name for s in app.steps if s.state == common_pb2.STEP_STATE_COMPENSATED]
-        say(f"  undone (compensated): {', '.join(undone) or 'nothing — no step had completed'}")
+        undone = undo_order(
+            [s for s in app.steps if s.state == common_pb2.STEP_STATE_COMPENSATED], app
+        )
+        names = ", ".join(s.name for s in undone) or "nothing — no step had completed"
+        say(f"  undone (compensated), in the order undone: {names}")
+        for number, step in enumerate(undone, 1):
+            say(f"    {number}. {step.name}: {UNDO_DESCRIPTIONS.get(step.name, 'undone')}")
+        clock_note(settings, say, used_working_hours(app.deadline))
         say(f"  wall time {time.perf_counter() - wall_started:.1f} s")
         return (
             0
@@ -602,21 +657,30 @@ def single_summary(
         f"\nsummary: USCC {app.uscc}; business time {used:.1f} of 21 working hours "
         f"(3 working days); wall time {time.perf_counter() - wall_started:.1f} s"
     )
-    clock_note(settings, say)
+    clock_note(settings, say, used)
     return 0 if report.ok else 1
 
 
-def clock_note(settings: Settings, say: Callable[[str], None]) -> None:
-    """Says when the business clock stands still, so "0.0 h used" is not taken for a fault."""
+def clock_note(settings: Settings, say: Callable[[str], None], used_hours: float = -1.0) -> None:
+    """Says when the business clock stands still (nights, weekends, holidays), or no working
+    time was used, so "0.0 h used" is not taken for a fault."""
     from onestop_common.calendar import BusinessCalendar
+    from onestop_common.clock import to_shanghai
 
-    now = settings.clock().now()
+    now = to_shanghai(settings.clock().now(), "now")
     still = BusinessCalendar().standstill(now)
     if still is not None:
         zh, en = still
         say(
-            f"  note: the business clock reads {now:%Y-%m-%d %H:%M} (Asia/Shanghai): {en}; "
-            f"limits count office time only. / 注：业务时钟为 {now:%Y-%m-%d %H:%M}，{zh}"
+            "  business clock paused: outside working hours (Asia/Shanghai) — it reads "
+            f"{now:%Y-%m-%d %H:%M}, {en}; limits count office time only. / "
+            f"业务计时暂停：{now:%Y-%m-%d %H:%M}，{zh}"
+        )
+    elif 0 <= used_hours < 0.05:
+        say(
+            "  business clock paused: no working time elapsed during the case (it ran outside "
+            "working hours, Asia/Shanghai); limits count office time only. / "
+            "业务计时暂停：办理期间不在工作时间内"
         )
 
 
@@ -670,22 +734,3 @@ def many_summary(
     if settings is not None:
         clock_note(settings, say)
     return 0 if len(completed) == len(runs) else 1
-
-
-def save_bundle(
-    case_id: str, out_file: str, subject: str, role: str, out: TextIO = sys.stdout
-) -> int:
-    """``onestop bundle CASE_ID -o FILE``."""
-    settings = load_settings()
-    metadata = bearer(issue_token(settings.token_secret, subject=subject, role=Role(role)))
-    with grpc.insecure_channel(
-        settings.grpc_target("orchestrator"), options=channel_options()
-    ) as channel:
-        try:
-            data = download_bundle(pb_grpc.OneStopServiceStub(channel), metadata, case_id)
-        except grpc.RpcError as error:
-            print(f"error: {error.code().name}: {error.details()}", file=out)
-            return 1
-    Path(out_file).write_bytes(data)
-    print(f"wrote {out_file} ({len(data)} bytes)", file=out)
-    return 0

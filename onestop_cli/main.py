@@ -17,6 +17,13 @@ if TYPE_CHECKING:
 
 Handler = Callable[[argparse.Namespace], int]
 
+DESCRIPTION = (
+    "OneStop: open a company in China with one application. Run the platform, submit, list and "
+    "follow cases, and the operator's tools."
+)
+# The exit status of a command whose reader went away (128 + SIGPIPE), as a shell reports it.
+EXIT_BROKEN_PIPE = 141
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     from onestop_common.lifeline import PARENT_PID_VARIABLE, die_with_supervisor
@@ -30,16 +37,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return handler(args)
+        code = handler(args)
+        # Written out here, inside the try: a reader that left shows up at this flush.
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # Python's documented recipe: the reader (`| head`) left; send what is still buffered
+        # to devnull so the interpreter's own flush at exit does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="onestop", description=__doc__)
+    parser = argparse.ArgumentParser(prog="onestop", description=DESCRIPTION)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    up = sub.add_parser("up", help="start the orchestrator and the five services (Ctrl-C stops)")
+    up = sub.add_parser(
+        "up",
+        help="start the whole platform: services, portal, gateway; say where and who signs in "
+        "(Ctrl-C stops)",
+    )
     up.add_argument(
         "--echo",
         action="store_true",
@@ -79,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     bundle = sub.add_parser("bundle", help="download a completed case's e-license bundle")
     bundle.add_argument("case_id")
     bundle.add_argument("-o", "--out", required=True)
-    _identity_options(bundle)
+    _case_identity_options(bundle)
     bundle.set_defaults(handler=_bundle)
 
     verify_cmd = sub.add_parser("verify", help="verify an e-license bundle offline")
@@ -144,15 +164,44 @@ def build_parser() -> argparse.ArgumentParser:
     _identity_options(submit)
     submit.set_defaults(handler=_submit)
 
-    status = sub.add_parser("status", help="show a case")
+    status = sub.add_parser(
+        "status", help="show a case: its steps, deadlines and working time left"
+    )
     status.add_argument("case_id")
-    _identity_options(status)
+    _case_identity_options(status)
     status.set_defaults(handler=_status)
 
     watch = sub.add_parser("watch", help="follow a case live until it ends")
     watch.add_argument("case_id")
-    _identity_options(watch)
+    _case_identity_options(watch)
     watch.set_defaults(handler=_watch)
+
+    cases = sub.add_parser(
+        "cases", help="list cases, newest first: id, company, state, when submitted"
+    )
+    cases.add_argument(
+        "--state",
+        action="append",
+        default=[],
+        choices=CASE_STATES,
+        metavar="STATE",
+        help=f"only cases in this state (repeat for several): {', '.join(CASE_STATES)}",
+    )
+    cases.add_argument(
+        "--applicant", default="", help="only this applicant's cases (staff and administrators)"
+    )
+    cases.add_argument(
+        "--since",
+        metavar="WHEN",
+        help="only cases submitted at or after this date or time (Asia/Shanghai), e.g. 2026-12-01",
+    )
+    cases.add_argument("--limit", type=int, default=50, help="at most this many cases (50)")
+    cases.add_argument("--json", action="store_true", help="machine-readable output")
+    cases.add_argument(
+        "--subject", default=None, help="who you are (default: the operator, who sees every case)"
+    )
+    cases.add_argument("--role", default=None, help="your role (default: administrator)")
+    cases.set_defaults(handler=_cases)
 
     token = sub.add_parser("token", help="issue a development credential")
     token.add_argument("--role", required=True)
@@ -240,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     idp = sub.add_parser(
         "idp",
         help="run the local OpenID Connect provider with test identities (development and tests; "
-        "`onestop up` starts it when ONESTOP_OIDC_ISSUER is not set)",
+        "onestop up starts it when ONESTOP_OIDC_ISSUER is not set)",
     )
     idp.set_defaults(handler=_idp)
 
@@ -267,6 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     user_add.set_defaults(handler=_user_add)
+    user_password = user_sub.add_parser(
+        "password",
+        help="reset a staff or administrator account's password (asks twice, or --generate)",
+    )
+    user_password.add_argument("username")
+    user_password.add_argument(
+        "--generate",
+        action="store_true",
+        help="make a random password and print it once (hand it over privately)",
+    )
+    user_password.set_defaults(handler=_user_password)
     user_totp = user_sub.add_parser(
         "totp",
         help="turn on two-step sign-in (one-time codes) for an account; prints what the "
@@ -312,7 +372,30 @@ def build_parser() -> argparse.ArgumentParser:
     bench_precheck.add_argument("--requests", type=int, default=200)
     bench_precheck.add_argument("--concurrency", type=int, default=10)
     bench_precheck.set_defaults(handler=_bench_precheck)
+    _describe_commands(parser)
     return parser
+
+
+def subcommands(
+    parser: argparse.ArgumentParser,
+) -> list[tuple[str, str, argparse.ArgumentParser]]:
+    """Every command under ``parser`` (depth first) with its one-line help: (path, help, parser)."""
+    found: list[tuple[str, str, argparse.ArgumentParser]] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help or "" for choice in action._choices_actions}
+            for name, child in action.choices.items():
+                found.append((name, helps.get(name, ""), child))
+                found += [(f"{name} {path}", h, p) for path, h, p in subcommands(child)]
+    return found
+
+
+def _describe_commands(parser: argparse.ArgumentParser) -> None:
+    """`onestop COMMAND --help` opens with the line the command list shows, unless the command
+    says more."""
+    for _path, line, child in subcommands(parser):
+        if child.description is None and line:
+            child.description = line[0].upper() + line[1:] + "."
 
 
 def _partner_commands(pki_sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -338,7 +421,7 @@ def _partner_commands(pki_sub: argparse._SubParsersAction[argparse.ArgumentParse
     revoke = partner_sub.add_parser(
         "revoke", help="revoke a partner certificate (the TLS CA's CRL lists it at once)"
     )
-    revoke.add_argument("serial", help="hexadecimal, as `issue` and `list` print it")
+    revoke.add_argument("serial", help="hexadecimal, as issue and list print it")
     revoke.add_argument("--reason", required=True, help="why, for the record")
     revoke.set_defaults(handler=_partner_revoke)
     listing = partner_sub.add_parser("list", help="partner certificates issued")
@@ -352,6 +435,32 @@ def _identity_options(parser: argparse.ArgumentParser) -> None:
         help="who you are (development credential)",
     )
     parser.add_argument("--role", default="entrepreneur")
+
+
+def _case_identity_options(parser: argparse.ArgumentParser) -> None:
+    """Left out, the command acts as the case's applicant (the operator holds the token secret)."""
+    parser.add_argument(
+        "--subject",
+        default=None,
+        help="who you are (development credential; default: the case's applicant)",
+    )
+    parser.add_argument(
+        "--role", default=None, help="your role (default: entrepreneur, as the case's applicant)"
+    )
+
+
+# The states `cases --state` takes (onestop.common.v1.CaseState in lower case; a test keeps this
+# list equal to the client's, which needs grpc: not imported to build the parser).
+CASE_STATES = (
+    "running",
+    "completed",
+    "compensating",
+    "compensated",
+    "stuck",
+    "failed",
+    "awaiting_applicant",
+    "awaiting_signatures",
+)
 
 
 def _up(args: argparse.Namespace) -> int:
@@ -383,9 +492,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _bundle(args: argparse.Namespace) -> int:
-    from onestop_cli.demo import save_bundle
+    from onestop_cli.client import Caller, bundle
 
-    return save_bundle(args.case_id, args.out, args.subject, args.role)
+    return bundle(args.case_id, args.out, Caller(args.subject, args.role))
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -449,15 +558,30 @@ def _submit(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    from onestop_cli.client import status
+    from onestop_cli.client import Caller, status
 
-    return status(args.case_id, args.subject, args.role)
+    return status(args.case_id, Caller(args.subject, args.role))
 
 
 def _watch(args: argparse.Namespace) -> int:
-    from onestop_cli.client import watch
+    from onestop_cli.client import Caller, watch
 
-    return watch(args.case_id, args.subject, args.role)
+    return watch(args.case_id, Caller(args.subject, args.role))
+
+
+def _cases(args: argparse.Namespace) -> int:
+    from onestop_cli.client import Caller, CaseQuery, cases, parse_since
+
+    if args.limit < 1:
+        print("--limit must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    query = CaseQuery(tuple(args.state), args.applicant, since, args.limit)
+    return cases(query, Caller(args.subject, args.role), as_json=args.json)
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -562,6 +686,12 @@ def _user_add(args: argparse.Namespace) -> int:
         password_stdin=args.password_stdin,
         display_name=args.name,
     )
+
+
+def _user_password(args: argparse.Namespace) -> int:
+    from onestop_cli.portal_cmd import reset_password
+
+    return reset_password(args.username, generate=args.generate)
 
 
 def _user_totp(args: argparse.Namespace) -> int:

@@ -46,6 +46,77 @@ def sign_in_note(settings: Settings) -> str:
     return f"citizens sign in at {settings.portal_url}/login with {settings.oidc_issuer_url}"
 
 
+# Who decides each step when no automatic rule does: (step, the person, their desk).
+DESK_PEOPLE = (
+    ("license", "the registration officer", "officer"),
+    ("seal", "the seal maker", "seal_maker"),
+    ("invoice", "the tax desk", "tax_staff"),
+    ("social_insurance", "the social insurance clerk", "si_clerk"),
+    ("bank", "the bank clerk", "bank_clerk"),
+)
+# What the automatic rule of each service approves on its own, under ONESTOP_AUTO_APPROVE.
+AUTOMATIC = {
+    "registration": "standard cases (limited companies the rule set approves)",
+    "seal": "electronic-only seal sets",
+    "invoice": "the requested invoice package within the standard limits",
+    "social_insurance": "standard enrolments (citizens, on time)",
+    "bank": "accounts whose due diligence raises nothing",
+}
+STEP_SERVICES = {
+    "license": "registration",
+    "seal": "seal",
+    "invoice": "invoice",
+    "social_insurance": "social_insurance",
+    "bank": "bank",
+}
+
+
+def waiting_steps(settings: Settings) -> list[str]:
+    """Which steps wait for a person under this platform's settings, and where they act."""
+    lines = []
+    if settings.person_signatures:
+        lines.append(
+            "  signatures: every person the form names confirms and signs it in the portal "
+            "(real-name sign-in) before the case starts"
+        )
+    for step, person, role in DESK_PEOPLE:
+        service = STEP_SERVICES[step]
+        if service == "seal":
+            # Hands engrave a physical seal whatever the settings (the sample asks for some).
+            how = f"physical seals always wait for {person} to engrave them" + (
+                f"; automatic for {AUTOMATIC[service]}"
+                if service in settings.auto_approve
+                else "; so does every other seal set"
+            )
+        elif service in settings.auto_approve:
+            how = f"automatic for {AUTOMATIC[service]}; anything else waits for {person}"
+        else:
+            how = f"every case waits for {person}"
+        lines.append(f"  {step}: {how} (desk: {role})")
+    lines.append(
+        f"  staff act at their desk in the portal ({settings.portal_url}/), signed in with "
+        "their account; `onestop demo` plays every desk itself"
+    )
+    return lines
+
+
+def explain_up(settings: Settings, *, echo: bool = False) -> list[str]:
+    """What a newcomer needs once `onestop up` is up: where, who signs in, who must act."""
+    from onestop_cli.portal_cmd import accounts_note
+
+    lines = [
+        f"portal:       {settings.portal_url}/",
+        f"HTTP/JSON:    http://{settings.gateway_host}:{settings.http_port('gateway')}/ "
+        "(OpenAPI at /v1/openapi.json)",
+        f"gRPC API:     {settings.grpc_target('orchestrator')}",
+        sign_in_note(settings),
+        *accounts_note(settings),
+    ]
+    if echo:
+        return [*lines, "participants answer at once without domain work (--echo): no desk waits"]
+    return [*lines, "steps that wait for a person:", *waiting_steps(settings)]
+
+
 def run_up(*, echo: bool) -> int:
     settings = load_settings()
     try:
@@ -71,7 +142,8 @@ def run_up(*, echo: bool) -> int:
         f"OneStop is up: public API on {settings.grpc_target('orchestrator')}; Ctrl-C stops.",
         flush=True,
     )
-    print(sign_in_note(settings), flush=True)
+    for line in explain_up(settings, echo=echo):
+        print(line, flush=True)
     watcher = threading.Thread(target=supervisor.watch, daemon=True)
     watcher.start()
     stop.wait()

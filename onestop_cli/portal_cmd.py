@@ -1,5 +1,5 @@
-"""``onestop portal`` (the web portal process), ``onestop user add`` and ``onestop user totp``
-(portal accounts)."""
+"""``onestop portal`` (the web portal process), ``onestop user add``, ``user password`` and
+``user totp`` (portal accounts), and what ``up`` and ``demo`` say about signing in."""
 
 from __future__ import annotations
 
@@ -62,6 +62,96 @@ def add_user(
     suffix = f" of {account.org}" if account.org else ""
     print(f"created {account.username} ({account.role.value}{suffix})", file=out)
     return 0
+
+
+def reset_password(
+    username: str,
+    *,
+    generate: bool,
+    stdin: TextIO | None = None,
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+) -> int:
+    """A new password for a staff or administrator account: asked twice without echo, or made at
+    random and printed this once (``--generate``). The account's sessions end."""
+    import secrets
+
+    from portal.store import AccountError, PortalStore
+
+    stdin = stdin or sys.stdin
+    if generate:
+        password = secrets.token_urlsafe(12)
+    else:
+        if not stdin.isatty():
+            print("no terminal to ask for the password: use --generate", file=err)
+            return 2
+        password = getpass.getpass(f"new password for {username}: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ; nothing changed", file=err)
+            return 2
+    settings = load_settings()
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
+    try:
+        account = store.set_password(username, password)
+    except AccountError as error:
+        print(f"error: {error}", file=err)
+        return 1
+    finally:
+        store.close()
+    print(
+        f"password of {account.username} ({account.role.value}) changed; its sessions ended",
+        file=out,
+    )
+    if generate:
+        print(f"new password (shown once): {password}", file=out)
+    return 0
+
+
+def reset_hint(username: str) -> str:
+    return f"onestop user password {username} --generate"
+
+
+def accounts_note(settings: Settings) -> list[str]:
+    """What ``onestop up`` says about signing in to the portal: the local accounts there are
+    (never a password: none is kept readable) and how to reset one, or how to make them."""
+    from onestop_common.identity import Role
+    from portal.store import PortalStore
+
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
+    try:
+        accounts = store.local_accounts()
+    finally:
+        store.close()
+    staff = [a for a in accounts if a.role is not Role.ENTREPRENEUR]
+    lines = []
+    if staff:
+        lines.append(
+            "staff accounts (passwords are not shown; reset one with "
+            "`onestop user password NAME --generate`):"
+        )
+        for account in staff:
+            org = f" org {account.org}" if account.org else ""
+            lines.append(f"  {account.role.value:<11} {account.username}{org}")
+    have = {a.role.value for a in staff}
+    missing = [role for role, _org in STAFF_ACCOUNT_HINTS if role not in have]
+    if missing:
+        lines.append("no account yet for: " + ", ".join(missing) + "; create them with")
+        lines += [
+            f"  onestop user add NAME --role {role}{org}"
+            for role, org in STAFF_ACCOUNT_HINTS
+            if role in missing
+        ]
+    return lines
+
+
+STAFF_ACCOUNT_HINTS = (
+    ("officer", ""),
+    ("seal_maker", " --org 001"),
+    ("tax_staff", ""),
+    ("si_clerk", ""),
+    ("bank_clerk", " --org 102"),
+    ("admin", ""),
+)
 
 
 @dataclass(frozen=True)
@@ -134,6 +224,10 @@ def announce_portal(settings: Settings, say: Callable[[str], None]) -> None:
     say(f"  portal: http://127.0.0.1:{settings.http_port('portal')}/ — accounts (one per role):")
     for account in accounts:
         org = f" org {account.org}" if account.org else ""
-        secret = account.password or "(existing account: password as first printed)"
+        secret = account.password or (
+            "(existing account: its password is not kept readable"
+            + ("" if account.role == "entrepreneur" else f"; reset: {reset_hint(account.username)}")
+            + ")"
+        )
         say(f"    {account.role:<13} {account.username:<16} {secret}{org}")
     say("  (the demo's own staff bots work the desks; sign in as demo-admin to open its cases)")

@@ -337,6 +337,32 @@ class PortalStore:
             raise AccountError(f"no account {username!r}")
         return row
 
+    def set_password(self, username: str, password: str) -> Account:
+        """A new password for a staff or administrator account (citizens sign in through the
+        identity provider); the account's sessions end."""
+        check_password(password)
+        with transaction(self.sessions) as session:
+            row = self._user_for_update(session, username)
+            if Role(row.role) in (Role.ENTREPRENEUR, Role.PARTNER, Role.SYSTEM):
+                raise AccountError(
+                    f"{row.username} is a {row.role} account: only staff and administrator "
+                    "passwords are reset here (citizens sign in through the identity provider)"
+                )
+            row.password_hash = _hasher.hash(password)
+            row.session_epoch += 1
+            return _account(row)
+
+    def local_accounts(self) -> list[Account]:
+        """Accounts that sign in with a password here (staff, administrators and development
+        sign-ups), by role and name; citizens' real-name accounts are not among them."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(User)
+                .where(User.password_hash != "", User.disabled.is_(False))
+                .order_by(User.role, User.username)
+            ).all()
+            return [_account(row) for row in rows]
+
     def get(self, username: str) -> Account | None:
         with self.sessions() as session:
             row = session.scalar(select(User).where(User.username == username))

@@ -73,13 +73,30 @@ def test_demo_fail_at_bank_compensates_every_completed_step(demo_env, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "ended compensated" in out
-    undone = next(line for line in out.splitlines() if "undone (compensated):" in line)
-    assert [s.strip() for s in undone.split(":", 1)[1].split(",")] == [
-        "license",
-        "seal",
-        "invoice",
-        "social_insurance",
-    ]
+    lines = out.splitlines()
+    reverse = ["social_insurance", "invoice", "seal", "license"]
+    # The summary: the undone steps in the order they were undone, each with what its undo did.
+    at = next(i for i, line in enumerate(lines) if "undone (compensated), in the order" in line)
+    assert [s.strip() for s in lines[at].split(":", 1)[1].split(",")] == reverse
+    assert [line.split(".", 1)[1].split(":")[0].strip() for line in lines[at + 1 : at + 5]] == (
+        reverse
+    )
+    for line, words in zip(
+        lines[at + 1 : at + 5],
+        ("enrolment", "invoices voided", "certificates revoked", "license revoked"),
+        strict=True,
+    ):
+        assert words in line, line
+    # The console: one block, as it happened, no other line in between.
+    start = next(i for i, line in enumerate(lines) if line.startswith("compensation of case"))
+    block = []
+    for line in lines[start + 1 :]:
+        if not line.startswith("  ") or "↳" in line:
+            break
+        block.append(line.split())
+    compensated = [words[0] for words in block if words[1] == "compensated"]
+    assert compensated == reverse, block
+    assert all(words[1] in ("compensating", "compensated") for words in block), block
     assert "due diligence failed" in out
     assert not (tmp_path / "bundle.pdf").exists()
 

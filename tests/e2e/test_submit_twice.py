@@ -49,11 +49,13 @@ def test_the_sample_submitted_twice_is_one_case_and_a_new_key_is_told_what_to_ch
     assert again.stdout.startswith(f"already submitted: case {case_id} ")
 
     other = submit(running, "--key", "a-second-company")
-    assert other.returncode == 1, other.stdout
-    lines = other.stdout.splitlines()
+    assert other.returncode == 1, other.stdout + other.stderr
+    # Errors go to standard error, so a pipe reading the output never takes one for a result.
+    assert other.stdout == ""
+    lines = other.stderr.splitlines()
     assert lines[0].startswith("error: INVALID_ARGUMENT")
     trade_name = [line for line in lines[1:] if "form.name.trade_name:" in line]
-    assert trade_name, other.stdout
+    assert trade_name, other.stderr
     # Said in both languages, and whose rule it is.
-    assert "字号" in trade_name[0] and "[registration]" in trade_name[0], other.stdout
+    assert "字号" in trade_name[0] and "[registration]" in trade_name[0], other.stderr
     assert not [line for line in lines if "submitted: case" in line]

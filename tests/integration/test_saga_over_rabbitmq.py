@@ -3,10 +3,14 @@ work): failures, compensation, duplicates, crashes, cancellation and bad input."
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import subprocess
 import sys
 import threading
 import uuid
+from typing import Any
 
 import grpc
 import pika
@@ -16,8 +20,10 @@ from sqlalchemy import create_engine, text
 
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
+from onestop_cli.client import CaseQuery, list_cases
+from onestop_cli.main import main as cli_main
 from onestop_common import messaging as m
-from onestop_common.protoconv import rejections_from_status
+from onestop_common.protoconv import from_timestamp, rejections_from_status
 from onestop_common.settings import SERVICES
 from orchestrator.amqp import connect
 from tests.support.cases import (
@@ -365,17 +371,18 @@ class Duplicator(threading.Thread):
         connection.close()
 
 
-def test_cli_submits_shows_and_watches_a_case(platform):
-    platform.start(PLATFORM, **ECHO)
+def test_cli_submits_lists_shows_and_watches_a_case(platform, stub, capsys):
+    supervisor = platform.start(PLATFORM, **ECHO)
     env = platform.env()
 
-    def onestop(*args: str) -> subprocess.CompletedProcess[str]:
+    def onestop(*args: str, **options: Any) -> subprocess.CompletedProcess[str]:
+        streams = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **options}
         return subprocess.run(
             [sys.executable, "-m", "onestop_cli.main", *args],
             env=env,
-            capture_output=True,
             text=True,
             timeout=120,
+            **streams,
         )
 
     submitted = onestop("submit", "samples/application.json", "--subject", "nina")
@@ -390,8 +397,65 @@ def test_cli_submits_shows_and_watches_a_case(platform):
     lines = status.stdout.splitlines()
     assert lines[0].startswith(f"case {case_id}") and "completed" in lines[0]
     assert any(line.split()[:2] == ["bank", "done"] for line in lines[2:])
-    other = onestop("status", case_id, "--subject", "oscar")
-    assert other.returncode == 1 and "NOT_FOUND" in other.stdout
+
+    def in_process(*args: str) -> tuple[int, str, str]:
+        """``onestop ARGS`` as main() in this process (each start of a process costs seconds)."""
+        with pytest.MonkeyPatch.context() as patch:
+            for key in [k for k in os.environ if k.startswith("ONESTOP_")]:
+                patch.delenv(key)
+            for key, value in env.items():
+                if key.startswith("ONESTOP_"):
+                    patch.setenv(key, value)
+            capsys.readouterr()
+            code = cli_main(list(args))
+            captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    code, _out, err = in_process("status", case_id, "--subject", "oscar")
+    assert code == 1 and "NOT_FOUND" in err
+    assert "--role entrepreneur --subject APPLICANT" in err
+    assert "Leave out --role and --subject to act as the case's applicant" in err
+
+    # The operator, naming nobody, acts as the case's applicant; `| head -1` left early.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        piped = onestop("status", case_id, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert piped.returncode in (0, 141), piped.stderr
+    assert "Traceback" not in piped.stderr and "BrokenPipeError" not in piped.stderr
+    code, out, err = in_process("status", case_id)
+    assert code == 0 and out.startswith(f"case {case_id}"), err
+    # Echo participants make no bundle: the applicant is told it is not ready (not that the
+    # case is unknown or not theirs).
+    code, _out, err = in_process("bundle", case_id, "-o", os.devnull)
+    assert code == 1 and "FAILED_PRECONDITION" in err, err
+
+    # The operator sees every case; the table names it, its company and state in words.
+    code, out, err = in_process("cases")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith(case_id))
+    assert "completed" in row and re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", row), row
+    as_json = json.loads(in_process("cases", "--json", "--state", "completed")[1])
+    assert [c["case_id"] for c in as_json["cases"]] == [case_id]
+    assert as_json["cases"][0]["submitted_at"].endswith("+08:00")
+    assert json.loads(in_process("cases", "--json", "--state", "running")[1])["cases"] == []
+    theirs = in_process("cases", "--json", "--role", "entrepreneur", "--subject", "oscar")
+    assert json.loads(theirs[1])["cases"] == []
+
+    # Page after page with the platform's page tokens, newest first, none twice; and since.
+    settings = supervisor.settings
+    later = [
+        submit_sample(stub, settings, applicant="nina", key=f"cli-{n}", trade_name=name).case_id
+        for n, name in enumerate(("博远启", "恒星禾"))
+    ]
+    admin = credential(settings, "admin", "operator")
+    paged, total = list_cases(stub, admin, CaseQuery(limit=10), page_size=1)
+    assert total == 3 and [a.case_id for a in paged] == [*reversed(later), case_id]
+    first = from_timestamp(paged[0].submitted_at)
+    recent, _ = list_cases(stub, admin, CaseQuery(since=first, limit=10), page_size=1)
+    assert [a.case_id for a in recent] == [paged[0].case_id]
 
 
 def test_many_open_watch_streams_do_not_starve_other_calls(platform, stub):
