@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -219,7 +220,10 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
+    # Cheap argon2 parameters, passed in code to this test's store: the pages are under test here,
+    # not the password hashing (the portal itself always runs with the default parameters).
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
     for desk, (username, org) in USERS.items():
         store.add_user(username, PASSWORD, desk, org=org)
     yield store
