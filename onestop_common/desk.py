@@ -146,7 +146,10 @@ def list_tasks(
 ) -> tuple[Sequence[TaskMixin], str]:
     """The desk's queue: oldest deadline first; an organisation's staff see only its tasks.
     With ``decided_by_me``, the caller's own decisions instead, the latest first."""
-    states = [STATE_NAMES[s] for s in query.states if s in STATE_NAMES] or list(ACTIVE)
+    # No states named: the open queue, or with ``decided_by_me`` every decision (a decided task
+    # is never open or claimed, so the queue's default states would list none of them).
+    everything = list(STATE_MESSAGES) if query.decided_by_me else list(ACTIVE)
+    states = [STATE_NAMES[s] for s in query.states if s in STATE_NAMES] or everything
     statement = select(model).where(model.state.in_(states))
     if org_scoped and principal.role is not Role.ADMIN:
         statement = statement.where(model.assignee_org == principal.org)
