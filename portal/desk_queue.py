@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 
 from onestop.common.v1 import application_pb2, desk_pb2
 from onestop_common.identifiers import mask_id_number
+from onestop_common.logs import mask_ids
 from onestop_common.protoconv import from_timestamp
 from portal import desk_text
-from portal.desks import ACTIVE, DeskSpec, shown
+from portal.desks import ACTIVE, DeskSpec
 from portal.i18n import enum_label, translate
 from portal.views import DeadlineView, deadline_view, state_key
 
@@ -99,7 +100,9 @@ def task_row(
         "risk_text": enum_label("desk_risk", risk, lang),
         "age_days": (now - created).days if created else 0,
         "created": desk_text.moment(created, lang),
-        "summary": shown(desk_text.summary(slug, task.details, task.summary, lang), spec),
+        # A listing masks ID numbers for every desk, even one whose work needs them: the full
+        # number is on the task page only (portal.desks.full_ids).
+        "summary": mask_ids(desk_text.summary(slug, task.details, task.summary, lang)),
     }
 
 
@@ -121,7 +124,7 @@ def history_row(task: desk_pb2.DeskTask, lang: str) -> dict[str, Any]:
         "decision": decision,
         "decision_text": enum_label("desk_decision", decision, lang),
         "decided": desk_text.moment(decided, lang),
-        "reason": desk_text.no_codes(task.reason, lang),
+        "reason": mask_ids(desk_text.no_codes(task.reason, lang)),
     }
 
 

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from onestop.seal.v1 import seal_pb2
 from onestop_common import permissions
+from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Role
 from portal import desk_queue as queue
 from portal import desk_text, formdata
@@ -124,6 +125,11 @@ async def task_page(
     task = response.task
     slug = request.path_params["role"]
     details = [(name, shown(value, spec)) for name, value in desk_text.details(task.details, lang)]
+    # Administrators read every desk; only its clerks decide (the permission table).
+    may_decide = permissions.may(account.role, permissions.DESK_DECISIONS[spec.component])
+    # The full social security numbers only when a clerk who decides asks for them (?ids=full):
+    # they check the person against the social security register; masked otherwise.
+    full_ids = spec.sees_ids and may_decide and request.query_params.get("ids") == "full"
     return render(
         request,
         "task.html",
@@ -134,8 +140,9 @@ async def task_page(
         response=response,
         state=state_key(_task_states(), "TASK_STATE_", task.state),
         active=task.state in ACTIVE,
-        # Administrators read every desk; only its clerks decide (the permission table).
-        may_decide=permissions.may(account.role, permissions.DESK_DECISIONS[spec.component]),
+        may_decide=may_decide,
+        full_ids=full_ids,
+        ssn=lambda number: number if full_ids else mask_id_number(number),
         deadline=queue.deadline(task, lang),
         details=details,
         summary=shown(desk_text.summary(slug, task.details, task.summary, lang), spec),

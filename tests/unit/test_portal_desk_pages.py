@@ -226,6 +226,7 @@ def store(settings: Settings) -> Iterator[PortalStore]:
     store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
     for desk, (username, org) in USERS.items():
         store.add_user(username, PASSWORD, desk, org=org)
+    store.add_user("ada", PASSWORD, "admin")
     yield store
     store.close()
 
@@ -247,7 +248,7 @@ def csrf_of(client: TestClient, path: str) -> str:
 
 
 def sign_in(client: TestClient, desk: str, lang: str = "zh") -> None:
-    username = USERS[desk][0]
+    username = USERS[desk][0] if desk in USERS else desk
     response = client.post(
         "/login",
         data={"csrf_token": csrf_of(client, "/login"), "username": username, "password": PASSWORD},
@@ -303,10 +304,9 @@ def test_no_desk_page_shows_a_raw_code(client: TestClient) -> None:
                 text = page(client, path, lang)
                 assert "天津星海科技0有限公司" in text or "天津星海科技9有限公司" in text
                 assert not SNAKE.findall(text), (desk, lang, path, SNAKE.findall(text))
-                # The social insurance clerk's enrolments carry the social security number
-                # (the service's choice for that role); every other page masks ID numbers.
-                if desk != "si_clerk":
-                    assert ID not in text, f"an unmasked ID number on {path}"
+                # Every page masks ID numbers, the social insurance clerk's enrolments too
+                # until the clerk asks for the full numbers (below).
+                assert ID not in text, f"an unmasked ID number on {path}"
 
 
 def test_amounts_shares_and_dates_carry_their_units(client: TestClient) -> None:
@@ -374,3 +374,25 @@ def test_a_rejection_without_a_reason_claims_nothing(
     decided = {m for _, m in backend.calls} & {"ClaimTask", "RejectTask"}
     assert not decided, backend.calls
     assert 'id="reject-reason" name="reason" rows="2" required' in response.text
+
+
+def test_the_clerk_sees_full_social_security_numbers_only_on_asking(client: TestClient) -> None:
+    path = "/desk/si_clerk/tasks/T-SI_CLERK-0"
+    masked = "110***********4514"
+    sign_in(client, "si_clerk")
+    first = client.get(path).text
+    cells = re.findall(r'<td [^>]*class="ssn">([^<]*)</td>', first)
+    assert cells == [masked] and ID not in first
+    shown_link = re.search(r'<a href="([^"]+)" id="show-ids"', first)
+    assert shown_link and shown_link.group(1) == f"{path}?ids=full"
+    full = client.get(shown_link.group(1)).text
+    assert re.findall(r'<td [^>]*class="ssn">([^<]*)</td>', full) == [ID]
+    assert 'id="hide-ids"' in full
+    # The queue and the history stay masked, whatever is asked for.
+    for listing in ("/desk/si_clerk?ids=full", "/desk/si_clerk?view=history&ids=full"):
+        assert ID not in client.get(listing).text
+    # An administrator reads the desk but decides nothing: masked, and no way to unmask.
+    sign_in(client, "ada")
+    as_admin = client.get(f"{path}?ids=full").text
+    assert re.findall(r'<td [^>]*class="ssn">([^<]*)</td>', as_admin) == [masked]
+    assert ID not in as_admin and 'id="show-ids"' not in as_admin
