@@ -166,10 +166,20 @@ def people(form: Any, lang: str) -> list[dict[str, str]]:
         name, number = who(officer.person)
         role = state_key(application_pb2.OfficerRole, "OFFICER_ROLE_", officer.role)
         rows.append(
-            {"role": enum_label("officer_role", role, lang), "name": name, "id": number, "more": ""}
+            {
+                "role": _capital(enum_label("officer_role", role, lang)),
+                "name": name,
+                "id": number,
+                "more": "",
+            }
         )
     if form.contact.person.name:
         name, number = who(form.contact.person)
         reach = " · ".join(part for part in (form.contact.phone, form.contact.email) if part)
         rows.append({"role": t("desk.role_contact"), "name": name, "id": number, "more": reach})
     return rows
+
+
+def _capital(text: str) -> str:
+    """A role as a table cell begins it ("Sole director"); Chinese as it is."""
+    return text[:1].upper() + text[1:]

@@ -9,7 +9,7 @@ translators' tables (``data/enum_labels.csv``, ``data/messages.csv``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
@@ -234,6 +234,11 @@ def _coded_lines(text: str, lang: str) -> str:
         coded = _CODED.match(line)
         shown.append(coded[lang if lang == "en" else "zh"] if coded else _bilingual(line, lang))
     return "\n".join(shown)
+
+
+def review_reasons(reasons: Iterable[str], lang: str) -> list[str]:
+    """The officer's review reasons ("code: English / 中文"), each in the page's language."""
+    return [_coded_lines(reason, lang) for reason in reasons]
 
 
 def _bilingual_items(text: str, lang: str) -> str:

@@ -147,6 +147,7 @@ async def task_page(
         details=details,
         summary=shown(desk_text.summary(slug, task.details, task.summary, lang), spec),
         people=queue.people(response.form, lang) if spec.role is Role.OFFICER else [],
+        review_reasons=desk_text.review_reasons(getattr(response, "review_reasons", []), lang),
         capital=(
             desk_text.capital(
                 response.form.registered_capital.amount,

@@ -142,6 +142,12 @@ def person(name: str) -> common_pb2.Person:
 def form() -> app_pb2.ApplicationForm:
     f = app_pb2.ApplicationForm()
     f.name.trade_name = "星海"
+    f.enterprise_type = app_pb2.ENTERPRISE_TYPE_LLC
+    f.business_scope.add(name_zh="软件开发")
+    f.business_scope.add(name_zh="信息系统集成服务")
+    f.domicile.division_code = "120101"
+    f.domicile.district = "和平区"
+    f.domicile.detail = "南京路 189 号"
     f.registered_capital.CopyFrom(common_pb2.Money(amount="5000000", currency="CNY"))
     f.legal_representative.CopyFrom(person("李明"))
     for name, amount in (("李明", "3000000"), ("王芳", "2000000")):
@@ -334,6 +340,9 @@ def test_the_officer_reviews_every_person_and_role(client: TestClient) -> None:
         len(rows) == 7 and {"法定代表人", "监事", "经理", "联系人"} <= set(roles)
     ), roles
     assert ID not in response.text
+    # The review reasons in the page's language, without the rules' dotted codes.
+    text = visible(response.text)
+    assert "无人审批未开启" in text and "auto.disabled" not in text and "auto.flag" not in text
 
 
 def test_the_queue_is_searched_and_filtered(client: TestClient) -> None:
