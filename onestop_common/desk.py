@@ -144,18 +144,24 @@ def list_tasks(
     *,
     org_scoped: bool = False,
 ) -> tuple[Sequence[TaskMixin], str]:
-    """The desk's queue: oldest deadline first; an organisation's staff see only its tasks."""
-    states = [STATE_NAMES[s] for s in query.states if s in STATE_NAMES] or list(ACTIVE)
+    """The desk's queue: oldest deadline first; an organisation's staff see only its tasks.
+    With ``decided_by_me``, the caller's own decisions instead, the latest first."""
+    # No states named: the open queue, or with ``decided_by_me`` every decision (a decided task
+    # is never open or claimed, so the queue's default states would list none of them).
+    everything = list(STATE_MESSAGES) if query.decided_by_me else list(ACTIVE)
+    states = [STATE_NAMES[s] for s in query.states if s in STATE_NAMES] or everything
     statement = select(model).where(model.state.in_(states))
     if org_scoped and principal.role is not Role.ADMIN:
         statement = statement.where(model.assignee_org == principal.org)
+    if query.decided_by_me:
+        statement = statement.where(model.decided_by == principal.subject).order_by(
+            model.decided_at.desc(), model.id
+        )
+    else:
+        statement = statement.order_by(model.due_at.is_(None), model.due_at, model.created_at)
     page_size = min(query.page_size or 50, MAX_PAGE)
     offset = int(query.page_token or 0)
-    rows = session.scalars(
-        statement.order_by(model.due_at.is_(None), model.due_at, model.created_at)
-        .offset(offset)
-        .limit(page_size + 1)
-    ).all()
+    rows = session.scalars(statement.offset(offset).limit(page_size + 1)).all()
     next_token = str(offset + page_size) if len(rows) > page_size else ""
     return rows[:page_size], next_token
 
@@ -316,8 +322,11 @@ def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> 
         assignee_org=task.assignee_org,
         reason=task.reason,
         deadline=task_deadline(task, calendar, now),
+        decided_by=task.decided_by,
     )
     message.created_at.CopyFrom(timestamp(task.created_at))
+    if task.decided_at is not None:
+        message.decided_at.CopyFrom(timestamp(task.decided_at))
     message.details.update(task.details or {})
     return message
 

@@ -105,6 +105,21 @@ def list_request(spec: DeskSpec) -> Any:
     )
 
 
+# What a staff member decided: approved, rejected, returned for correction.
+DECIDED_STATES = (
+    desk_pb2.TASK_STATE_DONE,
+    desk_pb2.TASK_STATE_REJECTED,
+    desk_pb2.TASK_STATE_AWAITING_APPLICANT,
+)
+
+
+def history_request(spec: DeskSpec) -> Any:
+    """The caller's own decisions at this desk, the latest first."""
+    return spec.messages.ListTasksRequest(
+        query=desk_pb2.TaskQuery(states=list(DECIDED_STATES), page_size=200, decided_by_me=True)
+    )
+
+
 def shown(value: str, spec: DeskSpec) -> str:
     """Task data as this role may see it: ID numbers masked unless the role needs them."""
     return value if spec.sees_ids else mask_ids(value)

@@ -100,12 +100,27 @@ def _account(row: User) -> Account:
 
 
 class PortalStore:
-    def __init__(self, engine: Engine) -> None:
+    """``hasher``: the argon2id parameters for passwords; None (what the portal runs with) is
+    argon2's default, memory-hard parameters. Only tests pass cheaper ones, in code: no setting
+    or environment variable lowers them."""
+
+    def __init__(self, engine: Engine, *, hasher: PasswordHasher | None = None) -> None:
         self.engine = engine
         self.sessions: sessionmaker[Session] = make_session_factory(engine)
+        self.hasher = _hasher if hasher is None else hasher
+        self._dummy_hash = (
+            _DUMMY_HASH if hasher is None else hasher.hash("equalises sign-in timing")
+        )
 
     @classmethod
-    def open(cls, url: str, *, migrate: bool = True, kek: bytes | None = None) -> PortalStore:
+    def open(
+        cls,
+        url: str,
+        *,
+        migrate: bool = True,
+        kek: bytes | None = None,
+        hasher: PasswordHasher | None = None,
+    ) -> PortalStore:
         """``kek`` unseals the drafts; None: the KEK this process's settings name (what the portal
         process, which loads its settings from the same environment, would pass)."""
         engine = make_engine(url, kek=load_settings().kek if kek is None else kek)
@@ -113,7 +128,7 @@ class PortalStore:
             upgrade_schema(engine, MIGRATIONS, VERSION_TABLE)
         else:
             load_keys(engine)
-        return cls(engine)
+        return cls(engine, hasher=hasher)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -237,7 +252,7 @@ class PortalStore:
             row = User(
                 username=username,
                 username_skeleton=look,
-                password_hash=_hasher.hash(password),
+                password_hash=self.hasher.hash(password),
                 role=role.value,
                 org=org,
                 display_name=display_name.strip()[:120],
@@ -261,12 +276,12 @@ class PortalStore:
             row = session.scalar(select(User).where(User.username == username))
             # A citizen's account has no password: it signs in through the identity provider.
             if row is None or row.disabled or not row.password_hash:
-                _verify(_DUMMY_HASH, password)
+                _verify(self.hasher, self._dummy_hash, password)
                 return None
-            if not _verify(row.password_hash, password):
+            if not _verify(self.hasher, row.password_hash, password):
                 return None
-            if _hasher.check_needs_rehash(row.password_hash):
-                row.password_hash = _hasher.hash(password)
+            if self.hasher.check_needs_rehash(row.password_hash):
+                row.password_hash = self.hasher.hash(password)
             row.last_login_at = datetime.now(UTC)
             return _account(row)
 
@@ -453,9 +468,9 @@ def _check_real_name_account(row: User) -> None:
         raise NotForRealNameSignIn("该账号已停用 / this account is disabled")
 
 
-def _verify(encoded: str, password: str) -> bool:
+def _verify(hasher: PasswordHasher, encoded: str, password: str) -> bool:
     try:
-        return _hasher.verify(encoded, password)
+        return hasher.verify(encoded, password)
     except (VerificationError, InvalidHashError):
         return False
 

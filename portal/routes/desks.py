@@ -4,6 +4,7 @@ actions. What each desk is and sends is in :mod:`portal.desks`."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -13,8 +14,10 @@ from starlette.routing import BaseRoute, Route
 
 from onestop.seal.v1 import seal_pb2
 from onestop_common import permissions
+from onestop_common.identifiers import mask_id_number
 from onestop_common.identity import Role
-from portal import formdata
+from portal import desk_queue as queue
+from portal import desk_text, formdata
 from portal.backend import BackendError, Forbidden, Missing, Rejected, Unavailable
 from portal.desks import (
     ACTIONS,
@@ -23,12 +26,13 @@ from portal.desks import (
     DeskSpec,
     UnknownSection,
     action_request,
+    history_request,
     list_request,
     shown,
 )
-from portal.i18n import enum_label, translate, translator
+from portal.i18n import translate, translator
 from portal.store import Account
-from portal.views import deadline_view, field_text, state_key
+from portal.views import field_text, state_key
 from portal.web import (
     call,
     form_items,
@@ -56,17 +60,20 @@ def desk_spec(request: Request) -> DeskSpec:
 async def desk_page(request: Request) -> Response:
     spec = desk_spec(request)
     account = await require(request, {spec.role})
-    listed = await call_desk(request, account, spec, "ListTasks", list_request(spec))
     lang = lang_of(request)
-    tasks = [
-        {
-            "task": task,
-            "state": state_key(_task_states(), "TASK_STATE_", task.state),
-            "deadline": deadline_view(task.deadline, lang, running=task.state in ACTIVE),
-            "summary": shown(task.summary, spec),
-        }
-        for task in listed.tasks
-    ]
+    slug = request.path_params["role"]
+    filters = queue.Filters.of(request.query_params)
+    if filters.history:
+        listed = await call_desk(request, account, spec, "ListTasks", history_request(spec))
+        rows = [queue.history_row(task, lang) for task in listed.tasks]
+    else:
+        listed = await call_desk(request, account, spec, "ListTasks", list_request(spec))
+        now = datetime.now(UTC)
+        rows = [
+            row
+            for row in (queue.task_row(spec, slug, task, lang, now) for task in listed.tasks)
+            if filters.keeps(row)
+        ]
     # ?part=queue: only the queue, for the page's periodic refresh (portal.js).
     fragment = request.query_params.get("part") == "queue"
     return render(
@@ -74,8 +81,11 @@ async def desk_page(request: Request) -> Response:
         "_queue.html" if fragment else "desk.html",
         fragment=fragment,
         spec=spec,
-        slug=request.path_params["role"],
-        tasks=tasks,
+        slug=slug,
+        tasks=rows,
+        total=len(listed.tasks),
+        filters=filters,
+        refresh_url=f"/desk/{slug}?{filters.query(part='queue')}",
         refresh_ms=int(QUEUE_REFRESH_SECONDS * 1000),
     )
 
@@ -100,7 +110,12 @@ def _task_states() -> Any:
 
 
 async def task_page(
-    request: Request, *, problems: list[Any] | None = None, error: str = "", status: int = 200
+    request: Request,
+    *,
+    problems: list[Any] | None = None,
+    error: str = "",
+    status: int = 200,
+    field_errors: dict[str, tuple[str, str]] | None = None,
 ) -> Response:
     spec = desk_spec(request)
     account = await require(request, {spec.role})
@@ -108,17 +123,13 @@ async def task_page(
     response = await get_task(request, account, spec, task_id)
     lang = lang_of(request)
     task = response.task
-    details = []
-    for key, value in sorted(task.details.items()):
-        if not value or key == "rejections":
-            continue
-        try:
-            label = translator(lang)(f"detail.{key}")
-        except KeyError:
-            label = key
-        if key == "enterprise_type":
-            value = enum_label("enterprise_type", value.upper(), lang)
-        details.append((label, shown(value, spec)))
+    slug = request.path_params["role"]
+    details = [(name, shown(value, spec)) for name, value in desk_text.details(task.details, lang)]
+    # Administrators read every desk; only its clerks decide (the permission table).
+    may_decide = permissions.may(account.role, permissions.DESK_DECISIONS[spec.component])
+    # The full social security numbers only when a clerk who decides asks for them (?ids=full):
+    # they check the person against the social security register; masked otherwise.
+    full_ids = spec.sees_ids and may_decide and request.query_params.get("ids") == "full"
     return render(
         request,
         "task.html",
@@ -129,11 +140,31 @@ async def task_page(
         response=response,
         state=state_key(_task_states(), "TASK_STATE_", task.state),
         active=task.state in ACTIVE,
-        # Administrators read every desk; only its clerks decide (the permission table).
-        may_decide=permissions.may(account.role, permissions.DESK_DECISIONS[spec.component]),
-        deadline=deadline_view(task.deadline, lang, running=task.state in ACTIVE),
+        may_decide=may_decide,
+        full_ids=full_ids,
+        ssn=lambda number: number if full_ids else mask_id_number(number),
+        deadline=queue.deadline(task, lang),
         details=details,
-        summary=shown(task.summary, spec),
+        summary=shown(desk_text.summary(slug, task.details, task.summary, lang), spec),
+        people=queue.people(response.form, lang) if spec.role is Role.OFFICER else [],
+        review_reasons=desk_text.review_reasons(getattr(response, "review_reasons", []), lang),
+        capital=(
+            desk_text.capital(
+                response.form.registered_capital.amount,
+                response.form.registered_capital.currency,
+                lang,
+            )
+            if spec.role is Role.OFFICER
+            else ""
+        ),
+        checks=[
+            (c.passed, desk_text.code_label(c.check, lang, ("bank_check",)), shown(c.detail, spec))
+            for c in getattr(response, "due_diligence", [])
+        ],
+        money=lambda amount: desk_text.money(amount, lang),
+        day=lambda text: desk_text.date_text(text, lang),
+        no_codes=lambda text: desk_text.no_codes(text, lang),
+        field_errors=field_errors or {},
         shown=lambda value: shown(value, spec),
         problems=problems or [],
         error=error,
@@ -162,6 +193,13 @@ async def task_action(request: Request) -> Response:
     form = await form_items(request)
     data = {k: v for k, v in text_items(form) if k != "kinds"}
     data["kinds"] = "\n".join(v for k, v in text_items(form) if k == "kinds")
+    if action == "reject" and not data.get("reason", "").strip():
+        # Checked before anything is sent: a refusal without a reason claims nothing.
+        needed = (
+            translate("desk.reject_reason_required", "zh"),
+            translate("desk.reject_reason_required", "en"),
+        )
+        return await task_page(request, status=422, field_errors={"reject-reason": needed})
     try:
         method, message = action_request(spec, action, task_id, data)
         if action != "claim":

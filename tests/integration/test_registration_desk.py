@@ -158,3 +158,30 @@ def test_an_automatic_correction_request_names_every_problem_and_reserves_nothin
     assert revoked.uscc == ""
     late = reg.correct(case_id, sample_form("自动补正"), round_=9, applicant="carol")
     assert reg.result(late).status.outcome == Outcome.OUTCOME_REJECTED
+
+
+def test_an_officers_history_lists_their_own_decisions_only(reg):
+    case_id, key = reg.issue(sample_form("决定记录"), applicant="dave")
+    task_id = reg.result(key, outcome=Outcome.OUTCOME_ACCEPTED).status.task_id
+    mine = pb.ListTasksRequest(query=desk_pb2.TaskQuery(decided_by_me=True))
+    li = reg.as_role("officer", "officer-li")
+    assert task_id not in [t.task_id for t in reg.desk.ListTasks(mine, metadata=li).tasks]
+
+    reg.desk.RejectTask(
+        pb.RejectTaskRequest(task_id=task_id, reason="名称与已登记企业近似"), metadata=li
+    )
+    reg.result(key, outcome=Outcome.OUTCOME_REJECTED)
+
+    history = list(reg.desk.ListTasks(mine, metadata=li).tasks)
+    (decided,) = [t for t in history if t.task_id == task_id]
+    assert (decided.case_id, decided.state) == (case_id, desk_pb2.TASK_STATE_REJECTED)
+    assert decided.decided_by == "officer-li" and decided.decided_at.seconds > 0
+    assert decided.reason == "名称与已登记企业近似"
+    # The latest decision first.
+    stamps = [t.decided_at.ToDatetime() for t in history]
+    assert stamps == sorted(stamps, reverse=True)
+    # Another officer's history does not have it, nor does the open queue.
+    others = reg.desk.ListTasks(mine, metadata=reg.officer()).tasks
+    assert task_id not in [t.task_id for t in others]
+    assert all(t.decided_by == "officer-wang" for t in others)
+    assert task_id not in [t.task_id for t in queue(reg)]

@@ -30,7 +30,7 @@ TASK_STATE_REJECTED: TaskState
 TASK_STATE_CANCELLED: TaskState
 
 class DeskTask(_message.Message):
-    __slots__ = ("task_id", "case_id", "step", "state", "company_name", "uscc", "summary", "deadline", "claimed_by", "created_at", "assignee_org", "details", "reason")
+    __slots__ = ("task_id", "case_id", "step", "state", "company_name", "uscc", "summary", "deadline", "claimed_by", "created_at", "assignee_org", "details", "reason", "decided_by", "decided_at")
     class DetailsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -51,6 +51,8 @@ class DeskTask(_message.Message):
     ASSIGNEE_ORG_FIELD_NUMBER: _ClassVar[int]
     DETAILS_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_AT_FIELD_NUMBER: _ClassVar[int]
     task_id: str
     case_id: str
     step: str
@@ -64,17 +66,21 @@ class DeskTask(_message.Message):
     assignee_org: str
     details: _containers.ScalarMap[str, str]
     reason: str
-    def __init__(self, task_id: _Optional[str] = ..., case_id: _Optional[str] = ..., step: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., summary: _Optional[str] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., claimed_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_org: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    decided_by: str
+    decided_at: _timestamp_pb2.Timestamp
+    def __init__(self, task_id: _Optional[str] = ..., case_id: _Optional[str] = ..., step: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., summary: _Optional[str] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., claimed_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_org: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskQuery(_message.Message):
-    __slots__ = ("states", "page_size", "page_token")
+    __slots__ = ("states", "page_size", "page_token", "decided_by_me")
     STATES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    DECIDED_BY_ME_FIELD_NUMBER: _ClassVar[int]
     states: _containers.RepeatedScalarFieldContainer[TaskState]
     page_size: int
     page_token: str
-    def __init__(self, states: _Optional[_Iterable[_Union[TaskState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    decided_by_me: bool
+    def __init__(self, states: _Optional[_Iterable[_Union[TaskState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., decided_by_me: _Optional[bool] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
     __slots__ = ("query",)
