@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import grpc
 
-from onestop.common.v1 import application_pb2
+from onestop.common.v1 import application_pb2, limits_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_common import contracts
 from onestop_common.errors import RuleViolation
@@ -39,6 +39,14 @@ CHECK_RPC = "CheckApplication"
 # Long enough for a check under load (a few database reads each), short enough that a
 # participant that is down costs the applicant a moment, not a minute.
 DEFAULT_TIMEOUT_SECONDS = 3.0
+# The contract bounds the answer's list (limits.proto's max_items on
+# ValidateApplicationResponse.rejections); a very wrong form (fifty employees, each wrong in
+# several ways) would find more.
+MAX_REJECTIONS: int = (
+    pb.ValidateApplicationResponse.DESCRIPTOR.fields_by_name["rejections"]
+    .GetOptions()
+    .Extensions[limits_pb2.max_items]
+)
 
 
 @dataclass
@@ -75,7 +83,7 @@ class ParticipantChecks:
         merged = [name_subject(v, form) for v in _unique(found) if _in_sections(v, sections)]
         return pb.ValidateApplicationResponse(
             passed=not merged,
-            rejections=rejections(merged),
+            rejections=rejections(within_contract(merged)),
             checks=checks,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
@@ -245,3 +253,21 @@ def _person_name(form: application_pb2.ApplicationForm, prefix: str) -> str:
 def _short(name: str) -> str:
     """A name as typed, cut short: never more than a short excerpt of the input is echoed."""
     return excerpt(name.strip(), 20) if name.strip() else ""
+
+
+def within_contract(found: list[RuleViolation], limit: int = MAX_REJECTIONS) -> list[RuleViolation]:
+    """The first ``limit - 1`` rejections and one saying how many more there are, when there are
+    more than the contract's list holds; ``found`` itself otherwise."""
+    if len(found) <= limit:
+        return found
+    more = len(found) - (limit - 1)
+    return [
+        *found[: limit - 1],
+        RuleViolation(
+            field="form",
+            rule="more_rejections",
+            message_zh=f"另有 {more} 处问题未列出：请先改正以上各项，再检查一次",
+            message_en=f"{more} more problems not listed: correct the ones above, then check again",
+            participant="orchestrator",
+        ),
+    ]

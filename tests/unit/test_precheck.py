@@ -9,9 +9,16 @@ import pytest
 
 from onestop.common.v1 import application_pb2
 from onestop_cli.client import load_form
-from onestop_common.errors import violation
+from onestop_common.errors import RuleViolation, violation
 from orchestrator.intake import form_violations
-from orchestrator.precheck import _in_sections, _unique, name_subject, subject_of
+from orchestrator.precheck import (
+    MAX_REJECTIONS,
+    _in_sections,
+    _unique,
+    name_subject,
+    subject_of,
+    within_contract,
+)
 from tests.support.cases import SAMPLE
 
 
@@ -118,3 +125,23 @@ def test_required_contact_and_bank_fields(form, change, field, rule):
 def test_phone_numbers_in_use_pass(form, phone):
     form.contact.phone = phone
     assert form_violations(form) == []
+
+
+def test_more_rejections_than_the_contract_holds_end_with_one_that_counts_the_rest():
+    found = [
+        RuleViolation(
+            field=f"form.employees[{i}].id_number",
+            rule="check_char",
+            message_zh="校验位错误",
+            message_en="wrong check character",
+        )
+        for i in range(MAX_REJECTIONS + 7)
+    ]
+    kept = within_contract(found)
+    assert len(kept) == MAX_REJECTIONS == 500
+    assert kept[:-1] == found[: MAX_REJECTIONS - 1]
+    last = kept[-1]
+    assert (last.field, last.rule) == ("form", "more_rejections")
+    assert "8 more problems not listed" in last.message_en
+    assert "另有 8 处问题未列出" in last.message_zh
+    assert within_contract(found[:MAX_REJECTIONS]) == found[:MAX_REJECTIONS]
