@@ -285,9 +285,9 @@ class ConsentMixin(EngineCore):
         row = self._request_of(saga, principal)
         if row is None:
             self._verified_digest(principal)
-            raise PermissionDenied(
-                "this application does not name you", message_zh="该申请未将您列为签署人"
-            )
+            # A case that does not name the caller answers as an unknown one does (AIP-193):
+            # a verified stranger learns nothing about which case ids exist.
+            raise CaseNotFound(saga.id)
         if principal.name and principal.name.strip() != row.name:
             raise PermissionDenied(
                 "the application names this ID number under another name; ask the applicant "
