@@ -42,6 +42,9 @@ def run_demo(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Completed
     )
 
 
+# Checking the bundle does not depend on the database server; the demo's PostgreSQL paths are
+# run by the twenty cases below.
+@pytest.mark.once
 def test_demo_ends_with_a_bundle_that_verifies(demo_env, tmp_path):
     result = run_demo(demo_env, tmp_path)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
