@@ -155,7 +155,10 @@ def list_tasks(
         statement = statement.where(model.assignee_org == principal.org)
     since = from_timestamp(query.active_since)
     if since is not None:
-        statement = statement.where(or_(model.decided_at.is_(None), model.decided_at >= since))
+        undecided = model.state.in_((OPEN, CLAIMED, AWAITING_APPLICANT))
+        statement = statement.where(
+            or_(undecided, model.decided_at.is_(None), model.decided_at >= since)
+        )
     if query.decided_by_me:
         statement = statement.where(model.decided_by == principal.subject).order_by(
             model.decided_at.desc(), model.id

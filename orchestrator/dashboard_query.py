@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import common_pb2
@@ -42,6 +42,7 @@ def statistics(
     _by_state(session, response)
     day_list = d.period_days(now.astimezone(SHANGHAI).date(), days)
     start = datetime.combine(day_list[0], datetime.min.time(), SHANGHAI)
+    open_or_recent = or_(Saga.finished_at.is_(None), Saga.finished_at >= start)
     cases = session.execute(
         select(
             Saga.id,
@@ -53,7 +54,7 @@ def statistics(
             Saga.company_name,
             Saga.breached,
             Saga.due_at,
-        ).where(or_(Saga.finished_at.is_(None), Saga.finished_at >= start))
+        ).where(open_or_recent)
     ).all()
     for day in d.cases_by_day(
         (d.CaseTimes(c.submitted_at, c.finished_at, c.state) for c in cases), day_list
@@ -68,21 +69,18 @@ def statistics(
         )
     # Cases still open, or finished within the period.
     in_period = {c.id: c for c in cases}
-    steps = (
-        session.execute(
-            select(
-                SagaStep.saga_id,
-                SagaStep.name,
-                SagaStep.state,
-                SagaStep.breached,
-                SagaStep.due_at,
-                SagaStep.finished_at,
-                SagaStep.rejections,
-            ).where(SagaStep.saga_id.in_(list(in_period)))
-        ).all()
-        if in_period
-        else []
-    )
+    steps = session.execute(
+        select(
+            SagaStep.saga_id,
+            SagaStep.name,
+            SagaStep.state,
+            SagaStep.breached,
+            SagaStep.due_at,
+            SagaStep.finished_at,
+            SagaStep.rejections,
+        ).where(SagaStep.saga_id.in_(select(Saga.id).where(open_or_recent)))
+    ).all()
+    steps = [s for s in steps if s.saga_id in in_period]
     words = _rule_words([c.rejections for c in in_period.values()] + [s.rejections for s in steps])
     failed_step = {s.saga_id: s.name for s in steps if s.state == e.STEP_FAILED}
     reasons = list(_compensations(in_period.values(), failed_step))
@@ -133,7 +131,7 @@ def _rule_words(blobs: Iterable[bytes | None]) -> dict[str, tuple[str, str]]:
     return words
 
 
-def _compensations(cases: Iterable[Row[Any]], failed_step: dict[str, str]) -> Iterable[d.Reason]:
+def _compensations(cases: Iterable[Any], failed_step: dict[str, str]) -> Iterable[d.Reason]:
     """One reason per case undone (or failed), or one per rule its refusal named."""
     for case in cases:
         code = case.compensation_reason
@@ -170,7 +168,7 @@ def _corrections(
 
 
 def _breaches(
-    response: pb.GetStatisticsResponse, cases: dict[str, Row[Any]], steps: Sequence[Row[Any]]
+    response: pb.GetStatisticsResponse, cases: dict[str, Any], steps: Sequence[Any]
 ) -> None:
     rows: list[tuple[datetime, pb.SlaBreach]] = []
     for case in cases.values():
@@ -185,7 +183,7 @@ def _breaches(
 
 
 def _breach(
-    case: Row[Any], step: str, due_at: datetime | None, finished_at: datetime | None
+    case: Any, step: str, due_at: datetime | None, finished_at: datetime | None
 ) -> tuple[datetime, pb.SlaBreach]:
     breach = pb.SlaBreach(
         case_id=case.id, company_name=case.company_name, step=step, state=case.state
