@@ -62,28 +62,76 @@ def _svg(title: str, desc: str, height: int, body: str, chart_id: str) -> str:
 
 
 def bar_chart(chart_id: str, title: str, bars: Sequence[Bar], empty: str) -> str:
-    """Horizontal bars, one per label, scaled to the largest value."""
+    """Horizontal bars, one per label, scaled to the largest value. Labels stand in a column
+    left of the bars; when one is too long for it (a reason in words), every label stands above
+    its bar instead, wrapped over as many lines as it needs."""
     if not bars:
         return _svg(
             title, empty, 40, f'<text x="0" y="24" class="muted">{escape(empty)}</text>', chart_id
         )
     top = max((b.value for b in bars), default=0) or 1
-    label_w = label_column([b.label for b in bars])
+    labels = [b.label for b in bars]
+    if max(text_width(label) for label in labels) + 16 > WIDTH / 2:
+        return _svg(title, _desc(bars), *_bars_under_labels(bars, top), chart_id=chart_id)
+    label_w = label_column(labels)
     plot = WIDTH - label_w - VALUE_ROOM
     rows = []
     for i, bar in enumerate(bars):
         y = i * (BAR_HEIGHT + GAP)
         width = max(0.0, bar.value / top * plot)
         rows.append(
-            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">'
-            f"{escape(fitted(bar.label, label_w - 10))}</text>"
+            f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{escape(bar.label)}</text>'
             f'<rect class="{escape(bar.css)}" x="{label_w}" y="{y}" width="{width:.1f}" '
             f'height="{BAR_HEIGHT}" rx="3"/>'
             f'<text x="{label_w + width + 6:.1f}" y="{y + 16}">{escape(bar.text)}</text>'
         )
     height = len(bars) * (BAR_HEIGHT + GAP)
-    desc = "; ".join(f"{b.label}: {b.text}" for b in bars)
-    return _svg(title, desc, height, "".join(rows), chart_id)
+    return _svg(title, _desc(bars), height, "".join(rows), chart_id)
+
+
+def _desc(bars: Sequence[Bar]) -> str:
+    return "; ".join(f"{b.label}: {b.text}" for b in bars)
+
+
+def _bars_under_labels(bars: Sequence[Bar], top: float) -> tuple[int, str]:
+    """Each label over the chart's full width, wrapped, and its bar below it: the height and
+    the drawing."""
+    plot = WIDTH - VALUE_ROOM
+    rows, y = [], 0
+    for bar in bars:
+        for line in wrap(bar.label, WIDTH - 4):
+            rows.append(f'<text x="0" y="{y + 14}">{escape(line)}</text>')
+            y += 18
+        width = max(0.0, bar.value / top * plot)
+        rows.append(
+            f'<rect class="{escape(bar.css)}" x="0" y="{y + 2}" width="{width:.1f}" '
+            f'height="{BAR_HEIGHT}" rx="3"/>'
+            f'<text x="{width + 6:.1f}" y="{y + 18}">{escape(bar.text)}</text>'
+        )
+        y += BAR_HEIGHT + GAP + 4
+    return y, "".join(rows)
+
+
+def wrap(text: str, room: float) -> list[str]:
+    """``text`` in lines no wider than ``room``: broken at a space where there is one, between
+    any two characters otherwise (Chinese has no spaces)."""
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and text_width(line + char) > room:
+            cut = line.rfind(" ")
+            if cut > 0 and char != " ":
+                lines.append(line[:cut])
+                line = line[cut + 1 :]
+            else:
+                lines.append(line.rstrip())
+                line = ""
+            if char == " " and not line:
+                continue
+        line += char
+    if line:
+        lines.append(line)
+    return lines
 
 
 @dataclass(frozen=True)
@@ -109,6 +157,8 @@ def times_chart(
         y = 30 + i * row_h
         limit_x = label_w + step.limit * scale
         parts.append(
+            f'<line class="limit" x1="{limit_x:.1f}" x2="{limit_x:.1f}" y1="{y - 3}" '
+            f'y2="{y + 2 * BAR_HEIGHT + 5}"/>'
             f'<text x="{label_w - 8}" y="{y + BAR_HEIGHT}" text-anchor="end">'
             f"{escape(fitted(step.label, label_w - 10))}</text>"
             f'<rect class="median" x="{label_w}" y="{y}" width="{step.median * scale:.1f}" '
@@ -119,8 +169,6 @@ def times_chart(
             f'width="{step.p95 * scale:.1f}" height="{BAR_HEIGHT}" rx="3"/>'
             f'<text x="{label_w + step.p95 * scale + 6:.1f}" y="{y + BAR_HEIGHT + 18}">'
             f"{step.p95:.1f} h</text>"
-            f'<line class="limit" x1="{limit_x:.1f}" x2="{limit_x:.1f}" y1="{y - 3}" '
-            f'y2="{y + 2 * BAR_HEIGHT + 5}"/>'
         )
     legend_svg, _ = _legend(
         [

@@ -355,3 +355,15 @@ def test_a_line_chart_names_its_latest_moment_and_spaces_its_labels() -> None:
     widest = charts.text_width("12-01")
     assert all(b - a >= widest for a, b in itertools.pairwise(xs))
     assert all(x + widest / 2 <= charts.WIDTH for x in xs)
+
+
+def test_a_reason_too_long_for_a_label_column_stands_whole_above_its_bar() -> None:
+    reason = "Business license · the name has a prohibited word (refused at the step)"
+    svg = charts.bar_chart("r", "t", [charts.Bar(reason, 2, "2")], "none")
+    lines = re.findall(r'<text x="0" y="[\d.]+">([^<]+)</text>', svg)
+    assert " ".join(lines) == reason and "…" not in svg
+    assert all(charts.text_width(line) <= charts.WIDTH for line in lines)
+    chinese = "营业执照 · " + "名称含有禁用字词" * 6
+    # Broken between characters, or at the space after the step (the space is the break).
+    assert "".join(charts.wrap(chinese, 200)).replace(" ", "") == chinese.replace(" ", "")
+    assert all(charts.text_width(line) <= 200 for line in charts.wrap(chinese, 200))
