@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Index, LargeBinary, String, Text, select
+from sqlalchemy import Index, LargeBinary, String, Text, or_, select
 from sqlalchemy.orm import Mapped, Session, declared_attr, mapped_column
 
 from onestop.common.v1 import common_pb2, desk_pb2
@@ -153,6 +153,12 @@ def list_tasks(
     statement = select(model).where(model.state.in_(states))
     if org_scoped and principal.role is not Role.ADMIN:
         statement = statement.where(model.assignee_org == principal.org)
+    since = from_timestamp(query.active_since)
+    if since is not None:
+        undecided = model.state.in_((OPEN, CLAIMED, AWAITING_APPLICANT))
+        statement = statement.where(
+            or_(undecided, model.decided_at.is_(None), model.decided_at >= since)
+        )
     if query.decided_by_me:
         statement = statement.where(model.decided_by == principal.subject).order_by(
             model.decided_at.desc(), model.id

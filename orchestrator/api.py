@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-import statistics
 import threading
 import time
 from collections import defaultdict
@@ -25,7 +24,7 @@ from onestop.common.v1 import application_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_common import permissions
-from onestop_common.calendar import BusinessCalendar, CalendarError
+from onestop_common.calendar import BusinessCalendar
 from onestop_common.errors import (
     Conflict,
     InvalidInput,
@@ -44,7 +43,7 @@ from onestop_common.identity import (
 )
 from onestop_common.limits import enforce_limits
 from onestop_common.protoconv import rejections, violations_of
-from orchestrator import audit, grpc_handlers
+from orchestrator import audit, dashboard_query, grpc_handlers
 from orchestrator import engine as e
 from orchestrator.caller_slots import CallerSlots
 from orchestrator.engine import CASE_ID_FORMAT, SagaEngine, corrected_form
@@ -670,51 +669,16 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         self, request: pb.GetStatisticsRequest, context: grpc.ServicerContext
     ) -> pb.GetStatisticsResponse:
         self._require(context, frozenset({Role.ADMIN}))
-        return self._statistics()
+        return self._statistics(request.days)
 
-    def _statistics(self) -> pb.GetStatisticsResponse:
-        response = pb.GetStatisticsResponse()
-        calendar = self.engine.calendar
+    def _statistics(self, days: int = 0) -> pb.GetStatisticsResponse:
+        now = self.engine.clock.now()
+        definition = self.engine.definitions.latest(self.engine.default_definition)
         with self.engine.readers() as session:
-            for state, count in session.execute(
-                select(Saga.state, func.count()).group_by(Saga.state)
-            ).all():
-                response.cases_by_state[state] = count
-            # A running case with a stuck step counts as stuck: it needs an operator.
-            stuck = session.scalar(
-                select(func.count(func.distinct(SagaStep.saga_id)))
-                .join(Saga, Saga.id == SagaStep.saga_id)
-                .where(Saga.state == e.RUNNING, SagaStep.state == e.STEP_STUCK)
+            response = dashboard_query.statistics(
+                session, definition, self.engine.calendar, now, days
             )
-            if stuck:
-                response.cases_by_state[e.RUNNING] -= stuck
-                response.cases_by_state[e.STUCK] += stuck
-            durations: dict[str, list[float]] = defaultdict(list)
-            breaches: dict[str, int] = defaultdict(int)
-            for saga in session.scalars(
-                select(Saga).order_by(Saga.submitted_at.desc()).limit(2000)
-            ).all():
-                for row in saga.steps:
-                    breaches[row.name] += int(row.breached)
-                    if row.state == e.DONE and row.started_at and row.finished_at:
-                        try:
-                            worked = calendar.working_time_between(row.started_at, row.finished_at)
-                        except CalendarError:
-                            continue  # its days are not in the calendar yet: not counted
-                        durations[row.name].append(worked.total_seconds() / 3600)
-        for step_def in self.engine.definitions.latest(self.engine.default_definition).steps:
-            values = sorted(durations[step_def.name])
-            response.steps.append(
-                pb.StepStatistics(
-                    step=step_def.name,
-                    limit_workdays=str(step_def.limit),
-                    completed=len(values),
-                    in_breach=breaches[step_def.name],
-                    median_working_hours=statistics.median(values) if values else 0.0,
-                    p95_working_hours=_percentile(values, 0.95),
-                )
-            )
-        response.calendar.CopyFrom(calendar_coverage(calendar, self.engine.clock.now()))
+        response.calendar.CopyFrom(calendar_coverage(self.engine.calendar, now))
         return response
 
 
@@ -772,13 +736,6 @@ def checks_summary(validation: pb.ValidateApplicationResponse) -> dict[str, Any]
         "unanswered": [c.participant for c in validation.checks if not c.answered],
         "elapsed_ms": round(validation.elapsed_ms, 1),
     }
-
-
-def _percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    index = min(len(values) - 1, max(0, round(q * (len(values) - 1))))
-    return values[index]
 
 
 def _check_can_read(saga: Saga, principal: Principal) -> None:

@@ -1,10 +1,13 @@
-"""Screenshots for the README: ``python scripts/screenshots.py desks``.
+"""Screenshots for the README: ``python scripts/screenshots.py desks`` (or ``dashboard``).
 
-Renders the desk pages with the portal's own routes and templates against the stand-in desk
-services of tests/unit/test_portal_desk_pages.py (task data as each service writes it), served
-by uvicorn on a free local port, and photographs them with headless Chromium (Playwright, the
-Debian ``/usr/bin/chromium`` as tests/e2e uses it): the officer's queue and task page, in
-Chinese and in English, saved to docs/screenshots/. Nothing else is started; no platform needed.
+Renders the pages with the portal's own routes and templates against stand-ins for the platform,
+served by uvicorn on a free local port, and photographs them with headless Chromium (Playwright,
+the Debian ``/usr/bin/chromium`` as tests/e2e uses it), in Chinese and in English, saved to
+docs/screenshots/. ``desks``: the officer's queue and task page against the stand-in desk
+services of tests/unit/test_portal_desk_pages.py (task data as each service writes it).
+``dashboard``: the administrator's dashboard against the stand-in orchestrator and desks of
+tests/unit/test_portal_dashboard.py, with a fortnight of desk tasks. Nothing else is started; no
+platform needed.
 
 Run from the repository root with PYTHONPATH=.:proto.
 """
@@ -29,6 +32,8 @@ DESK_PAGES = (
     ("desk-queue", "/desk/officer"),
     ("desk-task", "/desk/officer/tasks/T-OFFICER-0"),
 )
+DASHBOARD_PAGES = (("dashboard", "/admin"),)
+ADMIN = "ada"
 
 
 def free_port() -> int:
@@ -38,14 +43,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def desk_portal(data_dir: Path) -> Iterator[str]:
-    """The portal app with stand-in desk services, served on a free port: its base URL."""
+def desk_portal(data_dir: Path, what: str = "desks") -> Iterator[str]:
+    """The portal app with stand-ins for the platform, served on a free port: its base URL."""
     import uvicorn
     from argon2 import PasswordHasher
 
     from onestop_common.settings import load_settings
     from portal.app import create_app
     from portal.store import PortalStore
+    from tests.unit.test_portal_dashboard import FakePlatform
     from tests.unit.test_portal_desk_pages import PASSWORD, USERS, FakeDesks
 
     settings = load_settings(
@@ -60,7 +66,9 @@ def desk_portal(data_dir: Path) -> Iterator[str]:
     store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
     for desk, (username, org) in USERS.items():
         store.add_user(username, PASSWORD, desk, org=org)
-    app = create_app(settings, store=store, backend=FakeDesks())  # type: ignore[arg-type]
+    store.add_user(ADMIN, PASSWORD, "admin")
+    backend = FakePlatform(busy=True) if what == "dashboard" else FakeDesks()
+    app = create_app(settings, store=store, backend=backend)  # type: ignore[arg-type]
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
@@ -80,7 +88,7 @@ def desk_portal(data_dir: Path) -> Iterator[str]:
         store.close()
 
 
-def shoot_desks(base_url: str, out: Path) -> list[Path]:
+def shoot(base_url: str, out: Path, what: str = "desks") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     from tests.unit.test_portal_desk_pages import PASSWORD, USERS
@@ -98,11 +106,12 @@ def shoot_desks(base_url: str, out: Path) -> list[Path]:
                 context.add_cookies([{"name": "lang", "value": lang, "url": base_url}])
                 page = context.new_page()
                 page.goto("/login")
-                page.locator('input[name="username"]').fill(USERS["officer"][0])
+                user = ADMIN if what == "dashboard" else USERS["officer"][0]
+                page.locator('input[name="username"]').fill(user)
                 page.locator('input[name="password"]').fill(PASSWORD)
                 page.locator('form:has(input[name="password"]) [type="submit"]').click()
                 page.wait_for_url(lambda url: "/login" not in url)
-                for stem, path in DESK_PAGES:
+                for stem, path in DASHBOARD_PAGES if what == "dashboard" else DESK_PAGES:
                     page.goto(path)
                     target = out / f"{stem}-{lang}.png"
                     page.screenshot(path=str(target), full_page=True)
@@ -115,12 +124,17 @@ def shoot_desks(base_url: str, out: Path) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Screenshots of the portal for the README.")
-    parser.add_argument("what", choices=["desks"], help="which pages: desks")
+    parser.add_argument(
+        "what", choices=["desks", "dashboard"], help="which pages: desks or dashboard"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help=f"where to save (default {OUT})")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="onestop-shots-") as tmp, desk_portal(Path(tmp)) as url:
-        for path in shoot_desks(url, args.out):
+    with (
+        tempfile.TemporaryDirectory(prefix="onestop-shots-") as tmp,
+        desk_portal(Path(tmp), args.what) as url,
+    ):
+        for path in shoot(url, args.out, args.what):
             print(f"{path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
     return 0
 

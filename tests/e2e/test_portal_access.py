@@ -83,7 +83,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(platform: Platform, new
     expect(page.locator("ul.drafts")).to_have_count(0)
 
 
-def test_the_admin_dashboard_draws_cases_by_state_and_step_times(
+def test_the_admin_dashboard_draws_backlog_cases_by_state_and_step_times(
     platform: Platform, new_page: Any, screenshots: Path
 ) -> None:
     _submit_as(platform, platform.user("entrepreneur").username)
@@ -91,8 +91,13 @@ def test_the_admin_dashboard_draws_cases_by_state_and_step_times(
     page = signed_in_page(new_page, admin)
     expect(page).to_have_url(f"{platform.url}/admin")
     expect(page.locator("svg.chart").first).to_be_visible()
-    expect(page.locator("svg.chart title").first).to_have_text("案件状态分布")
+    expect(page.locator("#by-state-t")).to_have_text("案件状态分布")
     expect(page.locator("svg.chart line.limit").first).to_be_attached()
+    # The backlog of every desk, read from the five services over gRPC: a row each, none
+    # unavailable, and its chart over the last days.
+    expect(page.locator("#backlog-now tbody tr")).to_have_count(5)
+    expect(page.locator("#backlog-now td[colspan]")).to_have_count(0)
+    expect(page.locator("#backlog-days-t")).to_be_attached()
     page.screenshot(path=str(screenshots / "admin-dashboard-start.png"), full_page=True)
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from onestop.common.v1 import common_pb2, desk_pb2
 from onestop.registration.v1 import registration_pb2 as pb
@@ -185,3 +186,27 @@ def test_an_officers_history_lists_their_own_decisions_only(reg):
     assert task_id not in [t.task_id for t in others]
     assert all(t.decided_by == "officer-wang" for t in others)
     assert task_id not in [t.task_id for t in queue(reg)]
+
+
+def test_a_listing_active_since_a_moment_leaves_out_what_was_decided_before_it(reg):
+    _, key = reg.issue(sample_form("看板期间"), applicant="erin")
+    task_id = reg.result(key, outcome=Outcome.OUTCOME_ACCEPTED).status.task_id
+    reg.desk.RejectTask(
+        pb.RejectTaskRequest(task_id=task_id, reason="名称不符"), metadata=reg.officer()
+    )
+    reg.result(key, outcome=Outcome.OUTCOME_REJECTED)
+    _, open_key = reg.issue(sample_form("看板待办"), applicant="erin")
+    open_task = reg.result(open_key, outcome=Outcome.OUTCOME_ACCEPTED).status.task_id
+    admin = reg.as_role("admin", "ada")
+    everything = list(desk_pb2.TaskState.values())[1:]
+
+    def listed(since: Timestamp) -> set[str]:
+        query = desk_pb2.TaskQuery(states=everything, page_size=200, active_since=since)
+        tasks = reg.desk.ListTasks(pb.ListTasksRequest(query=query), metadata=admin).tasks
+        return {t.task_id for t in tasks}
+
+    decided = reg.desk.GetTask(pb.GetTaskRequest(task_id=task_id), metadata=admin).task.decided_at
+    assert {task_id, open_task} <= listed(decided)
+    later = Timestamp(seconds=decided.seconds + 1, nanos=decided.nanos)
+    found = listed(later)
+    assert open_task in found and task_id not in found

@@ -27,7 +27,7 @@ from onestop.common.v1 import common_pb2 as onestop_dot_common_dot_v1_dot_common
 from onestop.common.v1 import limits_pb2 as onestop_dot_common_dot_v1_dot_limits__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1conestop/common/v1/desk.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/common.proto\x1a\x1eonestop/common/v1/limits.proto\"\xa3\x04\n\x08\x44\x65skTask\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x15\n\x07\x63\x61se_id\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\x04step\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.onestop.common.v1.TaskState\x12\x14\n\x0c\x63ompany_name\x18\x05 \x01(\t\x12\x12\n\x04uscc\x18\x06 \x01(\tB\x04\xc8\xf3\x18 \x12\x16\n\x07summary\x18\x07 \x01(\tB\x05\xc8\xf3\x18\xf4\x03\x12-\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x12\n\nclaimed_by\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x0c\x61ssignee_org\x18\x0b \x01(\tB\x04\xc8\xf3\x18\x64\x12H\n\x07\x64\x65tails\x18\x0c \x03(\x0b\x32(.onestop.common.v1.DeskTask.DetailsEntryB\r\xc8\xf3\x18\xd0\x0f\xd0\xf3\x18\x64\xe0\xf3\x18\x01\x12\x19\n\x06reason\x18\r \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x12\n\ndecided_by\x18\x0e \x01(\t\x12.\n\ndecided_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\x83\x01\n\tTaskQuery\x12\x32\n\x06states\x18\x01 \x03(\x0e\x32\x1c.onestop.common.v1.TaskStateB\x04\xd0\xf3\x18\n\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x15\n\rdecided_by_me\x18\x04 \x01(\x08\"?\n\x10ListTasksRequest\x12+\n\x05query\x18\x01 \x01(\x0b\x32\x1c.onestop.common.v1.TaskQuery\"e\n\x11ListTasksResponse\x12\x31\n\x05tasks\x18\x01 \x03(\x0b\x32\x1b.onestop.common.v1.DeskTaskB\x05\xd0\xf3\x18\xc8\x01\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \"\'\n\x0eGetTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \")\n\x10\x43laimTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \">\n\x11\x43laimTaskResponse\x12)\n\x04task\x18\x01 \x01(\x0b\x32\x1b.onestop.common.v1.DeskTask\"G\n\x12\x41pproveTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x1a\n\x07\x63omment\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\"\x8e\x01\n\x11RejectTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x19\n\x06reason\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x13\n\x0b\x63orrectable\x18\x03 \x01(\x08\x12\x32\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x04\xd0\xf3\x18\x32\"?\n\x12RejectTaskResponse\x12)\n\x04task\x18\x01 \x01(\x0b\x32\x1b.onestop.common.v1.DeskTask*\xbf\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_STATE_OPEN\x10\x01\x12\x16\n\x12TASK_STATE_CLAIMED\x10\x02\x12!\n\x1dTASK_STATE_AWAITING_APPLICANT\x10\x03\x12\x13\n\x0fTASK_STATE_DONE\x10\x04\x12\x17\n\x13TASK_STATE_REJECTED\x10\x05\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1conestop/common/v1/desk.proto\x12\x11onestop.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eonestop/common/v1/common.proto\x1a\x1eonestop/common/v1/limits.proto\"\xa3\x04\n\x08\x44\x65skTask\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x15\n\x07\x63\x61se_id\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \x12\x12\n\x04step\x18\x03 \x01(\tB\x04\xc8\xf3\x18@\x12+\n\x05state\x18\x04 \x01(\x0e\x32\x1c.onestop.common.v1.TaskState\x12\x14\n\x0c\x63ompany_name\x18\x05 \x01(\t\x12\x12\n\x04uscc\x18\x06 \x01(\tB\x04\xc8\xf3\x18 \x12\x16\n\x07summary\x18\x07 \x01(\tB\x05\xc8\xf3\x18\xf4\x03\x12-\n\x08\x64\x65\x61\x64line\x18\x08 \x01(\x0b\x32\x1b.onestop.common.v1.Deadline\x12\x12\n\nclaimed_by\x18\t \x01(\t\x12.\n\ncreated_at\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1a\n\x0c\x61ssignee_org\x18\x0b \x01(\tB\x04\xc8\xf3\x18\x64\x12H\n\x07\x64\x65tails\x18\x0c \x03(\x0b\x32(.onestop.common.v1.DeskTask.DetailsEntryB\r\xc8\xf3\x18\xd0\x0f\xd0\xf3\x18\x64\xe0\xf3\x18\x01\x12\x19\n\x06reason\x18\r \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x12\n\ndecided_by\x18\x0e \x01(\t\x12.\n\ndecided_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a.\n\x0c\x44\x65tailsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xb5\x01\n\tTaskQuery\x12\x32\n\x06states\x18\x01 \x03(\x0e\x32\x1c.onestop.common.v1.TaskStateB\x04\xd0\xf3\x18\n\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x18\n\npage_token\x18\x03 \x01(\tB\x04\xc8\xf3\x18 \x12\x15\n\rdecided_by_me\x18\x04 \x01(\x08\x12\x30\n\x0c\x61\x63tive_since\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"?\n\x10ListTasksRequest\x12+\n\x05query\x18\x01 \x01(\x0b\x32\x1c.onestop.common.v1.TaskQuery\"e\n\x11ListTasksResponse\x12\x31\n\x05tasks\x18\x01 \x03(\x0b\x32\x1b.onestop.common.v1.DeskTaskB\x05\xd0\xf3\x18\xc8\x01\x12\x1d\n\x0fnext_page_token\x18\x02 \x01(\tB\x04\xc8\xf3\x18 \"\'\n\x0eGetTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \")\n\x10\x43laimTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \">\n\x11\x43laimTaskResponse\x12)\n\x04task\x18\x01 \x01(\x0b\x32\x1b.onestop.common.v1.DeskTask\"G\n\x12\x41pproveTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x1a\n\x07\x63omment\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\"\x8e\x01\n\x11RejectTaskRequest\x12\x15\n\x07task_id\x18\x01 \x01(\tB\x04\xc8\xf3\x18 \x12\x19\n\x06reason\x18\x02 \x01(\tB\t\xc8\xf3\x18\xd0\x0f\xe0\xf3\x18\x01\x12\x13\n\x0b\x63orrectable\x18\x03 \x01(\x08\x12\x32\n\x06\x66ields\x18\x04 \x03(\x0b\x32\x1c.onestop.common.v1.RejectionB\x04\xd0\xf3\x18\x32\"?\n\x12RejectTaskResponse\x12)\n\x04task\x18\x01 \x01(\x0b\x32\x1b.onestop.common.v1.DeskTask*\xbf\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x13\n\x0fTASK_STATE_OPEN\x10\x01\x12\x16\n\x12TASK_STATE_CLAIMED\x10\x02\x12!\n\x1dTASK_STATE_AWAITING_APPLICANT\x10\x03\x12\x13\n\x0fTASK_STATE_DONE\x10\x04\x12\x17\n\x13TASK_STATE_REJECTED\x10\x05\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -74,28 +74,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REJECTTASKREQUEST'].fields_by_name['reason']._serialized_options = b'\310\363\030\320\017\340\363\030\001'
   _globals['_REJECTTASKREQUEST'].fields_by_name['fields']._loaded_options = None
   _globals['_REJECTTASKREQUEST'].fields_by_name['fields']._serialized_options = b'\320\363\0302'
-  _globals['_TASKSTATE']._serialized_start=1432
-  _globals['_TASKSTATE']._serialized_end=1623
+  _globals['_TASKSTATE']._serialized_start=1482
+  _globals['_TASKSTATE']._serialized_end=1673
   _globals['_DESKTASK']._serialized_start=149
   _globals['_DESKTASK']._serialized_end=696
   _globals['_DESKTASK_DETAILSENTRY']._serialized_start=650
   _globals['_DESKTASK_DETAILSENTRY']._serialized_end=696
   _globals['_TASKQUERY']._serialized_start=699
-  _globals['_TASKQUERY']._serialized_end=830
-  _globals['_LISTTASKSREQUEST']._serialized_start=832
-  _globals['_LISTTASKSREQUEST']._serialized_end=895
-  _globals['_LISTTASKSRESPONSE']._serialized_start=897
-  _globals['_LISTTASKSRESPONSE']._serialized_end=998
-  _globals['_GETTASKREQUEST']._serialized_start=1000
-  _globals['_GETTASKREQUEST']._serialized_end=1039
-  _globals['_CLAIMTASKREQUEST']._serialized_start=1041
-  _globals['_CLAIMTASKREQUEST']._serialized_end=1082
-  _globals['_CLAIMTASKRESPONSE']._serialized_start=1084
-  _globals['_CLAIMTASKRESPONSE']._serialized_end=1146
-  _globals['_APPROVETASKREQUEST']._serialized_start=1148
-  _globals['_APPROVETASKREQUEST']._serialized_end=1219
-  _globals['_REJECTTASKREQUEST']._serialized_start=1222
-  _globals['_REJECTTASKREQUEST']._serialized_end=1364
-  _globals['_REJECTTASKRESPONSE']._serialized_start=1366
-  _globals['_REJECTTASKRESPONSE']._serialized_end=1429
+  _globals['_TASKQUERY']._serialized_end=880
+  _globals['_LISTTASKSREQUEST']._serialized_start=882
+  _globals['_LISTTASKSREQUEST']._serialized_end=945
+  _globals['_LISTTASKSRESPONSE']._serialized_start=947
+  _globals['_LISTTASKSRESPONSE']._serialized_end=1048
+  _globals['_GETTASKREQUEST']._serialized_start=1050
+  _globals['_GETTASKREQUEST']._serialized_end=1089
+  _globals['_CLAIMTASKREQUEST']._serialized_start=1091
+  _globals['_CLAIMTASKREQUEST']._serialized_end=1132
+  _globals['_CLAIMTASKRESPONSE']._serialized_start=1134
+  _globals['_CLAIMTASKRESPONSE']._serialized_end=1196
+  _globals['_APPROVETASKREQUEST']._serialized_start=1198
+  _globals['_APPROVETASKREQUEST']._serialized_end=1269
+  _globals['_REJECTTASKREQUEST']._serialized_start=1272
+  _globals['_REJECTTASKREQUEST']._serialized_end=1414
+  _globals['_REJECTTASKRESPONSE']._serialized_start=1416
+  _globals['_REJECTTASKRESPONSE']._serialized_end=1479
 # @@protoc_insertion_point(module_scope)

@@ -71,16 +71,18 @@ class DeskTask(_message.Message):
     def __init__(self, task_id: _Optional[str] = ..., case_id: _Optional[str] = ..., step: _Optional[str] = ..., state: _Optional[_Union[TaskState, str]] = ..., company_name: _Optional[str] = ..., uscc: _Optional[str] = ..., summary: _Optional[str] = ..., deadline: _Optional[_Union[_common_pb2.Deadline, _Mapping]] = ..., claimed_by: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., assignee_org: _Optional[str] = ..., details: _Optional[_Mapping[str, str]] = ..., reason: _Optional[str] = ..., decided_by: _Optional[str] = ..., decided_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class TaskQuery(_message.Message):
-    __slots__ = ("states", "page_size", "page_token", "decided_by_me")
+    __slots__ = ("states", "page_size", "page_token", "decided_by_me", "active_since")
     STATES_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     DECIDED_BY_ME_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_SINCE_FIELD_NUMBER: _ClassVar[int]
     states: _containers.RepeatedScalarFieldContainer[TaskState]
     page_size: int
     page_token: str
     decided_by_me: bool
-    def __init__(self, states: _Optional[_Iterable[_Union[TaskState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., decided_by_me: _Optional[bool] = ...) -> None: ...
+    active_since: _timestamp_pb2.Timestamp
+    def __init__(self, states: _Optional[_Iterable[_Union[TaskState, str]]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., decided_by_me: _Optional[bool] = ..., active_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListTasksRequest(_message.Message):
     __slots__ = ("query",)

@@ -337,27 +337,87 @@ class GetBundleResponse(_message.Message):
     def __init__(self, chunk: _Optional[bytes] = ..., total_size: _Optional[int] = ..., sha256: _Optional[str] = ..., file_name: _Optional[str] = ...) -> None: ...
 
 class GetStatisticsRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("days",)
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    days: int
+    def __init__(self, days: _Optional[int] = ...) -> None: ...
 
 class StepStatistics(_message.Message):
-    __slots__ = ("step", "limit_workdays", "completed", "in_breach", "median_working_hours", "p95_working_hours")
+    __slots__ = ("step", "limit_workdays", "completed", "in_breach", "median_working_hours", "p95_working_hours", "median_wall_hours", "p95_wall_hours", "without_office_time", "limit_working_hours")
     STEP_FIELD_NUMBER: _ClassVar[int]
     LIMIT_WORKDAYS_FIELD_NUMBER: _ClassVar[int]
     COMPLETED_FIELD_NUMBER: _ClassVar[int]
     IN_BREACH_FIELD_NUMBER: _ClassVar[int]
     MEDIAN_WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
     P95_WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
+    MEDIAN_WALL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    P95_WALL_HOURS_FIELD_NUMBER: _ClassVar[int]
+    WITHOUT_OFFICE_TIME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_WORKING_HOURS_FIELD_NUMBER: _ClassVar[int]
     step: str
     limit_workdays: str
     completed: int
     in_breach: int
     median_working_hours: float
     p95_working_hours: float
-    def __init__(self, step: _Optional[str] = ..., limit_workdays: _Optional[str] = ..., completed: _Optional[int] = ..., in_breach: _Optional[int] = ..., median_working_hours: _Optional[float] = ..., p95_working_hours: _Optional[float] = ...) -> None: ...
+    median_wall_hours: float
+    p95_wall_hours: float
+    without_office_time: int
+    limit_working_hours: float
+    def __init__(self, step: _Optional[str] = ..., limit_workdays: _Optional[str] = ..., completed: _Optional[int] = ..., in_breach: _Optional[int] = ..., median_working_hours: _Optional[float] = ..., p95_working_hours: _Optional[float] = ..., median_wall_hours: _Optional[float] = ..., p95_wall_hours: _Optional[float] = ..., without_office_time: _Optional[int] = ..., limit_working_hours: _Optional[float] = ...) -> None: ...
+
+class CasesOnDay(_message.Message):
+    __slots__ = ("day", "submitted", "in_progress", "completed", "compensated", "failed")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    IN_PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    COMPENSATED_FIELD_NUMBER: _ClassVar[int]
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    submitted: int
+    in_progress: int
+    completed: int
+    compensated: int
+    failed: int
+    def __init__(self, day: _Optional[str] = ..., submitted: _Optional[int] = ..., in_progress: _Optional[int] = ..., completed: _Optional[int] = ..., compensated: _Optional[int] = ..., failed: _Optional[int] = ...) -> None: ...
+
+class ReasonCount(_message.Message):
+    __slots__ = ("kind", "step", "category", "rule", "message_zh", "message_en", "count")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_ZH_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_EN_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    step: str
+    category: str
+    rule: str
+    message_zh: str
+    message_en: str
+    count: int
+    def __init__(self, kind: _Optional[str] = ..., step: _Optional[str] = ..., category: _Optional[str] = ..., rule: _Optional[str] = ..., message_zh: _Optional[str] = ..., message_en: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class SlaBreach(_message.Message):
+    __slots__ = ("case_id", "company_name", "step", "due_at", "finished_at", "state")
+    CASE_ID_FIELD_NUMBER: _ClassVar[int]
+    COMPANY_NAME_FIELD_NUMBER: _ClassVar[int]
+    STEP_FIELD_NUMBER: _ClassVar[int]
+    DUE_AT_FIELD_NUMBER: _ClassVar[int]
+    FINISHED_AT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    case_id: str
+    company_name: str
+    step: str
+    due_at: _timestamp_pb2.Timestamp
+    finished_at: _timestamp_pb2.Timestamp
+    state: str
+    def __init__(self, case_id: _Optional[str] = ..., company_name: _Optional[str] = ..., step: _Optional[str] = ..., due_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., finished_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
 
 class GetStatisticsResponse(_message.Message):
-    __slots__ = ("cases_by_state", "steps", "calendar")
+    __slots__ = ("cases_by_state", "steps", "calendar", "cases_by_day", "reasons", "breaches", "breach_count", "days")
     class CasesByStateEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -368,10 +428,20 @@ class GetStatisticsResponse(_message.Message):
     CASES_BY_STATE_FIELD_NUMBER: _ClassVar[int]
     STEPS_FIELD_NUMBER: _ClassVar[int]
     CALENDAR_FIELD_NUMBER: _ClassVar[int]
+    CASES_BY_DAY_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    BREACHES_FIELD_NUMBER: _ClassVar[int]
+    BREACH_COUNT_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
     cases_by_state: _containers.ScalarMap[str, int]
     steps: _containers.RepeatedCompositeFieldContainer[StepStatistics]
     calendar: CalendarCoverage
-    def __init__(self, cases_by_state: _Optional[_Mapping[str, int]] = ..., steps: _Optional[_Iterable[_Union[StepStatistics, _Mapping]]] = ..., calendar: _Optional[_Union[CalendarCoverage, _Mapping]] = ...) -> None: ...
+    cases_by_day: _containers.RepeatedCompositeFieldContainer[CasesOnDay]
+    reasons: _containers.RepeatedCompositeFieldContainer[ReasonCount]
+    breaches: _containers.RepeatedCompositeFieldContainer[SlaBreach]
+    breach_count: int
+    days: int
+    def __init__(self, cases_by_state: _Optional[_Mapping[str, int]] = ..., steps: _Optional[_Iterable[_Union[StepStatistics, _Mapping]]] = ..., calendar: _Optional[_Union[CalendarCoverage, _Mapping]] = ..., cases_by_day: _Optional[_Iterable[_Union[CasesOnDay, _Mapping]]] = ..., reasons: _Optional[_Iterable[_Union[ReasonCount, _Mapping]]] = ..., breaches: _Optional[_Iterable[_Union[SlaBreach, _Mapping]]] = ..., breach_count: _Optional[int] = ..., days: _Optional[int] = ...) -> None: ...
 
 class CalendarCoverage(_message.Message):
     __slots__ = ("years", "next_year_missing")
