@@ -14,9 +14,11 @@ from onestop_common.nameko_kit import business_now, grpc_entrypoint
 
 def clerk_desk(stub: type, workflow: Any, require_clerk: Callable[[Principal], Principal]) -> Any:
     """A base class for the service with the desk RPCs of ``stub`` (ListTasks, GetTask,
-    ClaimTask, ApproveTask, RejectTask). Each answers with the ``workflow`` module's function of
-    the same name (``list_tasks`` …), called as ``(uow, principal, subject, now)``: the caller
-    checked by ``require_clerk``, one transaction of the service's ``store``, the business time.
+    ClaimTask, ApproveTask, RejectTask). ListTasks and ClaimTask are answered by the ``workflow``
+    module's ``CLERKS`` (a ``clerk_workflow.ClerkWorkflow``: the same at every such desk), the
+    others by its function of the same name (``get_task`` …); each called as
+    ``(uow, principal, subject, now)``: the caller checked by ``require_clerk``, one transaction
+    of the service's ``store``, the business time.
 
     Made per service because a gRPC entrypoint is bound to its stub when the class is made
     (the service names it as a variable typed Any: mypy cannot follow a base class made at run
@@ -34,7 +36,7 @@ def clerk_desk(stub: type, workflow: Any, require_clerk: Callable[[Principal], P
 
         @at_desk
         def ListTasks(self, request: desk_pb2.ListTasksRequest, context: Any) -> Any:
-            return self._decide(workflow.list_tasks, request.query)
+            return self._decide(workflow.CLERKS.list_tasks, request.query)
 
         @at_desk
         def GetTask(self, request: desk_pb2.GetTaskRequest, context: Any) -> Any:
@@ -42,7 +44,7 @@ def clerk_desk(stub: type, workflow: Any, require_clerk: Callable[[Principal], P
 
         @at_desk
         def ClaimTask(self, request: desk_pb2.ClaimTaskRequest, context: Any) -> Any:
-            return self._decide(workflow.claim_task, request.task_id)
+            return self._decide(workflow.CLERKS.claim_task, request.task_id)
 
         @at_desk
         def ApproveTask(self, request: desk_pb2.ApproveTaskRequest, context: Any) -> Any:

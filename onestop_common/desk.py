@@ -387,6 +387,12 @@ def correction_requested(
     )
 
 
+def compensated(reason: str, now: datetime) -> common_pb2.StepStatus:
+    """A compensation's answer: DONE by the platform, whether there was anything left to undo or
+    not (a repeat finds nothing live)."""
+    return step_status(common_pb2.OUTCOME_DONE, decided_by="platform", reason=reason, now=now)
+
+
 def step_status(
     outcome: int,
     *,

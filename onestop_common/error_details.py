@@ -24,7 +24,8 @@ from google.rpc import error_details_pb2, status_pb2
 
 from onestop.common.v1 import common_pb2
 from onestop_common.errors import ErrorCode, OneStopError, RuleViolation
-from onestop_common.protoconv import grpc_code, rejections
+from onestop_common.grpc_status import grpc_code
+from onestop_common.protoconv import rejections
 
 # Names the platform in ErrorInfo.domain: reasons are unique within it.
 DOMAIN = "onestop.gov.cn"

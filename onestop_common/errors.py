@@ -2,7 +2,7 @@
 
 Errors carry a bilingual message and, for bad input, the list of rejections (field + rule +
 Chinese + English) so callers can show each problem next to its field. Nothing here knows a
-transport: the gRPC layer maps each code to a status once (``protoconv.grpc_code``).
+transport: the gRPC layer maps each code to a status once (``grpc_status.grpc_code``).
 """
 
 from __future__ import annotations

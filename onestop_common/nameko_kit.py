@@ -54,6 +54,7 @@ from onestop_common.calendar_schedule import IMPORTED, parse_schedule
 from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
 from onestop_common.errors import InvalidInput, OneStopError
 from onestop_common.green_grpc import GreenChannel
+from onestop_common.grpc_status import grpc_code, status_for
 from onestop_common.identity import (
     METADATA_KEY,
     Principal,
@@ -72,7 +73,6 @@ from onestop_common.outbox import (
 
 # Re-exported: services imported them from here before they moved.
 from onestop_common.participant import UnitOfWork, run_saga_action, withdrawn  # noqa: F401
-from onestop_common.protoconv import grpc_code, status_for
 from onestop_common.reflection import V1ALPHA_STUB, describing
 from onestop_common.settings import Settings
 from onestop_common.transient import (

@@ -90,6 +90,11 @@ class UnitOfWork:
             stored.result = result.SerializeToString()
         self.emit_result(rpc, result)
 
+    def answer_saga(self, rpc: str, task: TaskMixin, result: Message) -> None:
+        """A desk's final answer (``result``) to the saga action ``rpc`` that ``task`` was opened
+        for: routed with the task's command context, naming the task."""
+        self.answer_later(rpc, task.command_context, result, task_id=task.id)
+
     def remember(self, key: str, result: Message) -> None:
         remember_result(
             self.session,

@@ -1,6 +1,7 @@
-"""Conversions between protobuf messages and Python values: timestamps, Decimal money, rejections,
-the gRPC status code and google.rpc.Status an error travels in, and a message as someone not
-entitled to the people's numbers in it sees it."""
+"""Conversions between protobuf messages and Python values: timestamps, Decimal money, rejections
+(and those a google.rpc.Status carries), and a message as someone not entitled to the people's
+numbers in it sees it. Protobuf only: the gRPC status code an error travels as is
+``onestop_common.grpc_status``'s."""
 
 from __future__ import annotations
 
@@ -9,32 +10,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
-import grpc
-from google.protobuf import any_pb2
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
-from google.rpc import code_pb2, status_pb2
+from google.rpc import status_pb2
 
 from onestop.common.v1 import common_pb2
 from onestop_common.clock import SHANGHAI
-from onestop_common.errors import ErrorCode, InvalidInput, OneStopError, RuleViolation, violation
+from onestop_common.errors import InvalidInput, RuleViolation, violation
 from onestop_common.identifiers import mask_account_number, mask_id_number, mask_phone
 
 M = TypeVar("M", bound=Message)
-
-# The one place an error's kind becomes a gRPC status code.
-_GRPC_CODES = {
-    ErrorCode.INVALID_ARGUMENT: grpc.StatusCode.INVALID_ARGUMENT,
-    ErrorCode.NOT_FOUND: grpc.StatusCode.NOT_FOUND,
-    ErrorCode.FAILED_PRECONDITION: grpc.StatusCode.FAILED_PRECONDITION,
-    ErrorCode.ALREADY_EXISTS: grpc.StatusCode.ALREADY_EXISTS,
-    ErrorCode.UNAUTHENTICATED: grpc.StatusCode.UNAUTHENTICATED,
-    ErrorCode.PERMISSION_DENIED: grpc.StatusCode.PERMISSION_DENIED,
-    ErrorCode.UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
-    ErrorCode.RESOURCE_EXHAUSTED: grpc.StatusCode.RESOURCE_EXHAUSTED,
-    ErrorCode.INTERNAL: grpc.StatusCode.INTERNAL,
-}
 
 
 def timestamp(value: datetime | None) -> Timestamp:
@@ -135,25 +121,6 @@ def violations_of(items: Iterable[common_pb2.Rejection]) -> tuple[RuleViolation,
         )
         for r in items
     )
-
-
-def grpc_code(error: OneStopError) -> grpc.StatusCode:
-    """The gRPC status code ``error`` travels as."""
-    return _GRPC_CODES[error.code]
-
-
-def status_for(error: OneStopError) -> status_pb2.Status:
-    """The rich gRPC status for an error: code, bilingual message, rejections as details."""
-    status = status_pb2.Status(code=grpc_code(error).value[0], message=str(error))
-    if error.violations:
-        detail = any_pb2.Any()
-        detail.Pack(common_pb2.Rejections(rejections=rejections(error.violations)))
-        status.details.append(detail)
-    return status
-
-
-def internal_status(message: str) -> status_pb2.Status:
-    return status_pb2.Status(code=code_pb2.INTERNAL, message=message)
 
 
 def rejections_from_status(status: status_pb2.Status) -> Sequence[common_pb2.Rejection]:

@@ -42,7 +42,7 @@ class CounterMixin:
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
 
-
-def next_serial(session: Session, counters: type[CounterMixin], series: str) -> int:
-    """The next number of a series; the counter row is locked until the transaction ends."""
-    return take_numbers(session, counters, "name", "value", series)
+    @classmethod
+    def next_serial(cls, session: Session, series: str) -> int:
+        """The next number of a series; the counter row is locked until the transaction ends."""
+        return take_numbers(session, cls, "name", "value", series)

@@ -30,8 +30,8 @@ from onestop_common.calendar_schedule import (
 )
 from onestop_common.db import transaction
 from onestop_common.errors import OneStopError
+from onestop_common.grpc_status import status_for
 from onestop_common.identity import principal_from_metadata
-from onestop_common.protoconv import status_for
 from orchestrator.models import CalendarImport
 
 log = logging.getLogger(__name__)

@@ -24,10 +24,10 @@ from onestop.signing.v1 import signing_pb2_grpc as pb_grpc
 from onestop_common import permissions
 from onestop_common.errors import InvalidInput, OneStopError, PermissionDenied, violation
 from onestop_common.grpc_options import MAX_BUNDLE_MESSAGE_BYTES, server_options
+from onestop_common.grpc_status import internal_status, status_for
 from onestop_common.identity import Principal, Role, principal_from_metadata
 from onestop_common.lifeline import wait_for_stop_signal
 from onestop_common.pki import SigningIdentity
-from onestop_common.protoconv import internal_status, status_for
 from onestop_common.reflection import enable_reflection
 from onestop_common.settings import SIGNER, Settings
 from onestop_common.signing import (

@@ -10,17 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from onestop_common import serials
 from svc_bank import domain
 from svc_bank.models import CLOSED, LIVE, OPEN, PENDING, REJECTED, WITHDRAWN, Account, Counter
 
 
 class CompanyHasBasicAccount(Exception):
     """The database refused a second live basic account for the company."""
-
-
-def next_serial(session: Session, series: str) -> int:
-    return serials.next_serial(session, Counter, series)
 
 
 def live_account(session: Session, uscc: str) -> Account | None:
@@ -107,13 +102,13 @@ def add_account(
 
 def open_account(session: Session, account: Account, now: datetime, decided_by: str) -> None:
     """Gives the account its number, files it with the central bank and issues the notice."""
-    serial = next_serial(session, f"account:{account.bank_code}")
+    serial = Counter.next_serial(session, f"account:{account.bank_code}")
     account.account_number = domain.account_number(account.bank_code, account.division_code, serial)
     account.filing_number = domain.filing_number(
-        account.division_code, next_serial(session, "filing")
+        account.division_code, Counter.next_serial(session, "filing")
     )
     account.notice_number = domain.notice_number(
-        account.bank_code, now.date(), next_serial(session, f"notice:{account.bank_code}")
+        account.bank_code, now.date(), Counter.next_serial(session, f"notice:{account.bank_code}")
     )
     account.state = OPEN
     account.opened_at = now

@@ -20,14 +20,12 @@ import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from google.protobuf.message import Message
-
 from onestop.bank.v1 import bank_pb2 as pb
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop_common import desk
-from onestop_common.calendar import BusinessCalendar
+from onestop_common.clerk_workflow import ClerkWorkflow, still_pending
 from onestop_common.decisions import AUTO, route
-from onestop_common.errors import Conflict, RuleViolation, violation
+from onestop_common.errors import RuleViolation, violation
 from onestop_common.identifiers import mask_account_number
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
@@ -41,9 +39,8 @@ log = logging.getLogger(__name__)
 Outcome = common_pb2.Outcome
 RPC = "OpenAccount"
 COMPENSATION = "CloseAccount"
-_calendar = BusinessCalendar()
 # Each bank's clerks see only the tasks of their own bank.
-_queue = desk.Queue(Task, org_scoped=True)
+CLERKS = ClerkWorkflow(desk.Queue(Task, org_scoped=True))
 
 
 def already_answered(uow: UnitOfWork, request: pb.OpenAccountRequest) -> bool:
@@ -224,7 +221,7 @@ def close_account(
     session = uow.session
     case_id = request.context.case_id
     reason = request.reason or "case compensated"
-    desk.cancel_case_tasks(session, Task, case_id, now, reason)
+    CLERKS.withdraw_case(uow, case_id, reason, now)
     number = ""
     for account in store.live_accounts_for_case(session, case_id):
         store.close(account, now, reason)
@@ -240,9 +237,7 @@ def close_account(
         previous = store.account_for_case(session, case_id)
         number = (previous.account_number or "") if previous is not None else ""
     return pb.CloseAccountResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_DONE, decided_by="platform", reason=reason, now=now
-        ),
+        status=desk.compensated(reason, now),
         account_number=number,
     )
 
@@ -250,17 +245,11 @@ def close_account(
 # --------------------------------------------------------------------------- the clerk's desk
 
 
-def list_tasks(
-    uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> desk_pb2.ListTasksResponse:
-    return _queue.page(uow.session, principal, query, _calendar, now)
-
-
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = _queue.task(uow.session, principal, task_id)
-    response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
+    task = CLERKS.task(uow, principal, task_id)
+    response = pb.GetTaskResponse(task=CLERKS.task_message(task, now))
     account = store.account_for_case(uow.session, task.case_id)
     if account is not None:
         response.account.CopyFrom(api.account_message(account))
@@ -268,32 +257,20 @@ def get_task(
     return response
 
 
-def claim_task(
-    uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> desk_pb2.ClaimTaskResponse:
-    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
-
-
 def _pending_account(uow: UnitOfWork, task: desk.TaskMixin) -> Account:
     account = store.account_for_case(uow.session, task.case_id, for_update=True)
-    if account is None or account.state != PENDING:
-        raise Conflict(
-            f"the account of task {task.id} is no longer waiting for a decision",
-            message_zh=f"任务 {task.id} 对应的开户申请已不在待审核状态",
-        )
-    return account
+    return still_pending(account, task, pending=PENDING, what_en="the account", what_zh="开户申请")
 
 
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
-    desk.decide(task, principal, desk.DONE, now, request.comment)
+    task = CLERKS.decided(uow, principal, request.task_id, desk.DONE, now, request.comment)
     account = _pending_account(uow, task)
     store.open_account(uow.session, account, now, principal.subject)
-    _answer_saga(uow, task, _opened(uow, account, principal.subject, now))
+    uow.answer_saga(RPC, task, _opened(uow, account, principal.subject, now))
     return pb.ApproveTaskResponse(
-        task=desk.task_message(task, _calendar, now), account=api.account_message(account)
+        task=CLERKS.task_message(task, now), account=api.account_message(account)
     )
 
 
@@ -303,8 +280,7 @@ def reject_task(
     reason = desk.required_reason(request.reason)
     if request.correctable:
         return _return_for_correction(uow, principal, request, reason, now)
-    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
-    desk.decide(task, principal, desk.REJECTED, now, reason)
+    task = CLERKS.decided(uow, principal, request.task_id, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
     store.reject(account, principal.subject, reason)
     result = pb.OpenAccountResponse(
@@ -316,8 +292,8 @@ def reject_task(
             rejections=api.clerk_rejection(reason),
         )
     )
-    _answer_saga(uow, task, result)
-    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    uow.answer_saga(RPC, task, result)
+    return desk_pb2.RejectTaskResponse(task=CLERKS.task_message(task, now))
 
 
 def _return_for_correction(
@@ -331,15 +307,9 @@ def _return_for_correction(
     task is closed and the pending account withdrawn (no number was given, nothing filed), so
     the company's one basic account is free again for the corrected OpenAccount of the case."""
     fields = api.DESK.correction_fields(request.fields, reason)
-    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
-    desk.decide(task, principal, desk.REJECTED, now, reason)
+    task = CLERKS.decided(uow, principal, request.task_id, desk.REJECTED, now, reason)
     account = _pending_account(uow, task)
     store.withdraw(account, principal.subject, f"returned for correction: {reason}")
     status = desk.correction_requested(task, principal, fields, reason, now)
-    _answer_saga(uow, task, pb.OpenAccountResponse(status=status))
-    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
-
-
-def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:
-    """The desk's final answer to the saga action the task was opened for."""
-    uow.answer_later(RPC, task.command_context, result, task_id=task.id)
+    uow.answer_saga(RPC, task, pb.OpenAccountResponse(status=status))
+    return desk_pb2.RejectTaskResponse(task=CLERKS.task_message(task, now))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from onestop.common.v1.common_pb2 import CommandContext
-from onestop_common import desk, serials
+from onestop_common import desk
 from svc_social_insurance.domain import Assessment, EnrolmentPlan
 from svc_social_insurance.models import (
     ACTIVE,
@@ -20,7 +20,6 @@ from svc_social_insurance.models import (
     PENDING,
     REGISTERED,
     REJECTED,
-    Counter,
     Employer,
     Enrolment,
     Task,
@@ -35,10 +34,6 @@ class PersonAlreadyEnrolled(Exception):
 
 class EmployerAlreadyRegistered(Exception):
     """The database refused a second live registration of the same company."""
-
-
-def next_serial(session: Session, series: str) -> int:
-    return serials.next_serial(session, Counter, series)
 
 
 def enrolled_elsewhere(

@@ -33,15 +33,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from google.protobuf.message import Message
 from sqlalchemy.orm import Session
 
 from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
-from onestop_common.calendar import BusinessCalendar
+from onestop_common.clerk_workflow import ClerkWorkflow, still_pending
 from onestop_common.decisions import AUTO, REFUSE, route
-from onestop_common.errors import Conflict, RuleViolation, violation
+from onestop_common.errors import RuleViolation, violation
 from onestop_common.identity import Principal
 from onestop_common.participant import UnitOfWork
 from onestop_common.protoconv import rejections
@@ -54,19 +53,14 @@ from svc_social_insurance.domain import (
     assess_registration,
     registration_number,
 )
-from svc_social_insurance.models import PENDING, Employer, Task
+from svc_social_insurance.models import PENDING, Counter, Employer, Task
 from svc_social_insurance.reference import rate_table
 
 log = logging.getLogger(__name__)
 Outcome = common_pb2.Outcome
 PARTICIPANT = api.PARTICIPANT
 RPC = "RegisterEmployer"
-_calendar = BusinessCalendar()
-_queue = desk.Queue(Task)
-
-
-def calendar() -> BusinessCalendar:
-    return _calendar
+CLERKS = ClerkWorkflow(desk.Queue(Task))
 
 
 @dataclass(frozen=True)
@@ -152,7 +146,7 @@ def register_employer(
     assert decision != REFUSE
     automatic = decision == AUTO
     decided_by = f"auto:{table.version}" if automatic else ""
-    serial = store.next_serial(session, f"si:{request.division_code}")
+    serial = Counter.next_serial(session, f"si:{request.division_code}")
     try:
         employer = store.add_employer(
             session,
@@ -291,7 +285,7 @@ def cancel_registration(
     session = uow.session
     case_id = request.context.case_id
     reason = request.reason or "case compensated"
-    desk.cancel_case_tasks(session, Task, case_id, now, reason)
+    CLERKS.withdraw_case(uow, case_id, reason, now)
     cancelled = 0
     number = ""
     for employer in store.live_employers_for_case(session, case_id):
@@ -307,9 +301,7 @@ def cancel_registration(
         previous = store.employer_for_case(session, case_id)
         number = previous.registration_number if previous is not None else ""
     return pb.CancelEmployerRegistrationResponse(
-        status=desk.step_status(
-            Outcome.OUTCOME_DONE, decided_by="platform", reason=reason, now=now
-        ),
+        status=desk.compensated(reason, now),
         registration_number=number,
         enrolments_cancelled=cancelled,
     )
@@ -318,50 +310,33 @@ def cancel_registration(
 # --------------------------------------------------------------------------- the clerk's desk
 
 
-def list_tasks(
-    uow: UnitOfWork, principal: Principal, query: desk_pb2.TaskQuery, now: datetime
-) -> desk_pb2.ListTasksResponse:
-    return _queue.page(uow.session, principal, query, _calendar, now)
-
-
 def get_task(
     uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
 ) -> pb.GetTaskResponse:
-    task = _queue.task(uow.session, principal, task_id)
+    task = CLERKS.task(uow, principal, task_id)
     employer = store.employer_for_task(uow.session, task)
-    response = pb.GetTaskResponse(task=desk.task_message(task, _calendar, now))
+    response = pb.GetTaskResponse(task=CLERKS.task_message(task, now))
     if employer is not None:
         response.employer.CopyFrom(api.employer_message(employer, full_ids=True))
     return response
 
 
-def claim_task(
-    uow: UnitOfWork, principal: Principal, task_id: str, now: datetime
-) -> desk_pb2.ClaimTaskResponse:
-    return _queue.claimed(uow.session, principal, task_id, _calendar, now)
-
-
 def _pending_employer(uow: UnitOfWork, task: desk.TaskMixin) -> Employer:
     employer = store.employer_for_task(uow.session, task, for_update=True)
-    if employer is None or employer.state != PENDING:
-        raise Conflict(
-            f"the registration of task {task.id} is no longer waiting for a decision",
-            message_zh=f"任务 {task.id} 对应的社保登记已不在待审核状态",
-        )
-    return employer
+    return still_pending(
+        employer, task, pending=PENDING, what_en="the registration", what_zh="社保登记"
+    )
 
 
 def approve_task(
     uow: UnitOfWork, principal: Principal, request: desk_pb2.ApproveTaskRequest, now: datetime
 ) -> pb.ApproveTaskResponse:
-    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
-    desk.decide(task, principal, desk.DONE, now, request.comment)
+    task = CLERKS.decided(uow, principal, request.task_id, desk.DONE, now, request.comment)
     employer = _pending_employer(uow, task)
     store.register(employer, now, principal.subject)
-    result = _registered(uow, employer, principal.subject, now)
-    _answer_saga(uow, task, result)
+    uow.answer_saga(RPC, task, _registered(uow, employer, principal.subject, now))
     return pb.ApproveTaskResponse(
-        task=desk.task_message(task, _calendar, now),
+        task=CLERKS.task_message(task, now),
         employer=api.employer_message(employer, full_ids=True),
     )
 
@@ -375,37 +350,22 @@ def reject_task(
     the task is closed and the registration withdrawn, its people free again."""
     fields = api.clerk_fields(request.fields, request.reason, required=request.correctable)
     reason = desk.required_reason(request.reason)
-    task = _queue.task(uow.session, principal, request.task_id, for_update=True)
-    desk.decide(task, principal, desk.REJECTED, now, reason)
+    task = CLERKS.decided(uow, principal, request.task_id, desk.REJECTED, now, reason)
     employer = _pending_employer(uow, task)
     store.reject(employer, now, principal.subject, reason)
     if request.correctable:
         task.details = {**(task.details or {}), "correction_requested": _field_list(fields)}
-        status = desk.step_status(
-            Outcome.OUTCOME_CORRECTION_REQUESTED,
-            decided_by=principal.subject,
-            reason=reason,
-            task_id=task.id,
-            now=now,
-            rejections=fields,
-        )
-    else:
-        status = desk.step_status(
-            Outcome.OUTCOME_REJECTED,
-            decided_by=principal.subject,
-            reason=reason,
-            task_id=task.id,
-            now=now,
-            rejections=fields or api.clerk_rejection(reason),
-        )
-    _answer_saga(uow, task, pb.RegisterEmployerResponse(status=status))
-    return desk_pb2.RejectTaskResponse(task=desk.task_message(task, _calendar, now))
+    status = desk.step_status(
+        Outcome.OUTCOME_CORRECTION_REQUESTED if request.correctable else Outcome.OUTCOME_REJECTED,
+        decided_by=principal.subject,
+        reason=reason,
+        task_id=task.id,
+        now=now,
+        rejections=fields if request.correctable else fields or api.clerk_rejection(reason),
+    )
+    uow.answer_saga(RPC, task, pb.RegisterEmployerResponse(status=status))
+    return desk_pb2.RejectTaskResponse(task=CLERKS.task_message(task, now))
 
 
 def _field_list(fields: Sequence[common_pb2.Rejection]) -> str:
     return ", ".join(f.field for f in fields)
-
-
-def _answer_saga(uow: UnitOfWork, task: desk.TaskMixin, result: Message) -> None:
-    """The clerk's final answer to the saga action the task was opened for."""
-    uow.answer_later(RPC, task.command_context, result, task_id=task.id)

@@ -64,7 +64,7 @@ def approve_task(
         session, row, package, status, basis, vat.rules, decided_by=principal.subject, now=env.now
     )
     result = registered(uow, row, env, decided_by=principal.subject, task_id=task.id)
-    _answer_saga(uow, task, result)
+    uow.answer_saga(REGISTER, task, result)
     log.info("task %s approved by %s", task.id, principal.subject, extra={"case_id": task.case_id})
     return invoice_pb2.ApproveTaskResponse(
         task=desk.task_message(task, env.calendar, env.now), taxpayer=result.taxpayer
@@ -99,8 +99,7 @@ def reject_task(
         decided_by=principal.subject,
         reason=reason,
     )
-    result.status.task_id = task.id
-    _answer_saga(uow, task, result)
+    uow.answer_saga(REGISTER, task, result)
     log.info("task %s rejected by %s", task.id, principal.subject, extra={"case_id": task.case_id})
     return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
@@ -128,7 +127,7 @@ def _return_for_correction(
         )
     session.delete(row)
     status = desk.correction_requested(task, principal, fields, reason, env.now)
-    _answer_saga(uow, task, invoice_pb2.RegisterTaxpayerResponse(status=status))
+    uow.answer_saga(REGISTER, task, invoice_pb2.RegisterTaxpayerResponse(status=status))
     return desk_pb2.RejectTaskResponse(task=desk.task_message(task, env.calendar, env.now))
 
 
@@ -140,13 +139,6 @@ def _task_taxpayer(session: Session, task: desk.TaskMixin) -> Taxpayer:
             message_zh=f"任务 {task.id} 没有待核定的税务登记",
         )
     return row
-
-
-def _answer_saga(
-    uow: UnitOfWork, task: desk.TaskMixin, result: invoice_pb2.RegisterTaxpayerResponse
-) -> None:
-    """The tax staff's final answer to the saga action the task was opened for."""
-    uow.answer_later(REGISTER, task.command_context, result)
 
 
 def get_task(

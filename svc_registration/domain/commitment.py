@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from onestop_common.clock import SHANGHAI, to_shanghai
+from onestop_common.clock import to_shanghai
+from onestop_common.commitment import COMMITMENT_DAYS, commitment_due, commitment_last_day
 from onestop_common.errors import RuleViolation
 from onestop_common.identifiers import mask_id_number
 from svc_registration.domain.form import Application, Commitment, Person
 from svc_registration.domain.results import CreditStatus, _v
-
-# 告知承诺制: the seed document gives the applicant 60 days "自承诺之日起" (from the day of the
-# commitment) to supply the promised materials; see ``commitment_terms``.
-COMMITMENT_DAYS = 60
 
 _MATERIAL_CODE = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 
@@ -176,17 +173,11 @@ class CommitmentTerms:
 
 
 def commitment_terms(committed_at: datetime) -> CommitmentTerms:
-    """The terms for a commitment made at ``committed_at`` (timezone-aware)."""
+    """The terms for a commitment made at ``committed_at`` (timezone-aware): the 告知承诺制 gives
+    the applicant ``COMMITMENT_DAYS`` "自承诺之日起" (onestop_common.commitment, the one rule the
+    orchestrator applies too)."""
     made = to_shanghai(committed_at, "committed_at")
-    last_day = made.date() + timedelta(days=COMMITMENT_DAYS)
-    # 24:00 of the last day is 00:00 of the next (a fixed +08:00 zone: no DST to step over).
-    end = datetime.combine(last_day + timedelta(days=1), datetime.min.time(), SHANGHAI)
-    return CommitmentTerms(made, last_day, end)
-
-
-def commitment_due(committed_at: datetime) -> datetime:
-    """The instant the commitment period ends: 24:00 of the 60th day after the commitment."""
-    return commitment_terms(committed_at).due_at
+    return CommitmentTerms(made, commitment_last_day(made), commitment_due(made))
 
 
 def commitment_made_at(

@@ -30,6 +30,7 @@ Outcome = common_pb2.Outcome
 TASK_PREFIX = "SEAL"
 TASK_KIND = "seal_order"
 AUTO_DECISION = "auto:electronic-only"
+ISSUE = "IssueSeals"
 
 
 def issue_seals(
@@ -38,7 +39,7 @@ def issue_seals(
     """Saga action: order the case's seal set (once per case, whatever the retries)."""
     response = run_saga_action(
         uow,
-        "IssueSeals",
+        ISSUE,
         request,
         seal_pb2.IssueSealsResponse,
         lambda uow: _order_seals(uow, request, env),
@@ -247,13 +248,6 @@ def _order_response(session: Session, order: SealOrder, env: Env) -> seal_pb2.Is
         seal_maker_id=order.seal_maker_id,
         seal_maker_name=seal_maker_name(order.seal_maker_id),
     )
-
-
-def answer_saga(
-    uow: UnitOfWork, task: desk.TaskMixin, response: seal_pb2.IssueSealsResponse
-) -> None:
-    """The seal maker's final answer to the saga action the task was opened for."""
-    uow.answer_later("IssueSeals", task.command_context, response)
 
 
 # --------------------------------------------------------------------------- RevokeSeals

@@ -15,7 +15,7 @@ from onestop_common.participant import UnitOfWork
 from svc_seal import domain, grpc_api
 from svc_seal import store as db
 from svc_seal.actions.env import Env
-from svc_seal.actions.saga import answer_saga, done_response, make_seals, seal_maker_name
+from svc_seal.actions.saga import ISSUE, done_response, make_seals, seal_maker_name
 from svc_seal.domain import OrderState, SealState
 from svc_seal.models import SealOrder, Task
 
@@ -98,8 +98,8 @@ def complete_task(
         )
     seals = make_seals(uow, order, env)
     desk.decide(task, principal, desk.DONE, env.now)
-    answer_saga(
-        uow, task, done_response(order, seals, env, decided_by=principal.subject, task_id=task.id)
+    uow.answer_saga(
+        ISSUE, task, done_response(order, seals, env, decided_by=principal.subject, task_id=task.id)
     )
     log.info("case %s: seal order %s completed by %s", task.case_id, order.id, principal.subject)
     return seal_pb2.CompleteTaskResponse(
@@ -134,8 +134,8 @@ def reject_task(
     refusal = violation(
         "seals", "seal_maker_rejected", f"刻章企业拒绝了订单：{reason}", f"the seal maker: {reason}"
     )
-    answer_saga(
-        uow,
+    uow.answer_saga(
+        ISSUE,
         task,
         seal_pb2.IssueSealsResponse(
             status=desk.step_status(
@@ -171,8 +171,8 @@ def _return_for_correction(
         seal.state = SealState.CANCELLED
     order.state = OrderState.WITHDRAWN
     order.reason = f"returned for correction: {reason}"
-    answer_saga(
-        uow,
+    uow.answer_saga(
+        ISSUE,
         task,
         seal_pb2.IssueSealsResponse(
             status=desk.correction_requested(task, principal, fields, reason, env.now),

@@ -14,17 +14,20 @@ workflow the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import IntegrityError
 
 import svc_bank
 from onestop.bank.v1 import bank_pb2 as pb
-from onestop.common.v1 import application_pb2, common_pb2
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop_common import desk
 from onestop_common import messaging as m
+from onestop_common.errors import Conflict
+from onestop_common.identity import Principal, Role
 from svc_bank import lookups, workflow
 from svc_bank.lookups import Facts
 from svc_bank.models import CLOSED, OPEN, PENDING, WITHDRAWN, Account, Inbox, Outbox, Task
@@ -323,3 +326,67 @@ def test_account_and_id_numbers_are_sealed_at_rest_and_the_bank_reads_them_back(
         )
         copy.account_number = number
         uow.session.add(copy)
+
+
+# --------------------------------------------------------------------------- the clerk's desk
+
+CLERK = Principal("clerk.icbc", Role.BANK_CLERK, org="102")
+
+
+def decide(bank: Bank, action: Any, request: Any) -> Any:
+    with bank.db.unit_of_work() as uow:
+        return action(uow, CLERK, request, NOW)
+
+
+def test_the_clerks_approval_opens_the_account_and_answers_the_saga(bank: Bank) -> None:
+    accepted = bank.open(opening(), auto=False)
+    task_id = accepted.status.task_id
+
+    with bank.db.unit_of_work() as uow:
+        [listed] = workflow.CLERKS.list_tasks(uow, CLERK, desk_pb2.TaskQuery(), NOW).tasks
+    claimed = decide(bank, workflow.CLERKS.claim_task, task_id)
+    approved = decide(bank, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+    assert listed.task_id == task_id and claimed.task.state == desk_pb2.TASK_STATE_CLAIMED
+    assert approved.task.state == desk_pb2.TASK_STATE_DONE
+    assert bank.account().state == OPEN and approved.account.account_number
+    answer = bank.db.results(workflow.RPC)[-1].message
+    assert answer.status.outcome == Outcome.OUTCOME_DONE and answer.status.task_id == task_id
+    assert answer.status.decided_by == CLERK.subject
+    assert answer.context.case_id == CASE
+    with pytest.raises(Conflict, match="already done"):
+        decide(bank, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+
+def test_a_task_whose_account_no_longer_waits_cannot_be_approved(bank: Bank) -> None:
+    task_id = bank.open(opening(), auto=False).status.task_id
+    with bank.db.unit_of_work() as uow:
+        account = uow.session.get(Account, bank.account().id)
+        assert account is not None
+        account.state = WITHDRAWN
+
+    with pytest.raises(Conflict, match=f"the account of task {task_id} is no longer waiting"):
+        decide(bank, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+
+def test_the_clerk_returns_an_application_for_correction_and_frees_the_account(
+    bank: Bank,
+) -> None:
+    task_id = bank.open(opening(), auto=False).status.task_id
+
+    decide(
+        bank,
+        workflow.reject_task,
+        desk_pb2.RejectTaskRequest(
+            task_id=task_id,
+            reason="支行名称有误",
+            correctable=True,
+            fields=[common_pb2.Rejection(field="form.bank.branch_name")],
+        ),
+    )
+
+    assert bank.account().state == WITHDRAWN
+    answer = bank.db.results(workflow.RPC)[-1].message
+    assert answer.status.outcome == Outcome.OUTCOME_CORRECTION_REQUESTED
+    assert answer.status.task_id == task_id
+    assert [r.field for r in answer.status.rejections] == ["form.bank.branch_name"]

@@ -26,6 +26,7 @@ from onestop_cli.client import load_form
 from onestop_common.error_details import details_of, standard_status
 from onestop_common.errors import InvalidInput
 from onestop_common.grpc_options import MAX_DOCUMENT_BYTES, MAX_MESSAGE_BYTES, channel_options
+from onestop_common.grpc_status import grpc_code
 from onestop_common.limits import (
     DEFAULT_MAX_ITEMS,
     DEFAULT_MAX_LENGTH,
@@ -35,7 +36,6 @@ from onestop_common.limits import (
     excerpt,
     limit_violations,
 )
-from onestop_common.protoconv import grpc_code
 from orchestrator import api, grpc_handlers
 from orchestrator.intake import form_violations
 from orchestrator.page_tokens import PageTokens

@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from onestop_common.errors import ErrorCode, OneStopError
-from onestop_common.protoconv import grpc_code
+from onestop_common.grpc_status import grpc_code
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSPORTS = ("grpc", "grpc_status", "nameko_grpc", "google.protobuf", "nameko", "sqlalchemy")
@@ -54,6 +54,16 @@ def _domain_modules() -> list[str]:
 
 
 PURE_MODULES = (*_domain_modules(), *SHARED_PURE)
+# Protobuf and SQLAlchemy are theirs to use, gRPC is not: only the transports map an error's
+# ErrorCode to a gRPC status (onestop_common.grpc_status).
+GRPC_FREE = (
+    "onestop_common.protoconv",
+    "onestop_common.participant",
+    "onestop_common.desk",
+    "svc_invoice.actions",
+    "svc_social_insurance.workflow",
+    "svc_bank.grpc_api",
+)
 
 
 def test_every_service_has_a_pure_domain_to_check() -> None:
@@ -61,15 +71,28 @@ def test_every_service_has_a_pure_domain_to_check() -> None:
     assert services and services == {name.split(".")[0] for name in _domain_modules()}
 
 
-@pytest.mark.parametrize("module", PURE_MODULES)
-def test_pure_module_imports_no_transport(module: str) -> None:
-    code = f"NAME = {module!r}\nTRANSPORTS = {TRANSPORTS!r}\n{PROBE}"
+def _culprits(module: str, transports: tuple[str, ...]) -> dict[str, str]:
+    """Which of ``transports`` importing ``module`` alone loads, each with the module it came in
+    with."""
+    code = f"NAME = {module!r}\nTRANSPORTS = {transports!r}\n{PROBE}"
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    culprits = json.loads(result.stdout.strip().splitlines()[-1])
+    found: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return found
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_pure_module_imports_no_transport(module: str) -> None:
+    culprits = _culprits(module, TRANSPORTS)
     assert culprits == {}, f"{module} pulls in transports (first with): {culprits}"
+
+
+@pytest.mark.parametrize("module", GRPC_FREE)
+def test_use_case_module_loads_no_grpc(module: str) -> None:
+    culprits = _culprits(module, ("grpc", "grpc_status", "nameko_grpc"))
+    assert culprits == {}, f"{module} pulls in gRPC (first with): {culprits}"
 
 
 def test_every_error_code_travels_as_a_grpc_status() -> None:

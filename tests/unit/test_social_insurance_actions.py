@@ -9,14 +9,17 @@ the tests wrap the workflow the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
 import svc_social_insurance
-from onestop.common.v1 import application_pb2, common_pb2
+from onestop.common.v1 import application_pb2, common_pb2, desk_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2 as pb
 from onestop_common import desk
 from onestop_common import messaging as m
+from onestop_common.errors import Conflict
+from onestop_common.identity import Principal, Role
 from svc_social_insurance import store, workflow
 from svc_social_insurance.models import (
     ACTIVE,
@@ -294,3 +297,74 @@ def test_id_numbers_are_sealed_at_rest_and_the_service_reads_them_back(
     assert {e.id_number for e in si.db.rows(Enrolment)} == employees
     with si.db.unit_of_work() as uow:
         assert store.enrolled_elsewhere(uow.session, employees) == employees
+
+
+# --------------------------------------------------------------------------- the clerk's desk
+
+CLERK = Principal("clerk.si", Role.SI_CLERK)
+
+
+def decide(si: SocialInsurance, action: Any, request: Any) -> Any:
+    with si.db.unit_of_work() as uow:
+        return action(uow, CLERK, request, NOW)
+
+
+def test_the_clerks_approval_registers_the_employer_and_answers_the_saga(
+    si: SocialInsurance,
+) -> None:
+    task_id = si.register(registration(), auto=False).status.task_id
+
+    with si.db.unit_of_work() as uow:
+        [listed] = workflow.CLERKS.list_tasks(uow, CLERK, desk_pb2.TaskQuery(), NOW).tasks
+    read = decide(si, workflow.get_task, task_id)
+    approved = decide(si, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+    assert listed.task_id == task_id and read.employer.uscc == USCC
+    assert approved.task.state == desk_pb2.TASK_STATE_DONE
+    assert si.employer().state != PENDING
+    answer = si.db.results(workflow.RPC)[-1].message
+    assert answer.status.outcome == Outcome.OUTCOME_DONE and answer.status.task_id == task_id
+    assert answer.status.decided_by == CLERK.subject and answer.context.case_id == CASE
+    with pytest.raises(Conflict, match="already done"):
+        decide(si, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+
+def test_a_task_whose_registration_no_longer_waits_cannot_be_approved(
+    si: SocialInsurance,
+) -> None:
+    task_id = si.register(registration(), auto=False).status.task_id
+    with si.db.unit_of_work() as uow:
+        employer = uow.session.get(Employer, si.employer().id)
+        assert employer is not None
+        employer.state = CANCELLED
+
+    with pytest.raises(Conflict, match=f"the registration of task {task_id} is no longer waiting"):
+        decide(si, workflow.approve_task, desk_pb2.ApproveTaskRequest(task_id=task_id))
+
+
+@pytest.mark.parametrize("correctable", [False, True])
+def test_the_clerks_refusal_withdraws_the_registration(
+    si: SocialInsurance, correctable: bool
+) -> None:
+    task_id = si.register(registration(), auto=False).status.task_id
+    field = common_pb2.Rejection(field="form.employees[0].hire_date")
+
+    decide(
+        si,
+        workflow.reject_task,
+        desk_pb2.RejectTaskRequest(
+            task_id=task_id,
+            reason="入职日期有误",
+            correctable=correctable,
+            fields=[field] if correctable else [],
+        ),
+    )
+
+    answer = si.db.results(workflow.RPC)[-1].message
+    expected = Outcome.OUTCOME_CORRECTION_REQUESTED if correctable else Outcome.OUTCOME_REJECTED
+    assert answer.status.outcome == expected and answer.status.task_id == task_id
+    assert si.employer().state != PENDING
+    [task] = si.db.rows(Task)
+    assert task.state == desk.REJECTED
+    assert ("correction_requested" in task.details) is correctable
+    assert len(answer.status.rejections) == 1
