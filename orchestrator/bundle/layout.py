@@ -536,7 +536,7 @@ class TableTags:
             if span:
                 attributes["ColSpan"] = span
             leaf = not isinstance(value, list | tuple | Flowable)
-            self._enter(tagging.element(role, canvas if leaf else None, **attributes))
+            self._enter(tagging.element(role, canvas if leaf else None, attributes=attributes))
         elif event in ("endCell", "endRow", "endTable"):
             self._exit()
 

@@ -25,7 +25,7 @@ The helpers do nothing when no ``Tagger`` is active, so a flowable can still be 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -84,9 +84,15 @@ class Tagger:
         self._stack = [self.root, sect]
         return sect
 
-    def add(self, role: str, *, alt: str | None = None, **attributes: str | int) -> Element:
+    def add(
+        self,
+        role: str,
+        *,
+        alt: str | None = None,
+        attributes: Mapping[str, str | int] | None = None,
+    ) -> Element:
         """A new element under the current one, not entered."""
-        element = Element(role, alt, dict(attributes))
+        element = Element(role, alt, dict(attributes or {}))
         self.current.kids.append(element)
         return element
 
@@ -159,7 +165,11 @@ def active() -> Tagger | None:
 
 @contextmanager
 def element(
-    role: str, canvas: Canvas | None = None, *, alt: str | None = None, **attributes: str | int
+    role: str,
+    canvas: Canvas | None = None,
+    *,
+    alt: str | None = None,
+    attributes: Mapping[str, str | int] | None = None,
 ) -> Iterator[Element | None]:
     """A structure element under the current one. With ``canvas``, what is drawn inside is its
     content (a leaf); without, its kids are the elements opened inside."""
@@ -167,7 +177,7 @@ def element(
     if tagger is None:
         yield None
         return
-    new = tagger.add(role, alt=alt, **attributes)
+    new = tagger.add(role, alt=alt, attributes=attributes)
     with tagger.enter(new):
         if canvas is None:
             yield new
