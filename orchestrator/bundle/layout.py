@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -303,7 +303,8 @@ def render_document(
                 PageTemplate("body", [body], onPageEnd=end),
             ]
         )
-        with tagging.recording(state.tagger):
+        # The counting pass's pages are thrown away: only the final pass records the tags.
+        with tagging.recording(state.tagger) if total else nullcontext():
             doc.build(story(state))
         if total == state.pages:
             return buffer.getvalue(), state
@@ -508,6 +509,8 @@ class TableTags:
         self._open.pop().close()
 
     def __call__(self, table: Table, event: str, *args: Any) -> None:
+        if tagging.active() is None:
+            return
         canvas = table.canv
         if event in ("startBG", "startLines"):
             self._enter(tagging.artifact(canvas))
