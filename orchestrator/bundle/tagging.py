@@ -37,6 +37,7 @@ from reportlab.pdfgen.canvas import Canvas
 from orchestrator.bundle.model import BundleError
 
 LANGUAGE = "zh-CN"
+CELLS = ("TH", "TD")
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,17 @@ def element(
     attributes: Mapping[str, str | int] | None = None,
 ) -> Iterator[Element | None]:
     """A structure element under the current one. With ``canvas``, what is drawn inside is its
-    content (a leaf); without, its kids are the elements opened inside."""
+    content (a leaf); without, its kids are the elements opened inside.
+
+    A paragraph in a table cell is no element of its own: it is the cell's content (fewer
+    objects for a validator to read, and a screen reader announces the cell's text alike)."""
     tagger = _ACTIVE.get()
     if tagger is None:
         yield None
+        return
+    if role == "P" and canvas is not None and tagger.current.role in CELLS:
+        with tagger.mark(canvas, tagger.current):
+            yield tagger.current
         return
     new = tagger.add(role, alt=alt, attributes=attributes)
     with tagger.enter(new):
