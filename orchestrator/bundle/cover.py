@@ -16,6 +16,7 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table,
 
 from onestop_common.calendar import BusinessCalendar, CalendarError
 from onestop_common.signing import Attachment
+from orchestrator.bundle import tagging
 from orchestrator.bundle.layout import (
     ACCENT,
     BAR,
@@ -31,6 +32,7 @@ from orchestrator.bundle.layout import (
     Fonts,
     RenderState,
     SectionStart,
+    TableTags,
     decimal_text,
     fit,
     hours,
@@ -93,7 +95,7 @@ def cover_story(
     ]
     return [
         SectionStart(state, *TITLE, titled=False),
-        Paragraph(TITLE[0], sheet["cover_title"]),
+        para(TITLE[0], sheet["cover_title"], role="H1"),
         para("COMPANY START-UP E-LICENSE BUNDLE", sheet["cover_sub"]),
         para(
             "天津市宝坻区 企业开办“一窗通办”平台 · Tianjin Baodi District OneStop platform",
@@ -172,13 +174,19 @@ def _signature_box(
     clock_zh, clock_en = clock_texts(inputs)
     heading = ParagraphStyle("box_heading", parent=sheet["small"], textColor=ACCENT, fontSize=8)
     cells = [
-        [para("电子签名与时间  Electronic signature and times", heading)],
+        [para("电子签名与时间  Electronic signature and times", heading, role="H3")],
         [para(text, sheet["small"])],
         [para(clock_zh, sheet["small"])],
         [para(english, sheet["note"])],
         [para(clock_en, sheet["note"])],
     ]
-    box = Table(cells, colWidths=[CONTENT_WIDTH], splitInRow=1, hAlign="LEFT")
+    box = Table(
+        cells,
+        colWidths=[CONTENT_WIDTH],
+        splitInRow=1,
+        hAlign="LEFT",
+        renderCB=TableTags(layout=True),
+    )
     box.setStyle(
         TableStyle(
             [
@@ -302,7 +310,27 @@ class Timeline(Flowable):  # type: ignore[misc]
         rest = (self.fonts, self.bars[fit_rows:], self.inputs, self.hours_per_day)
         return [Timeline(*args, legend=False), Timeline(*rest, legend=self.legend)]
 
+    def alt(self) -> str:
+        """The chart in words, for a screen reader: each step's time against its limit."""
+        rows = []
+        for bar in self.bars:
+            verdict = (
+                f"超时 {hours(bar.used - bar.limit)} 小时 over by {hours(bar.used - bar.limit)} h"
+                if bar.breached
+                else "未超时 within the limit"
+            )
+            rows.append(
+                f"{bar.label_zh}（{bar.label_en}，{bar.detail}）："
+                f"用时 {hours(bar.used)} / 时限 {hours(bar.limit)} 工作小时 "
+                f"{hours(bar.used)} of {hours(bar.limit)} working hours, {verdict}"
+            )
+        return "办理时限图 Chart of working hours per step against its limit. " + "；".join(rows)
+
     def draw(self) -> None:
+        with tagging.element("Figure", self.canv, alt=self.alt()):
+            self._draw()
+
+    def _draw(self) -> None:
         c, f = self.canv, self.fonts
         hours_per_day = self.hours_per_day
         case_limit = self.inputs.case_limit_workdays * hours_per_day

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -40,7 +41,9 @@ from onestop.common.v1 import common_pb2
 from onestop_common.clock import to_shanghai
 from onestop_common.fonts import cjk_font
 from onestop_common.protoconv import from_timestamp
+from orchestrator.bundle import tagging
 from orchestrator.bundle.model import BundleError, BundleInputs
+from orchestrator.bundle.tagging import Element, Tagger
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -83,7 +86,8 @@ def bundle_fonts() -> Fonts:
 
 @dataclass(frozen=True)
 class Placement:
-    """An issued impression PDF to lay onto a page after rendering (vector, as issued)."""
+    """An issued impression PDF to lay onto a page after rendering (vector, as issued), as the
+    content of a tagged figure when ``mcid`` is given."""
 
     page: int
     x: float
@@ -91,13 +95,15 @@ class Placement:
     width: float
     height: float
     pdf: bytes
+    mcid: int | None = None
 
 
 @dataclass
 class RenderState:
     """One rendering pass: the section being laid out and the impressions to merge afterwards.
 
-    ``total`` is the page count from the previous pass (0 on the first, counting, pass).
+    ``total`` is the page count from the previous pass (0 on the first, counting, pass);
+    ``tagger`` records the structure tree (see ``tagging``), ``heading`` the section's title.
     """
 
     inputs: BundleInputs
@@ -108,6 +114,8 @@ class RenderState:
     section_page: int = 0
     section_titled: bool = True
     placements: list[Placement] = field(default_factory=list)
+    tagger: Tagger = field(default_factory=Tagger)
+    heading: Element | None = None
 
     def styles(self) -> dict[str, ParagraphStyle]:
         return styles(self.fonts)
@@ -182,36 +190,50 @@ def _draw_frame(canvas: Canvas, state: RenderState, number: int) -> None:
     fonts = state.fonts
     text = frame_text(state.inputs, number, state.total, fonts)
     canvas.saveState()
-    canvas.setStrokeColor(ACCENT)
-    canvas.setLineWidth(1.6)
-    canvas.line(MARGIN, HEADER_RULE, PAGE_WIDTH - MARGIN, HEADER_RULE)
-    canvas.setLineWidth(0.5)
-    low = HEADER_RULE - HEADER_RULE_GAP
-    canvas.line(MARGIN, low, PAGE_WIDTH - MARGIN, low)
-    canvas.setStrokeColor(RULE)
-    canvas.line(MARGIN, FOOTER_RULE, PAGE_WIDTH - MARGIN, FOOTER_RULE)
-    for line in (*text.header, *text.footer):
+    # Running header and footer: page furniture, not read aloud.
+    with tagging.artifact(canvas, "Header"):
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(1.6)
+        canvas.line(MARGIN, HEADER_RULE, PAGE_WIDTH - MARGIN, HEADER_RULE)
+        canvas.setLineWidth(0.5)
+        low = HEADER_RULE - HEADER_RULE_GAP
+        canvas.line(MARGIN, low, PAGE_WIDTH - MARGIN, low)
+        _draw_lines(canvas, fonts, text.header)
+    with tagging.artifact(canvas, "Footer"):
+        canvas.setStrokeColor(RULE)
+        canvas.line(MARGIN, FOOTER_RULE, PAGE_WIDTH - MARGIN, FOOTER_RULE)
+        _draw_lines(canvas, fonts, text.footer)
+    canvas.restoreState()
+
+
+def _draw_lines(canvas: Canvas, fonts: Fonts, lines: Sequence[FrameLine]) -> None:
+    for line in lines:
         canvas.setFillColor(ACCENT if line.accent else MUTED)
         canvas.setFont(fonts.sans, line.size)
         if line.right:
             canvas.drawRightString(line.x, line.y, line.text)
         else:
             canvas.drawString(line.x, line.y, line.text)
-    canvas.restoreState()
 
 
-def _draw_title(canvas: Canvas, fonts: Fonts, title: str, english: str) -> None:
+def _draw_title(
+    canvas: Canvas, fonts: Fonts, title: str, english: str, heading: Element | None
+) -> None:
+    """The page title: the section's heading on its first page (``heading``), a running header
+    (an artifact) on the pages it continues on."""
     canvas.saveState()
-    canvas.setFillColor(INK)
-    canvas.setFont(fonts.song, 20)
-    canvas.drawString(MARGIN, TITLE_BASELINE, title)
-    width = canvas.stringWidth(title, fonts.song, 20)
-    canvas.setFont(fonts.sans, 10)
-    canvas.setFillColor(MUTED)
-    canvas.drawString(MARGIN + width + 4 * mm, TITLE_BASELINE + 1, english)
-    canvas.setStrokeColor(ACCENT)
-    canvas.setLineWidth(0.8)
-    canvas.line(MARGIN, TITLE_BASELINE - 4 * mm, MARGIN + 22 * mm, TITLE_BASELINE - 4 * mm)
+    with tagging.mark(canvas, heading) if heading else tagging.artifact(canvas, "Header"):
+        canvas.setFillColor(INK)
+        canvas.setFont(fonts.song, 20)
+        canvas.drawString(MARGIN, TITLE_BASELINE, title)
+        width = canvas.stringWidth(title, fonts.song, 20)
+        canvas.setFont(fonts.sans, 10)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN + width + 4 * mm, TITLE_BASELINE + 1, english)
+    with tagging.artifact(canvas):
+        canvas.setStrokeColor(ACCENT)
+        canvas.setLineWidth(0.8)
+        canvas.line(MARGIN, TITLE_BASELINE - 4 * mm, MARGIN + 22 * mm, TITLE_BASELINE - 4 * mm)
     canvas.restoreState()
 
 
@@ -221,13 +243,14 @@ def _end_page(state: RenderState, canvas: Canvas, _doc: Any) -> None:
     _draw_frame(canvas, state, number)
     title, english = state.section
     if state.section_page != number:
-        _draw_title(canvas, state.fonts, f"{title}（续）", f"{english} (continued)")
+        _draw_title(canvas, state.fonts, f"{title}（续）", f"{english} (continued)", None)
     elif state.section_titled:
-        _draw_title(canvas, state.fonts, title, english)
+        _draw_title(canvas, state.fonts, title, english, state.heading)
 
 
 class SectionStart(Flowable):  # type: ignore[misc]
-    """Takes no room: marks where a titled section (one or more pages) begins."""
+    """Takes no room: marks where a titled section (one or more pages) begins, and starts its
+    ``Sect`` in the structure tree, headed by the page title (``H1``) drawn when the page ends."""
 
     def __init__(self, state: RenderState, title: str, english: str, *, titled: bool = True):
         super().__init__()
@@ -241,14 +264,20 @@ class SectionStart(Flowable):  # type: ignore[misc]
         self.state.section = (self.title, self.english)
         self.state.section_page = self.canv.getPageNumber()
         self.state.section_titled = self.titled
+        tagger = tagging.active()
+        if tagger is not None:
+            tagger.start_section()
+            self.state.heading = tagger.add("H1") if self.titled else None
 
 
 def render_document(
     inputs: BundleInputs,
     story: Callable[[RenderState], list[Flowable]],
     metadata: Mapping[str, str],
-) -> tuple[bytes, list[Placement]]:
-    """Lay ``story`` out twice: once to count the pages, once with "page n of N" in the footer."""
+) -> tuple[bytes, RenderState]:
+    """Lay ``story`` out twice: once to count the pages, once with "page n of N" in the footer.
+
+    The state of the second pass holds the impressions to merge and the structure tree."""
     fonts = bundle_fonts()
     total = 0
     for _pass in range(2):
@@ -274,9 +303,11 @@ def render_document(
                 PageTemplate("body", [body], onPageEnd=end),
             ]
         )
-        doc.build(story(state))
+        # The counting pass's pages are thrown away: only the final pass records the tags.
+        with tagging.recording(state.tagger) if total else nullcontext():
+            doc.build(story(state))
         if total == state.pages:
-            return buffer.getvalue(), state.placements
+            return buffer.getvalue(), state
         total = state.pages
     raise BundleError(f"the page count changed between layout passes ({total}, {state.pages})")
 
@@ -329,8 +360,25 @@ def song_with_latin(text: str, sheet: Mapping[str, ParagraphStyle]) -> str:
     return _LATIN_RUN.sub(lambda m: f"<font name='{sans}'>{m.group(0)}</font>", esc(text))
 
 
-def para(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(esc(text), style)
+class TaggedParagraph(Paragraph):  # type: ignore[misc]
+    """A paragraph that is a structure element: ``P`` unless given a heading's ``role``. The
+    parts of a paragraph split across pages are paragraphs of their own."""
+
+    role = "P"
+
+    def draw(self) -> None:
+        with tagging.element(self.role, self.canv):
+            super().draw()
+
+
+def paragraph(markup: str, style: ParagraphStyle, role: str = "P") -> TaggedParagraph:
+    result = TaggedParagraph(markup, style)
+    result.role = role
+    return result
+
+
+def para(text: str, style: ParagraphStyle, role: str = "P") -> TaggedParagraph:
+    return paragraph(esc(text), style, role)
 
 
 class Heading(Flowable):  # type: ignore[misc]
@@ -348,13 +396,14 @@ class Heading(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         c, f = self.canv, self.fonts
         baseline = 3 * mm
-        c.setFillColor(ACCENT)
-        c.setFont(f.sans, 10.5)
-        c.drawString(0, baseline, self.zh)
-        c.setFillColor(MUTED)
-        c.setFont(f.sans, 8)
-        x = c.stringWidth(self.zh, f.sans, 10.5) + 2 * mm
-        c.drawString(x, baseline, fit(self.en, f.sans, 8, self.width - x))
+        with tagging.element("H2", c):
+            c.setFillColor(ACCENT)
+            c.setFont(f.sans, 10.5)
+            c.drawString(0, baseline, self.zh)
+            c.setFillColor(MUTED)
+            c.setFont(f.sans, 8)
+            x = c.stringWidth(self.zh, f.sans, 10.5) + 2 * mm
+            c.drawString(x, baseline, fit(self.en, f.sans, 8, self.width - x))
 
 
 def section(fonts: Fonts, zh: str, en: str, *, keep: float = 30 * mm) -> list[Flowable]:
@@ -385,7 +434,7 @@ def field_table(
 ) -> Table:
     """Label (Chinese over English) and value rows; a value too long for a page is split."""
     data = [
-        [label(zh, en, sheet), Paragraph(song_with_latin(value or "—", sheet), sheet["value"])]
+        [label(zh, en, sheet), paragraph(song_with_latin(value or "—", sheet), sheet["value"])]
         for zh, en, value in rows
     ]
     return table(
@@ -394,6 +443,7 @@ def field_table(
         sheet,
         FIELD_RULES,
         header=False,
+        tags=TableTags(header_columns=(0,)),
     )
 
 
@@ -410,18 +460,88 @@ def paired_field_table(
         cells: list[Any] = []
         for zh, en, value in fields:
             markup = song_with_latin(value or "—", sheet)
-            cells += [label(zh, en, sheet), Paragraph(markup, sheet["value"])]
+            cells += [label(zh, en, sheet), paragraph(markup, sheet["value"])]
         if len(fields) == 1:
             cells += ["", ""]
             spans.append(("SPAN", (1, index), (3, index)))
         data.append(cells)
+    tags = TableTags(header_columns=(0, 2), column_spans={(r, 1): 3 for (_s, (_c, r), _e) in spans})
     return table(
         data,
         [label_width, value_width, label_width, value_width],
         sheet,
         [*spans, *FIELD_RULES],
         header=False,
+        tags=tags,
     )
+
+
+class TableTags:
+    """A table's structure, as reportlab's table render callback (``renderCB``, which the parts
+    of a split table keep): ``Table``, ``TR``, ``TH`` (the first ``header_rows`` rows, scope
+    column; the ``header_columns``, scope row) and ``TD``; the backgrounds and rules are
+    artifacts. A ``layout`` table (one used to place things side by side or to draw a box) is
+    no table: only its cells' contents are tagged, a text cell as a ``P``.
+
+    A cell holding flowables is their container (they tag themselves); a text cell is a leaf.
+    """
+
+    def __init__(
+        self,
+        *,
+        header_rows: int = 0,
+        header_columns: Sequence[int] = (),
+        column_spans: Mapping[tuple[int, int], int] | None = None,
+        layout: bool = False,
+    ):
+        self.header_rows, self.header_columns = header_rows, tuple(header_columns)
+        self.column_spans = dict(column_spans or {})
+        self.layout = layout
+        self._open: list[ExitStack] = []
+
+    def _enter(self, context: Any = None) -> None:
+        stack = ExitStack()
+        if context is not None:
+            stack.enter_context(context)
+        self._open.append(stack)
+
+    def _exit(self) -> None:
+        self._open.pop().close()
+
+    def __call__(self, table: Table, event: str, *args: Any) -> None:
+        if tagging.active() is None:
+            return
+        canvas = table.canv
+        if event in ("startBG", "startLines"):
+            self._enter(tagging.artifact(canvas))
+        elif event in ("endBG", "endLines"):
+            self._exit()
+        elif self.layout:
+            if event == "startCell":
+                text = not isinstance(args[2], list | tuple | Flowable)
+                self._enter(tagging.element("P", canvas) if text else None)
+            elif event == "endCell":
+                self._exit()
+        elif event == "startTable":
+            self._enter(tagging.element("Table"))
+        elif event == "startRow":
+            self._enter(tagging.element("TR"))
+        elif event == "startCell":
+            row, column, value = args[0], args[1], args[2]
+            attributes: dict[str, str | int] = {}
+            if row < self.header_rows:
+                role, attributes["Scope"] = "TH", "Column"
+            elif column in self.header_columns:
+                role, attributes["Scope"] = "TH", "Row"
+            else:
+                role = "TD"
+            span = self.column_spans.get((row, column))
+            if span:
+                attributes["ColSpan"] = span
+            leaf = not isinstance(value, list | tuple | Flowable)
+            self._enter(tagging.element(role, canvas if leaf else None, attributes=attributes))
+        elif event in ("endCell", "endRow", "endTable"):
+            self._exit()
 
 
 def table(
@@ -431,9 +551,10 @@ def table(
     commands: list[tuple[Any, ...]],
     *,
     header: bool,
+    tags: TableTags | None = None,
 ) -> Table:
     """A table that continues across pages (header row repeated) and splits a row too tall for
-    one page."""
+    one page; tagged as ``tags`` says (by default: a header row if ``header``)."""
     if sum(widths) > CONTENT_WIDTH + 0.01:
         raise BundleError(f"a table {sum(widths):.1f} pt wide does not fit the page")
     # Every cell holds a Paragraph, but a Table still selects its default font (a Helvetica
@@ -446,6 +567,7 @@ def table(
         splitInRow=1,
         hAlign="LEFT",
         longTableOptimize=1,
+        renderCB=tags or TableTags(header_rows=1 if header else 0),
     )
     result.setStyle(TableStyle([font, *commands]))
     return result

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from io import BytesIO
 from typing import Any
 
+import pikepdf
 from cryptography import x509
-from pypdf import PdfReader, PdfWriter, Transformation
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Rect
 from reportlab.lib import colors
@@ -31,6 +31,7 @@ from onestop_common.identifiers import mask_account_number, mask_id_number
 from onestop_common.seal_drawing import draw_seal
 from onestop_common.seal_spec import SealKind, SealSpec, seal_size_mm
 from onestop_common.signing import Attachment
+from orchestrator.bundle import tagging
 from orchestrator.bundle.cover import cover_story
 from orchestrator.bundle.layout import (
     CONTENT_WIDTH,
@@ -40,12 +41,14 @@ from orchestrator.bundle.layout import (
     Placement,
     RenderState,
     SectionStart,
+    TableTags,
     esc,
     field_table,
     grid_table,
     money,
     money_sum,
     para,
+    paragraph,
     rate,
     render_document,
     section,
@@ -105,7 +108,9 @@ def render_pages(
     signer: x509.Certificate | None = None,
     lta: bool = True,
 ) -> bytes:
-    """The unsigned bundle pages (A4, embedded CJK fonts, Chinese first with English labels)."""
+    """The unsigned bundle pages (A4, embedded CJK fonts, Chinese first with English labels), a
+    tagged PDF (structure tree in reading order, language zh-CN, alternate text for the figures;
+    see ``tagging``)."""
     sections: list[tuple[str, str, Story]] = [
         ("营业执照", "Business license", _license),
         ("印章", "Company seals", _seals),
@@ -128,28 +133,39 @@ def render_pages(
         "subject": f"统一社会信用代码 {inputs.license.uscc} · 办件 {inputs.case_id}",
         "creator": "OneStop orchestrator",
     }
-    pdf, placements = render_document(inputs, story, metadata)
-    return _merge_impressions(pdf, placements)
-
-
-def _merge_impressions(pdf: bytes, placements: Sequence[Placement]) -> bytes:
-    if not placements:
-        return pdf
-    writer = PdfWriter(clone_from=PdfReader(BytesIO(pdf)))
-    for placement in placements:
-        impression = PdfReader(BytesIO(placement.pdf)).pages[0]
-        box = impression.mediabox
-        width, height = float(box.width), float(box.height)
-        scale = min(1.0, placement.width / width, placement.height / height)
-        dx = placement.x + (placement.width - width * scale) / 2 - float(box.left) * scale
-        dy = placement.y + (placement.height - height * scale) / 2 - float(box.bottom) * scale
-        transform = Transformation().scale(scale, scale).translate(dx, dy)
-        writer.pages[placement.page].merge_transformed_page(impression, transform)
-    for page in writer.pages:
-        page.compress_content_streams()
-    out = BytesIO()
-    writer.write(out)
+    pdf, state = render_document(inputs, story, metadata)
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        _merge_impressions(doc, state.placements)
+        tagging.write_structure(doc, state.tagger, title=metadata["title"])
+        out = BytesIO()
+        doc.save(out, compress_streams=True)
     return out.getvalue()
+
+
+def _merge_impressions(doc: pikepdf.Pdf, placements: Sequence[Placement]) -> None:
+    """Lay each issued impression onto its page as a form XObject, as it was issued (vector),
+    inside its figure's marked content."""
+    drawn: dict[int, list[bytes]] = {}
+    for placement in placements:
+        with pikepdf.open(BytesIO(placement.pdf)) as source:
+            impression = source.pages[0]
+            left, bottom, right, top = (float(v) for v in impression.mediabox)
+            form = doc.copy_foreign(impression.as_form_xobject())
+        width, height = right - left, top - bottom
+        scale = min(1.0, placement.width / width, placement.height / height)
+        dx = placement.x + (placement.width - width * scale) / 2 - left * scale
+        dy = placement.y + (placement.height - height * scale) / 2 - bottom * scale
+        name = doc.pages[placement.page].add_resource(form, pikepdf.Name.XObject, prefix="Seal")
+        ops = f"q {scale:.6f} 0 0 {scale:.6f} {dx:.4f} {dy:.4f} cm {name} Do Q"
+        if placement.mcid is not None:
+            ops = f"/Figure <</MCID {placement.mcid}>> BDC {ops} EMC"
+        drawn.setdefault(placement.page, []).append(ops.encode())
+    for number, operators in drawn.items():
+        page = doc.pages[number]
+        # The page's own content in a saved graphics state, so the impressions start from the
+        # page's default one.
+        page.contents_add(b"q\n", prepend=True)
+        page.contents_add(b"\nQ\n" + b"\n".join(operators) + b"\n")
 
 
 # --- license --------------------------------------------------------------------------------
@@ -186,7 +202,12 @@ def _license(state: RenderState) -> list[Flowable]:
         _QrCode(state.inputs.public_url or lic.qr_payload or lic.uscc, qr_size),
         para("扫码查询执照状态 · status lookup", caption),
     ]
-    top = Table([[left, right]], colWidths=[text_w + gap, qr_size], hAlign="LEFT")
+    top = Table(
+        [[left, right]],
+        colWidths=[text_w + gap, qr_size],
+        hAlign="LEFT",
+        renderCB=TableTags(layout=True),
+    )
     top.setStyle(
         TableStyle(
             [
@@ -271,6 +292,11 @@ class _QrCode(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         canvas: Canvas = self.canv
+        alt = f"二维码，扫码查询执照状态 QR code for the license status: {self.payload}"
+        with tagging.element("Figure", canvas, alt=alt):
+            self._draw(canvas)
+
+    def _draw(self, canvas: Canvas) -> None:
         widget = QrCodeWidget(self.payload, barLevel="M")
         x1, y1, x2, y2 = widget.getBounds()
         scale_x, scale_y = self.size / (x2 - x1), self.size / (y2 - y1)
@@ -361,32 +387,54 @@ class _SealCard(Flowable):  # type: ignore[misc]
         super().drawOn(canvas, x, y, _sW)
 
     def draw(self) -> None:
+        # Read as: the seal's name (a heading), its impression (a figure), its particulars.
         c, f = self.canv, self.state.fonts
-        c.setStrokeColor(RULE)
-        c.setLineWidth(0.5)
-        c.roundRect(0, 0, self.width, self.card_h, 2 * mm, 1, 0)
-        box_x, box_y = 2.5 * mm, (self.card_h - _IMPRESSION) / 2
-        self._impression(box_x, box_y)
+        with tagging.artifact(c):
+            c.setStrokeColor(RULE)
+            c.setLineWidth(0.5)
+            c.roundRect(0, 0, self.width, self.card_h, 2 * mm, 1, 0)
         top = self.card_h
         title_zh, title_en = self.title
-        c.setFillColor(INK)
-        c.setFont(f.song, 12.5)
-        c.drawString(self.info_x, top - 6 * mm, title_zh)
-        c.setFillColor(MUTED)
-        c.setFont(f.sans, 8.5)
-        x = self.info_x + c.stringWidth(title_zh, f.song, 12.5) + 3 * mm
-        c.drawString(x, top - 6 * mm, title_en)
+        with tagging.element("H2", c):
+            c.setFillColor(INK)
+            c.setFont(f.song, 12.5)
+            c.drawString(self.info_x, top - 6 * mm, title_zh)
+            c.setFillColor(MUTED)
+            c.setFont(f.sans, 8.5)
+            x = self.info_x + c.stringWidth(title_zh, f.song, 12.5) + 3 * mm
+            c.drawString(x, top - 6 * mm, title_en)
+        box_x, box_y = 2.5 * mm, (self.card_h - _IMPRESSION) / 2
+        self._impression(box_x, box_y)
         self.table.drawOn(c, self.info_x, top - 8.5 * mm - self.table_h)
 
+    def _alt(self) -> str:
+        seal, (title_zh, title_en) = self.seal, self.title
+        name = seal.company_name or self.state.inputs.company_name
+        if not seal.impression_pdf and _SEAL_KINDS.get(seal.kind) is None:
+            return f"{title_zh}：无印模 {title_en}: no impression"
+        return (
+            f"{title_zh}印模：{name}，印章编码 {seal.seal_code or '—'} · "
+            f"{title_en} impression: {name}, seal code {seal.seal_code or '—'}"
+        )
+
     def _impression(self, x: float, y: float) -> None:
-        seal, inputs, size = self.seal, self.state.inputs, _IMPRESSION
+        seal, size = self.seal, _IMPRESSION
         if seal.impression_pdf:
             page = self.canv.getPageNumber() - 1
             ox, oy = self.origin
+            tagger = tagging.active()
+            mcid = None
+            if tagger is not None:
+                mcid = tagger.reserve(page, tagger.add("Figure", alt=self._alt()))
             self.state.placements.append(
-                Placement(page, ox + x, oy + y, size, size, seal.impression_pdf)
+                Placement(page, ox + x, oy + y, size, size, seal.impression_pdf, mcid)
             )
             return
+        with tagging.element("Figure", self.canv, alt=self._alt()):
+            self._drawn_impression(x, y)
+
+    def _drawn_impression(self, x: float, y: float) -> None:
+        seal, inputs, size = self.seal, self.state.inputs, _IMPRESSION
         kind = _SEAL_KINDS.get(seal.kind)
         try:
             if kind is None:
@@ -433,7 +481,7 @@ def _seal_table(
     label_w = 36 * mm
     data = [
         [
-            Paragraph(f"{esc(zh)} <font size=6 color='#666666'>{esc(en)}</font>", sheet["cell"]),
+            paragraph(f"{esc(zh)} <font size=6 color='#666666'>{esc(en)}</font>", sheet["cell"]),
             para(value, sheet["cell"]),
         ]
         for zh, en, value in rows
@@ -450,6 +498,7 @@ def _seal_table(
             ("LINEBELOW", (0, 0), (-1, -2), 0.3, RULE),
         ],
         header=False,
+        tags=TableTags(header_columns=(0,)),
     )
 
 

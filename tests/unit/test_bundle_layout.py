@@ -52,6 +52,7 @@ from tests.support.bundle import (
     certified_seal,
     make_inputs,
 )
+from tests.support.tags import read_tags
 
 # Character boxes are computed from the font's outlines; allow a hair for rounding.
 TOLERANCE = 0.5
@@ -438,6 +439,22 @@ def test_long_footer_names_are_shortened_to_fit(
     assert owner.text.endswith(f"…  统一社会信用代码 {USCC}")
     assert pages.text == f"第 {total} 页 共 {total} 页 · Page {total} of {total}"
     assert flat(pages.text) in worst_pages[-1].flat
+
+
+def test_worst_case_is_tagged_throughout(worst_pdf: bytes, worst: BundleInputs) -> None:
+    """Tables and sections continued over many pages stay tagged (test_bundle_tags has the rest):
+    every mark is tagged or an artifact, each part of a split table has its header cells."""
+    tags = read_tags(worst_pdf, text=False)
+    assert tags.root is not None
+    for page, (mcids, outside) in enumerate(zip(tags.mcids, tags.unmarked, strict=True)):
+        assert not outside, f"page {page + 1} paints outside marked content: {outside}"
+        assert sorted(mcids) == list(range(len(mcids))), f"page {page + 1}"
+    drawn = {(page, mcid) for page, mcids in enumerate(tags.mcids) for mcid in mcids}
+    assert drawn == set(tags.owners) and tags.owners == tags.parent_tree
+    tables = [node for node in tags.root.walk() if node.role == "Table"]
+    assert all(any(c.role == "TH" for row in t.kids for c in row.kids) for t in tables)
+    figures = [node for node in tags.root.walk() if node.role == "Figure"]
+    assert len(figures) == 2 + len(worst.seals) and all(f.alt for f in figures)
 
 
 def test_worst_case_bundle_verifies(worst_pdf: bytes, world: World) -> None:
