@@ -51,7 +51,7 @@ from orchestrator.engine.states import CANCELLED_CODE
 from orchestrator.intake import form_violations
 from orchestrator.models import AuditEntry, Saga, SagaStep
 from orchestrator.page_tokens import PageTokens, Position, query_fingerprint
-from orchestrator.precheck import ParticipantChecks, name_subject
+from orchestrator.precheck import ParticipantChecks, answer_within_contract, name_subject
 from orchestrator.signing_api import PersonSigner, SigningRpcs
 from orchestrator.views import (
     CASE_STATE_NAMES,
@@ -375,7 +375,7 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
     ) -> pb.SubmitApplicationResponse:
         principal = self._require(context, SUBMITTERS)
         if request.validate_only:
-            validation = self._validate(request.form, principal)
+            validation = answer_within_contract(self._validate(request.form, principal))
             return pb.SubmitApplicationResponse(validation=validation)
         if not request.idempotency_key.strip():
             raise InvalidInput.of([_idempotency_violation()])
@@ -402,7 +402,8 @@ class OneStopApi(SigningRpcs, pb_grpc.OneStopServiceServicer):
         self, request: pb.ValidateApplicationRequest, context: grpc.ServicerContext
     ) -> pb.ValidateApplicationResponse:
         principal = self._require(context, SUBMITTERS)
-        return self._validate(request.form, principal, sections=list(request.sections))
+        validation = self._validate(request.form, principal, sections=list(request.sections))
+        return answer_within_contract(validation)
 
     def _validate(
         self,

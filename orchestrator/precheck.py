@@ -83,7 +83,7 @@ class ParticipantChecks:
         merged = [name_subject(v, form) for v in _unique(found) if _in_sections(v, sections)]
         return pb.ValidateApplicationResponse(
             passed=not merged,
-            rejections=rejections(within_contract(merged)),
+            rejections=rejections(merged),
             checks=checks,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
@@ -253,6 +253,21 @@ def _person_name(form: application_pb2.ApplicationForm, prefix: str) -> str:
 def _short(name: str) -> str:
     """A name as typed, cut short: never more than a short excerpt of the input is echoed."""
     return excerpt(name.strip(), 20) if name.strip() else ""
+
+
+def answer_within_contract(
+    validation: pb.ValidateApplicationResponse,
+) -> pb.ValidateApplicationResponse:
+    """``validation`` as an answer may carry it: at most the contract's number of rejections.
+    (A refused submission keeps the whole list: its error says how many there are.)"""
+    if len(validation.rejections) <= MAX_REJECTIONS:
+        return validation
+    kept = within_contract(list(violations_of(validation.rejections)))
+    answer = pb.ValidateApplicationResponse()
+    answer.CopyFrom(validation)
+    del answer.rejections[:]
+    answer.rejections.extend(rejections(kept))
+    return answer
 
 
 def within_contract(found: list[RuleViolation], limit: int = MAX_REJECTIONS) -> list[RuleViolation]:

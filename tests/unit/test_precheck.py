@@ -8,13 +8,16 @@ from dataclasses import replace
 import pytest
 
 from onestop.common.v1 import application_pb2
+from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_cli.client import load_form
 from onestop_common.errors import RuleViolation, violation
+from onestop_common.protoconv import rejections
 from orchestrator.intake import form_violations
 from orchestrator.precheck import (
     MAX_REJECTIONS,
     _in_sections,
     _unique,
+    answer_within_contract,
     name_subject,
     subject_of,
     within_contract,
@@ -145,3 +148,23 @@ def test_more_rejections_than_the_contract_holds_end_with_one_that_counts_the_re
     assert "8 more problems not listed" in last.message_en
     assert "另有 8 处问题未列出" in last.message_zh
     assert within_contract(found[:MAX_REJECTIONS]) == found[:MAX_REJECTIONS]
+
+
+def test_an_answer_keeps_to_the_contract_and_a_small_one_is_unchanged():
+    one = RuleViolation(
+        field="form.name.trade_name",
+        rule="prohibited",
+        message_zh="禁用字词",
+        message_en="prohibited word",
+    )
+    big = pb.ValidateApplicationResponse(
+        passed=False, rejections=rejections([one] * (MAX_REJECTIONS + 1))
+    )
+    answer = answer_within_contract(big)
+    assert len(answer.rejections) == MAX_REJECTIONS and not answer.passed
+    assert answer.rejections[-1].rule == "more_rejections"
+    assert (
+        len(big.rejections) == MAX_REJECTIONS + 1
+    )  # the whole list stays for a refused submission
+    small = pb.ValidateApplicationResponse(passed=False, rejections=rejections([one]))
+    assert answer_within_contract(small) is small
