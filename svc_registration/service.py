@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,11 +59,11 @@ class Service(HealthCheck):
     caller = Caller()
     signer = Signer()
 
-    def _env(self, prepared: PreparedLicense | None = None) -> Env:
+    def _env(self, prepared: PreparedLicense | None = None, now: datetime | None = None) -> Env:
         settings = current_settings()
         return Env(
             settings=settings,
-            now=settings.clock().now(),
+            now=now or settings.clock().now(),
             calendar=CALENDAR,
             ref=reference(),
             prepared=prepared,
@@ -72,10 +73,14 @@ class Service(HealthCheck):
         """One transaction for ``work``; when it needs a signed license, the license is signed
         between two attempts, outside any transaction (see ``actions.NeedsSignature``)."""
         prepared: PreparedLicense | None = None
+        # One moment for the whole action, the one at which it was asked: a license signed
+        # between two attempts must still be dated "today" when the second attempt checks it
+        # (on a fast business clock a day passes in seconds, faster than a signature).
+        now = current_settings().clock().now()
         for _ in range(SIGNING_ROUNDS):
             try:
                 with self.store.transaction() as uow:
-                    return work(uow, self._env(prepared))
+                    return work(uow, self._env(prepared, now))
             except actions.NeedsSignature as need:
                 prepared = actions.prepare_license(need, self.signer)
         raise RuntimeError(f"no stable license to sign after {SIGNING_ROUNDS} rounds")
