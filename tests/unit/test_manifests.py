@@ -1,13 +1,22 @@
-"""scripts/check_manifests catches broken manifests: a copy of deploy/ with one defect of each
-kind the check exists for fails, naming each object (the CI step runs it on the real tree)."""
+"""deploy/: scripts/check_manifests catches broken manifests (a copy of deploy/ with one defect of
+each kind the check exists for fails, naming each object; the CI step runs it on the real tree),
+and the migrate job brings every component's database to its newest schema."""
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+
+from onestop_common.settings import COMPONENTS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -103,3 +112,27 @@ def test_broken_manifests_fail_naming_each_object(tmp_path: Path) -> None:
         )
         for line in invalid
     ), out
+
+
+def test_migrate_job_brings_every_component_database_to_its_head(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("migrate_job", REPO / "deploy" / "migrate.py")
+    assert spec is not None and spec.loader is not None
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    monkeypatch.setenv("ONESTOP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ONESTOP_DATABASE_URL", "sqlite:///{data_dir}/{component}.db")
+    monkeypatch.setenv("ONESTOP_KEK", "test-kek")
+    out = io.StringIO()
+
+    assert job.main(out) == 0
+
+    for component in COMPONENTS:
+        head = ScriptDirectory(str(job.migrations_dir(component))).get_current_head()
+        with sqlite3.connect(tmp_path / f"{component}.db") as db:
+            (revision,) = db.execute(
+                f"SELECT version_num FROM alembic_version_{component}"
+            ).fetchone()
+        assert revision == head, component
+        assert f"{component}: schema up to date" in out.getvalue()
