@@ -129,8 +129,8 @@ def check_kustomizations(k8s: Path, schemas: Path, report: Report) -> None:
     if not kubectl:
         raise ToolMissing(
             "kubectl is not installed: it builds deploy/k8s (kubectl kustomize). Install "
-            "kubectl 1.27 or newer (Debian: the kubernetes-client package, or the upstream "
-            "binary), or point KUBECTL at it."
+            "kubectl 1.27 or newer (the upstream release; Debian 12's kubernetes-client 1.20 "
+            "is too old for these kustomizations), or point KUBECTL at it."
         )
     with tempfile.TemporaryDirectory(prefix="onestop-k8s-") as tmp:
         copy = Path(tmp) / "k8s"
