@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--postgresql",
         metavar="ADMIN_URL",
         help="run on throwaway PostgreSQL databases created through this server URL "
-        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite files",
+        "(e.g. postgresql://postgres@db.example.cn:5432/postgres) instead of SQLite files",
     )
     bench_saga.set_defaults(handler=_bench_saga)
     bench_signing = bench_sub.add_parser(

@@ -74,7 +74,9 @@ def shared_clock_env(settings: Settings) -> dict[str, str]:
 
 # Components that answer health checks over HTTP (the others over gRPC), and where.
 HTTP_HEALTH: dict[str, Callable[[Settings], str]] = {
-    "portal": lambda settings: f"http://127.0.0.1:{settings.http_port('portal')}/healthz",
+    "portal": lambda settings: (
+        f"http://{settings.grpc_host}:{settings.http_port('portal')}/healthz"
+    ),
     IDP: lambda settings: f"{settings.oidc_issuer_url}/healthz",
     GATEWAY: lambda settings: (
         f"http://{settings.gateway_host}:{settings.http_port(GATEWAY)}/healthz"
@@ -242,7 +244,7 @@ def ensure_pki(settings: Settings, report: Callable[[str], None]) -> None:
 
     store = PkiStore(settings.pki_dir, settings.kek)
     if not store.is_complete():
-        store.init(crl_base_url=settings.crl_base_url)
+        store.init(crl_base_url=settings.crl_base_url, tls_server_names=settings.tls_server_names)
         report(f"created the platform PKI in {settings.pki_dir}")
 
 
