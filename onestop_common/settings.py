@@ -73,9 +73,9 @@ class Settings:
     # ONESTOP_LISTEN_HOST: the address this process's servers bind (gRPC and HTTP), e.g. 0.0.0.0
     # in a container; empty: grpc_host.
     listen_host: str = ""
-    # ONESTOP_TARGETS: where each component answers gRPC when not on grpc_host at its port
-    # ("seal=seal.onestop.svc:50052,bank=10.0.0.3:50055").
-    component_targets: tuple[tuple[str, str], ...] = ()
+    # ONESTOP_TARGETS: where each component answers gRPC when not on grpc_host at its port, its
+    # replicas separated by "|" ("seal=seal.onestop.svc:50052,bank=10.0.0.3:50055|10.0.0.4:50055").
+    component_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
     grpc_port_base: int = 50050
     http_port_base: int = 8470
     clock_speed: float = 1.0
@@ -171,10 +171,19 @@ class Settings:
         """The port this process, running ``component``, listens on."""
         return self.listen_port if self.listen_port is not None else self.grpc_port(component)
 
-    def grpc_target(self, component: str) -> str:
-        """Where ``component`` answers gRPC: its configured target, else grpc_host at its port."""
+    def grpc_replicas(self, component: str) -> tuple[str, ...]:
+        """Where ``component``'s replicas answer gRPC ("host:port" each): as configured, else
+        grpc_host at its port."""
         configured = dict(self.component_targets).get(component)
-        return configured or f"{self.grpc_host}:{self.grpc_port(component)}"
+        return configured or (f"{self.grpc_host}:{self.grpc_port(component)}",)
+
+    def grpc_target(self, component: str) -> str:
+        """A gRPC channel target for ``component``: one address, or its replicas' addresses as
+        one target that gRPC fails over between (``ipv4:a:port,b:port``)."""
+        replicas = self.grpc_replicas(component)
+        if len(replicas) == 1:
+            return replicas[0]
+        return "ipv4:" + ",".join(replicas)
 
     @property
     def bind_host(self) -> str:
@@ -202,7 +211,7 @@ class Settings:
 
     def signing_targets(self) -> tuple[str, ...]:
         """Where the signing server's replicas answer gRPC."""
-        return self.signer_targets or (self.grpc_target(SIGNER),)
+        return self.signer_targets or self.grpc_replicas(SIGNER)
 
     @property
     def crl_base_url(self) -> str:
@@ -419,18 +428,27 @@ def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     return targets
 
 
-def _component_targets(env: Mapping[str, str], name: str) -> tuple[tuple[str, str], ...]:
-    """component=host:port pairs separated by commas."""
+def _component_targets(
+    env: Mapping[str, str], name: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """component=host:port pairs separated by commas; a component's replicas by "|". Several
+    replicas must be IP addresses (gRPC fails over between listed addresses; a DNS name that
+    resolves to every replica does the same for names)."""
+    known = (*COMPONENTS, SIGNER, IDP, GATEWAY)
     pairs = []
     for part in (p.strip() for p in env.get(name, "").split(",") if p.strip()):
-        component, _, target = part.partition("=")
-        if component.strip() not in (*COMPONENTS, SIGNER, IDP, GATEWAY):
+        component, _, targets = (piece.strip() for piece in part.partition("="))
+        if component not in known:
             raise SettingsError(
-                f"{name}: unknown component {component.strip()!r} in {part!r} "
-                f"(known: {', '.join((*COMPONENTS, SIGNER, IDP, GATEWAY))})"
+                f"{name}: unknown component {component!r} in {part!r} (known: {', '.join(known)})"
             )
-        (checked,) = _targets({name: target}, name)
-        pairs.append((component.strip(), checked))
+        replicas = _targets({name: targets.replace("|", ",")}, name)
+        if len(replicas) > 1 and not all(_is_ip(r.rpartition(":")[0]) for r in replicas):
+            raise SettingsError(
+                f"{name}: {component}'s replicas must be IP addresses when several are listed "
+                f"(got {targets!r}); name them by one DNS name instead"
+            )
+        pairs.append((component, replicas))
     return tuple(pairs)
 
 

@@ -23,7 +23,7 @@ PUBLIC = {
     "ONESTOP_TLS_SERVER_NAMES": "api.onestop.example.cn, 10.20.0.5",
     "ONESTOP_LISTEN_HOST": "0.0.0.0",
     "ONESTOP_GRPC_HOST": "10.20.0.5",
-    "ONESTOP_TARGETS": "seal=seal.onestop.svc:50052, signer=signer.onestop.svc:50057",
+    "ONESTOP_TARGETS": "seal=seal.onestop.svc:50052, signer=10.20.0.7:50057|10.20.0.8:50057",
 }
 
 
@@ -52,7 +52,9 @@ def test_configured_public_addresses_are_the_ones_used(tmp_path: Path) -> None:
     assert public.tls_server_names == ("api.onestop.example.cn", "10.20.0.5")
     assert public.bind_host == "0.0.0.0"
     assert public.grpc_target("seal") == "seal.onestop.svc:50052"
-    assert public.signing_targets() == ("signer.onestop.svc:50057",)
+    # Replicas: the signing client fails over between them; a gRPC channel gets one target.
+    assert public.signing_targets() == ("10.20.0.7:50057", "10.20.0.8:50057")
+    assert public.grpc_target("signer") == "ipv4:10.20.0.7:50057,10.20.0.8:50057"
     # A component not named keeps its place on the platform's host.
     assert public.grpc_target("bank") == f"10.20.0.5:{public.grpc_port('bank')}"
 
@@ -62,6 +64,7 @@ def test_configured_public_addresses_are_the_ones_used(tmp_path: Path) -> None:
     [
         ("ONESTOP_TARGETS", "vault=10.0.0.1:50052", "unknown component 'vault'"),
         ("ONESTOP_TARGETS", "seal=10.0.0.1", "host:port"),
+        ("ONESTOP_TARGETS", "seal=a.example.cn:1|b.example.cn:1", "must be IP addresses"),
         ("ONESTOP_CRL_URL", "pki.example.cn/crl", "absolute http(s) URL"),
         ("ONESTOP_TSA_URL", "ftp://tsa.example.cn", "absolute http(s) URL"),
         ("ONESTOP_TLS_SERVER_NAMES", "api.example.cn,bad name", "DNS names or IP addresses"),
