@@ -46,7 +46,11 @@ def pki_init(algorithm: str, out: TextIO = sys.stdout) -> int:
     store = PkiStore(settings.pki_dir, settings.kek)
     existed = store.is_complete()
     alg = KeyAlgorithm.ECDSA_P256 if algorithm == "ecdsa-p256" else KeyAlgorithm.RSA_2048
-    store.init(algorithm=alg, crl_base_url=settings.crl_base_url)
+    store.init(
+        algorithm=alg,
+        crl_base_url=settings.crl_base_url,
+        tls_server_names=settings.tls_server_names,
+    )
     root = store.root_certificate()
     verb = "already present" if existed else "created"
     print(

@@ -212,7 +212,7 @@ def _replace(path: Path, value: bytes) -> None:
 
 
 def _answering(settings: Settings) -> str:
-    """A platform process listening on its port, if one is: "orchestrator on 127.0.0.1:50050"."""
+    """A platform process listening on its port, if one is: "orchestrator on 10.20.0.5:50050"."""
     ports = [(name, settings.grpc_port(name)) for name in (*COMPONENTS, SIGNER)]
     ports.append(("portal (HTTP)", settings.http_port("portal")))
     for name, port in ports:

@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     _case_identity_options(bundle)
     bundle.set_defaults(handler=_bundle)
 
-    verify_cmd = sub.add_parser("verify", help="verify an e-license bundle offline")
-    verify_cmd.add_argument("file")
+    verify_cmd = sub.add_parser("verify", help="verify e-license bundles offline")
+    verify_cmd.add_argument("file", nargs="+", help="one or more bundles (PDF)")
     verify_cmd.add_argument(
         "--root", help="the platform root certificate (PEM); default: the one in the data directory"
     )
@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--postgresql",
         metavar="ADMIN_URL",
         help="run on throwaway PostgreSQL databases created through this server URL "
-        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres) instead of SQLite files",
+        "(e.g. postgresql://postgres@db.example.cn:5432/postgres) instead of SQLite files",
     )
     bench_saga.set_defaults(handler=_bench_saga)
     bench_signing = bench_sub.add_parser(
@@ -501,7 +501,9 @@ def _verify(args: argparse.Namespace) -> int:
     from onestop_cli.verify import run_verify
     from onestop_common.settings import load_settings
 
-    return run_verify(args.file, args.root, default_root=load_settings().pki_dir / "root.pem")
+    default_root = load_settings().pki_dir / "root.pem"
+    # Every file is checked and reported; the worst outcome is the exit code (2 > 1 > 0).
+    return max(run_verify(file, args.root, default_root=default_root) for file in args.file)
 
 
 def _serve(component: str, serve: Callable[[Settings], None]) -> int:

@@ -16,10 +16,10 @@ class BrokerUnavailable(RuntimeError):
 
 
 def check_broker(settings: Settings) -> None:
-    import pika
+    from orchestrator.amqp import connect
 
     try:
-        connection = pika.BlockingConnection(pika.URLParameters(settings.amqp_url))
+        connection = connect(settings.amqp_url)
     except Exception as exc:
         raise BrokerUnavailable(
             f"RabbitMQ is not reachable at {_safe_url(settings.amqp_url)} "
@@ -30,6 +30,11 @@ def check_broker(settings: Settings) -> None:
 
 
 def _safe_url(url: str) -> str:
+    """The broker URL(s) without credentials."""
+    return ";".join(_without_credentials(part) for part in url.split(";"))
+
+
+def _without_credentials(url: str) -> str:
     if "@" not in url:
         return url
     scheme, rest = url.split("://", 1)

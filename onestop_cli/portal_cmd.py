@@ -221,7 +221,7 @@ def seed_accounts(settings: Settings, bank_codes: Iterable[str] = ("102",)) -> l
 def announce_portal(settings: Settings, say: Callable[[str], None]) -> None:
     """The demo's platform includes the portal: seed an account per role and say how to sign in."""
     accounts = seed_accounts(settings)
-    say(f"  portal: http://127.0.0.1:{settings.http_port('portal')}/ — accounts (one per role):")
+    say(f"  portal: {settings.portal_url}/ — accounts (one per role):")
     for account in accounts:
         org = f" org {account.org}" if account.org else ""
         secret = account.password or (

@@ -87,10 +87,10 @@ def main(argv: list[str]) -> int:
     config.setup(
         {
             "AMQP_URI": settings.amqp_url,
-            "GRPC_BIND_HOST": settings.grpc_host,
+            "GRPC_BIND_HOST": settings.bind_host,
             "GRPC_BIND_PORT": settings.grpc_listen_port(name),
             # nameko's @http entrypoints (e.g. the seal service's CRL) listen here.
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.http_port(name)}",
+            "WEB_SERVER_ADDRESS": f"{settings.bind_host}:{settings.http_port(name)}",
             "max_workers": 20,
             "serializer": "json",
             SETTINGS_KEY: settings,
@@ -118,8 +118,8 @@ def main(argv: list[str]) -> int:
     log.info(
         "%s serving gRPC on %s:%s (%s mode)",
         name,
-        settings.grpc_host,
-        settings.grpc_port(name),
+        settings.bind_host,
+        settings.grpc_listen_port(name),
         settings.participant_mode,
     )
     runnlet = eventlet.spawn(runner.wait)

@@ -74,7 +74,9 @@ def shared_clock_env(settings: Settings) -> dict[str, str]:
 
 # Components that answer health checks over HTTP (the others over gRPC), and where.
 HTTP_HEALTH: dict[str, Callable[[Settings], str]] = {
-    "portal": lambda settings: f"http://127.0.0.1:{settings.http_port('portal')}/healthz",
+    "portal": lambda settings: (
+        f"http://{settings.grpc_host}:{settings.http_port('portal')}/healthz"
+    ),
     IDP: lambda settings: f"{settings.oidc_issuer_url}/healthz",
     GATEWAY: lambda settings: (
         f"http://{settings.gateway_host}:{settings.http_port(GATEWAY)}/healthz"
@@ -120,6 +122,9 @@ class Supervisor:
     log_dir: Path | None = None
     restart_on_exit: bool = True
     report: Callable[[str], None] = lambda line: None
+    # Put before every child's command: e.g. ``ip netns exec <host>`` to run it on another host
+    # of a test network.
+    command_prefix: Sequence[str] = ()
     children: dict[str, Child] = field(default_factory=dict)
     _stopping: threading.Event = field(default_factory=threading.Event)
     # Children are started from this one thread, which lives as long as the supervisor: the
@@ -158,7 +163,7 @@ class Supervisor:
         try:
             process = self._spawner.submit(
                 subprocess.Popen,
-                component_command(name),
+                [*self.command_prefix, *component_command(name)],
                 env=dict(self.env),
                 stdout=handle,
                 stderr=subprocess.STDOUT,
@@ -189,14 +194,18 @@ class Supervisor:
                     if check_http_health(url):
                         pending.remove(name)
                         self.report(f"{name} healthy on {url.removesuffix('healthz')}")
-                elif check_health(self.settings.grpc_target(component)):
+                elif check_health(target := self._own_replica(component)):
                     # Signing server replicas share one port: any answer there will do.
                     pending.remove(name)
-                    self.report(f"{name} healthy on {self.settings.grpc_target(component)}")
+                    self.report(f"{name} healthy on {target}")
             if pending and time.monotonic() > deadline:
                 raise RuntimeError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
             if pending:
                 time.sleep(0.1)
+
+    def _own_replica(self, component: str) -> str:
+        """Where the replica this supervisor started answers (not the other hosts' ones)."""
+        return f"{self.settings.grpc_host}:{self.settings.grpc_listen_port(component)}"
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         child = self.children[name]
@@ -242,7 +251,7 @@ def ensure_pki(settings: Settings, report: Callable[[str], None]) -> None:
 
     store = PkiStore(settings.pki_dir, settings.kek)
     if not store.is_complete():
-        store.init(crl_base_url=settings.crl_base_url)
+        store.init(crl_base_url=settings.crl_base_url, tls_server_names=settings.tls_server_names)
         report(f"created the platform PKI in {settings.pki_dir}")
 
 

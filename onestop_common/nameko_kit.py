@@ -239,7 +239,7 @@ class _CalendarFeed(SharedExtension):
         from onestop.calendar.v1 import calendar_pb2
 
         settings = current_settings()
-        channel = GreenChannel([settings.grpc_target("orchestrator")])
+        channel = GreenChannel(settings.grpc_replicas("orchestrator"))
         subject = self.container.service_name
         reported = False
         while True:

@@ -3,12 +3,19 @@
 Nothing else in the code base reads ``os.environ``: a process calls :func:`load_settings` at start
 and passes the result down. Every variable has a default that runs the platform locally against
 the broker on 127.0.0.1 and SQLite files in ``./var``.
+
+Addresses are configuration, never code: where a process listens (ONESTOP_LISTEN_HOST), where it
+finds each other component (ONESTOP_TARGETS), and every address that leaves the platform inside a
+certificate, a license or a bundle (ONESTOP_CRL_URL, ONESTOP_TSA_URL, ONESTOP_PORTAL_PUBLIC_URL,
+ONESTOP_PARTNER_PUBLIC_TARGET, ONESTOP_TLS_SERVER_NAMES). On one host the defaults derive from
+ONESTOP_GRPC_HOST; on many, each is set to the name other hosts and the public use.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -38,6 +45,8 @@ SIGNER = "signer"
 IDP = "idp"
 # The HTTP/JSON gateway: the public gRPC API transcoded to JSON over HTTP (no database).
 GATEWAY = "gateway"
+# The names the TLS server certificate carries unless ONESTOP_TLS_SERVER_NAMES says otherwise.
+DEFAULT_TLS_SERVER_NAMES = ("localhost", "127.0.0.1")
 # Where the provider sends the citizen back to the portal (the registered redirect URI's path).
 OIDC_CALLBACK_PATH = "/login/oidc/callback"
 
@@ -58,7 +67,15 @@ class Settings:
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/%2F"
     # May contain "{component}" (and "{data_dir}"): each component gets its own database.
     database_url: str = "sqlite:///{data_dir}/{component}.db"
+    # ONESTOP_GRPC_HOST: the host the components find each other on (and listen on, unless
+    # ONESTOP_LISTEN_HOST says otherwise) when they share one machine.
     grpc_host: str = "127.0.0.1"
+    # ONESTOP_LISTEN_HOST: the address this process's servers bind (gRPC and HTTP), e.g. 0.0.0.0
+    # in a container; empty: grpc_host.
+    listen_host: str = ""
+    # ONESTOP_TARGETS: where each component answers gRPC when not on grpc_host at its port, its
+    # replicas separated by "|" ("seal=seal.onestop.svc:50052,bank=10.0.0.3:50055|10.0.0.4:50055").
+    component_targets: tuple[tuple[str, tuple[str, ...]], ...] = ()
     grpc_port_base: int = 50050
     http_port_base: int = 8470
     clock_speed: float = 1.0
@@ -88,6 +105,16 @@ class Settings:
     signer_replicas: int = 2
     # ONESTOP_TSA_URL: where RFC 3161 timestamps are asked for; empty: the local signing server.
     tsa_public_url: str = ""
+    # ONESTOP_CRL_URL: where the CAs' revocation lists are published (written into every
+    # certificate issued, so it must be reachable by whoever verifies a bundle); empty: the seal
+    # service's HTTP port on grpc_host.
+    crl_public_url: str = ""
+    # ONESTOP_TLS_SERVER_NAMES: the DNS names and IP addresses partners connect to the TLS
+    # server by (its certificate names each).
+    tls_server_names: tuple[str, ...] = DEFAULT_TLS_SERVER_NAMES
+    # ONESTOP_PARTNER_PUBLIC_TARGET: the partner port as partners reach it ("api.example.cn:443"),
+    # printed with their credentials; empty: grpc_host at the partner port.
+    partner_public_target: str = ""
     # ONESTOP_ANSWER_WITHIN_SECONDS / ONESTOP_SENDS_BEFORE_STUCK: override every saga step's
     # answer policy (how long a command may go unanswered before it is sent again, and after how
     # many sends the step is stuck); None keeps what the saga definition says.
@@ -108,7 +135,7 @@ class Settings:
     # development and the tests of other features.
     person_signatures: bool = True
     # ONESTOP_PORTAL_PUBLIC_URL: the portal's address as browsers reach it (scheme, host, port;
-    # behind a TLS proxy, the proxy's); empty: http://127.0.0.1:<its HTTP port>. The identity
+    # behind a TLS proxy, the proxy's); empty: http://<grpc_host>:<its HTTP port>. The identity
     # provider sends citizens back to it. Licenses and bundles print its /verify page (empty:
     # https://onestop.invalid/verify/..., see onestop_common.verification).
     portal_public_url: str = ""
@@ -144,8 +171,24 @@ class Settings:
         """The port this process, running ``component``, listens on."""
         return self.listen_port if self.listen_port is not None else self.grpc_port(component)
 
+    def grpc_replicas(self, component: str) -> tuple[str, ...]:
+        """Where ``component``'s replicas answer gRPC ("host:port" each): as configured, else
+        grpc_host at its port."""
+        configured = dict(self.component_targets).get(component)
+        return configured or (f"{self.grpc_host}:{self.grpc_port(component)}",)
+
     def grpc_target(self, component: str) -> str:
-        return f"{self.grpc_host}:{self.grpc_port(component)}"
+        """A gRPC channel target for ``component``: one address, or its replicas' addresses as
+        one target that gRPC fails over between (``ipv4:a:port,b:port``)."""
+        replicas = self.grpc_replicas(component)
+        if len(replicas) == 1:
+            return replicas[0]
+        return "ipv4:" + ",".join(replicas)
+
+    @property
+    def bind_host(self) -> str:
+        """The address this process's servers listen on."""
+        return self.listen_host or self.grpc_host
 
     def partner_grpc_port(self) -> int:
         """The orchestrator's port for integration partners (gRPC over mutual TLS)."""
@@ -154,7 +197,8 @@ class Settings:
         return self.grpc_port_base + PARTNER_PORT_OFFSET
 
     def partner_grpc_target(self) -> str:
-        return f"{self.grpc_host}:{self.partner_grpc_port()}"
+        """The partner port as partners reach it."""
+        return self.partner_public_target or f"{self.grpc_host}:{self.partner_grpc_port()}"
 
     def http_port(self, component: str) -> int:
         return self.http_port_base + _PORT_OFFSETS[component]
@@ -167,11 +211,14 @@ class Settings:
 
     def signing_targets(self) -> tuple[str, ...]:
         """Where the signing server's replicas answer gRPC."""
-        return self.signer_targets or (self.grpc_target(SIGNER),)
+        return self.signer_targets or self.grpc_replicas(SIGNER)
 
     @property
     def crl_base_url(self) -> str:
-        return f"http://127.0.0.1:{self.http_port('seal')}/crl"
+        """Where the revocation lists are published, as written into certificates."""
+        return (
+            self.crl_public_url or f"http://{self.grpc_host}:{self.http_port('seal')}/crl"
+        ).rstrip("/")
 
     @property
     def tsa_url(self) -> str:
@@ -184,9 +231,8 @@ class Settings:
     @property
     def portal_url(self) -> str:
         """The portal's public address, without a trailing slash."""
-        return (self.portal_public_url or f"http://127.0.0.1:{self.http_port('portal')}").rstrip(
-            "/"
-        )
+        local = f"http://{self.grpc_host}:{self.http_port('portal')}"
+        return (self.portal_public_url or local).rstrip("/")
 
     @property
     def verification_base_url(self) -> str:
@@ -234,6 +280,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         amqp_url=env.get("ONESTOP_AMQP_URL", defaults.amqp_url),
         database_url=env.get("ONESTOP_DATABASE_URL", defaults.database_url),
         grpc_host=env.get("ONESTOP_GRPC_HOST", defaults.grpc_host),
+        listen_host=env.get("ONESTOP_LISTEN_HOST", ""),
+        component_targets=_component_targets(env, "ONESTOP_TARGETS"),
         grpc_port_base=_int(env, "ONESTOP_GRPC_PORT_BASE", defaults.grpc_port_base),
         http_port_base=_int(env, "ONESTOP_HTTP_PORT_BASE", defaults.http_port_base),
         clock_speed=_float(env, "ONESTOP_CLOCK_SPEED", defaults.clock_speed),
@@ -250,7 +298,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         partner_port=_port(env, "ONESTOP_PARTNER_GRPC_PORT"),
         signer_targets=_targets(env, "ONESTOP_SIGNER_TARGETS"),
         signer_replicas=_int(env, "ONESTOP_SIGNER_REPLICAS", defaults.signer_replicas),
-        tsa_public_url=env.get("ONESTOP_TSA_URL", ""),
+        tsa_public_url=_http_url(env, "ONESTOP_TSA_URL"),
+        crl_public_url=_http_url(env, "ONESTOP_CRL_URL"),
+        tls_server_names=_names(env, "ONESTOP_TLS_SERVER_NAMES", DEFAULT_TLS_SERVER_NAMES),
+        partner_public_target=env.get("ONESTOP_PARTNER_PUBLIC_TARGET", "").strip(),
         answer_within_seconds=_optional_float(env, "ONESTOP_ANSWER_WITHIN_SECONDS"),
         sends_before_stuck=_optional_int(env, "ONESTOP_SENDS_BEFORE_STUCK"),
         listen_port=_port(env, "ONESTOP_LISTEN_PORT"),
@@ -375,6 +426,52 @@ def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:
                 f"{name} takes host:port addresses separated by commas, got {target!r}"
             )
     return targets
+
+
+def _component_targets(
+    env: Mapping[str, str], name: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """component=host:port pairs separated by commas; a component's replicas by "|". Several
+    replicas must be IP addresses (gRPC fails over between listed addresses; a DNS name that
+    resolves to every replica does the same for names)."""
+    known = (*COMPONENTS, SIGNER, IDP, GATEWAY)
+    pairs = []
+    for part in (p.strip() for p in env.get(name, "").split(",") if p.strip()):
+        component, _, targets = (piece.strip() for piece in part.partition("="))
+        if component not in known:
+            raise SettingsError(
+                f"{name}: unknown component {component!r} in {part!r} (known: {', '.join(known)})"
+            )
+        replicas = _targets({name: targets.replace("|", ",")}, name)
+        if len(replicas) > 1 and not all(_is_ip(r.rpartition(":")[0]) for r in replicas):
+            raise SettingsError(
+                f"{name}: {component}'s replicas must be IP addresses when several are listed "
+                f"(got {targets!r}); name them by one DNS name instead"
+            )
+        pairs.append((component, replicas))
+    return tuple(pairs)
+
+
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """Comma-separated DNS names or IP addresses (as a certificate's subject alternative names)."""
+    names = tuple(part.strip() for part in env.get(name, "").split(",") if part.strip())
+    for entry in names:
+        if not _is_ip(entry) and not _DNS_NAME.fullmatch(entry):
+            raise SettingsError(f"{name} takes DNS names or IP addresses, got {entry!r}")
+    return names or default
+
+
+_DNS_NAME = re.compile(
+    r"(?=.{1,253}$)([A-Za-z0-9*]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -26,10 +26,15 @@ RECONNECT_SECONDS = 1.0
 
 
 def connect(url: str) -> pika.BlockingConnection:
-    params = pika.URLParameters(url)
-    params.heartbeat = 60
-    params.blocked_connection_timeout = 60
-    return pika.BlockingConnection(params)
+    """A connection to the first node that answers of ``url``'s, which may list a cluster's
+    nodes separated by ";" (as kombu, hence the services, reads the same setting)."""
+    nodes = []
+    for node_url in (part.strip() for part in url.split(";") if part.strip()):
+        params = pika.URLParameters(node_url)
+        params.heartbeat = 60
+        params.blocked_connection_timeout = 60
+        nodes.append(params)
+    return pika.BlockingConnection(nodes)
 
 
 def declare_topology(channel: BlockingChannel, queues: Sequence[m.QueueSpec]) -> None:

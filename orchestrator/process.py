@@ -163,7 +163,7 @@ class Orchestrator:
         log.info("orchestrator %s serving gRPC on %s", self.engine.instance_id, self.address)
         if self.partner_bound_port is not None:
             log.info(
-                "partners (mutual TLS) on %s:%d", self.settings.grpc_host, self.partner_bound_port
+                "partners (mutual TLS) on %s:%d", self.settings.bind_host, self.partner_bound_port
             )
 
     def stop(self, grace: float = 2.0) -> None:
@@ -243,13 +243,13 @@ class Orchestrator:
             if self.grpc_port is not None
             else self.settings.grpc_listen_port("orchestrator")
         )
-        self.bound_port = self.server.add_insecure_port(f"{self.settings.grpc_host}:{port}")
+        self.bound_port = self.server.add_insecure_port(f"{self.settings.bind_host}:{port}")
         if self.bound_port == 0:
-            raise RuntimeError(f"cannot listen on {self.settings.grpc_host}:{port}")
+            raise RuntimeError(f"cannot listen on {self.settings.bind_host}:{port}")
         if partners is not None:
             # The same server, hence the same servicer: the API tells the ports apart by the
             # transport each call arrived on.
-            address = f"{self.settings.grpc_host}:{self.settings.partner_grpc_port()}"
+            address = f"{self.settings.bind_host}:{self.settings.partner_grpc_port()}"
             self.partner_bound_port = self.server.add_secure_port(address, partners[0])
             if self.partner_bound_port == 0:
                 raise RuntimeError(f"cannot listen for partners on {address}")
@@ -279,7 +279,7 @@ class Orchestrator:
             )
             return None
         # A PKI made by an older version may lack a name partners connect to.
-        store.ensure_tls_server_names()
+        store.ensure_tls_server_names(self.settings.tls_server_names)
         server = store.load_identity(TLS_SERVER)
         # The key goes to gRPC in memory only; on disk it stays encrypted with the KEK.
         key_pem = private_key_pem(server.private_key)

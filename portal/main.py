@@ -1,4 +1,5 @@
-"""Runs the portal process: migrations, then uvicorn on 127.0.0.1:<http_port("portal")>."""
+"""Runs the portal process: migrations, then uvicorn on ONESTOP_LISTEN_HOST (default: the platform's
+host) at http_port("portal")."""
 
 from __future__ import annotations
 
@@ -15,10 +16,15 @@ log = logging.getLogger(__name__)
 def serve(settings: Settings, *, secure_cookies: bool = False) -> None:
     app = create_app(settings, secure_cookies=secure_cookies)
     port = settings.http_port("portal")
-    log.info("portal listening on http://127.0.0.1:%d/", port)
+    log.info(
+        "portal listening on http://%s:%d/ (public: %s)",
+        settings.bind_host,
+        port,
+        settings.portal_url,
+    )
     uvicorn.run(
         app,
-        host="127.0.0.1",
+        host=settings.bind_host,
         port=port,
         log_level=settings.log_level.lower(),
         access_log=False,

@@ -245,7 +245,7 @@ class SigningServer:
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         enable_reflection(self.server, (SERVICE_NAME, health.SERVICE_NAME))
         port = self.grpc_port or self.settings.grpc_listen_port(SIGNER)
-        address = f"{self.settings.grpc_host}:{port}"
+        address = f"{self.settings.bind_host}:{port}"
         self.bound_port = self.server.add_insecure_port(address)
         if self.bound_port == 0:
             raise RuntimeError(f"cannot listen on {address}")
@@ -253,7 +253,7 @@ class SigningServer:
         self.server.start()
         for name in ("", SERVICE_NAME):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
-        log.info("signing server on %s:%d", self.settings.grpc_host, self.bound_port)
+        log.info("signing server on %s:%d", self.settings.bind_host, self.bound_port)
 
     def _start_tsa(self) -> None:
         """The timestamp authority, as soon as the PKI exists (the supervisor makes it before
@@ -270,7 +270,7 @@ class SigningServer:
                 self._stopping.wait(TSA_PKI_POLL_SECONDS)
                 continue
             port = self.http_port if self.http_port is not None else self.settings.http_port(SIGNER)
-            self._tsa = _SharedPortTsa((self.settings.grpc_host, port), identity)
+            self._tsa = _SharedPortTsa((self.settings.bind_host, port), identity)
             self.tsa_ready.set()
             log.info("timestamp authority on %s", self._tsa.url)
             self._tsa.serve_forever()

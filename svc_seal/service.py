@@ -3,7 +3,7 @@ police filings, revocation with a CRL served over HTTP, sealing PDFs by the owne
 authorised user, and the seal usage register.
 
 Entrypoints: the saga's AMQP commands and gRPC (SealService, SealDesk), the ``seal_filing``
-AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on 127.0.0.1, and an hourly CRL renewal.
+AMQP RPC the bank calls, ``GET /crl/<ca>.crl`` on its HTTP port, and an hourly CRL renewal.
 """
 
 from __future__ import annotations

@@ -15,13 +15,15 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from onestop_common.settings import DEFAULT_TLS_SERVER_NAMES
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -32,9 +34,8 @@ CA_NAMES = (ROOT, *INTERMEDIATE_CAS)
 END_ENTITIES = ("registration-signer", "platform-signer", "tsa-signer", "tls-server")
 TLS_CA = "tls"
 TLS_SERVER = "tls-server"
-# The names the orchestrator's TLS server certificate must carry: clients connect to either.
-TLS_SERVER_DNS_NAMES = ("localhost",)
-TLS_SERVER_IP_ADDRESSES = (IPv4Address("127.0.0.1"),)
+# The names the TLS server certificate carries by default (ONESTOP_TLS_SERVER_NAMES sets them).
+TLS_SERVER_NAMES = DEFAULT_TLS_SERVER_NAMES
 # Certificates may be checked by a machine whose clock is slightly behind the issuer's.
 _CLOCK_SKEW = timedelta(minutes=5)
 
@@ -75,7 +76,7 @@ _PROFILES: tuple[_Profile, ...] = (
     _Profile("platform-signer", "platform", "OneStop Platform Bundle Signer", "signer"),
     # pyHanko's in-process timestamper signs with RSA only, whatever the hierarchy uses.
     _Profile("tsa-signer", "tsa", "OneStop Timestamp Authority", "tsa", KeyAlgorithm.RSA_2048),
-    _Profile("tls-server", "tls", "localhost", "tls"),
+    _Profile("tls-server", "tls", "OneStop TLS server", "tls"),
 )
 _BY_NAME = {profile.name: profile for profile in _PROFILES}
 
@@ -367,7 +368,7 @@ def certificates_pem(certificates: Iterable[x509.Certificate]) -> bytes:
 
 
 def _profile_extensions(
-    profile: _Profile, key: PrivateKey
+    profile: _Profile, key: PrivateKey, tls_server_names: Sequence[str] = TLS_SERVER_NAMES
 ) -> list[tuple[x509.ExtensionType, bool]]:
     if profile.kind == "ca":
         # Root -> intermediate -> end entity: the root allows one CA below it, the rest none.
@@ -384,12 +385,7 @@ def _profile_extensions(
         ]
     if profile.kind == "tls":
         usage = _key_usage(tls=True, rsa_key=isinstance(key, rsa.RSAPrivateKey))
-        san = x509.SubjectAlternativeName(
-            [
-                *(x509.DNSName(name) for name in TLS_SERVER_DNS_NAMES),
-                *(x509.IPAddress(address) for address in TLS_SERVER_IP_ADDRESSES),
-            ]
-        )
+        san = x509.SubjectAlternativeName(server_names(tls_server_names))
         return [
             *_end_entity_extensions(usage),
             (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
@@ -398,14 +394,24 @@ def _profile_extensions(
     return _end_entity_extensions(_key_usage(signing=True))
 
 
-def _names_server(cert: x509.Certificate) -> bool:
+def server_names(names: Iterable[str]) -> list[x509.GeneralName]:
+    """Subject alternative names for a server: an IP address as such, anything else as DNS."""
+    entries: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            entries.append(x509.IPAddress(ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return entries
+
+
+def _names_server(cert: x509.Certificate, names: Iterable[str]) -> bool:
+    """True if the certificate names every one of ``names``."""
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return False
-    dns = set(san.get_values_for_type(x509.DNSName))
-    addresses = set(san.get_values_for_type(x509.IPAddress))
-    return set(TLS_SERVER_DNS_NAMES) <= dns and set(TLS_SERVER_IP_ADDRESSES) <= addresses
+    return set(server_names(names)) <= set(san)
 
 
 def _crl_urls(cert: x509.Certificate) -> list[str]:

@@ -26,8 +26,7 @@ from onestop_common.pki.certs import (
     ROOT,
     TLS_CA,
     TLS_SERVER,
-    TLS_SERVER_DNS_NAMES,
-    TLS_SERVER_IP_ADDRESSES,
+    TLS_SERVER_NAMES,
     KeyAlgorithm,
     PkiError,
     PrivateKey,
@@ -56,10 +55,12 @@ from onestop_common.pki.partners import (
     format_serial,
     issue_partner_certificate,
 )
+from onestop_common.settings import Settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CRL_BASE_URL = "http://127.0.0.1:8470/crl"
+# Where the default settings publish the revocation lists (the seal service on one host).
+DEFAULT_CRL_BASE_URL = Settings().crl_base_url
 _CRL_LIFETIME = Validity().crl
 
 
@@ -135,6 +136,7 @@ class PkiStore:
         now: datetime | None = None,
         crl_base_url: str = DEFAULT_CRL_BASE_URL,
         validity: Validity | None = None,
+        tls_server_names: Sequence[str] = TLS_SERVER_NAMES,
     ) -> None:
         """Create the hierarchy unless it exists; a partial directory is refused."""
         present = [n for n in self.expected_files() if (self._directory / n).exists()]
@@ -148,18 +150,24 @@ class PkiStore:
                 f"{len(self.expected_files())} files); an interrupted init leaves it so. "
                 "Remove the directory and run init again, or restore it from backup"
             )
+        moment = _aware(now or datetime.now(UTC), "now")
         self._create(
-            algorithm, _aware(now or datetime.now(UTC), "now"), crl_base_url, validity or Validity()
+            algorithm, moment, crl_base_url, validity or Validity(), tuple(tls_server_names)
         )
 
     def _create(
-        self, algorithm: KeyAlgorithm, now: datetime, crl_base_url: str, validity: Validity
+        self,
+        algorithm: KeyAlgorithm,
+        now: datetime,
+        crl_base_url: str,
+        validity: Validity,
+        tls_server_names: tuple[str, ...],
     ) -> None:
         self._directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         identities: dict[str, SigningIdentity] = {}
         for profile in _PROFILES:
             identity = self._issue_profile(
-                profile, algorithm, now, crl_base_url, validity, identities
+                profile, algorithm, now, crl_base_url, validity, identities, tls_server_names
             )
             identities[profile.name] = identity
             self._write_identity(profile.name, identity)
@@ -178,6 +186,7 @@ class PkiStore:
         crl_base_url: str,
         validity: Validity,
         identities: dict[str, SigningIdentity],
+        tls_server_names: tuple[str, ...],
     ) -> SigningIdentity:
         key = generate_key(profile.algorithm or algorithm)
         issuer = identities[profile.issuer] if profile.issuer else None
@@ -194,7 +203,7 @@ class PkiStore:
             key.public_key(),
             not_before=now - _CLOCK_SKEW,
             not_after=now + lifetime,
-            extensions=_profile_extensions(profile, key),
+            extensions=_profile_extensions(profile, key, tls_server_names),
             self_key=key,
         )
         chain = () if issuer is None else (issuer.certificate, *issuer.chain)
@@ -295,15 +304,18 @@ class PkiStore:
 
     # ------------------------------------------------------------------ TLS server
 
-    def ensure_tls_server_names(self, now: datetime | None = None) -> bool:
+    def ensure_tls_server_names(
+        self, names: Sequence[str] = TLS_SERVER_NAMES, now: datetime | None = None
+    ) -> bool:
         """Reissues the TLS server certificate (with a new key) if it lacks a name clients
-        connect to, as one made by an older version may; True if it did."""
+        connect to (one made by an older version, or before ONESTOP_TLS_SERVER_NAMES named
+        another host); True if it did. The new certificate carries ``names``."""
         # Looked at before locking: a read-only PKI directory with a good certificate is fine.
-        if _names_server(self.load_certificate(TLS_SERVER)):
+        if _names_server(self.load_certificate(TLS_SERVER), names):
             return False
         with self.locked():
             current = self.load_certificate(TLS_SERVER)
-            if _names_server(current):
+            if _names_server(current, names):
                 return False
             moment = _aware(now or datetime.now(UTC), "now")
             ca = self.load_identity(TLS_CA)
@@ -315,14 +327,14 @@ class PkiStore:
                 key.public_key(),
                 not_before=moment - _CLOCK_SKEW,
                 not_after=min(moment + Validity().tls, ca.certificate.not_valid_after_utc),
-                extensions=_profile_extensions(_BY_NAME[TLS_SERVER], key),
+                extensions=_profile_extensions(_BY_NAME[TLS_SERVER], key, names),
             )
             identity = SigningIdentity(key, cert, (ca.certificate,), key_algorithm(key))
             self._write_identity(TLS_SERVER, identity)
             log.warning(
                 "reissued the TLS server certificate (serial %#x) to name %s",
                 cert.serial_number,
-                ", ".join([*TLS_SERVER_DNS_NAMES, *map(str, TLS_SERVER_IP_ADDRESSES)]),
+                ", ".join(names),
             )
             return True
 

@@ -309,7 +309,8 @@ def test_rsa_hierarchy(tmp_path: Path) -> None:
     assert isinstance(store.root_certificate().public_key(), rsa.RSAPublicKey)
     signer = store.load_identity("registration-signer")
     assert signer.algorithm is KeyAlgorithm.RSA_2048
-    assert _crl_urls(signer.certificate) == ["http://127.0.0.1:8470/crl/registration.crl"]
+    # The default: the seal service publishes the lists, on the default settings' host.
+    assert _crl_urls(signer.certificate) == ["http://127.0.0.1:8472/crl/registration.crl"]
     tls = _ext(store.load_certificate("tls-server"), x509.KeyUsage).value
     assert tls.key_encipherment
     pem = store.load_certificate("tls-server").public_bytes(serialization.Encoding.PEM)
