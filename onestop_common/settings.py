@@ -10,14 +10,17 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from onestop_common.clock import Clock, clock_from_settings
 from onestop_common.verification import PLACEHOLDER_BASE
+
+T = TypeVar("T")
 
 COMPONENTS = (
     "orchestrator",
@@ -306,14 +309,21 @@ def secret_file(data_dir: Path, name: str) -> bytes:
     return value
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _parsed(
+    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], what: str
+) -> T:
+    """``name``'s value read by ``parse``, ``default`` when unset; refused when unreadable."""
     raw = env.get(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise SettingsError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _parsed(env, name, default, int, "a whole number")
 
 
 def _port(env: Mapping[str, str], name: str) -> int | None:
@@ -378,15 +388,9 @@ def _targets(env: Mapping[str, str], name: str) -> tuple[str, ...]:
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    value = _parsed(env, name, default, float, "a number")
     if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
+        raise SettingsError(f"{name} must be positive, got {env[name]!r}")
     return value
 
 
