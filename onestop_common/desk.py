@@ -315,20 +315,26 @@ class Queue:
         return desk_pb2.ClaimTaskResponse(task=task_message(task, calendar, now))
 
 
+# The columns a task's message carries as they are stored, under the same names.
+_AS_STORED = (
+    "case_id",
+    "step",
+    "company_name",
+    "uscc",
+    "summary",
+    "claimed_by",
+    "assignee_org",
+    "reason",
+    "decided_by",
+)
+
+
 def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> desk_pb2.DeskTask:
     message = desk_pb2.DeskTask(
         task_id=task.id,
-        case_id=task.case_id,
-        step=task.step,
         state=STATE_MESSAGES[task.state],
-        company_name=task.company_name,
-        uscc=task.uscc,
-        summary=task.summary,
-        claimed_by=task.claimed_by,
-        assignee_org=task.assignee_org,
-        reason=task.reason,
         deadline=task_deadline(task, calendar, now),
-        decided_by=task.decided_by,
+        **{column: getattr(task, column) for column in _AS_STORED},
     )
     message.created_at.CopyFrom(timestamp(task.created_at))
     if task.decided_at is not None:
