@@ -3,16 +3,16 @@ the subject and the participant as well as the field, rule and both messages."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
-from onestop_common.errors import RuleViolation
+from onestop_common.errors import violation
 from onestop_common.protoconv import rejection, rejections, violations_of
 
-WHOLE = RuleViolation(
-    field="shareholders[1].id_number",
-    rule="checksum",
-    message_zh="校验位不符",
-    message_en="the check digit does not match",
+# A violation as the orchestrator completes it: whose field it is, and whose rule.
+WHOLE = replace(
+    violation(
+        "shareholders[1].id_number", "checksum", "校验位不符", "the check digit does not match"
+    ),
     subject_zh="股东 王芳",
     subject_en="shareholder 王芳",
     participant="registration",
@@ -25,5 +25,5 @@ def test_a_violation_becomes_a_rejection_field_by_field() -> None:
 
 
 def test_rejections_come_back_as_the_same_violations() -> None:
-    plain = RuleViolation("name", "required", "必填", "required")
+    plain = violation("name", "required", "必填", "required")
     assert violations_of(rejections([WHOLE, plain])) == (WHOLE, plain)

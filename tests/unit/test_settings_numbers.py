@@ -22,25 +22,17 @@ def test_numbers_are_read_when_set_and_defaulted_when_not(tmp_path: Path) -> Non
     assert load_settings({"ONESTOP_DATA_DIR": str(tmp_path)}).outbox_poll_seconds == 0.5
 
 
-@pytest.mark.parametrize(
-    ("name", "value", "words"),
-    [
-        (
-            "ONESTOP_GRPC_PORT_BASE",
-            "50x",
-            "ONESTOP_GRPC_PORT_BASE must be a whole number, got '50x'",
-        ),
-        ("ONESTOP_CLOCK_SPEED", "fast", "ONESTOP_CLOCK_SPEED must be a number, got 'fast'"),
-        (
-            "ONESTOP_OUTBOX_POLL_SECONDS",
-            "0",
-            "ONESTOP_OUTBOX_POLL_SECONDS must be positive, got '0'",
-        ),
-    ],
-)
-def test_an_unreadable_number_is_refused_naming_the_variable(
-    tmp_path: Path, name: str, value: str, words: str
-) -> None:
+# A variable, an unreadable value for it, and the rule the refusal states.
+UNREADABLE = {
+    "ONESTOP_GRPC_PORT_BASE": ("50x", "must be a whole number"),
+    "ONESTOP_CLOCK_SPEED": ("fast", "must be a number"),
+    "ONESTOP_OUTBOX_POLL_SECONDS": ("0", "must be positive"),
+}
+
+
+@pytest.mark.parametrize("name", UNREADABLE)
+def test_an_unreadable_number_is_refused_naming_the_variable(tmp_path: Path, name: str) -> None:
+    value, rule = UNREADABLE[name]
     with pytest.raises(SettingsError) as refused:
         load_settings({"ONESTOP_DATA_DIR": str(tmp_path), name: value})
-    assert str(refused.value) == words
+    assert str(refused.value) == f"{name} {rule}, got {value!r}"
