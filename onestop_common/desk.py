@@ -44,6 +44,8 @@ STATE_MESSAGES = {
 }
 STATE_NAMES = {value: key for key, value in STATE_MESSAGES.items()}
 MAX_PAGE = 200
+# The times of a step's deadline, named alike in a task's columns and a Deadline message.
+DEADLINE_TIMES = ("started_at", "due_at", "warn_at")
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +125,7 @@ def open_task(
         summary=summary,
         assignee_org=assignee_org,
         created_at=now,
-        started_at=from_timestamp(deadline.started_at),
-        due_at=from_timestamp(deadline.due_at),
-        warn_at=from_timestamp(deadline.warn_at),
+        **{name: from_timestamp(getattr(deadline, name)) for name in DEADLINE_TIMES},
         limit_workdays=deadline.limit_workdays,
         context=context.SerializeToString(),
         request_type=request.DESCRIPTOR.full_name,
@@ -315,20 +315,26 @@ class Queue:
         return desk_pb2.ClaimTaskResponse(task=task_message(task, calendar, now))
 
 
+# The columns a task's message carries as they are stored, under the same names.
+_AS_STORED = (
+    "case_id",
+    "step",
+    "company_name",
+    "uscc",
+    "summary",
+    "claimed_by",
+    "assignee_org",
+    "reason",
+    "decided_by",
+)
+
+
 def task_message(task: TaskMixin, calendar: BusinessCalendar, now: datetime) -> desk_pb2.DeskTask:
     message = desk_pb2.DeskTask(
         task_id=task.id,
-        case_id=task.case_id,
-        step=task.step,
         state=STATE_MESSAGES[task.state],
-        company_name=task.company_name,
-        uscc=task.uscc,
-        summary=task.summary,
-        claimed_by=task.claimed_by,
-        assignee_org=task.assignee_org,
-        reason=task.reason,
         deadline=task_deadline(task, calendar, now),
-        decided_by=task.decided_by,
+        **{column: getattr(task, column) for column in _AS_STORED},
     )
     message.created_at.CopyFrom(timestamp(task.created_at))
     if task.decided_at is not None:
@@ -343,7 +349,7 @@ def task_deadline(
     deadline = common_pb2.Deadline(
         limit_workdays=task.limit_workdays, paused=task.paused_at is not None
     )
-    for name in ("started_at", "due_at", "warn_at"):
+    for name in DEADLINE_TIMES:
         value = getattr(task, name)
         if value is not None:
             getattr(deadline, name).CopyFrom(timestamp(value))

@@ -133,7 +133,7 @@ def _walk(message: Message, path: str, found: list[RuleViolation], limit: int) -
             _check(spec.value, value, here, found, limit)
             continue
         if len(value) > spec.max_items:
-            found.append(_items(here, spec.max_items, len(value)))
+            found.append(_too_large("max_items", here, spec.max_items, len(value)))
             continue
         if spec.key is not None:
             for key, item in value.items():
@@ -151,14 +151,14 @@ def _check(spec: _Value, value: Any, path: str, found: list[RuleViolation], limi
         return
     if spec.kind == _STRING:
         if len(value) > spec.max_length:
-            found.append(_length(path, spec.max_length, len(value)))
+            found.append(_too_large("max_length", path, spec.max_length, len(value)))
             return
         problem = control_character_violation(value, path, multiline=spec.multiline)
         if problem is not None:
             found.append(problem)
     elif spec.kind == _BYTES:
         if len(value) > spec.max_bytes:
-            found.append(_bytes(path, spec.max_bytes, len(value)))
+            found.append(_too_large("max_bytes", path, _size(spec.max_bytes), len(value)))
     elif spec.kind == _MESSAGE:
         _walk(value, path, found, limit)
 
@@ -236,31 +236,21 @@ def _option(options: Any, extension: Any, default: int) -> int:
 # --------------------------------------------------------------------------- messages
 
 
-def _length(path: str, allowed: int, got: int) -> RuleViolation:
+# Each limit's words, filled with the limit and the size found.
+_TOO_LARGE = {
+    "max_length": (
+        "不能超过 {allowed} 个字符（现为 {got} 个）",
+        "at most {allowed} characters (got {got})",
+    ),
+    "max_items": ("最多 {allowed} 项（现为 {got} 项）", "at most {allowed} items (got {got})"),
+    "max_bytes": ("不能超过 {allowed}（现为 {got} 字节）", "at most {allowed} (got {got} bytes)"),
+}
+
+
+def _too_large(rule: str, path: str, allowed: int | str, got: int) -> RuleViolation:
+    zh, en = _TOO_LARGE[rule]
     return violation(
-        path,
-        "max_length",
-        f"不能超过 {allowed} 个字符（现为 {got} 个）",
-        f"at most {allowed} characters (got {got})",
-    )
-
-
-def _items(path: str, allowed: int, got: int) -> RuleViolation:
-    return violation(
-        path,
-        "max_items",
-        f"最多 {allowed} 项（现为 {got} 项）",
-        f"at most {allowed} items (got {got})",
-    )
-
-
-def _bytes(path: str, allowed: int, got: int) -> RuleViolation:
-    size = _size(allowed)
-    return violation(
-        path,
-        "max_bytes",
-        f"不能超过 {size}（现为 {got} 字节）",
-        f"at most {size} (got {got} bytes)",
+        path, rule, zh.format(allowed=allowed, got=got), en.format(allowed=allowed, got=got)
     )
 
 

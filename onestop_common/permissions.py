@@ -1,5 +1,5 @@
 """Who may do what, in one table: the platform's actions, the roles allowed each, and every RPC
-of the platform named with the action it performs.
+of the platform named with the action it performs (``rpc_actions.json``).
 
 Every gRPC server applies it before a handler runs (the nameko services in
 ``nameko_kit._CheckedGrpc``, the orchestrator in ``orchestrator.grpc_handlers``, the calendar
@@ -16,7 +16,9 @@ the orchestrator's API, and only through the partner port (see ``identity``).
 from __future__ import annotations
 
 import enum
+import json
 from collections.abc import Mapping
+from pathlib import Path
 
 from onestop_common.errors import PermissionDenied, Unauthenticated
 from onestop_common.identity import STAFF_ROLES, Principal, Role
@@ -146,146 +148,22 @@ DESCRIPTIONS: Mapping[Action, tuple[str, str]] = {
 }
 
 
-def _service(name: str, **methods: Action) -> dict[str, Action]:
-    return {f"/onestop.{name}/{method}": action for method, action in methods.items()}
+# Every RPC of the platform, by service and method, and the action it performs: a data file,
+# so that the table reads as a table. The partner API's methods perform the same actions as the
+# internal API's methods they stand for. An unknown action in the file fails the import.
+RPC_ACTIONS_FILE = Path(__file__).with_name("rpc_actions.json")
 
 
-def _desk_methods(name: str, read: Action, decide: Action, *decisions: str) -> dict[str, Action]:
-    reads = {m: read for m in ("ListTasks", "GetTask")}
-    return _service(name, **reads, ClaimTask=decide, **{m: decide for m in decisions})
+def _load_methods(path: Path) -> dict[str, Action]:
+    services: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        f"/onestop.{service}/{method}": Action(action)
+        for service, methods in services.items()
+        for method, action in methods.items()
+    }
 
 
-Ac = Action
-# Every RPC of the platform, by its full method path, and the action it performs.
-METHODS: Mapping[str, Action] = {
-    **_service(
-        "orchestrator.v1.OneStopService",
-        SubmitApplication=Ac.SUBMIT_CASE,
-        ValidateApplication=Ac.SUBMIT_CASE,
-        GetApplication=Ac.READ_CASES,
-        WatchApplication=Ac.READ_CASES,
-        ListApplications=Ac.READ_CASES,
-        CancelApplication=Ac.ACT_ON_CASE,
-        CorrectApplication=Ac.ACT_ON_CASE,
-        FulfillCommitment=Ac.ACT_ON_CASE,
-        GetBundle=Ac.READ_BUNDLE,
-        GetStatistics=Ac.STATISTICS,
-        ListSignatureRequests=Ac.SIGN_APPLICATION,
-        GetApplicationToSign=Ac.READ_CASES,
-        SignApplication=Ac.SIGN_APPLICATION,
-        DeclineApplication=Ac.SIGN_APPLICATION,
-    ),
-    # The public partner API: the same actions as the internal API's methods it stands for.
-    **_service(
-        "partner.v1.ApplicationService",
-        SubmitApplication=Ac.SUBMIT_CASE,
-        ValidateApplication=Ac.SUBMIT_CASE,
-        GetApplication=Ac.READ_CASES,
-        ListApplications=Ac.READ_CASES,
-        WatchApplication=Ac.READ_CASES,
-        CancelApplication=Ac.ACT_ON_CASE,
-        CorrectApplication=Ac.ACT_ON_CASE,
-        FulfillCommitment=Ac.ACT_ON_CASE,
-        GetBundle=Ac.READ_BUNDLE,
-    ),
-    **_service("orchestrator.v1.BundleService", BuildBundle=Ac.SAGA),
-    **_service("calendar.v1.CalendarService", ListCalendarYears=Ac.READ_CALENDAR),
-    **_service("signing.v1.SigningService", SignPdf=Ac.PLATFORM_SIGNING),
-    **_service(
-        "registration.v1.RegistrationService",
-        CheckApplication=Ac.CHECK_APPLICATION,
-        ValidateApplication=Ac.CHECK_APPLICATION,
-        CheckName=Ac.CHECK_APPLICATION,
-        IssueLicense=Ac.SAGA,
-        RevokeLicense=Ac.SAGA,
-        ApplyCorrection=Ac.SAGA,
-        SupplyMaterial=Ac.SAGA,
-        ChangeLicense=Ac.SAGA,
-        GetLicense=Ac.READ_LICENSE,
-        GetLicenseStatus=Ac.PUBLIC,
-        ListCreditEntries=Ac.READ_CREDIT,
-        AddCreditEntry=Ac.MANAGE_CREDIT,
-        RemoveCreditEntry=Ac.MANAGE_CREDIT,
-    ),
-    **_desk_methods(
-        "registration.v1.RegistrationDesk",
-        Ac.READ_REGISTRATION_DESK,
-        Ac.DECIDE_REGISTRATION,
-        "ApproveTask",
-        "RejectTask",
-        "RequestCorrection",
-    ),
-    **_service("registration.v1.RegistrationDesk", ExplainDecision=Ac.READ_REGISTRATION_DESK),
-    **_service(
-        "seal.v1.SealService",
-        CheckApplication=Ac.CHECK_APPLICATION,
-        IssueSeals=Ac.SAGA,
-        RevokeSeals=Ac.SAGA,
-        ListSeals=Ac.READ_SEALS,
-        SignPdf=Ac.SIGN_WITH_SEAL,
-        AuthoriseSigner=Ac.MANAGE_SEAL_SIGNERS,
-        RevokeSigner=Ac.MANAGE_SEAL_SIGNERS,
-        ListSigners=Ac.READ_SEALS,
-        ListSealUsages=Ac.READ_SEALS,
-        GetSealFiling=Ac.READ_SEALS,
-        GetCrl=Ac.PUBLIC,
-    ),
-    **_desk_methods(
-        "seal.v1.SealDesk",
-        Ac.READ_SEAL_DESK,
-        Ac.DECIDE_SEALS,
-        "MarkEngraved",
-        "CompleteTask",
-        "RejectTask",
-    ),
-    **_service(
-        "invoice.v1.InvoiceService",
-        CheckApplication=Ac.CHECK_APPLICATION,
-        RegisterTaxpayer=Ac.SAGA,
-        CancelTaxRegistration=Ac.SAGA,
-        GetTaxpayer=Ac.READ_TAX,
-        IssueInvoice=Ac.ISSUE_INVOICES,
-        IssueRedLetterInvoice=Ac.ISSUE_INVOICES,
-        RecordInvoiceBooking=Ac.BOOK_INVOICES,
-        RequestRedLetterForm=Ac.ISSUE_INVOICES,
-        ConfirmRedLetterForm=Ac.ISSUE_INVOICES,
-        DeclineRedLetterForm=Ac.ISSUE_INVOICES,
-        GetRedLetterForm=Ac.READ_TAX,
-    ),
-    **_desk_methods(
-        "invoice.v1.InvoiceDesk",
-        Ac.READ_TAX_DESK,
-        Ac.DECIDE_TAX,
-        "ApproveTask",
-        "RejectTask",
-        "AdjustCreditLine",
-    ),
-    **_service(
-        "social_insurance.v1.SocialInsuranceService",
-        CheckApplication=Ac.CHECK_APPLICATION,
-        RegisterEmployer=Ac.SAGA,
-        CancelEmployerRegistration=Ac.SAGA,
-        GetEmployer=Ac.READ_SOCIAL_INSURANCE,
-    ),
-    **_desk_methods(
-        "social_insurance.v1.SocialInsuranceDesk",
-        Ac.READ_SI_DESK,
-        Ac.DECIDE_SOCIAL_INSURANCE,
-        "ApproveTask",
-        "RejectTask",
-    ),
-    **_service(
-        "bank.v1.BankService",
-        CheckApplication=Ac.CHECK_APPLICATION,
-        OpenAccount=Ac.SAGA,
-        CloseAccount=Ac.SAGA,
-        GetAccount=Ac.READ_BANK,
-        ListBanks=Ac.READ_BANK,
-    ),
-    **_desk_methods(
-        "bank.v1.BankDesk", Ac.READ_BANK_DESK, Ac.DECIDE_BANK, "ApproveTask", "RejectTask"
-    ),
-}
+METHODS: Mapping[str, Action] = _load_methods(RPC_ACTIONS_FILE)
 
 # The action that decides a desk's tasks, by the component whose desk it is.
 DESK_DECISIONS: Mapping[str, Action] = {

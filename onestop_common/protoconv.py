@@ -5,6 +5,7 @@ numbers in it sees it. Protobuf only: the gRPC status code an error travels as i
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -92,16 +93,12 @@ def parse_date(text: str, field: str) -> date:
         ) from exc
 
 
+# A RuleViolation mirrors a Rejection: the same fields under the same names.
+_REJECTION_FIELDS = tuple(f.name for f in dataclasses.fields(RuleViolation))
+
+
 def rejection(v: RuleViolation) -> common_pb2.Rejection:
-    return common_pb2.Rejection(
-        field=v.field,
-        rule=v.rule,
-        message_zh=v.message_zh,
-        message_en=v.message_en,
-        subject_zh=v.subject_zh,
-        subject_en=v.subject_en,
-        participant=v.participant,
-    )
+    return common_pb2.Rejection(**{name: getattr(v, name) for name in _REJECTION_FIELDS})
 
 
 def rejections(violations: Iterable[RuleViolation]) -> list[common_pb2.Rejection]:
@@ -110,16 +107,7 @@ def rejections(violations: Iterable[RuleViolation]) -> list[common_pb2.Rejection
 
 def violations_of(items: Iterable[common_pb2.Rejection]) -> tuple[RuleViolation, ...]:
     return tuple(
-        RuleViolation(
-            field=r.field,
-            rule=r.rule,
-            message_zh=r.message_zh,
-            message_en=r.message_en,
-            subject_zh=r.subject_zh,
-            subject_en=r.subject_en,
-            participant=r.participant,
-        )
-        for r in items
+        RuleViolation(**{name: getattr(r, name) for name in _REJECTION_FIELDS}) for r in items
     )
 
 

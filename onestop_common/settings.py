@@ -17,14 +17,17 @@ import ipaddress
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from onestop_common.clock import Clock, clock_from_settings
 from onestop_common.verification import PLACEHOLDER_BASE
+
+T = TypeVar("T")
 
 COMPONENTS = (
     "orchestrator",
@@ -357,14 +360,21 @@ def secret_file(data_dir: Path, name: str) -> bytes:
     return value
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def _parsed(
+    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], what: str
+) -> T:
+    """``name``'s value read by ``parse``, ``default`` when unset; refused when unreadable."""
     raw = env.get(name)
     if raw is None:
         return default
     try:
-        return int(raw)
+        return parse(raw)
     except ValueError as exc:
-        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+        raise SettingsError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    return _parsed(env, name, default, int, "a whole number")
 
 
 def _port(env: Mapping[str, str], name: str) -> int | None:
@@ -475,15 +485,9 @@ def _is_ip(text: str) -> bool:
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    value = _parsed(env, name, default, float, "a number")
     if value <= 0:
-        raise SettingsError(f"{name} must be positive, got {raw!r}")
+        raise SettingsError(f"{name} must be positive, got {env[name]!r}")
     return value
 
 

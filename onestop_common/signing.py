@@ -668,48 +668,47 @@ def _validate_one(
 def _signature_report(
     field_name: str, status: PdfSignatureStatus, certification: fields.MDPPerm | None
 ) -> SignatureReport:
-    cert = status.signing_cert
     timestamp = status.timestamp_validity
     return SignatureReport(
         field_name=field_name,
         kind="signature",
-        signer_subject=_subject(cert),
-        signer_serial=cert.serial_number,
         signing_time=status.signer_reported_dt,
         timestamp_time=None if timestamp is None else timestamp.timestamp,
-        intact=status.intact and status.valid,
-        trusted=status.trusted,
-        revoked=status.revoked,
-        coverage=None if status.coverage is None else status.coverage.name,
-        modification_level=_level_name(status.modification_level),
         docmdp_ok=status.docmdp_ok,
         bottom_line=status.bottom_line,
-        summary_en=status.summary(),
         certification=None if certification is None else certification.name,
+        **_status_verdict(status),
     )
 
 
 def _timestamp_report(field_name: str, status: DocumentTimestampStatus) -> SignatureReport:
-    cert = status.signing_cert
     return SignatureReport(
         field_name=field_name,
         kind="document-timestamp",
-        signer_subject=_subject(cert),
-        signer_serial=cert.serial_number,
         signing_time=None,
         timestamp_time=status.timestamp,
-        intact=status.intact and status.valid,
-        trusted=status.trusted,
-        revoked=status.revoked,
-        coverage=None if status.coverage is None else status.coverage.name,
-        modification_level=_level_name(status.modification_level),
         # pyHanko leaves docmdp_ok unset for document timestamps; the later revisions may
         # only maintain signatures (DSS, further timestamps) or fill forms.
         docmdp_ok=status.modification_level is not None
         and status.modification_level != ModificationLevel.OTHER,
         bottom_line=status.intact and status.valid and status.trusted,
-        summary_en=status.summary(),
+        **_status_verdict(status),
     )
+
+
+def _status_verdict(status: PdfSignatureStatus | DocumentTimestampStatus) -> dict[str, Any]:
+    """The parts of a report a signature and a document timestamp state alike."""
+    cert = status.signing_cert
+    return {
+        "signer_subject": _subject(cert),
+        "signer_serial": cert.serial_number,
+        "intact": status.intact and status.valid,
+        "trusted": status.trusted,
+        "revoked": status.revoked,
+        "coverage": None if status.coverage is None else status.coverage.name,
+        "modification_level": _level_name(status.modification_level),
+        "summary_en": status.summary(),
+    }
 
 
 def _subject(cert: asn1_x509.Certificate) -> str:

@@ -146,13 +146,15 @@ def _aware(value: datetime, name: str) -> datetime:
 
 
 def _name(common_name: str, organization: str = PLATFORM_ORGANIZATION) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
+    return _chinese_name(
+        (NameOID.ORGANIZATION_NAME, organization), (NameOID.COMMON_NAME, common_name)
     )
+
+
+def _chinese_name(*attributes: tuple[x509.ObjectIdentifier, str]) -> x509.Name:
+    """A subject in China: C=CN, then ``attributes`` in their order."""
+    country = x509.NameAttribute(NameOID.COUNTRY_NAME, "CN")
+    return x509.Name([country, *(x509.NameAttribute(oid, value) for oid, value in attributes)])
 
 
 def _key_usage(
@@ -249,6 +251,27 @@ def _end_entity_extensions(usage: x509.KeyUsage) -> list[tuple[x509.ExtensionTyp
     ]
 
 
+def _document_signer(
+    issuer: _Issuer,
+    subject: x509.Name,
+    public_key: PublicKey,
+    not_before: datetime,
+    not_after: datetime,
+    *extra: tuple[x509.ExtensionType, bool],
+) -> x509.Certificate:
+    """A certificate for a key that signs documents (a seal's, a person's), which comes from
+    outside the platform: a key the PDF tooling cannot use is refused."""
+    key_algorithm(public_key)
+    return _build_certificate(
+        issuer,
+        subject,
+        public_key,
+        not_before=not_before,
+        not_after=not_after,
+        extensions=[*_end_entity_extensions(_key_usage(signing=True)), *extra],
+    )
+
+
 def issue_seal_certificate(
     ca: SigningIdentity,
     public_key: PublicKey,
@@ -262,24 +285,13 @@ def issue_seal_certificate(
     crl_url: str,
 ) -> x509.Certificate:
     """Certify one company seal key; see the module docstring for the subject mapping."""
-    key_algorithm(public_key)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, company_name),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, seal_code),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, uscc),
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{company_name} {seal_type}"),
-        ]
+    subject = _chinese_name(
+        (NameOID.ORGANIZATION_NAME, company_name),
+        (NameOID.ORGANIZATIONAL_UNIT_NAME, seal_code),
+        (NameOID.SERIAL_NUMBER, uscc),
+        (NameOID.COMMON_NAME, f"{company_name} {seal_type}"),
     )
-    return _build_certificate(
-        _Issuer(ca, crl_url),
-        subject,
-        public_key,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=_end_entity_extensions(_key_usage(signing=True)),
-    )
+    return _document_signer(_Issuer(ca, crl_url), subject, public_key, not_before, not_after)
 
 
 # Marks a person's event certificate: one key for one confirmation of one application, issued
@@ -303,23 +315,14 @@ def issue_person_certificate(
     name is the person's verified name, the pseudonym their masked ID number and the serial
     number the platform's keyed digest of the full ID number, which the platform can re-check
     but a reader of the document cannot reverse."""
-    key_algorithm(public_key)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.PSEUDONYM, masked_id_number),
-            x509.NameAttribute(NameOID.SERIAL_NUMBER, person_digest),
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-        ]
+    subject = _chinese_name(
+        (NameOID.PSEUDONYM, masked_id_number),
+        (NameOID.SERIAL_NUMBER, person_digest),
+        (NameOID.COMMON_NAME, name),
     )
     policies = x509.CertificatePolicies([x509.PolicyInformation(PERSON_CONSENT_POLICY, None)])
-    return _build_certificate(
-        _Issuer(ca, crl_url),
-        subject,
-        public_key,
-        not_before=not_before,
-        not_after=not_after,
-        extensions=[*_end_entity_extensions(_key_usage(signing=True)), (policies, False)],
+    return _document_signer(
+        _Issuer(ca, crl_url), subject, public_key, not_before, not_after, (policies, False)
     )
 
 
