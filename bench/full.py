@@ -39,19 +39,15 @@ FULL_PORT_BASE = 51450
 # The signing servers log each signature at INFO (the rest of the platform logs warnings only):
 # the benchmark counts those lines, by the component that asked.
 SIGNED_LINE = re.compile(r"signed \d+ bytes for (\S+) in field")
-# Signatures timed alone, before the platform starts: enough for a rate, few enough to be quick.
+# Signatures timed alone, before the rest of the platform starts: enough for a rate, few enough
+# to be quick.
 SIGNING_SAMPLE = 12
 SIGNING_CALLERS = 4
 MIB = 1024 * 1024
 
 
 def run(*, cases: int, concurrency: int, out: Callable[[str], None] = print) -> int:
-    base = load_settings()
-    out(f"signing servers alone ({base.signer_replicas} replica(s), license PAdES B-LT):")
-    alone = signing.measured_rate(
-        signing.license_pdf(), SIGNING_SAMPLE, SIGNING_CALLERS, base.signer_replicas, out
-    )
-    broker = saga.Broker.create(base.amqp_url)
+    broker = saga.Broker.create(load_settings().amqp_url)
     with tempfile.TemporaryDirectory(prefix="onestop-bench-full-") as tmp:
         env = _platform_env(tmp, broker.url)
         settings = load_settings(env)
@@ -73,6 +69,17 @@ def run(*, cases: int, concurrency: int, out: Callable[[str], None] = print) -> 
         out(f"starting the platform (real services, staff bots, clock ×{DEFAULT_SPEED:g}) …")
         try:
             signers.start()
+            # The platform's own signing servers, alone, before anything else runs.
+            out(f"signing servers alone ({settings.signer_replicas} replica(s), license B-LT):")
+            alone = signing.rate_through(
+                settings,
+                signing.license_pdf(),
+                SIGNING_SAMPLE,
+                SIGNING_CALLERS,
+                settings.signer_replicas,
+                out,
+            )
+            timed_alone = _signatures(logs)
             platform.start()
             children = {**signers.children, **platform.children}
             roots = {name: child.process.pid for name, child in children.items()}
@@ -82,7 +89,7 @@ def run(*, cases: int, concurrency: int, out: Callable[[str], None] = print) -> 
             roots["bench client"] = os.getpid()  # the staff bots and the applicants
             meter = CpuMeter(roots)
             runs, wall = _cases(settings, meter, cases, concurrency)
-            signed = _signatures(logs)
+            signed = _signatures(logs) - timed_alone
             return _report(runs, wall, meter, roots, signed, alone, concurrency, out)
         finally:
             platform.stop()

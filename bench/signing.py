@@ -62,12 +62,12 @@ def measured_rate(
         supervisor = Supervisor(settings, env, components=(SIGNER,), log_dir=Path(tmp) / "logs")
         supervisor.start()
         try:
-            return _measure(settings, pdf, signatures, concurrency, replicas, out)
+            return rate_through(settings, pdf, signatures, concurrency, replicas, out)
         finally:
             supervisor.stop()
 
 
-def _measure(
+def rate_through(
     settings: object,
     pdf: bytes,
     signatures: int,
@@ -75,6 +75,8 @@ def _measure(
     replicas: int,
     out: Callable[[str], None],
 ) -> float:
+    """Signatures per second of the signing servers ``settings`` names, ``concurrency`` callers
+    each signing the license with a timestamp and embedded CRLs (after one to warm up)."""
     from onestop_common.pki import PkiStore
 
     store = PkiStore(settings.pki_dir, settings.kek)  # type: ignore[attr-defined]
