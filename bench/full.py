@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import saga, signing
+from bench.compare_onestop import applicant_tokens
 from bench.measure import PERCENTILES, CpuMeter, peak_rss_bytes, percentile
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
@@ -32,7 +33,7 @@ from onestop_cli.demo import (
     run_case,
 )
 from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
-from onestop_common.identity import Role, bearer, issue_token
+from onestop_common.identity import bearer
 from onestop_common.settings import SIGNER, Settings, load_settings
 
 FULL_PORT_BASE = 51450
@@ -118,7 +119,7 @@ def _cases(
     settings: Settings, meter: CpuMeter, cases: int, concurrency: int
 ) -> tuple[list[CaseRun], float]:
     forms = demo_forms(random.Random(), cases)
-    applicant = bearer(issue_token(settings.token_secret, subject="bench", role=Role.ENTREPRENEUR))
+    applicants = [bearer(token) for token in applicant_tokens(settings.token_secret, concurrency)]
     channels = platform_channels(settings)
     # Several clerks at each desk, so that the staff keep up with the cases at once.
     bots = StaffBots.for_forms(
@@ -127,16 +128,22 @@ def _cases(
     bots.start()
     stub = pb_grpc.OneStopServiceStub(channels["orchestrator"])
 
-    def one(form: object) -> CaseRun:
+    def one(numbered: tuple[int, object]) -> CaseRun:
+        n, form = numbered
         return run_case(
-            stub, applicant, form, None, bots.cases.add, token_secret=settings.token_secret
+            stub,
+            applicants[n % concurrency],
+            form,
+            None,
+            bots.cases.add,
+            token_secret=settings.token_secret,
         )
 
     try:
         meter.start()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            runs = list(pool.map(one, forms))
+            runs = list(pool.map(one, enumerate(forms)))
         wall = time.perf_counter() - started
         meter.stop()
     finally:
