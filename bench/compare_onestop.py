@@ -13,7 +13,7 @@ from pathlib import Path
 import grpc
 
 from bench import saga
-from bench.measure import CpuMeter, EngineResult
+from bench.measure import CpuMeter, EngineResult, free_port_base
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.client import load_form
 from onestop_cli.supervisor import Supervisor
@@ -28,6 +28,7 @@ WARM_UP_CASES = 3
 
 def run(engine: str, cases: int, concurrency: int) -> EngineResult:
     broker = saga.Broker.create(load_settings().amqp_url)
+    ports = free_port_base()
     with tempfile.TemporaryDirectory(prefix="onestop-bench-compare-") as tmp:
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("ONESTOP_")},
@@ -36,8 +37,8 @@ def run(engine: str, cases: int, concurrency: int) -> EngineResult:
             "ONESTOP_PARTICIPANTS": "echo",
             # The saga shape alone: no persons signing the application before it starts.
             "ONESTOP_PERSON_SIGNATURES": "off",
-            "ONESTOP_GRPC_PORT_BASE": saga.BENCH_PORT_BASE,
-            "ONESTOP_HTTP_PORT_BASE": str(int(saga.BENCH_PORT_BASE) + 100),
+            "ONESTOP_GRPC_PORT_BASE": str(ports),
+            "ONESTOP_HTTP_PORT_BASE": str(ports + 100),
             "ONESTOP_LOG_LEVEL": "WARNING",
         }
         settings = load_settings(env)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bench import saga, signing
 from bench.compare_onestop import applicant_tokens
-from bench.measure import PERCENTILES, CpuMeter, peak_rss_bytes, percentile
+from bench.measure import PERCENTILES, CpuMeter, free_port_base, peak_rss_bytes, percentile
 from onestop.common.v1 import common_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2_grpc as pb_grpc
 from onestop_cli.demo import (
@@ -36,7 +36,6 @@ from onestop_cli.supervisor import COMPONENT_ORDER, Supervisor
 from onestop_common.identity import bearer
 from onestop_common.settings import SIGNER, Settings, load_settings
 
-FULL_PORT_BASE = 51450
 # The signing servers log each signature at INFO (the rest of the platform logs warnings only):
 # the benchmark counts those lines, by the component that asked.
 SIGNED_LINE = re.compile(r"signed \d+ bytes for (\S+) in field")
@@ -100,12 +99,13 @@ def run(*, cases: int, concurrency: int, out: Callable[[str], None] = print) -> 
 
 def _platform_env(data_dir: str, amqp_url: str) -> dict[str, str]:
     now = datetime.now(UTC).isoformat()
+    ports = free_port_base()
     return {
         **{k: v for k, v in os.environ.items() if not k.startswith("ONESTOP_")},
         "ONESTOP_DATA_DIR": data_dir,
         "ONESTOP_AMQP_URL": amqp_url,
-        "ONESTOP_GRPC_PORT_BASE": str(FULL_PORT_BASE),
-        "ONESTOP_HTTP_PORT_BASE": str(FULL_PORT_BASE + 100),
+        "ONESTOP_GRPC_PORT_BASE": str(ports),
+        "ONESTOP_HTTP_PORT_BASE": str(ports + 100),
         # Every decision is taken at a desk, as in the demo.
         "ONESTOP_AUTO_APPROVE": "none",
         "ONESTOP_CLOCK_SPEED": str(DEFAULT_SPEED),

@@ -6,17 +6,38 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 PERCENTILES = (("p50", 0.50), ("p90", 0.90), ("p99", 0.99))
+# Benchmark platforms take their ports above the tests' blocks (20000-59999) and above Linux's
+# ephemeral range (to 60999), so that neither a test run nor an outgoing connection holds one.
+BENCH_PORTS = range(61000, 65000, 200)
 
 
 def percentile(sorted_values: list[float], q: float) -> float:
     """The value below which a fraction ``q`` of the (sorted) values lie."""
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def free_port_base() -> int:
+    """A port base for a platform: gRPC base..base+59 and HTTP base+100..base+159 all free."""
+    for base in BENCH_PORTS:
+        if all(_port_free(p) for p in (*range(base, base + 60), *range(base + 100, base + 160))):
+            return base
+    raise RuntimeError(f"no free block of ports in {BENCH_PORTS.start}..{BENCH_PORTS.stop}")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def process_tree(pid: int, apart: frozenset[int] = frozenset()) -> list[int]:
