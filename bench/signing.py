@@ -33,36 +33,50 @@ USCC = "91120115MA05KUQX6N"
 def run(
     *, signatures: int, concurrency: int, replicas: tuple[int, ...], out: Callable[[str], None]
 ) -> int:
-    license_pdf = render_license(_facts())
-    out(f"license PDF: {len(license_pdf)} bytes; {signatures} signatures, {concurrency} callers")
+    pdf = license_pdf()
+    out(f"license PDF: {len(pdf)} bytes; {signatures} signatures, {concurrency} callers")
     for count in replicas:
-        with tempfile.TemporaryDirectory(prefix="onestop-bench-signing-") as tmp:
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith("ONESTOP_")},
-                "ONESTOP_DATA_DIR": tmp,
-                "ONESTOP_GRPC_PORT_BASE": str(BENCH_PORT_BASE),
-                "ONESTOP_HTTP_PORT_BASE": str(BENCH_PORT_BASE + 100),
-                "ONESTOP_SIGNER_REPLICAS": str(count),
-                "ONESTOP_LOG_LEVEL": "WARNING",
-            }
-            settings = load_settings(env)
-            supervisor = Supervisor(settings, env, components=(SIGNER,), log_dir=Path(tmp) / "logs")
-            supervisor.start()
-            try:
-                _measure(settings, license_pdf, signatures, concurrency, count, out)
-            finally:
-                supervisor.stop()
+        measured_rate(pdf, signatures, concurrency, count, out)
     return 0
 
 
-def _measure(
+def license_pdf() -> bytes:
+    return render_license(_facts())
+
+
+def measured_rate(
+    pdf: bytes, signatures: int, concurrency: int, replicas: int, out: Callable[[str], None]
+) -> float:
+    """Signatures per second of ``replicas`` signing servers of their own (started and stopped
+    here), printed with the latency percentiles."""
+    with tempfile.TemporaryDirectory(prefix="onestop-bench-signing-") as tmp:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("ONESTOP_")},
+            "ONESTOP_DATA_DIR": tmp,
+            "ONESTOP_GRPC_PORT_BASE": str(BENCH_PORT_BASE),
+            "ONESTOP_HTTP_PORT_BASE": str(BENCH_PORT_BASE + 100),
+            "ONESTOP_SIGNER_REPLICAS": str(replicas),
+            "ONESTOP_LOG_LEVEL": "WARNING",
+        }
+        settings = load_settings(env)
+        supervisor = Supervisor(settings, env, components=(SIGNER,), log_dir=Path(tmp) / "logs")
+        supervisor.start()
+        try:
+            return rate_through(settings, pdf, signatures, concurrency, replicas, out)
+        finally:
+            supervisor.stop()
+
+
+def rate_through(
     settings: object,
     pdf: bytes,
     signatures: int,
     concurrency: int,
     replicas: int,
     out: Callable[[str], None],
-) -> None:
+) -> float:
+    """Signatures per second of the signing servers ``settings`` names, ``concurrency`` callers
+    each signing the license with a timestamp and embedded CRLs (after one to warm up)."""
     from onestop_common.pki import PkiStore
 
     store = PkiStore(settings.pki_dir, settings.kek)  # type: ignore[attr-defined]
@@ -105,6 +119,7 @@ def _measure(
         f"p50 {statistics.median(latencies) * 1000:5.0f} ms, "
         f"p99 {latencies[int(0.99 * (len(latencies) - 1))] * 1000:5.0f} ms"
     )
+    return signatures / wall
 
 
 def _facts() -> LicenseFacts:

@@ -350,16 +350,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(metavar="WHAT")
-    bench_saga = bench_sub.add_parser("saga", help="cases/s through echo participants")
-    bench_saga.add_argument("--cases", type=int, default=200)
-    bench_saga.add_argument("--concurrency", type=int, default=50)
+    bench_saga = _bench_cases(
+        bench_sub, "saga", "cases/s through echo participants", _bench_saga, cases=200
+    )
     bench_saga.add_argument(
         "--postgresql",
         metavar="ADMIN_URL",
         help="run on throwaway PostgreSQL databases created through this server URL "
         "(e.g. postgresql://postgres@db.example.cn:5432/postgres) instead of SQLite files",
     )
-    bench_saga.set_defaults(handler=_bench_saga)
     bench_signing = bench_sub.add_parser(
         "signing", help="license signatures/s through the signing server, 1 and 2 replicas"
     )
@@ -372,8 +371,43 @@ def build_parser() -> argparse.ArgumentParser:
     bench_precheck.add_argument("--requests", type=int, default=200)
     bench_precheck.add_argument("--concurrency", type=int, default=10)
     bench_precheck.set_defaults(handler=_bench_precheck)
+    _bench_cases(
+        bench_sub,
+        "full",
+        "real cases with staff bots: cases/s, latency, CPU, signatures/s",
+        _bench_full,
+        cases=50,
+    )
+    bench_compare = _bench_cases(
+        bench_sub,
+        "compare",
+        "the saga shape on OneStop, Temporal and Celery, one table (pip install -e '.[bench]')",
+        _bench_compare,
+        cases=300,
+    )
+    bench_compare.add_argument(
+        "--engines",
+        default="onestop,temporal,temporal-sqlite,celery",
+        help="comma-separated, in the order run (default: all four)",
+    )
     _describe_commands(parser)
     return parser
+
+
+def _bench_cases(
+    bench_sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    help_line: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    cases: int,
+) -> argparse.ArgumentParser:
+    """A benchmark of N cases, C at a time."""
+    command = bench_sub.add_parser(name, help=help_line)
+    command.add_argument("--cases", type=int, default=cases)
+    command.add_argument("--concurrency", type=int, default=50)
+    command.set_defaults(handler=handler)
+    return command
 
 
 def subcommands(
@@ -726,6 +760,27 @@ def _bench_precheck(args: argparse.Namespace) -> int:
     return run(
         requests=args.requests,
         concurrency=args.concurrency,
+        out=lambda line: print(line, flush=True),
+    )
+
+
+def _bench_full(args: argparse.Namespace) -> int:
+    from bench.full import run
+
+    return run(
+        cases=args.cases,
+        concurrency=args.concurrency,
+        out=lambda line: print(line, flush=True),
+    )
+
+
+def _bench_compare(args: argparse.Namespace) -> int:
+    from bench.compare import run
+
+    return run(
+        cases=args.cases,
+        concurrency=args.concurrency,
+        engines=tuple(name.strip() for name in args.engines.split(",") if name.strip()),
         out=lambda line: print(line, flush=True),
     )
 
