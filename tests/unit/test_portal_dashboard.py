@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -25,13 +24,14 @@ from onestop.common.v1 import desk_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_common.clock import SHANGHAI
 from onestop_common.protoconv import timestamp
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal import charts
 from portal import dashboard as dash
 from portal.app import create_app
 from portal.backend import Unavailable
 from portal.store import PortalStore
-from tests.unit.test_portal_desk_pages import PASSWORD, SNAKE, csrf_of, visible
+from tests.support.portal import offline_settings, portal_store, sign_in
+from tests.unit.test_portal_desk_pages import SNAKE, visible
 
 pytestmark = pytest.mark.db_independent
 
@@ -252,33 +252,19 @@ class FakePlatform:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("dashboard")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    return offline_settings(tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    # Cheap argon2 parameters: the page is under test, not the password hashing.
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
-    store.add_user("ada", PASSWORD, "admin")
-    yield store
-    store.close()
+    with portal_store(settings, [("ada", "admin", "")], cheap_hashing=True) as store:
+        yield store
 
 
 def admin_page(settings: Settings, store: PortalStore, lang: str) -> tuple[str, FakePlatform]:
     platform = FakePlatform()
     client = TestClient(create_app(settings, store=store, backend=platform), follow_redirects=False)  # type: ignore[arg-type]
-    signed_in = client.post(
-        "/login",
-        data={"csrf_token": csrf_of(client, "/login"), "username": "ada", "password": PASSWORD},
-    )
-    assert signed_in.status_code == 303
+    sign_in(client, "ada")
     client.cookies.set("lang", lang)
     response = client.get("/admin")
     assert response.status_code == 200, response.text[:500]
