@@ -46,6 +46,7 @@ from portal.web import (
     form_items,
     lang_of,
     my_cases,
+    pdf_response,
     post,
     redirect,
     render,
@@ -413,15 +414,7 @@ async def sign_with_seal(request: Request) -> Response:
     disposition = f'attachment; filename="{plain}"'
     if original != plain:
         disposition += f"; filename*=UTF-8''{quote(original)}"
-    return Response(
-        signed.signed_pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": disposition,
-            "x-seal-code": signed.seal_code,
-            "cache-control": "no-store",
-        },
-    )
+    return pdf_response(signed.signed_pdf, disposition, {"x-seal-code": signed.seal_code})
 
 
 def routes() -> list[BaseRoute]:
