@@ -148,40 +148,26 @@ def busy_desk(desk: int) -> list[Any]:
 def statistics() -> pb.GetStatisticsResponse:
     response = pb.GetStatisticsResponse(days=14, breach_count=1)
     response.cases_by_state.update({"running": 3, "completed": 5, "compensated": 2, "stuck": 1})
-    response.steps.add(
-        step="license",
-        limit_workdays="1.5",
-        completed=3,
-        median_wall_hours=2.0,
-        p95_wall_hours=9.0,
-        without_office_time=3,
-        limit_working_hours=10.5,
-    )
-    response.steps.add(
-        step="seal",
-        limit_workdays="0.5",
-        completed=2,
-        in_breach=1,
-        median_working_hours=1.5,
-        p95_working_hours=4.0,
-        median_wall_hours=1.5,
-        p95_wall_hours=30.0,
-        limit_working_hours=3.5,
-    )
-    for step, limit, done, median, p95, wall in (
-        ("invoice", "1", 4, 2.0, 6.5, 20.0),
-        ("social_insurance", "1", 4, 1.0, 3.0, 5.0),
-        ("bank", "1", 2, 3.5, 8.0, 50.0),
-        ("bundle", "0.5", 2, 0.1, 0.2, 0.2),
+    # step, limit (working days), done, in breach, working hours and wall-clock hours (median,
+    # p95), done outside office hours (all three licenses: working time 0)
+    for step, limit, done, breach, median, p95, wall_median, wall_p95, off_hours in (
+        ("license", "1.5", 3, 0, 0.0, 0.0, 2.0, 9.0, 3),
+        ("seal", "0.5", 2, 1, 1.5, 4.0, 1.5, 30.0, 0),
+        ("invoice", "1", 4, 0, 2.0, 6.5, 4.0, 20.0, 0),
+        ("social_insurance", "1", 4, 0, 1.0, 3.0, 2.0, 5.0, 0),
+        ("bank", "1", 2, 0, 3.5, 8.0, 7.0, 50.0, 0),
+        ("bundle", "0.5", 2, 0, 0.1, 0.2, 0.2, 0.2, 0),
     ):
         response.steps.add(
             step=step,
             limit_workdays=limit,
             completed=done,
+            in_breach=breach,
             median_working_hours=median,
             p95_working_hours=p95,
-            median_wall_hours=median * 2,
-            p95_wall_hours=wall,
+            median_wall_hours=wall_median,
+            p95_wall_hours=wall_p95,
+            without_office_time=off_hours,
             limit_working_hours=float(limit) * 7,
         )
     today = NOW.astimezone(SHANGHAI).date()
