@@ -3,7 +3,7 @@ open, rendering, CSRF, calling the platform."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -214,6 +214,16 @@ async def get_case(request: Request, account: Account, case_id: str) -> pb.Appli
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def pdf_response(data: bytes, disposition: str, extra_headers: Mapping[str, str] = {}) -> Response:
+    """A PDF no cache keeps; ``disposition`` says whether the browser shows it or saves it, and
+    under which name."""
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={"content-disposition": disposition, "cache-control": "no-store", **extra_headers},
+    )
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -51,8 +51,9 @@ def desk_portal(data_dir: Path, what: str = "desks") -> Iterator[str]:
     from onestop_common.settings import load_settings
     from portal.app import create_app
     from portal.store import PortalStore
+    from tests.support.portal import PASSWORD
     from tests.unit.test_portal_dashboard import FakePlatform
-    from tests.unit.test_portal_desk_pages import PASSWORD, USERS, FakeDesks
+    from tests.unit.test_portal_desk_pages import USERS, FakeDesks
 
     settings = load_settings(
         {
@@ -91,7 +92,8 @@ def desk_portal(data_dir: Path, what: str = "desks") -> Iterator[str]:
 def shoot(base_url: str, out: Path, what: str = "desks") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from tests.unit.test_portal_desk_pages import PASSWORD, USERS
+    from tests.support.portal import PASSWORD
+    from tests.unit.test_portal_desk_pages import USERS
 
     saved = []
     with sync_playwright() as playwright:

@@ -152,28 +152,26 @@ async def signup(request: Request) -> Response:
     username = str(form.get("username", "")).strip().lower()[:80]
     display_name = str(form.get("display_name", "")).strip()[:120]
     password = str(form.get("password", ""))[:512]
-    if password != str(form.get("password2", ""))[:512]:
+
+    def refused(error: str, status: int = 422) -> Response:
+        """The form again with what was typed (never the password) and why it was refused."""
         return render(
             request,
             "signup.html",
-            422,
-            error=translator(lang_of(request))("signup.mismatch"),
+            status,
+            error=error,
             username=username,
             display_name=display_name,
         )
+
+    if password != str(form.get("password2", ""))[:512]:
+        return refused(translator(lang_of(request))("signup.mismatch"))
     store = portal_of(request).store
     signups = sign_up_key(request.client.host if request.client else "-")
     now = datetime.now(UTC)
     until = await run_in_threadpool(store.throttled_until, [signups.key], now)
     if until is not None:
-        response = render(
-            request,
-            "signup.html",
-            429,
-            error=translator(lang_of(request))("error.signup_throttled"),
-            username=username,
-            display_name=display_name,
-        )
+        response = refused(translator(lang_of(request))("error.signup_throttled"), 429)
         response.headers["retry-after"] = str(retry_after_seconds(until, now))
         return response
     try:
@@ -188,14 +186,7 @@ async def signup(request: Request) -> Response:
             )
         )
     except AccountError as error:
-        return render(
-            request,
-            "signup.html",
-            422,
-            error=str(error),
-            username=username,
-            display_name=display_name,
-        )
+        return refused(str(error))
     await run_in_threadpool(store.record_throttled, [signups], now)
     session(request).sign_in(account.username, account.session_epoch)
     return redirect("/cases")

@@ -34,6 +34,7 @@ from portal.web import (
     get_case,
     lang_of,
     my_cases,
+    pdf_response,
     portal_of,
     post,
     redirect,
@@ -217,15 +218,8 @@ async def bundle(request: Request) -> Response:
     case_id = request.path_params["case_id"]
     found = await run_in_threadpool(portal_of(request).backend.bundle, account, case_id)
     safe_name = "".join(ch for ch in found.file_name if ch.isalnum() or ch in "-_.") or "bundle.pdf"
-    return Response(
-        found.data,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'attachment; filename="{safe_name}"',
-            "x-content-sha256": found.sha256,
-            "cache-control": "no-store",
-        },
-    )
+    disposition = f'attachment; filename="{safe_name}"'
+    return pdf_response(found.data, disposition, {"x-content-sha256": found.sha256})
 
 
 def routes() -> list[BaseRoute]:

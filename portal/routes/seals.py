@@ -46,6 +46,7 @@ from portal.web import (
     form_items,
     lang_of,
     my_cases,
+    pdf_response,
     post,
     redirect,
     render,
@@ -105,6 +106,19 @@ def placed(
         name = re.sub(r"\[\d+\]$", "", rejection.field)
         errors.setdefault(f"{form}.{fields.get(name, '_general')}", []).append(rejection)
     return errors
+
+
+def refusal_on_form(
+    form: str, error: BackendError, fields: Mapping[str, str]
+) -> tuple[Errors, int]:
+    """Where the seal service's refusal of a form's request is shown, and the page's status: a
+    rejected input next to its field (422), a conflict on top of the form (409). A refusal that
+    is not about the form (not allowed, not found, the service down) goes to the error page."""
+    if isinstance(error, Rejected):
+        return placed(form, error.rejections or [_as_rejection(error)], fields), 422
+    if isinstance(error, (Forbidden, Missing, Unavailable)):
+        raise error
+    return {f"{form}._general": [_as_rejection(error)]}, 409
 
 
 def _text(form: FormData, name: str, limit: int) -> str:
@@ -287,14 +301,9 @@ async def grant_signer(request: Request) -> Response:
         message.valid_until.CopyFrom(timestamp(end))
     try:
         await _seal_call(request, account, "AuthoriseSigner", message)
-    except Rejected as error:
-        found = placed("grant", error.rejections or [_as_rejection(error)], GRANT_FIELDS)
-        return await seals_page(request, errors=found, values=values, status=422)
     except BackendError as error:
-        if isinstance(error, (Forbidden, Missing, Unavailable)):
-            raise
-        found = {"grant._general": [_as_rejection(error)]}
-        return await seals_page(request, errors=found, values=values, status=409)
+        found, status = refusal_on_form("grant", error, GRANT_FIELDS)
+        return await seals_page(request, errors=found, values=values, status=status)
     session(request).flash("seals.done.granted")
     return redirect(f"/seals/{uscc}#signers")
 
@@ -312,18 +321,13 @@ async def revoke_signer(request: Request) -> Response:
     )
     try:
         await _seal_call(request, account, "RevokeSigner", message)
-    except Rejected as error:
-        found = placed("revoke", error.rejections or [_as_rejection(error)], REVOKE_FIELDS)
-        return await seals_page(request, errors=found, values=values, status=422)
     except Missing as error:
         # Not an authorised user of this company (an unknown company fails the page itself).
         found = {"revoke.subject": [_as_rejection(error)]}
         return await seals_page(request, errors=found, values=values, status=422)
     except BackendError as error:
-        if isinstance(error, (Forbidden, Unavailable)):
-            raise
-        found = {"revoke._general": [_as_rejection(error)]}
-        return await seals_page(request, errors=found, values=values, status=409)
+        found, status = refusal_on_form("revoke", error, REVOKE_FIELDS)
+        return await seals_page(request, errors=found, values=values, status=status)
     session(request).flash("seals.done.revoked")
     return redirect(f"/seals/{uscc}#signers")
 
@@ -394,9 +398,6 @@ async def sign_with_seal(request: Request) -> Response:
     )
     try:
         signed = await _seal_call(request, account, "SignPdf", message)
-    except Rejected as error:
-        found = placed("sign", error.rejections or [_as_rejection(error)], SIGN_FIELDS)
-        return await seals_page(request, errors=found, values=values, status=422)
     except Forbidden as error:
         # A refusal that names its rule (revoked, expired, a kind not granted) is shown on the
         # form; a plain one (not the company's user at all) is the usual 403 page.
@@ -405,23 +406,13 @@ async def sign_with_seal(request: Request) -> Response:
         found = placed("sign", error.rejections, SIGN_FIELDS)
         return await seals_page(request, errors=found, values=values, status=403)
     except BackendError as error:
-        if isinstance(error, (Missing, Unavailable)):
-            raise
-        found = {"sign._general": [_as_rejection(error)]}
-        return await seals_page(request, errors=found, values=values, status=409)
+        found, status = refusal_on_form("sign", error, SIGN_FIELDS)
+        return await seals_page(request, errors=found, values=values, status=status)
     plain, original = sealed_file_name(file_name)
     disposition = f'attachment; filename="{plain}"'
     if original != plain:
         disposition += f"; filename*=UTF-8''{quote(original)}"
-    return Response(
-        signed.signed_pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": disposition,
-            "x-seal-code": signed.seal_code,
-            "cache-control": "no-store",
-        },
-    )
+    return pdf_response(signed.signed_pdf, disposition, {"x-seal-code": signed.seal_code})
 
 
 def routes() -> list[BaseRoute]:

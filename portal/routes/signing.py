@@ -24,6 +24,7 @@ from portal.web import (
     call_orchestrator,
     form_items,
     lang_of,
+    pdf_response,
     post,
     redirect,
     render,
@@ -105,20 +106,31 @@ async def requests_page(request: Request) -> Response:
     )
 
 
+def _case_id(request: Request) -> str:
+    case_id: str = request.path_params["case_id"]
+    return case_id[:32]
+
+
+async def _to_sign(request: Request, account: Account) -> pb.GetApplicationToSignResponse:
+    """The application the person is asked to sign: its PDF and who has signed so far."""
+    message = pb.GetApplicationToSignRequest(case_id=_case_id(request))
+    shown: pb.GetApplicationToSignResponse = await call_orchestrator(
+        request, account, "GetApplicationToSign", message
+    )
+    return shown
+
+
 async def application_page(request: Request, *, error: str = "", status: int = 200) -> Response:
     account = await _verified(request)
     if account is None:
         return redirect("/sign")
-    case_id = request.path_params["case_id"][:32]
-    shown = await call_orchestrator(
-        request, account, "GetApplicationToSign", pb.GetApplicationToSignRequest(case_id=case_id)
-    )
+    shown = await _to_sign(request, account)
     lang = lang_of(request)
     return render(
         request,
         "sign.html",
         status,
-        case_id=case_id,
+        case_id=_case_id(request),
         mine=_request_view(shown.request, lang) if shown.HasField("request") else None,
         signatures=[_signature_view(s, lang) for s in shown.signatures],
         form_sha256=shown.form_sha256,
@@ -130,54 +142,46 @@ async def application_pdf(request: Request) -> Response:
     account = await _verified(request)
     if account is None:
         return redirect("/sign")
-    case_id = request.path_params["case_id"][:32]
-    shown = await call_orchestrator(
-        request, account, "GetApplicationToSign", pb.GetApplicationToSignRequest(case_id=case_id)
-    )
-    return Response(
-        shown.pdf,
-        media_type="application/pdf",
-        headers={
-            "content-disposition": f'inline; filename="application-{case_id}.pdf"',
-            "cache-control": "no-store",
-        },
-    )
+    shown = await _to_sign(request, account)
+    disposition = f'inline; filename="application-{_case_id(request)}.pdf"'
+    return pdf_response(shown.pdf, disposition)
 
 
 async def sign(request: Request) -> Response:
     account = await _verified(request, Action.SIGN_APPLICATION)
     if account is None:
         return redirect("/sign")
-    case_id = request.path_params["case_id"][:32]
     form = await form_items(request)
     message = pb.SignApplicationRequest(
-        case_id=case_id, form_sha256=str(form.get("form_sha256", ""))[:64]
+        case_id=_case_id(request), form_sha256=str(form.get("form_sha256", ""))[:64]
     )
-    try:
-        await call_orchestrator(request, account, "SignApplication", message)
-    except BackendError as refused:
-        return await _refused(request, refused)
-    session(request).flash("sign.done")
-    return redirect("/sign")
+    return await _answer(request, account, "SignApplication", message, done="sign.done")
 
 
 async def decline(request: Request) -> Response:
     account = await _verified(request, Action.SIGN_APPLICATION)
     if account is None:
         return redirect("/sign")
-    case_id = request.path_params["case_id"][:32]
     form = await form_items(request)
     reason = str(form.get("reason", "")).strip()
     if not reason:
         # Checked before anything is sent: a refusal without a reason tells the applicant nothing.
         error = translate("sign.reason_required", lang_of(request))
         return await application_page(request, error=error, status=422)
-    message = pb.DeclineApplicationRequest(case_id=case_id, reason=reason[:MAX_REASON])
+    message = pb.DeclineApplicationRequest(case_id=_case_id(request), reason=reason[:MAX_REASON])
+    return await _answer(request, account, "DeclineApplication", message, done="sign.declined")
+
+
+async def _answer(
+    request: Request, account: Account, method: str, message: Any, *, done: str
+) -> Response:
+    """Sends the person's answer (signed or declined) and goes back to their requests with the
+    ``done`` note; a refusal shows the application again with the platform's reason."""
     try:
-        await call_orchestrator(request, account, "DeclineApplication", message)
+        await call_orchestrator(request, account, method, message)
     except BackendError as refused:
         return await _refused(request, refused)
-    session(request).flash("sign.declined")
+    session(request).flash(done)
     return redirect("/sign")
 
 

@@ -22,6 +22,7 @@ from onestop_common.settings import Settings
 from portal.store import PortalStore
 from tests.integration.conftest import PlatformFactory
 from tests.support.infra import databases, rabbit_vhost
+from tests.support.portal import portal_store
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-output" / "screenshots"
@@ -84,13 +85,8 @@ def platform() -> Iterator[Platform]:
                 ONESTOP_CLOCK_START=CLOCK_START,
                 ONESTOP_LOG_LEVEL="WARNING",
             )
-            store = PortalStore.open(
-                supervisor.settings.database_url_for("portal"), kek=supervisor.settings.kek
-            )
-            try:
+            with portal_store(supervisor.settings) as store:
                 yield Platform(supervisor, store)
-            finally:
-                store.close()
         finally:
             factory.stop()
 

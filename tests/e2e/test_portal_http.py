@@ -20,63 +20,45 @@ with warnings.catch_warnings():
 from onestop.common.v1 import common_pb2
 from onestop_cli.client import load_form
 from onestop_cli.demo import SAMPLE
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal import formdata
 from portal.app import create_app
 from portal.store import AccountError, PortalStore
+from tests.support.portal import (
+    PASSWORD,
+    csrf_of,
+    offline_settings,
+    portal_store,
+    post_sign_in,
+    sign_in,
+)
 
 pytestmark = pytest.mark.db_independent
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    # Ports nobody listens on: a page that calls the platform answers 503, never hangs.
-    return load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("portal")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    return offline_settings(tmp_path_factory.mktemp("portal"))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
     """Accounts made once (argon2 is slow on purpose); each test gets a fresh app and cookies."""
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
-    for username, role, org in (
+    accounts = (
         ("alice", "entrepreneur", ""),
         ("bob", "entrepreneur", ""),
         ("olga", "officer", ""),
         ("sam", "seal_maker", "001"),
         ("bea", "bank_clerk", "102"),
         ("ada", "admin", ""),
-    ):
-        store.add_user(username, PASSWORD, role, org=org)
-    yield store
-    store.close()
+    )
+    with portal_store(settings, accounts) as store:
+        yield store
 
 
 @pytest.fixture
 def client(settings: Settings, store: PortalStore) -> TestClient:
     return TestClient(create_app(settings, store=store), follow_redirects=False)
-
-
-def csrf_of(client: TestClient, path: str = "/login") -> str:
-    page = client.get(path)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
-    response = client.post(
-        "/login",
-        data={"csrf_token": csrf_of(client), "username": username, "password": password},
-    )
-    assert response.status_code == 303, response.text
 
 
 # ---------------------------------------------------------------------------- accounts
@@ -131,9 +113,7 @@ def test_the_secure_flag_is_set_when_configured(settings: Settings, store: Porta
 
 def test_a_wrong_password_is_refused_in_both_languages(client: TestClient) -> None:
     # Throttling after repeated failures: tests/e2e/test_portal_throttle.py.
-    response = client.post(
-        "/login", data={"csrf_token": csrf_of(client), "username": "bob", "password": "x" * 12}
-    )
+    response = post_sign_in(client, "bob", "x" * 12)
     assert response.status_code == 401
     assert "用户名或密码不正确" in response.text
 
@@ -254,15 +234,7 @@ def test_pages_need_a_sign_in_and_come_back_after_it(client: TestClient) -> None
     response = client.get("/cases")
     assert response.status_code == 303 and response.headers["location"] == "/login?next=/cases"
     assert client.get("/api/check-id?value=1").status_code == 401
-    login = client.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(client),
-            "username": "alice",
-            "password": PASSWORD,
-            "next": "/apply",
-        },
-    )
+    login = post_sign_in(client, "alice", next="/apply")
     assert login.headers["location"] == "/apply"
 
 

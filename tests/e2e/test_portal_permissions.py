@@ -12,11 +12,10 @@ import pytest
 
 from tests.e2e.test_portal_http import (  # noqa: F401 - fixtures, used by name
     client,
-    csrf_of,
     settings,
-    sign_in,
     store,
 )
+from tests.support.portal import csrf_of, sign_in
 
 pytestmark = pytest.mark.db_independent
 

@@ -36,6 +36,7 @@ from portal.oidc import BAD_TOKEN, RealNameSignIn, SignInFailed
 from portal.security import SESSION_COOKIE, SessionCodec
 from portal.store import Account, PortalStore
 from tests.support.infra import free_port_base
+from tests.support.portal import PASSWORD, csrf_of, portal_store
 
 pytestmark = pytest.mark.db_independent
 
@@ -44,7 +45,6 @@ LI_NA = ("tj-test-0002", "李娜", "120115199006070041")
 WANG_FANG = ("tj-test-0003", "王芳", "120104198801010052")
 ZHAO_QIANG = ("tj-test-0004", "赵强", "120115199502180063")
 SUN_LI = ("tj-test-0005", "孙丽", "120115200005050079")
-PASSWORD = "a long enough password"
 
 
 @dataclass
@@ -76,18 +76,11 @@ def realm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Realm]:
     settings = load_settings(env)
     supervisor = Supervisor(settings, env, components=(IDP,), restart_on_exit=False)
     supervisor.start()
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
     try:
-        yield Realm(settings, supervisor, store)
+        with portal_store(settings) as store:
+            yield Realm(settings, supervisor, store)
     finally:
-        store.close()
         supervisor.stop()
-
-
-def csrf_of(portal: TestClient, path: str = "/login") -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', portal.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 def start(portal: TestClient, next_page: str = "") -> str:

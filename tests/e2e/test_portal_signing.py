@@ -25,10 +25,11 @@ from onestop_common.settings import IDP, Settings
 from portal.app import create_app
 from portal.store import PortalStore
 from tests.e2e.test_person_signatures import electronic_form, submit
-from tests.e2e.test_portal_realname import LI_NA, WANG_FANG, ZHANG_WEI, choose, csrf_of, start
+from tests.e2e.test_portal_realname import LI_NA, WANG_FANG, ZHANG_WEI, choose, start
 from tests.support.cases import EventRecorder
 from tests.support.infra import fresh_platform
 from tests.support.participant import credential
+from tests.support.portal import PASSWORD, csrf_of, portal_store, sign_in
 from tests.support.staff import PLATFORM, THURSDAY_MORNING
 
 # The pages are the same on either database; the engine's side of signing runs on both in
@@ -36,7 +37,6 @@ from tests.support.staff import PLATFORM, THURSDAY_MORNING
 pytestmark = pytest.mark.db_independent
 
 APPLICANT = "signing-applicant"
-PASSWORD = "a long enough password"
 
 
 @dataclass
@@ -53,11 +53,7 @@ class World:
         if self.store.get(username) is None:
             self.store.add_user(username, PASSWORD, "entrepreneur")
         browser = self.browser()
-        answer = browser.post(
-            "/login",
-            data={"csrf_token": csrf_of(browser), "username": username, "password": PASSWORD},
-        )
-        assert answer.status_code == 303
+        sign_in(browser, username)
         return browser
 
     def signed_in(self, identity: tuple[str, str, str]) -> TestClient:
@@ -77,13 +73,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             ONESTOP_PERSON_SIGNATURES="required",
             ONESTOP_CLOCK_START=THURSDAY_MORNING,
         )
-        store = PortalStore.open(
-            supervisor.settings.database_url_for("portal"), kek=supervisor.settings.kek
-        )
-        try:
+        with portal_store(supervisor.settings) as store:
             yield World(supervisor.settings, store)
-        finally:
-            store.close()
+
+
+def as_the_applicant(
+    world: World, stub: pb_grpc.OneStopServiceStub, case_id: str
+) -> pb.Application:
+    """The case as the applicant's own client reads it."""
+    answer = stub.GetApplication(
+        pb.GetApplicationRequest(case_id=case_id),
+        metadata=credential(world.settings, "entrepreneur", APPLICANT),
+        timeout=30,
+    )
+    return answer.application
 
 
 def sign_in_portal(browser: TestClient, case_id: str) -> None:
@@ -108,11 +111,7 @@ def test_each_person_signs_in_the_portal_and_only_then_the_case_runs(world: Worl
         case_id = submit(world.settings, stub, electronic_form(11)).case_id
         for identity in (ZHANG_WEI, LI_NA):
             sign_in_portal(world.signed_in(identity), case_id)
-        waiting = stub.GetApplication(
-            pb.GetApplicationRequest(case_id=case_id),
-            metadata=credential(world.settings, "entrepreneur", APPLICANT),
-            timeout=30,
-        ).application
+        waiting = as_the_applicant(world, stub, case_id)
         assert waiting.state == common_pb2.CASE_STATE_AWAITING_SIGNATURES
         assert all(s.state == common_pb2.STEP_STATE_PENDING for s in waiting.steps)
         # The applicant's case page says who has signed and who has not.
@@ -143,24 +142,14 @@ def test_declining_needs_a_reason_and_ends_the_application(world: World) -> None
             data={"csrf_token": csrf_of(browser, f"/sign/{case_id}"), "reason": "  "},
         )
         assert no_reason.status_code == 422 and "拒绝理由" in no_reason.text
-        assert (
-            stub.GetApplication(
-                pb.GetApplicationRequest(case_id=case_id),
-                metadata=credential(world.settings, "entrepreneur", APPLICANT),
-                timeout=30,
-            ).application.state
-            == common_pb2.CASE_STATE_AWAITING_SIGNATURES
-        )
+        waiting = as_the_applicant(world, stub, case_id)
+        assert waiting.state == common_pb2.CASE_STATE_AWAITING_SIGNATURES
         declined = browser.post(
             f"/sign/{case_id}/decline",
             data={"csrf_token": csrf_of(browser, f"/sign/{case_id}"), "reason": "我不是股东"},
         )
         assert declined.status_code == 303
-        ended = stub.GetApplication(
-            pb.GetApplicationRequest(case_id=case_id),
-            metadata=credential(world.settings, "entrepreneur", APPLICANT),
-            timeout=30,
-        ).application
+        ended = as_the_applicant(world, stub, case_id)
     assert ended.state == common_pb2.CASE_STATE_FAILED
     assert "李娜" in ended.failure_reason and "我不是股东" in ended.failure_reason
 

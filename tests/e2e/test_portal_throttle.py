@@ -5,7 +5,6 @@ the production profile sends HSTS."""
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import replace
@@ -19,39 +18,30 @@ with warnings.catch_warnings():
     from starlette.testclient import TestClient
 
 from onestop_common.db import transaction
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal.app import create_app
 from portal.models import SignInThrottle
 from portal.store import PortalStore
 from portal.throttle import ONE_ACCOUNT_ONE_ADDRESS, SIGN_UPS, sign_in_keys
+from tests.support.portal import PASSWORD, csrf_of, offline_settings, portal_store, post_sign_in
 
 pytestmark = pytest.mark.db_independent
 
-PASSWORD = "a long enough password"
 WRONG = "not the password at all"
 ATTACKER, OWNER_ELSEWHERE = "203.0.113.5", "198.51.100.7"
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    loaded = load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("throttle")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    loaded = offline_settings(tmp_path_factory.mktemp("throttle"))
     # The test client is the proxy here: what it says in X-Forwarded-For is the client.
     return replace(loaded, portal_trusted_proxies=("testclient",))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
-    for username in ("alice", "bob"):
-        store.add_user(username, PASSWORD, "entrepreneur")
-    yield store
-    store.close()
+    with portal_store(settings, [(name, "entrepreneur", "") for name in ("alice", "bob")]) as store:
+        yield store
 
 
 @pytest.fixture(autouse=True)
@@ -65,14 +55,7 @@ def client_for(settings: Settings, store: PortalStore) -> TestClient:
 
 
 def attempt(client: TestClient, username: str, password: str, address: str) -> int:
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    response = client.post(
-        "/login",
-        data={"csrf_token": match.group(1), "username": username, "password": password},
-        headers={"x-forwarded-for": address},
-    )
+    response = post_sign_in(client, username, password, headers={"x-forwarded-for": address})
     if response.status_code == 429:
         assert int(response.headers["retry-after"]) >= 1
         assert "登录失败次数过多" in response.text
@@ -155,13 +138,10 @@ def test_hsts_in_the_production_profile_only(settings, store) -> None:
 
 
 def sign_up(client: TestClient, username: str, address: str) -> int:
-    page = client.get("/signup")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
     response = client.post(
         "/signup",
         data={
-            "csrf_token": match.group(1),
+            "csrf_token": csrf_of(client, "/signup"),
             "username": username,
             "display_name": "测试",
             "password": PASSWORD,

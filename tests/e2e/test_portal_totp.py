@@ -3,7 +3,6 @@ sign in; the authenticator's current code does, once; the secret is stored encry
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 
@@ -15,49 +14,30 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette suggests httpx2; httpx works the same here
     from starlette.testclient import TestClient
 
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal.app import create_app
 from portal.models import User
 from portal.store import PortalStore
+from tests.support.portal import offline_settings, portal_store, post_sign_in
 
 pytestmark = pytest.mark.db_independent
-
-PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("totp")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    return offline_settings(tmp_path_factory.mktemp("totp"))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
-    store.add_user("li.ming", PASSWORD, "officer")
-    yield store
-    store.close()
+    with portal_store(settings, [("li.ming", "officer", "")]) as store:
+        yield store
 
 
 def sign_in(settings: Settings, store: PortalStore, code: str = "") -> tuple[int, str]:
+    """Li Ming signs in from a fresh browser, with the one-time ``code`` (none: left empty)."""
     client = TestClient(create_app(settings, store=store), follow_redirects=False)
-    page = client.get("/login")
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    assert match
-    response = client.post(
-        "/login",
-        data={
-            "csrf_token": match.group(1),
-            "username": "li.ming",
-            "password": PASSWORD,
-            "code": code,
-        },
-    )
+    response = post_sign_in(client, "li.ming", code=code)
     return response.status_code, response.text
 
 

@@ -367,30 +367,30 @@ class ReflectedApi:
         return set(self.database.get_services())
 
     def call(self, method: str, fields: dict[str, Any], metadata: Any) -> dict[str, Any]:
-        descriptor, request = self._request(method, fields)
-        output = message_factory.GetMessageClass(descriptor.output_type)
-        unary = self.channel.unary_unary(
-            f"/{self.service.full_name}/{method}",
-            request_serializer=type(request).SerializeToString,
-            response_deserializer=output.FromString,
-        )
+        request, unary = self._prepare(self.channel.unary_unary, method, fields)
         return json_format.MessageToDict(unary(request, metadata=metadata, timeout=30))
 
     def stream(self, method: str, fields: dict[str, Any], metadata: Any) -> Iterator[dict]:
-        descriptor, request = self._request(method, fields)
+        request, streaming = self._prepare(self.channel.unary_stream, method, fields)
+        for message in streaming(request, metadata=metadata, timeout=120):
+            yield json_format.MessageToDict(message)
+
+    def _prepare(
+        self, open_method: Callable[..., Any], method: str, fields: dict[str, Any]
+    ) -> tuple[Message, Any]:
+        """The request built from ``fields`` and the callable ``open_method`` (the channel's
+        unary or streaming kind) makes for ``method``, both typed from the server's descriptors."""
+        descriptor = self.service.methods_by_name[method]
+        request = json_format.ParseDict(
+            fields, message_factory.GetMessageClass(descriptor.input_type)()
+        )
         output = message_factory.GetMessageClass(descriptor.output_type)
-        streaming = self.channel.unary_stream(
+        opened = open_method(
             f"/{self.service.full_name}/{method}",
             request_serializer=type(request).SerializeToString,
             response_deserializer=output.FromString,
         )
-        for message in streaming(request, metadata=metadata, timeout=120):
-            yield json_format.MessageToDict(message)
-
-    def _request(self, method: str, fields: dict[str, Any]) -> tuple[Any, Message]:
-        descriptor = self.service.methods_by_name[method]
-        request = message_factory.GetMessageClass(descriptor.input_type)()
-        return descriptor, json_format.ParseDict(fields, request)
+        return request, opened
 
 
 ONE_STOP = "onestop.orchestrator.v1.OneStopService"

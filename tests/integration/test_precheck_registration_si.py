@@ -106,6 +106,17 @@ class Platform:
         )
         return self.driver.result(sent)  # type: ignore[no-any-return]
 
+    def cancel(self, case_id: str, reason: str) -> si_pb.CancelEmployerRegistrationResponse:
+        """The saga's compensation of the social insurance step (its first attempt)."""
+        sent = self.driver.send(
+            SI,
+            "CancelEmployerRegistration",
+            si_pb.CancelEmployerRegistrationRequest(reason=reason),
+            case_id=case_id,
+            key=f"{case_id}:{SI}:CancelEmployerRegistration:1",
+        )
+        return self.driver.result(sent)  # type: ignore[no-any-return]
+
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
@@ -273,15 +284,7 @@ def test_the_step_asks_for_a_correction_and_takes_the_corrected_form_under_a_new
     assert again.employer.registration_number == done.employer.registration_number
     assert both.rows(SI)["employers"] == before["employers"] + 1
 
-    cancelled = both.driver.result(
-        both.driver.send(
-            SI,
-            "CancelEmployerRegistration",
-            si_pb.CancelEmployerRegistrationRequest(reason="bank refused"),
-            case_id=case_id,
-            key=f"{case_id}:{SI}:CancelEmployerRegistration:1",
-        )
-    )
+    cancelled = both.cancel(case_id, "bank refused")
     assert (cancelled.status.outcome, cancelled.enrolments_cancelled) == (Outcome.OUTCOME_DONE, 2)
     assert cancelled.registration_number == done.employer.registration_number
 
@@ -370,15 +373,7 @@ def test_the_clerks_correctable_refusal_withdraws_the_registration_and_asks_for_
         uscc=uscc,
     )
     assert done.status.outcome == Outcome.OUTCOME_DONE, named(done.status)
-    cancelled = both.driver.result(
-        both.driver.send(
-            SI,
-            "CancelEmployerRegistration",
-            si_pb.CancelEmployerRegistrationRequest(reason="case withdrawn"),
-            case_id=case_id,
-            key=f"{case_id}:{SI}:CancelEmployerRegistration:1",
-        )
-    )
+    cancelled = both.cancel(case_id, "case withdrawn")
     assert cancelled.enrolments_cancelled == 1
     assert cancelled.registration_number == done.employer.registration_number
 

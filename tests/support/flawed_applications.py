@@ -15,7 +15,8 @@ the setups are in tests/support/flawed_applications_setup.py (re-exported here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop_common.settings import Settings
@@ -135,16 +136,21 @@ def _legal_rep_is(pick: Callable[[FlawContext], Someone]) -> Mutation:
     return mutate
 
 
+def _set_person_row(row: Any, values: Mapping[str, str]) -> None:
+    """Sets a shareholder's or an employee's fields: name and ID number are the person's, an
+    amount (subscribed capital, monthly wage) the money's, the rest the row's own."""
+    for key, value in values.items():
+        if key in ("name", "id_number"):
+            setattr(row.person, key, value)
+        elif key in ("subscribed", "monthly_wage"):
+            getattr(row, key).amount = value
+        else:
+            setattr(row, key, value)
+
+
 def _employee(index: int, **values: str) -> Mutation:
     def mutate(form: application_pb2.ApplicationForm, ctx: FlawContext) -> None:
-        employee = form.employees[index]
-        for key, value in values.items():
-            if key in ("name", "id_number"):
-                setattr(employee.person, key, value)
-            elif key == "monthly_wage":
-                employee.monthly_wage.amount = value
-            else:
-                setattr(employee, key, value)
+        _set_person_row(form.employees[index], values)
 
     return mutate
 
@@ -209,14 +215,7 @@ def _special_invoice(form: application_pb2.ApplicationForm, ctx: FlawContext) ->
 
 def _shareholder(index: int, **values: str) -> Mutation:
     def mutate(form: application_pb2.ApplicationForm, ctx: FlawContext) -> None:
-        holder = form.shareholders[index]
-        for key, value in values.items():
-            if key in ("name", "id_number"):
-                setattr(holder.person, key, value)
-            elif key == "subscribed":
-                holder.subscribed.amount = value
-            else:
-                setattr(holder, key, value)
+        _set_person_row(form.shareholders[index], values)
 
     return mutate
 

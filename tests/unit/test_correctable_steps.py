@@ -29,14 +29,22 @@ def form_with_seals(*kinds: int) -> application_pb2.ApplicationForm:
     return form
 
 
-def finance_seal_missing() -> common_pb2.Rejection:
-    return common_pb2.Rejection(
+def answer_finance_seal_missing(
+    h: Harness,
+    command: Command,
+    outcome: int = Outcome.OUTCOME_CORRECTION_REQUESTED,
+    reason: str = "",
+) -> None:
+    """The seal maker answers ``command``: the seal set lacks the finance seal (a refusal the
+    applicant can correct, unless ``outcome`` says otherwise)."""
+    missing = common_pb2.Rejection(
         field="form.seals",
         rule="seal_set",
         message_zh="印章中缺少财务专用章",
         message_en="the seal set lacks the finance seal",
         participant="seal",
     )
+    h.answer(command, outcome, reason=reason, rejections=[missing])
 
 
 @pytest.fixture
@@ -57,12 +65,7 @@ def license_done_then(h: Harness, step: str) -> tuple[str, dict[str, Command]]:
 def test_correctable_refusal_waits_for_the_applicant_and_the_case_shows_it(h):
     case_id, commands = license_done_then(h, "seal")
     h.advance(timedelta(hours=1))
-    h.answer(
-        commands["seal"],
-        Outcome.OUTCOME_CORRECTION_REQUESTED,
-        reason="the seal set lacks the finance seal",
-        rejections=[finance_seal_missing()],
-    )
+    answer_finance_seal_missing(h, commands["seal"], reason="the seal set lacks the finance seal")
     case = h.case(case_id)
     assert case.state == e.RUNNING
     assert displayed_state(case) == e.CASE_AWAITING_APPLICANT
@@ -78,11 +81,7 @@ def test_correction_reruns_only_the_step_that_asked_and_the_case_completes(h):
     case_id, commands = license_done_then(h, "seal")
     for step in ("invoice", "social_insurance"):
         h.answer(commands[step])
-    h.answer(
-        commands["seal"],
-        Outcome.OUTCOME_CORRECTION_REQUESTED,
-        rejections=[finance_seal_missing()],
-    )
+    answer_finance_seal_missing(h, commands["seal"])
     due_before = h.case(case_id).due_at
     h.advance(timedelta(days=1))  # the applicant takes a working day (Friday)
     fixed = form_with_seals(SealKind.SEAL_KIND_OFFICIAL, SealKind.SEAL_KIND_FINANCE)
@@ -140,11 +139,8 @@ def test_an_unknown_mask_path_is_refused_naming_it():
 
 def test_a_final_refusal_is_told_in_chinese_from_the_refusals_own_words(h):
     case_id, commands = license_done_then(h, "seal")
-    h.answer(
-        commands["seal"],
-        Outcome.OUTCOME_REJECTED,
-        reason="the seal maker refused",
-        rejections=[finance_seal_missing()],
+    answer_finance_seal_missing(
+        h, commands["seal"], Outcome.OUTCOME_REJECTED, reason="the seal maker refused"
     )
     h.run_until_quiet()
     case = h.case(case_id)
@@ -162,12 +158,7 @@ def test_a_withdrawal_is_told_in_chinese_with_the_applicants_own_words(h):
 def test_the_audit_trail_alone_tells_the_state_after_each_event(h):
     # What a replayed Watch event says: the case's state then, not now.
     case_id, commands = license_done_then(h, "seal")
-    h.answer(
-        commands["seal"],
-        Outcome.OUTCOME_CORRECTION_REQUESTED,
-        reason="the seal set lacks the finance seal",
-        rejections=[finance_seal_missing()],
-    )
+    answer_finance_seal_missing(h, commands["seal"], reason="the seal set lacks the finance seal")
     with h.sessions() as session:
         entries = audit.entries_after(session, case_id, 0)
     states = StateAtEvent()

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -25,13 +24,14 @@ from onestop.common.v1 import desk_pb2
 from onestop.orchestrator.v1 import orchestrator_pb2 as pb
 from onestop_common.clock import SHANGHAI
 from onestop_common.protoconv import timestamp
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal import charts
 from portal import dashboard as dash
 from portal.app import create_app
 from portal.backend import Unavailable
 from portal.store import PortalStore
-from tests.unit.test_portal_desk_pages import PASSWORD, SNAKE, csrf_of, visible
+from tests.support.portal import offline_settings, portal_store, sign_in
+from tests.unit.test_portal_desk_pages import SNAKE, visible
 
 pytestmark = pytest.mark.db_independent
 
@@ -148,40 +148,26 @@ def busy_desk(desk: int) -> list[Any]:
 def statistics() -> pb.GetStatisticsResponse:
     response = pb.GetStatisticsResponse(days=14, breach_count=1)
     response.cases_by_state.update({"running": 3, "completed": 5, "compensated": 2, "stuck": 1})
-    response.steps.add(
-        step="license",
-        limit_workdays="1.5",
-        completed=3,
-        median_wall_hours=2.0,
-        p95_wall_hours=9.0,
-        without_office_time=3,
-        limit_working_hours=10.5,
-    )
-    response.steps.add(
-        step="seal",
-        limit_workdays="0.5",
-        completed=2,
-        in_breach=1,
-        median_working_hours=1.5,
-        p95_working_hours=4.0,
-        median_wall_hours=1.5,
-        p95_wall_hours=30.0,
-        limit_working_hours=3.5,
-    )
-    for step, limit, done, median, p95, wall in (
-        ("invoice", "1", 4, 2.0, 6.5, 20.0),
-        ("social_insurance", "1", 4, 1.0, 3.0, 5.0),
-        ("bank", "1", 2, 3.5, 8.0, 50.0),
-        ("bundle", "0.5", 2, 0.1, 0.2, 0.2),
+    # step, limit (working days), done, in breach, working hours and wall-clock hours (median,
+    # p95), done outside office hours (all three licenses: working time 0)
+    for step, limit, done, breach, median, p95, wall_median, wall_p95, off_hours in (
+        ("license", "1.5", 3, 0, 0.0, 0.0, 2.0, 9.0, 3),
+        ("seal", "0.5", 2, 1, 1.5, 4.0, 1.5, 30.0, 0),
+        ("invoice", "1", 4, 0, 2.0, 6.5, 4.0, 20.0, 0),
+        ("social_insurance", "1", 4, 0, 1.0, 3.0, 2.0, 5.0, 0),
+        ("bank", "1", 2, 0, 3.5, 8.0, 7.0, 50.0, 0),
+        ("bundle", "0.5", 2, 0, 0.1, 0.2, 0.2, 0.2, 0),
     ):
         response.steps.add(
             step=step,
             limit_workdays=limit,
             completed=done,
+            in_breach=breach,
             median_working_hours=median,
             p95_working_hours=p95,
-            median_wall_hours=median * 2,
-            p95_wall_hours=wall,
+            median_wall_hours=wall_median,
+            p95_wall_hours=wall_p95,
+            without_office_time=off_hours,
             limit_working_hours=float(limit) * 7,
         )
     today = NOW.astimezone(SHANGHAI).date()
@@ -252,33 +238,19 @@ class FakePlatform:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("dashboard")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    return offline_settings(tmp_path_factory.mktemp("dashboard"))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    # Cheap argon2 parameters: the page is under test, not the password hashing.
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
-    store.add_user("ada", PASSWORD, "admin")
-    yield store
-    store.close()
+    with portal_store(settings, [("ada", "admin", "")], cheap_hashing=True) as store:
+        yield store
 
 
 def admin_page(settings: Settings, store: PortalStore, lang: str) -> tuple[str, FakePlatform]:
     platform = FakePlatform()
     client = TestClient(create_app(settings, store=store, backend=platform), follow_redirects=False)  # type: ignore[arg-type]
-    signed_in = client.post(
-        "/login",
-        data={"csrf_token": csrf_of(client, "/login"), "username": "ada", "password": PASSWORD},
-    )
-    assert signed_in.status_code == 303
+    sign_in(client, "ada")
     client.cookies.set("lang", lang)
     response = client.get("/admin")
     assert response.status_code == 200, response.text[:500]

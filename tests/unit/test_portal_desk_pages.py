@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -28,13 +27,13 @@ from onestop.registration.v1 import registration_pb2
 from onestop.seal.v1 import seal_pb2
 from onestop.social_insurance.v1 import social_insurance_pb2
 from onestop_common.protoconv import timestamp
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal.app import create_app
 from portal.store import PortalStore
+from tests.support.portal import csrf_of, offline_settings, portal_store, sign_in
 
 pytestmark = pytest.mark.db_independent
 
-PASSWORD = "a long enough password"
 SNAKE = re.compile(r"\b[a-z]+_[a-z0-9_]+\b")
 NOW = datetime.now(UTC)
 ID = "110101199003074514"
@@ -215,26 +214,14 @@ class FakeDesks:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(tmp_path_factory.mktemp("desks")),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    return offline_settings(tmp_path_factory.mktemp("desks"))
 
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    # Cheap argon2 parameters, passed in code to this test's store: the pages are under test here,
-    # not the password hashing (the portal itself always runs with the default parameters).
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek, hasher=cheap)
-    for desk, (username, org) in USERS.items():
-        store.add_user(username, PASSWORD, desk, org=org)
-    store.add_user("ada", PASSWORD, "admin")
-    yield store
-    store.close()
+    staff = [(username, desk, org) for desk, (username, org) in USERS.items()]
+    with portal_store(settings, [*staff, ("ada", "admin", "")], cheap_hashing=True) as store:
+        yield store
 
 
 @pytest.fixture
@@ -247,19 +234,9 @@ def client(settings: Settings, store: PortalStore, backend: FakeDesks) -> TestCl
     return TestClient(create_app(settings, store=store, backend=backend), follow_redirects=False)  # type: ignore[arg-type]
 
 
-def csrf_of(client: TestClient, path: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def sign_in(client: TestClient, desk: str, lang: str = "zh") -> None:
-    username = USERS[desk][0] if desk in USERS else desk
-    response = client.post(
-        "/login",
-        data={"csrf_token": csrf_of(client, "/login"), "username": username, "password": PASSWORD},
-    )
-    assert response.status_code == 303, response.text
+def sign_in_at(client: TestClient, desk: str, lang: str = "zh") -> None:
+    """Signs in the staff member of ``desk`` (or the account named ``desk``), reading ``lang``."""
+    sign_in(client, USERS[desk][0] if desk in USERS else desk)
     client.cookies.set("lang", lang)
 
 
@@ -298,7 +275,7 @@ def page(client: TestClient, path: str, lang: str) -> str:
 
 def test_no_desk_page_shows_a_raw_code(client: TestClient) -> None:
     for desk in USERS:
-        sign_in(client, desk)
+        sign_in_at(client, desk)
         for lang in ("zh", "en"):
             client.cookies.set("lang", lang)
             for path in (
@@ -316,23 +293,23 @@ def test_no_desk_page_shows_a_raw_code(client: TestClient) -> None:
 
 
 def test_amounts_shares_and_dates_carry_their_units(client: TestClient) -> None:
-    sign_in(client, "officer")
+    sign_in_at(client, "officer")
     zh = page(client, "/desk/officer/tasks/T-OFFICER-0", "zh")
     assert "500 万元" in zh and "60 %" in zh and "2030年12月31日" in zh
     client.cookies.set("lang", "en")
     en = page(client, "/desk/officer/tasks/T-OFFICER-0", "en")
     assert "5,000,000 yuan" in en and "3,000,000 yuan" in en and "40 %" in en
     assert "31 Dec 2030" in en
-    sign_in(client, "bank_clerk", "en")
+    sign_in_at(client, "bank_clerk", "en")
     bank = page(client, "/desk/bank_clerk/tasks/T-BANK_CLERK-0", "en")
     assert "60 %" in bank and "legal representative's seal filed with the police" in bank
-    sign_in(client, "tax_staff", "zh")
+    sign_in_at(client, "tax_staff", "zh")
     tax = page(client, "/desk/tax_staff/tasks/T-TAX_STAFF-0", "zh")
     assert "主管税务机关 120115：部分核实" in tax and "1,000,000.00 元" in tax
 
 
 def test_the_officer_reviews_every_person_and_role(client: TestClient) -> None:
-    sign_in(client, "officer")
+    sign_in_at(client, "officer")
     response = client.get("/desk/officer/tasks/T-OFFICER-0")
     rows = re.findall(r'<tr class="person">(.*?)</tr>', response.text, re.S)
     roles = [visible(row).split(" ")[0] for row in rows]
@@ -346,7 +323,7 @@ def test_the_officer_reviews_every_person_and_role(client: TestClient) -> None:
 
 
 def test_the_queue_is_searched_and_filtered(client: TestClient) -> None:
-    sign_in(client, "si_clerk")
+    sign_in_at(client, "si_clerk")
     for query, shown, hidden in (
         ({"q": "星海科技2"}, "CASE0002", "CASE0000"),
         ({"q": "case0000"}, "CASE0000", "CASE0002"),
@@ -361,7 +338,7 @@ def test_the_queue_is_searched_and_filtered(client: TestClient) -> None:
 
 
 def test_a_breached_task_says_so_in_words_not_only_colour(client: TestClient) -> None:
-    sign_in(client, "si_clerk", "en")
+    sign_in_at(client, "si_clerk", "en")
     text = client.get("/desk/si_clerk").text
     row = re.search(r'<tr class="task-row[^"]*risk-breach".*?</tr>', text, re.S)
     assert row and "breach" in visible(row.group(0))
@@ -370,7 +347,7 @@ def test_a_breached_task_says_so_in_words_not_only_colour(client: TestClient) ->
 def test_a_rejection_without_a_reason_claims_nothing(
     client: TestClient, backend: FakeDesks
 ) -> None:
-    sign_in(client, "bank_clerk")
+    sign_in_at(client, "bank_clerk")
     path = "/desk/bank_clerk/tasks/T-BANK_CLERK-0"
     response = client.post(
         f"{path}/reject", data={"csrf_token": csrf_of(client, path), "reason": " "}
@@ -388,7 +365,7 @@ def test_a_rejection_without_a_reason_claims_nothing(
 def test_the_clerk_sees_full_social_security_numbers_only_on_asking(client: TestClient) -> None:
     path = "/desk/si_clerk/tasks/T-SI_CLERK-0"
     masked = "110***********4514"
-    sign_in(client, "si_clerk")
+    sign_in_at(client, "si_clerk")
     first = client.get(path).text
     cells = re.findall(r'<td [^>]*class="ssn">([^<]*)</td>', first)
     assert cells == [masked] and ID not in first
@@ -401,7 +378,7 @@ def test_the_clerk_sees_full_social_security_numbers_only_on_asking(client: Test
     for listing in ("/desk/si_clerk?ids=full", "/desk/si_clerk?view=history&ids=full"):
         assert ID not in client.get(listing).text
     # An administrator reads the desk but decides nothing: masked, and no way to unmask.
-    sign_in(client, "ada")
+    sign_in_at(client, "ada")
     as_admin = client.get(f"{path}?ids=full").text
     assert re.findall(r'<td [^>]*class="ssn">([^<]*)</td>', as_admin) == [masked]
     assert ID not in as_admin and 'id="show-ids"' not in as_admin

@@ -24,11 +24,12 @@ with warnings.catch_warnings():
 
 from onestop.registration.v1 import registration_pb2 as reg_pb
 from onestop_common.protoconv import timestamp
-from onestop_common.settings import Settings, load_settings
+from onestop_common.settings import Settings
 from portal.app import create_app
 from portal.routes import verify as verify_routes
 from portal.store import PortalStore
 from portal.verification import check_name
+from tests.support.portal import csrf_of, offline_settings, portal_store
 
 pytestmark = pytest.mark.db_independent
 
@@ -82,14 +83,7 @@ class FakeRegistration:
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    data = tmp_path_factory.mktemp("verify")
-    settings = load_settings(
-        {
-            "ONESTOP_DATA_DIR": str(data),
-            "ONESTOP_GRPC_PORT_BASE": "1",
-            "ONESTOP_LOG_LEVEL": "WARNING",
-        }
-    )
+    settings = offline_settings(tmp_path_factory.mktemp("verify"))
     settings.pki_dir.mkdir(parents=True, exist_ok=True)
     (settings.pki_dir / "root.pem").write_bytes(_self_signed_root())
     return settings
@@ -114,9 +108,8 @@ def _self_signed_root() -> bytes:
 
 @pytest.fixture(scope="module")
 def store(settings: Settings) -> Iterator[PortalStore]:
-    store = PortalStore.open(settings.database_url_for("portal"), kek=settings.kek)
-    yield store
-    store.close()
+    with portal_store(settings) as store:
+        yield store
 
 
 _ADDRESSES = iter(range(1, 250))
@@ -203,14 +196,8 @@ def test_lookups_beyond_the_minute_allowance_get_429_with_retry_after(client):
     assert len(FakeRegistration.asked) == verify_routes.LOOKUPS_PER_MINUTE
 
 
-def _csrf(client: TestClient) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/verify").text)
-    assert found
-    return found.group(1)
-
-
 def test_uploads_are_checked_size_limited_and_counted(client):
-    token = _csrf(client)
+    token = csrf_of(client, "/verify")
     for _ in range(verify_routes.UPLOADS_PER_MINUTE):
         page = client.post(
             "/verify/bundle",

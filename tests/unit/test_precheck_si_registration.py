@@ -5,9 +5,7 @@ enterprise type it does not know as such."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import svc_social_insurance
 from onestop.common.v1 import application_pb2, common_pb2
 from onestop_common.clock import SHANGHAI
-from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
+from onestop_common.db import transaction
 from onestop_common.errors import InvalidInput
 from orchestrator import open_company
 from orchestrator.definition import SagaData
@@ -24,13 +22,14 @@ from svc_registration.reference import reference
 from svc_social_insurance import grpc_api as si_api
 from svc_social_insurance import store
 from svc_social_insurance.domain import EmployeeInput, assess_registration
+from svc_social_insurance.models import Inbox, Outbox
 from svc_social_insurance.reference import rate_table
 from tests.support.registration import sample_form
-from tests.support.service_db import TEST_KEK
+from tests.support.service_db import OpenServiceDb, ServiceSchema
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=SHANGHAI)
-MIGRATIONS = Path(svc_social_insurance.__file__).parent / "migrations"
 PERSON = "120115199502180063"
+SCHEMA = ServiceSchema(si_api.PARTICIPANT, svc_social_insurance, Outbox, Inbox)
 
 
 def test_the_social_insurance_command_from_the_form_is_the_sagas_before_the_license():
@@ -45,11 +44,9 @@ def test_the_social_insurance_command_from_the_form_is_the_sagas_before_the_lice
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path}/social_insurance.db", kek=TEST_KEK)
-    upgrade_schema(engine, MIGRATIONS, "alembic_version_social_insurance")
-    yield make_session_factory(engine)
-    engine.dispose()
+def sessions(open_service_db: OpenServiceDb) -> sessionmaker[Session]:
+    """The service's own database, migrated as the service migrates it."""
+    return open_service_db(SCHEMA).sessions
 
 
 def _enrol(session: Session, case_id: str, uscc: str) -> None:

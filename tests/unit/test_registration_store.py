@@ -5,33 +5,29 @@ holds (one holder per key, two months reserved, a year after revocation), the US
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 import svc_registration
 from onestop_common.clock import SHANGHAI
-from onestop_common.db import make_engine, make_session_factory, transaction, upgrade_schema
+from onestop_common.db import transaction
 from svc_registration import domain, store
 from svc_registration.domain import EnterpriseType, Person
-from svc_registration.models import CreditEntryRow, NameHold, UsccRecord
+from svc_registration.models import CreditEntryRow, Inbox, NameHold, Outbox, UsccRecord
 from svc_registration.reference import credit_seed
-from tests.support.service_db import TEST_KEK
+from tests.support.service_db import OpenServiceDb, ServiceSchema
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=SHANGHAI)
 KEYS = ("trade|120115|I|宝坻示例", "full|120115|天津宝坻示例科技有限公司")
-MIGRATIONS = Path(svc_registration.__file__).parent / "migrations"
+SCHEMA = ServiceSchema(domain.PARTICIPANT, svc_registration, Outbox, Inbox)
 
 
 @pytest.fixture
-def sessions(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(f"sqlite:///{tmp_path}/registration.db", kek=TEST_KEK)
-    upgrade_schema(engine, MIGRATIONS, "alembic_version_registration")
-    yield make_session_factory(engine)
-    engine.dispose()
+def sessions(open_service_db: OpenServiceDb) -> sessionmaker[Session]:
+    """The service's own database, migrated as the service migrates it."""
+    return open_service_db(SCHEMA).sessions
 
 
 def claim(
