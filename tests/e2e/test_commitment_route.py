@@ -24,6 +24,10 @@ from tests.support.cases import watch_for
 from tests.support.participant import credential
 from tests.support.staff import Staff
 
+# Run once (SQLite): the commitment's PostgreSQL paths are covered by
+# tests/integration/test_registration_commitment.py.
+pytestmark = pytest.mark.once
+
 MATERIAL_CODE = "domicile_proof"
 # Above gRPC's default 4 MB message limit, below the API's 10 MB material limit.
 MATERIAL_BYTES = 6 * 1024 * 1024

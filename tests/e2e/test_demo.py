@@ -42,8 +42,8 @@ def run_demo(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Completed
     )
 
 
-# Checking the bundle does not depend on the database server; the demo's PostgreSQL paths are
-# run by the twenty cases below.
+# Checking the bundle does not depend on the database server; on PostgreSQL the demo's paths run
+# in the compensation test below, and many real cases at once in tests/e2e/test_multihost.py.
 @pytest.mark.once
 def test_demo_ends_with_a_bundle_that_verifies(demo_env, tmp_path):
     result = run_demo(demo_env, tmp_path)
@@ -104,6 +104,9 @@ def test_demo_fail_at_bank_compensates_every_completed_step(demo_env, tmp_path):
     assert not (tmp_path / "bundle.pdf").exists()
 
 
+# Once (SQLite): on PostgreSQL, real cases at once run in tests/e2e/test_multihost.py, with two
+# replicas of every process and one host failing.
+@pytest.mark.once
 def test_demo_runs_twenty_cases_at_once(demo_env, tmp_path):
     result = run_demo(demo_env, tmp_path, "--cases", "20")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

@@ -10,6 +10,7 @@ from contextlib import closing
 from typing import Any
 
 import grpc
+import pytest
 from playwright.sync_api import expect
 
 from onestop.common.v1 import desk_pb2
@@ -20,6 +21,10 @@ from tests.e2e.conftest import Platform
 from tests.e2e.pages import csrf_token, fresh_form, http_session, signed_in_page
 from tests.support.cases import watch_for
 from tests.support.participant import credential
+
+# Desk pages over a live platform: run once (SQLite). The desk queue's PostgreSQL paths (claims,
+# decisions, search) are covered by tests/integration/test_registration_desk.py.
+pytestmark = pytest.mark.once
 
 # The page refreshes its queue every few seconds (portal.routes.desks.QUEUE_REFRESH_SECONDS).
 APPEAR_TIMEOUT = 60_000

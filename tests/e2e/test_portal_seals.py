@@ -30,6 +30,10 @@ from tests.e2e.pages import (
 )
 from tests.support.pdfs import sample_pdf
 
+# Portal pages over the seal service: run once (SQLite). The seal service's PostgreSQL paths are
+# covered by tests/integration/test_seal_service.py and test_sealing_migrations.py.
+pytestmark = pytest.mark.once
+
 PT_PER_MM = 72 / 25.4
 
 

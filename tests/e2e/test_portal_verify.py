@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from onestop.common.v1 import common_pb2
@@ -21,6 +22,10 @@ from tests.e2e.pages import fresh_form
 from tests.support.cases import watch_for, watch_until
 from tests.support.participant import credential
 from tests.support.staff import Staff
+
+# The public page over a live platform: run once (SQLite). License status and revocation on
+# PostgreSQL are covered by the registration service's integration tests.
+pytestmark = pytest.mark.once
 
 
 def _license_done(app: pb.Application) -> bool:
